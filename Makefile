@@ -1,0 +1,127 @@
+# ticd: one flat GNU Makefile (STYLE.md).  The folder is the architecture:
+# each *_SRCS line below is one folder, and nothing recurses into folders.
+#
+#   make            build ticd's tools into $(BUILD)/bin, data into
+#                   $(BUILD)/share/ticd (where the binaries find it)
+#   make deps       install the Debian packages that are missing
+#   make run        deps, build, then plan the demo journal
+#   make check      deps, build, every test; then all again under ASan+UBSan
+#   make bench      the benchmarks (writes docs/PERFORMANCE.md)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+DATADIR	?= $(PREFIX)/share/ticd
+BUILD	?= build
+SANITIZE ?=
+PYTHON	?= /usr/bin/python3
+
+PKGS	= jansson inih
+TEST_PKGS = cmocka
+
+# Debian packages the build, the tests and `make run` need.
+DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev \
+	  python3 python3-pytest
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wwrite-strings \
+	  -Wimplicit-fallthrough -Wmissing-declarations -Wold-style-definition
+ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -I. -DDATADIR='"$(DATADIR)"' -MMD -MP \
+	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+COMMON_SRCS	= common/xmalloc.c common/ini.c
+SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
+		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
+		  scheduler/explain.c
+CONF_SRCS	= conf/files.c
+CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
+UNIT_TESTS	= date workcal event journal rules plan property
+
+LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS)
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
+
+.PHONY: all deps run check test unit golden bench install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/bin/ticctl $(DATA)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libticd.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/ticctl: $(CTL_OBJS) $(BUILD)/libticd.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/share/ticd/%: conf/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h \
+    $(BUILD)/libticd.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libticd.a \
+	    $(LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS)
+
+# Installs only what is missing, so a second run asks apt nothing.
+deps:
+	@missing=""; for p in $(DEBS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+run: deps all
+	@echo "== 演示日志 / demo journal: conf/demo/journal.jsonl (as of 2026-11-28) =="
+	$(BUILD)/bin/ticctl plan --as-of 2026-11-28 --format table \
+	    conf/demo/journal.jsonl
+
+unit: $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do \
+	    TICD_DATADIR=$(CURDIR)/conf $$t; done
+
+golden: all
+	$(PYTHON) tests/golden/run.py --ticctl $(BUILD)/bin/ticctl
+
+test: unit golden
+
+check: deps
+	$(MAKE) test
+	$(MAKE) BUILD=build/asan SANITIZE=1 test
+
+bench: deps all
+	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BUILD)/bin/ticctl $(DESTDIR)$(BINDIR)/ticctl
+	install -m 644 conf/cn-holidays.tsv conf/rules.ini $(DESTDIR)$(DATADIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ticctl
+	rm -f $(DESTDIR)$(DATADIR)/cn-holidays.tsv $(DESTDIR)$(DATADIR)/rules.ini
+	-rmdir $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,54 @@
+/*
+ * common.h: the few helpers every part of ticd shares.
+ *
+ * xmalloc and friends never return NULL: running out of memory is one of
+ * the impossible states after which a daemon may stop (see STYLE.md), and
+ * checking every small allocation would bury the logic that matters.
+ * The buffer (struct buf) is a growing string with a bound-checked append,
+ * used wherever text of unknown length is built.
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
+/* A growing, always NUL-terminated string. Owner: whoever declared it. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_add(struct buf *, const char *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Hands the string to the caller (who frees it) and resets the buffer. */
+char	*buf_take(struct buf *);
+
+/*
+ * INI text through inih, with what Debian's inih lacks: every handler call
+ * knows its line, every malformed or over-long line is reported (not only
+ * the first), and each problem reads "source:line: what".  The handler
+ * returns NULL when the setting is fine, else the problem (freed here).
+ */
+typedef char *(*ini_line_cb)(void *user, const char *section,
+    const char *name, const char *value, int line);
+/* Returns the number of problems, each appended to *errors on its line. */
+int	 ini_text_parse(const char *source, const char *text, size_t len,
+	    ini_line_cb, void *user, struct buf *errors);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * conf.h: reading ticd's files: the holiday tables, the rule pack, and
+ * where they are found.
+ *
+ * The scheduler parses text and never opens a file; this module is the
+ * I/O in front of it, shared by ticd and ticctl so both find the same
+ * data the same way.  Every error is one "file:line: what" per line.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#include "scheduler/scheduler.h"
+
+#define CONF_HOLIDAYS	"cn-holidays.tsv"
+#define CONF_RULES	"rules.ini"
+
+/* Reads a whole file; the caller frees *text.  -1 with *error on failure. */
+int	 conf_read_file(const char *path, char **text, size_t *len,
+	    char **error);
+/*
+ * Where the holiday table and rule pack are: $TICD_DATADIR, else
+ * ../share/ticd beside the running binary (the build tree and an
+ * installed PREFIX alike), else the DATADIR it was built for.
+ * Returns a string the caller frees.
+ */
+char	*conf_datadir(void);
+/* The path of a data file in conf_datadir(); the caller frees it. */
+char	*conf_data_path(const char *name);
+int	 conf_load_calendar(struct sched_calendar *, const char *path,
+	    char **error);
+int	 conf_load_rules(struct sched_rules *, const char *path, char **error);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * plan.c: "ticctl plan", the planner offline: a journal of events as JSON
+ * Lines in, obligations as JSON Lines out.
+ *
+ * stdout carries only JSON Lines, so scripts can pipe it; everything for
+ * people (refusals, warnings about provisional dates) goes to stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "conf/conf.h"
+#include "ctl/ctl.h"
+
+#define QUOTE_MAX	400	/* bytes of a refused event quoted back */
+
+static void
+plan_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl plan [--as-of DATE] [--until DATE] [--holidays FILE]...\n"
+"                          [--rules FILE] [--explain] [--format json|table]\n"
+"                          [FILE|-]\n"
+"\n"
+"读入事件日志（每行一个 JSON 事件），输出各中心的义务（每行一个 JSON 对象）。\n"
+"Reads a journal of events (JSON Lines) and prints the obligations (JSON Lines).\n"
+"\n"
+"  --as-of DATE     计算状态的日期 / the day states are computed for\n"
+"                   (default: today in Asia/Shanghai)\n"
+"  --until DATE     逐年义务列到此日 / yearly obligations up to this day\n"
+"                   (default: as-of + 400 days)\n"
+"  --holidays FILE  再加载一份放假安排表，后加载的覆盖先前的（可重复）/\n"
+"                   load a further holiday table over the default (repeatable;\n"
+"                   later files override earlier ones)\n"
+"  --rules FILE     规则包 / the rule pack (default: rules.ini in the data dir)\n"
+"  --explain        为每项义务附上中文推算过程 / add each date's derivation\n"
+"  --format FMT     json（缺省，每行一个对象）或 table（中文表格）/\n"
+"                   json (default, JSON Lines) or table (for people)\n"
+"  FILE | -         事件日志；缺省或 - 为标准输入 / the journal (default stdin)\n"
+"\n"
+"退出状态 / exit status: 0 ok; 1 a refused event (stderr names the line and\n"
+"why, stdout stays empty); 2 bad usage.\n");
+}
+
+/* The event as the user gave it, safe to print on one line. */
+static char *
+quote_line(const char *line, size_t len)
+{
+	struct buf	 b = { 0 };
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < len && i < QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		buf_add(&b, c < 0x20 || c == 0x7f ? "?" : &line[i], 1);
+	}
+	if (len > QUOTE_MAX)
+		buf_adds(&b, "…");
+	return buf_take(&b);
+}
+
+static void
+refuse(const char *name, int lineno, const char *line, size_t len,
+    const char *why)
+{
+	char	*q = quote_line(line, len);
+
+	fprintf(stderr, "ticctl plan: %s:%d: 拒绝 / refused %s: %s\n", name,
+	    lineno, q, why);
+	free(q);
+}
+
+static bool
+blank_or_comment(const char *line, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] == '#')
+			return true;
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Reads a journal, adding each event as if recorded on day "today".
+ * Returns 0, or -1 after printing why the first refused line was refused.
+ */
+int
+ctl_read_journal(FILE *f, const char *name, struct sched_journal *j,
+    const struct sched_rules *rules, int today)
+{
+	char			*line = NULL, *why;
+	size_t			 cap = 0, len;
+	ssize_t			 n;
+	int			 lineno = 0, rc = 0;
+	json_t			*obj;
+	json_error_t		 jerr;
+	struct sched_event	*ev;
+
+	while ((n = getline(&line, &cap, f)) != -1) {
+		len = (size_t)n;
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (blank_or_comment(line, len))
+			continue;
+		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (obj == NULL) {
+			why = xasprintf("不是有效的 JSON / not valid JSON: %s "
+			    "(column %d)", jerr.text, jerr.column);
+			refuse(name, lineno, line, len, why);
+			free(why);
+			rc = -1;
+			break;
+		}
+		ev = sched_event_from_json(obj, &why);
+		json_decref(obj);
+		if (ev != NULL) {
+			ev->line = lineno;
+			if (sched_journal_add(j, ev, rules, today, &why) == 0)
+				continue;
+			sched_event_free(ev);
+		}
+		refuse(name, lineno, line, len, why);
+		free(why);
+		rc = -1;
+		break;
+	}
+	if (rc == 0 && ferror(f)) {
+		ctl_warnx("plan", "%s: 读取失败 / read error", name);
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+static void
+warn_provisional(const struct sched_plan *plan,
+    const struct sched_calendar *cal)
+{
+	size_t	 i, n = 0;
+	int	 first, last;
+
+	for (i = 0; i < plan->count; i++)
+		n += plan->obligations[i].provisional;
+	if (n == 0)
+		return;
+	sched_calendar_span(cal, &first, &last);
+	ctl_warnx("plan", "警告：%zu 项义务的日期为暂定——已加载的放假安排只到 %d "
+	    "年，之后的年份只按法定节假日计算；国务院公布新一年安排后用 --holidays "
+	    "加载 / warning: %zu obligation(s) have provisional dates: holiday "
+	    "schedules are loaded through %d only; load the next one with "
+	    "--holidays", n, last, n, last);
+}
+
+static int
+print_plan(const struct sched_plan *plan, const struct sched_rules *rules)
+{
+	size_t	 i;
+	json_t	*obj;
+	char	*s;
+
+	for (i = 0; i < plan->count; i++) {
+		obj = sched_obligation_to_json(&plan->obligations[i], rules);
+		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(obj);
+		if (s == NULL)
+			return -1;
+		puts(s);
+		free(s);
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
+static int
+parse_day_option(const char *opt, const char *value, int *day)
+{
+	if (sched_date_parse(value, day) == 0)
+		return 0;
+	ctl_warnx("plan", "%s \"%s\"：应为 YYYY-MM-DD 格式的真实日期 / must be a "
+	    "real day written YYYY-MM-DD", opt, value);
+	return -1;
+}
+
+int
+ctl_plan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "holidays", required_argument, NULL, 'H' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sched_calendar	*cal = NULL;
+	struct sched_rules	*rules = NULL;
+	struct sched_journal	*journal = NULL;
+	struct sched_plan	*plan;
+	char			**holidays, *rules_path = NULL;
+	const char		*name = "-";
+	size_t			 nholidays = 0;
+	int			 ch, as_of = SCHED_NO_DAY, until = SCHED_NO_DAY;
+	int			 flags = 0, rc = CTL_FAIL;
+	bool			 table = false;
+	FILE			*in = stdin;
+
+	holidays = xcalloc((size_t)argc + 1, sizeof(char *));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (parse_day_option("--as-of", optarg, &as_of) == -1)
+				goto usage;
+			break;
+		case 'u':
+			if (parse_day_option("--until", optarg, &until) == -1)
+				goto usage;
+			break;
+		case 'H':
+			holidays[nholidays++] = optarg;
+			break;
+		case 'r':
+			rules_path = optarg;
+			break;
+		case 'e':
+			flags |= SCHED_PLAN_EXPLAIN;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				table = true;
+			else if (strcmp(optarg, "json") != 0) {
+				ctl_warnx("plan", "--format 应为 json 或 table / "
+				    "must be json or table");
+				goto usage;
+			}
+			break;
+		case 'h':
+			plan_usage(stdout);
+			free(holidays);
+			return CTL_OK;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind > 1)
+		goto usage;
+	if (as_of == SCHED_NO_DAY)
+		as_of = ctl_today();
+	if (until == SCHED_NO_DAY)
+		until = as_of + 400;
+	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
+		name = argv[optind];
+		if ((in = fopen(name, "r")) == NULL) {
+			ctl_warnx("plan", "%s: 无法打开 / cannot open: %s", name,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if ((cal = ctl_load_calendar(holidays, nholidays)) == NULL ||
+	    (rules = ctl_load_rules(rules_path)) == NULL)
+		goto out;
+	journal = sched_journal_new();
+	if (ctl_read_journal(in, name, journal, rules, as_of) == -1)
+		goto out;
+	plan = sched_plan(journal, cal, rules, as_of, until, flags);
+	warn_provisional(plan, cal);
+	if (table) {
+		ctl_print_table(plan, rules, cal, as_of);
+		rc = CTL_OK;
+	} else
+		rc = print_plan(plan, rules) == 0 ? CTL_OK : CTL_FAIL;
+	sched_plan_free(plan);
+out:
+	if (in != stdin)
+		fclose(in);
+	sched_journal_free(journal);
+	sched_rules_free(rules);
+	sched_calendar_free(cal);
+	free(holidays);
+	return rc;
+usage:
+	plan_usage(stderr);
+	free(holidays);
+	return CTL_USAGE;
+}

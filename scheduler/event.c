@@ -1,0 +1,500 @@
+/*
+ * event.c: the journal's vocabulary (DOMAIN.md, "Events").
+ *
+ * Each event type lists its fields in one table; parsing walks the table,
+ * so "a field its type does not have", "a required field is missing" and
+ * "a field is malformed" are each decided in one place.  Whether an event
+ * fits the journal (its centre registered, no ban, …) is journal.c's.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "scheduler/scheduler.h"
+
+enum field_kind {
+	F_TEXT,		/* a non-empty string */
+	F_NOTE,		/* any string */
+	F_DATE,
+	F_BOOL,
+	F_COUNT,	/* a non-negative integer */
+	F_YEAR,
+	F_GRADE,
+	F_OUTCOME,
+	F_ARTICLE
+};
+
+struct field {
+	const char	*name;
+	enum field_kind	 kind;
+	size_t		 offset;
+	bool		 required;
+};
+
+#define FIELD(n, k, member, req) \
+	{ n, k, offsetof(struct sched_event, member), req }
+#define END { NULL, F_TEXT, 0, false }
+
+static const struct field f_registered[] = {
+	FIELD("name", F_TEXT, name, true),
+	FIELD("unit", F_TEXT, unit, true),
+	FIELD("legacy", F_BOOL, legacy, false),
+	FIELD("director_birth", F_DATE, director_birth, false),
+	END
+};
+static const struct field f_round[] = {
+	FIELD("round", F_TEXT, round, true),
+	FIELD("application_deadline", F_DATE, application_deadline, true),
+	FIELD("recommendation_deadline", F_DATE, recommendation_deadline,
+	    false),
+	END
+};
+static const struct field f_none[] = { END };
+static const struct field f_resolved[] = {
+	FIELD("outcome", F_OUTCOME, outcome_recognized, true),
+	END
+};
+static const struct field f_committee[] = {
+	FIELD("members", F_COUNT, members, true),
+	FIELD("host_members", F_COUNT, host_members, true),
+	END
+};
+static const struct field f_eval_round[] = {
+	FIELD("year", F_YEAR, year, true),
+	FIELD("deadline", F_DATE, deadline, true),
+	END
+};
+static const struct field f_year[] = {
+	FIELD("year", F_YEAR, year, true),
+	END
+};
+static const struct field f_result[] = {
+	FIELD("year", F_YEAR, year, true),
+	FIELD("grade", F_GRADE, grade, true),
+	FIELD("rectify_by", F_DATE, rectify_by, false),
+	END
+};
+static const struct field f_revoked[] = {
+	FIELD("article", F_ARTICLE, article, true),
+	END
+};
+static const struct field f_director[] = {
+	FIELD("director_birth", F_DATE, director_birth, true),
+	END
+};
+static const struct field f_retracted[] = {
+	FIELD("event", F_TEXT, target, true),
+	FIELD("reason", F_TEXT, reason, true),
+	END
+};
+
+static const struct {
+	const char		*name;
+	bool			 bureau_wide;
+	const struct field	*fields;
+} types[SCHED_EV_COUNT] = {
+	[SCHED_EV_REGISTERED] = { "registered", false, f_registered },
+	[SCHED_EV_ROUND_ANNOUNCED] = { "round_announced", true, f_round },
+	[SCHED_EV_APPLIED] = { "applied", false, f_none },
+	[SCHED_EV_RECOMMENDED] = { "recommended", false, f_none },
+	[SCHED_EV_PUBLICITY_STARTED] = { "publicity_started", false, f_none },
+	[SCHED_EV_OBJECTION_RECEIVED] = { "objection_received", false,
+	    f_none },
+	[SCHED_EV_OBJECTION_RESOLVED] = { "objection_resolved", false,
+	    f_resolved },
+	[SCHED_EV_RECOGNIZED] = { "recognized", false, f_none },
+	[SCHED_EV_NOT_RECOGNIZED] = { "not_recognized", false, f_none },
+	[SCHED_EV_COMMITTEE_FORMED] = { "committee_formed", false,
+	    f_committee },
+	[SCHED_EV_EXPERT_MEETING_HELD] = { "expert_meeting_held", false,
+	    f_none },
+	[SCHED_EV_EVALUATION_ROUND] = { "evaluation_round", true,
+	    f_eval_round },
+	[SCHED_EV_EVALUATION_SUBMITTED] = { "evaluation_submitted", false,
+	    f_year },
+	[SCHED_EV_EVALUATION_RESULT] = { "evaluation_result", false,
+	    f_result },
+	[SCHED_EV_RECTIFICATION_COMPLETED] = { "rectification_completed",
+	    false, f_none },
+	[SCHED_EV_REVOKED] = { "revoked", false, f_revoked },
+	[SCHED_EV_ABANDONED] = { "abandoned", false, f_none },
+	[SCHED_EV_LAPSED] = { "lapsed", false, f_none },
+	[SCHED_EV_TRANSITION_MET] = { "transition_met", false, f_none },
+	[SCHED_EV_DIRECTOR_CHANGED] = { "director_changed", false,
+	    f_director },
+	[SCHED_EV_RETRACTED] = { "retracted", true, f_retracted },
+};
+
+static const char *grades[] = { NULL, "excellent", "good", "pass", "fail" };
+
+const char *
+sched_event_type_name(enum sched_event_type t)
+{
+	return types[t].name;
+}
+
+bool
+sched_event_is_bureau_wide(enum sched_event_type t)
+{
+	return types[t].bureau_wide;
+}
+
+static struct sched_event *
+event_new(void)
+{
+	struct sched_event	*ev;
+
+	ev = xcalloc(1, sizeof(*ev));
+	ev->date = ev->director_birth = SCHED_NO_DAY;
+	ev->application_deadline = ev->recommendation_deadline = SCHED_NO_DAY;
+	ev->deadline = ev->rectify_by = SCHED_NO_DAY;
+	return ev;
+}
+
+void
+sched_event_free(struct sched_event *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->centre);
+	free(ev->id);
+	free(ev->note);
+	free(ev->name);
+	free(ev->unit);
+	free(ev->round);
+	free(ev->target);
+	free(ev->reason);
+	free(ev);
+}
+
+/* The common fields every event may carry, beside its type's own. */
+static const struct field f_common[] = {
+	FIELD("date", F_DATE, date, true),
+	FIELD("centre", F_TEXT, centre, true),
+	FIELD("id", F_TEXT, id, false),
+	FIELD("note", F_NOTE, note, false),
+	END
+};
+
+static char *
+bad_type(const char *name, const char *expected)
+{
+	return xasprintf("字段 \"%s\" 应为%s / field \"%s\" must be %s", name,
+	    expected, name, expected);
+}
+
+static char *
+parse_string(const json_t *v, const struct field *f, char **out)
+{
+	if (!json_is_string(v))
+		return bad_type(f->name, f->kind == F_TEXT ?
+		    "a non-empty string" : "a string");
+	if (f->kind == F_TEXT && json_string_length(v) == 0)
+		return bad_type(f->name, "a non-empty string");
+	if (memchr(json_string_value(v), '\0', json_string_length(v)))
+		return bad_type(f->name, "a string without NUL characters");
+	*out = xstrdup(json_string_value(v));
+	return NULL;
+}
+
+static char *
+parse_date(const json_t *v, const struct field *f, int *out)
+{
+	if (!json_is_string(v))
+		return bad_type(f->name, "a date written YYYY-MM-DD");
+	if (sched_date_parse(json_string_value(v), out) == -1)
+		return xasprintf("字段 \"%s\" 的值 \"%s\" 不是有效日期（应为 "
+		    "YYYY-MM-DD 格式的真实日期，%d-%d 年之间）/ field \"%s\": "
+		    "\"%s\" is not a real day written YYYY-MM-DD (years %d-%d)",
+		    f->name, json_string_value(v), SCHED_YEAR_MIN,
+		    SCHED_YEAR_MAX, f->name, json_string_value(v),
+		    SCHED_YEAR_MIN, SCHED_YEAR_MAX);
+	return NULL;
+}
+
+static char *
+parse_count(const json_t *v, const struct field *f, int *out)
+{
+	json_int_t	 n;
+
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0 ||
+	    n > 100000)
+		return bad_type(f->name, "a non-negative integer");
+	*out = (int)n;
+	return NULL;
+}
+
+static char *
+parse_year(const json_t *v, const struct field *f, int *out)
+{
+	json_int_t	 n;
+
+	if (!json_is_integer(v))
+		return bad_type(f->name, "an integer year such as 2025");
+	n = json_integer_value(v);
+	if (n < SCHED_YEAR_MIN || n > SCHED_YEAR_MAX)
+		return xasprintf("字段 \"%s\" 的年份 %lld 超出范围 %d-%d / "
+		    "field \"%s\": year %lld is outside %d-%d", f->name,
+		    (long long)n, SCHED_YEAR_MIN, SCHED_YEAR_MAX, f->name,
+		    (long long)n, SCHED_YEAR_MIN, SCHED_YEAR_MAX);
+	*out = (int)n;
+	return NULL;
+}
+
+static char *
+parse_grade(const json_t *v, const struct field *f, enum sched_grade *out)
+{
+	size_t	 i;
+
+	for (i = 1; i < nitems(grades); i++) {
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), grades[i]) == 0) {
+			*out = (enum sched_grade)i;
+			return NULL;
+		}
+	}
+	return bad_type(f->name, "one of excellent, good, pass, fail");
+}
+
+static char *
+parse_outcome(const json_t *v, const struct field *f, bool *out)
+{
+	if (json_is_string(v) && strcmp(json_string_value(v),
+	    "recognized") == 0)
+		*out = true;
+	else if (json_is_string(v) && strcmp(json_string_value(v),
+	    "not_recognized") == 0)
+		*out = false;
+	else
+		return bad_type(f->name, "recognized or not_recognized");
+	return NULL;
+}
+
+/* Art. 13, 14 or 15, as a number or a string. */
+static char *
+parse_article(const json_t *v, const struct field *f, int *out)
+{
+	const char	*s;
+
+	if (json_is_integer(v)) {
+		*out = (int)json_integer_value(v);
+		if (json_integer_value(v) >= 13 && json_integer_value(v) <= 15)
+			return NULL;
+	} else if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "13") == 0 || strcmp(s, "14") == 0 ||
+		    strcmp(s, "15") == 0) {
+			*out = atoi(s);
+			return NULL;
+		}
+	}
+	return bad_type(f->name, "13, 14 or 15 (a number or a string)");
+}
+
+static char *
+parse_field(const json_t *v, const struct field *f, struct sched_event *ev)
+{
+	char	*at = (char *)ev + f->offset;
+
+	switch (f->kind) {
+	case F_TEXT:
+	case F_NOTE:
+		return parse_string(v, f, (char **)(void *)at);
+	case F_DATE:
+		return parse_date(v, f, (int *)(void *)at);
+	case F_BOOL:
+		if (!json_is_boolean(v))
+			return bad_type(f->name, "true or false");
+		*(bool *)(void *)at = json_is_true(v);
+		return NULL;
+	case F_COUNT:
+		return parse_count(v, f, (int *)(void *)at);
+	case F_YEAR:
+		return parse_year(v, f, (int *)(void *)at);
+	case F_GRADE:
+		return parse_grade(v, f, (enum sched_grade *)(void *)at);
+	case F_OUTCOME:
+		return parse_outcome(v, f, (bool *)(void *)at);
+	case F_ARTICLE:
+		return parse_article(v, f, (int *)(void *)at);
+	}
+	return NULL;
+}
+
+static const struct field *
+find_field(const struct field *fields, const char *name)
+{
+	for (; fields->name != NULL; fields++) {
+		if (strcmp(fields->name, name) == 0)
+			return fields;
+	}
+	return NULL;
+}
+
+/* Checks that hold between fields of one event. */
+static char *
+check_together(const struct sched_event *ev)
+{
+	if (ev->type == SCHED_EV_COMMITTEE_FORMED &&
+	    ev->host_members > ev->members)
+		return xasprintf("host_members（%d）不能大于 members（%d）/ "
+		    "host_members (%d) must not exceed members (%d)",
+		    ev->host_members, ev->members, ev->host_members,
+		    ev->members);
+	if (ev->type != SCHED_EV_EVALUATION_RESULT)
+		return NULL;
+	if (ev->grade == SCHED_GRADE_FAIL && ev->rectify_by == SCHED_NO_DAY)
+		return xstrdup("评价结果为 fail 时必须给出 rectify_by（整改期限）"
+		    " / \"rectify_by\" is required when grade is fail");
+	if (ev->grade != SCHED_GRADE_FAIL && ev->rectify_by != SCHED_NO_DAY)
+		return xasprintf("只有 grade 为 fail 时才可有 rectify_by（此处 "
+		    "grade 为 %s）/ \"rectify_by\" is only allowed when grade is "
+		    "fail (grade is %s)", grades[ev->grade], grades[ev->grade]);
+	return NULL;
+}
+
+static char *
+parse_fields(const json_t *obj, struct sched_event *ev)
+{
+	const struct field	*fields = types[ev->type].fields, *f;
+	const char		*name;
+	json_t			*v;
+	char			*why;
+	int			 pass;
+
+	json_object_foreach((json_t *)obj, name, v) {
+		if (strcmp(name, "type") == 0)
+			continue;
+		f = find_field(f_common, name);
+		if (f != NULL && strcmp(name, "centre") == 0 &&
+		    types[ev->type].bureau_wide)
+			f = NULL;
+		if (f == NULL)
+			f = find_field(fields, name);
+		if (f == NULL)
+			return xasprintf("%s 事件没有字段 \"%s\" / type %s has "
+			    "no field \"%s\"", types[ev->type].name, name,
+			    types[ev->type].name, name);
+		if ((why = parse_field(v, f, ev)) != NULL)
+			return why;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (f = pass ? fields : f_common; f->name != NULL; f++) {
+			if (!f->required || json_object_get(obj, f->name))
+				continue;
+			if (strcmp(f->name, "centre") == 0 &&
+			    types[ev->type].bureau_wide)
+				continue;
+			return xasprintf("缺少必填字段 \"%s\" / missing "
+			    "required field \"%s\"", f->name, f->name);
+		}
+	}
+	return check_together(ev);
+}
+
+struct sched_event *
+sched_event_from_json(const json_t *obj, char **error)
+{
+	struct sched_event	*ev;
+	const json_t		*type;
+	int			 t;
+
+	if (!json_is_object(obj)) {
+		*error = xstrdup("事件应为一个 JSON 对象 / an event must be a "
+		    "JSON object");
+		return NULL;
+	}
+	type = json_object_get(obj, "type");
+	if (type == NULL) {
+		*error = xstrdup("缺少必填字段 \"type\" / missing required "
+		    "field \"type\"");
+		return NULL;
+	}
+	for (t = 0; t < SCHED_EV_COUNT; t++) {
+		if (json_is_string(type) &&
+		    strcmp(json_string_value(type), types[t].name) == 0)
+			break;
+	}
+	if (t == SCHED_EV_COUNT) {
+		*error = json_is_string(type) ? xasprintf("未知的事件类型 "
+		    "\"%s\" / unknown event type \"%s\"",
+		    json_string_value(type), json_string_value(type)) :
+		    bad_type("type", "a string naming an event type");
+		return NULL;
+	}
+	ev = event_new();
+	ev->type = (enum sched_event_type)t;
+	if ((*error = parse_fields(obj, ev)) != NULL) {
+		sched_event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+static void
+put_date(json_t *obj, const char *name, int day)
+{
+	char	 buf[SCHED_DATE_LEN];
+
+	if (day != SCHED_NO_DAY)
+		json_object_set_new(obj, name,
+		    json_string(sched_date_format(day, buf)));
+}
+
+static void
+put_text(json_t *obj, const char *name, const char *s)
+{
+	if (s != NULL)
+		json_object_set_new(obj, name, json_string(s));
+}
+
+json_t *
+sched_event_to_json(const struct sched_event *ev)
+{
+	const struct field	*f;
+	json_t			*obj;
+	const char		*at;
+
+	obj = json_object();
+	json_object_set_new(obj, "type", json_string(types[ev->type].name));
+	for (f = f_common; f->name != NULL; f++) {
+		at = (const char *)ev + f->offset;
+		if (f->kind == F_DATE)
+			put_date(obj, f->name, *(const int *)(const void *)at);
+		else
+			put_text(obj, f->name, *(char *const *)(const void *)at);
+	}
+	for (f = types[ev->type].fields; f->name != NULL; f++) {
+		at = (const char *)ev + f->offset;
+		switch (f->kind) {
+		case F_TEXT:
+		case F_NOTE:
+			put_text(obj, f->name, *(char *const *)(const void *)at);
+			break;
+		case F_DATE:
+			put_date(obj, f->name, *(const int *)(const void *)at);
+			break;
+		case F_BOOL:
+			if (*(const bool *)(const void *)at)
+				json_object_set_new(obj, f->name, json_true());
+			break;
+		case F_COUNT:
+		case F_YEAR:
+		case F_ARTICLE:
+			json_object_set_new(obj, f->name, json_integer(
+			    *(const int *)(const void *)at));
+			break;
+		case F_GRADE:
+			json_object_set_new(obj, f->name,
+			    json_string(grades[ev->grade]));
+			break;
+		case F_OUTCOME:
+			json_object_set_new(obj, f->name, json_string(
+			    ev->outcome_recognized ? "recognized" :
+			    "not_recognized"));
+			break;
+		}
+	}
+	return obj;
+}

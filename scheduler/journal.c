@@ -1,0 +1,440 @@
+/*
+ * journal.c: the events as recorded, each checked against those before it.
+ *
+ * The journal only ever holds a valid history: sched_journal_add refuses
+ * an event (DOMAIN.md lists when) and leaves everything as it was.  Each
+ * event is checked against the events of its own centre recorded before
+ * it, so a check looks at a few dozen events, never the whole journal.
+ *
+ * A retraction makes the plan as if its event had never been recorded.
+ * Retracting a retraction brings its event back; that is why effect is a
+ * cascade (set_effective) and why, before a retraction is accepted, the
+ * events of every centre it touches are checked again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "scheduler/scheduler.h"
+
+#define NONE	((size_t)-1)
+
+/* The events of one centre, by their index in the journal. */
+struct jcentre {
+	size_t	*events;
+	size_t	 n;
+	size_t	 cap;
+};
+
+struct sched_journal {
+	struct sched_event	**events;	/* in recording order */
+	size_t			  n;
+	size_t			  cap;
+	/* Lookups by name.  jansson's objects are well-kept hash tables,
+	 * so we index with them rather than write our own. */
+	json_t			 *ids;		/* event id → index */
+	json_t			 *centre_ids;	/* centre id → jcentre index */
+	struct jcentre		 *centres;
+	size_t			  ncentres;
+};
+
+struct sched_journal *
+sched_journal_new(void)
+{
+	struct sched_journal	*j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->ids = json_object();
+	j->centre_ids = json_object();
+	return j;
+}
+
+void
+sched_journal_free(struct sched_journal *j)
+{
+	size_t	 i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->n; i++)
+		sched_event_free(j->events[i]);
+	for (i = 0; i < j->ncentres; i++)
+		free(j->centres[i].events);
+	free(j->events);
+	free(j->centres);
+	json_decref(j->ids);
+	json_decref(j->centre_ids);
+	free(j);
+}
+
+size_t
+sched_journal_count(const struct sched_journal *j)
+{
+	return j->n;
+}
+
+const struct sched_event *
+sched_journal_event(const struct sched_journal *j, size_t i)
+{
+	return i < j->n ? j->events[i] : NULL;
+}
+
+long
+sched_journal_find_id(const struct sched_journal *j, const char *id)
+{
+	json_t	*v = json_object_get(j->ids, id);
+
+	return v != NULL ? (long)json_integer_value(v) : -1;
+}
+
+static struct jcentre *
+find_centre(const struct sched_journal *j, const char *id)
+{
+	json_t	*v;
+
+	if (id == NULL || (v = json_object_get(j->centre_ids, id)) == NULL)
+		return NULL;
+	return &j->centres[json_integer_value(v)];
+}
+
+/* The first effective registration recorded before position "pos". */
+static const struct sched_event *
+registration(const struct sched_journal *j, const struct jcentre *c,
+    size_t pos)
+{
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < c->n && c->events[i] < pos; i++) {
+		const struct sched_event *e = j->events[c->events[i]];
+
+		if (!e->retracted && e->type == SCHED_EV_REGISTERED)
+			return e;
+	}
+	return NULL;
+}
+
+const struct sched_event *
+sched_journal_centre(const struct sched_journal *j, const char *centre)
+{
+	return registration(j, find_centre(j, centre), NONE);
+}
+
+/* How a message names another event: by its id, else by its line. */
+static char *
+which(const struct sched_event *e)
+{
+	char	 d[SCHED_DATE_LEN];
+
+	sched_date_format(e->date, d);
+	if (e->id != NULL)
+		return xasprintf("%s \"%s\" (%s)", e->type == SCHED_EV_RETRACTED ?
+		    "retracted" : sched_event_type_name(e->type), e->id, d);
+	if (e->line > 0)
+		return xasprintf("%s %s (line %d)",
+		    sched_event_type_name(e->type), d, e->line);
+	return xasprintf("%s %s", sched_event_type_name(e->type), d);
+}
+
+static bool
+is_recognition(const struct sched_event *e)
+{
+	return e->type == SCHED_EV_RECOGNIZED ||
+	    (e->type == SCHED_EV_OBJECTION_RESOLVED && e->outcome_recognized) ||
+	    (e->type == SCHED_EV_REGISTERED && e->legacy);
+}
+
+static bool
+starts_ban(const struct sched_event *e, const struct sched_rules *rules)
+{
+	return e->type == SCHED_EV_REVOKED ||
+	    (e->type == SCHED_EV_ABANDONED && rules->abandonment_bars_reapply) ||
+	    (e->type == SCHED_EV_LAPSED && rules->lapse_bars_reapply);
+}
+
+/* Art. 16: three years after the act (DOMAIN rules 2 and 3). */
+static int
+ban_last_day(const struct sched_event *e)
+{
+	return sched_years_after(e->date, 3);
+}
+
+static char *
+refuse_ban(const struct sched_event *ban, int applied_on)
+{
+	char	 d[SCHED_DATE_LEN], a[SCHED_DATE_LEN], f[SCHED_DATE_LEN];
+	char	 l[SCHED_DATE_LEN], *why, *w;
+
+	sched_date_format(ban->date, d);
+	sched_date_format(applied_on, a);
+	sched_date_format(ban_last_day(ban), l);
+	sched_date_format(ban_last_day(ban) + 1, f);
+	w = which(ban);
+	why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条：被取消资格的，3年内不得"
+	    "再次申报）：%s 起禁止至 %s，最早可于 %s 再次申报 / an application "
+	    "on %s falls within the reapply ban of Art. 16 that began with %s "
+	    "and runs through %s; the first day an application is accepted "
+	    "is %s", a, d, l, f, a, w, l, f);
+	free(w);
+	return why;
+}
+
+/*
+ * Checks an event of a centre against that centre's effective events
+ * recorded before position "pos".  Returns the reason it does not fit,
+ * or NULL.
+ */
+static char *
+check_centre_event(const struct sched_journal *j, const struct jcentre *c,
+    size_t pos, const struct sched_event *ev, const struct sched_rules *rules)
+{
+	const struct sched_event	*reg, *e;
+	char				 d[SCHED_DATE_LEN], r[SCHED_DATE_LEN];
+	char				*w, *why;
+	size_t				 i;
+	bool				 recognized = false;
+
+	reg = registration(j, c, pos);
+	if (ev->type == SCHED_EV_REGISTERED) {
+		if (reg == NULL)
+			return NULL;
+		w = which(reg);
+		why = xasprintf("中心 \"%s\" 已登记过（%s）/ centre \"%s\" is "
+		    "registered twice (first by %s)", ev->centre, w,
+		    ev->centre, w);
+		free(w);
+		return why;
+	}
+	if (reg == NULL)
+		return xasprintf("中心 \"%s\" 未登记（须先记录 registered 事件）/ "
+		    "centre \"%s\" is not registered (record its registered "
+		    "event first)", ev->centre, ev->centre);
+	if (ev->date < reg->date)
+		return xasprintf("事件日期 %s 早于中心 \"%s\" 的登记日期 %s / the "
+		    "event is dated %s, before centre \"%s\" was registered on "
+		    "%s", sched_date_format(ev->date, d), ev->centre,
+		    sched_date_format(reg->date, r), d, ev->centre, r);
+	for (i = 0; i < c->n && c->events[i] < pos; i++) {
+		e = j->events[c->events[i]];
+		if (e->retracted)
+			continue;
+		if (is_recognition(e) && e->date <= ev->date)
+			recognized = true;
+		if (ev->type == SCHED_EV_APPLIED && starts_ban(e, rules) &&
+		    e->date <= ev->date && ev->date <= ban_last_day(e))
+			return refuse_ban(e, ev->date);
+		if (e->type == SCHED_EV_APPLIED && starts_ban(ev, rules) &&
+		    ev->date <= e->date && e->date <= ban_last_day(ev)) {
+			w = refuse_ban(ev, e->date);
+			why = xasprintf("已记录的申报与本事件将开始的禁止期冲突：%s / "
+			    "an application already recorded would fall in the "
+			    "ban this event starts: %s", w, w);
+			free(w);
+			return why;
+		}
+	}
+	if (!recognized && (ev->type == SCHED_EV_EVALUATION_SUBMITTED ||
+	    ev->type == SCHED_EV_EVALUATION_RESULT ||
+	    ev->type == SCHED_EV_REVOKED))
+		return xasprintf("中心 \"%s\" 在 %s 之前从未被认定，不能记录 %s / "
+		    "centre \"%s\" was never recognized on or before %s, so it "
+		    "cannot have %s", ev->centre, sched_date_format(ev->date, d),
+		    sched_event_type_name(ev->type), ev->centre, d,
+		    sched_event_type_name(ev->type));
+	return NULL;
+}
+
+/* Makes an event count or not; a retraction carries its effect along. */
+static void
+set_effective(struct sched_journal *j, size_t i, bool effective)
+{
+	struct sched_event	*e = j->events[i];
+
+	e->retracted = !effective;
+	if (e->type == SCHED_EV_RETRACTED)
+		set_effective(j, e->target_index, !effective);
+}
+
+/* Every effective event of a centre still fits; else the first misfit. */
+static char *
+recheck_centre(const struct sched_journal *j, const char *centre,
+    const struct sched_rules *rules)
+{
+	const struct jcentre	*c = find_centre(j, centre);
+	const struct sched_event *e;
+	size_t			 i;
+	char			*why, *w, *out;
+
+	for (i = 0; c != NULL && i < c->n; i++) {
+		e = j->events[c->events[i]];
+		if (e->retracted)
+			continue;
+		if ((why = check_centre_event(j, c, c->events[i], e, rules))) {
+			w = which(e);
+			out = xasprintf("撤回后，%s 将不再成立：%s / after this "
+			    "retraction, %s would no longer be valid: %s", w, why,
+			    w, why);
+			free(w);
+			free(why);
+			return out;
+		}
+	}
+	return NULL;
+}
+
+/* The centres whose events change effect when event i is retracted. */
+static char *
+recheck_after_retraction(struct sched_journal *j, size_t i,
+    const struct sched_rules *rules)
+{
+	char	*why = NULL;
+
+	for (; why == NULL; i = j->events[i]->target_index) {
+		if (j->events[i]->centre != NULL)
+			why = recheck_centre(j, j->events[i]->centre, rules);
+		if (j->events[i]->type != SCHED_EV_RETRACTED)
+			break;
+	}
+	return why;
+}
+
+static char *
+check_retraction(struct sched_journal *j, struct sched_event *ev,
+    const struct sched_rules *rules)
+{
+	long			 t = sched_journal_find_id(j, ev->target);
+	struct sched_event	*target;
+	char			*why, *w;
+	size_t			 i;
+
+	if (t < 0)
+		return xasprintf("没有 id 为 \"%s\" 的事件可撤回 / no event has "
+		    "the id \"%s\" given in field \"event\"", ev->target,
+		    ev->target);
+	target = j->events[t];
+	if (target->retracted) {
+		for (i = (size_t)t + 1; i < j->n; i++) {
+			if (j->events[i]->type == SCHED_EV_RETRACTED &&
+			    !j->events[i]->retracted &&
+			    j->events[i]->target_index == (size_t)t)
+				break;
+		}
+		w = i < j->n ? which(j->events[i]) : xstrdup("an earlier "
+		    "retraction");
+		why = xasprintf("事件 \"%s\" 已被撤回（%s）/ event \"%s\" is "
+		    "already retracted (by %s)", ev->target, w, ev->target, w);
+		free(w);
+		return why;
+	}
+	set_effective(j, (size_t)t, false);
+	why = recheck_after_retraction(j, (size_t)t, rules);
+	set_effective(j, (size_t)t, true);
+	if (why == NULL)
+		ev->target_index = (size_t)t;
+	return why;
+}
+
+static char *
+check_event(struct sched_journal *j, struct sched_event *ev,
+    const struct sched_rules *rules, int today)
+{
+	char	 d[SCHED_DATE_LEN], t[SCHED_DATE_LEN];
+	long	 dup;
+
+	if (ev->date > today)
+		return xasprintf("事件日期 %s 晚于今天 %s：只能记录已经发生的事 / "
+		    "the event is dated %s, after today (%s): only what has "
+		    "happened can be recorded", sched_date_format(ev->date, d),
+		    sched_date_format(today, t), d, t);
+	if (ev->id != NULL && (dup = sched_journal_find_id(j, ev->id)) >= 0) {
+		char *w = which(j->events[dup]), *why;
+
+		why = xasprintf("id \"%s\" 已被使用（%s）/ the id \"%s\" is "
+		    "already used by %s", ev->id, w, ev->id, w);
+		free(w);
+		return why;
+	}
+	if (ev->type == SCHED_EV_RETRACTED)
+		return check_retraction(j, ev, rules);
+	if (ev->centre == NULL)
+		return NULL;
+	return check_centre_event(j, find_centre(j, ev->centre), j->n, ev,
+	    rules);
+}
+
+static void
+centre_append(struct sched_journal *j, const char *id, size_t index)
+{
+	struct jcentre	*c = find_centre(j, id);
+
+	if (c == NULL) {
+		j->centres = xreallocarray(j->centres, j->ncentres + 1,
+		    sizeof(*j->centres));
+		c = &j->centres[j->ncentres];
+		memset(c, 0, sizeof(*c));
+		json_object_set_new(j->centre_ids, id,
+		    json_integer((json_int_t)j->ncentres++));
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
+	}
+	c->events[c->n++] = index;
+}
+
+int
+sched_journal_add(struct sched_journal *j, struct sched_event *ev,
+    const struct sched_rules *rules, int today, char **error)
+{
+	if ((*error = check_event(j, ev, rules, today)) != NULL)
+		return -1;
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 256;
+		j->events = xreallocarray(j->events, j->cap, sizeof(ev));
+	}
+	ev->retracted = false;
+	j->events[j->n] = ev;
+	if (ev->id != NULL)
+		json_object_set_new(j->ids, ev->id,
+		    json_integer((json_int_t)j->n));
+	if (ev->centre != NULL)
+		centre_append(j, ev->centre, j->n);
+	j->n++;
+	if (ev->type == SCHED_EV_RETRACTED)
+		set_effective(j, ev->target_index, false);
+	return 0;
+}
+
+struct sched_event *
+sched_journal_pop(struct sched_journal *j)
+{
+	struct sched_event	*ev;
+
+	if (j->n == 0)
+		return NULL;
+	ev = j->events[--j->n];
+	if (ev->type == SCHED_EV_RETRACTED)
+		set_effective(j, ev->target_index, true);
+	if (ev->id != NULL)
+		json_object_del(j->ids, ev->id);
+	if (ev->centre != NULL)
+		find_centre(j, ev->centre)->n--;
+	return ev;
+}
+
+int
+sched_ban_first_allowed(const struct sched_journal *j,
+    const struct sched_rules *rules, const char *centre, int day)
+{
+	const struct jcentre	*c = find_centre(j, centre);
+	const struct sched_event *e;
+	size_t			 i;
+	int			 first = SCHED_NO_DAY;
+
+	for (i = 0; c != NULL && i < c->n; i++) {
+		e = j->events[c->events[i]];
+		if (!e->retracted && starts_ban(e, rules) && e->date <= day &&
+		    day <= ban_last_day(e) && ban_last_day(e) + 1 > first)
+			first = ban_last_day(e) + 1;
+	}
+	return first;
+}

@@ -1,0 +1,1040 @@
+/*
+ * plan.c: events in, obligations out (DOMAIN.md, "The obligations").
+ *
+ * The planner replays the effective events of the journal in date order
+ * (events of one day as recorded, an evaluation round after the others of
+ * its day) through a small state machine per centre.  Each rule opens its
+ * obligations in one handler below; closing and voiding are shared:
+ *
+ *   close	the event named in DOMAIN.md's "closed by" column happened;
+ *   end	the centre was revoked, abandoned, lapsed or not recognized:
+ *		what is pending turns void, except periods already run out;
+ *   finish	as of the plan's day, the rest are open, overdue, or (for a
+ *		period that simply ran out) done.
+ *
+ * Time-driven openings (an abandonment starts the day after a missed
+ * evaluation deadline) are caught up before each event of the centre and
+ * once at the end; yearly expert meetings are laid out at the end from
+ * the centre's recognition intervals.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/sched-int.h"
+
+#define NONE	((size_t)-1)
+
+/* The measures' own dates (Art. 17, 18). */
+#define MEASURES_IN_FORCE	sched_day(2025, 9, 8)
+#define TRANSITION_END		sched_day(2027, 12, 31)
+#define FIRST_MEETING_YEAR	2026
+
+struct interval {
+	int	 start;
+	int	 end;		/* SCHED_NO_DAY while recognized */
+};
+
+struct year_mark {
+	int	 year;
+	int	 day;		/* when it happened */
+	int	 value;		/* a grade, for results */
+};
+
+struct marks {
+	struct year_mark *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+struct pcentre {
+	const struct sched_event *reg;
+	enum sched_centre_state	 state;
+	int			 since;
+	bool			 recognized;	/* recognized or legacy now */
+	bool			 ended;
+	struct interval		*iv;
+	size_t			 niv;
+	size_t			*obs;
+	size_t			 nobs;
+	size_t			 capobs;
+	size_t			 director;	/* current obligations */
+	size_t			 term;
+	size_t			 composition;
+	struct marks		 results;	/* latest grade by year */
+	struct marks		 submitted;
+	struct marks		 meetings;
+	int			 ban_until;
+};
+
+struct planner {
+	const struct sched_journal	*journal;
+	const struct sched_calendar	*cal;
+	const struct sched_rules	*rules;
+	int				 as_of;
+	int				 until;
+	int				 flags;
+	struct pob			*obs;
+	size_t				 nobs;
+	size_t				 capobs;
+	struct pcentre			*centres;
+	size_t				 ncentres;
+	json_t				*centre_index;	/* id → index */
+	json_t				*keys;		/* key → 1 */
+};
+
+/* ---- obligations ---- */
+
+static void
+marks_add(struct marks *m, int year, int day, int value)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->v[i].year == year && value != INT_MIN) {
+			m->v[i].day = day;	/* the latest counts */
+			m->v[i].value = value;
+			return;
+		}
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 4;
+		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+	}
+	m->v[m->n].year = year;
+	m->v[m->n].day = day;
+	m->v[m->n++].value = value;
+}
+
+/* The earliest mark of a year (any day), or NULL. */
+static const struct year_mark *
+marks_find(const struct marks *m, int year)
+{
+	const struct year_mark	*best = NULL;
+	size_t			 i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->v[i].year == year && (best == NULL ||
+		    m->v[i].day < best->day))
+			best = &m->v[i];
+	}
+	return best;
+}
+
+static bool
+centre_level(enum sched_rule r)
+{
+	return r == SCHED_R_DIRECTOR_AGE || r == SCHED_R_EXPERT_TERM ||
+	    r == SCHED_R_EXPERT_COMPOSITION;
+}
+
+/* Keys quote ids so that no centre or round can imitate another key:
+ * bytes outside [A-Za-z0-9._~-] and ASCII become %XX; UTF-8 stays. */
+static void
+key_part(struct buf *b, const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '~' || *p == '-' || *p >= 0x80)
+			buf_add(b, (const char *)p, 1);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+}
+
+static char *
+make_key(struct planner *p, const char *centre, enum sched_rule rule,
+    const char *what)
+{
+	struct buf	 b = { 0 };
+	size_t		 base;
+	int		 n;
+
+	buf_init(&b);
+	if (centre != NULL)
+		key_part(&b, centre);
+	else
+		buf_adds(&b, "@bureau");
+	buf_printf(&b, "/%s", sched_rule_name(rule));
+	if (what != NULL) {
+		buf_adds(&b, "/");
+		key_part(&b, what);
+	}
+	/* Two obligations of one rule started on one day: number them in
+	 * the order they were recorded. */
+	base = b.len;
+	for (n = 2; json_object_get(p->keys, b.data) != NULL; n++) {
+		b.len = base;
+		buf_printf(&b, "#%d", n);
+	}
+	json_object_set_new(p->keys, b.data, json_true());
+	return buf_take(&b);
+}
+
+static size_t
+ob_new(struct planner *p, size_t c, enum sched_rule rule, int start, int due,
+    const char *what)
+{
+	struct pcentre	*pc = c != NONE ? &p->centres[c] : NULL;
+	struct pob	*ob;
+	char		 buf[SCHED_DATE_LEN];
+
+	if (what == NULL && rule != SCHED_R_TRANSITION &&
+	    rule != SCHED_R_TRANSITION_LAPSE &&
+	    rule != SCHED_R_MEASURES_EXPIRY)
+		what = sched_date_format(start, buf);
+	if (p->nobs == p->capobs) {
+		p->capobs = p->capobs ? p->capobs * 2 : 1024;
+		p->obs = xreallocarray(p->obs, p->capobs, sizeof(*p->obs));
+	}
+	ob = &p->obs[p->nobs];
+	memset(ob, 0, sizeof(*ob));
+	ob->c = c;
+	ob->o.rule = rule;
+	ob->o.start = start;
+	ob->o.due = due;
+	ob->o.closed_on = SCHED_NO_DAY;
+	ob->o.centre = pc ? pc->reg->centre : NULL;
+	ob->o.centre_name = pc ? pc->reg->name : NULL;
+	ob->o.unit = pc ? pc->reg->unit : NULL;
+	ob->o.key = make_key(p, ob->o.centre, rule, what);
+	if (pc != NULL) {
+		if (pc->nobs == pc->capobs) {
+			pc->capobs = pc->capobs ? pc->capobs * 2 : 8;
+			pc->obs = xreallocarray(pc->obs, pc->capobs,
+			    sizeof(size_t));
+		}
+		pc->obs[pc->nobs++] = p->nobs;
+		/* What opens for a centre that has ended is void at once,
+		 * but for the duties of the centre as such and the ban. */
+		if (pc->ended && !centre_level(rule) &&
+		    rule != SCHED_R_REAPPLY_BAN) {
+			ob->voided = true;
+			ob->o.closed_on = start;
+		}
+	}
+	return p->nobs++;
+}
+
+static size_t
+ob_new_year(struct planner *p, size_t c, enum sched_rule rule, int start,
+    int due, int year)
+{
+	char	 what[16];
+	size_t	 i;
+
+	snprintf(what, sizeof(what), "%d", year);
+	i = ob_new(p, c, rule, start, due, what);
+	if (sched_rule_is_yearly(rule))
+		p->obs[i].o.year = year;
+	p->obs[i].year = year;
+	return i;
+}
+
+static bool
+pending(const struct pob *ob)
+{
+	return !ob->closed && !ob->voided && !ob->deleted;
+}
+
+static void
+ob_close(struct planner *p, size_t i, int day)
+{
+	if (i != NONE && pending(&p->obs[i])) {
+		p->obs[i].closed = true;
+		p->obs[i].o.closed_on = day;
+	}
+}
+
+/* Closes every pending obligation of a rule (and year, if given). */
+static void
+close_rule(struct planner *p, size_t c, enum sched_rule rule, int year,
+    int day)
+{
+	struct pcentre	*pc = &p->centres[c];
+	size_t		 i;
+
+	for (i = 0; i < pc->nobs; i++) {
+		struct pob *ob = &p->obs[pc->obs[i]];
+
+		if (ob->o.rule == rule && (year == 0 || ob->year == year))
+			ob_close(p, pc->obs[i], day);
+	}
+}
+
+/* The centre's live (not deleted) obligation of a rule and year. */
+static size_t
+find_rule(struct planner *p, size_t c, enum sched_rule rule, int year)
+{
+	struct pcentre	*pc = &p->centres[c];
+	size_t		 i;
+
+	for (i = pc->nobs; i-- > 0;) {
+		struct pob *ob = &p->obs[pc->obs[i]];
+
+		if (ob->o.rule == rule && ob->year == year && !ob->deleted)
+			return pc->obs[i];
+	}
+	return NONE;
+}
+
+/* ---- the centre's lifecycle ---- */
+
+static void
+set_state(struct pcentre *pc, enum sched_centre_state s, int day)
+{
+	pc->state = s;
+	pc->since = day;
+}
+
+static void
+recognize(struct planner *p, size_t c, int day, bool legacy)
+{
+	struct pcentre	*pc = &p->centres[c];
+
+	pc->ended = false;
+	if (pc->recognized) {
+		/* Recognized again while recognized: the state says so, the
+		 * yearly duties run on from the first recognition. */
+		if (!legacy)
+			set_state(pc, SCHED_C_RECOGNIZED, day);
+		return;
+	}
+	pc->recognized = true;
+	set_state(pc, legacy ? SCHED_C_LEGACY : SCHED_C_RECOGNIZED, day);
+	pc->iv = xreallocarray(pc->iv, pc->niv + 1, sizeof(*pc->iv));
+	pc->iv[pc->niv].start = day;
+	pc->iv[pc->niv++].end = SCHED_NO_DAY;
+}
+
+/*
+ * DOMAIN.md, "When a centre ends": what is still pending becomes void,
+ * except periods that had already run out (done); the duties of the
+ * centre as such are voided at the end of the plan instead, and only
+ * if it is still ended then.
+ */
+static void
+end_centre(struct planner *p, size_t c, int day, enum sched_centre_state s)
+{
+	struct pcentre	*pc = &p->centres[c];
+	size_t		 i;
+
+	if (pc->recognized)
+		pc->iv[pc->niv - 1].end = day;
+	pc->recognized = false;
+	pc->ended = true;
+	set_state(pc, s, day);
+	for (i = 0; i < pc->nobs; i++) {
+		struct pob *ob = &p->obs[pc->obs[i]];
+
+		if (!pending(ob) || centre_level(ob->o.rule) ||
+		    ob->o.rule == SCHED_R_REAPPLY_BAN)
+			continue;
+		if (sched_rule_is_period(ob->o.rule) && ob->o.due < day) {
+			ob->closed = true;
+			ob->o.closed_on = ob->o.due + 1;
+		} else {
+			ob->voided = true;
+			ob->o.closed_on = day;
+		}
+	}
+}
+
+/* Art. 16: the ban runs from the act through its third anniversary. */
+static void
+start_ban(struct planner *p, size_t c, int day)
+{
+	int	 last = sched_years_after(day, 3);
+
+	ob_new(p, c, SCHED_R_REAPPLY_BAN, day, last, NULL);
+	if (p->centres[c].ban_until == SCHED_NO_DAY ||
+	    last > p->centres[c].ban_until)
+		p->centres[c].ban_until = last;
+}
+
+/*
+ * Art. 14: "无正当理由不参加评价的，视为放弃".  An evaluation deadline
+ * that passed with nothing submitted by it opens an abandonment the next
+ * day.  Called before each event of the centre and at the end of the
+ * plan, with the first day not yet looked at.
+ */
+static void
+catch_up(struct planner *p, size_t c, int day)
+{
+	struct pcentre		*pc = &p->centres[c];
+	const struct year_mark	*sub;
+	size_t			 i, n = pc->nobs;
+
+	for (i = 0; i < n; i++) {
+		struct pob *ob = &p->obs[pc->obs[i]];
+
+		if (ob->o.rule != SCHED_R_EVALUATION || !pending(ob) ||
+		    ob->abandon_checked || ob->o.due >= day)
+			continue;
+		ob->abandon_checked = true;
+		sub = marks_find(&pc->submitted, ob->year);
+		if (sub != NULL && sub->day <= ob->o.due)
+			continue;
+		ob_new_year(p, c, SCHED_R_ABANDONMENT, ob->o.due + 1,
+		    ob->o.due + 1, ob->year);
+		pc = &p->centres[c];
+	}
+}
+
+/* ---- the rules, one handler per event that opens or closes ---- */
+
+/* Art. 7(5): 5 working days counting the first day (DOMAIN rule 1). */
+static void
+on_publicity(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	bool	 prov;
+	int	 due = sched_calendar_count(p->cal, ev->date, 5, true, &prov);
+	size_t	 i = ob_new(p, c, SCHED_R_PUBLICITY, ev->date, due, NULL);
+
+	p->obs[i].o.provisional = prov;
+}
+
+/* Art. 7(6): 15 working days after the objection (DOMAIN rule 2). */
+static void
+on_objection(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	bool	 prov;
+	int	 due = sched_calendar_count(p->cal, ev->date, 15, false, &prov);
+	size_t	 i;
+
+	close_rule(p, c, SCHED_R_PUBLICITY, 0, ev->date);
+	i = ob_new(p, c, SCHED_R_OBJECTION_REVIEW, ev->date, due, NULL);
+	p->obs[i].o.provisional = prov;
+}
+
+/* Art. 10: 5 members at least, host-unit members at most half, terms of
+ * at most 5 years (DOMAIN rule 1). */
+static void
+on_committee(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	struct pcentre	*pc = &p->centres[c];
+	bool		 compliant = ev->members >= 5 &&
+			    ev->host_members * 2 <= ev->members;
+	size_t		 i;
+
+	ob_close(p, pc->term, ev->date);
+	i = ob_new(p, c, SCHED_R_EXPERT_TERM, ev->date,
+	    sched_years_from(ev->date, 5), NULL);
+	p->centres[c].term = i;
+	pc = &p->centres[c];
+	if (compliant)
+		ob_close(p, pc->composition, ev->date);
+	else if (pc->composition == NONE || !pending(&p->obs[pc->composition]))
+		pc->composition = ob_new(p, c, SCHED_R_EXPERT_COMPOSITION,
+		    ev->date, ev->date, NULL);
+}
+
+/* Art. 9(3): the director is at most 60: the last day of 61 years from
+ * the birth (DOMAIN rule 1), the day before the 61st birthday. */
+static void
+start_director(struct planner *p, size_t c, int birth)
+{
+	size_t	 i = ob_new(p, c, SCHED_R_DIRECTOR_AGE, birth,
+		    sched_years_from(birth, 61), NULL);
+
+	p->centres[c].director = i;
+}
+
+static bool
+is_fail(const struct pcentre *pc, int year)
+{
+	size_t	 i;
+
+	for (i = 0; i < pc->results.n; i++) {
+		if (pc->results.v[i].year == year)
+			return pc->results.v[i].value == SCHED_GRADE_FAIL;
+	}
+	return false;
+}
+
+/*
+ * Art. 14: a fail must be rectified by the date the bureau set; two
+ * consecutive fails (years Y-1 and Y, the latest result of a year
+ * counting) revoke.  A new result for a year replaces what the old one
+ * opened.
+ */
+static void
+on_result(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	size_t	 i;
+	int	 later;
+
+	marks_add(&p->centres[c].results, ev->year, ev->date, (int)ev->grade);
+	if ((i = find_rule(p, c, SCHED_R_RECTIFICATION, ev->year)) != NONE)
+		p->obs[i].deleted = true;
+	if (ev->grade == SCHED_GRADE_FAIL)
+		ob_new_year(p, c, SCHED_R_RECTIFICATION, ev->date,
+		    ev->rectify_by, ev->year);
+	for (later = ev->year; later <= ev->year + 1; later++) {
+		bool both = is_fail(&p->centres[c], later - 1) &&
+		    is_fail(&p->centres[c], later);
+
+		i = find_rule(p, c, SCHED_R_REVOCATION, later);
+		if (both && i == NONE)
+			ob_new_year(p, c, SCHED_R_REVOCATION, ev->date,
+			    ev->date, later);
+		else if (!both && i != NONE && pending(&p->obs[i]))
+			p->obs[i].deleted = true;
+	}
+}
+
+static void
+on_submitted(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	marks_add(&p->centres[c].submitted, ev->year, ev->date, INT_MIN);
+	close_rule(p, c, SCHED_R_EVALUATION, ev->year, ev->date);
+	close_rule(p, c, SCHED_R_ABANDONMENT, ev->year, ev->date);
+}
+
+/* Art. 17: a legacy centre must meet the new conditions by 2027-12-31,
+ * or it is no longer kept from the day after. */
+static void
+start_transition(struct planner *p, size_t c, int day)
+{
+	ob_new(p, c, SCHED_R_TRANSITION, day, TRANSITION_END, NULL);
+	ob_new(p, c, SCHED_R_TRANSITION_LAPSE, day, TRANSITION_END + 1, NULL);
+}
+
+static void
+on_registered(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	struct pcentre	*pc = &p->centres[c];
+
+	set_state(pc, SCHED_C_REGISTERED, ev->date);
+	if (ev->legacy) {
+		recognize(p, c, ev->date, true);
+		start_transition(p, c, ev->date);
+	}
+	if (ev->director_birth != SCHED_NO_DAY)
+		start_director(p, c, ev->director_birth);
+}
+
+/* A step of Art. 7's procedure moves an applicant along, and brings an
+ * ended centre back to life; a recognized centre stays recognized. */
+static void
+procedure_step(struct planner *p, size_t c, enum sched_centre_state s,
+    int day)
+{
+	struct pcentre	*pc = &p->centres[c];
+
+	if (pc->recognized)
+		return;
+	pc->ended = false;
+	set_state(pc, s, day);
+}
+
+static void
+on_centre_event(struct planner *p, size_t c, const struct sched_event *ev)
+{
+	struct pcentre	*pc = &p->centres[c];
+
+	catch_up(p, c, ev->date);
+	switch (ev->type) {
+	case SCHED_EV_REGISTERED:
+		on_registered(p, c, ev);
+		break;
+	case SCHED_EV_APPLIED:
+		procedure_step(p, c, SCHED_C_APPLICANT, ev->date);
+		break;
+	case SCHED_EV_RECOMMENDED:
+		procedure_step(p, c, SCHED_C_RECOMMENDED, ev->date);
+		break;
+	case SCHED_EV_PUBLICITY_STARTED:
+		procedure_step(p, c, SCHED_C_IN_PUBLICITY, ev->date);
+		on_publicity(p, c, ev);
+		break;
+	case SCHED_EV_OBJECTION_RECEIVED:
+		procedure_step(p, c, SCHED_C_OBJECTION, ev->date);
+		on_objection(p, c, ev);
+		break;
+	case SCHED_EV_OBJECTION_RESOLVED:
+	case SCHED_EV_RECOGNIZED:
+	case SCHED_EV_NOT_RECOGNIZED:
+		close_rule(p, c, SCHED_R_OBJECTION_REVIEW, 0, ev->date);
+		if (ev->type == SCHED_EV_RECOGNIZED || (ev->type ==
+		    SCHED_EV_OBJECTION_RESOLVED && ev->outcome_recognized))
+			recognize(p, c, ev->date, false);
+		else
+			end_centre(p, c, ev->date, SCHED_C_NOT_RECOGNIZED);
+		break;
+	case SCHED_EV_COMMITTEE_FORMED:
+		on_committee(p, c, ev);
+		break;
+	case SCHED_EV_EXPERT_MEETING_HELD:
+		marks_add(&pc->meetings, sched_year(ev->date), ev->date,
+		    INT_MIN);
+		break;
+	case SCHED_EV_EVALUATION_SUBMITTED:
+		on_submitted(p, c, ev);
+		break;
+	case SCHED_EV_EVALUATION_RESULT:
+		on_result(p, c, ev);
+		break;
+	case SCHED_EV_RECTIFICATION_COMPLETED:
+		close_rule(p, c, SCHED_R_RECTIFICATION, 0, ev->date);
+		break;
+	case SCHED_EV_REVOKED:
+		close_rule(p, c, SCHED_R_REVOCATION, 0, ev->date);
+		close_rule(p, c, SCHED_R_ABANDONMENT, 0, ev->date);
+		end_centre(p, c, ev->date, SCHED_C_REVOKED);
+		start_ban(p, c, ev->date);
+		break;
+	case SCHED_EV_ABANDONED:
+		close_rule(p, c, SCHED_R_ABANDONMENT, 0, ev->date);
+		end_centre(p, c, ev->date, SCHED_C_ABANDONED);
+		if (p->rules->abandonment_bars_reapply)
+			start_ban(p, c, ev->date);
+		break;
+	case SCHED_EV_LAPSED:
+		close_rule(p, c, SCHED_R_TRANSITION_LAPSE, 0, ev->date);
+		end_centre(p, c, ev->date, SCHED_C_LAPSED);
+		if (p->rules->lapse_bars_reapply)
+			start_ban(p, c, ev->date);
+		break;
+	case SCHED_EV_TRANSITION_MET:
+		close_rule(p, c, SCHED_R_TRANSITION, 0, ev->date);
+		close_rule(p, c, SCHED_R_TRANSITION_LAPSE, 0, ev->date);
+		if (pc->state == SCHED_C_LEGACY)
+			set_state(pc, SCHED_C_RECOGNIZED, ev->date);
+		break;
+	case SCHED_EV_DIRECTOR_CHANGED:
+		ob_close(p, pc->director, ev->date);
+		start_director(p, c, ev->director_birth);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Art. 14: every centre recognized at the end of the round's day must
+ * submit its evaluation by the round's deadline. */
+static void
+on_evaluation_round(struct planner *p, const struct sched_event *ev)
+{
+	const struct year_mark	*sub;
+	size_t			 c, i;
+
+	for (c = 0; c < p->ncentres; c++) {
+		if (!p->centres[c].recognized ||
+		    find_rule(p, c, SCHED_R_EVALUATION, ev->year) != NONE)
+			continue;
+		i = ob_new_year(p, c, SCHED_R_EVALUATION, ev->date,
+		    ev->deadline, ev->year);
+		sub = marks_find(&p->centres[c].submitted, ev->year);
+		if (sub != NULL)
+			ob_close(p, i, sub->day);
+	}
+}
+
+/* Art. 7(1)-(3): a round's deadlines are the units' to meet. */
+static void
+on_round(struct planner *p, const struct sched_event *ev)
+{
+	ob_new(p, NONE, SCHED_R_APPLICATION, ev->date,
+	    ev->application_deadline, ev->round);
+	if (ev->recommendation_deadline != SCHED_NO_DAY)
+		ob_new(p, NONE, SCHED_R_RECOMMENDATION, ev->date,
+		    ev->recommendation_deadline, ev->round);
+}
+
+/*
+ * Art. 10: a meeting every year, from the year after recognition and not
+ * before 2026, while recognized; in the year recognition ends (and any
+ * earlier year still pending then), done if one was held, else void.
+ */
+static void
+lay_out_meetings(struct planner *p, size_t c)
+{
+	struct pcentre		*pc = &p->centres[c];
+	const struct year_mark	*held;
+	struct interval		 iv;
+	size_t			 k, i;
+	int			 y, first, last;
+
+	for (k = 0; k < pc->niv; k++) {
+		iv = pc->iv[k];
+		first = sched_year(iv.start) + 1;
+		if (first < FIRST_MEETING_YEAR)
+			first = FIRST_MEETING_YEAR;
+		last = iv.end != SCHED_NO_DAY ? sched_year(iv.end) : INT_MAX;
+		for (y = first; y <= last &&
+		    sched_day(y, 12, 31) <= p->until; y++) {
+			i = ob_new_year(p, c, SCHED_R_EXPERT_MEETING, iv.start,
+			    sched_day(y, 12, 31), y);
+			/* ob_new voids what opens for an ended centre; the
+			 * meetings of a past interval are judged below. */
+			p->obs[i].voided = false;
+			p->obs[i].o.closed_on = SCHED_NO_DAY;
+			pc = &p->centres[c];
+			if ((held = marks_find(&pc->meetings, y)) != NULL)
+				ob_close(p, i, held->day);
+			else if (iv.end != SCHED_NO_DAY) {
+				p->obs[i].voided = true;
+				p->obs[i].o.closed_on = iv.end;
+			}
+		}
+	}
+}
+
+/* ---- the sweep ---- */
+
+struct step {
+	const struct sched_event *ev;
+	size_t			  order;
+};
+
+static int
+step_cmp(const void *a, const void *b)
+{
+	const struct step	*sa = a, *sb = b;
+	bool			 ra, rb;
+
+	if (sa->ev->date != sb->ev->date)
+		return sa->ev->date < sb->ev->date ? -1 : 1;
+	/* An evaluation round applies after the other events of its day. */
+	ra = sa->ev->type == SCHED_EV_EVALUATION_ROUND;
+	rb = sb->ev->type == SCHED_EV_EVALUATION_ROUND;
+	if (ra != rb)
+		return ra ? 1 : -1;
+	return (sa->order > sb->order) - (sa->order < sb->order);
+}
+
+/* The effective events, in the order they apply. */
+static struct step *
+order_events(const struct sched_journal *j, size_t *n)
+{
+	struct step	*steps;
+	size_t		 i, count = sched_journal_count(j);
+	const struct sched_event *ev;
+
+	steps = xreallocarray(NULL, count + 1, sizeof(*steps));
+	*n = 0;
+	for (i = 0; i < count; i++) {
+		ev = sched_journal_event(j, i);
+		if (ev->retracted || ev->type == SCHED_EV_RETRACTED)
+			continue;
+		steps[*n].ev = ev;
+		steps[(*n)++].order = i;
+	}
+	qsort(steps, *n, sizeof(*steps), step_cmp);
+	return steps;
+}
+
+/*
+ * A round announced twice (or an evaluation round for a year held twice)
+ * is taken as amended: the last to apply counts.  Marks the ones that
+ * are superseded so that the sweep skips them.
+ */
+static bool *
+superseded_rounds(const struct step *steps, size_t n)
+{
+	bool	*skip = xcalloc(n + 1, sizeof(bool));
+	json_t	*last = json_object();
+	char	 name[32];
+	size_t	 i;
+	json_t	*prev;
+
+	for (i = 0; i < n; i++) {
+		const struct sched_event *ev = steps[i].ev;
+
+		if (ev->type == SCHED_EV_ROUND_ANNOUNCED) {
+			prev = json_object_get(last, ev->round);
+			if (prev != NULL)
+				skip[json_integer_value(prev)] = true;
+			json_object_set_new(last, ev->round,
+			    json_integer((json_int_t)i));
+		} else if (ev->type == SCHED_EV_EVALUATION_ROUND) {
+			/* Round names and years share one table: years are
+			 * prefixed so that a round named "2025" differs. */
+			snprintf(name, sizeof(name), "\x01%d", ev->year);
+			prev = json_object_get(last, name);
+			if (prev != NULL)
+				skip[json_integer_value(prev)] = true;
+			json_object_set_new(last, name,
+			    json_integer((json_int_t)i));
+		}
+	}
+	json_decref(last);
+	return skip;
+}
+
+static size_t
+centre_of(struct planner *p, const struct sched_event *ev)
+{
+	json_t	*v = json_object_get(p->centre_index, ev->centre);
+	struct pcentre *pc;
+
+	if (v != NULL)
+		return (size_t)json_integer_value(v);
+	/* The journal put the registration first; it makes the centre. */
+	p->centres = xreallocarray(p->centres, p->ncentres + 1,
+	    sizeof(*p->centres));
+	pc = &p->centres[p->ncentres];
+	memset(pc, 0, sizeof(*pc));
+	pc->reg = ev;
+	pc->director = pc->term = pc->composition = NONE;
+	pc->ban_until = SCHED_NO_DAY;
+	json_object_set_new(p->centre_index, ev->centre,
+	    json_integer((json_int_t)p->ncentres));
+	return p->ncentres++;
+}
+
+static void
+sweep(struct planner *p)
+{
+	struct step	*steps;
+	bool		*skip;
+	size_t		 n, i;
+
+	steps = order_events(p->journal, &n);
+	skip = superseded_rounds(steps, n);
+	/* Centres exist from their registration, whatever its day. */
+	for (i = 0; i < sched_journal_count(p->journal); i++) {
+		const struct sched_event *ev =
+		    sched_journal_event(p->journal, i);
+
+		if (ev->type == SCHED_EV_REGISTERED && !ev->retracted)
+			centre_of(p, ev);
+	}
+	for (i = 0; i < n; i++) {
+		const struct sched_event *ev = steps[i].ev;
+
+		if (skip[i])
+			continue;
+		if (ev->type == SCHED_EV_ROUND_ANNOUNCED)
+			on_round(p, ev);
+		else if (ev->type == SCHED_EV_EVALUATION_ROUND)
+			on_evaluation_round(p, ev);
+		else if (ev->centre != NULL)
+			on_centre_event(p, centre_of(p, ev), ev);
+	}
+	free(skip);
+	free(steps);
+}
+
+/* ---- finishing: states as of the plan's day ---- */
+
+static void
+finish_states(struct planner *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nobs; i++) {
+		struct pob	*ob = &p->obs[i];
+		struct pcentre	*pc = ob->c != NONE ? &p->centres[ob->c] : NULL;
+
+		if (ob->closed)
+			ob->o.state = SCHED_DONE;
+		else if (ob->voided)
+			ob->o.state = SCHED_VOID;
+		else if (pc != NULL && pc->ended && centre_level(ob->o.rule)) {
+			ob->o.state = SCHED_VOID;
+			ob->o.closed_on = pc->since;
+		} else if (ob->o.due >= p->as_of)
+			ob->o.state = SCHED_OPEN;
+		else if (sched_rule_is_period(ob->o.rule)) {
+			ob->o.state = SCHED_DONE;
+			ob->o.closed_on = ob->o.due + 1;
+		} else
+			ob->o.state = SCHED_OVERDUE;
+	}
+}
+
+static int
+ob_cmp(const void *a, const void *b)
+{
+	const struct sched_obligation	*x = a, *y = b;
+	int				 c;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	if ((x->centre == NULL) != (y->centre == NULL))
+		return x->centre == NULL ? -1 : 1;
+	if (x->centre != NULL && (c = strcmp(x->centre, y->centre)) != 0)
+		return c;
+	if ((c = strcmp(sched_rule_name(x->rule),
+	    sched_rule_name(y->rule))) != 0)
+		return c;
+	if (x->year != y->year)
+		return x->year < y->year ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void
+centres_out(struct planner *p, struct sched_plan *plan)
+{
+	size_t	 c;
+
+	plan->centres = xcalloc(p->ncentres + 1, sizeof(*plan->centres));
+	plan->ncentres = p->ncentres;
+	for (c = 0; c < p->ncentres; c++) {
+		struct pcentre		*pc = &p->centres[c];
+		struct sched_centre	*out = &plan->centres[c];
+
+		out->id = pc->reg->centre;
+		out->name = pc->reg->name;
+		out->unit = pc->reg->unit;
+		out->state = pc->state;
+		out->since = pc->since;
+		out->registered = pc->reg->date;
+		out->legacy = pc->reg->legacy;
+		out->ban_until = pc->ban_until;
+	}
+}
+
+static void
+planner_free(struct planner *p)
+{
+	size_t	 c;
+
+	for (c = 0; c < p->ncentres; c++) {
+		free(p->centres[c].iv);
+		free(p->centres[c].obs);
+		free(p->centres[c].results.v);
+		free(p->centres[c].submitted.v);
+		free(p->centres[c].meetings.v);
+	}
+	free(p->centres);
+	json_decref(p->centre_index);
+	json_decref(p->keys);
+}
+
+struct sched_plan *
+sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
+    const struct sched_rules *rules, int as_of, int until, int flags)
+{
+	struct planner		 p = {
+		.journal = j, .cal = cal, .rules = rules, .as_of = as_of,
+		.until = until, .flags = flags
+	};
+	struct sched_plan	*plan;
+	size_t			 c, i, n;
+
+	p.centre_index = json_object();
+	p.keys = json_object();
+	sweep(&p);
+	for (c = 0; c < p.ncentres; c++) {
+		catch_up(&p, c, as_of);
+		lay_out_meetings(&p, c);
+	}
+	ob_new(&p, NONE, SCHED_R_MEASURES_EXPIRY, MEASURES_IN_FORCE,
+	    sched_years_from(MEASURES_IN_FORCE, 5), NULL);
+	finish_states(&p);
+
+	plan = xcalloc(1, sizeof(*plan));
+	plan->as_of = as_of;
+	plan->until = until;
+	plan->obligations = xreallocarray(NULL, p.nobs + 1,
+	    sizeof(*plan->obligations));
+	for (i = n = 0; i < p.nobs; i++) {
+		if (p.obs[i].deleted) {
+			free(p.obs[i].o.key);
+			continue;
+		}
+		if (flags & SCHED_PLAN_EXPLAIN)
+			p.obs[i].o.explain = sched_explain(cal, rules,
+			    &p.obs[i], as_of);
+		plan->obligations[n++] = p.obs[i].o;
+	}
+	plan->count = n;
+	qsort(plan->obligations, n, sizeof(*plan->obligations), ob_cmp);
+	centres_out(&p, plan);
+	free(p.obs);
+	planner_free(&p);
+	return plan;
+}
+
+void
+sched_plan_free(struct sched_plan *plan)
+{
+	size_t	 i;
+
+	if (plan == NULL)
+		return;
+	for (i = 0; i < plan->count; i++) {
+		free(plan->obligations[i].key);
+		free(plan->obligations[i].explain);
+	}
+	free(plan->obligations);
+	free(plan->centres);
+	free(plan);
+}
+
+const char *
+sched_state_name(enum sched_state s)
+{
+	static const char *names[] = { "open", "overdue", "done", "void" };
+
+	return names[s];
+}
+
+const char *
+sched_centre_state_name(enum sched_centre_state s)
+{
+	static const char *names[] = {
+		"registered", "applicant", "recommended", "in_publicity",
+		"objection", "recognized", "legacy", "not_recognized",
+		"revoked", "abandoned", "lapsed"
+	};
+
+	return names[s];
+}
+
+const char *
+sched_centre_state_cn(enum sched_centre_state s)
+{
+	static const char *names[] = {
+		"已登记", "申报中", "已推荐", "公示中", "异议核查中", "已认定",
+		"旧办法认定（过渡期）", "未予认定", "已取消资格", "视为放弃",
+		"不再保留资格"
+	};
+
+	return names[s];
+}
+
+json_t *
+sched_obligation_to_json(const struct sched_obligation *o,
+    const struct sched_rules *rules)
+{
+	json_t	*obj, *to;
+	char	 due[SCHED_DATE_LEN];
+	int	 bit;
+
+	obj = json_object();
+	json_object_set_new(obj, "key", json_string(o->key));
+	json_object_set_new(obj, "centre", o->centre ? json_string(o->centre) :
+	    json_null());
+	json_object_set_new(obj, "rule", json_string(sched_rule_name(o->rule)));
+	json_object_set_new(obj, "article",
+	    json_string(sched_rule_article(o->rule)));
+	json_object_set_new(obj, "due",
+	    json_string(sched_date_format(o->due, due)));
+	json_object_set_new(obj, "state", json_string(sched_state_name(o->state)));
+	json_object_set_new(obj, "provisional", json_boolean(o->provisional));
+	if (sched_rule_is_yearly(o->rule))
+		json_object_set_new(obj, "year", json_integer(o->year));
+	json_object_set_new(obj, "title",
+	    json_string(rules->text[o->rule].title));
+	to = json_array();
+	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
+		if (rules->text[o->rule].to & bit)
+			json_array_append_new(to,
+			    json_string(sched_audience_name(bit)));
+	}
+	json_object_set_new(obj, "to", to);
+	if (o->unit != NULL)
+		json_object_set_new(obj, "unit", json_string(o->unit));
+	if (o->explain != NULL)
+		json_object_set_new(obj, "explain", json_string(o->explain));
+	return obj;
+}

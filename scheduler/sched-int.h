@@ -1,0 +1,24 @@
+/*
+ * sched-int.h: what plan.c and explain.c share inside the scheduler.
+ */
+#ifndef SCHED_INT_H
+#define SCHED_INT_H
+
+#include "scheduler/scheduler.h"
+
+/* An obligation while the plan is being made. */
+struct pob {
+	struct sched_obligation	 o;
+	size_t			 c;		/* its centre, or (size_t)-1 */
+	int			 year;		/* also for non-yearly rules */
+	bool			 closed;
+	bool			 voided;
+	bool			 deleted;	/* replaced by a later result */
+	bool			 abandon_checked;
+};
+
+/* The Chinese derivation of an obligation's date (--explain). */
+char	*sched_explain(const struct sched_calendar *,
+	    const struct sched_rules *, const struct pob *, int as_of);
+
+#endif
