@@ -82,7 +82,6 @@ struct planner {
 	struct pcentre			*centres;
 	size_t				 ncentres;
 	json_t				*centre_index;	/* id → index */
-	json_t				*keys;		/* key → 1 */
 };
 
 /* ---- obligations ---- */
@@ -147,17 +146,32 @@ key_part(struct buf *b, const char *s)
 	}
 }
 
+/* Is this key taken by another obligation of the centre?  Only two
+ * obligations of one centre, rule and day can collide, so looking at the
+ * centre's own is enough. */
+static bool
+key_taken(const struct planner *p, const struct pcentre *pc, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; pc != NULL && i < pc->nobs; i++) {
+		if (strcmp(p->obs[pc->obs[i]].o.key, key) == 0)
+			return true;
+	}
+	return false;
+}
+
 static char *
-make_key(struct planner *p, const char *centre, enum sched_rule rule,
-    const char *what)
+make_key(const struct planner *p, const struct pcentre *pc,
+    enum sched_rule rule, const char *what)
 {
 	struct buf	 b = { 0 };
 	size_t		 base;
 	int		 n;
 
 	buf_init(&b);
-	if (centre != NULL)
-		key_part(&b, centre);
+	if (pc != NULL)
+		key_part(&b, pc->reg->centre);
 	else
 		buf_adds(&b, "@bureau");
 	buf_printf(&b, "/%s", sched_rule_name(rule));
@@ -166,13 +180,12 @@ make_key(struct planner *p, const char *centre, enum sched_rule rule,
 		key_part(&b, what);
 	}
 	/* Two obligations of one rule started on one day: number them in
-	 * the order they were recorded. */
+	 * the order they opened. */
 	base = b.len;
-	for (n = 2; json_object_get(p->keys, b.data) != NULL; n++) {
+	for (n = 2; key_taken(p, pc, b.data); n++) {
 		b.len = base;
 		buf_printf(&b, "#%d", n);
 	}
-	json_object_set_new(p->keys, b.data, json_true());
 	return buf_take(&b);
 }
 
@@ -202,7 +215,7 @@ ob_new(struct planner *p, size_t c, enum sched_rule rule, int start, int due,
 	ob->o.centre = pc ? pc->reg->centre : NULL;
 	ob->o.centre_name = pc ? pc->reg->name : NULL;
 	ob->o.unit = pc ? pc->reg->unit : NULL;
-	ob->o.key = make_key(p, ob->o.centre, rule, what);
+	ob->o.key = make_key(p, pc, rule, what);
 	if (pc != NULL) {
 		if (pc->nobs == pc->capobs) {
 			pc->capobs = pc->capobs ? pc->capobs * 2 : 8;
@@ -906,7 +919,6 @@ planner_free(struct planner *p)
 	}
 	free(p->centres);
 	json_decref(p->centre_index);
-	json_decref(p->keys);
 }
 
 struct sched_plan *
@@ -921,7 +933,6 @@ sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
 	size_t			 c, i, n;
 
 	p.centre_index = json_object();
-	p.keys = json_object();
 	sweep(&p);
 	for (c = 0; c < p.ncentres; c++) {
 		catch_up(&p, c, as_of);
