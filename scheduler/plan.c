@@ -532,15 +532,18 @@ on_registered(struct planner *p, size_t c, const struct sched_event *ev)
 		start_director(p, c, ev->director_birth);
 }
 
-/* A step of Art. 7's procedure moves an applicant along, and brings an
- * ended centre back to life; a recognized centre stays recognized. */
+/*
+ * A step of Art. 7's procedure moves an applicant along.  A recognized
+ * centre stays recognized; an ended one comes back only by applying
+ * again (DOMAIN.md: "an applied or a recognition brings them back").
+ */
 static void
 procedure_step(struct planner *p, size_t c, enum sched_centre_state s,
     int day)
 {
 	struct pcentre	*pc = &p->centres[c];
 
-	if (pc->recognized)
+	if (pc->recognized || (pc->ended && s != SCHED_C_APPLICANT))
 		return;
 	pc->ended = false;
 	set_state(pc, s, day);
