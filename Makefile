@@ -16,11 +16,11 @@ BUILD	?= build
 SANITIZE ?=
 PYTHON	?= /usr/bin/python3
 
-PKGS	= jansson inih
+PKGS	= jansson inih sqlite3
 TEST_PKGS = cmocka
 
 # Debian packages the build, the tests and `make run` need.
-DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev \
+DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  python3 python3-pytest
 
 CC	?= cc
@@ -43,10 +43,11 @@ SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c
 CONF_SRCS	= conf/files.c
+STORE_SRCS	= store/db.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
-UNIT_TESTS	= date workcal event journal rules plan property
+UNIT_TESTS	= date workcal event journal rules plan property store
 
-LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS)
+LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)

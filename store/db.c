@@ -1,0 +1,295 @@
+/*
+ * db.c: opening the store, its schema and migrations, and the journal.
+ *
+ * The schema is a list of migrations; PRAGMA user_version records how
+ * many have run.  Opening runs the missing ones, each in its own
+ * transaction, so a store written by an older ticd is brought up to date
+ * and a newer one is refused rather than misread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "common/common.h"
+#include "store/store.h"
+
+/* How long a writer waits for another process's lock.  Short on purpose:
+ * a wait blocks ticd's only loop (and its watchdog). */
+#define DB_BUSY_MS	250
+
+static const char *migrations[] = {
+	/* 1: the journal. */
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  recorded_at TEXT NOT NULL,"
+	"  json TEXT NOT NULL CHECK (json_valid(json))"
+	");"
+	"CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+	"BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;"
+	"CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
+	"BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;",
+};
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT_EVENT,
+	ST_SELECT_EVENTS,
+	ST_COUNT_EVENTS,
+	ST_COUNT
+};
+
+static const char *stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT_EVENT] =
+	    "INSERT INTO events (id, recorded_at, json) VALUES (?, ?, ?)",
+	[ST_SELECT_EVENTS] =
+	    "SELECT seq, id, recorded_at, json FROM events ORDER BY seq",
+	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
+};
+
+struct db {
+	sqlite3		*sql;
+	sqlite3_stmt	*stmt[ST_COUNT];
+};
+
+int
+db_schema_version(void)
+{
+	return (int)nitems(migrations);
+}
+
+static char *
+db_error(struct db *db, const char *what)
+{
+	return xasprintf("%s: %s", what, sqlite3_errmsg(db->sql));
+}
+
+static int
+exec(struct db *db, const char *sql, char **error)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		*error = xasprintf("%s", msg != NULL ? msg :
+		    sqlite3_errmsg(db->sql));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_user_version(struct db *db)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct db *db, char **error)
+{
+	int	 v = db_user_version(db), n = db_schema_version();
+	char	*sql;
+
+	if (v < 0) {
+		*error = db_error(db, "reading the schema version");
+		return -1;
+	}
+	if (v > n) {
+		*error = xasprintf("数据库的结构版本 %d 比本程序（%d）新，请升级 "
+		    "ticd / the store's schema version %d is newer than this "
+		    "ticd's (%d): upgrade ticd", v, n, v, n);
+		return -1;
+	}
+	for (; v < n; v++) {
+		/* user_version cannot be bound: it is our own integer. */
+		sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; "
+		    "COMMIT;", migrations[v], v + 1);
+		if (exec(db, sql, error) == -1) {
+			free(sql);
+			(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		free(sql);
+	}
+	return 0;
+}
+
+static int
+prepare_all(struct db *db, char **error)
+{
+	int	 i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->sql, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->stmt[i], NULL) != SQLITE_OK) {
+			*error = db_error(db, stmt_sql[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, enum db_sync sync, char **error)
+{
+	struct db	*db = xcalloc(1, sizeof(*db));
+	int		 rc;
+
+	rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*error = xasprintf("%s: %s", path, db->sql != NULL ?
+		    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+		db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->sql, DB_BUSY_MS);
+	if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;",
+	    error) == -1 || exec(db, sync == DB_SYNC_FULL ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    error) == -1 || migrate(db, error) == -1 ||
+	    prepare_all(db, error) == -1) {
+		char *why = xasprintf("%s: %s", path, *error);
+
+		free(*error);
+		*error = why;
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	int	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->sql);
+	free(db);
+}
+
+/* Runs a prepared statement that returns no rows. */
+static int
+step_done(struct db *db, enum stmt s)
+{
+	int	 rc = sqlite3_step(db->stmt[s]);
+
+	sqlite3_reset(db->stmt[s]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_append_events(struct db *db, struct db_event *events, size_t n,
+    char **error)
+{
+	sqlite3_stmt	*ins = db->stmt[ST_INSERT_EVENT];
+	size_t		 i;
+
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(ins, 1, events[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, events[i].recorded_at, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, events[i].json, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			*error = db_error(db, "storing an event");
+			sqlite3_reset(ins);
+			sqlite3_clear_bindings(ins);
+			(void)step_done(db, ST_ROLLBACK);
+			return -1;
+		}
+		events[i].seq = sqlite3_last_insert_rowid(db->sql);
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_foreach_event(struct db *db, int (*fn)(const struct db_event *, void *),
+    void *arg, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_SELECT_EVENTS];
+	struct db_event	 ev;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ev.seq = sqlite3_column_int64(st, 0);
+		ev.id = (const char *)sqlite3_column_text(st, 1);
+		ev.recorded_at = (const char *)sqlite3_column_text(st, 2);
+		ev.json = (const char *)sqlite3_column_text(st, 3);
+		if (fn(&ev, arg) == -1) {
+			sqlite3_reset(st);
+			*error = xstrdup("stopped by the caller");
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*error = db_error(db, "reading the journal");
+		return -1;
+	}
+	return 0;
+}
+
+long long
+db_event_count(struct db *db)
+{
+	sqlite3_stmt	*st = db->stmt[ST_COUNT_EVENTS];
+	long long	 n = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+db_check(struct db *db, char **error)
+{
+	sqlite3_stmt	*st;
+	const char	*r;
+	int		 ok = -1;
+
+	if (sqlite3_prepare_v2(db->sql, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		*error = db_error(db, "integrity_check");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (r = (const char *)sqlite3_column_text(st, 0)) != NULL) {
+		if (strcmp(r, "ok") == 0)
+			ok = 0;
+		else
+			*error = xstrdup(r);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}

@@ -1,0 +1,185 @@
+/*
+ * test_store.c: the journal in sqlite: it keeps what was committed,
+ * refuses edits, commits a batch whole or not at all, and migrates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char	 dir[64];
+	char	 path[96];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ticd-test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/ticd.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct db *
+open_or_fail(const char *path)
+{
+	char		*error = NULL;
+	struct db	*db = db_open(path, DB_SYNC_FULL, &error);
+
+	if (db == NULL)
+		fail_msg("db_open: %s", error);
+	return db;
+}
+
+static int
+collect(const struct db_event *ev, void *arg)
+{
+	char	*out = arg;
+
+	strcat(out, ev->id);
+	strcat(out, ";");
+	return 0;
+}
+
+static void
+test_events_survive_reopen_in_order(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db = open_or_fail(f->path);
+	struct db_event	 evs[] = {
+		{ 0, "e1", "2026-11-28T09:00:00+08:00", "{\"type\":\"a\"}" },
+		{ 0, "e2", "2026-11-28T09:00:00+08:00", "{\"type\":\"b\"}" },
+	};
+	char		*error = NULL, seen[64] = "";
+
+	assert_int_equal(db_append_events(db, evs, 2, &error), 0);
+	assert_true(evs[0].seq < evs[1].seq);
+	db_close(db);
+	db = open_or_fail(f->path);
+	assert_int_equal(db_event_count(db), 2);
+	assert_int_equal(db_foreach_event(db, collect, seen, &error), 0);
+	assert_string_equal(seen, "e1;e2;");
+	assert_int_equal(db_check(db, &error), 0);
+	db_close(db);
+}
+
+static void
+test_a_batch_is_stored_whole_or_not_at_all(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db = open_or_fail(f->path);
+	struct db_event	 first = { 0, "dup", "t", "{}" };
+	struct db_event	 batch[] = {
+		{ 0, "new", "t", "{}" },
+		{ 0, "dup", "t", "{}" },	/* the id is taken */
+	};
+	char		*error = NULL;
+
+	assert_int_equal(db_append_events(db, &first, 1, &error), 0);
+	assert_int_equal(db_append_events(db, batch, 2, &error), -1);
+	assert_non_null(strstr(error, "UNIQUE"));
+	free(error);
+	assert_int_equal(db_event_count(db), 1);
+	db_close(db);
+}
+
+static void
+test_the_journal_cannot_be_edited(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db = open_or_fail(f->path);
+	struct db_event	 ev = { 0, "e1", "t", "{}" };
+	sqlite3		*raw;
+	char		*msg = NULL, *error = NULL;
+
+	assert_int_equal(db_append_events(db, &ev, 1, &error), 0);
+	db_close(db);
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(raw, "UPDATE events SET json='{}'",
+	    NULL, NULL, &msg), SQLITE_OK);
+	assert_non_null(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM events", NULL,
+	    NULL, &msg), SQLITE_OK);
+	sqlite3_free(msg);
+	sqlite3_close(raw);
+}
+
+static void
+test_schema_is_migrated_once_and_newer_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db = open_or_fail(f->path);
+	sqlite3		*raw;
+	char		*error = NULL, sql[64];
+
+	assert_int_equal(db_user_version(db), db_schema_version());
+	db_close(db);
+	db = open_or_fail(f->path);	/* again: nothing left to run */
+	assert_int_equal(db_user_version(db), db_schema_version());
+	db_close(db);
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    db_schema_version() + 1);
+	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_null(db_open(f->path, DB_SYNC_FULL, &error));
+	assert_non_null(strstr(error, "newer"));
+	free(error);
+}
+
+static void
+test_an_unwritable_path_is_a_clear_error(void **state)
+{
+	char	*error = NULL;
+
+	(void)state;
+	assert_null(db_open("/nonexistent-dir/ticd.db", DB_SYNC_FULL, &error));
+	assert_non_null(strstr(error, "/nonexistent-dir/ticd.db"));
+	free(error);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_events_survive_reopen_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_batch_is_stored_whole_or_not_at_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_journal_cannot_be_edited, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_schema_is_migrated_once_and_newer_is_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_an_unwritable_path_is_a_clear_error, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
