@@ -42,10 +42,10 @@ COMMON_SRCS	= common/xmalloc.c common/ini.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c
-CONF_SRCS	= conf/files.c
+CONF_SRCS	= conf/files.c conf/config.c
 STORE_SRCS	= store/db.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
-UNIT_TESTS	= date workcal event journal rules plan property store
+UNIT_TESTS	= date workcal event journal rules plan property store config
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -9,7 +9,9 @@
 #ifndef CONF_H
 #define CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scheduler/scheduler.h"
 
@@ -31,5 +33,31 @@ char	*conf_data_path(const char *name);
 int	 conf_load_calendar(struct sched_calendar *, const char *path,
 	    char **error);
 int	 conf_load_rules(struct sched_rules *, const char *path, char **error);
+
+/*
+ * ticd.conf (config.c).  Owner: whoever declared the struct; conf_clear
+ * frees what conf_parse/conf_load/conf_defaults put in it.
+ */
+struct conf {
+	char	*listen;	/* host:port */
+	char	*database;
+	char	*synchronous;	/* "full" or "normal" */
+	char	*holidays;	/* space-separated paths, or "" */
+	char	*rules;		/* a path, or "" for the shipped pack */
+	char	*log_level;
+	int	 max_body;
+	char	*public_url;
+};
+
+void	 conf_defaults(struct conf *);
+void	 conf_clear(struct conf *);
+/* Parses ticd.conf text into *c, replacing it only when every line is
+ * right; else -1 and every error as "source:line: what", one a line. */
+int	 conf_parse(struct conf *, const char *source, const char *text,
+	    size_t len, char **error);
+int	 conf_load(struct conf *, const char *path, char **error);
+bool	 conf_key_reloadable(const char *section, const char *name);
+/* Every key with its default and help, as ticd.conf(5) lists them. */
+void	 conf_print_help(FILE *);
 
 #endif

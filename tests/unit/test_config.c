@@ -1,0 +1,124 @@
+/*
+ * test_config.c: ticd.conf through the key table: defaults, every error
+ * with its file:line, and a failed parse leaving the old settings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf/conf.h"
+
+static int
+parse(struct conf *c, const char *text, char **error)
+{
+	return conf_parse(c, "ticd.conf", text, strlen(text), error);
+}
+
+static void
+test_defaults_listen_on_loopback(void **state)
+{
+	struct conf	 c;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.listen, "127.0.0.1:8470");
+	assert_string_equal(c.synchronous, "full");
+	assert_int_equal(c.max_body, 65536);
+	conf_clear(&c);
+}
+
+static void
+test_a_good_file_sets_its_keys(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	conf_clear(&c);
+	assert_int_equal(parse(&c, "# comment\n[ticd]\nlisten = 127.0.0.1:9000"
+	    "\nsynchronous = normal\nmax_body = 2048\n", &error), 0);
+	assert_string_equal(c.listen, "127.0.0.1:9000");
+	assert_string_equal(c.synchronous, "normal");
+	assert_int_equal(c.max_body, 2048);
+	conf_clear(&c);
+}
+
+static void
+test_every_bad_line_is_reported_with_its_line(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[ticd]\n"
+	    "listen = localhost\n"		/* 2: no port */
+	    "max_body = 12\n"			/* 3: below the bound */
+	    "colour = blue\n"			/* 4: unknown */
+	    "this is not ini\n"			/* 5: syntax */
+	    "synchronous = sometimes\n"		/* 6: not a choice */
+	    "database = relative.db\n",		/* 7: not absolute */
+	    &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:2: "));
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	assert_non_null(strstr(error, "ticd.conf:4: "));
+	assert_non_null(strstr(error, "ticd.conf:5: "));
+	assert_non_null(strstr(error, "ticd.conf:6: "));
+	assert_non_null(strstr(error, "ticd.conf:7: "));
+	assert_non_null(strstr(error, "colour"));
+	/* The old settings stand. */
+	assert_string_equal(c.listen, "127.0.0.1:8470");
+	free(error);
+	conf_clear(&c);
+}
+
+static void
+test_a_line_too_long_for_inih_is_an_error_not_a_split(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL, text[400];
+
+	(void)state;
+	conf_defaults(&c);
+	snprintf(text, sizeof(text), "[ticd]\npublic_url = https://%0250d\n", 0);
+	assert_int_equal(parse(&c, text, &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:2: "));
+	assert_non_null(strstr(error, "too long"));
+	free(error);
+	conf_clear(&c);
+}
+
+static void
+test_shipped_example_is_valid(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	conf_clear(&c);
+	if (conf_load(&c, "conf/ticd.conf", &error) == -1)
+		fail_msg("%s", error);
+	conf_clear(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_listen_on_loopback),
+		cmocka_unit_test(test_a_good_file_sets_its_keys),
+		cmocka_unit_test(test_every_bad_line_is_reported_with_its_line),
+		cmocka_unit_test(
+		    test_a_line_too_long_for_inih_is_an_error_not_a_split),
+		cmocka_unit_test(test_shipped_example_is_valid),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
