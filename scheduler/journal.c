@@ -127,8 +127,8 @@ which(const struct sched_event *e)
 
 	sched_date_format(e->date, d);
 	if (e->id != NULL)
-		return xasprintf("%s \"%s\" (%s)", e->type == SCHED_EV_RETRACTED ?
-		    "retracted" : sched_event_type_name(e->type), e->id, d);
+		return xasprintf("%s \"%s\" (%s)",
+		    sched_event_type_name(e->type), e->id, d);
 	if (e->line > 0)
 		return xasprintf("%s %s (line %d)",
 		    sched_event_type_name(e->type), d, e->line);

@@ -169,16 +169,18 @@ parse_table(const char *source, const char *text, size_t len,
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	for (i = 1; i < n; i++) {
 		char	 date[SCHED_DATE_LEN];
+		int	 first = rows[i - 1].line, again = rows[i].line;
 
 		if (rows[i].day != rows[i - 1].day)
 			continue;
+		if (again < first) {
+			first = rows[i].line;
+			again = rows[i - 1].line;
+		}
+		sched_date_format(rows[i].day, date);
 		buf_printf(&errs, "%s%s:%d: %s 重复（已见于第 %d 行）/ %s is "
 		    "listed twice (first on line %d)", errs.len ? "\n" : "",
-		    source, rows[i].line > rows[i - 1].line ? rows[i].line :
-		    rows[i - 1].line, sched_date_format(rows[i].day, date),
-		    rows[i].line < rows[i - 1].line ? rows[i].line :
-		    rows[i - 1].line, date, rows[i].line < rows[i - 1].line ?
-		    rows[i].line : rows[i - 1].line);
+		    source, again, date, first, date, first);
 	}
 	if (errs.len > 0) {
 		rows_free(rows, n);
