@@ -42,7 +42,7 @@ COMMON_SRCS	= common/xmalloc.c common/ini.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c
-CONF_SRCS	= conf/files.c conf/config.c
+CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
 UNIT_TESTS	= date workcal event journal rules plan property store config

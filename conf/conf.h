@@ -35,6 +35,14 @@ int	 conf_load_calendar(struct sched_calendar *, const char *path,
 int	 conf_load_rules(struct sched_rules *, const char *path, char **error);
 
 /*
+ * Reads a journal (JSON Lines) into j, each event as if recorded on day
+ * "today".  On the first refused line returns -1 with *error as
+ * "NAME:LINE: 拒绝 / refused EVENT: why" and j holds the lines before it.
+ */
+int	 conf_read_journal(FILE *, const char *name, struct sched_journal *,
+	    const struct sched_rules *, int today, char **error);
+
+/*
  * ticd.conf (config.c).  Owner: whoever declared the struct; conf_clear
  * frees what conf_parse/conf_load/conf_defaults put in it.
  */

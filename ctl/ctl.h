@@ -17,10 +17,6 @@
 #define CTL_USAGE	2
 
 int	 ctl_plan(int, char **);
-/* Reads a journal (JSON Lines), as recorded on day "today"; on the first
- * refused line prints "NAME:LINE: refused EVENT: why" and returns -1. */
-int	 ctl_read_journal(FILE *, const char *name, struct sched_journal *,
-	    const struct sched_rules *, int today);
 
 /* Obligations as an aligned table with Chinese headers, for people. */
 void	 ctl_print_table(const struct sched_plan *, const struct sched_rules *,

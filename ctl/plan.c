@@ -15,8 +15,6 @@
 #include "conf/conf.h"
 #include "ctl/ctl.h"
 
-#define QUOTE_MAX	400	/* bytes of a refused event quoted back */
-
 static void
 plan_usage(FILE *f)
 {
@@ -43,103 +41,6 @@ plan_usage(FILE *f)
 "\n"
 "退出状态 / exit status: 0 ok; 1 a refused event (stderr names the line and\n"
 "why, stdout stays empty); 2 bad usage.\n");
-}
-
-/* The event as the user gave it, safe to print on one line. */
-static char *
-quote_line(const char *line, size_t len)
-{
-	struct buf	 b = { 0 };
-	size_t		 i;
-
-	buf_init(&b);
-	for (i = 0; i < len && i < QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		buf_add(&b, c < 0x20 || c == 0x7f ? "?" : &line[i], 1);
-	}
-	if (len > QUOTE_MAX)
-		buf_adds(&b, "…");
-	return buf_take(&b);
-}
-
-static void
-refuse(const char *name, int lineno, const char *line, size_t len,
-    const char *why)
-{
-	char	*q = quote_line(line, len);
-
-	fprintf(stderr, "ticctl plan: %s:%d: 拒绝 / refused %s: %s\n", name,
-	    lineno, q, why);
-	free(q);
-}
-
-static bool
-blank_or_comment(const char *line, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		if (line[i] == '#')
-			return true;
-		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-			return false;
-	}
-	return true;
-}
-
-/*
- * Reads a journal, adding each event as if recorded on day "today".
- * Returns 0, or -1 after printing why the first refused line was refused.
- */
-int
-ctl_read_journal(FILE *f, const char *name, struct sched_journal *j,
-    const struct sched_rules *rules, int today)
-{
-	char			*line = NULL, *why;
-	size_t			 cap = 0, len;
-	ssize_t			 n;
-	int			 lineno = 0, rc = 0;
-	json_t			*obj;
-	json_error_t		 jerr;
-	struct sched_event	*ev;
-
-	while ((n = getline(&line, &cap, f)) != -1) {
-		len = (size_t)n;
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (blank_or_comment(line, len))
-			continue;
-		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-		if (obj == NULL) {
-			why = xasprintf("不是有效的 JSON / not valid JSON: %s "
-			    "(column %d)", jerr.text, jerr.column);
-			refuse(name, lineno, line, len, why);
-			free(why);
-			rc = -1;
-			break;
-		}
-		ev = sched_event_from_json(obj, &why);
-		json_decref(obj);
-		if (ev != NULL) {
-			ev->line = lineno;
-			if (sched_journal_add(j, ev, rules, today, &why) == 0)
-				continue;
-			sched_event_free(ev);
-		}
-		refuse(name, lineno, line, len, why);
-		free(why);
-		rc = -1;
-		break;
-	}
-	if (rc == 0 && ferror(f)) {
-		ctl_warnx("plan", "%s: 读取失败 / read error", name);
-		rc = -1;
-	}
-	free(line);
-	return rc;
 }
 
 static void
@@ -207,7 +108,7 @@ ctl_plan(int argc, char **argv)
 	struct sched_rules	*rules = NULL;
 	struct sched_journal	*journal = NULL;
 	struct sched_plan	*plan;
-	char			**holidays, *rules_path = NULL;
+	char			**holidays, *rules_path = NULL, *error;
 	const char		*name = "-";
 	size_t			 nholidays = 0;
 	int			 ch, as_of = SCHED_NO_DAY, until = SCHED_NO_DAY;
@@ -271,8 +172,11 @@ ctl_plan(int argc, char **argv)
 	    (rules = ctl_load_rules(rules_path)) == NULL)
 		goto out;
 	journal = sched_journal_new();
-	if (ctl_read_journal(in, name, journal, rules, as_of) == -1)
+	if (conf_read_journal(in, name, journal, rules, as_of, &error) == -1) {
+		ctl_warnx("plan", "%s", error);
+		free(error);
 		goto out;
+	}
 	plan = sched_plan(journal, cal, rules, as_of, until, flags);
 	warn_provisional(plan, cal);
 	if (table) {

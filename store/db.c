@@ -30,6 +30,24 @@ static const char *migrations[] = {
 	"BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;"
 	"CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
 	"BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;",
+	/* 2: API tokens (only their SHA-256) and contacts. */
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('bureau', 'unit', 'centre')),"
+	"  scope TEXT CHECK ((role = 'bureau') = (scope IS NULL)),"
+	"  label TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL,"
+	"  revoked_at TEXT"
+	");"
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('bureau', 'unit', 'centre')),"
+	"  scope TEXT CHECK ((kind = 'bureau') = (scope IS NULL)),"
+	"  email TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL"
+	");",
 };
 
 enum stmt {
@@ -39,6 +57,12 @@ enum stmt {
 	ST_INSERT_EVENT,
 	ST_SELECT_EVENTS,
 	ST_COUNT_EVENTS,
+	ST_INSERT_TOKEN,
+	ST_REVOKE_TOKEN,
+	ST_SELECT_TOKENS,
+	ST_INSERT_CONTACT,
+	ST_DELETE_CONTACT,
+	ST_SELECT_CONTACTS,
 	ST_COUNT
 };
 
@@ -51,6 +75,17 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_SELECT_EVENTS] =
 	    "SELECT seq, id, recorded_at, json FROM events ORDER BY seq",
 	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
+	[ST_INSERT_TOKEN] = "INSERT INTO tokens (hash, role, scope, label, "
+	    "created_at) VALUES (?, ?, ?, ?, ?)",
+	[ST_REVOKE_TOKEN] = "UPDATE tokens SET revoked_at = ? "
+	    "WHERE id = ? AND revoked_at IS NULL",
+	[ST_SELECT_TOKENS] = "SELECT id, hash, role, scope, label, created_at, "
+	    "revoked_at FROM tokens ORDER BY id",
+	[ST_INSERT_CONTACT] = "INSERT INTO contacts (kind, scope, email, name, "
+	    "created_at) VALUES (?, ?, ?, ?, ?)",
+	[ST_DELETE_CONTACT] = "DELETE FROM contacts WHERE id = ?",
+	[ST_SELECT_CONTACTS] = "SELECT id, kind, scope, email, name, created_at "
+	    "FROM contacts ORDER BY id",
 };
 
 struct db {
@@ -292,4 +327,141 @@ db_check(struct db *db, char **error)
 	}
 	sqlite3_finalize(st);
 	return ok;
+}
+
+/* Binds text, or NULL for a NULL pointer. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static const char *
+column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Runs a bound single-statement write (its own implicit transaction). */
+static int
+write_one(struct db *db, enum stmt s, const char *what, char **error)
+{
+	int	 rc = sqlite3_step(db->stmt[s]);
+
+	sqlite3_reset(db->stmt[s]);
+	sqlite3_clear_bindings(db->stmt[s]);
+	if (rc != SQLITE_DONE) {
+		*error = db_error(db, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_token_insert(struct db *db, struct db_token *t, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_INSERT_TOKEN];
+
+	bind_text(st, 1, t->hash);
+	bind_text(st, 2, t->role);
+	bind_text(st, 3, t->scope);
+	bind_text(st, 4, t->label);
+	bind_text(st, 5, t->created_at);
+	if (write_one(db, ST_INSERT_TOKEN, "storing a token", error) == -1)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+int
+db_token_revoke(struct db *db, long long id, const char *when, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_REVOKE_TOKEN];
+
+	bind_text(st, 1, when);
+	sqlite3_bind_int64(st, 2, id);
+	if (write_one(db, ST_REVOKE_TOKEN, "revoking a token", error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_foreach_token(struct db *db, int (*fn)(const struct db_token *, void *),
+    void *arg, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_SELECT_TOKENS];
+	struct db_token	 t;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		t.hash = column_text(st, 1);
+		t.role = column_text(st, 2);
+		t.scope = column_text(st, 3);
+		t.label = column_text(st, 4);
+		t.created_at = column_text(st, 5);
+		t.revoked_at = column_text(st, 6);
+		if (fn(&t, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading tokens");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_contact_insert(struct db *db, struct db_contact *c, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_INSERT_CONTACT];
+
+	bind_text(st, 1, c->kind);
+	bind_text(st, 2, c->scope);
+	bind_text(st, 3, c->email);
+	bind_text(st, 4, c->name);
+	bind_text(st, 5, c->created_at);
+	if (write_one(db, ST_INSERT_CONTACT, "storing a contact", error) == -1)
+		return -1;
+	c->id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+int
+db_contact_delete(struct db *db, long long id, char **error)
+{
+	sqlite3_bind_int64(db->stmt[ST_DELETE_CONTACT], 1, id);
+	if (write_one(db, ST_DELETE_CONTACT, "removing a contact", error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_foreach_contact(struct db *db,
+    int (*fn)(const struct db_contact *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_SELECT_CONTACTS];
+	struct db_contact	 c;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.id = sqlite3_column_int64(st, 0);
+		c.kind = column_text(st, 1);
+		c.scope = column_text(st, 2);
+		c.email = column_text(st, 3);
+		c.name = column_text(st, 4);
+		c.created_at = column_text(st, 5);
+		if (fn(&c, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading contacts");
+		return -1;
+	}
+	return 0;
 }

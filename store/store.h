@@ -44,6 +44,41 @@ int	 db_append_events(struct db *, struct db_event *, size_t n,
 int	 db_foreach_event(struct db *, int (*fn)(const struct db_event *,
 	    void *), void *arg, char **error);
 long long db_event_count(struct db *);
+/* An API or feed token: only the SHA-256 of its secret is kept. */
+struct db_token {
+	long long	 id;
+	const char	*hash;		/* hex SHA-256 of the secret */
+	const char	*role;		/* bureau, unit, centre */
+	const char	*scope;		/* the unit or centre; NULL: bureau */
+	const char	*label;
+	const char	*created_at;
+	const char	*revoked_at;	/* NULL while valid */
+};
+
+/* Fills t->id.  -1 with *error on failure. */
+int	 db_token_insert(struct db *, struct db_token *, char **error);
+/* 0 revoked, 1 no such valid token, -1 error. */
+int	 db_token_revoke(struct db *, long long id, const char *when,
+	    char **error);
+int	 db_foreach_token(struct db *, int (*)(const struct db_token *,
+	    void *), void *, char **error);
+
+/* Who is told: an email address for the bureau, a unit or a centre. */
+struct db_contact {
+	long long	 id;
+	const char	*kind;		/* bureau, unit, centre */
+	const char	*scope;		/* the unit or centre; NULL: bureau */
+	const char	*email;
+	const char	*name;
+	const char	*created_at;
+};
+
+int	 db_contact_insert(struct db *, struct db_contact *, char **error);
+/* 0 removed, 1 no such contact, -1 error. */
+int	 db_contact_delete(struct db *, long long id, char **error);
+int	 db_foreach_contact(struct db *, int (*)(const struct db_contact *,
+	    void *), void *, char **error);
+
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);
 
