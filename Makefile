@@ -21,7 +21,8 @@ TEST_PKGS = cmocka
 
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
-	  python3 python3-pytest
+	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
+	  python3 python3-pytest faketime curl
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -29,7 +30,8 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wwrite-strings \
 	  -Wimplicit-fallthrough -Wmissing-declarations -Wold-style-definition
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -I. -DDATADIR='"$(DATADIR)"' -MMD -MP \
-	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
+	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) 2>/dev/null) \
+	  $(CPPFLAGS)
 ALL_CFLAGS = $(WARNINGS) $(CFLAGS)
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -44,19 +46,23 @@ SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/explain.c
 CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
+DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
+		  daemon/http.c daemon/api.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
 UNIT_TESTS	= date workcal event journal rules plan property store config
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_PKGS = libevent libsystemd libcrypto
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
 .PHONY: all deps run check test unit golden bench install uninstall clean
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/bin/ticctl $(DATA)
+all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -69,6 +75,11 @@ $(BUILD)/libticd.a: $(LIB_OBJS)
 $(BUILD)/bin/ticctl: $(CTL_OBJS) $(BUILD)/libticd.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bin/ticd: $(DAEMON_OBJS) $(BUILD)/libticd.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) \
+	    $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 
 $(BUILD)/share/ticd/%: conf/%
 	@mkdir -p $(@D)

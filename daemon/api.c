@@ -1,0 +1,839 @@
+/*
+ * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1.
+ *
+ * Each handler checks the token's scope before anything else it reveals:
+ * what the token may not see answers 404 exactly like what does not
+ * exist; what it sees but may not do answers 403.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define NOT_FOUND	"没有这个资源 / not found"
+
+struct call {
+	struct ticd		*t;
+	struct evhttp_request	*req;
+	enum evhttp_cmd_type	 method;
+	char			*segs[4];	/* the decoded path */
+	int			 nsegs;
+	struct evkeyvalq	 query;
+	const struct token	*tok;
+};
+
+/* ---- helpers ---- */
+
+static void
+not_found(struct call *c)
+{
+	http_reply_error(c->t, c->req, 404, "not_found", NOT_FOUND);
+}
+
+static void
+forbidden(struct call *c, const char *why)
+{
+	http_reply_error(c->t, c->req, 403, "forbidden", why);
+}
+
+static void
+bad_request(struct call *c, const char *why)
+{
+	http_reply_error(c->t, c->req, 400, "bad_request", why);
+}
+
+static void
+method_not_allowed(struct call *c, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Allow",
+	    allow);
+	http_reply_error(c->t, c->req, 405, "method_not_allowed",
+	    "不支持此方法 / method not allowed");
+}
+
+static bool
+authenticate(struct call *c)
+{
+	const char	*h;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	    "Authorization");
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+		c->tok = auth_lookup(c->t, h + 7);
+	if (c->tok == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(c->req),
+		    "WWW-Authenticate", "Bearer realm=\"ticd\"");
+		http_reply_error(c->t, c->req, 401, "unauthorized",
+		    "缺少或无效的令牌 / missing or invalid bearer token");
+		return false;
+	}
+	return true;
+}
+
+/* The request body as JSON; on failure replies and returns NULL. */
+static json_t *
+read_body(struct call *c)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(c->req);
+	size_t		 len = evbuffer_get_length(in);
+	json_error_t	 jerr;
+	json_t		*obj;
+	char		*why;
+
+	if (len == 0) {
+		bad_request(c, "请求体为空 / the body is empty");
+		return NULL;
+	}
+	obj = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (obj == NULL) {
+		why = xasprintf("请求体不是有效的 JSON / the body is not valid "
+		    "JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+		    jerr.column);
+		bad_request(c, why);
+		free(why);
+	}
+	return obj;
+}
+
+static const char *
+query(struct call *c, const char *name)
+{
+	return evhttp_find_header(&c->query, name);
+}
+
+/* A date parameter: absent is fine, malformed answers 400. */
+static bool
+query_day(struct call *c, const char *name, int *day)
+{
+	const char	*v = query(c, name);
+	char		*why;
+
+	*day = SCHED_NO_DAY;
+	if (v == NULL || sched_date_parse(v, day) == 0)
+		return true;
+	why = xasprintf("参数 %s 应为 YYYY-MM-DD 格式的真实日期 / parameter %s "
+	    "must be a real day written YYYY-MM-DD", name, name);
+	bad_request(c, why);
+	free(why);
+	return false;
+}
+
+static json_t *
+date_or_null(int day)
+{
+	char	 d[SCHED_DATE_LEN];
+
+	return day == SCHED_NO_DAY ? json_null() :
+	    json_string(sched_date_format(day, d));
+}
+
+static json_t *
+centre_json(const struct sched_centre *sc)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:o}",
+	    "id", sc->id, "name", sc->name, "unit", sc->unit,
+	    "state", sched_centre_state_name(sc->state),
+	    "state_cn", sched_centre_state_cn(sc->state),
+	    "since", date_or_null(sc->since),
+	    "registered", date_or_null(sc->registered),
+	    "legacy", sc->legacy, "ban_until", date_or_null(sc->ban_until));
+}
+
+/* Whether a token sees an obligation: its centre's, or a bureau-wide
+ * one addressed to its role. */
+static bool
+sees_obligation(struct call *c, const struct sched_obligation *o)
+{
+	if (o->centre != NULL)
+		return auth_sees_centre(c->t, c->tok, o->centre);
+	switch (c->tok->role) {
+	case ROLE_BUREAU:
+		return true;
+	case ROLE_UNIT:
+		return (c->t->rules->text[o->rule].to & SCHED_TO_UNIT) != 0;
+	case ROLE_CENTRE:
+		return false;
+	}
+	return false;
+}
+
+/* ---- /healthz, /metrics ---- */
+
+static void
+get_healthz(struct call *c)
+{
+	char	 d[SCHED_DATE_LEN];
+
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:I}",
+	    "status", "ok", "today", sched_date_format(c->t->today, d),
+	    "events", (json_int_t)sched_journal_count(c->t->journal)));
+}
+
+static void
+get_metrics(struct call *c)
+{
+	const struct sched_plan	*plan = state_plan(c->t);
+	struct metrics		*m = &c->t->metrics;
+	struct evbuffer		*buf = evbuffer_new();
+	size_t			 i, states[4] = { 0 };
+	int			 k;
+
+	for (i = 0; i < plan->count; i++)
+		states[plan->obligations[i].state]++;
+	evbuffer_add_printf(buf, "# HELP ticd_events_total Events in the "
+	    "journal.\n# TYPE ticd_events_total counter\n"
+	    "ticd_events_total %zu\n", sched_journal_count(c->t->journal));
+	evbuffer_add_printf(buf, "# HELP ticd_centres Registered centres.\n"
+	    "# TYPE ticd_centres gauge\nticd_centres %zu\n", plan->ncentres);
+	evbuffer_add_printf(buf, "# HELP ticd_obligations Obligations by "
+	    "state, today.\n# TYPE ticd_obligations gauge\n");
+	for (k = 0; k < 4; k++)
+		evbuffer_add_printf(buf, "ticd_obligations{state=\"%s\"} %zu\n",
+		    sched_state_name((enum sched_state)k), states[k]);
+	evbuffer_add_printf(buf, "# HELP ticd_http_requests_total HTTP "
+	    "replies by status class.\n# TYPE ticd_http_requests_total "
+	    "counter\n");
+	for (k = 1; k <= 5; k++)
+		evbuffer_add_printf(buf, "ticd_http_requests_total{code=\"%dxx\"}"
+		    " %llu\n", k, m->requests[k]);
+	evbuffer_add_printf(buf, "# HELP ticd_http_errors_total Replies with "
+	    "status 400 or more.\n# TYPE ticd_http_errors_total counter\n"
+	    "ticd_http_errors_total %llu\n", m->errors);
+	evbuffer_add_printf(buf, "# HELP ticd_commits_total Store "
+	    "transactions of events.\n# TYPE ticd_commits_total counter\n"
+	    "ticd_commits_total %llu\n", m->commits);
+	evbuffer_add_printf(buf, "# HELP ticd_plan_seconds Duration of the "
+	    "last planning.\n# TYPE ticd_plan_seconds gauge\n"
+	    "ticd_plan_seconds %.6f\n", m->plan_seconds);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	m->requests[2]++;
+	evhttp_send_reply(c->req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
+
+/* ---- events ---- */
+
+/* What a unit may record for its own centres (issue 3, "Roles"). */
+static bool
+unit_may_record(enum sched_event_type type)
+{
+	switch (type) {
+	case SCHED_EV_REGISTERED:
+	case SCHED_EV_APPLIED:
+	case SCHED_EV_RECOMMENDED:
+	case SCHED_EV_COMMITTEE_FORMED:
+	case SCHED_EV_EXPERT_MEETING_HELD:
+	case SCHED_EV_EVALUATION_SUBMITTED:
+	case SCHED_EV_RECTIFICATION_COMPLETED:
+	case SCHED_EV_DIRECTOR_CHANGED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The scope check of a new event, before the planner sees it.  Returns
+ * true when the caller may go on; else it has replied. */
+static bool
+may_record(struct call *c, json_t *obj)
+{
+	const char	*type = json_string_value(json_object_get(obj, "type"));
+	const char	*centre = json_string_value(json_object_get(obj,
+			    "centre"));
+	const char	*unit = json_string_value(json_object_get(obj, "unit"));
+	bool		 registering = type && strcmp(type, "registered") == 0;
+	int		 t;
+
+	if (c->tok->role == ROLE_BUREAU)
+		return true;
+	if (centre != NULL && !registering &&
+	    !auth_sees_centre(c->t, c->tok, centre)) {
+		not_found(c);
+		return false;
+	}
+	for (t = 0; t < SCHED_EV_COUNT; t++) {
+		if (type != NULL && strcmp(type,
+		    sched_event_type_name((enum sched_event_type)t)) == 0)
+			break;
+	}
+	if (c->tok->role == ROLE_UNIT && t < SCHED_EV_COUNT &&
+	    unit_may_record((enum sched_event_type)t) &&
+	    (!registering || (unit != NULL &&
+	    strcmp(unit, c->tok->scope) == 0)))
+		return true;
+	forbidden(c, registering ? "组织管理单位只能登记本单位的中心 / a unit "
+	    "may register centres of its own unit only" : "此角色不能记录这类"
+	    "事件 / this role may not record this event");
+	return false;
+}
+
+/* A client that leaves before its event is committed gets no reply;
+ * the event is still stored. */
+static void
+conn_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+	state_conn_closed(arg, conn);
+}
+
+static void
+post_event(struct call *c)
+{
+	json_t	*obj;
+	char	*why = NULL;
+	int	 status;
+
+	if ((obj = read_body(c)) == NULL)
+		return;
+	if (!json_is_object(obj))
+		bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
+		    "object");
+	else if (!may_record(c, obj))
+		;	/* replied */
+	else if (state_record(c->t, c->req, obj, &status, &why) == -1)
+		http_reply_error(c->t, c->req, status, "refused", why);
+	else
+		evhttp_connection_set_closecb(evhttp_request_get_connection(
+		    c->req), conn_closed_cb, c->t);
+	free(why);
+	json_decref(obj);
+}
+
+static bool
+sees_event(struct call *c, const struct sched_event *ev)
+{
+	long	 i;
+
+	if (ev->centre != NULL)
+		return auth_sees_centre(c->t, c->tok, ev->centre);
+	if (ev->type != SCHED_EV_RETRACTED || c->tok->role == ROLE_BUREAU)
+		return true;
+	i = sched_journal_find_id(c->t->journal, ev->target);
+	return i >= 0 && sees_event(c, sched_journal_event(c->t->journal,
+	    (size_t)i));
+}
+
+static void
+get_events(struct call *c)
+{
+	const char	*centre = query(c, "centre");
+	json_t		*list = json_array();
+	size_t		 i, n = sched_journal_count(c->t->journal);
+
+	for (i = 0; i < n; i++) {
+		const struct sched_event *ev =
+		    sched_journal_event(c->t->journal, i);
+
+		if (!sees_event(c, ev) || (centre != NULL &&
+		    (ev->centre == NULL || strcmp(ev->centre, centre) != 0)))
+			continue;
+		json_array_append_new(list, json_pack("{s:I, s:b, s:o}", "seq",
+		    (json_int_t)i + 1, "retracted", ev->retracted, "event",
+		    sched_event_to_json(ev)));
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "events", list));
+}
+
+/* ---- centres and obligations ---- */
+
+static void
+get_centres(struct call *c)
+{
+	const struct sched_plan	*plan = state_plan(c->t);
+	json_t			*list = json_array();
+	char			 d[SCHED_DATE_LEN];
+	size_t			 i;
+
+	for (i = 0; i < plan->ncentres; i++) {
+		if (auth_sees_centre(c->t, c->tok, plan->centres[i].id))
+			json_array_append_new(list,
+			    centre_json(&plan->centres[i]));
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:o}", "today",
+	    sched_date_format(c->t->today, d), "centres", list));
+}
+
+static void
+get_centre(struct call *c, const char *id)
+{
+	const struct sched_plan	*plan = state_plan(c->t);
+	json_t			*obs = json_array();
+	size_t			 i;
+
+	if (!auth_sees_centre(c->t, c->tok, id)) {
+		json_decref(obs);
+		not_found(c);
+		return;
+	}
+	for (i = 0; i < plan->ncentres; i++) {
+		if (strcmp(plan->centres[i].id, id) == 0)
+			break;
+	}
+	if (i == plan->ncentres) {
+		json_decref(obs);
+		not_found(c);
+		return;
+	}
+	for (size_t k = 0; k < plan->count; k++) {
+		const struct sched_obligation *o = &plan->obligations[k];
+
+		if (o->centre != NULL && strcmp(o->centre, id) == 0)
+			json_array_append_new(obs,
+			    sched_obligation_to_json(o, c->t->rules));
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o, s:o}", "centre",
+	    centre_json(&plan->centres[i]), "obligations", obs));
+}
+
+/* state=open,overdue or state=open&state=overdue; 0 means any. */
+static int
+state_filter(struct call *c, bool *ok)
+{
+	struct evkeyval	*kv;
+	char		*copy, *w, *save = NULL;
+	int		 mask = 0, s;
+
+	*ok = true;
+	TAILQ_FOREACH(kv, &c->query, next) {
+		if (strcmp(kv->key, "state") != 0)
+			continue;
+		copy = xstrdup(kv->value);
+		for (w = strtok_r(copy, ",", &save); w != NULL;
+		    w = strtok_r(NULL, ",", &save)) {
+			for (s = 0; s < 4; s++) {
+				if (strcmp(w, sched_state_name(
+				    (enum sched_state)s)) == 0)
+					break;
+			}
+			if (s == 4)
+				*ok = false;
+			mask |= 1 << s;
+		}
+		free(copy);
+	}
+	return mask;
+}
+
+static void
+get_obligations(struct call *c)
+{
+	const char	*centre = query(c, "centre"), *unit = query(c, "unit");
+	const char	*rule = query(c, "rule");
+	struct sched_plan *own = NULL;
+	const struct sched_plan *plan;
+	enum sched_rule	 r = SCHED_R_COUNT;
+	json_t		*list;
+	char		 d[SCHED_DATE_LEN], u[SCHED_DATE_LEN];
+	int		 from, to, until, mask;
+	bool		 ok;
+	size_t		 i;
+
+	if (!query_day(c, "due_from", &from) || !query_day(c, "due_to", &to) ||
+	    !query_day(c, "until", &until))
+		return;
+	mask = state_filter(c, &ok);
+	if (!ok || (rule != NULL && sched_rule_from_name(rule, &r) == -1)) {
+		bad_request(c, "state 应为 open、overdue、done、void；rule 应为规则"
+		    "名 / state must be open, overdue, done or void; rule a "
+		    "rule's name");
+		return;
+	}
+	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
+		not_found(c);
+		return;
+	}
+	if (until != SCHED_NO_DAY)
+		plan = own = state_plan_until(c->t, until);
+	else
+		plan = state_plan(c->t);
+	list = json_array();
+	for (i = 0; i < plan->count; i++) {
+		const struct sched_obligation *o = &plan->obligations[i];
+
+		if (!sees_obligation(c, o) ||
+		    (centre && (!o->centre || strcmp(o->centre, centre))) ||
+		    (unit && (!o->unit || strcmp(o->unit, unit))) ||
+		    (rule && o->rule != r) || (mask && !(mask & (1 << o->state))) ||
+		    (from != SCHED_NO_DAY && o->due < from) ||
+		    (to != SCHED_NO_DAY && o->due > to))
+			continue;
+		json_array_append_new(list,
+		    sched_obligation_to_json(o, c->t->rules));
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:o}",
+	    "as_of", sched_date_format(plan->as_of, d), "until",
+	    sched_date_format(plan->until, u), "obligations", list));
+	sched_plan_free(own);
+}
+
+/* ---- tokens and contacts (the bureau's) ---- */
+
+static int
+token_row_cb(const struct db_token *row, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:o, s:s, s:s, s:o}",
+	    "id", (json_int_t)row->id, "role", row->role, "scope",
+	    row->scope ? json_string(row->scope) : json_null(), "label",
+	    row->label, "created_at", row->created_at, "revoked_at",
+	    row->revoked_at ? json_string(row->revoked_at) : json_null()));
+	return 0;
+}
+
+static void
+get_tokens(struct call *c)
+{
+	json_t	*list = json_array();
+	char	*error = NULL;
+
+	if (db_foreach_token(c->t->db, token_row_cb, list, &error) == -1) {
+		json_decref(list);
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+		return;
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "tokens", list));
+}
+
+static void
+post_token(struct call *c)
+{
+	json_t		*obj;
+	const char	*role, *scope, *label;
+	enum role	 r;
+	long long	 id;
+	char		*secret, *error = NULL;
+
+	if ((obj = read_body(c)) == NULL)
+		return;
+	role = json_string_value(json_object_get(obj, "role"));
+	scope = json_string_value(json_object_get(obj, "scope"));
+	label = json_string_value(json_object_get(obj, "label"));
+	if (role == NULL || auth_role_from_name(role, &r) == -1 ||
+	    (r != ROLE_BUREAU && (scope == NULL || *scope == '\0')) ||
+	    (r == ROLE_BUREAU && json_object_get(obj, "scope") != NULL &&
+	    !json_is_null(json_object_get(obj, "scope")))) {
+		bad_request(c, "role 应为 bureau、unit 或 centre；unit 与 centre "
+		    "须有 scope（单位名或中心编号），bureau 不能有 / role must be "
+		    "bureau, unit or centre; unit and centre need a scope, bureau "
+		    "has none");
+	} else if (auth_create(c->t, r, scope, label, &id, &secret,
+	    &error) == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else {
+		http_reply_json(c->t, c->req, 201, json_pack("{s:I, s:s, s:s, "
+		    "s:o, s:s}", "id", (json_int_t)id, "token", secret, "role",
+		    role, "scope", r == ROLE_BUREAU ? json_null() :
+		    json_string(scope), "label", label ? label : ""));
+		free(secret);
+	}
+	json_decref(obj);
+}
+
+static bool
+parse_id(const char *s, long long *id)
+{
+	char	*end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *id > 0;
+}
+
+static void
+delete_token(struct call *c, const char *sid)
+{
+	long long	 id;
+	char		*error = NULL;
+	int		 rc;
+
+	if (!parse_id(sid, &id)) {
+		not_found(c);
+		return;
+	}
+	rc = auth_revoke(c->t, id, &error);
+	if (rc == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (rc == 1)
+		not_found(c);
+	else
+		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
+		    (json_int_t)id, "revoked", 1));
+}
+
+struct contact_list {
+	struct call	*c;
+	json_t		*list;
+};
+
+static bool
+sees_contact(struct call *c, const char *kind, const char *scope)
+{
+	if (c->tok->role == ROLE_BUREAU)
+		return true;
+	if (strcmp(kind, "centre") == 0)
+		return scope != NULL && auth_sees_centre(c->t, c->tok, scope);
+	return c->tok->role == ROLE_UNIT && strcmp(kind, "unit") == 0 &&
+	    scope != NULL && strcmp(scope, c->tok->scope) == 0;
+}
+
+static int
+contact_row_cb(const struct db_contact *row, void *arg)
+{
+	struct contact_list	*cl = arg;
+
+	if (sees_contact(cl->c, row->kind, row->scope))
+		json_array_append_new(cl->list, json_pack("{s:I, s:s, s:o, s:s, "
+		    "s:s, s:s}", "id", (json_int_t)row->id, "kind", row->kind,
+		    "scope", row->scope ? json_string(row->scope) : json_null(),
+		    "email", row->email, "name", row->name, "created_at",
+		    row->created_at));
+	return 0;
+}
+
+static void
+get_contacts(struct call *c)
+{
+	struct contact_list	 cl = { c, json_array() };
+	char			*error = NULL;
+
+	if (db_foreach_contact(c->t->db, contact_row_cb, &cl, &error) == -1) {
+		json_decref(cl.list);
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+		return;
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "contacts",
+	    cl.list));
+}
+
+/* An address we can put in a header later: no spaces, controls or
+ * angle brackets, one @ with text on both sides. */
+static bool
+plausible_email(const char *s)
+{
+	const char	*at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return false;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||
+		    *p == ',' || *p == 0x7f)
+			return false;
+	}
+	return strlen(s) < 255;
+}
+
+static void
+post_contact(struct call *c)
+{
+	struct db_contact	 row = { 0 };
+	json_t			*obj;
+	char			*error = NULL;
+
+	if ((obj = read_body(c)) == NULL)
+		return;
+	row.kind = json_string_value(json_object_get(obj, "kind"));
+	row.scope = json_string_value(json_object_get(obj, "scope"));
+	row.email = json_string_value(json_object_get(obj, "email"));
+	row.name = json_string_value(json_object_get(obj, "name"));
+	if (row.name == NULL)
+		row.name = "";
+	if (row.kind == NULL || (strcmp(row.kind, "bureau") != 0 &&
+	    strcmp(row.kind, "unit") != 0 && strcmp(row.kind, "centre") != 0) ||
+	    (strcmp(row.kind, "bureau") != 0) != (row.scope != NULL) ||
+	    row.email == NULL || !plausible_email(row.email) ||
+	    strpbrk(row.name, "\r\n") != NULL) {
+		bad_request(c, "kind 应为 bureau、unit 或 centre（unit、centre 须有 "
+		    "scope）；email 应为有效地址 / kind must be bureau, unit or "
+		    "centre (unit and centre with a scope); email a valid address");
+		json_decref(obj);
+		return;
+	}
+	row.created_at = state_timestamp();
+	if (db_contact_insert(c->t->db, &row, &error) == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else
+		http_reply_json(c->t, c->req, 201, json_pack("{s:I, s:s, s:o, "
+		    "s:s, s:s}", "id", (json_int_t)row.id, "kind", row.kind,
+		    "scope", row.scope ? json_string(row.scope) : json_null(),
+		    "email", row.email, "name", row.name));
+	free((char *)row.created_at);
+	json_decref(obj);
+}
+
+static void
+delete_contact(struct call *c, const char *sid)
+{
+	long long	 id;
+	char		*error = NULL;
+	int		 rc;
+
+	if (!parse_id(sid, &id)) {
+		not_found(c);
+		return;
+	}
+	rc = db_contact_delete(c->t->db, id, &error);
+	if (rc == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (rc == 1)
+		not_found(c);
+	else
+		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
+		    (json_int_t)id, "removed", 1));
+}
+
+/* ---- routing ---- */
+
+/* Splits and decodes the path; false when it is not ours to parse. */
+static bool
+split_path(struct call *c, const char *path)
+{
+	const char	*p = path, *slash;
+	char		*raw;
+	size_t		 len, dlen;
+
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		if (c->nsegs == (int)nitems(c->segs))
+			return false;
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		raw = xstrndup(p, len);
+		c->segs[c->nsegs] = evhttp_uridecode(raw, 0, &dlen);
+		free(raw);
+		if (c->segs[c->nsegs] == NULL)
+			return false;
+		/* A %00 in a path names nothing we have. */
+		if (strlen(c->segs[c->nsegs++]) != dlen)
+			return false;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+static bool
+is(struct call *c, int n, const char *a, const char *b, const char *d)
+{
+	const char	*want[3] = { a, b, d };
+	int		 i;
+
+	if (c->nsegs != n)
+		return false;
+	for (i = 0; i < n && i < 3; i++) {
+		if (want[i] != NULL && strcmp(c->segs[i], want[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool
+needs_bureau(struct call *c)
+{
+	if (c->tok->role == ROLE_BUREAU)
+		return true;
+	/* Other roles do not see tokens or others' contacts at all. */
+	not_found(c);
+	return false;
+}
+
+static void
+route_api(struct call *c)
+{
+	bool	 get = c->method == EVHTTP_REQ_GET || c->method == EVHTTP_REQ_HEAD;
+	bool	 post = c->method == EVHTTP_REQ_POST;
+	bool	 del = c->method == EVHTTP_REQ_DELETE;
+
+	if (!authenticate(c))
+		return;
+	if (is(c, 3, "api", "v1", "events")) {
+		if (post)
+			post_event(c);
+		else if (get)
+			get_events(c);
+		else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 3, "api", "v1", "centres")) {
+		get ? get_centres(c) : method_not_allowed(c, "GET");
+	} else if (is(c, 4, "api", "v1", "centres")) {
+		get ? get_centre(c, c->segs[3]) : method_not_allowed(c, "GET");
+	} else if (is(c, 3, "api", "v1", "obligations")) {
+		get ? get_obligations(c) : method_not_allowed(c, "GET");
+	} else if (is(c, 3, "api", "v1", "tokens")) {
+		if (!needs_bureau(c))
+			return;
+		if (get)
+			get_tokens(c);
+		else if (post)
+			post_token(c);
+		else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 4, "api", "v1", "tokens")) {
+		if (needs_bureau(c))
+			del ? delete_token(c, c->segs[3]) :
+			    method_not_allowed(c, "DELETE");
+	} else if (is(c, 3, "api", "v1", "contacts")) {
+		if (get)
+			get_contacts(c);
+		else if (post && c->tok->role != ROLE_BUREAU)
+			forbidden(c, "只有市科技局可以管理联系人 / only the "
+			    "bureau manages contacts");
+		else if (post)
+			post_contact(c);
+		else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 4, "api", "v1", "contacts")) {
+		if (needs_bureau(c))
+			del ? delete_contact(c, c->segs[3]) :
+			    method_not_allowed(c, "DELETE");
+	} else
+		not_found(c);
+}
+
+void
+api_dispatch(struct ticd *t, struct evhttp_request *req)
+{
+	struct call		 c = { .t = t, .req = req };
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = evhttp_uri_get_path(uri);
+	const char		*q = evhttp_uri_get_query(uri);
+	int			 i;
+
+	c.method = evhttp_request_get_command(req);
+	TAILQ_INIT(&c.query);
+	if (path == NULL || !split_path(&c, path) ||
+	    (q != NULL && evhttp_parse_query_str(q, &c.query) != 0)) {
+		not_found(&c);
+		goto out;
+	}
+	if (is(&c, 1, "healthz", NULL, NULL))
+		get_healthz(&c);
+	else if (is(&c, 1, "metrics", NULL, NULL))
+		get_metrics(&c);
+	else if (c.nsegs >= 2 && strcmp(c.segs[0], "api") == 0 &&
+	    strcmp(c.segs[1], "v1") == 0)
+		route_api(&c);
+	else
+		not_found(&c);
+out:
+	evhttp_clear_headers(&c.query);
+	for (i = 0; i < c.nsegs; i++)
+		free(c.segs[i]);
+}

@@ -1,0 +1,208 @@
+/*
+ * auth.c: bearer tokens and what each may see.
+ *
+ * A token is "tic_" and 256 random bits (base64url).  Only its SHA-256 is
+ * stored; a request's token is hashed and looked up by that hash, so the
+ * secret is never compared byte by byte (and so never in time that
+ * depends on how much of it matches).  Valid tokens are kept in memory;
+ * a revocation takes effect at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/evp.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define TOKEN_BYTES	32
+#define TOKEN_PREFIX	"tic_"
+
+static const char *role_names[] = { "bureau", "unit", "centre" };
+
+const char *
+auth_role_name(enum role r)
+{
+	return role_names[r];
+}
+
+int
+auth_role_from_name(const char *name, enum role *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(role_names); i++) {
+		if (strcmp(name, role_names[i]) == 0) {
+			*r = (enum role)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Hex SHA-256 of a secret; NULL only if OpenSSL fails. */
+static char *
+hash_secret(const char *secret)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0, i;
+	char		*hex;
+
+	if (EVP_Digest(secret, strlen(secret), md, &len, EVP_sha256(),
+	    NULL) != 1)
+		return NULL;
+	hex = xmalloc((size_t)len * 2 + 1);
+	for (i = 0; i < len; i++)
+		snprintf(hex + i * 2, 3, "%02x", md[i]);
+	return hex;
+}
+
+static void
+remember(struct ticd *t, const char *hash, long long id, enum role role,
+    const char *scope)
+{
+	struct token	*tok = xcalloc(1, sizeof(*tok));
+
+	tok->id = id;
+	tok->role = role;
+	tok->scope = scope != NULL ? xstrdup(scope) : NULL;
+	t->token_list = xreallocarray(t->token_list, t->ntokens + 1,
+	    sizeof(*t->token_list));
+	t->token_list[t->ntokens] = tok;
+	json_object_set_new(t->tokens, hash,
+	    json_integer((json_int_t)t->ntokens++));
+}
+
+static int
+load_token_cb(const struct db_token *row, void *arg)
+{
+	struct ticd	*t = arg;
+	enum role	 role;
+
+	if (row->revoked_at != NULL || auth_role_from_name(row->role,
+	    &role) == -1)
+		return 0;
+	remember(t, row->hash, row->id, role, row->scope);
+	return 0;
+}
+
+int
+auth_load(struct ticd *t, char **error)
+{
+	t->tokens = json_object();
+	return db_foreach_token(t->db, load_token_cb, t, error);
+}
+
+const struct token *
+auth_lookup(struct ticd *t, const char *secret)
+{
+	char	*hash;
+	json_t	*v;
+
+	if (strncmp(secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
+	    (hash = hash_secret(secret)) == NULL)
+		return NULL;
+	v = json_object_get(t->tokens, hash);
+	free(hash);
+	return v != NULL ? t->token_list[json_integer_value(v)] : NULL;
+}
+
+static char *
+new_secret(void)
+{
+	unsigned char	 raw[TOKEN_BYTES];
+	char		 b64[((TOKEN_BYTES + 2) / 3) * 4 + 1], *p;
+	size_t		 got = 0;
+	ssize_t		 n;
+
+	while (got < sizeof(raw)) {
+		if ((n = getrandom(raw + got, sizeof(raw) - got, 0)) < 0)
+			fatal("getrandom");
+		got += (size_t)n;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, raw, sizeof(raw));
+	/* base64url without padding: safe in URLs and headers. */
+	for (p = b64; *p != '\0'; p++) {
+		if (*p == '+')
+			*p = '-';
+		else if (*p == '/')
+			*p = '_';
+		else if (*p == '=')
+			*p = '\0';
+	}
+	return xasprintf(TOKEN_PREFIX "%s", b64);
+}
+
+int
+auth_create(struct ticd *t, enum role role, const char *scope,
+    const char *label, long long *id, char **secret, char **error)
+{
+	struct db_token	 row = { 0 };
+	char		*hash;
+
+	*secret = new_secret();
+	if ((hash = hash_secret(*secret)) == NULL) {
+		*error = xstrdup("SHA-256 failed");
+		free(*secret);
+		return -1;
+	}
+	row.hash = hash;
+	row.role = auth_role_name(role);
+	row.scope = role == ROLE_BUREAU ? NULL : scope;
+	row.label = label != NULL ? label : "";
+	row.created_at = state_timestamp();
+	if (db_token_insert(t->db, &row, error) == -1) {
+		free(hash);
+		free((char *)row.created_at);
+		free(*secret);
+		return -1;
+	}
+	remember(t, hash, row.id, role, row.scope);
+	*id = row.id;
+	free(hash);
+	free((char *)row.created_at);
+	log_info("token %lld created (%s%s%s)", row.id, row.role,
+	    row.scope ? " " : "", row.scope ? row.scope : "");
+	return 0;
+}
+
+int
+auth_revoke(struct ticd *t, long long id, char **error)
+{
+	const char	*hash;
+	json_t		*v;
+	char		*when = state_timestamp();
+	int		 rc;
+
+	rc = db_token_revoke(t->db, id, when, error);
+	free(when);
+	if (rc != 0)
+		return rc;
+	json_object_foreach(t->tokens, hash, v) {
+		if (t->token_list[json_integer_value(v)]->id == id) {
+			json_object_del(t->tokens, hash);
+			break;
+		}
+	}
+	log_info("token %lld revoked", id);
+	return 0;
+}
+
+bool
+auth_sees_centre(struct ticd *t, const struct token *tok, const char *centre)
+{
+	const struct sched_event	*reg;
+
+	switch (tok->role) {
+	case ROLE_BUREAU:
+		return true;
+	case ROLE_CENTRE:
+		return strcmp(tok->scope, centre) == 0;
+	case ROLE_UNIT:
+		reg = sched_journal_centre(t->journal, centre);
+		return reg != NULL && strcmp(reg->unit, tok->scope) == 0;
+	}
+	return false;
+}

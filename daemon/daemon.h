@@ -1,0 +1,131 @@
+/*
+ * daemon.h: ticd, the service.
+ *
+ * One process, one thread, one libevent loop.  The journal lives in
+ * memory (the scheduler's, validated) and in sqlite (the truth); the plan
+ * is a cache rebuilt when an event is committed, the day changes or the
+ * rules are reloaded.  Modules:
+ *
+ *   ticd.c	main: options, start-up, signals, timers, systemd
+ *   state.c	the journal, the plan cache, the clock, recording events
+ *		with group commit
+ *   auth.c	tokens: creation, hashing, lookup, scopes
+ *   http.c	evhttp: routing, JSON replies, errors, limits
+ *   api.c	the /api/v1 handlers, /healthz and /metrics
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/event_struct.h>
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "scheduler/scheduler.h"
+#include "store/store.h"
+
+/* An event accepted by the planner, waiting for its transaction. */
+struct pending {
+	struct evhttp_request	*req;		/* NULL once the client left */
+	struct evhttp_connection *conn;
+	char			*id;
+	char			*json;
+	char			*recorded_at;
+	long long		 seq;
+};
+
+/* What a bearer token lets its holder see and do. */
+enum role {
+	ROLE_BUREAU,
+	ROLE_UNIT,
+	ROLE_CENTRE
+};
+
+struct token {
+	long long	 id;
+	enum role	 role;
+	char		*scope;		/* the unit or centre; NULL: bureau */
+};
+
+struct metrics {
+	unsigned long long	 requests[6];	/* by status class: 1xx..5xx */
+	unsigned long long	 errors;
+	unsigned long long	 commits;
+	double			 plan_seconds;
+};
+
+/* The whole daemon.  Owner: main. */
+struct ticd {
+	struct event_base	*base;
+	struct evhttp		*http;
+	const char		*conf_path;
+	struct conf		 conf;
+	struct db		*db;
+	struct sched_calendar	*cal;
+	struct sched_rules	*rules;
+	struct sched_journal	*journal;
+	struct sched_plan	*plan;		/* cache; NULL when stale */
+	int			 today;
+	long long		 next_seq;
+	json_t			*tokens;	/* sha256 hex → index */
+	struct token		**token_list;	/* by index; owned */
+	size_t			 ntokens;
+	struct pending		**pending;
+	size_t			 npending;
+	size_t			 cappending;
+	struct event		 commit_ev;
+	struct event		 tick_ev;
+	struct event		 watchdog_ev;
+	struct event		 sighup_ev;
+	struct event		 sigterm_ev;
+	struct event		 sigint_ev;
+	struct metrics		 metrics;
+	bool			 stopping;
+};
+
+/* state.c */
+int	 state_today(void);
+int	 state_load(struct ticd *, char **error);
+int	 state_load_data(const struct conf *, struct sched_calendar **,
+	    struct sched_rules **, char **error);
+const struct sched_plan *state_plan(struct ticd *);
+struct sched_plan *state_plan_until(struct ticd *, int until);
+void	 state_invalidate(struct ticd *);
+void	 state_tick(struct ticd *);
+/* Checks and queues an event; the reply follows its commit.  Returns 0
+ * when queued, else -1 with *status and *error for an immediate reply. */
+int	 state_record(struct ticd *, struct evhttp_request *, json_t *event,
+	    int *status, char **error);
+void	 state_commit_cb(evutil_socket_t, short, void *);
+void	 state_conn_closed(struct ticd *, struct evhttp_connection *);
+char	*state_timestamp(void);
+int	 state_import(struct ticd *, const char *path, char **error);
+
+/* auth.c */
+int	 auth_load(struct ticd *, char **error);
+const struct token *auth_lookup(struct ticd *, const char *secret);
+/* Creates a token; *secret (the caller frees) is shown once. */
+int	 auth_create(struct ticd *, enum role, const char *scope,
+	    const char *label, long long *id, char **secret, char **error);
+int	 auth_revoke(struct ticd *, long long id, char **error);
+bool	 auth_sees_centre(struct ticd *, const struct token *,
+	    const char *centre);
+const char *auth_role_name(enum role);
+int	 auth_role_from_name(const char *, enum role *);
+
+/* http.c */
+int	 http_start(struct ticd *, char **error);
+void	 http_stop(struct ticd *);
+void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
+	    json_t *body);
+void	 http_reply_error(struct ticd *, struct evhttp_request *, int status,
+	    const char *code, const char *message);
+
+/* api.c */
+void	 api_dispatch(struct ticd *, struct evhttp_request *);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * http.c: the HTTP server (evhttp): listening, limits, JSON replies.
+ *
+ * Every reply goes through http_reply_json or http_reply_error, so the
+ * headers, the status counters and the error shape are decided here once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define HTTP_TIMEOUT	30		/* seconds a client may idle */
+#define HTTP_MAX_HEADERS (32 * 1024)
+
+static void
+count_status(struct ticd *t, int status)
+{
+	if (status >= 100 && status < 600)
+		t->metrics.requests[status / 100]++;
+	if (status >= 400)
+		t->metrics.errors++;
+}
+
+void
+http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
+    json_t *body)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char		*s;
+
+	s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (s == NULL || buf == NULL)
+		fatalx("out of memory encoding a reply");
+	evbuffer_add(buf, s, strlen(s));
+	evbuffer_add(buf, "\n", 1);
+	free(s);
+	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	count_status(t, status);
+	evhttp_send_reply(req, status, NULL, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_error(struct ticd *t, struct evhttp_request *req, int status,
+    const char *code, const char *message)
+{
+	http_reply_json(t, req, status, json_pack("{s:{s:s, s:s}}", "error",
+	    "code", code, "message", message));
+}
+
+static void
+request_cb(struct evhttp_request *req, void *arg)
+{
+	struct ticd	*t = arg;
+
+	if (t->stopping) {
+		http_reply_error(t, req, 503, "unavailable",
+		    "ticd 正在停止 / ticd is stopping");
+		return;
+	}
+	api_dispatch(t, req);
+}
+
+static int
+split_listen(const char *listen, char **host, unsigned short *port)
+{
+	const char	*colon = strrchr(listen, ':');
+
+	if (colon == NULL)
+		return -1;
+	*host = xstrndup(listen, (size_t)(colon - listen));
+	/* [::1]:8470 */
+	if ((*host)[0] == '[') {
+		memmove(*host, *host + 1, strlen(*host));
+		(*host)[strcspn(*host, "]")] = '\0';
+	}
+	*port = (unsigned short)atoi(colon + 1);
+	return 0;
+}
+
+int
+http_start(struct ticd *t, char **error)
+{
+	char		*host;
+	unsigned short	 port;
+
+	if ((t->http = evhttp_new(t->base)) == NULL) {
+		*error = xstrdup("evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
+	evhttp_set_max_headers_size(t->http, HTTP_MAX_HEADERS);
+	evhttp_set_timeout(t->http, HTTP_TIMEOUT);
+	evhttp_set_allowed_methods(t->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(t->http, request_cb, t);
+	if (split_listen(t->conf.listen, &host, &port) == -1) {
+		*error = xasprintf("listen = %s: expected host:port",
+		    t->conf.listen);
+		return -1;
+	}
+	if (evhttp_bind_socket(t->http, host, port) != 0) {
+		*error = xasprintf("cannot listen on %s", t->conf.listen);
+		free(host);
+		return -1;
+	}
+	log_info("listening on %s", t->conf.listen);
+	free(host);
+	return 0;
+}
+
+void
+http_stop(struct ticd *t)
+{
+	if (t->http != NULL)
+		evhttp_free(t->http);
+	t->http = NULL;
+}

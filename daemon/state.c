@@ -1,0 +1,396 @@
+/*
+ * state.c: the journal in memory, the plan cache, the clock, and
+ * recording events.
+ *
+ * Recording is group commit: a request's event is checked by the planner
+ * (sched_journal_add, so a refusal changes nothing), queued, and its reply
+ * waits; a low-priority event runs once the loop has read every request
+ * that arrived together and commits them in one BEGIN IMMEDIATE
+ * transaction.  Only then are they acknowledged.  If the commit fails the
+ * queued events are taken back out of the journal and each request gets
+ * 503: the journal in memory never holds what the store does not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define HORIZON_DAYS	400
+
+int
+state_today(void)
+{
+	time_t		 now = time(NULL) + 8 * 3600;
+	struct tm	 tm;
+
+	/* Asia/Shanghai is UTC+8 all year (no daylight saving since 1991),
+	 * so its civil day needs no time zone database. */
+	gmtime_r(&now, &tm);
+	return sched_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+char *
+state_timestamp(void)
+{
+	time_t		 now = time(NULL) + 8 * 3600;
+	struct tm	 tm;
+	char		 buf[32];
+
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	return xstrdup(buf);
+}
+
+int
+state_load_data(const struct conf *conf, struct sched_calendar **calp,
+    struct sched_rules **rulesp, char **error)
+{
+	struct sched_calendar	*cal = sched_calendar_new();
+	struct sched_rules	*rules = sched_rules_new();
+	char			*path, *list, *word, *save = NULL;
+	int			 rc;
+
+	path = conf_data_path(CONF_HOLIDAYS);
+	rc = conf_load_calendar(cal, path, error);
+	free(path);
+	list = xstrdup(conf->holidays);
+	for (word = strtok_r(list, " \t", &save); rc == 0 && word != NULL;
+	    word = strtok_r(NULL, " \t", &save))
+		rc = conf_load_calendar(cal, word, error);
+	free(list);
+	if (rc == 0) {
+		path = *conf->rules ? xstrdup(conf->rules) :
+		    conf_data_path(CONF_RULES);
+		rc = conf_load_rules(rules, path, error);
+		free(path);
+	}
+	if (rc == -1) {
+		sched_calendar_free(cal);
+		sched_rules_free(rules);
+		return -1;
+	}
+	*calp = cal;
+	*rulesp = rules;
+	return 0;
+}
+
+struct loader {
+	struct ticd		*t;
+	struct sched_rules	*lenient;
+	char			*error;
+};
+
+static int
+load_event_cb(const struct db_event *dbev, void *arg)
+{
+	struct loader		*l = arg;
+	struct sched_event	*ev;
+	json_t			*obj;
+	json_error_t		 jerr;
+	char			*why = NULL;
+
+	obj = json_loads(dbev->json, 0, &jerr);
+	ev = obj != NULL ? sched_event_from_json(obj, &why) : NULL;
+	json_decref(obj);
+	/* Stored events were accepted on their day: check them against no
+	 * "today" and without optional bans a later rule pack may add, so
+	 * a new setting never makes the store unreadable. */
+	if (ev != NULL && sched_journal_add(l->t->journal, ev, l->lenient,
+	    sched_day(SCHED_YEAR_MAX, 12, 31), &why) == 0) {
+		if (dbev->seq >= l->t->next_seq)
+			l->t->next_seq = dbev->seq + 1;
+		return 0;
+	}
+	sched_event_free(ev);
+	l->error = xasprintf("stored event %lld (%s) cannot be read back: %s",
+	    dbev->seq, dbev->id, why != NULL ? why : jerr.text);
+	free(why);
+	return -1;
+}
+
+int
+state_load(struct ticd *t, char **error)
+{
+	struct loader	 l = { .t = t };
+	int		 rc;
+
+	l.lenient = sched_rules_new();
+	t->journal = sched_journal_new();
+	t->next_seq = 1;
+	rc = db_foreach_event(t->db, load_event_cb, &l, error);
+	sched_rules_free(l.lenient);
+	if (l.error != NULL) {
+		free(*error);
+		*error = l.error;
+	}
+	t->today = state_today();
+	return rc;
+}
+
+void
+state_invalidate(struct ticd *t)
+{
+	sched_plan_free(t->plan);
+	t->plan = NULL;
+}
+
+struct sched_plan *
+state_plan_until(struct ticd *t, int until)
+{
+	struct timespec	 a, b;
+	struct sched_plan *plan;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	plan = sched_plan(t->journal, t->cal, t->rules, t->today, until, 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	t->metrics.plan_seconds = (double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	return plan;
+}
+
+const struct sched_plan *
+state_plan(struct ticd *t)
+{
+	if (t->plan == NULL)
+		t->plan = state_plan_until(t, t->today + HORIZON_DAYS);
+	return t->plan;
+}
+
+/* Called at least once a minute: a new day (midnight, a clock step, a
+ * resume after suspend) changes states, so the plan is made again. */
+void
+state_tick(struct ticd *t)
+{
+	int	 today = state_today();
+	char	 a[SCHED_DATE_LEN], b[SCHED_DATE_LEN];
+
+	if (today == t->today)
+		return;
+	log_info("the day is now %s (was %s)", sched_date_format(today, a),
+	    sched_date_format(t->today, b));
+	t->today = today;
+	state_invalidate(t);
+}
+
+/* ticd's ids: "ev-" and the row the event will take, unless taken. */
+static char *
+assign_id(struct ticd *t)
+{
+	long long	 n = t->next_seq + (long long)t->npending;
+	char		*id = NULL;
+
+	do {
+		free(id);
+		id = xasprintf("ev-%lld", n++);
+	} while (sched_journal_find_id(t->journal, id) >= 0);
+	return id;
+}
+
+static char *
+event_json(const struct sched_event *ev)
+{
+	json_t	*obj = sched_event_to_json(ev);
+	char	*s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(obj);
+	if (s == NULL)
+		fatalx("out of memory encoding an event");
+	return s;
+}
+
+int
+state_record(struct ticd *t, struct evhttp_request *req, json_t *obj,
+    int *status, char **error)
+{
+	struct sched_event	*ev;
+	struct pending		*p;
+
+	if ((ev = sched_event_from_json(obj, error)) == NULL) {
+		*status = 422;
+		return -1;
+	}
+	if (ev->id == NULL)
+		ev->id = assign_id(t);
+	if (sched_journal_add(t->journal, ev, t->rules, t->today, error) == -1) {
+		sched_event_free(ev);
+		*status = 422;
+		return -1;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	p->id = xstrdup(ev->id);
+	p->json = event_json(ev);
+	p->recorded_at = state_timestamp();
+	if (t->npending == t->cappending) {
+		t->cappending = t->cappending ? t->cappending * 2 : 64;
+		t->pending = xreallocarray(t->pending, t->cappending,
+		    sizeof(*t->pending));
+	}
+	t->pending[t->npending++] = p;
+	event_active(&t->commit_ev, EV_TIMEOUT, 0);
+	return 0;
+}
+
+void
+state_conn_closed(struct ticd *t, struct evhttp_connection *conn)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->npending; i++) {
+		if (t->pending[i]->conn == conn)
+			t->pending[i]->req = NULL;
+	}
+}
+
+static void
+pending_free(struct pending *p)
+{
+	free(p->id);
+	free(p->json);
+	free(p->recorded_at);
+	free(p);
+}
+
+static void
+reply_committed(struct ticd *t, struct pending *p)
+{
+	json_t	*body, *event;
+
+	if (p->req == NULL)
+		return;		/* the client left; the event is stored */
+	event = json_loads(p->json, 0, NULL);
+	body = json_pack("{s:s, s:I, s:s, s:o}", "id", p->id, "seq",
+	    (json_int_t)p->seq, "recorded_at", p->recorded_at, "event", event);
+	http_reply_json(t, p->req, 201, body);
+}
+
+void
+state_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ticd	*t = arg;
+	struct db_event	*rows;
+	size_t		 i, n = t->npending;
+	char		*error = NULL;
+
+	(void)fd;
+	(void)what;
+	if (n == 0)
+		return;
+	rows = xcalloc(n, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		rows[i].id = t->pending[i]->id;
+		rows[i].json = t->pending[i]->json;
+		rows[i].recorded_at = t->pending[i]->recorded_at;
+	}
+	if (db_append_events(t->db, rows, n, &error) == 0) {
+		t->metrics.commits++;
+		for (i = 0; i < n; i++) {
+			t->pending[i]->seq = rows[i].seq;
+			if (rows[i].seq >= t->next_seq)
+				t->next_seq = rows[i].seq + 1;
+		}
+		state_invalidate(t);
+		log_debug("committed %zu event(s)", n);
+		for (i = 0; i < n; i++)
+			reply_committed(t, t->pending[i]);
+	} else {
+		log_warnx("storing %zu event(s) failed, none kept: %s", n,
+		    error);
+		/* The queued events are the newest of the journal. */
+		for (i = n; i-- > 0;)
+			sched_event_free(sched_journal_pop(t->journal));
+		for (i = 0; i < n; i++) {
+			if (t->pending[i]->req != NULL)
+				http_reply_error(t, t->pending[i]->req, 503,
+				    "unavailable", "数据库暂时无法写入，事件未保存，"
+				    "请稍后重试 / the store could not commit; "
+				    "nothing was stored, try again");
+		}
+		free(error);
+	}
+	for (i = 0; i < n; i++)
+		pending_free(t->pending[i]);
+	t->npending = 0;
+	free(rows);
+}
+
+/* The stored form of an imported event, with an id if it had none. */
+static char *
+import_json(const struct sched_journal *j, const struct sched_event *ev,
+    size_t *next, char **id)
+{
+	json_t	*obj = sched_event_to_json(ev);
+	char	*s;
+
+	if (ev->id == NULL) {
+		*id = NULL;
+		do {
+			free(*id);
+			*id = xasprintf("ev-%zu", (*next)++);
+		} while (sched_journal_find_id(j, *id) >= 0);
+		json_object_set_new(obj, "id", json_string(*id));
+	} else
+		*id = xstrdup(ev->id);
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	return s;
+}
+
+/*
+ * Loads a journal file into an empty store (make run's demo), all in one
+ * transaction, then reads the store back so that memory and disk agree.
+ */
+int
+state_import(struct ticd *t, const char *path, char **error)
+{
+	struct sched_journal	*j;
+	struct db_event		*rows;
+	FILE			*f;
+	size_t			 i, n, next = 1;
+	char			*stamp;
+	int			 rc;
+
+	if (sched_journal_count(t->journal) > 0)
+		return 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		*error = xasprintf("%s: cannot open", path);
+		return -1;
+	}
+	j = sched_journal_new();
+	rc = conf_read_journal(f, path, j, t->rules, t->today, error);
+	fclose(f);
+	n = sched_journal_count(j);
+	if (rc == -1 || n == 0) {
+		sched_journal_free(j);
+		return rc;
+	}
+	stamp = state_timestamp();
+	rows = xcalloc(n, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		char	*id;
+
+		rows[i].json = import_json(j, sched_journal_event(j, i), &next,
+		    &id);
+		rows[i].id = id;
+		rows[i].recorded_at = stamp;
+	}
+	rc = db_append_events(t->db, rows, n, error);
+	for (i = 0; i < n; i++) {
+		free((char *)rows[i].json);
+		free((char *)rows[i].id);
+	}
+	free(rows);
+	free(stamp);
+	sched_journal_free(j);
+	if (rc == -1)
+		return -1;
+	log_info("imported %zu event(s) from %s", n, path);
+	sched_journal_free(t->journal);
+	state_invalidate(t);
+	return state_load(t, error);
+}

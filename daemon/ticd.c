@@ -1,0 +1,311 @@
+/*
+ * ticd.c: the daemon's entry point: options, start-up, signals, timers,
+ * systemd notification, and a clean stop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <systemd/sd-daemon.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define DEFAULT_CONF	"/etc/ticd/ticd.conf"
+#define TICK_SECONDS	30	/* at least once a minute, the issue says */
+#define PRIORITIES	3	/* events default to 1; commits run at 2 */
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"用法 / usage: ticd [-dn] [-c FILE] [-i JOURNAL] [-T]\n"
+"\n"
+"  -c FILE     配置文件 / the configuration (default " DEFAULT_CONF ")\n"
+"  -n          只检查配置：打印 configuration OK 或每个错误 / check the\n"
+"              configuration and exit: \"configuration OK\" or every error\n"
+"  -d          前台运行并输出调试日志 / stay in the foreground, log debug\n"
+"  -i JOURNAL  数据库为空时导入此日志（JSON Lines）/ import this journal\n"
+"              into an empty store at start (make run's demo)\n"
+"  -T          新建一个 bureau 令牌，打印后退出（首次部署用）/ create a\n"
+"              bureau API token, print it once and exit (first set-up)\n");
+	exit(status);
+}
+
+static int
+verbosity(const char *level)
+{
+	static const char *levels[] = { "error", "warning", "info", "debug" };
+	int	 i;
+
+	for (i = 0; i < (int)nitems(levels); i++) {
+		if (strcmp(level, levels[i]) == 0)
+			return i;
+	}
+	return 2;
+}
+
+/* ticd -n: the configuration and the data files it names. */
+static int
+check_config(const char *path)
+{
+	struct conf		 conf;
+	struct sched_calendar	*cal;
+	struct sched_rules	*rules;
+	char			*error = NULL;
+
+	memset(&conf, 0, sizeof(conf));
+	if (conf_load(&conf, path, &error) == -1 ||
+	    state_load_data(&conf, &cal, &rules, &error) == -1) {
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		conf_clear(&conf);
+		return 1;
+	}
+	sched_calendar_free(cal);
+	sched_rules_free(rules);
+	conf_clear(&conf);
+	printf("configuration OK\n");
+	return 0;
+}
+
+static void
+reload(struct ticd *t)
+{
+	struct conf		 next;
+	struct sched_calendar	*cal;
+	struct sched_rules	*rules;
+	char			*error = NULL;
+
+	sd_notify(0, "RELOADING=1");
+	memset(&next, 0, sizeof(next));
+	if (conf_load(&next, t->conf_path, &error) == -1 ||
+	    state_load_data(&next, &cal, &rules, &error) == -1) {
+		log_warnx("reload failed, the old configuration stays: %s",
+		    error);
+		free(error);
+		conf_clear(&next);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	/* What a restart changes stays as it is until then. */
+	if (strcmp(next.listen, t->conf.listen) != 0 ||
+	    strcmp(next.database, t->conf.database) != 0 ||
+	    strcmp(next.synchronous, t->conf.synchronous) != 0)
+		log_warnx("listen, database and synchronous change only on a "
+		    "restart");
+	free(next.listen);
+	free(next.database);
+	free(next.synchronous);
+	next.listen = xstrdup(t->conf.listen);
+	next.database = xstrdup(t->conf.database);
+	next.synchronous = xstrdup(t->conf.synchronous);
+	conf_clear(&t->conf);
+	t->conf = next;
+	sched_calendar_free(t->cal);
+	sched_rules_free(t->rules);
+	t->cal = cal;
+	t->rules = rules;
+	log_setverbose(verbosity(t->conf.log_level));
+	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
+	state_invalidate(t);
+	log_info("configuration, holiday tables and rule pack reloaded");
+	sd_notify(0, "READY=1");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct ticd	*t = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(t);
+		return;
+	}
+	log_info("stopping on signal %d", (int)sig);
+	t->stopping = true;
+	sd_notify(0, "STOPPING=1");
+	event_base_loopexit(t->base, NULL);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	state_tick(arg);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+add_timer(struct ticd *t, struct event *ev, event_callback_fn cb,
+    long long usec)
+{
+	struct timeval	 tv = { (time_t)(usec / 1000000),
+			    (suseconds_t)(usec % 1000000) };
+
+	event_assign(ev, t->base, -1, EV_PERSIST, cb, t);
+	evtimer_add(ev, &tv);
+}
+
+static void
+add_signal(struct ticd *t, struct event *ev, int sig)
+{
+	evsignal_assign(ev, t->base, sig, signal_cb, t);
+	evsignal_add(ev, NULL);
+}
+
+static void
+start_loop(struct ticd *t)
+{
+	uint64_t	 usec;
+	char		*error = NULL;
+
+	if ((t->base = event_base_new()) == NULL ||
+	    event_base_priority_init(t->base, PRIORITIES) != 0)
+		fatalx("cannot set up the event loop");
+	/* The commit runs after every request read in the same turn of the
+	 * loop, so that requests arriving together share a transaction. */
+	event_assign(&t->commit_ev, t->base, -1, 0, state_commit_cb, t);
+	event_priority_set(&t->commit_ev, PRIORITIES - 1);
+	if (http_start(t, &error) == -1)
+		fatalx("%s", error);
+	add_signal(t, &t->sighup_ev, SIGHUP);
+	add_signal(t, &t->sigterm_ev, SIGTERM);
+	add_signal(t, &t->sigint_ev, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	add_timer(t, &t->tick_ev, tick_cb, TICK_SECONDS * 1000000LL);
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		add_timer(t, &t->watchdog_ev, watchdog_cb, (long long)usec / 2);
+		log_info("watchdog every %llu ms", (unsigned long long)usec /
+		    2000);
+	}
+}
+
+static void
+open_store(struct ticd *t, const char *import, bool create_token)
+{
+	char		*error = NULL, *secret;
+	long long	 id;
+
+	t->db = db_open(t->conf.database, strcmp(t->conf.synchronous,
+	    "full") == 0 ? DB_SYNC_FULL : DB_SYNC_NORMAL, &error);
+	if (t->db == NULL)
+		fatalx("%s", error);
+	if (auth_load(t, &error) == -1 || state_load(t, &error) == -1)
+		fatalx("%s: %s", t->conf.database, error);
+	if (create_token) {
+		if (auth_create(t, ROLE_BUREAU, NULL, "ticd -T", &id, &secret,
+		    &error) == -1)
+			fatalx("%s", error);
+		printf("%s\n", secret);
+		free(secret);
+		db_close(t->db);
+		exit(0);
+	}
+	if (import != NULL && state_import(t, import, &error) == -1)
+		fatalx("%s", error);
+	log_info("%zu event(s) in %s", sched_journal_count(t->journal),
+	    t->conf.database);
+}
+
+static void
+shut_down(struct ticd *t)
+{
+	size_t	 i;
+
+	/* Events already checked are committed before we go. */
+	state_commit_cb(-1, 0, t);
+	http_stop(t);
+	event_del(&t->tick_ev);
+	if (event_initialized(&t->watchdog_ev))
+		event_del(&t->watchdog_ev);
+	evsignal_del(&t->sighup_ev);
+	evsignal_del(&t->sigterm_ev);
+	evsignal_del(&t->sigint_ev);
+	db_close(t->db);
+	state_invalidate(t);
+	sched_journal_free(t->journal);
+	sched_calendar_free(t->cal);
+	sched_rules_free(t->rules);
+	for (i = 0; i < t->ntokens; i++) {
+		free(t->token_list[i]->scope);
+		free(t->token_list[i]);
+	}
+	free(t->token_list);
+	json_decref(t->tokens);
+	free(t->pending);
+	event_base_free(t->base);
+	conf_clear(&t->conf);
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ticd	 t;
+	const char	*import = NULL;
+	char		*error = NULL;
+	bool		 check = false, debug = false, token = false;
+	int		 ch;
+
+	memset(&t, 0, sizeof(t));
+	t.conf_path = DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "c:dhi:nT")) != -1) {
+		switch (ch) {
+		case 'c':
+			t.conf_path = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'i':
+			import = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'T':
+			token = true;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	if (check)
+		return check_config(t.conf_path);
+	log_init(debug ? 3 : 2, 0);
+	if (conf_load(&t.conf, t.conf_path, &error) == -1)
+		fatalx("%s", error);
+	if (!debug)
+		log_setverbose(verbosity(t.conf.log_level));
+	if (state_load_data(&t.conf, &t.cal, &t.rules, &error) == -1)
+		fatalx("%s", error);
+	open_store(&t, import, token);
+	start_loop(&t);
+	sd_notifyf(0, "READY=1\nSTATUS=%zu events, listening on %s",
+	    sched_journal_count(t.journal), t.conf.listen);
+	log_info("ready");
+	event_base_dispatch(t.base);
+	shut_down(&t);
+	return 0;
+}
