@@ -11,6 +11,10 @@
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+PORT	?= 8470
 DATADIR	?= $(PREFIX)/share/ticd
 BUILD	?= build
 SANITIZE ?=
@@ -59,7 +63,7 @@ DAEMON_PKGS = libevent libsystemd libcrypto
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
-.PHONY: all deps run check test unit golden bench install uninstall clean
+.PHONY: all deps run check test unit golden e2e bench install uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
@@ -102,10 +106,21 @@ deps:
 	    $$sudo apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+# ticd in the foreground on 127.0.0.1:$(PORT), its store under ./var, the
+# demo journal loaded on first start, and a bureau token made once.
 run: deps all
-	@echo "== 演示日志 / demo journal: conf/demo/journal.jsonl (as of 2026-11-28) =="
-	$(BUILD)/bin/ticctl plan --as-of 2026-11-28 --format table \
-	    conf/demo/journal.jsonl
+	@mkdir -p var
+	@test -f var/ticd.conf || printf '[ticd]\nlisten = 127.0.0.1:$(PORT)\ndatabase = $(CURDIR)/var/ticd.db\nlog_level = info\n' > var/ticd.conf
+	@test -s var/token || $(BUILD)/bin/ticd -c var/ticd.conf -T > var/token
+	@echo
+	@echo "  ticd: http://127.0.0.1:$(PORT)   (config var/ticd.conf, store var/ticd.db)"
+	@echo "  API token (bureau, also in var/token): $$(cat var/token)"
+	@echo "  try:  export TICD_URL=http://127.0.0.1:$(PORT) TICD_TOKEN=\$$(cat var/token)"
+	@echo "        curl -H \"Authorization: Bearer \$$TICD_TOKEN\" \$$TICD_URL/api/v1/obligations"
+	@echo "        $(BUILD)/bin/ticctl obligations"
+	@echo "  Ctrl-C stops it; 'rm -rf var' starts afresh."
+	@echo
+	exec $(BUILD)/bin/ticd -d -c var/ticd.conf -i conf/demo/journal.jsonl
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do \
@@ -114,7 +129,12 @@ unit: $(TEST_BINS)
 golden: all
 	$(PYTHON) tests/golden/run.py --ticctl $(BUILD)/bin/ticctl
 
-test: unit golden
+e2e: all
+	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd TICCTL_BIN=$(CURDIR)/$(BUILD)/bin/ticctl \
+	    ASAN_OPTIONS=verify_asan_link_order=0 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+test: unit golden e2e
 
 check: deps
 	$(MAKE) test
@@ -124,13 +144,21 @@ bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ticd
 	install -m 755 $(BUILD)/bin/ticctl $(DESTDIR)$(BINDIR)/ticctl
+	install -m 755 $(BUILD)/bin/ticd $(DESTDIR)$(SBINDIR)/ticd
 	install -m 644 conf/cn-holidays.tsv conf/rules.ini $(DESTDIR)$(DATADIR)/
+	sed 's#/usr/local/sbin/ticd#$(SBINDIR)/ticd#g' conf/systemd/ticd.service \
+	    > $(DESTDIR)$(UNITDIR)/ticd.service
+	@# An administrator's configuration is never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf || \
+	    install -m 644 conf/ticd.conf $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ticctl
+	rm -f $(DESTDIR)$(BINDIR)/ticctl $(DESTDIR)$(SBINDIR)/ticd
 	rm -f $(DESTDIR)$(DATADIR)/cn-holidays.tsv $(DESTDIR)$(DATADIR)/rules.ini
+	rm -f $(DESTDIR)$(UNITDIR)/ticd.service
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
