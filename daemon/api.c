@@ -258,7 +258,10 @@ may_record(struct call *c, json_t *obj)
 
 	if (c->tok->role == ROLE_BUREAU)
 		return true;
-	if (centre != NULL && !registering &&
+	/* Registering a new centre is the one way to name a centre one does
+	 * not see yet; an existing one of another unit stays unseen. */
+	if (centre != NULL && (!registering ||
+	    sched_journal_centre(c->t->journal, centre) != NULL) &&
 	    !auth_sees_centre(c->t, c->tok, centre)) {
 		not_found(c);
 		return false;
