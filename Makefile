@@ -4,7 +4,7 @@
 #   make            build ticd's tools into $(BUILD)/bin, data into
 #                   $(BUILD)/share/ticd (where the binaries find it)
 #   make deps       install the Debian packages that are missing
-#   make run        deps, build, then plan the demo journal
+#   make run        deps, build, then ticd in the foreground with the demo
 #   make check      deps, build, every test; then all again under ASan+UBSan
 #   make bench      the benchmarks (writes docs/PERFORMANCE.md)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -26,7 +26,7 @@ TEST_PKGS = cmocka
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
-	  python3 python3-pytest faketime curl
+	  python3 python3-pytest faketime curl wrk util-linux
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -142,6 +142,7 @@ check: deps
 
 bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
+	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
