@@ -88,9 +88,28 @@ load_token_cb(const struct db_token *row, void *arg)
 	return 0;
 }
 
+void
+auth_clear(struct ticd *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->ntokens; i++) {
+		free(t->token_list[i]->scope);
+		free(t->token_list[i]);
+	}
+	free(t->token_list);
+	t->token_list = NULL;
+	t->ntokens = 0;
+	json_decref(t->tokens);
+	t->tokens = NULL;
+}
+
+/* Reads the valid tokens from the store (at start, and on SIGHUP so
+ * that one made with "ticd -T" beside a running ticd takes effect). */
 int
 auth_load(struct ticd *t, char **error)
 {
+	auth_clear(t);
 	t->tokens = json_object();
 	return db_foreach_token(t->db, load_token_cb, t, error);
 }

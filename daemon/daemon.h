@@ -107,6 +107,7 @@ int	 state_import(struct ticd *, const char *path, char **error);
 
 /* auth.c */
 int	 auth_load(struct ticd *, char **error);
+void	 auth_clear(struct ticd *);
 const struct token *auth_lookup(struct ticd *, const char *secret);
 /* Creates a token; *secret (the caller frees) is shown once. */
 int	 auth_create(struct ticd *, enum role, const char *scope,

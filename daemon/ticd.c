@@ -113,9 +113,13 @@ reload(struct ticd *t)
 	t->cal = cal;
 	t->rules = rules;
 	log_setverbose(verbosity(t->conf.log_level));
+	if (auth_load(t, &error) == -1) {
+		log_warnx("reloading tokens: %s", error);
+		free(error);
+	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	state_invalidate(t);
-	log_info("configuration, holiday tables and rule pack reloaded");
+	log_info("configuration, holiday tables, rule pack and tokens reloaded");
 	sd_notify(0, "READY=1");
 }
 
@@ -227,8 +231,6 @@ open_store(struct ticd *t, const char *import, bool create_token)
 static void
 shut_down(struct ticd *t)
 {
-	size_t	 i;
-
 	/* Events already checked are committed before we go. */
 	state_commit_cb(-1, 0, t);
 	http_stop(t);
@@ -243,12 +245,7 @@ shut_down(struct ticd *t)
 	sched_journal_free(t->journal);
 	sched_calendar_free(t->cal);
 	sched_rules_free(t->rules);
-	for (i = 0; i < t->ntokens; i++) {
-		free(t->token_list[i]->scope);
-		free(t->token_list[i]);
-	}
-	free(t->token_list);
-	json_decref(t->tokens);
+	auth_clear(t);
 	free(t->pending);
 	event_base_free(t->base);
 	conf_clear(&t->conf);
