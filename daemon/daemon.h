@@ -62,6 +62,7 @@ struct metrics {
 struct ticd {
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct evhttp_bound_socket *listener;
 	const char		*conf_path;
 	struct conf		 conf;
 	struct db		*db;
@@ -120,6 +121,7 @@ int	 auth_role_from_name(const char *, enum role *);
 
 /* http.c */
 int	 http_start(struct ticd *, char **error);
+void	 http_stop_accepting(struct ticd *);
 void	 http_stop(struct ticd *);
 void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
 	    json_t *body);

@@ -109,7 +109,8 @@ http_start(struct ticd *t, char **error)
 		    t->conf.listen);
 		return -1;
 	}
-	if (evhttp_bind_socket(t->http, host, port) != 0) {
+	if ((t->listener = evhttp_bind_socket_with_handle(t->http, host,
+	    port)) == NULL) {
 		*error = xasprintf("cannot listen on %s", t->conf.listen);
 		free(host);
 		return -1;
@@ -117,6 +118,14 @@ http_start(struct ticd *t, char **error)
 	log_info("listening on %s", t->conf.listen);
 	free(host);
 	return 0;
+}
+
+void
+http_stop_accepting(struct ticd *t)
+{
+	if (t->listener != NULL)
+		evhttp_del_accept_socket(t->http, t->listener);
+	t->listener = NULL;
 }
 
 void

@@ -21,6 +21,9 @@
 #define TICK_SECONDS	30	/* at least once a minute, the issue says */
 #define PRIORITIES	3	/* events default to 1; commits run at 2 */
 
+/* How long a stopping ticd keeps delivering replies already due. */
+static const struct timeval flush_time = { 0, 200000 };
+
 static void __attribute__((noreturn))
 usage(int status)
 {
@@ -133,10 +136,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		reload(t);
 		return;
 	}
+	if (t->stopping)
+		return;
 	log_info("stopping on signal %d", (int)sig);
 	t->stopping = true;
 	sd_notify(0, "STOPPING=1");
-	event_base_loopexit(t->base, NULL);
+	/* Stop accepting, commit what was already checked, and give the
+	 * loop a moment to deliver those replies before it ends. */
+	http_stop_accepting(t);
+	state_commit_cb(-1, 0, t);
+	event_base_loopexit(t->base, &flush_time);
 }
 
 static void
@@ -231,8 +240,7 @@ open_store(struct ticd *t, const char *import, bool create_token)
 static void
 shut_down(struct ticd *t)
 {
-	/* Events already checked are committed before we go. */
-	state_commit_cb(-1, 0, t);
+	state_commit_cb(-1, 0, t);	/* nothing should be left; be sure */
 	http_stop(t);
 	event_del(&t->tick_ev);
 	if (event_initialized(&t->watchdog_ev))
