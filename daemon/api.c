@@ -826,7 +826,10 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 		not_found(&c);
 		goto out;
 	}
-	if (is(&c, 1, "healthz", NULL, NULL))
+	if ((is(&c, 1, "healthz", NULL, NULL) || is(&c, 1, "metrics", NULL,
+	    NULL)) && c.method != EVHTTP_REQ_GET && c.method != EVHTTP_REQ_HEAD)
+		method_not_allowed(&c, "GET");
+	else if (is(&c, 1, "healthz", NULL, NULL))
 		get_healthz(&c);
 	else if (is(&c, 1, "metrics", NULL, NULL))
 		get_metrics(&c);

@@ -101,8 +101,12 @@ http_start(struct ticd *t, char **error)
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	evhttp_set_max_headers_size(t->http, HTTP_MAX_HEADERS);
 	evhttp_set_timeout(t->http, HTTP_TIMEOUT);
+	/* Every method reaches the router, which answers 405 with Allow
+	 * (evhttp itself would answer 501 in HTML). */
 	evhttp_set_allowed_methods(t->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(t->http, request_cb, t);
 	if (split_listen(t->conf.listen, &host, &port) == -1) {
 		*error = xasprintf("listen = %s: expected host:port",
