@@ -177,11 +177,12 @@ static const struct field f_common[] = {
 	END
 };
 
+/* "field X must be …", in Chinese and in English. */
 static char *
-bad_type(const char *name, const char *expected)
+bad_type(const char *name, const char *cn, const char *en)
 {
 	return xasprintf("字段 \"%s\" 应为%s / field \"%s\" must be %s", name,
-	    expected, name, expected);
+	    cn, name, en);
 }
 
 static char *
@@ -189,11 +190,13 @@ parse_string(const json_t *v, const struct field *f, char **out)
 {
 	if (!json_is_string(v))
 		return bad_type(f->name, f->kind == F_TEXT ?
+		    "非空字符串" : "字符串", f->kind == F_TEXT ?
 		    "a non-empty string" : "a string");
 	if (f->kind == F_TEXT && json_string_length(v) == 0)
-		return bad_type(f->name, "a non-empty string");
+		return bad_type(f->name, "非空字符串", "a non-empty string");
 	if (memchr(json_string_value(v), '\0', json_string_length(v)))
-		return bad_type(f->name, "a string without NUL characters");
+		return bad_type(f->name, "不含 NUL 字符的字符串",
+		    "a string without NUL characters");
 	*out = xstrdup(json_string_value(v));
 	return NULL;
 }
@@ -202,7 +205,8 @@ static char *
 parse_date(const json_t *v, const struct field *f, int *out)
 {
 	if (!json_is_string(v))
-		return bad_type(f->name, "a date written YYYY-MM-DD");
+		return bad_type(f->name, "YYYY-MM-DD 格式的日期",
+		    "a date written YYYY-MM-DD");
 	if (sched_date_parse(json_string_value(v), out) == -1)
 		return xasprintf("字段 \"%s\" 的值 \"%s\" 不是有效日期（应为 "
 		    "YYYY-MM-DD 格式的真实日期，%d-%d 年之间）/ field \"%s\": "
@@ -220,7 +224,7 @@ parse_count(const json_t *v, const struct field *f, int *out)
 
 	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0 ||
 	    n > 100000)
-		return bad_type(f->name, "a non-negative integer");
+		return bad_type(f->name, "非负整数", "a non-negative integer");
 	*out = (int)n;
 	return NULL;
 }
@@ -231,7 +235,8 @@ parse_year(const json_t *v, const struct field *f, int *out)
 	json_int_t	 n;
 
 	if (!json_is_integer(v))
-		return bad_type(f->name, "an integer year such as 2025");
+		return bad_type(f->name, "整数年份（如 2025）",
+		    "an integer year such as 2025");
 	n = json_integer_value(v);
 	if (n < SCHED_YEAR_MIN || n > SCHED_YEAR_MAX)
 		return xasprintf("字段 \"%s\" 的年份 %lld 超出范围 %d-%d / "
@@ -254,7 +259,8 @@ parse_grade(const json_t *v, const struct field *f, enum sched_grade *out)
 			return NULL;
 		}
 	}
-	return bad_type(f->name, "one of excellent, good, pass, fail");
+	return bad_type(f->name, "excellent、good、pass、fail 之一",
+	    "one of excellent, good, pass, fail");
 }
 
 static char *
@@ -267,7 +273,8 @@ parse_outcome(const json_t *v, const struct field *f, bool *out)
 	    "not_recognized") == 0)
 		*out = false;
 	else
-		return bad_type(f->name, "recognized or not_recognized");
+		return bad_type(f->name, "recognized 或 not_recognized",
+		    "recognized or not_recognized");
 	return NULL;
 }
 
@@ -289,7 +296,8 @@ parse_article(const json_t *v, const struct field *f, int *out)
 			return NULL;
 		}
 	}
-	return bad_type(f->name, "13, 14 or 15 (a number or a string)");
+	return bad_type(f->name, "13、14 或 15（数字或字符串）",
+	    "13, 14 or 15 (a number or a string)");
 }
 
 static char *
@@ -305,7 +313,7 @@ parse_field(const json_t *v, const struct field *f, struct sched_event *ev)
 		return parse_date(v, f, (int *)(void *)at);
 	case F_BOOL:
 		if (!json_is_boolean(v))
-			return bad_type(f->name, "true or false");
+			return bad_type(f->name, "true 或 false", "true or false");
 		*(bool *)(void *)at = json_is_true(v);
 		return NULL;
 	case F_COUNT:
@@ -420,7 +428,8 @@ sched_event_from_json(const json_t *obj, char **error)
 		*error = json_is_string(type) ? xasprintf("未知的事件类型 "
 		    "\"%s\" / unknown event type \"%s\"",
 		    json_string_value(type), json_string_value(type)) :
-		    bad_type("type", "a string naming an event type");
+		    bad_type("type", "事件类型名称",
+		    "a string naming an event type");
 		return NULL;
 	}
 	ev = event_new();

@@ -195,8 +195,8 @@ explain_calendar(struct buf *b, const struct pob *ob)
 		break;
 	case SCHED_R_TRANSITION:
 		buf_printf(b, "按旧办法（阳科发〔2022〕21号）认定的中心，第十七条："
-		    "自本办法印发之日起至2027年12月31日为过渡期，须在%s前达到本办法"
-		    "的认定条件。", d);
+		    "自本办法印发之日起至2027年12月31日为过渡期，须在%s（含当日）"
+		    "之前达到本办法的认定条件。", d);
 		break;
 	case SCHED_R_TRANSITION_LAPSE:
 		buf_printf(b, "第十七条：过渡期结束后仍未达到本办法要求的，不再保留"

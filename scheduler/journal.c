@@ -169,8 +169,8 @@ refuse_ban(const struct sched_event *ban, int applied_on)
 	sched_date_format(ban_last_day(ban), l);
 	sched_date_format(ban_last_day(ban) + 1, f);
 	w = which(ban);
-	why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条：被取消资格的，3年内不得"
-	    "再次申报）：%s 起禁止至 %s，最早可于 %s 再次申报 / an application "
+	why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条：3年内不得再次申报）"
+	    "：%s 起禁止至 %s，最早可于 %s 再次申报 / an application "
 	    "on %s falls within the reapply ban of Art. 16 that began with %s "
 	    "and runs through %s; the first day an application is accepted "
 	    "is %s", a, d, l, f, a, w, l, f);
@@ -217,28 +217,20 @@ check_centre_event(const struct sched_journal *j, const struct jcentre *c,
 		e = j->events[c->events[i]];
 		if (e->retracted)
 			continue;
-		if (is_recognition(e) && e->date <= ev->date)
+		/* DOMAIN.md refuses these for a centre "never recognized":
+		 * any recognition recorded before counts, whatever its date. */
+		if (is_recognition(e))
 			recognized = true;
 		if (ev->type == SCHED_EV_APPLIED && starts_ban(e, rules) &&
 		    e->date <= ev->date && ev->date <= ban_last_day(e))
 			return refuse_ban(e, ev->date);
-		if (e->type == SCHED_EV_APPLIED && starts_ban(ev, rules) &&
-		    ev->date <= e->date && e->date <= ban_last_day(ev)) {
-			w = refuse_ban(ev, e->date);
-			why = xasprintf("已记录的申报与本事件将开始的禁止期冲突：%s / "
-			    "an application already recorded would fall in the "
-			    "ban this event starts: %s", w, w);
-			free(w);
-			return why;
-		}
 	}
 	if (!recognized && (ev->type == SCHED_EV_EVALUATION_SUBMITTED ||
 	    ev->type == SCHED_EV_EVALUATION_RESULT ||
 	    ev->type == SCHED_EV_REVOKED))
-		return xasprintf("中心 \"%s\" 在 %s 之前从未被认定，不能记录 %s / "
-		    "centre \"%s\" was never recognized on or before %s, so it "
-		    "cannot have %s", ev->centre, sched_date_format(ev->date, d),
-		    sched_event_type_name(ev->type), ev->centre, d,
+		return xasprintf("中心 \"%s\" 从未被认定，不能记录 %s / centre "
+		    "\"%s\" was never recognized, so it cannot have %s",
+		    ev->centre, sched_event_type_name(ev->type), ev->centre,
 		    sched_event_type_name(ev->type));
 	return NULL;
 }

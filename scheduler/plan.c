@@ -751,36 +751,37 @@ order_events(const struct sched_journal *j, size_t *n)
  * is taken as amended: the last to apply counts.  Marks the ones that
  * are superseded so that the sweep skips them.
  */
+/* Marks step i superseded if an earlier step had the same name. */
+static void
+keep_last(json_t *last, const char *name, size_t i, bool *skip)
+{
+	json_t	*prev = json_object_get(last, name);
+
+	if (prev != NULL)
+		skip[json_integer_value(prev)] = true;
+	json_object_set_new(last, name, json_integer((json_int_t)i));
+}
+
 static bool *
 superseded_rounds(const struct step *steps, size_t n)
 {
 	bool	*skip = xcalloc(n + 1, sizeof(bool));
-	json_t	*last = json_object();
-	char	 name[32];
+	json_t	*rounds = json_object(), *years = json_object();
+	char	 year[16];
 	size_t	 i;
-	json_t	*prev;
 
 	for (i = 0; i < n; i++) {
 		const struct sched_event *ev = steps[i].ev;
 
-		if (ev->type == SCHED_EV_ROUND_ANNOUNCED) {
-			prev = json_object_get(last, ev->round);
-			if (prev != NULL)
-				skip[json_integer_value(prev)] = true;
-			json_object_set_new(last, ev->round,
-			    json_integer((json_int_t)i));
-		} else if (ev->type == SCHED_EV_EVALUATION_ROUND) {
-			/* Round names and years share one table: years are
-			 * prefixed so that a round named "2025" differs. */
-			snprintf(name, sizeof(name), "\x01%d", ev->year);
-			prev = json_object_get(last, name);
-			if (prev != NULL)
-				skip[json_integer_value(prev)] = true;
-			json_object_set_new(last, name,
-			    json_integer((json_int_t)i));
+		if (ev->type == SCHED_EV_ROUND_ANNOUNCED)
+			keep_last(rounds, ev->round, i, skip);
+		else if (ev->type == SCHED_EV_EVALUATION_ROUND) {
+			snprintf(year, sizeof(year), "%d", ev->year);
+			keep_last(years, year, i, skip);
 		}
 	}
-	json_decref(last);
+	json_decref(rounds);
+	json_decref(years);
 	return skip;
 }
 
