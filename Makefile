@@ -20,13 +20,17 @@ BUILD	?= build
 SANITIZE ?=
 PYTHON	?= /usr/bin/python3
 
-PKGS	= jansson inih sqlite3
+PKGS	= jansson inih sqlite3 libical
 TEST_PKGS = cmocka
 
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
-	  python3 python3-pytest faketime curl wrk util-linux
+	  python3 python3-pytest faketime curl wrk util-linux \
+	  libical-dev python3-icalendar nodejs $(NPM_DEB)
+# npm, unless a node that bundles it (NodeSource's, which conflicts with
+# Debian's npm package) is installed already.
+NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -34,7 +38,7 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wwrite-strings \
 	  -Wimplicit-fallthrough -Wmissing-declarations -Wold-style-definition
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -I. -DDATADIR='"$(DATADIR)"' -MMD -MP \
-	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) 2>/dev/null) \
+	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) $(CTL_PKGS) 2>/dev/null) \
 	  $(CPPFLAGS)
 ALL_CFLAGS = $(WARNINGS) $(CFLAGS)
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -50,20 +54,25 @@ SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/explain.c
 CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
+CAL_SRCS	= calendar/feed.c calendar/text.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c
-CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c
-UNIT_TESTS	= date workcal event journal rules plan property store config
+CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
+		  ctl/remote.c
+UNIT_TESTS	= date workcal event journal rules plan property store config \
+		  calendar
 
-LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS)
+LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
+	   $(CAL_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_PKGS = libevent libsystemd libcrypto
+CTL_PKGS = libcurl
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
-.PHONY: all deps run check test unit golden e2e bench install uninstall clean
+.PHONY: all deps run check test unit golden feeds e2e bench install uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
@@ -78,7 +87,8 @@ $(BUILD)/libticd.a: $(LIB_OBJS)
 
 $(BUILD)/bin/ticctl: $(CTL_OBJS) $(BUILD)/libticd.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) \
+	    $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 
 $(BUILD)/bin/ticd: $(DAEMON_OBJS) $(BUILD)/libticd.a
 	@mkdir -p $(@D)
@@ -129,12 +139,19 @@ unit: $(TEST_BINS)
 golden: all
 	$(PYTHON) tests/golden/run.py --ticctl $(BUILD)/bin/ticctl
 
+# Golden feeds, python3-icalendar and ical.js (npm, into tests/feeds).
+feeds: all
+	@test -f tests/feeds/node_modules/ical.js/package.json || \
+	    npm install --prefix tests/feeds --no-package-lock --no-audit \
+	    --no-fund --loglevel=error
+	$(PYTHON) tests/feeds/run.py --ticctl $(BUILD)/bin/ticctl
+
 e2e: all
 	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd TICCTL_BIN=$(CURDIR)/$(BUILD)/bin/ticctl \
 	    ASAN_OPTIONS=verify_asan_link_order=0 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
-test: unit golden e2e
+test: unit golden feeds e2e
 
 check: deps
 	$(MAKE) test

@@ -186,7 +186,7 @@ ctl_plan(int argc, char **argv)
 		rc = print_plan(plan, rules) == 0 ? CTL_OK : CTL_FAIL;
 	sched_plan_free(plan);
 out:
-	if (in != stdin)
+	if (in != NULL && in != stdin)
 		fclose(in);
 	sched_journal_free(journal);
 	sched_rules_free(rules);

@@ -1,6 +1,7 @@
 /*
- * table.c: obligations as a table for people, in Chinese, aligned on a
- * terminal where each Chinese character takes two columns.
+ * table.c: tables for people, aligned on a terminal where each Chinese
+ * character takes two columns: a small table of text cells, and on top of
+ * it the obligations table that ticctl plan and the remote commands share.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -11,9 +12,16 @@
 #include "common/common.h"
 #include "ctl/ctl.h"
 
-#define NCOLS	6
+/* Owner: whoever calls ctl_table_new; it owns every row and cell. */
+struct ctl_table {
+	const char	*const *headers;	/* borrowed */
+	size_t		 ncols;
+	char		***rows;
+	size_t		 nrows;
+	size_t		 caprows;
+};
 
-static const char *headers[NCOLS] = {
+static const char *obligation_headers[] = {
 	"到期日", "剩余", "状态", "条款", "义务", "中心"
 };
 
@@ -56,8 +64,96 @@ display_width(const char *s)
 	return w;
 }
 
+struct ctl_table *
+ctl_table_new(size_t ncols, const char *const *headers)
+{
+	struct ctl_table	*t = xcalloc(1, sizeof(*t));
+
+	t->ncols = ncols;
+	t->headers = headers;
+	return t;
+}
+
+void
+ctl_table_free(struct ctl_table *t)
+{
+	size_t	 r, i;
+
+	if (t == NULL)
+		return;
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++)
+			free(t->rows[r][i]);
+		free(t->rows[r]);
+	}
+	free(t->rows);
+	free(t);
+}
+
+char **
+ctl_table_row(struct ctl_table *t)
+{
+	if (t->nrows == t->caprows) {
+		t->caprows = t->caprows ? t->caprows * 2 : 16;
+		t->rows = xreallocarray(t->rows, t->caprows, sizeof(*t->rows));
+	}
+	t->rows[t->nrows] = xcalloc(t->ncols, sizeof(char *));
+	return t->rows[t->nrows++];
+}
+
+size_t
+ctl_table_count(const struct ctl_table *t)
+{
+	return t->nrows;
+}
+
+static void
+print_row(const struct ctl_table *t, char *const *cells, const int *widths)
+{
+	const char	*cell;
+	size_t		 i;
+	int		 pad;
+
+	for (i = 0; i < t->ncols; i++) {
+		cell = cells[i] != NULL ? cells[i] : "";
+		fputs(cell, stdout);
+		/* No padding after the last column: no trailing blanks. */
+		if (i == t->ncols - 1)
+			break;
+		pad = widths[i] - display_width(cell) + 2;
+		while (pad-- > 0)
+			putchar(' ');
+	}
+	putchar('\n');
+}
+
+void
+ctl_table_print(const struct ctl_table *t)
+{
+	int	*widths, w;
+	size_t	 r, i;
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	widths = xcalloc(t->ncols, sizeof(int));
+	for (i = 0; i < t->ncols; i++)
+		widths[i] = display_width(t->headers[i]);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			if (t->rows[r][i] == NULL)
+				continue;
+			w = display_width(t->rows[r][i]);
+			if (w > widths[i])
+				widths[i] = w;
+		}
+	}
+	print_row(t, (char *const *)t->headers, widths);
+	for (r = 0; r < t->nrows; r++)
+		print_row(t, t->rows[r], widths);
+	free(widths);
+}
+
 static char *
-days_left(const struct sched_obligation *o, const struct sched_calendar *cal,
+days_left(const struct ctl_row *o, const struct sched_calendar *cal,
     int as_of)
 {
 	int	 work, day;
@@ -68,6 +164,8 @@ days_left(const struct sched_obligation *o, const struct sched_calendar *cal,
 		return xasprintf("逾期%d天", as_of - o->due);
 	if (o->due == as_of)
 		return xstrdup("今天到期");
+	if (cal == NULL)
+		return xasprintf("%d天", o->due - as_of);
 	work = sched_calendar_working_between(cal, as_of, o->due);
 	/* Counted through a year whose schedule is not loaded: a guess. */
 	for (day = as_of + 1; day <= o->due; day++) {
@@ -78,63 +176,60 @@ days_left(const struct sched_obligation *o, const struct sched_calendar *cal,
 	return xasprintf("%d天（%d个工作日）", o->due - as_of, work);
 }
 
-static void
-print_row(char **cells, const int *widths)
+void
+ctl_print_rows(const struct ctl_row *rows, size_t n,
+    const struct sched_calendar *cal, int as_of)
 {
-	int	 i, pad;
+	struct ctl_table	*t;
+	char			**cells, d[SCHED_DATE_LEN];
+	size_t			 r;
 
-	for (i = 0; i < NCOLS; i++) {
-		fputs(cells[i], stdout);
-		if (i == NCOLS - 1)
-			break;
-		pad = widths[i] - display_width(cells[i]) + 2;
-		while (pad-- > 0)
-			putchar(' ');
+	t = ctl_table_new(nitems(obligation_headers), obligation_headers);
+	for (r = 0; r < n; r++) {
+		const struct ctl_row *o = &rows[r];
+
+		cells = ctl_table_row(t);
+		cells[0] = xasprintf("%s %s%s", sched_date_format(o->due, d),
+		    sched_weekday_cn(o->due), o->provisional ? "（暂定）" : "");
+		cells[1] = days_left(o, cal, as_of);
+		cells[2] = xstrdup(state_cn(o->state));
+		cells[3] = xstrdup(o->article);
+		cells[4] = o->year != 0 ? xasprintf("%s（%d年度）", o->title,
+		    o->year) : xstrdup(o->title);
+		if (o->centre == NULL)
+			cells[5] = xstrdup("全市");
+		else if (o->centre_name == NULL)
+			cells[5] = xstrdup(o->centre);
+		else
+			cells[5] = xasprintf("%s（%s）", o->centre_name,
+			    o->centre);
 	}
-	putchar('\n');
+	ctl_table_print(t);
+	ctl_table_free(t);
+	printf("\n共 %zu 项义务，截至 %s（%s）。\n", n,
+	    sched_date_format(as_of, d), sched_weekday_cn(as_of));
 }
 
 void
 ctl_print_table(const struct sched_plan *plan, const struct sched_rules *rules,
     const struct sched_calendar *cal, int as_of)
 {
-	char	***rows, d[SCHED_DATE_LEN];
-	int	 widths[NCOLS], i;
-	size_t	 r;
+	struct ctl_row	*rows;
+	size_t		 r;
 
-	setlocale(LC_CTYPE, "C.UTF-8");
 	rows = xcalloc(plan->count + 1, sizeof(*rows));
-	for (i = 0; i < NCOLS; i++)
-		widths[i] = display_width(headers[i]);
 	for (r = 0; r < plan->count; r++) {
 		const struct sched_obligation *o = &plan->obligations[r];
 
-		rows[r] = xcalloc(NCOLS, sizeof(char *));
-		rows[r][0] = xasprintf("%s %s%s", sched_date_format(o->due, d),
-		    sched_weekday_cn(o->due), o->provisional ? "（暂定）" : "");
-		rows[r][1] = days_left(o, cal, as_of);
-		rows[r][2] = xstrdup(state_cn(o->state));
-		rows[r][3] = xstrdup(sched_rule_article_cn(o->rule));
-		rows[r][4] = o->year != 0 ? xasprintf("%s（%d年度）",
-		    rules->text[o->rule].title, o->year) :
-		    xstrdup(rules->text[o->rule].title);
-		rows[r][5] = o->centre == NULL ? xstrdup("全市") :
-		    xasprintf("%s（%s）", o->centre_name, o->centre);
-		for (i = 0; i < NCOLS; i++) {
-			int w = display_width(rows[r][i]);
-
-			if (w > widths[i])
-				widths[i] = w;
-		}
+		rows[r].due = o->due;
+		rows[r].provisional = o->provisional;
+		rows[r].state = o->state;
+		rows[r].article = sched_rule_article_cn(o->rule);
+		rows[r].title = rules->text[o->rule].title;
+		rows[r].year = o->year;
+		rows[r].centre = o->centre;
+		rows[r].centre_name = o->centre_name;
 	}
-	print_row((char **)headers, widths);
-	for (r = 0; r < plan->count; r++) {
-		print_row(rows[r], widths);
-		for (i = 0; i < NCOLS; i++)
-			free(rows[r][i]);
-		free(rows[r]);
-	}
+	ctl_print_rows(rows, plan->count, cal, as_of);
 	free(rows);
-	printf("\n共 %zu 项义务，截至 %s（%s）。\n", plan->count,
-	    sched_date_format(as_of, d), sched_weekday_cn(as_of));
 }

@@ -18,6 +18,18 @@ static const struct {
 } commands[] = {
 	{ "plan", ctl_plan, "列出义务（离线）/ plan obligations from a "
 	    "journal, offline" },
+	{ "feed", ctl_feed, "导出 iCalendar 日历订阅 / an iCalendar feed "
+	    "(offline from a journal)" },
+	/* The rest ask ticd over HTTP (remote.c). */
+	{ "centres", ctl_centres, "列出中心 / the centres ticd knows" },
+	{ "centre", ctl_centre, "一个中心及其义务 / one centre and its "
+	    "obligations" },
+	{ "record", ctl_record, "向 ticd 记录事件 / record events with ticd" },
+	{ "obligations", ctl_obligations, "查询义务 / obligations, filtered" },
+	{ "upcoming", ctl_upcoming, "即将到期和已逾期的义务 / due soon, and "
+	    "overdue" },
+	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
+	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
 };
 
 static void
@@ -28,9 +40,13 @@ usage(FILE *f)
 	fprintf(f, "用法 / usage: ticctl COMMAND [OPTIONS] [ARGS]\n\n"
 	    "命令 / commands:\n");
 	for (i = 0; i < nitems(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n“ticctl COMMAND --help” 显示各命令的选项 / shows a "
-	    "command's options.\n");
+	    "command's options.\n"
+	    "plan、feed 离线运行；其余命令经 HTTP 询问 ticd（--url、--token-file，\n"
+	    "或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan and feed work "
+	    "offline;\nthe others ask ticd over HTTP (--url, --token-file, or "
+	    "TICD_URL,\nTICD_TOKEN, or ticctl.conf).\n");
 }
 
 void
@@ -104,8 +120,60 @@ ctl_load_rules(const char *given)
 	return rules;
 }
 
-int
-main(int argc, char **argv)
+/* How many argv words a connection option at argv[0] takes: 2 for
+ * "--url URL", 1 for "--url=URL", 0 when it is not one. */
+static int
+remote_option_words(int argc, char **argv)
+{
+	static const char *names[] = { "--url", "--token", "--token-file" };
+	size_t		 i, len;
+
+	for (i = 0; i < nitems(names); i++) {
+		len = strlen(names[i]);
+		if (strncmp(argv[0], names[i], len) != 0)
+			continue;
+		if (argv[0][len] == '=')
+			return 1;
+		if (argv[0][len] == '\0')
+			return argc > 1 ? 2 : 0;
+	}
+	return 0;
+}
+
+/*
+ * "ticctl --url URL centres" reads as naturally as "ticctl centres --url
+ * URL": connection options before the command are moved behind it, where
+ * the command parses them.  Returns a new argv (the caller frees the
+ * array, not the strings) and its length in *argc.
+ */
+static char **
+hoist_remote_options(int *argc, char **argv)
+{
+	char	**out;
+	int	 i = 1, n, k = 1;
+
+	while (i < *argc && (n = remote_option_words(*argc - i,
+	    argv + i)) > 0)
+		i += n;
+	out = xcalloc((size_t)*argc + 1, sizeof(char *));
+	out[0] = argv[0];
+	if (i >= *argc) {
+		/* Options and no command: ticctl's usage. */
+		*argc = 1;
+		return out;
+	}
+	out[k++] = argv[i];
+	for (n = 1; n < i; n++)
+		out[k++] = argv[n];
+	for (n = i + 1; n < *argc; n++)
+		out[k++] = argv[n];
+	*argc = k;
+	return out;
+}
+
+/* Runs the command argv[1] names. */
+static int
+run(int argc, char **argv)
 {
 	size_t	 i;
 
@@ -126,4 +194,16 @@ main(int argc, char **argv)
 	    argv[1]);
 	usage(stderr);
 	return CTL_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	char	**args;
+	int	 rc;
+
+	args = hoist_remote_options(&argc, argv);
+	rc = run(argc, args);
+	free(args);
+	return rc;
 }

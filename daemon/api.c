@@ -30,6 +30,7 @@ struct call {
 	int			 nsegs;
 	struct evkeyvalq	 query;
 	const struct token	*tok;
+	bool			 bad_query;
 };
 
 /* ---- helpers ---- */
@@ -341,9 +342,10 @@ get_events(struct call *c)
 		if (!sees_event(c, ev) || (centre != NULL &&
 		    (ev->centre == NULL || strcmp(ev->centre, centre) != 0)))
 			continue;
-		json_array_append_new(list, json_pack("{s:I, s:b, s:o}", "seq",
-		    (json_int_t)i + 1, "retracted", ev->retracted, "event",
-		    sched_event_to_json(ev)));
+		json_array_append_new(list, json_pack("{s:I, s:s, s:b, s:o}",
+		    "seq", (json_int_t)c->t->stored[i].seq, "recorded_at",
+		    c->t->stored[i].recorded_at, "retracted", ev->retracted,
+		    "event", sched_event_to_json(ev)));
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "events", list));
 }
@@ -558,22 +560,23 @@ static void
 delete_token(struct call *c, const char *sid)
 {
 	long long	 id;
-	char		*error = NULL;
+	char		*error = NULL, *revoked_at = NULL;
 	int		 rc;
 
 	if (!parse_id(sid, &id)) {
 		not_found(c);
 		return;
 	}
-	rc = auth_revoke(c->t, id, &error);
+	rc = auth_revoke(c->t, id, &revoked_at, &error);
 	if (rc == -1) {
 		http_reply_error(c->t, c->req, 503, "unavailable", error);
 		free(error);
 	} else if (rc == 1)
 		not_found(c);
 	else
-		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)id, "revoked", 1));
+		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:s}", "id",
+		    (json_int_t)id, "revoked_at", revoked_at));
+	free(revoked_at);
 }
 
 struct contact_list {
@@ -678,15 +681,61 @@ post_contact(struct call *c)
 	json_decref(obj);
 }
 
+struct contact_find {
+	struct call	*c;
+	long long	 id;
+	bool		 seen;
+};
+
+static int
+contact_find_cb(const struct db_contact *row, void *arg)
+{
+	struct contact_find	*cf = arg;
+
+	if (row->id == cf->id && sees_contact(cf->c, row->kind, row->scope))
+		cf->seen = true;
+	return 0;
+}
+
+/* Whether the token sees contact ID; replies 503 and says false when the
+ * store cannot be read. */
+static bool
+contact_visible(struct call *c, long long id, bool *seen)
+{
+	struct contact_find	 cf = { c, id, false };
+	char			*error = NULL;
+
+	if (db_foreach_contact(c->t->db, contact_find_cb, &cf, &error) == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+		return false;
+	}
+	*seen = cf.seen;
+	return true;
+}
+
 static void
 delete_contact(struct call *c, const char *sid)
 {
 	long long	 id;
 	char		*error = NULL;
+	bool		 seen;
 	int		 rc;
 
 	if (!parse_id(sid, &id)) {
 		not_found(c);
+		return;
+	}
+	if (c->tok->role != ROLE_BUREAU) {
+		/* What the token cannot see does not exist for it; what it
+		 * sees it may still not remove. */
+		if (!contact_visible(c, id, &seen))
+			return;
+		if (seen)
+			forbidden(c, "只有市科技局可以管理联系人 / only the "
+			    "bureau manages contacts");
+		else
+			not_found(c);
 		return;
 	}
 	rc = db_contact_delete(c->t->db, id, &error);
@@ -766,6 +815,11 @@ route_api(struct call *c)
 
 	if (!authenticate(c))
 		return;
+	if (c->bad_query) {
+		bad_request(c, "查询参数格式错误，应为 name=value&… / the query "
+		    "string is malformed; write name=value&…");
+		return;
+	}
 	if (is(c, 3, "api", "v1", "events")) {
 		if (post)
 			post_event(c);
@@ -803,9 +857,8 @@ route_api(struct call *c)
 		else
 			method_not_allowed(c, "GET, POST");
 	} else if (is(c, 4, "api", "v1", "contacts")) {
-		if (needs_bureau(c))
-			del ? delete_contact(c, c->segs[3]) :
-			    method_not_allowed(c, "DELETE");
+		del ? delete_contact(c, c->segs[3]) :
+		    method_not_allowed(c, "DELETE");
 	} else
 		not_found(c);
 }
@@ -821,10 +874,15 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 
 	c.method = evhttp_request_get_command(req);
 	TAILQ_INIT(&c.query);
-	if (path == NULL || !split_path(&c, path) ||
-	    (q != NULL && evhttp_parse_query_str(q, &c.query) != 0)) {
+	if (path == NULL || !split_path(&c, path)) {
 		not_found(&c);
 		goto out;
+	}
+	/* The API answers a malformed query 400 once the token is known;
+	 * the query is ignored elsewhere. */
+	if (q != NULL && evhttp_parse_query_str(q, &c.query) != 0) {
+		evhttp_clear_headers(&c.query);
+		c.bad_query = true;
 	}
 	if ((is(&c, 1, "healthz", NULL, NULL) || is(&c, 1, "metrics", NULL,
 	    NULL)) && c.method != EVHTTP_REQ_GET && c.method != EVHTTP_REQ_HEAD)

@@ -188,7 +188,7 @@ auth_create(struct ticd *t, enum role role, const char *scope,
 }
 
 int
-auth_revoke(struct ticd *t, long long id, char **error)
+auth_revoke(struct ticd *t, long long id, char **revoked_at, char **error)
 {
 	const char	*hash;
 	json_t		*v;
@@ -196,9 +196,11 @@ auth_revoke(struct ticd *t, long long id, char **error)
 	int		 rc;
 
 	rc = db_token_revoke(t->db, id, when, error);
-	free(when);
-	if (rc != 0)
+	if (rc != 0) {
+		free(when);
 		return rc;
+	}
+	*revoked_at = when;
 	json_object_foreach(t->tokens, hash, v) {
 		if (t->token_list[json_integer_value(v)]->id == id) {
 			json_object_del(t->tokens, hash);

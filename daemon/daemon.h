@@ -51,6 +51,12 @@ struct token {
 	char		*scope;		/* the unit or centre; NULL: bureau */
 };
 
+/* What the store adds to each event of the journal, by journal index. */
+struct stored {
+	long long	 seq;
+	char		*recorded_at;
+};
+
 struct metrics {
 	unsigned long long	 requests[6];	/* by status class: 1xx..5xx */
 	unsigned long long	 errors;
@@ -72,6 +78,9 @@ struct ticd {
 	struct sched_plan	*plan;		/* cache; NULL when stale */
 	int			 today;
 	long long		 next_seq;
+	struct stored		*stored;	/* parallel to the journal */
+	size_t			 nstored;
+	size_t			 capstored;
 	json_t			*tokens;	/* sha256 hex → index */
 	struct token		**token_list;	/* by index; owned */
 	size_t			 ntokens;
@@ -96,6 +105,7 @@ int	 state_load_data(const struct conf *, struct sched_calendar **,
 const struct sched_plan *state_plan(struct ticd *);
 struct sched_plan *state_plan_until(struct ticd *, int until);
 void	 state_invalidate(struct ticd *);
+void	 state_free_stored(struct ticd *);
 void	 state_tick(struct ticd *);
 /* Checks and queues an event; the reply follows its commit.  Returns 0
  * when queued, else -1 with *status and *error for an immediate reply. */
@@ -113,7 +123,9 @@ const struct token *auth_lookup(struct ticd *, const char *secret);
 /* Creates a token; *secret (the caller frees) is shown once. */
 int	 auth_create(struct ticd *, enum role, const char *scope,
 	    const char *label, long long *id, char **secret, char **error);
-int	 auth_revoke(struct ticd *, long long id, char **error);
+/* Revokes a token; *revoked_at (the caller frees) says when. */
+int	 auth_revoke(struct ticd *, long long id, char **revoked_at,
+	    char **error);
 bool	 auth_sees_centre(struct ticd *, const struct token *,
 	    const char *centre);
 const char *auth_role_name(enum role);

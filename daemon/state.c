@@ -78,6 +78,30 @@ state_load_data(const struct conf *conf, struct sched_calendar **calp,
 	return 0;
 }
 
+static void
+remember_stored(struct ticd *t, long long seq, const char *recorded_at)
+{
+	if (t->nstored == t->capstored) {
+		t->capstored = t->capstored ? t->capstored * 2 : 64;
+		t->stored = xreallocarray(t->stored, t->capstored,
+		    sizeof(*t->stored));
+	}
+	t->stored[t->nstored].seq = seq;
+	t->stored[t->nstored++].recorded_at = xstrdup(recorded_at);
+}
+
+void
+state_free_stored(struct ticd *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nstored; i++)
+		free(t->stored[i].recorded_at);
+	free(t->stored);
+	t->stored = NULL;
+	t->nstored = t->capstored = 0;
+}
+
 struct loader {
 	struct ticd		*t;
 	struct sched_rules	*lenient;
@@ -103,6 +127,7 @@ load_event_cb(const struct db_event *dbev, void *arg)
 	    sched_day(SCHED_YEAR_MAX, 12, 31), &why) == 0) {
 		if (dbev->seq >= l->t->next_seq)
 			l->t->next_seq = dbev->seq + 1;
+		remember_stored(l->t, dbev->seq, dbev->recorded_at);
 		return 0;
 	}
 	sched_event_free(ev);
@@ -120,6 +145,7 @@ state_load(struct ticd *t, char **error)
 
 	l.lenient = sched_rules_new();
 	t->journal = sched_journal_new();
+	state_free_stored(t);
 	t->next_seq = 1;
 	rc = db_foreach_event(t->db, load_event_cb, &l, error);
 	sched_rules_free(l.lenient);
@@ -293,6 +319,7 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 			t->pending[i]->seq = rows[i].seq;
 			if (rows[i].seq >= t->next_seq)
 				t->next_seq = rows[i].seq + 1;
+			remember_stored(t, rows[i].seq, rows[i].recorded_at);
 		}
 		state_invalidate(t);
 		log_debug("committed %zu event(s)", n);
@@ -304,6 +331,8 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 		/* The queued events are the newest of the journal. */
 		for (i = n; i-- > 0;)
 			sched_event_free(sched_journal_pop(t->journal));
+		/* A plan built while they were queued would still show them. */
+		state_invalidate(t);
 		for (i = 0; i < n; i++) {
 			if (t->pending[i]->req != NULL)
 				http_reply_error(t, t->pending[i]->req, 503,

@@ -251,6 +251,7 @@ shut_down(struct ticd *t)
 	db_close(t->db);
 	state_invalidate(t);
 	sched_journal_free(t->journal);
+	state_free_stored(t);
 	sched_calendar_free(t->cal);
 	sched_rules_free(t->rules);
 	auth_clear(t);

@@ -166,7 +166,9 @@ parse_table(const char *source, const char *text, size_t len,
 		}
 		rows[n++] = row;
 	}
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	/* qsort and bsearch want a non-NULL array even for zero rows. */
+	if (n > 0)
+		qsort(rows, n, sizeof(*rows), row_cmp);
 	for (i = 1; i < n; i++) {
 		char	 date[SCHED_DATE_LEN];
 		int	 first = rows[i - 1].line, again = rows[i].line;
@@ -226,7 +228,7 @@ sched_calendar_load(struct sched_calendar *cal, const char *source,
 
 		y = sched_year(cal->rows[i].day) - SCHED_YEAR_MIN;
 		if ((replaces[y] && in_published_part(cal->rows[i].day)) ||
-		    bsearch(&key, rows, nrows, sizeof(*rows), row_cmp)) {
+		    (nrows > 0 && bsearch(&key, rows, nrows, sizeof(*rows), row_cmp))) {
 			free(cal->rows[i].name);
 			continue;
 		}
@@ -236,7 +238,8 @@ sched_calendar_load(struct sched_calendar *cal, const char *source,
 		merged[n++] = rows[j];
 	free(rows);
 	free(cal->rows);
-	qsort(merged, n, sizeof(*merged), row_cmp);
+	if (n > 0)
+		qsort(merged, n, sizeof(*merged), row_cmp);
 	cal->rows = merged;
 	cal->nrows = n;
 	for (y = 0; y < (int)nitems(replaces); y++) {
@@ -294,7 +297,8 @@ sched_calendar_dayinfo(const struct sched_calendar *cal, int day,
 	bool		 weekend = sched_weekday(day) >= 6;
 
 	info->name = NULL;
-	row = bsearch(&key, cal->rows, cal->nrows, sizeof(*row), row_cmp);
+	row = cal->nrows == 0 ? NULL :
+	    bsearch(&key, cal->rows, cal->nrows, sizeof(*row), row_cmp);
 	if (row != NULL) {
 		info->name = row->name;
 		info->kind = row->kind == ROW_HOLIDAY ? SCHED_DAY_HOLIDAY :

@@ -1,0 +1,294 @@
+/*
+ * feed.c: "ticctl feed", an iCalendar feed exported offline: a journal of
+ * events in, the feed of the bureau, a unit or a centre out, as ticd
+ * would serve it but with every revision at the as-of day's 00:00
+ * (Asia/Shanghai) and every SEQUENCE 0, so that the same journal and
+ * options always give the same bytes (tests/feeds/ holds golden feeds).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar/calendar.h"
+#include "common/common.h"
+#include "conf/conf.h"
+#include "ctl/ctl.h"
+
+static void
+feed_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl feed [--bureau | --unit NAME | --centre ID]\n"
+"                   [--as-of DATE] [--until DATE] [--holidays FILE]...\n"
+"                   [--rules FILE] [--retention DAYS] [--public-url URL]\n"
+"                   [--alarms] [--todo] [FILE|-]\n"
+"\n"
+"把事件日志（每行一个 JSON 事件）离线导出为 iCalendar 日历订阅（.ics，\n"
+"写到标准输出）。Renders a journal (JSON Lines) offline as an iCalendar\n"
+"feed (.ics, on stdout).\n"
+"\n"
+"  --bureau         全市的义务（缺省）/ every obligation (the default)\n"
+"  --unit NAME      该单位所管中心的义务，及面向组织管理单位的全市性义务 /\n"
+"                   its centres' obligations, bureau-wide ones for units\n"
+"  --centre ID      该中心的义务 / one centre's obligations\n"
+"  --as-of DATE     计算状态的日期；DTSTAMP、LAST-MODIFIED 取该日 00:00\n"
+"                   （+08:00）/ the day states are computed for; DTSTAMP\n"
+"                   and LAST-MODIFIED are its 00:00 (+08:00)\n"
+"                   (default: today in Asia/Shanghai)\n"
+"  --until DATE     逐年义务列到此日 / yearly obligations up to this day\n"
+"                   (default: as-of + 400 days)\n"
+"  --holidays FILE  再加载一份放假安排表（可重复）/ a further holiday\n"
+"                   table (repeatable; later files override earlier ones)\n"
+"  --rules FILE     规则包 / the rule pack (default: rules.ini)\n"
+"  --retention DAYS 已完成、已失效的义务在到期日后保留的天数 / days done\n"
+"                   and void obligations stay after their due date\n"
+"                   (default: %d)\n"
+"  --public-url URL 每项义务附上此地址下的链接 / link each obligation\n"
+"                   under this base URL\n"
+"  --alarms         到期前7天、1天的 09:00 提醒（VALARM）/ reminders 7\n"
+"                   days and 1 day before, at 09:00\n"
+"  --todo           输出待办（VTODO）而非日程 / VTODOs for task clients\n"
+"  FILE | -         事件日志；- 为标准输入 / the journal (- for stdin)\n"
+"\n"
+"不给日志时向 ticd 请求订阅（需守护进程的 /feeds 接口）。\n"
+"Without a journal the feed is asked of ticd (its /feeds endpoint).\n"
+"\n"
+"退出状态 / exit status: 0 ok; 1 a refused event or failure; 2 bad\n"
+"usage.\n",
+	    CAL_RETENTION_DAYS);
+}
+
+static int
+parse_day_option(const char *opt, const char *value, int *day)
+{
+	if (sched_date_parse(value, day) == 0)
+		return 0;
+	ctl_warnx("feed", "%s \"%s\"：应为 YYYY-MM-DD 格式的真实日期 / must be a "
+	    "real day written YYYY-MM-DD", opt, value);
+	return -1;
+}
+
+static int
+parse_days(const char *value, int *days)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+	    n > 100000) {
+		ctl_warnx("feed", "--retention \"%s\"：应为 0 到 100000 的天数 / "
+		    "must be a number of days from 0 to 100000", value);
+		return -1;
+	}
+	*days = (int)n;
+	return 0;
+}
+
+/* Names the scope for the feed's title; -1 when a centre is unknown. */
+static int
+resolve_scope(const struct sched_plan *plan, struct cal_feed_options *opts)
+{
+	size_t	 i;
+
+	switch (opts->scope) {
+	case CAL_SCOPE_CENTRE:
+		for (i = 0; i < plan->ncentres; i++) {
+			if (strcmp(plan->centres[i].id, opts->scope_id) == 0) {
+				opts->scope_name = plan->centres[i].name;
+				return 0;
+			}
+		}
+		ctl_warnx("feed", "日志中没有登记编号为 \"%s\" 的中心 / no centre "
+		    "\"%s\" is registered in the journal", opts->scope_id,
+		    opts->scope_id);
+		return -1;
+	case CAL_SCOPE_UNIT:
+		for (i = 0; i < plan->ncentres; i++) {
+			if (strcmp(plan->centres[i].unit, opts->scope_id) == 0)
+				return 0;
+		}
+		/* Still a feed: the bureau-wide obligations for units. */
+		ctl_warnx("feed", "注意：日志中没有组织管理单位为 \"%s\" 的中心 / "
+		    "note: no centre of unit \"%s\" in the journal",
+		    opts->scope_id, opts->scope_id);
+		return 0;
+	case CAL_SCOPE_BUREAU:
+		break;
+	}
+	return 0;
+}
+
+static int
+set_scope(struct cal_feed_options *opts, bool *given, enum cal_scope scope,
+    const char *id)
+{
+	if (*given) {
+		ctl_warnx("feed", "--bureau、--unit、--centre 只能给一个 / give one "
+		    "of --bureau, --unit, --centre");
+		return -1;
+	}
+	if (id != NULL && *id == '\0') {
+		ctl_warnx("feed", "--unit、--centre 不能为空 / must not be empty");
+		return -1;
+	}
+	*given = true;
+	opts->scope = scope;
+	opts->scope_id = id;
+	return 0;
+}
+
+int
+ctl_feed(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bureau", no_argument, NULL, 'b' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "centre", required_argument, NULL, 'C' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "holidays", required_argument, NULL, 'H' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "retention", required_argument, NULL, 'R' },
+		{ "public-url", required_argument, NULL, 'P' },
+		{ "alarms", no_argument, NULL, 'A' },
+		{ "todo", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cal_feed_options	 fo;
+	struct sched_calendar	*cal = NULL;
+	struct sched_rules	*rules = NULL;
+	struct sched_journal	*journal = NULL;
+	struct sched_plan	*plan = NULL;
+	char			**holidays, *rules_path = NULL, *error, *ics;
+	const char		*name = "-";
+	size_t			 nholidays = 0, len;
+	int			 ch, as_of = SCHED_NO_DAY, until = SCHED_NO_DAY;
+	int			 retention = CAL_RETENTION_DAYS, rc = CTL_FAIL;
+	bool			 scoped = false;
+	FILE			*in = stdin;
+
+	/* Filled in full once as-of is known; the scope is kept till then. */
+	cal_feed_options_init(&fo, 0);
+	holidays = xcalloc((size_t)argc + 1, sizeof(char *));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			if (set_scope(&fo, &scoped, CAL_SCOPE_BUREAU,
+			    NULL) == -1)
+				goto usage;
+			break;
+		case 'U':
+			if (set_scope(&fo, &scoped, CAL_SCOPE_UNIT,
+			    optarg) == -1)
+				goto usage;
+			break;
+		case 'C':
+			if (set_scope(&fo, &scoped, CAL_SCOPE_CENTRE,
+			    optarg) == -1)
+				goto usage;
+			break;
+		case 'a':
+			if (parse_day_option("--as-of", optarg, &as_of) == -1)
+				goto usage;
+			break;
+		case 'u':
+			if (parse_day_option("--until", optarg, &until) == -1)
+				goto usage;
+			break;
+		case 'H':
+			holidays[nholidays++] = optarg;
+			break;
+		case 'r':
+			rules_path = optarg;
+			break;
+		case 'R':
+			if (parse_days(optarg, &retention) == -1)
+				goto usage;
+			break;
+		case 'P':
+			fo.public_url = optarg;
+			break;
+		case 'A':
+			fo.alarms = true;
+			break;
+		case 'T':
+			fo.todo = true;
+			break;
+		case 'h':
+			feed_usage(stdout);
+			free(holidays);
+			return CTL_OK;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind > 1)
+		goto usage;
+	if (argc - optind == 0) {
+		ctl_warnx("feed", "没有给出事件日志：向 ticd 请求订阅需要守护"
+		    "进程的 /feeds 接口，尚未提供；离线导出请给出日志文件（或 - "
+		    "表示标准输入）/ no journal given: asking ticd for a feed needs the "
+		    "daemon's /feeds endpoint, which is not there yet; give a "
+		    "journal FILE (or - for stdin) to render offline");
+		free(holidays);
+		return CTL_FAIL;
+	}
+	if (as_of == SCHED_NO_DAY)
+		as_of = ctl_today();
+	if (until == SCHED_NO_DAY)
+		until = as_of + 400;
+	fo.as_of = as_of;
+	fo.revision = cal_day_start(as_of);
+	fo.retention_days = retention;
+	if (strcmp(argv[optind], "-") != 0) {
+		name = argv[optind];
+		if ((in = fopen(name, "r")) == NULL) {
+			ctl_warnx("feed", "%s: 无法打开 / cannot open: %s", name,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if ((cal = ctl_load_calendar(holidays, nholidays)) == NULL ||
+	    (rules = ctl_load_rules(rules_path)) == NULL)
+		goto out;
+	journal = sched_journal_new();
+	if (conf_read_journal(in, name, journal, rules, as_of, &error) == -1) {
+		ctl_warnx("feed", "%s", error);
+		free(error);
+		goto out;
+	}
+	plan = sched_plan(journal, cal, rules, as_of, until,
+	    SCHED_PLAN_EXPLAIN);
+	if (resolve_scope(plan, &fo) == -1)
+		goto out;
+	if ((ics = cal_render_feed(plan, rules, &fo, NULL, NULL, &len)) ==
+	    NULL) {
+		ctl_warnx("feed", "无法生成日历 / cannot build the feed");
+		goto out;
+	}
+	if (fwrite(ics, 1, len, stdout) == len && fflush(stdout) == 0)
+		rc = CTL_OK;
+	else
+		ctl_warnx("feed", "写入失败 / cannot write: %s",
+		    strerror(errno));
+	free(ics);
+out:
+	if (in != NULL && in != stdin)
+		fclose(in);
+	sched_plan_free(plan);
+	sched_journal_free(journal);
+	sched_rules_free(rules);
+	sched_calendar_free(cal);
+	free(holidays);
+	return rc;
+usage:
+	feed_usage(stderr);
+	free(holidays);
+	return CTL_USAGE;
+}

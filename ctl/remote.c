@@ -1,0 +1,1432 @@
+/*
+ * remote.c: the commands that ask ticd over its HTTP API: centres,
+ * centre, record, obligations, upcoming, tokens and contacts.
+ *
+ * Each parses its own options, opens one client (client.c) and prints
+ * either a table for people or, with --json, ticd's reply as it came.
+ * stdout carries only results, so scripts can read it; every message for
+ * people goes to stderr.  Exit status: 0 done, 1 refused or failed, 2 bad
+ * usage, as for ticctl plan.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "conf/conf.h"
+#include "ctl/ctl.h"
+
+#define UPCOMING_DAYS		30
+#define UPCOMING_MAX_DAYS	3660
+/* ticd plans yearly rules up to today + 400 days unless told otherwise. */
+#define SERVER_HORIZON		400
+
+/* ---- shared ---- */
+
+static const char *
+jstr(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* A string or an integer of a reply as a table cell; null as "—". */
+static char *
+jcell(const json_t *obj, const char *key)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return xstrdup("—");
+}
+
+static void
+unexpected(const char *cmd, const char *what)
+{
+	ctl_warnx(cmd, "ticd 的回复不合预期 / unexpected reply from ticd: %s",
+	    what);
+}
+
+static int
+finish(const char *cmd)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CTL_OK;
+	ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+	return CTL_FAIL;
+}
+
+static int
+print_json(const char *cmd, const json_t *obj)
+{
+	if (json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
+	    -1 || putchar('\n') == EOF) {
+		ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+		return CTL_FAIL;
+	}
+	return finish(cmd);
+}
+
+/* GET, saying why on stderr when there is no 2xx answer. */
+static json_t *
+remote_get(struct ctl_client *c, const char *path)
+{
+	json_t	*obj;
+
+	if ((obj = ctl_client_call(c, "GET", path, NULL, 0)) == NULL)
+		ctl_client_warn(c, NULL);
+	return obj;
+}
+
+/* POST a JSON value, saying why on stderr when it is not taken. */
+static json_t *
+remote_post(struct ctl_client *c, const char *path, json_t *body)
+{
+	json_t	*obj;
+	char	*s;
+
+	/* json_pack refuses a string that is not UTF-8. */
+	if (body == NULL || (s = json_dumps(body, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		ctl_warnx(ctl_client_cmd(c), "参数应为 UTF-8 文本 / arguments "
+		    "must be UTF-8 text");
+		json_decref(body);
+		return NULL;
+	}
+	json_decref(body);
+	if ((obj = ctl_client_call(c, "POST", path, s, strlen(s))) == NULL)
+		ctl_client_warn(c, NULL);
+	free(s);
+	return obj;
+}
+
+/* Appends name=value to a query string being built, encoded. */
+static void
+query_add(struct buf *q, const char *name, const char *value)
+{
+	char	*e;
+
+	if (value == NULL)
+		return;
+	e = ctl_url_escape(value);
+	buf_printf(q, "%c%s=%s", q->len == 0 ? '?' : '&', name, e);
+	free(e);
+}
+
+static bool
+parse_date_arg(const char *cmd, const char *opt, const char *value)
+{
+	int	 day;
+
+	if (sched_date_parse(value, &day) == 0)
+		return true;
+	ctl_warnx(cmd, "%s \"%s\"：应为 YYYY-MM-DD 格式的真实日期 / must be a "
+	    "real day written YYYY-MM-DD", opt, value);
+	return false;
+}
+
+static bool
+parse_id_arg(const char *cmd, const char *value, long long *id)
+{
+	char	*end;
+
+	errno = 0;
+	*id = strtoll(value, &end, 10);
+	if (*value != '\0' && *end == '\0' && errno == 0 && *id > 0)
+		return true;
+	ctl_warnx(cmd, "\"%s\"：编号应为正整数 / an id is a positive integer",
+	    value);
+	return false;
+}
+
+/*
+ * The working-day calendar for "days left", read from the data this
+ * ticctl ships with.  ticd may have loaded more tables, and ticctl may
+ * run where no data is installed: without a calendar the table counts
+ * calendar days only, so this is quiet when it fails.
+ */
+static struct sched_calendar *
+local_calendar(void)
+{
+	struct sched_calendar	*cal = sched_calendar_new();
+	char			*path, *error = NULL;
+
+	path = conf_data_path(CONF_HOLIDAYS);
+	if (conf_load_calendar(cal, path, &error) == -1) {
+		sched_calendar_free(cal);
+		cal = NULL;
+	}
+	free(error);
+	free(path);
+	return cal;
+}
+
+/* ---- obligations as table rows ---- */
+
+static int
+state_from_name(const char *name, enum sched_state *state)
+{
+	int	 s;
+
+	for (s = SCHED_OPEN; name != NULL && s <= SCHED_VOID; s++) {
+		if (strcmp(name, sched_state_name((enum sched_state)s)) == 0) {
+			*state = (enum sched_state)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* One obligation of a reply as a row; its strings are borrowed from the
+ * reply and from names (centre id → name, may be NULL). */
+static int
+row_from_json(const json_t *o, const json_t *names, struct ctl_row *row)
+{
+	enum sched_rule	 rule;
+	const char	*name = jstr(o, "rule");
+
+	memset(row, 0, sizeof(*row));
+	if (jstr(o, "due") == NULL ||
+	    sched_date_parse(jstr(o, "due"), &row->due) == -1 ||
+	    state_from_name(jstr(o, "state"), &row->state) == -1)
+		return -1;
+	row->provisional = json_is_true(json_object_get(o, "provisional"));
+	/* The article as the regulation writes it; a rule this ticctl does
+	 * not know (a newer ticd) keeps the article as ticd wrote it. */
+	if (name != NULL && sched_rule_from_name(name, &rule) == 0)
+		row->article = sched_rule_article_cn(rule);
+	else if ((row->article = jstr(o, "article")) == NULL)
+		row->article = "?";
+	if ((row->title = jstr(o, "title")) == NULL)
+		row->title = name != NULL ? name : "?";
+	row->year = (int)json_integer_value(json_object_get(o, "year"));
+	row->centre = jstr(o, "centre");
+	if (row->centre != NULL && names != NULL)
+		row->centre_name = jstr(names, row->centre);
+	return 0;
+}
+
+/* The "obligations" array of a reply as rows, in its order; NULL (after
+ * saying so) when the reply is not what docs/api.md promises. */
+static struct ctl_row *
+rows_from_json(const char *cmd, const json_t *list, const json_t *names,
+    size_t *n)
+{
+	struct ctl_row	*rows;
+	size_t		 i;
+
+	if (!json_is_array(list)) {
+		unexpected(cmd, "没有 obligations 列表 / no obligations list");
+		return NULL;
+	}
+	*n = json_array_size(list);
+	rows = xcalloc(*n + 1, sizeof(*rows));
+	for (i = 0; i < *n; i++) {
+		if (row_from_json(json_array_get(list, i), names,
+		    &rows[i]) == -1) {
+			unexpected(cmd, "义务缺少到期日或状态 / an obligation "
+			    "without its due date or state");
+			free(rows);
+			return NULL;
+		}
+	}
+	return rows;
+}
+
+/* Centre id → name, for the table's last column; NULL when ticd does not
+ * tell (the table then shows ids). */
+static json_t *
+centre_names(struct ctl_client *c)
+{
+	json_t	*reply, *names, *centre;
+	size_t	 i;
+
+	if ((reply = ctl_client_call(c, "GET", "/api/v1/centres", NULL,
+	    0)) == NULL)
+		return NULL;
+	names = json_object();
+	json_array_foreach(json_object_get(reply, "centres"), i, centre) {
+		if (jstr(centre, "id") != NULL && jstr(centre, "name") != NULL)
+			json_object_set(names, jstr(centre, "id"),
+			    json_object_get(centre, "name"));
+	}
+	json_decref(reply);
+	return names;
+}
+
+/* Prints the table of a reply's obligations, days counted from its
+ * as_of (ticd's today, not this machine's). */
+static int
+print_obligations(const char *cmd, struct ctl_client *c, const json_t *reply,
+    const json_t *list)
+{
+	struct sched_calendar	*cal;
+	struct ctl_row		*rows;
+	json_t			*names;
+	size_t			 n;
+	int			 as_of;
+
+	if (jstr(reply, "as_of") == NULL ||
+	    sched_date_parse(jstr(reply, "as_of"), &as_of) == -1) {
+		unexpected(cmd, "没有 as_of 日期 / no as_of date");
+		return CTL_FAIL;
+	}
+	names = centre_names(c);
+	if ((rows = rows_from_json(cmd, list, names, &n)) == NULL) {
+		json_decref(names);
+		return CTL_FAIL;
+	}
+	cal = local_calendar();
+	ctl_print_rows(rows, n, cal, as_of);
+	sched_calendar_free(cal);
+	free(rows);
+	json_decref(names);
+	return finish(cmd);
+}
+
+/* ---- centres, centre ---- */
+
+static void
+centres_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl centres [--json] [connection options]\n"
+"       ticctl centre ID [--json] [connection options]\n"
+"\n"
+"centres 列出令牌可见的中心；centre 显示一个中心及其全部义务。\n"
+"centres lists the centres the token sees; centre shows one centre and its\n"
+"obligations.\n"
+"\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached\n"
+"(404 for a centre outside the token's scope); 2 bad usage.\n");
+}
+
+/* Parses the options centres and centre share; -1 on bad usage, 1 when
+ * --help was answered. */
+static int
+centres_options(int argc, char **argv, struct ctl_remote *rem, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			centres_usage(stdout);
+			return 1;
+		default:
+			if (!ctl_remote_option(rem, ch, optarg))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *centre_headers[] = {
+	"编号", "名称", "组织管理单位", "状态", "起始日", "登记日", "备注"
+};
+
+/* What a centre's row notes: the old measures, a ban on applying. */
+static char *
+centre_note(const json_t *centre)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	if (json_is_true(json_object_get(centre, "legacy")))
+		buf_adds(&b, "按旧办法认定");
+	if (jstr(centre, "ban_until") != NULL)
+		buf_printf(&b, "%s%s 前不得申报", b.len ? "；" : "",
+		    jstr(centre, "ban_until"));
+	return buf_take(&b);
+}
+
+static int
+print_centres(const char *cmd, const json_t *reply)
+{
+	struct ctl_table	*t;
+	const json_t		*list = json_object_get(reply, "centres");
+	json_t			*centre;
+	char			**cells;
+	size_t			 i;
+
+	if (!json_is_array(list)) {
+		unexpected(cmd, "没有 centres 列表 / no centres list");
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(centre_headers), centre_headers);
+	json_array_foreach(list, i, centre) {
+		cells = ctl_table_row(t);
+		cells[0] = jcell(centre, "id");
+		cells[1] = jcell(centre, "name");
+		cells[2] = jcell(centre, "unit");
+		cells[3] = jcell(centre, jstr(centre, "state_cn") ? "state_cn" :
+		    "state");
+		cells[4] = jcell(centre, "since");
+		cells[5] = jcell(centre, "registered");
+		cells[6] = centre_note(centre);
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 个中心，截至 %s。\n", ctl_table_count(t),
+	    jstr(reply, "today") ? jstr(reply, "today") : "?");
+	ctl_table_free(t);
+	return finish(cmd);
+}
+
+int
+ctl_centres(int argc, char **argv)
+{
+	struct ctl_remote	 rem = { .cmd = "centres" };
+	struct ctl_client	*c;
+	json_t			*reply;
+	bool			 json = false;
+	int			 rc = CTL_FAIL;
+
+	switch (centres_options(argc, argv, &rem, &json)) {
+	case 1:
+		return CTL_OK;
+	case -1:
+		goto usage;
+	}
+	if (argc != optind)
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	if ((reply = remote_get(c, "/api/v1/centres")) != NULL) {
+		rc = json ? print_json(rem.cmd, reply) :
+		    print_centres(rem.cmd, reply);
+		json_decref(reply);
+	}
+	ctl_client_free(c);
+	return rc;
+usage:
+	centres_usage(stderr);
+	return CTL_USAGE;
+}
+
+static void
+print_centre_card(const json_t *centre)
+{
+	char	*note;
+
+	printf("编号 / id:             %s\n", jstr(centre, "id"));
+	printf("名称 / name:           %s\n", jstr(centre, "name") ?
+	    jstr(centre, "name") : "—");
+	printf("组织管理单位 / unit:   %s\n", jstr(centre, "unit") ?
+	    jstr(centre, "unit") : "—");
+	printf("状态 / state:          %s（%s）", jstr(centre, "state_cn") ?
+	    jstr(centre, "state_cn") : "?", jstr(centre, "state") ?
+	    jstr(centre, "state") : "?");
+	if (jstr(centre, "since") != NULL)
+		printf("，自 %s", jstr(centre, "since"));
+	putchar('\n');
+	printf("登记日 / registered:   %s\n", jstr(centre, "registered") ?
+	    jstr(centre, "registered") : "—");
+	note = centre_note(centre);
+	if (*note != '\0')
+		printf("备注 / note:           %s\n", note);
+	free(note);
+	putchar('\n');
+}
+
+int
+ctl_centre(int argc, char **argv)
+{
+	struct ctl_remote	 rem = { .cmd = "centre" };
+	struct ctl_client	*c;
+	json_t			*reply, *obs = NULL, *centre;
+	char			*id, *path;
+	bool			 json = false;
+	int			 rc = CTL_FAIL;
+
+	switch (centres_options(argc, argv, &rem, &json)) {
+	case 1:
+		return CTL_OK;
+	case -1:
+		goto usage;
+	}
+	if (argc - optind != 1 || *argv[optind] == '\0')
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	id = ctl_url_escape(argv[optind]);
+	path = xasprintf("/api/v1/centres/%s", id);
+	if ((reply = remote_get(c, path)) == NULL)
+		goto out;
+	if (json) {
+		rc = print_json(rem.cmd, reply);
+		goto out;
+	}
+	if (!json_is_object(centre = json_object_get(reply, "centre")) ||
+	    jstr(centre, "id") == NULL) {
+		unexpected(rem.cmd, "没有 centre 对象 / no centre object");
+		goto out;
+	}
+	/* The centre's reply has no day to count from: the obligations'
+	 * has, as_of, so the table is made from that one. */
+	free(path);
+	path = xasprintf("/api/v1/obligations?centre=%s", id);
+	if ((obs = remote_get(c, path)) == NULL)
+		goto out;
+	print_centre_card(centre);
+	rc = print_obligations(rem.cmd, c, obs, json_object_get(obs,
+	    "obligations"));
+out:
+	json_decref(obs);
+	json_decref(reply);
+	free(path);
+	free(id);
+	ctl_client_free(c);
+	return rc;
+usage:
+	centres_usage(stderr);
+	return CTL_USAGE;
+}
+
+/* ---- record ---- */
+
+static void
+record_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl record [connection options] [FILE | - | 'JSON']\n"
+"\n"
+"向 ticd 记录事件：FILE 或标准输入（缺省或 -）每行一个 JSON 事件（空行与 #\n"
+"开头的行略过），或直接给出一个 JSON 事件。每记录一个事件，在标准输出打印\n"
+"ticd 分配的编号。先检查每行都是 JSON 对象，有一行不是则一个也不记录；遇到\n"
+"ticd 拒绝的事件即停止，指出其行号和理由，此前的事件已记录。\n"
+"Records events with ticd: one JSON event per line of FILE or stdin\n"
+"(default, or -; blank lines and lines starting with # are skipped), or one\n"
+"event given inline.  Prints each event's id as ticd acknowledges it.  Every\n"
+"line is checked to be a JSON object first (none is sent if one is not);\n"
+"the first event ticd refuses stops the run, naming its line and the reason;\n"
+"the events before it stay recorded.\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 every event recorded; 1 one refused (422) or\n"
+"another failure; 2 bad usage.\n");
+}
+
+/* One event to send, and where it was read. */
+struct record_line {
+	char	*text;
+	int	 line;
+};
+
+static bool
+blank_or_comment(const char *s)
+{
+	s += strspn(s, " \t\r");
+	return *s == '\0' || *s == '#';
+}
+
+/* Reads every event line, checking each is a JSON object before any is
+ * sent: a typo on line 50 must not leave 49 events recorded. */
+static struct record_line *
+record_read(FILE *in, const char *name, size_t *n)
+{
+	struct record_line	*lines = NULL;
+	json_t			*obj;
+	json_error_t		 jerr;
+	char			*line = NULL;
+	size_t			 cap = 0, ncap = 0, len;
+	ssize_t			 got;
+	int			 lineno = 0;
+
+	*n = 0;
+	while ((got = getline(&line, &cap, in)) != -1) {
+		len = (size_t)got;
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (memchr(line, '\0', len) == NULL && blank_or_comment(line))
+			continue;
+		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (obj == NULL || !json_is_object(obj)) {
+			ctl_warnx("record", "%s:%d: 不是 JSON 对象 / not a JSON "
+			    "object%s%s；未记录任何事件 / nothing was recorded",
+			    name, lineno, obj == NULL ? ": " : "",
+			    obj == NULL ? jerr.text : "");
+			json_decref(obj);
+			goto fail;
+		}
+		json_decref(obj);
+		if (*n == ncap) {
+			ncap = ncap ? ncap * 2 : 64;
+			lines = xreallocarray(lines, ncap, sizeof(*lines));
+		}
+		lines[*n].text = xstrndup(line, len);
+		lines[(*n)++].line = lineno;
+	}
+	if (ferror(in)) {
+		ctl_warnx("record", "%s: 读取失败 / read error: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	free(line);
+	return lines != NULL ? lines : xcalloc(1, sizeof(*lines));
+fail:
+	free(line);
+	while (*n > 0)
+		free(lines[--(*n)].text);
+	free(lines);
+	return NULL;
+}
+
+/* Posts one event and prints its id; -1 after saying why (where names
+ * its line, or is NULL for an event given inline). */
+static int
+record_one(struct ctl_client *c, const char *text, const char *where)
+{
+	json_t	*reply;
+	int	 rc = 0;
+
+	reply = ctl_client_call(c, "POST", "/api/v1/events", text,
+	    strlen(text));
+	if (reply == NULL) {
+		ctl_client_warn(c, where);
+		return -1;
+	}
+	if (jstr(reply, "id") == NULL) {
+		unexpected("record", "没有事件编号 / no event id");
+		rc = -1;
+	} else {
+		puts(jstr(reply, "id"));
+		/* The caller sees each id as soon as it is stored. */
+		fflush(stdout);
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static int
+record_lines(struct ctl_client *c, const struct record_line *lines, size_t n,
+    const char *name)
+{
+	char	*where;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < n; i++) {
+		where = xasprintf("%s:%d", name, lines[i].line);
+		rc = record_one(c, lines[i].text, where);
+		free(where);
+		if (rc == -1) {
+			if (i > 0)
+				ctl_warnx("record", "此前的 %zu 个事件已记录 / the "
+				    "%zu event(s) before it are recorded", i, i);
+			return CTL_FAIL;
+		}
+	}
+	if (n == 0)
+		ctl_warnx("record", "%s: 没有事件 / no events", name);
+	return finish("record");
+}
+
+/* An argument that starts with "{" is an event, not a file name. */
+static bool
+inline_event(const char *arg)
+{
+	return arg[strspn(arg, " \t\r\n")] == '{';
+}
+
+int
+ctl_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "record" };
+	struct ctl_client	*c;
+	struct record_line	*lines = NULL;
+	const char		*arg = NULL, *name = "stdin";
+	size_t			 n = 0;
+	int			 ch, rc = CTL_FAIL;
+	FILE			*in = stdin;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			record_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (argc - optind > 1)
+		goto usage;
+	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
+		arg = argv[optind];
+	if (arg != NULL && inline_event(arg)) {
+		if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+			return CTL_FAIL;
+		if (record_one(c, arg, NULL) == 0)
+			rc = finish(rem.cmd);
+		ctl_client_free(c);
+		return rc;
+	}
+	if (arg != NULL && (in = fopen(name = arg, "r")) == NULL) {
+		ctl_warnx(rem.cmd, "%s: 无法打开 / cannot open: %s", arg,
+		    strerror(errno));
+		return CTL_FAIL;
+	}
+	/* Read and check everything before the first request. */
+	lines = record_read(in, name, &n);
+	if (in != stdin)
+		fclose(in);
+	if (lines == NULL)
+		return CTL_FAIL;
+	if ((c = ctl_client_new(rem.cmd, &rem)) != NULL) {
+		rc = record_lines(c, lines, n, name);
+		ctl_client_free(c);
+	}
+	while (n > 0)
+		free(lines[--n].text);
+	free(lines);
+	return rc;
+usage:
+	record_usage(stderr);
+	return CTL_USAGE;
+}
+
+/* ---- obligations, upcoming ---- */
+
+static void
+obligations_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl obligations [--centre ID] [--unit UNIT] [--rule RULE]\n"
+"                   [--state STATE]... [--from DATE] [--to DATE]\n"
+"                   [--until DATE] [--json] [connection options]\n"
+"\n"
+"向 ticd 查询义务，以中文表格显示（到期日及星期、剩余天数按 ticd 的当天计算）。\n"
+"Asks ticd for obligations and shows them as a table (due dates with\n"
+"weekdays; days left counted from ticd's today).\n"
+"\n"
+"  --centre ID      只看这个中心 / one centre's only\n"
+"  --unit UNIT      只看这个组织管理单位的中心 / one unit's centres only\n"
+"  --rule RULE      只看这条规则（如 evaluation）/ one rule's only\n"
+"  --state STATE    open、overdue、done、void，可重复或用逗号分隔 / open,\n"
+"                   overdue, done, void (repeatable or comma-separated)\n"
+"  --from DATE      到期日不早于 / due on or after DATE (YYYY-MM-DD)\n"
+"  --to DATE        到期日不晚于 / due on or before DATE\n"
+"  --until DATE     逐年义务列到此日 / yearly obligations up to DATE\n"
+"                   (ticd's default: today + 400 days)\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static void
+upcoming_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl upcoming [--days N] [--centre ID] [--unit UNIT]\n"
+"                   [--json] [connection options]\n"
+"\n"
+"未完成的义务中，已逾期的和 N 天内（含第 N 天，按 ticd 的当天计算）到期的，\n"
+"逾期的在前。Open obligations due within N days of ticd's today (day N\n"
+"included) and overdue ones, overdue first.\n"
+"\n"
+"  --days N         天数 / days ahead, 0 to %d (default %d)\n"
+"  --centre ID      只看这个中心 / one centre's only\n"
+"  --unit UNIT      只看这个组织管理单位的中心 / one unit's centres only\n"
+"  --json           以 JSON 输出（ticd 回复的格式，只含这些义务）/ as JSON\n"
+"                   (ticd's reply, with these obligations only)\n",
+	    UPCOMING_MAX_DAYS, UPCOMING_DAYS);
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static bool
+check_states(const char *value)
+{
+	char		*copy = xstrdup(value), *w, *save = NULL;
+	enum sched_state s;
+	bool		 ok = true;
+
+	for (w = strtok_r(copy, ",", &save); w != NULL;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (state_from_name(w, &s) == -1)
+			ok = false;
+	}
+	free(copy);
+	if (!ok)
+		ctl_warnx("obligations", "--state \"%s\"：应为 open、overdue、"
+		    "done、void / must be open, overdue, done or void", value);
+	return ok;
+}
+
+static bool
+check_rule(const char *value)
+{
+	enum sched_rule	 r;
+
+	if (sched_rule_from_name(value, &r) == 0)
+		return true;
+	ctl_warnx("obligations", "--rule \"%s\"：没有这条规则（规则名见 "
+	    "docs/rules.md，如 evaluation）/ no such rule (see docs/rules.md, "
+	    "e.g. evaluation)", value);
+	return false;
+}
+
+int
+ctl_obligations(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "centre", required_argument, NULL, 'c' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "obligations" };
+	struct ctl_client	*c;
+	struct buf		 q, states;
+	json_t			*reply;
+	char			*path;
+	bool			 json = false;
+	int			 ch, rc = CTL_FAIL;
+
+	buf_init(&q);
+	buf_init(&states);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			query_add(&q, "centre", optarg);
+			break;
+		case 'U':
+			query_add(&q, "unit", optarg);
+			break;
+		case 'r':
+			if (!check_rule(optarg))
+				goto usage;
+			query_add(&q, "rule", optarg);
+			break;
+		case 's':
+			if (!check_states(optarg))
+				goto usage;
+			buf_printf(&states, "%s%s", states.len ? "," : "",
+			    optarg);
+			break;
+		case 'f':
+		case 't':
+		case 'u':
+			if (!parse_date_arg(rem.cmd, ch == 'f' ? "--from" :
+			    ch == 't' ? "--to" : "--until", optarg))
+				goto usage;
+			query_add(&q, ch == 'f' ? "due_from" : ch == 't' ?
+			    "due_to" : "until", optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			obligations_usage(stdout);
+			buf_free(&q);
+			buf_free(&states);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (argc != optind)
+		goto usage;
+	if (states.len > 0)
+		query_add(&q, "state", states.data);
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		goto out;
+	path = xasprintf("/api/v1/obligations%s", q.data);
+	if ((reply = remote_get(c, path)) != NULL) {
+		rc = json ? print_json(rem.cmd, reply) :
+		    print_obligations(rem.cmd, c, reply,
+		    json_object_get(reply, "obligations"));
+		json_decref(reply);
+	}
+	free(path);
+	ctl_client_free(c);
+out:
+	buf_free(&q);
+	buf_free(&states);
+	return rc;
+usage:
+	obligations_usage(stderr);
+	buf_free(&q);
+	buf_free(&states);
+	return CTL_USAGE;
+}
+
+static bool
+parse_days(const char *value, int *days)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (*value != '\0' && *end == '\0' && errno == 0 && n >= 0 &&
+	    n <= UPCOMING_MAX_DAYS) {
+		*days = (int)n;
+		return true;
+	}
+	ctl_warnx("upcoming", "--days \"%s\"：应为 0 到 %d 的整数 / must be a "
+	    "whole number from 0 to %d", value, UPCOMING_MAX_DAYS,
+	    UPCOMING_MAX_DAYS);
+	return false;
+}
+
+/*
+ * The obligations of a reply due on or before as_of + days, overdue ones
+ * first, each group in ticd's order (by due date).  A new array of the
+ * same objects, or NULL when the reply is malformed.
+ */
+static json_t *
+upcoming_select(const json_t *reply, int days)
+{
+	json_t		*list = json_object_get(reply, "obligations"), *o;
+	json_t		*overdue = json_array(), *rest = json_array();
+	int		 as_of, due;
+	size_t		 i;
+
+	if (jstr(reply, "as_of") == NULL ||
+	    sched_date_parse(jstr(reply, "as_of"), &as_of) == -1 ||
+	    !json_is_array(list))
+		goto bad;
+	json_array_foreach(list, i, o) {
+		if (jstr(o, "due") == NULL ||
+		    sched_date_parse(jstr(o, "due"), &due) == -1)
+			goto bad;
+		if (due > as_of + days)
+			continue;
+		json_array_append(strcmp(jstr(o, "state") ? jstr(o, "state") :
+		    "", "overdue") == 0 ? overdue : rest, o);
+	}
+	json_array_extend(overdue, rest);
+	json_decref(rest);
+	return overdue;
+bad:
+	json_decref(overdue);
+	json_decref(rest);
+	return NULL;
+}
+
+static int
+upcoming_print(struct ctl_client *c, json_t *reply, int days, bool json)
+{
+	json_t	*chosen;
+	char	 d[SCHED_DATE_LEN];
+	int	 as_of, rc;
+
+	if ((chosen = upcoming_select(reply, days)) == NULL) {
+		unexpected("upcoming", "义务缺少 as_of 或到期日 / obligations "
+		    "without as_of or due dates");
+		return CTL_FAIL;
+	}
+	if (json) {
+		sched_date_parse(jstr(reply, "as_of"), &as_of);
+		json_object_set_new(reply, "due_to", json_string(
+		    sched_date_format(as_of + days, d)));
+		json_object_set(reply, "obligations", chosen);
+		rc = print_json("upcoming", reply);
+	} else
+		rc = print_obligations("upcoming", c, reply, chosen);
+	json_decref(chosen);
+	return rc;
+}
+
+int
+ctl_upcoming(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "days", required_argument, NULL, 'd' },
+		{ "centre", required_argument, NULL, 'c' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "upcoming" };
+	struct ctl_client	*c;
+	struct buf		 q;
+	json_t			*reply;
+	char			*path, d[SCHED_DATE_LEN];
+	bool			 json = false;
+	int			 ch, days = UPCOMING_DAYS, rc = CTL_FAIL;
+
+	buf_init(&q);
+	query_add(&q, "state", "open,overdue");
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			if (!parse_days(optarg, &days))
+				goto usage;
+			break;
+		case 'c':
+			query_add(&q, "centre", optarg);
+			break;
+		case 'U':
+			query_add(&q, "unit", optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			upcoming_usage(stdout);
+			buf_free(&q);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (argc != optind)
+		goto usage;
+	/* Past ticd's default horizon the yearly obligations must be asked
+	 * for; ticd's today is not known yet, so this machine's stands in,
+	 * with two days to spare for clocks and midnight. */
+	if (days > SERVER_HORIZON - 10)
+		query_add(&q, "until", sched_date_format(ctl_today() + days + 2,
+		    d));
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		goto out;
+	path = xasprintf("/api/v1/obligations%s", q.data);
+	if ((reply = remote_get(c, path)) != NULL) {
+		rc = upcoming_print(c, reply, days, json);
+		json_decref(reply);
+	}
+	free(path);
+	ctl_client_free(c);
+out:
+	buf_free(&q);
+	return rc;
+usage:
+	upcoming_usage(stderr);
+	buf_free(&q);
+	return CTL_USAGE;
+}
+
+/* ---- tokens ---- */
+
+static void
+tokens_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl tokens [list] [--json]\n"
+"       ticctl tokens create ROLE [SCOPE] [--label LABEL] [--json]\n"
+"       ticctl tokens revoke ID\n"
+"       (and connection options)\n"
+"\n"
+"管理 API 令牌（需 bureau 令牌）。/ Manages API tokens (a bureau token's\n"
+"work).\n"
+"\n"
+"  list             列出令牌（不含密钥）/ lists tokens (never a secret)\n"
+"  create ROLE [SCOPE]\n"
+"                   新建令牌：ROLE 为 bureau（无 SCOPE）、unit（SCOPE 为\n"
+"                   组织管理单位名）或 centre（SCOPE 为中心编号）；密钥只在\n"
+"                   标准输出上显示这一次 / makes a token: ROLE bureau (no\n"
+"                   SCOPE), unit (SCOPE: the unit's name) or centre (SCOPE:\n"
+"                   the centre's id); its secret is printed on stdout this\n"
+"                   once only\n"
+"  revoke ID        吊销令牌，立即失效 / revokes a token, at once\n"
+"  --label LABEL    create：令牌的说明，如持有人 / create: a note, e.g. who\n"
+"                   holds it\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static const char *token_headers[] = {
+	"编号", "角色", "范围", "说明", "创建时间", "状态"
+};
+
+static int
+tokens_list(struct ctl_client *c, bool json)
+{
+	struct ctl_table	*t;
+	json_t			*reply, *list, *tok;
+	char			**cells;
+	size_t			 i;
+	int			 rc;
+
+	if ((reply = remote_get(c, "/api/v1/tokens")) == NULL)
+		return CTL_FAIL;
+	if (json) {
+		rc = print_json("tokens", reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_array(list = json_object_get(reply, "tokens"))) {
+		unexpected("tokens", "没有 tokens 列表 / no tokens list");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(token_headers), token_headers);
+	json_array_foreach(list, i, tok) {
+		cells = ctl_table_row(t);
+		cells[0] = jcell(tok, "id");
+		cells[1] = jcell(tok, "role");
+		cells[2] = jcell(tok, "scope");
+		cells[3] = jcell(tok, "label");
+		cells[4] = jcell(tok, "created_at");
+		cells[5] = jstr(tok, "revoked_at") != NULL ? xasprintf(
+		    "已吊销 %s", jstr(tok, "revoked_at")) : xstrdup("有效");
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 个令牌。\n", ctl_table_count(t));
+	ctl_table_free(t);
+	json_decref(reply);
+	return finish("tokens");
+}
+
+static int
+tokens_create(struct ctl_client *c, const char *role, const char *scope,
+    const char *label, bool json)
+{
+	json_t	*body, *reply;
+	int	 rc;
+
+	body = json_pack("{s:s, s:s*, s:s*}", "role", role, "scope", scope,
+	    "label", label);
+	if ((reply = remote_post(c, "/api/v1/tokens", body)) == NULL)
+		return CTL_FAIL;
+	if (jstr(reply, "token") == NULL) {
+		unexpected("tokens", "没有令牌 / no token");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	/* The secret alone on stdout, so that it can go straight into a
+	 * file; what it is goes to stderr. */
+	if (json)
+		rc = print_json("tokens", reply);
+	else {
+		puts(jstr(reply, "token"));
+		rc = finish("tokens");
+	}
+	if (rc == CTL_OK)
+		ctl_warnx("tokens", "已新建令牌 %" JSON_INTEGER_FORMAT "（%s%s%s）"
+		    "。密钥只显示这一次，ticd 只保存其散列：请立即妥善保存 / made "
+		    "token %" JSON_INTEGER_FORMAT "; its secret is shown this once "
+		    "(ticd keeps only its hash): store it now",
+		    json_integer_value(json_object_get(reply, "id")), role,
+		    scope ? " " : "", scope ? scope : "",
+		    json_integer_value(json_object_get(reply, "id")));
+	json_decref(reply);
+	return rc;
+}
+
+static int
+remote_delete(struct ctl_client *c, const char *cmd, const char *what,
+    long long id)
+{
+	json_t	*reply;
+	char	*path;
+
+	path = xasprintf("/api/v1/%s/%lld", what, id);
+	reply = ctl_client_call(c, "DELETE", path, NULL, 0);
+	free(path);
+	if (reply == NULL) {
+		ctl_client_warn(c, NULL);
+		return CTL_FAIL;
+	}
+	json_decref(reply);
+	if (strcmp(what, "tokens") == 0)
+		printf("已吊销令牌 %lld / token %lld revoked\n", id, id);
+	else
+		printf("已删除联系人 %lld / contact %lld removed\n", id, id);
+	return finish(cmd);
+}
+
+static bool
+role_args(const char *role, int nargs)
+{
+	if (strcmp(role, "bureau") == 0 && nargs == 0)
+		return true;
+	if ((strcmp(role, "unit") == 0 || strcmp(role, "centre") == 0) &&
+	    nargs == 1)
+		return true;
+	ctl_warnx("tokens", "create：ROLE 为 bureau（无 SCOPE）、unit 或 centre"
+	    "（须有 SCOPE）/ ROLE is bureau (without SCOPE), unit or centre "
+	    "(with a SCOPE)");
+	return false;
+}
+
+int
+ctl_tokens(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "tokens" };
+	struct ctl_client	*c;
+	const char		*verb = "list", *label = NULL;
+	long long		 id = 0;
+	bool			 json = false;
+	int			 ch, nargs, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			label = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			tokens_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind < argc)
+		verb = argv[optind++];
+	nargs = argc - optind;
+	if (strcmp(verb, "list") == 0) {
+		if (nargs != 0 || label != NULL)
+			goto usage;
+	} else if (strcmp(verb, "create") == 0) {
+		if (nargs < 1 || !role_args(argv[optind], nargs - 1))
+			goto usage;
+	} else if (strcmp(verb, "revoke") == 0) {
+		if (nargs != 1 || label != NULL || json ||
+		    !parse_id_arg(rem.cmd, argv[optind], &id))
+			goto usage;
+	} else
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	if (strcmp(verb, "list") == 0)
+		rc = tokens_list(c, json);
+	else if (strcmp(verb, "create") == 0)
+		rc = tokens_create(c, argv[optind], nargs == 2 ?
+		    argv[optind + 1] : NULL, label, json);
+	else
+		rc = remote_delete(c, rem.cmd, "tokens", id);
+	ctl_client_free(c);
+	return rc;
+usage:
+	tokens_usage(stderr);
+	return CTL_USAGE;
+}
+
+/* ---- contacts ---- */
+
+static void
+contacts_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl contacts [list] [--json]\n"
+"       ticctl contacts add KIND [SCOPE] EMAIL [--name NAME]\n"
+"       ticctl contacts remove ID\n"
+"       (and connection options)\n"
+"\n"
+"提醒邮件的收件人。list 列出令牌可见的联系人；add、remove 需 bureau 令牌。\n"
+"The people reminders go to.  list shows those the token sees; add and\n"
+"remove need a bureau token.\n"
+"\n"
+"  add KIND [SCOPE] EMAIL\n"
+"                   KIND 为 centre（SCOPE 为中心编号）、unit（SCOPE 为组织\n"
+"                   管理单位名）或 bureau（无 SCOPE）/ KIND centre (SCOPE:\n"
+"                   a centre's id), unit (SCOPE: a unit's name) or bureau\n"
+"                   (no SCOPE)\n"
+"  remove ID        删除联系人 / removes a contact\n"
+"  --name NAME      add：联系人姓名 / add: the person's name\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static const char *contact_headers[] = {
+	"编号", "类别", "范围", "邮箱", "姓名"
+};
+
+static int
+contacts_list(struct ctl_client *c, bool json)
+{
+	struct ctl_table	*t;
+	json_t			*reply, *list, *row;
+	char			**cells;
+	size_t			 i;
+	int			 rc;
+
+	if ((reply = remote_get(c, "/api/v1/contacts")) == NULL)
+		return CTL_FAIL;
+	if (json) {
+		rc = print_json("contacts", reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_array(list = json_object_get(reply, "contacts"))) {
+		unexpected("contacts", "没有 contacts 列表 / no contacts list");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(contact_headers), contact_headers);
+	json_array_foreach(list, i, row) {
+		cells = ctl_table_row(t);
+		cells[0] = jcell(row, "id");
+		cells[1] = jcell(row, "kind");
+		cells[2] = jcell(row, "scope");
+		cells[3] = jcell(row, "email");
+		cells[4] = jcell(row, "name");
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 个联系人。\n", ctl_table_count(t));
+	ctl_table_free(t);
+	json_decref(reply);
+	return finish("contacts");
+}
+
+static int
+contacts_add(struct ctl_client *c, char **args, int nargs, const char *name,
+    bool json)
+{
+	json_t	*body, *reply;
+	int	 rc;
+
+	body = json_pack("{s:s, s:s*, s:s, s:s*}", "kind", args[0], "scope",
+	    nargs == 3 ? args[1] : NULL, "email", args[nargs - 1], "name",
+	    name);
+	if ((reply = remote_post(c, "/api/v1/contacts", body)) == NULL)
+		return CTL_FAIL;
+	if (json)
+		rc = print_json("contacts", reply);
+	else {
+		printf("已添加联系人 %" JSON_INTEGER_FORMAT " / contact %"
+		    JSON_INTEGER_FORMAT " added\n", json_integer_value(
+		    json_object_get(reply, "id")), json_integer_value(
+		    json_object_get(reply, "id")));
+		rc = finish("contacts");
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static bool
+kind_args(const char *kind, int nargs)
+{
+	if (strcmp(kind, "bureau") == 0 && nargs == 1)
+		return true;
+	if ((strcmp(kind, "unit") == 0 || strcmp(kind, "centre") == 0) &&
+	    nargs == 2)
+		return true;
+	ctl_warnx("contacts", "add：KIND 为 bureau（其后只有 EMAIL）、unit 或 "
+	    "centre（其后为 SCOPE EMAIL）/ KIND is bureau (then EMAIL), unit or "
+	    "centre (then SCOPE EMAIL)");
+	return false;
+}
+
+int
+ctl_contacts(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "contacts" };
+	struct ctl_client	*c;
+	const char		*verb = "list", *name = NULL;
+	long long		 id = 0;
+	bool			 json = false;
+	int			 ch, nargs, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			contacts_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind < argc)
+		verb = argv[optind++];
+	nargs = argc - optind;
+	if (strcmp(verb, "list") == 0) {
+		if (nargs != 0 || name != NULL)
+			goto usage;
+	} else if (strcmp(verb, "add") == 0) {
+		if (nargs < 1 || !kind_args(argv[optind], nargs - 1))
+			goto usage;
+	} else if (strcmp(verb, "remove") == 0) {
+		if (nargs != 1 || name != NULL || json ||
+		    !parse_id_arg(rem.cmd, argv[optind], &id))
+			goto usage;
+	} else
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	if (strcmp(verb, "list") == 0)
+		rc = contacts_list(c, json);
+	else if (strcmp(verb, "add") == 0)
+		rc = contacts_add(c, argv + optind, nargs, name, json);
+	else
+		rc = remote_delete(c, rem.cmd, "contacts", id);
+	ctl_client_free(c);
+	return rc;
+usage:
+	contacts_usage(stderr);
+	return CTL_USAGE;
+}

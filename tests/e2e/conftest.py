@@ -1,0 +1,429 @@
+"""
+conftest.py: the end-to-end harness.  Every test drives the real ticd
+binary over HTTP on 127.0.0.1, with its own configuration and sqlite store
+in a temporary directory, and compares what a user would see with
+docs/api.md and with ticctl.
+
+Binaries: TICD_BIN and TICCTL_BIN (default build/bin/ticd and
+build/bin/ticctl, relative to the repository root).  Only the standard
+library talks HTTP (urllib.request, with no proxy so nothing leaves
+127.0.0.1).  Every wait is a bounded loop.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _binary(env, default):
+    path = Path(os.environ.get(env) or default)
+    if not path.is_absolute():
+        path = REPO / path
+    return str(path)
+
+
+TICD = _binary("TICD_BIN", "build/bin/ticd")
+TICCTL = _binary("TICCTL_BIN", "build/bin/ticctl")
+DEMO_JOURNAL = REPO / "conf" / "demo" / "journal.jsonl"
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+# Nothing the environment says about proxies applies: 127.0.0.1 only.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+# Variables of a surrounding service manager or of another test that must
+# not leak into a ticd we start.
+_SCRUB = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS",
+          "LISTEN_PID", "FAKETIME", "FAKETIME_NO_CACHE", "http_proxy",
+          "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+
+
+# ---- HTTP ----
+
+class Reply:
+    """What a client sees: status, headers, body."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def code(self):
+        """The error code of an error body, else None."""
+        try:
+            return self.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    @property
+    def message(self):
+        try:
+            return self.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300].decode(
+            "utf-8", "replace"))
+
+
+def encode_body(body):
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def http_request(url, method="GET", body=None, token=None, headers=None,
+                 timeout=10):
+    req = urllib.request.Request(url, data=encode_body(body), method=method)
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with _OPENER.open(req, timeout=timeout) as r:
+            return Reply(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        try:
+            data = e.read()
+        except (OSError, http.client.HTTPException):
+            data = b""
+        return Reply(e.code, e.headers, data)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- ticctl ----
+
+def write_journal(path, events):
+    with open(path, "w", encoding="utf-8") as f:
+        for ev in events:
+            f.write(json.dumps(ev, ensure_ascii=False) + "\n")
+
+
+def ticctl_plan(journal_path, as_of, until=None, holidays=()):
+    """ticctl plan's obligations, as a list of dicts."""
+    args = [TICCTL, "plan", "--as-of", as_of]
+    if until is not None:
+        args += ["--until", until]
+    for h in holidays:
+        args += ["--holidays", str(h)]
+    args.append(str(journal_path))
+    p = subprocess.run(args, capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+    return [json.loads(line) for line in
+            p.stdout.decode("utf-8").splitlines() if line.strip()]
+
+
+def ticctl_refusal(journal_path, as_of):
+    """ticctl plan on a journal it refuses: (exit status, stderr)."""
+    p = subprocess.run([TICCTL, "plan", "--as-of", as_of,
+                        str(journal_path)], capture_output=True, timeout=30)
+    return p.returncode, p.stdout.decode("utf-8"), \
+        p.stderr.decode("utf-8")
+
+
+def demo_events():
+    """The demo journal's events, comments left out."""
+    out = []
+    for line in DEMO_JOURNAL.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(json.loads(line))
+    return out
+
+
+def post_demo(t, journal_path):
+    """Posts the demo journal event by event (bureau); writes the journal
+    file from the events as ticd stored them; returns the 201 replies."""
+    replies = []
+    for ev in demo_events():
+        r = t.post("/api/v1/events", ev)
+        assert r.status == 201, (ev, r)
+        replies.append(r.json())
+    write_journal(journal_path, [r["event"] for r in replies])
+    return replies
+
+
+# ---- the daemon ----
+
+class Ticd:
+    """One ticd: its directory, configuration, store, log and process."""
+
+    def __init__(self, workdir, max_body=2048, log_level="info"):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "ticd.conf"
+        self.db = self.dir / "ticd.db"
+        self.log = self.dir / "ticd.log"
+        self.port = free_port()
+        self.max_body = max_body
+        self.log_level = log_level
+        self.proc = None
+        self.token = None
+        self.write_conf()
+
+    # configuration
+
+    def conf_text(self, max_body=None, log_level=None, extra=""):
+        return ("# written by tests/e2e\n"
+                "[ticd]\n"
+                "listen = 127.0.0.1:%d\n"
+                "database = %s\n"
+                "synchronous = full\n"
+                "log_level = %s\n"
+                "max_body = %d\n"
+                "%s" % (self.port, self.db, log_level or self.log_level,
+                        max_body or self.max_body, extra))
+
+    def write_conf(self, text=None, **kw):
+        self.conf.write_text(text if text is not None
+                             else self.conf_text(**kw), encoding="utf-8")
+
+    def make_token(self):
+        """A bureau token made with ticd -c CONF -T."""
+        p = subprocess.run([TICD, "-c", str(self.conf), "-T"],
+                           capture_output=True, timeout=30,
+                           env=self.env())
+        assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+        out = p.stdout.decode().strip()
+        assert out.startswith("tic_") and "\n" not in out, out
+        return out
+
+    # process
+
+    def env(self, extra=None):
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+        env.update(extra or {})
+        return env
+
+    def start(self, env=None, argv_prefix=None, wait=True, extra_args=()):
+        """Starts ticd (optionally under a wrapper) and waits for /healthz.
+        A port taken meanwhile by someone else is replaced by another."""
+        for attempt in range(5):
+            mark = self.log_size()
+            argv = list(argv_prefix or []) + [TICD, "-c", str(self.conf)] \
+                + list(extra_args)
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    env=self.env(env))
+            if not wait:
+                return None
+            try:
+                return self.wait_healthy()
+            except DaemonDied:
+                if "cannot listen" not in self.log_text(mark) or \
+                        attempt == 4:
+                    raise
+                self.port = free_port()
+                text = self.conf.read_text(encoding="utf-8")
+                self.write_conf("\n".join(
+                    "listen = 127.0.0.1:%d" % self.port
+                    if line.startswith("listen =") else line
+                    for line in text.split("\n")))
+        raise AssertionError("unreachable")
+
+    def wait_healthy(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise DaemonDied("ticd exited with %d before answering:\n%s"
+                                 % (self.proc.returncode, self.log_text()))
+            try:
+                r = http_request(self.url("/healthz"), timeout=2)
+                if r.status == 200:
+                    return r.json()
+                last = r
+            except (OSError, http.client.HTTPException) as e:
+                last = e
+            time.sleep(0.05)
+        raise AssertionError("no /healthz within %.0f s (last: %r)\n%s"
+                             % (timeout, last, self.log_text()))
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def send(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Signals ticd and returns its exit status."""
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            raise AssertionError("ticd did not stop within %d s of signal "
+                                 "%d\n%s" % (timeout, sig, self.log_text()))
+
+    def restart(self, **kw):
+        assert self.stop() == 0, self.log_text()
+        return self.start(**kw)
+
+    def log_size(self):
+        try:
+            return self.log.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def log_text(self, offset=0):
+        try:
+            with open(self.log, "rb") as f:
+                f.seek(offset)
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text, offset=0, timeout=10.0):
+        """Waits (bounded) until the log, from offset, says text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text(offset):
+                return
+            time.sleep(0.05)
+        raise AssertionError("ticd never logged %r:\n%s"
+                             % (text, self.log_text(offset)))
+
+    # HTTP
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def req(self, method, path, body=None, token="bureau", **kw):
+        if token == "bureau":
+            token = self.token
+        return http_request(self.url(path), method, body, token, **kw)
+
+    def get(self, path, token="bureau", **kw):
+        return self.req("GET", path, token=token, **kw)
+
+    def post(self, path, body, token="bureau", **kw):
+        return self.req("POST", path, body, token=token, **kw)
+
+    def delete(self, path, token="bureau", **kw):
+        return self.req("DELETE", path, token=token, **kw)
+
+    def healthz(self):
+        r = http_request(self.url("/healthz"))
+        assert r.status == 200, r
+        return r.json()
+
+    def today(self):
+        return self.healthz()["today"]
+
+    def count(self):
+        return self.healthz()["events"]
+
+    def record(self, event, token="bureau"):
+        """Posts an event that must be acknowledged; returns it as stored."""
+        r = self.post("/api/v1/events", event, token=token)
+        assert r.status == 201, (event, r)
+        body = r.json()
+        assert body["event"]["id"] == body["id"]
+        return body["event"]
+
+    def events(self, token="bureau", query=""):
+        r = self.get("/api/v1/events" + query, token=token)
+        assert r.status == 200, r
+        return r.json()["events"]
+
+    def obligations(self, token="bureau", query=""):
+        r = self.get("/api/v1/obligations" + query, token=token)
+        assert r.status == 200, r
+        return r.json()
+
+    def new_token(self, role, scope=None, label="e2e"):
+        body = {"role": role, "label": label}
+        if scope is not None:
+            body["scope"] = scope
+        r = self.post("/api/v1/tokens", body)
+        assert r.status == 201, r
+        out = r.json()
+        assert out["token"].startswith("tic_")
+        assert out["role"] == role and out["scope"] == scope
+        return out
+
+
+class DaemonDied(AssertionError):
+    pass
+
+
+def q(value):
+    """A query-string value, percent-encoded (UTF-8)."""
+    return urllib.parse.quote(value, safe="")
+
+
+class Factory:
+    """Makes ticd instances under one directory; stop_all() stops those
+    still running with SIGTERM, each of which must exit 0."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.made = []
+
+    def __call__(self, name="ticd", **kw):
+        t = Ticd(self.root / name, **kw)
+        self.made.append(t)
+        return t
+
+    def started(self, name="ticd", **kw):
+        """A running ticd with an empty store and a bureau token made with
+        ticd -T."""
+        t = self(name, **kw)
+        t.token = t.make_token()
+        health = t.start()
+        assert health["status"] == "ok" and health["events"] == 0
+        return t
+
+    def stop_all(self):
+        problems = []
+        for t in self.made:
+            if t.running():
+                rc = t.stop()
+                if rc != 0:
+                    problems.append("ticd in %s exited %d on SIGTERM:\n%s"
+                                    % (t.dir, rc, t.log_text()))
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def ticd_factory(tmp_path):
+    f = Factory(tmp_path)
+    yield f
+    f.stop_all()
+
+
+@pytest.fixture
+def ticd(ticd_factory):
+    """A running ticd of its own for one test."""
+    return ticd_factory.started()
+
+
+@pytest.fixture(scope="module")
+def module_factory(tmp_path_factory, request):
+    f = Factory(tmp_path_factory.mktemp(request.module.__name__))
+    yield f
+    f.stop_all()

@@ -1,0 +1,290 @@
+"""
+Bad input never crashes ticd and never stores anything: every case below
+gets the status docs/api.md gives it, the event count stays the same, and
+/healthz still answers.  Refusals carry ticctl plan's reason.
+"""
+import datetime
+import json
+
+import pytest
+
+from conftest import ticctl_refusal, write_journal
+
+BASE = [
+    {"type": "registered", "date": "2025-01-10", "centre": "c1", "name": "中心一",
+     "unit": "城区科技局"},
+    {"type": "recognized", "date": "2025-02-01", "centre": "c1"},
+    {"type": "revoked", "date": "2026-03-15", "centre": "c1", "article": 14},
+    {"type": "registered", "date": "2025-01-10", "centre": "c2", "name": "中心二",
+     "unit": "城区科技局"},
+]
+
+
+@pytest.fixture(scope="module")
+def shared(module_factory):
+    """One ticd for the module: every case leaves its store as it found
+    it (which each case checks), so they can share it."""
+    t = module_factory.started()
+    t.stored = [t.record(ev) for ev in BASE]
+    t.tmp = module_factory.root
+    return t
+
+
+@pytest.fixture
+def base(shared):
+    assert shared.running(), "ticd died in an earlier case:\n" + \
+        shared.log_text()
+    return shared
+
+
+def tomorrow(t):
+    return (datetime.date.fromisoformat(t.today())
+            + datetime.timedelta(days=1)).isoformat()
+
+
+def unchanged(t, events_before):
+    """Nothing stored, and ticd still answers."""
+    h = t.healthz()
+    assert h["status"] == "ok"
+    assert h["events"] == len(events_before)
+    assert t.events() == events_before
+
+
+MALFORMED = {
+    "truncated": b'{"type":"applied","date":"2026-05-05",',
+    "trailing-garbage": b'{"type":"applied","date":"2026-05-05",'
+                        b'"centre":"c2"} x',
+    "two-objects": b'{"type":"applied"}{"type":"applied"}',
+    "single-quotes": b"{'type':'applied'}",
+    "empty": b"",
+    "whitespace": b"   \n",
+    "duplicate-key": b'{"type":"applied","date":"2026-05-05","centre":"c2",'
+                     b'"centre":"c1"}',
+    "bad-utf8": b'{"type":"applied","date":"2026-05-05","centre":"c\xff"}',
+    "nul-byte": b'{"type":"applied","date":"2026-05-05","centre":"c\\u0000"}',
+    "deep-nesting": b"[" * 2000,
+    "form-encoded": b"type=applied&date=2026-05-05&centre=c2",
+}
+NON_OBJECT = {"array": b"[1,2]", "string": b'"applied"', "number": b"42",
+              "null": b"null", "true": b"true",
+              "array-of-event": b'[{"type":"applied","date":"2026-05-05",'
+                                b'"centre":"c2"}]'}
+
+
+@pytest.mark.parametrize("body", list(MALFORMED.values()) +
+                         list(NON_OBJECT.values()),
+                         ids=list(MALFORMED) + list(NON_OBJECT))
+def test_malformed_or_non_object_body_400(base, body):
+    before = base.events()
+    r = base.post("/api/v1/events", body)
+    # (A \u0000 is valid JSON, but no event field may hold it: 400 as
+    # jansson refuses it, or 422 from the planner, would both do.)
+    assert r.status == 400 or (body == MALFORMED["nul-byte"] and
+                               r.status == 422), r
+    assert r.code in ("bad_request", "refused")
+    assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+    unchanged(base, before)
+
+
+# Refused by the planner.  TOMORROW and FIRST stand for the day after
+# ticd's today and the id of the first stored event.
+REFUSED = {
+    "unknown-field": {"type": "applied", "date": "2026-05-05",
+                      "centre": "c2", "colour": "red"},
+    "field-of-another-type": {"type": "applied", "date": "2026-05-05",
+                              "centre": "c2", "grade": "good"},
+    "unknown-type": {"type": "exploded", "date": "2026-05-05",
+                     "centre": "c2"},
+    "no-type": {"date": "2026-05-05", "centre": "c2"},
+    "no-date": {"type": "applied", "centre": "c2"},
+    "date-not-a-day": {"type": "applied", "date": "2026-02-30",
+                       "centre": "c2"},
+    "date-slashes": {"type": "applied", "date": "2026/05/05",
+                     "centre": "c2"},
+    "date-short": {"type": "applied", "date": "2026-5-5", "centre": "c2"},
+    "date-empty": {"type": "applied", "date": "", "centre": "c2"},
+    "date-number": {"type": "applied", "date": 20260505, "centre": "c2"},
+    "date-with-time": {"type": "applied", "date": "2026-05-05T10:00:00",
+                       "centre": "c2"},
+    "unknown-centre": {"type": "applied", "date": "2026-05-05",
+                       "centre": "nowhere"},
+    "centre-not-a-string": {"type": "applied", "date": "2026-05-05",
+                            "centre": 7},
+    "registered-twice": {"type": "registered", "date": "2026-05-05",
+                         "centre": "c2", "name": "x", "unit": "y"},
+    "before-registration": {"type": "applied", "date": "2024-12-31",
+                            "centre": "c2"},
+    "after-today": {"type": "applied", "date": "TOMORROW",
+                    "centre": "c2"},
+    "fail-without-rectify-by": {"type": "evaluation_result",
+                                "date": "2026-01-05", "centre": "c1",
+                                "year": 2025, "grade": "fail"},
+    "bad-grade": {"type": "evaluation_result", "date": "2026-01-05",
+                  "centre": "c1", "year": 2025, "grade": "superb"},
+    "never-recognized": {"type": "evaluation_submitted",
+                         "date": "2026-01-05", "centre": "c2",
+                         "year": 2025},
+    "duplicate-id": {"type": "applied", "date": "2026-05-05",
+                     "centre": "c2", "id": "FIRST"},
+    "retract-unknown": {"type": "retracted", "date": "2026-05-05",
+                        "event": "no-such-event", "reason": "x"},
+    "during-ban": {"type": "applied", "date": "2026-06-01",
+                   "centre": "c1"},
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_refused_event_422_with_ticctl_reason(base, case):
+    ev = {k: {"TOMORROW": tomorrow(base), "FIRST": base.stored[0]["id"]}
+          .get(v, v) if isinstance(v, str) else v
+          for k, v in REFUSED[case].items()}
+    before = base.events()
+    r = base.post("/api/v1/events", ev)
+    assert r.status == 422, r
+    assert r.code == "refused"
+    assert r.message
+    unchanged(base, before)
+    # ticctl plan refuses the same event, on the same journal and day,
+    # for the same reason.
+    journal = [e["event"] for e in before]
+    path = base.tmp / "refused.jsonl"
+    write_journal(path, journal + [ev])
+    rc, out, err = ticctl_refusal(path, base.today())
+    assert rc == 1 and out == "", err
+    prefix = "ticctl plan: %s:%d: " % (path, len(journal) + 1)
+    line = [x for x in err.splitlines() if x.startswith(prefix)]
+    assert len(line) == 1, err
+    assert line[0].endswith(": " + r.message), (line[0], r.message)
+
+
+def test_application_during_ban_names_art16_and_first_day(base):
+    before = base.events()
+    for d in ("2026-03-15", "2026-06-01", base.today()):
+        r = base.post("/api/v1/events", {"type": "applied", "date": d,
+                                         "centre": "c1"})
+        assert r.status == 422, r
+        assert "Art. 16" in r.message and "第十六条" in r.message
+        assert "the first day an application is accepted is 2029-03-16" \
+            in r.message, r.message
+    unchanged(base, before)
+    # The bureau sees the ban on the centre.
+    c = base.get("/api/v1/centres/c1").json()["centre"]
+    assert (c["state"], c["ban_until"]) == ("revoked", "2029-03-15")
+
+
+def test_event_dated_after_today_422(base):
+    before = base.events()
+    today = base.today()
+    r = base.post("/api/v1/events", {"type": "applied", "date": tomorrow(base),
+                                     "centre": "c2"})
+    assert r.status == 422 and r.code == "refused", r
+    assert "after today (%s)" % today in r.message
+    unchanged(base, before)
+    # Today itself is fine.
+    base.record({"type": "expert_meeting_held", "date": today,
+                 "centre": "c1"})
+
+
+def test_oversized_body_413(base):
+    before = base.events()
+    ev = {"type": "expert_meeting_held", "date": "2025-05-05", "centre": "c1",
+          "note": "x" * 3000}
+    r = base.post("/api/v1/events", ev)
+    assert r.status == 413, r
+    # A body just within max_body (2048) is read and judged.
+    ev["note"] = "x" * 1900
+    assert len(json.dumps(ev)) <= 2048
+    r = base.post("/api/v1/events", ev)
+    assert r.status == 201, r
+    assert base.count() == len(before) + 1
+
+
+def test_oversized_token_request_413(base):
+    r = base.post("/api/v1/tokens", {"role": "unit", "scope": "x" * 4000})
+    assert r.status == 413, r
+    tokens = base.get("/api/v1/tokens").json()["tokens"]
+    assert [x["role"] for x in tokens] == ["bureau"]
+
+
+WRONG_METHODS = [
+    ("PUT", "/api/v1/events", "GET, POST"),
+    ("DELETE", "/api/v1/events", "GET, POST"),
+    ("PATCH", "/api/v1/events", "GET, POST"),
+    ("POST", "/api/v1/centres", "GET"),
+    ("DELETE", "/api/v1/centres/c1", "GET"),
+    ("POST", "/api/v1/obligations", "GET"),
+    ("PUT", "/api/v1/tokens", "GET, POST"),
+    ("GET", "/api/v1/tokens/1", "DELETE"),
+    ("PUT", "/api/v1/contacts", "GET, POST"),
+    ("GET", "/api/v1/contacts/1", "DELETE"),
+    ("POST", "/healthz", "GET"),
+    ("DELETE", "/metrics", "GET"),
+    ("OPTIONS", "/api/v1/events", "GET, POST"),
+]
+
+
+@pytest.mark.parametrize("method, path, allow", WRONG_METHODS,
+                         ids=["%s %s" % m[:2] for m in WRONG_METHODS])
+def test_wrong_method_405(base, method, path, allow):
+    before = base.events()
+    body = json.dumps(BASE[0]) if method in ("PUT", "POST", "PATCH") \
+        else None
+    r = base.req(method, path, body)
+    assert r.status == 405, r
+    assert r.code == "method_not_allowed"
+    assert r.headers["Allow"] == allow
+    unchanged(base, before)
+
+
+UNKNOWN_PATHS = ["/", "/api", "/api/v1", "/api/v1/", "/api/v1/nothing",
+                 "/api/v2/events", "/api/v1/events/ev-1",
+                 "/api/v1/centres/c1/obligations", "/api/v1/centres/%00",
+                 "/api/v1/obligations/1", "/healthz/x", "/favicon.ico",
+                 "/api/v1/tokens/abc", "/api/v1/tokens/0",
+                 "/api/v1/tokens/-1", "/api/v1/contacts/abc",
+                 "/../etc/passwd", "/api/v1/centres/" + "x" * 1000]
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
+def test_unknown_path_404(base, path):
+    before = base.events()
+    method = "DELETE" if "/tokens/" in path or "/contacts/" in path \
+        else "GET"
+    r = base.req(method, path)
+    assert r.status == 404, r
+    assert r.code == "not_found"
+    unchanged(base, before)
+
+
+BAD_QUERIES = ["due_from=2026-02-30", "due_to=tomorrow", "until=2026-13-01",
+               "due_from=", "state=late", "state=open,later", "rule=nope",
+               # a parameter without "=" is malformed too
+               "state", "centre=c1&verbose"]
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES)
+def test_bad_query_400(base, query):
+    r = base.get("/api/v1/obligations?" + query)
+    assert r.status == 400, r
+    assert r.code == "bad_request"
+    unchanged(base, base.events())
+
+
+def test_bad_token_and_contact_requests_store_nothing(base):
+    tokens = base.get("/api/v1/tokens").json()["tokens"]
+    for body in ({"role": "king"}, {"role": "unit"}, {"role": "unit",
+                 "scope": ""}, {"role": "bureau", "scope": "x"}, [1],
+                 "nope", {}):
+        r = base.post("/api/v1/tokens", body)
+        assert r.status == 400 and r.code == "bad_request", (body, r)
+    assert base.get("/api/v1/tokens").json()["tokens"] == tokens
+    for body in ({"kind": "centre", "email": "a@b.cn"},
+                 {"kind": "bureau", "scope": "x", "email": "a@b.cn"},
+                 {"kind": "unit", "scope": "u", "email": "not-an-address"},
+                 {"kind": "unit", "scope": "u", "email": "a@b.cn",
+                  "name": "x\r\nBcc: evil@example.com"},
+                 {"kind": "pigeon", "email": "a@b.cn"}):
+        r = base.post("/api/v1/contacts", body)
+        assert r.status == 400 and r.code == "bad_request", (body, r)
+    assert base.get("/api/v1/contacts").json()["contacts"] == []
+    unchanged(base, base.events())

@@ -1,0 +1,172 @@
+"""
+The configuration: ticd -n checks it (every error as file:line), SIGHUP
+re-reads it, keeping the old one when the new one is broken.
+"""
+import json
+import re
+import signal
+import subprocess
+
+from conftest import REPO, TICD, free_port, post_demo, ticctl_plan
+
+
+def check(conf):
+    p = subprocess.run([TICD, "-n", "-c", str(conf)], capture_output=True,
+                       timeout=30)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_check_good_configuration(ticd_factory):
+    t = ticd_factory()
+    rc, out, err = check(t.conf)
+    assert (rc, out) == (0, "configuration OK\n"), err
+    # The shipped example, every setting at its default, is good too.
+    rc, out, err = check(REPO / "conf" / "ticd.conf")
+    assert (rc, out) == (0, "configuration OK\n"), err
+
+
+def test_check_reports_every_error_with_its_line(ticd_factory):
+    t = ticd_factory()
+    conf = t.dir / "broken.conf"
+    conf.write_text("# a comment\n"                        # 1
+                    "[ticd]\n"                             # 2
+                    "listen = 127.0.0.1:99999\n"           # 3
+                    "this line is not a setting\n"         # 4
+                    "max_body = 12\n"                      # 5
+                    "log_level = loud\n"                   # 6
+                    "colour = blue\n"                      # 7
+                    "database = relative/ticd.db\n"        # 8
+                    "public_url =\n"                       # 9 (fine)
+                    "synchronous = sometimes\n",           # 10
+                    encoding="utf-8")
+    rc, out, err = check(conf)
+    assert rc == 1
+    assert "configuration OK" not in out + err
+    lines = err.splitlines()
+    want = {3: "must be 1-65535", 4: "expected name = value",
+            5: "12 is outside 1024-16777216", 6: '"loud" must be one of',
+            7: 'unknown setting "colour"', 8: "must be an absolute path",
+            10: '"sometimes" must be one of full|normal'}
+    assert len(lines) == len(want), err
+    for (n, what), line in zip(sorted(want.items()), lines):
+        assert line.startswith("%s:%d: " % (conf, n)), err
+        assert what in line, line
+
+
+def test_check_missing_holiday_table(ticd_factory):
+    t = ticd_factory()
+    conf = t.dir / "holidays.conf"
+    conf.write_text("[ticd]\nholidays = %s/no-such.tsv\n" % t.dir,
+                    encoding="utf-8")
+    rc, out, err = check(conf)
+    assert rc == 1 and out == ""
+    assert "%s/no-such.tsv" % t.dir in err
+
+
+def big_event(i, size):
+    """A registration whose body is about size bytes."""
+    ev = {"type": "registered", "date": "2026-01-05", "centre": "big-%d" % i,
+          "name": "n", "unit": "城区科技局", "note": ""}
+    base = len(json.dumps(ev, ensure_ascii=False).encode("utf-8"))
+    ev["note"] = "x" * (size - base)
+    return ev
+
+
+def test_sighup_broken_keeps_old_good_takes_effect(ticd):
+    # max_body is 2048 in the harness's configuration.
+    r = ticd.post("/api/v1/events", big_event(1, 3000))
+    assert r.status == 413, r
+    assert ticd.count() == 0
+
+    # A broken file: a bad line beside a change.  The old configuration
+    # stays, and ticd keeps answering.
+    good = ticd.conf_text(max_body=8192)
+    ticd.write_conf(good + "this line is not a setting\n")
+    assert check(ticd.conf)[0] == 1
+    mark = ticd.log_size()
+    ticd.send(signal.SIGHUP)
+    ticd.wait_log("reload failed", mark)
+    assert re.search(r"%s:\d+: " % re.escape(str(ticd.conf)),
+                     ticd.log_text(mark)), ticd.log_text(mark)
+    assert ticd.healthz()["status"] == "ok"
+    assert ticd.post("/api/v1/events", big_event(2, 3000)).status == 413
+    assert ticd.events() == []
+    ev = ticd.record(big_event(3, 1500))
+
+    # The same change, now well written: it takes effect on SIGHUP.
+    ticd.write_conf(good)
+    # And a token made beside the running daemon is read with it.
+    late = ticd.make_token()
+    mark = ticd.log_size()
+    ticd.send(signal.SIGHUP)
+    ticd.wait_log("reloaded", mark)
+    r = ticd.post("/api/v1/events", big_event(4, 3000))
+    assert r.status == 201, r
+    assert [e["event"]["centre"] for e in ticd.events()] == [ev["centre"],
+                                                             "big-4"]
+    assert ticd.post("/api/v1/events", big_event(5, 9000)).status == 413
+    assert ticd.get("/api/v1/centres", token=late).status == 200
+    # Still the same process, still answering.
+    assert ticd.running()
+    assert ticd.count() == 2
+
+
+def test_sighup_loads_a_new_holiday_table(ticd, tmp_path):
+    """Once 2027's schedule is published: a table loaded on SIGHUP makes
+    provisional dates final and moves those it changes, as ticctl does
+    with --holidays."""
+    journal = tmp_path / "journal.jsonl"
+    post_demo(ticd, journal)
+    today = ticd.today()
+    before = ticd.obligations()["obligations"]
+    assert before == ticctl_plan(journal, today)
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n"
+                     "2026-12-14\tholiday\t测试（虚构）\n"
+                     "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
+    want = ticctl_plan(journal, today, holidays=[table])
+    assert want != before
+
+    # A table that does not exist: the reload fails, nothing changes.
+    ticd.write_conf(extra="holidays = %s/missing.tsv\n" % tmp_path)
+    mark = ticd.log_size()
+    ticd.send(signal.SIGHUP)
+    ticd.wait_log("reload failed", mark)
+    assert "missing.tsv" in ticd.log_text(mark)
+    assert ticd.obligations()["obligations"] == before
+
+    ticd.write_conf(extra="holidays = %s\n" % table)
+    assert check(ticd.conf)[0] == 0
+    mark = ticd.log_size()
+    ticd.send(signal.SIGHUP)
+    ticd.wait_log("reloaded", mark)
+    assert ticd.obligations()["obligations"] == want
+    # It lasts across a restart, the table being in the configuration.
+    ticd.restart()
+    assert ticd.obligations()["obligations"] == want
+
+
+def test_check_missing_file(ticd_factory):
+    t = ticd_factory()
+    rc, out, err = check(t.dir / "nowhere.conf")
+    assert rc == 1 and out == ""
+    assert "%s/nowhere.conf" % t.dir in err
+
+
+def test_sighup_leaves_restart_settings_for_a_restart(ticd):
+    """listen is marked (restart): SIGHUP keeps the old address while
+    applying the reloadable settings of the same file."""
+    old_port = ticd.port
+    new_port = free_port()
+    ticd.port = new_port
+    ticd.write_conf(max_body=8192)
+    ticd.port = old_port
+    mark = ticd.log_size()
+    ticd.send(signal.SIGHUP)
+    ticd.wait_log("reloaded", mark)
+    assert ticd.healthz()["status"] == "ok"
+    ticd.record(big_event(1, 3000))		# max_body took effect
+    # The new address is taken on a restart.
+    assert ticd.stop() == 0
+    ticd.port = new_port
+    assert ticd.start()["events"] == 1

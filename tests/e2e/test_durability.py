@@ -1,0 +1,259 @@
+"""
+No acknowledged event is lost: across a clean stop (SIGTERM), a stop in
+the middle of a stream of writes, and a crash (kill -9).  docs/api.md:
+"The event is acknowledged only after its transaction commits."
+"""
+import http.client
+import signal
+import socket
+import sqlite3
+import threading
+import time
+
+from conftest import http_request, ticctl_plan, write_journal
+
+
+def registration(name, i):
+    return {"type": "registered", "date": "2026-01-05", "centre": name,
+            "id": "ev-%s" % name, "name": "中心 %d" % i,
+            "unit": "城区科技局" if i % 2 else "郊区科技局"}
+
+
+class Writers:
+    """Threads that post registrations one after another until told to
+    stop or the daemon stops answering; they remember every reply."""
+
+    def __init__(self, ticd, nthreads=4, per_thread=400):
+        self.ticd = ticd
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = {}		# id -> the event as stored (201)
+        self.unavailable = set()	# ids answered 503
+        self.other = []		# (id, status) of anything else
+        self.failed = set()	# ids whose request got no reply
+        self.threads = [threading.Thread(target=self.run, args=(w,
+                        per_thread), daemon=True) for w in range(nthreads)]
+
+    def run(self, w, n):
+        for i in range(n):
+            if self.stop.is_set():
+                return
+            ev = registration("w%d-%04d" % (w, i), i)
+            try:
+                r = http_request(self.ticd.url("/api/v1/events"), "POST",
+                                 ev, self.ticd.token, timeout=10)
+            except (OSError, http.client.HTTPException):
+                with self.lock:
+                    self.failed.add(ev["id"])
+                return
+            with self.lock:
+                if r.status == 201:
+                    self.acked[ev["id"]] = r.json()["event"]
+                elif r.status == 503:
+                    self.unavailable.add(ev["id"])
+                else:
+                    self.other.append((ev["id"], r.status, r.body))
+            if r.status != 201:
+                return
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def wait_acked(self, n, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.acked) >= n:
+                    return
+            if not any(t.is_alive() for t in self.threads):
+                break
+            time.sleep(0.01)
+        raise AssertionError("only %d event(s) acknowledged, other replies "
+                             "%r" % (len(self.acked), self.other[:3]))
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=20)
+        assert not any(t.is_alive() for t in self.threads)
+
+
+def test_sigterm_restart_keeps_every_event(ticd):
+    stored = [ticd.record(registration("c-%03d" % i, i)) for i in range(40)]
+    stored += [ticd.record({"type": "applied", "date": "2026-02-0%d" % (i + 1),
+                            "centre": "c-%03d" % i}) for i in range(5)]
+    before = ticd.obligations()
+    assert ticd.stop() == 0
+    health = ticd.start()
+    assert health["events"] == len(stored)
+    listed = ticd.events()
+    assert [e["event"] for e in listed] == stored
+    assert [e["seq"] for e in listed] == list(range(1, len(stored) + 1))
+    assert ticd.obligations() == before
+    # And it goes on recording after the restart, with fresh ids.
+    ev = ticd.record({"type": "applied", "date": "2026-03-02",
+                      "centre": "c-010"})
+    assert ev["id"] not in {e["id"] for e in stored}
+    assert ticd.count() == len(stored) + 1
+
+
+def check_store(ticd, w):
+    listed = ticd.events()
+    by_id = {e["event"]["id"]: e["event"] for e in listed}
+    assert len(by_id) == len(listed), "an event is stored twice"
+    lost = sorted(set(w.acked) - set(by_id))
+    assert not lost, "acknowledged (201) but not stored after the " \
+        "restart: %s" % lost[:10]
+    for i, ev in w.acked.items():
+        assert by_id[i] == ev
+    stored_503 = sorted(w.unavailable & set(by_id))
+    assert not stored_503, "answered 503 yet stored: %s" % stored_503
+    assert ticd.count() == len(listed)
+    # Whatever got no reply is either stored whole or not at all, and
+    # nothing else is there.
+    assert set(by_id) <= set(w.acked) | w.failed
+    return listed
+
+
+def test_sigterm_under_load_loses_no_acknowledged_event(ticd):
+    with Writers(ticd) as w:
+        w.wait_acked(60)
+        rc = ticd.stop(signal.SIGTERM)
+    assert rc == 0, ticd.log_text()
+    assert not w.other, w.other[:3]
+    ticd.start()
+    listed = check_store(ticd, w)
+    assert len(listed) >= 60
+
+
+def test_kill9_under_load_loses_no_acknowledged_event(ticd):
+    with Writers(ticd) as w:
+        w.wait_acked(60)
+        rc = ticd.stop(signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    assert not w.other, w.other[:3]
+    ticd.start()
+    listed = check_store(ticd, w)
+    assert len(listed) >= 60
+    # Still writable, and a second crash right after a write keeps it too.
+    ev = ticd.record(registration("after-crash", 1))
+    assert ticd.stop(signal.SIGKILL) == -signal.SIGKILL
+    ticd.start()
+    assert ticd.events()[-1]["event"] == ev
+
+
+def test_stalled_clients_block_neither_others_nor_a_stop(ticd):
+    """Half-sent requests (a client that stalls) do not hold up other
+    clients, store nothing, and a SIGTERM still stops ticd promptly."""
+    stalled = []
+    for head in (b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\n"
+                 b"Authorization: Bearer " + ticd.token.encode() +
+                 b"\r\nContent-Length: 200\r\n\r\n{\"type\":",
+                 b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+                 b"GE"):
+        s = socket.create_connection(("127.0.0.1", ticd.port), timeout=5)
+        s.sendall(head)
+        stalled.append(s)
+    try:
+        for _ in range(3):
+            assert ticd.healthz()["events"] == 0
+        ticd.record(registration("while-stalled", 1))
+        t0 = time.monotonic()
+        assert ticd.stop() == 0, ticd.log_text()
+        assert time.monotonic() - t0 < 3
+    finally:
+        for s in stalled:
+            s.close()
+    ticd.start()
+    assert [e["event"]["centre"] for e in ticd.events()] == ["while-stalled"]
+
+
+class StoreLock:
+    """Another process's write transaction on ticd's store (WAL): ticd's
+    own commits find the store busy and fail, its reads go on."""
+
+    def __init__(self, path):
+        self.db = sqlite3.connect(str(path), isolation_level=None,
+                                  timeout=0)
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc):
+        self.db.execute("ROLLBACK")
+        self.db.close()
+
+
+def test_store_busy_503_stores_nothing(ticd):
+    first = ticd.record(registration("s1", 1))
+    events = ticd.events()
+    plan = ticd.obligations()
+    tokens = ticd.get("/api/v1/tokens").json()["tokens"]
+    ev = {"type": "recognized", "date": "2026-02-02", "centre": "s1"}
+    with StoreLock(ticd.db):
+        r = ticd.post("/api/v1/events", ev)
+        assert r.status == 503 and r.code == "unavailable", r
+        # Reads still answer, and show nothing of it.
+        assert ticd.events() == events
+        assert ticd.count() == 1
+        assert ticd.obligations() == plan
+        r = ticd.post("/api/v1/tokens", {"role": "centre", "scope": "s1"})
+        assert r.status == 503 and r.code == "unavailable", r
+    assert ticd.get("/api/v1/tokens").json()["tokens"] == tokens
+    # Once the store is free the same event is accepted, once.
+    stored = ticd.record(ev)
+    assert [e["event"] for e in ticd.events()] == [first, stored]
+    ticd.restart()
+    assert [e["event"] for e in ticd.events()] == [first, stored]
+    assert ticd.get("/api/v1/centres/s1").json()["centre"]["state"] == \
+        "recognized"
+
+
+def test_failed_commit_leaves_no_trace_in_the_plan(ticd, tmp_path):
+    """docs/api.md, 503: "the store could not commit; nothing was stored".
+    A read served while the refused event waited for its commit must not
+    leave that event in what ticd answers afterwards."""
+    stored = [ticd.record(registration("p1", 1))]
+    journal = tmp_path / "journal.jsonl"
+    write_journal(journal, stored)
+    want = ticctl_plan(journal, ticd.today())
+    assert ticd.obligations()["obligations"] == want
+    replies = {}
+
+    def call(name, *args):
+        replies[name] = ticd.req(*args)
+
+    with StoreLock(ticd.db):
+        # A reload makes ticd plan afresh on the next read.
+        mark = ticd.log_size()
+        ticd.send(signal.SIGHUP)
+        ticd.wait_log("reloaded", mark)
+        # "a" holds the loop in the store's busy wait; meanwhile "x" (an
+        # event) and "g" (a read) arrive together.
+        a = threading.Thread(target=call, args=("a", "POST",
+                             "/api/v1/events", {"type": "applied",
+                             "date": "2026-02-02", "centre": "p1"}))
+        a.start()
+        time.sleep(0.05)
+        x = threading.Thread(target=call, args=("x", "POST",
+                             "/api/v1/events", {"type": "recognized",
+                             "date": "2026-02-03", "centre": "p1"}))
+        g = threading.Thread(target=call, args=("g", "GET",
+                             "/api/v1/obligations"))
+        x.start()
+        g.start()
+        for th in (a, x, g):
+            th.join(timeout=20)
+    assert replies["a"].status == 503, replies["a"]
+    assert replies["x"].status == 503, replies["x"]
+    assert replies["g"].status == 200
+    assert [e["event"] for e in ticd.events()] == stored
+    assert ticd.count() == 1
+    got = ticd.obligations()["obligations"]
+    assert got == want, "obligations after two 503s include an event " \
+        "that was never stored: %r" % [o["key"] for o in got]
+    centre = ticd.get("/api/v1/centres/p1").json()["centre"]
+    assert centre["state"] != "recognized", centre

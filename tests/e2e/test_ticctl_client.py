@@ -1,0 +1,324 @@
+"""
+ticctl as ticd's HTTP client (issue 3, item 5): what each remote command
+prints against the real ticd, compared with the API's own replies and
+with ticctl plan offline; where the URL and token come from; the exit
+statuses (0 ok, 1 refused or failed, 2 usage); and that no message ever
+shows the token.
+"""
+import datetime
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import TICCTL, free_port, post_demo, q
+
+COMMANDS = ["centres", "centre", "record", "obligations", "upcoming",
+            "tokens", "contacts"]
+
+
+def _has_remote_commands():
+    try:
+        p = subprocess.run([TICCTL, "--help"], capture_output=True,
+                           timeout=30)
+    except OSError:
+        return False
+    return b"  centres " in p.stdout
+
+
+pytestmark = pytest.mark.skipif(
+    not _has_remote_commands(),
+    reason="this ticctl is built without ctl/client.c and ctl/remote.c")
+
+
+class Run:
+    def __init__(self, p):
+        self.rc = p.returncode
+        self.out = p.stdout.decode("utf-8")
+        self.err = p.stderr.decode("utf-8")
+
+    def json(self):
+        return json.loads(self.out)
+
+    def __repr__(self):
+        return "<rc %d\nstdout: %s\nstderr: %s>" % (self.rc, self.out[:2000],
+                                                    self.err[:2000])
+
+
+def ticctl(args, env=None, home=None, stdin=None):
+    """ticctl with nothing of the caller's environment that could point it
+    elsewhere: only what env gives, HOME an empty directory."""
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("TICD_URL", "TICD_TOKEN", "TICCTL_CONFIG", "HOME")
+         and "proxy" not in k.lower()}
+    e["HOME"] = str(home) if home else "/nonexistent"
+    e.update(env or {})
+    p = subprocess.run([TICCTL] + list(args), capture_output=True,
+                       timeout=120, env=e,
+                       input=stdin.encode("utf-8") if stdin else None)
+    r = Run(p)
+    # Under make check's ASan build a sanitizer report is a failure even
+    # where the test expects exit status 1.
+    assert "Sanitizer" not in r.err and "runtime error:" not in r.err, r
+    return r
+
+
+@pytest.fixture
+def demo(ticd, tmp_path):
+    """The demo journal posted; ticctl pointed at this ticd by env."""
+    ticd.journal = tmp_path / "journal.jsonl"
+    post_demo(ticd, ticd.journal)
+    ticd.env = {"TICD_URL": ticd.url(""), "TICD_TOKEN": ticd.token}
+    return ticd
+
+
+def run(t, *args, **kw):
+    return ticctl(args, env=t.env, **kw)
+
+
+# ---- help and usage ----
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_help_exits_0_in_chinese_and_english(cmd):
+    r = ticctl([cmd, "--help"])
+    assert r.rc == 0, r
+    assert r.out.startswith("用法 / usage: ticctl " + cmd[:6]), r
+    assert "--url" in r.out and "--token-file" in r.out and r.err == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["centres", "extra"], ["centre"], ["obligations", "--state", "soon"],
+    ["obligations", "--from", "2026-02-30"], ["obligations", "--rule", "x"],
+    ["upcoming", "--days", "-1"], ["tokens", "create", "unit"],
+    ["tokens", "create", "bureau", "scope"], ["tokens", "revoke", "x"],
+    ["tokens", "frob"], ["contacts", "add", "centre", "a@example.cn"],
+    ["contacts", "remove"], ["centres", "--token", "a", "--token-file", "b"],
+    ["record", "a", "b"]])
+def test_bad_usage_exits_2_before_any_request(args):
+    r = ticctl(args, env={"TICD_URL": "http://127.0.0.1:1",
+                          "TICD_TOKEN": "tic_x"})
+    assert r.rc == 2, r
+    assert "cannot reach" not in r.err
+
+
+# ---- reading ----
+
+def test_centres_json_is_the_api_reply(demo):
+    r = run(demo, "centres", "--json")
+    assert r.rc == 0, r
+    assert r.json() == demo.get("/api/v1/centres").json()
+
+
+def test_centres_table(demo):
+    r = run(demo, "centres")
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert lines[0].split() == ["编号", "名称", "组织管理单位", "状态",
+                                "起始日", "登记日", "备注"]
+    centres = demo.get("/api/v1/centres").json()["centres"]
+    for c in centres:
+        assert any(line.startswith(c["id"] + " ") and c["name"] in line
+                   and c["state_cn"] in line for line in lines), c
+    assert lines[-1] == "共 %d 个中心，截至 %s。" % (len(centres),
+                                                   demo.today())
+
+
+def test_obligations_table_equals_ticctl_plan_table(demo):
+    """The remote table is the offline one: same rows, days left counted
+    from ticd's as_of, centre names from ticd."""
+    r = run(demo, "obligations")
+    assert r.rc == 0, r
+    p = subprocess.run([TICCTL, "plan", "--as-of", demo.today(), "--format",
+                        "table", str(demo.journal)], capture_output=True,
+                       timeout=60)
+    assert p.returncode == 0
+    assert r.out == p.stdout.decode("utf-8")
+    assert r.out.splitlines()[0].split()[:3] == ["到期日", "剩余", "状态"]
+
+
+@pytest.mark.parametrize("args, query", [
+    (["--centre", "yq-001"], "centre=yq-001"),
+    (["--unit", "城区科技局"], "unit=" + q("城区科技局")),
+    (["--rule", "evaluation"], "rule=evaluation"),
+    (["--state", "open", "--state", "overdue"], "state=open,overdue"),
+    (["--from", "2026-01-01", "--to", "2026-12-31"],
+     "due_from=2026-01-01&due_to=2026-12-31"),
+])
+def test_obligations_json_filters(demo, args, query):
+    r = run(demo, "obligations", "--json", *args)
+    assert r.rc == 0, r
+    assert r.json() == demo.obligations(query="?" + query)
+
+
+def test_centre_shows_card_and_obligations(demo):
+    r = run(demo, "centre", "yq-001")
+    assert r.rc == 0, r
+    assert "yq-001" in r.out.splitlines()[0]
+    mine = demo.obligations(query="?centre=yq-001")["obligations"]
+    assert "共 %d 项义务" % len(mine) in r.out
+    j = run(demo, "centre", "yq-001", "--json")
+    assert j.json() == demo.get("/api/v1/centres/yq-001").json()
+
+
+def test_centre_unknown_is_the_servers_404(demo):
+    r = run(demo, "centre", "no-such")
+    assert r.rc == 1 and r.out == "", r
+    want = demo.get("/api/v1/centres/no-such").message
+    assert r.err == "ticctl centre: %s\n" % want
+
+
+def test_upcoming_overdue_first_within_days(demo):
+    r = run(demo, "upcoming", "--days", "30", "--json")
+    assert r.rc == 0, r
+    got = r.json()
+    api = demo.obligations(query="?state=open,overdue")
+    horizon = (datetime.date.fromisoformat(api["as_of"]) +
+               datetime.timedelta(days=30)).isoformat()
+    want = [o for o in api["obligations"] if o["due"] <= horizon]
+    want = [o for o in want if o["state"] == "overdue"] + \
+        [o for o in want if o["state"] != "overdue"]
+    assert got["obligations"] == want and want
+    table = run(demo, "upcoming")
+    assert table.rc == 0 and "共 %d 项义务" % len(want) in table.out
+
+
+# ---- writing ----
+
+def test_record_file_prints_ids_and_stops_at_a_refusal(demo, tmp_path):
+    before = demo.count()
+    f = tmp_path / "new.jsonl"
+    f.write_text(
+        "# two good events, then one ticd refuses, then one never sent\n"
+        '{"type":"expert_meeting_held","date":"%s","centre":"yq-001"}\n'
+        "\n"
+        '{"type":"expert_meeting_held","date":"%s","centre":"yq-001",'
+        '"id":"mine-1"}\n'
+        '{"type":"applied","date":"%s","centre":"no-such-centre"}\n'
+        '{"type":"expert_meeting_held","date":"%s","centre":"yq-001"}\n'
+        % ((demo.today(),) * 4), encoding="utf-8")
+    r = run(demo, "record", str(f))
+    assert r.rc == 1, r
+    ids = r.out.split()
+    assert len(ids) == 2 and ids[1] == "mine-1"
+    refusal = demo.post("/api/v1/events", {
+        "type": "applied", "date": demo.today(), "centre": "no-such-centre"})
+    assert refusal.status == 422
+    assert r.err.splitlines()[0] == "ticctl record: %s:5: %s" % (
+        f, refusal.message)
+    assert demo.count() == before + 2
+
+
+def test_record_checks_every_line_before_sending(demo):
+    before = demo.count()
+    r = run(demo, "record", "-", stdin='{"type":"expert_meeting_held",'
+            '"date":"%s","centre":"yq-001"}\n{"type": oops}\n'
+            % demo.today())
+    assert r.rc == 1 and r.out == "", r
+    assert "stdin:2:" in r.err
+    assert demo.count() == before
+
+
+def test_record_inline(demo):
+    r = run(demo, "record", '{"type":"expert_meeting_held","date":"%s",'
+            '"centre":"yq-001"}' % demo.today())
+    assert r.rc == 0, r
+    assert [e["event"]["id"] for e in demo.events()][-1] == r.out.strip()
+
+
+def test_tokens_create_list_revoke(demo):
+    r = run(demo, "tokens", "create", "unit", "城区科技局", "--label",
+            "城区 张三")
+    assert r.rc == 0, r
+    secret = r.out.strip()
+    assert secret.startswith("tic_") and r.out == secret + "\n"
+    assert "shown this once" in r.err and secret not in r.err
+    listed = run(demo, "tokens", "list")
+    assert listed.rc == 0 and "城区 张三" in listed.out
+    assert secret not in listed.out
+    tid = [t["id"] for t in demo.get("/api/v1/tokens").json()["tokens"]
+           if t["label"] == "城区 张三"][0]
+    unit = ticctl(["centres", "--json"], env={"TICD_URL": demo.url(""),
+                                              "TICD_TOKEN": secret})
+    assert unit.rc == 0, unit
+    assert {c["unit"] for c in unit.json()["centres"]} == {"城区科技局"}
+    assert run(demo, "tokens", "revoke", str(tid)).rc == 0
+    gone = ticctl(["centres"], env={"TICD_URL": demo.url(""),
+                                    "TICD_TOKEN": secret})
+    assert gone.rc == 1 and "TICD_TOKEN" in gone.err, gone
+    assert secret not in gone.err + gone.out
+
+
+def test_contacts_add_list_remove(demo):
+    r = run(demo, "contacts", "add", "centre", "yq-001", "a@example.cn",
+            "--name", "李四")
+    assert r.rc == 0, r
+    listed = run(demo, "contacts", "--json").json()["contacts"]
+    cid = [c["id"] for c in listed if c["email"] == "a@example.cn"][0]
+    assert "李四" in run(demo, "contacts").out
+    assert run(demo, "contacts", "add", "bureau", "b@example.cn").rc == 0
+    bad = run(demo, "contacts", "add", "unit", "城区科技局", "not an address")
+    assert bad.rc == 1 and bad.err.startswith("ticctl contacts: "), bad
+    assert run(demo, "contacts", "remove", str(cid)).rc == 0
+    again = run(demo, "contacts", "remove", str(cid))
+    assert again.rc == 1 and "not found" in again.err
+
+
+# ---- where the URL and the token come from ----
+
+def test_config_file_and_precedence(demo, tmp_path):
+    tok = tmp_path / "token"
+    tok.write_text(demo.token + "\n")
+    conf = tmp_path / "ticctl.conf"
+    conf.write_text("[ticctl]\nurl = %s\ntoken_file = token\n"
+                    % demo.url(""))
+    env = {"TICCTL_CONFIG": str(conf)}
+    assert ticctl(["centres"], env=env).rc == 0
+    # ~/.config/ticctl.conf when TICCTL_CONFIG is not set.
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    (home / ".config" / "ticctl.conf").write_text(
+        "[ticctl]\nurl = %s\ntoken_file = %s\n" % (demo.url(""), tok))
+    assert ticctl(["centres"], home=home).rc == 0
+    # The environment beats the file, the command line beats both.
+    dead = "http://127.0.0.1:%d" % free_port()
+    r = ticctl(["centres"], env=dict(env, TICD_URL=dead))
+    assert r.rc == 1 and "cannot reach ticd at " + dead in r.err, r
+    assert ticctl(["centres", "--url", demo.url("")],
+                  env=dict(env, TICD_URL=dead)).rc == 0
+    assert ticctl(["--url", demo.url(""), "centres"],
+                  env=dict(env, TICD_URL=dead)).rc == 0
+    r = ticctl(["centres"], env=dict(env, TICD_TOKEN="tic_wrong"))
+    assert r.rc == 1 and "token from TICD_TOKEN" in r.err, r
+    assert ticctl(["centres", "--token-file", str(tok)],
+                  env=dict(env, TICD_TOKEN="tic_wrong")).rc == 0
+
+
+def test_config_never_holds_the_token(tmp_path):
+    conf = tmp_path / "ticctl.conf"
+    conf.write_text("[ticctl]\nurl = http://127.0.0.1:1\n"
+                    "token = tic_secret_in_config\ncolour = red\n")
+    r = ticctl(["centres"], env={"TICCTL_CONFIG": str(conf)})
+    assert r.rc == 1, r
+    assert "%s:3: " % conf in r.err and "%s:4: " % conf in r.err
+    assert "tic_secret_in_config" not in r.err
+
+
+def test_no_token_and_unreachable(tmp_path):
+    r = ticctl(["centres"], env={"TICD_URL": "http://127.0.0.1:1"})
+    assert r.rc == 1 and "no API token" in r.err, r
+    port = free_port()
+    r = ticctl(["obligations", "--token", "tic_never_shown"],
+               env={"TICD_URL": "http://127.0.0.1:%d" % port})
+    assert r.rc == 1, r
+    assert r.err.startswith("ticctl obligations: ")
+    assert "cannot reach ticd at http://127.0.0.1:%d" % port in r.err
+    assert "tic_never_shown" not in r.err + r.out
+
+
+def test_token_never_printed_on_refusal(demo):
+    for args in (["tokens", "revoke", "99999"],
+                 ["record", '{"type":"nonsense"}'], ["centre", "nope"]):
+        r = run(demo, *args)
+        assert r.rc == 1, (args, r)
+        assert demo.token not in r.err + r.out
