@@ -127,6 +127,33 @@ enum sched_rule {
 #define SCHED_TO_UNIT	0x2
 #define SCHED_TO_BUREAU	0x4
 
+/*
+ * CONTRACT (issue 5): declared ahead of its implementation so that the
+ * reminder planner (scheduler/remind.c, notify/render.c) and the outbox
+ * and delivery (notify/, store/) can be built side by side.
+ *
+ * A rule's reminder schedule: offsets before the due date (in days or
+ * working days), a reminder on the day itself, overdue nags every N days
+ * up to a limit, and its audience.  Defaults live in conf/rules.ini
+ * ([rule] remind = 30d 7d 1wd, remind_on_day, overdue_every, overdue_max,
+ * remind_to) and ticd.conf may override them.
+ */
+#define SCHED_REMIND_MAX_OFFSETS	8
+
+struct sched_remind_offset {
+	int	 n;		/* days (or working days) before the due date */
+	bool	 working;	/* counted in working days */
+};
+
+struct sched_remind_schedule {
+	struct sched_remind_offset before[SCHED_REMIND_MAX_OFFSETS];
+	size_t	 nbefore;
+	bool	 on_day;	/* a reminder on the due date */
+	int	 overdue_every;	/* days between overdue notices; 0: none */
+	int	 overdue_max;	/* overdue notices at most */
+	int	 to;		/* SCHED_TO_* bits: who hears */
+};
+
 /* The tunable text and switches of one rule. */
 struct sched_rule_text {
 	char	*title;		/* 年度绩效评价材料提交截止 */
@@ -141,6 +168,7 @@ struct sched_rules {
 	bool			 abandonment_bars_reapply;
 	bool			 lapse_bars_reapply;
 	struct sched_rule_text	 text[SCHED_R_COUNT];
+	struct sched_remind_schedule remind[SCHED_R_COUNT]; /* see remind.c */
 };
 
 struct sched_rules *sched_rules_new(void);
@@ -360,5 +388,66 @@ json_t	*sched_obligation_to_json(const struct sched_obligation *,
 /* The first day an application is accepted, or SCHED_NO_DAY. */
 int	 sched_ban_first_allowed(const struct sched_journal *,
 	    const struct sched_rules *, const char *centre, int day);
+
+/* ---- reminders (remind.c; the schedule is with the rules) ---- */
+
+enum sched_remind_kind {
+	SCHED_REMIND_BEFORE,	/* N days or working days before */
+	SCHED_REMIND_DUE,	/* on the due date */
+	SCHED_REMIND_OVERDUE	/* after it, while still overdue */
+};
+
+/* One obligation in one message. */
+struct sched_remind_item {
+	const struct sched_obligation *ob;	/* borrowed from the plan */
+	enum sched_remind_kind	 kind;
+	int			 planned;	/* the day it was meant for */
+	int			 days_left;	/* due - message day; < 0 late */
+	int			 workdays_left;	/* working days, same sign */
+};
+
+/*
+ * Everything due for one recipient on one day: one message, most urgent
+ * first (earliest due, then overdue before open, then key).  Reminders
+ * move to the previous working day (never past the due date), overdue
+ * notices to the next.
+ */
+struct sched_message {
+	int			 to;		/* one SCHED_TO_* bit */
+	const char		*scope;		/* centre id or unit; NULL:
+						 * the bureau; borrowed */
+	int			 day;		/* the working day it goes */
+	int			 planned;	/* the earliest day its items
+						 * were meant for: < day when
+						 * sent late (补发（原定 …）) */
+	bool			 catch_up;	/* folds what was missed */
+	struct sched_remind_item *items;
+	size_t			 nitems;
+};
+
+/* Owner: whoever calls sched_reminders; sched_reminders_free. */
+struct sched_reminders {
+	struct sched_message	*messages;	/* by day, then recipient */
+	size_t			 count;
+};
+
+/*
+ * The messages whose day falls in [from, to], from a plan (only open and
+ * overdue obligations are ever reminded).  Pure: the plan, the rules and
+ * the calendar in, messages out.
+ */
+struct sched_reminders *sched_reminders(const struct sched_plan *,
+	    const struct sched_rules *, const struct sched_calendar *,
+	    int from, int to);
+/*
+ * What was missed while ticd was down: the messages of [from, today - 1]
+ * sent today instead (planned keeps their original day); those planned
+ * more than fold_after days ago are folded into one catch_up message per
+ * recipient.
+ */
+struct sched_reminders *sched_reminders_missed(const struct sched_plan *,
+	    const struct sched_rules *, const struct sched_calendar *,
+	    int from, int today, int fold_after);
+void	 sched_reminders_free(struct sched_reminders *);
 
 #endif
