@@ -21,7 +21,7 @@ SANITIZE ?=
 PYTHON	?= /usr/bin/python3
 
 PKGS	= jansson inih sqlite3 libical
-TEST_PKGS = cmocka
+TEST_PKGS = cmocka libcurl libcrypto
 
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
@@ -55,19 +55,20 @@ SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
+NOTIFY_SRCS	= notify/sign.c notify/webhook.c notify/robot.c notify/pace.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar
+		  calendar webhook
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
-	   $(CAL_SRCS)
+	   $(CAL_SRCS) $(NOTIFY_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
-DAEMON_PKGS = libevent libsystemd libcrypto
+DAEMON_PKGS = libevent libsystemd libcrypto libcurl
 CTL_PKGS = libcurl
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
