@@ -167,11 +167,11 @@ size_t	 notify_body_limit(enum notify_format);
 /* ---- answers (webhook.c, robot.c) ---- */
 
 enum notify_verdict {
-	NOTIFY_SENT,		/* delivered */
-	NOTIFY_RETRY,		/* try again on the retry schedule */
-	NOTIFY_THROTTLED,	/* too fast: wait retry_after, then again */
-	NOTIFY_DEAD,		/* refused for good: never again */
-	NOTIFY_GONE		/* the endpoint is gone (410): disable it */
+	NOTIFY_ANSWER_SENT,		/* delivered */
+	NOTIFY_ANSWER_RETRY,		/* try again on the retry schedule */
+	NOTIFY_ANSWER_THROTTLED,	/* too fast: wait retry_after, then again */
+	NOTIFY_ANSWER_DEAD,		/* refused for good: never again */
+	NOTIFY_ANSWER_GONE		/* the endpoint is gone (410): disable it */
 };
 
 struct notify_answer {

@@ -62,18 +62,18 @@ struct robot_code {
 };
 
 static const struct robot_code robot_codes[] = {
-	{ NOTIFY_WECOM, -1, NOTIFY_RETRY, -1, "系统繁忙 / busy" },
-	{ NOTIFY_WECOM, 45009, NOTIFY_THROTTLED, 60,
+	{ NOTIFY_WECOM, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy" },
+	{ NOTIFY_WECOM, 45009, NOTIFY_ANSWER_THROTTLED, 60,
 	    "超过每分钟 20 条 / over 20 a minute" },
-	{ NOTIFY_DINGTALK, -1, NOTIFY_RETRY, -1, "系统繁忙 / busy" },
+	{ NOTIFY_DINGTALK, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy" },
 	/* DingTalk blocks a robot for ten minutes once it is over 20. */
-	{ NOTIFY_DINGTALK, 130101, NOTIFY_THROTTLED, 600,
+	{ NOTIFY_DINGTALK, 130101, NOTIFY_ANSWER_THROTTLED, 600,
 	    "超过每分钟 20 条 / over 20 a minute" },
-	{ NOTIFY_DINGTALK, 410100, NOTIFY_THROTTLED, 600,
+	{ NOTIFY_DINGTALK, 410100, NOTIFY_ANSWER_THROTTLED, 600,
 	    "发送速度太快而限流 / throttled" },
-	{ NOTIFY_FEISHU, 9499, NOTIFY_THROTTLED, 60,
+	{ NOTIFY_FEISHU, 9499, NOTIFY_ANSWER_THROTTLED, 60,
 	    "请求过多 / too many requests" },
-	{ NOTIFY_FEISHU, 11232, NOTIFY_THROTTLED, 60,
+	{ NOTIFY_FEISHU, 11232, NOTIFY_ANSWER_THROTTLED, 60,
 	    "限流 / frequency limited" },
 };
 
@@ -606,7 +606,7 @@ notify_robot_classify(enum notify_format f, long status, const char *body,
 		code = json_object_get(obj, "StatusCode");
 	if (!json_is_integer(code)) {
 		ex = notify_excerpt(body ? body : "", body ? len : 0);
-		a->verdict = NOTIFY_RETRY;
+		a->verdict = NOTIFY_ANSWER_RETRY;
 		a->why = xasprintf("HTTP %ld 但没有机器人的应答码 / but no "
 		    "robot's answer code: %s", status, ex);
 		free(ex);
@@ -623,10 +623,10 @@ notify_robot_classify(enum notify_format f, long status, const char *body,
 	free(ex);
 	json_decref(obj);
 	if (c == 0) {
-		a->verdict = NOTIFY_SENT;
+		a->verdict = NOTIFY_ANSWER_SENT;
 		return;
 	}
-	a->verdict = NOTIFY_DEAD;
+	a->verdict = NOTIFY_ANSWER_DEAD;
 	for (i = 0; i < nitems(robot_codes); i++) {
 		if (robot_codes[i].f == f && robot_codes[i].code == c) {
 			a->verdict = robot_codes[i].verdict;

@@ -604,7 +604,7 @@ notify_classify(enum notify_format f, long status, const char *retry_header,
 	a->retry_after = -1;
 	if (status >= 200 && status < 300) {
 		if (f == NOTIFY_STANDARD) {
-			a->verdict = NOTIFY_SENT;
+			a->verdict = NOTIFY_ANSWER_SENT;
 			a->why = xasprintf("HTTP %ld", status);
 		} else
 			notify_robot_classify(f, status, body, len, a);
@@ -616,17 +616,17 @@ notify_classify(enum notify_format f, long status, const char *retry_header,
 	if (status == 429 || status == 503)
 		a->retry_after = retry_after(retry_header, now);
 	if (status == 429)
-		a->verdict = NOTIFY_THROTTLED;
+		a->verdict = NOTIFY_ANSWER_THROTTLED;
 	else if (status == 410)
-		a->verdict = NOTIFY_GONE;
+		a->verdict = NOTIFY_ANSWER_GONE;
 	else if (status >= 400 && status < 500 && status != 408 &&
 	    status != 425)
-		a->verdict = NOTIFY_DEAD;
+		a->verdict = NOTIFY_ANSWER_DEAD;
 	else
 		/* 5xx, 408, 425; and 1xx or 3xx: redirects are not followed
 		 * (a target's URL is the one the bureau set), so one that
 		 * lasts ends in the endpoint being disabled. */
-		a->verdict = NOTIFY_RETRY;
+		a->verdict = NOTIFY_ANSWER_RETRY;
 }
 
 void
@@ -641,10 +641,10 @@ notify_classify_transport(int code, const char *detail,
 	switch (code) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		a->verdict = NOTIFY_DEAD;
+		a->verdict = NOTIFY_ANSWER_DEAD;
 		break;
 	default:
-		a->verdict = NOTIFY_RETRY;
+		a->verdict = NOTIFY_ANSWER_RETRY;
 	}
 }
 

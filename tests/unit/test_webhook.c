@@ -471,52 +471,52 @@ static void
 test_answers(void **state)
 {
 	static const struct answer_case cases[] = {
-		{ NOTIFY_STANDARD, 200, NULL, "", NOTIFY_SENT, -1 },
-		{ NOTIFY_STANDARD, 204, NULL, NULL, NOTIFY_SENT, -1 },
-		{ NOTIFY_STANDARD, 500, NULL, "oops", NOTIFY_RETRY, -1 },
-		{ NOTIFY_STANDARD, 503, "120", "", NOTIFY_RETRY, 120 },
-		{ NOTIFY_STANDARD, 429, "7", "", NOTIFY_THROTTLED, 7 },
+		{ NOTIFY_STANDARD, 200, NULL, "", NOTIFY_ANSWER_SENT, -1 },
+		{ NOTIFY_STANDARD, 204, NULL, NULL, NOTIFY_ANSWER_SENT, -1 },
+		{ NOTIFY_STANDARD, 500, NULL, "oops", NOTIFY_ANSWER_RETRY, -1 },
+		{ NOTIFY_STANDARD, 503, "120", "", NOTIFY_ANSWER_RETRY, 120 },
+		{ NOTIFY_STANDARD, 429, "7", "", NOTIFY_ANSWER_THROTTLED, 7 },
 		{ NOTIFY_STANDARD, 429, "Thu, 20 Nov 2025 01:01:40 GMT", "",
-		    NOTIFY_THROTTLED, 100 },
+		    NOTIFY_ANSWER_THROTTLED, 100 },
 		{ NOTIFY_STANDARD, 429, "Thu, 20 Nov 2025 00:00:00 GMT", "",
-		    NOTIFY_THROTTLED, 0 },
-		{ NOTIFY_STANDARD, 429, "soon", "", NOTIFY_THROTTLED, -1 },
-		{ NOTIFY_STANDARD, 429, "99999999", "", NOTIFY_THROTTLED,
+		    NOTIFY_ANSWER_THROTTLED, 0 },
+		{ NOTIFY_STANDARD, 429, "soon", "", NOTIFY_ANSWER_THROTTLED, -1 },
+		{ NOTIFY_STANDARD, 429, "99999999", "", NOTIFY_ANSWER_THROTTLED,
 		    86400 },
-		{ NOTIFY_STANDARD, 408, NULL, "", NOTIFY_RETRY, -1 },
-		{ NOTIFY_STANDARD, 404, NULL, "", NOTIFY_DEAD, -1 },
-		{ NOTIFY_STANDARD, 401, NULL, "", NOTIFY_DEAD, -1 },
-		{ NOTIFY_STANDARD, 410, NULL, "", NOTIFY_GONE, -1 },
-		{ NOTIFY_STANDARD, 301, NULL, "", NOTIFY_RETRY, -1 },
+		{ NOTIFY_STANDARD, 408, NULL, "", NOTIFY_ANSWER_RETRY, -1 },
+		{ NOTIFY_STANDARD, 404, NULL, "", NOTIFY_ANSWER_DEAD, -1 },
+		{ NOTIFY_STANDARD, 401, NULL, "", NOTIFY_ANSWER_DEAD, -1 },
+		{ NOTIFY_STANDARD, 410, NULL, "", NOTIFY_ANSWER_GONE, -1 },
+		{ NOTIFY_STANDARD, 301, NULL, "", NOTIFY_ANSWER_RETRY, -1 },
 		{ NOTIFY_WECOM, 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
-		    NOTIFY_SENT, -1 },
+		    NOTIFY_ANSWER_SENT, -1 },
 		{ NOTIFY_WECOM, 200, NULL, "{\"errcode\":45009,\"errmsg\":"
-		    "\"api freq out of limit\"}", NOTIFY_THROTTLED, 60 },
+		    "\"api freq out of limit\"}", NOTIFY_ANSWER_THROTTLED, 60 },
 		{ NOTIFY_WECOM, 200, NULL, "{\"errcode\":93000,\"errmsg\":"
-		    "\"invalid webhook url\"}", NOTIFY_DEAD, -1 },
+		    "\"invalid webhook url\"}", NOTIFY_ANSWER_DEAD, -1 },
 		{ NOTIFY_WECOM, 200, NULL, "{\"errcode\":-1,\"errmsg\":"
-		    "\"system busy\"}", NOTIFY_RETRY, -1 },
-		{ NOTIFY_WECOM, 200, NULL, "<html>proxy</html>", NOTIFY_RETRY,
+		    "\"system busy\"}", NOTIFY_ANSWER_RETRY, -1 },
+		{ NOTIFY_WECOM, 200, NULL, "<html>proxy</html>", NOTIFY_ANSWER_RETRY,
 		    -1 },
-		{ NOTIFY_WECOM, 502, NULL, "", NOTIFY_RETRY, -1 },
+		{ NOTIFY_WECOM, 502, NULL, "", NOTIFY_ANSWER_RETRY, -1 },
 		{ NOTIFY_DINGTALK, 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
-		    NOTIFY_SENT, -1 },
+		    NOTIFY_ANSWER_SENT, -1 },
 		{ NOTIFY_DINGTALK, 200, NULL, "{\"errcode\":130101,\"errmsg\":"
 		    "\"send too fast, exceed 20 times per minute\"}",
-		    NOTIFY_THROTTLED, 600 },
+		    NOTIFY_ANSWER_THROTTLED, 600 },
 		{ NOTIFY_DINGTALK, 200, NULL, "{\"errcode\":310000,\"errmsg\":"
-		    "\"sign not match\"}", NOTIFY_DEAD, -1 },
+		    "\"sign not match\"}", NOTIFY_ANSWER_DEAD, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":0,\"msg\":\"success\","
-		    "\"data\":{}}", NOTIFY_SENT, -1 },
+		    "\"data\":{}}", NOTIFY_ANSWER_SENT, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"StatusCode\":0,"
-		    "\"StatusMessage\":\"success\"}", NOTIFY_SENT, -1 },
+		    "\"StatusMessage\":\"success\"}", NOTIFY_ANSWER_SENT, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":19021,\"msg\":\"sign "
 		    "match fail or timestamp is not within one hour from "
-		    "current time\",\"data\":{}}", NOTIFY_DEAD, -1 },
+		    "current time\",\"data\":{}}", NOTIFY_ANSWER_DEAD, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":9499,\"msg\":\"too many "
-		    "request\",\"data\":{}}", NOTIFY_THROTTLED, 60 },
+		    "request\",\"data\":{}}", NOTIFY_ANSWER_THROTTLED, 60 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":11232,\"msg\":"
-		    "\"frequency limited\"}", NOTIFY_THROTTLED, 60 },
+		    "\"frequency limited\"}", NOTIFY_ANSWER_THROTTLED, 60 },
 	};
 	struct notify_answer	 a;
 	size_t			 i;
@@ -551,10 +551,10 @@ test_answers(void **state)
 	assert_true(strlen(a.why) < 200);
 	notify_answer_clear(&a);
 	notify_classify_transport(28, "Operation timed out after 10000 ms", &a);
-	assert_int_equal(a.verdict, NOTIFY_RETRY);
+	assert_int_equal(a.verdict, NOTIFY_ANSWER_RETRY);
 	notify_answer_clear(&a);
 	notify_classify_transport(1, NULL, &a);	/* unsupported protocol */
-	assert_int_equal(a.verdict, NOTIFY_DEAD);
+	assert_int_equal(a.verdict, NOTIFY_ANSWER_DEAD);
 	notify_answer_clear(&a);
 }
 
