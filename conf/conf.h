@@ -55,6 +55,10 @@ struct conf {
 	char	*log_level;
 	int	 max_body;
 	char	*public_url;
+	/* [webhooks] */
+	char	*webhook_allow_hosts;	/* space-separated; "": any */
+	int	 webhook_timeout;	/* seconds */
+	int	 webhook_disable_days;
 };
 
 void	 conf_defaults(struct conf *);

@@ -23,7 +23,8 @@ enum key_type {
 	KEY_BOOL,
 	KEY_ENUM,
 	KEY_LISTEN,
-	KEY_PATHS
+	KEY_PATHS,
+	KEY_HOSTS
 };
 
 struct config_key {
@@ -62,6 +63,17 @@ static const struct config_key config_keys[] = {
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
 	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
+	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
+	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
+	    "*.example.cn 含其子域）；空为不限 / the only hosts webhooks may "
+	    "go to (space-separated; *.example.cn covers its subdomains); "
+	    "empty: any"),
+	K("webhooks", "timeout", KEY_INT, "10", 1, 120, NULL, true,
+	    webhook_timeout, "一次投递的超时（秒）/ seconds one post may take"),
+	K("webhooks", "disable_after_days", KEY_INT, "3", 1, 30, NULL, true,
+	    webhook_disable_days, "连续失败这么多天的目标停用并通知市科技局 / "
+	    "a target failing this many days is disabled and the bureau "
+	    "told"),
 };
 
 static char *
@@ -120,6 +132,38 @@ parse_listen(const char *value)
 	return NULL;
 }
 
+/* Host names (letters, digits, '-', '.'), "*." and a name, or an IPv6
+ * address in brackets, separated by spaces. */
+static char *
+parse_hosts(const char *value)
+{
+	const char	*p = value, *end, *q;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		end = p + strcspn(p, " ");
+		n = (size_t)(end - p);
+		q = p;
+		if (n > 2 && p[0] == '*' && p[1] == '.')
+			q += 2;
+		if (*q == '[' && end[-1] == ']')
+			q = end;	/* an IPv6 literal: curl checks it */
+		for (; q < end; q++) {
+			if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' &&
+			    *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+			    *q == '-' || *q == '.'))
+				return xasprintf("\"%.*s\" 不是主机名 / \"%.*s\" "
+				    "is not a host name", (int)n, p, (int)n, p);
+		}
+		p = end;
+	}
+	return NULL;
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -144,6 +188,9 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_LISTEN:
 		why = parse_listen(value);
+		break;
+	case KEY_HOSTS:
+		why = parse_hosts(value);
 		break;
 	case KEY_PATH:
 		if (*value != '\0' && *value != '/')
