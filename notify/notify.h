@@ -14,6 +14,7 @@
  *   robot.c	WeCom, DingTalk and Feishu group robots: a markdown message
  *		split under each robot's size limit, their JSON answers
  *   pace.c	pacing under each robot's rate limit
+ *   target.c	a target's secret, read from its file when needed
  *
  * A delivery is one stored payload (notify_payload_*) turned, at each
  * attempt, into one or more signed HTTP requests (notify_build): a robot
@@ -127,6 +128,14 @@ bool	 notify_url_ok(enum notify_format, const char *url,
  * access_token, a Feishu hook token, any query value and any password
  * replaced by "***".  The caller frees it. */
 char	*notify_url_redact(enum notify_format, const char *url);
+
+/*
+ * Reads a target's secret from its file (absolute path, a regular file
+ * of at most 4 KiB; trailing white space dropped).  -1 with *why naming
+ * the path, never the content.  notify_secret_free wipes and frees it.
+ */
+int	 notify_secret_read(const char *path, char **secret, char **why);
+void	 notify_secret_free(char *);
 
 /* ---- requests (webhook.c, robot.c) ---- */
 
