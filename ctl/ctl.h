@@ -27,6 +27,7 @@ int	 ctl_obligations(int, char **);
 int	 ctl_upcoming(int, char **);
 int	 ctl_tokens(int, char **);
 int	 ctl_contacts(int, char **);
+int	 ctl_webhooks(int, char **);
 
 /* ---- talking to ticd (client.c) ---- */
 

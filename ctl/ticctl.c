@@ -30,6 +30,8 @@ static const struct {
 	    "overdue" },
 	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
 	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
+	{ "webhooks", ctl_webhooks, "管理 webhook 与群机器人 / webhooks and "
+	    "chat robots reminders go to" },
 };
 
 static void
