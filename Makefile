@@ -57,7 +57,8 @@ SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
-NOTIFY_SRCS	= notify/mail.c notify/retry.c
+NOTIFY_SRCS	= notify/mail.c notify/retry.c notify/outbox.c notify/smtp.c \
+		  notify/deliver.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \

@@ -28,6 +28,9 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <jansson.h>
+
+#include "common/common.h"
 
 #include "notify/render.h"
 #include "scheduler/scheduler.h"
@@ -63,6 +66,8 @@ struct notify_hooks {
 	const struct sched_calendar *(*calendar)(void *arg);
 	/* Called once nothing is in flight after notify_stop. */
 	void	(*drained)(void *arg);
+	/* A line for the daemon's log: warning (true) or info. */
+	void	(*log)(void *arg, bool warning, const char *line);
 };
 
 /* ---- mail.c ---- */
@@ -106,19 +111,35 @@ char	*mail_message_id(const char *idem, const char *from);
 
 /* ---- outbox.c ---- */
 
+/* Finding an obligation of the current plan by key, fast: a cache of
+ * key → position, rebuilt when the plan changes (and every hit checked,
+ * so a new plan at the old address is never misread).  Owner: whoever
+ * declared it; outbox_index_clear. */
+struct outbox_index {
+	const struct sched_plan	*plan;
+	int			 as_of;
+	size_t			 count;
+	json_t			*keys;
+};
+
+void	 outbox_index_clear(struct outbox_index *);
+const struct sched_obligation *outbox_find(struct outbox_index *,
+	    const struct sched_plan *, const char *key);
+
 /*
  * Plans, renders, builds and queues in one transaction the messages
  * given (from sched_reminders and sched_reminders_missed), and remembers
  * last_day as planned.  Recipients come from the contacts; one without
  * any is queued only for the spool (addressed to undisclosed-recipients)
- * and skipped, with a log line, for SMTP.  *queued says how many rows
- * were new.  -1 with *error: nothing was queued and last_day not kept.
+ * and skipped for SMTP, with a line in *notes for the log.  *queued says
+ * how many rows were new.  -1 with *error: nothing was queued and
+ * last_day not kept.
  */
 int	 outbox_queue(struct db *, const struct notify_conf *,
 	    const struct sched_reminders *const *sets, size_t nsets,
 	    const struct sched_plan *, const struct sched_rules *,
 	    const struct sched_calendar *, int last_day, time_t now,
-	    size_t *queued, char **error);
+	    size_t *queued, struct buf *notes, char **error);
 /* The idempotency key and recipient of a message ("centre:ID" …). */
 char	*outbox_recipient(const struct sched_message *);
 char	*outbox_idem(const struct sched_message *);
@@ -137,7 +158,8 @@ enum outbox_check {
  * -1 with *error when the row cannot be read or rebuilt.
  */
 int	 outbox_check(const struct db_outbox *, const struct notify_conf *,
-	    const struct sched_plan *, const struct sched_rules *,
+	    struct outbox_index *, const struct sched_plan *,
+	    const struct sched_rules *,
 	    const struct sched_calendar *, enum outbox_check *,
 	    char **items, char **body, size_t *len, char **why,
 	    char **error);
