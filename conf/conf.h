@@ -55,6 +55,21 @@ struct conf {
 	char	*log_level;
 	int	 max_body;
 	char	*public_url;
+	/* [remind]: when reminders go (issue 5) */
+	char	*send_time;	/* HH:MM, Asia/Shanghai */
+	int	 fold_after;	/* days: older missed reminders are folded */
+	/* [mail]: how they leave */
+	char	*smtp_url;	/* "": the spool */
+	char	*starttls;	/* required, try, no */
+	char	*smtp_username;
+	char	*smtp_password_file;
+	char	*smtp_ca_file;
+	char	*mail_from;
+	char	*mail_from_name;
+	char	*spool;		/* "": "spool" beside the database */
+	int	 smtp_timeout;
+	int	 smtp_parallel;
+	int	 stop_wait;	/* seconds a stop waits for sends in flight */
 };
 
 void	 conf_defaults(struct conf *);
@@ -65,6 +80,10 @@ int	 conf_parse(struct conf *, const char *source, const char *text,
 	    size_t len, char **error);
 int	 conf_load(struct conf *, const char *path, char **error);
 bool	 conf_key_reloadable(const char *section, const char *name);
+/* send_time as minutes after midnight. */
+int	 conf_send_minutes(const struct conf *);
+/* The spool directory: spool, or "spool" beside the database. */
+char	*conf_spool_dir(const struct conf *);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
 

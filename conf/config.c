@@ -23,7 +23,10 @@ enum key_type {
 	KEY_BOOL,
 	KEY_ENUM,
 	KEY_LISTEN,
-	KEY_PATHS
+	KEY_PATHS,
+	KEY_TIME,	/* HH:MM */
+	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
+	KEY_ADDRESS	/* an email address */
 };
 
 struct config_key {
@@ -62,6 +65,41 @@ static const struct config_key config_keys[] = {
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
 	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
+	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true, send_time,
+	    "工作日发送提醒的时刻（北京时间）/ the time of day reminders go, on "
+	    "working days (Asia/Shanghai)"),
+	K("remind", "fold_after", KEY_INT, "7", 1, 366, NULL, true, fold_after,
+	    "停机期间错过的提醒超过此天数的合并为一封补发 / missed reminders "
+	    "older than this many days are folded into one catch-up message"),
+	K("mail", "smtp_url", KEY_SMTP_URL, "", 0, 0, NULL, true, smtp_url,
+	    "SMTP 服务器，如 smtp://mail.example:587 或 smtps://mail.example；"
+	    "空则写入 spool 目录 / the SMTP server; empty: .eml files in the "
+	    "spool"),
+	K("mail", "starttls", KEY_ENUM, "required", 0, 0, "required|try|no",
+	    true, starttls, "smtp:// 的 STARTTLS：required 必须、try 尽量、no 不用 "
+	    "/ STARTTLS on smtp://: required, try or no"),
+	K("mail", "username", KEY_STRING, "", 0, 0, NULL, true, smtp_username,
+	    "SMTP AUTH 用户名；空则不认证 / the SMTP AUTH user; empty: no AUTH"),
+	K("mail", "password_file", KEY_PATH, "", 0, 0, NULL, true,
+	    smtp_password_file, "存放 SMTP 密码的文件（密码不写在本配置中）/ the "
+	    "file holding the SMTP password (never this file)"),
+	K("mail", "ca_file", KEY_PATH, "", 0, 0, NULL, true, smtp_ca_file,
+	    "校验服务器证书的 CA 文件；空用系统的 / CA certificates to verify the "
+	    "server with; empty: the system's"),
+	K("mail", "from", KEY_ADDRESS, "ticd@localhost", 0, 0, NULL, true,
+	    mail_from, "发件地址 / the sender's address (From: and MAIL FROM)"),
+	K("mail", "from_name", KEY_STRING, "阳泉市技术创新中心义务提醒", 0, 0, NULL,
+	    true, mail_from_name, "发件人名称 / the sender's display name"),
+	K("mail", "spool", KEY_PATH, "", 0, 0, NULL, true, spool,
+	    "未配置 SMTP 时 .eml 文件的目录；空为数据库旁的 spool / where .eml "
+	    "files go without SMTP; empty: spool beside the database"),
+	K("mail", "timeout", KEY_INT, "60", 5, 600, NULL, true, smtp_timeout,
+	    "一次发送的时限（秒）/ seconds one send may take"),
+	K("mail", "parallel", KEY_INT, "4", 1, 32, NULL, true, smtp_parallel,
+	    "同时发送的邮件数 / messages sent at once"),
+	K("mail", "stop_wait", KEY_INT, "5", 0, 60, NULL, true, stop_wait,
+	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
+	    "for sends in flight; the rest stay in the outbox"),
 };
 
 static char *
@@ -121,6 +159,56 @@ parse_listen(const char *value)
 }
 
 static char *
+parse_time(const char *value)
+{
+	int	 h, m, n = 0;
+
+	if (sscanf(value, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 ||
+	    value[n] != '\0' || h < 0 || h > 23 || m < 0 || m > 59)
+		return xasprintf("\"%s\" 应为 HH:MM（00:00-23:59）/ \"%s\" must "
+		    "be HH:MM (00:00-23:59)", value, value);
+	return NULL;
+}
+
+static char *
+parse_smtp_url(const char *value)
+{
+	const char	*p;
+
+	if (*value == '\0')
+		return NULL;
+	if (strncmp(value, "smtp://", 7) != 0 &&
+	    strncmp(value, "smtps://", 8) != 0)
+		return xasprintf("\"%s\" 应以 smtp:// 或 smtps:// 开头 / \"%s\" "
+		    "must start with smtp:// or smtps://", value, value);
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return xstrdup("地址中不能有空白或控制字符 / no space or "
+			    "control character in the URL");
+	}
+	return NULL;
+}
+
+/* What may stand in From: and MAIL FROM: local@domain, nothing to
+ * quote, no space or control character. */
+static char *
+parse_address(const char *value)
+{
+	const char	*at = strchr(value, '@'), *p;
+
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
+		    strchr("<>,;:\"()[]\\", *p) != NULL)
+			break;
+	}
+	if (at == NULL || at == value || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || *p != '\0')
+		return xasprintf("\"%s\" 不是可用的邮件地址 / \"%s\" is not a "
+		    "usable address", value, value);
+	return NULL;
+}
+
+static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
 	char	*at = (char *)c + k->offset, *why = NULL;
@@ -144,6 +232,15 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_LISTEN:
 		why = parse_listen(value);
+		break;
+	case KEY_TIME:
+		why = parse_time(value);
+		break;
+	case KEY_SMTP_URL:
+		why = parse_smtp_url(value);
+		break;
+	case KEY_ADDRESS:
+		why = parse_address(value);
 		break;
 	case KEY_PATH:
 		if (*value != '\0' && *value != '/')
@@ -253,6 +350,30 @@ conf_key_reloadable(const char *section, const char *name)
 	const struct config_key	*k = find_key(section, name);
 
 	return k != NULL && k->reloadable;
+}
+
+int
+conf_send_minutes(const struct conf *c)
+{
+	int	 h = 9, m = 0;
+
+	if (c->send_time != NULL)
+		(void)sscanf(c->send_time, "%d:%d", &h, &m);
+	return h * 60 + m;
+}
+
+char *
+conf_spool_dir(const struct conf *c)
+{
+	const char	*slash;
+
+	if (c->spool != NULL && *c->spool != '\0')
+		return xstrdup(c->spool);
+	slash = strrchr(c->database, '/');
+	if (slash == NULL)
+		return xstrdup("spool");
+	return xasprintf("%.*sspool", (int)(slash - c->database + 1),
+	    c->database);
 }
 
 void
