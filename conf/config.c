@@ -6,6 +6,12 @@
  * conf/ticd.conf and ticd.conf(5) repeat.  Loading parses into a fresh
  * struct conf, checks every line (all errors, each "file:line: what"),
  * and only then hands it over: a reload that fails keeps the old one.
+ *
+ * Sections [remind.RULE] are not in the table: they override one rule's
+ * reminder schedule with the rule pack's own keys (remind, remind_on_day,
+ * overdue_every, overdue_max, remind_to).  Each line is checked here,
+ * with scheduler/remind.c's parser, and kept as text; conf_apply_remind
+ * puts them over the rule pack once that is loaded.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,7 +29,8 @@ enum key_type {
 	KEY_BOOL,
 	KEY_ENUM,
 	KEY_LISTEN,
-	KEY_PATHS
+	KEY_PATHS,
+	KEY_TIME	/* HH:MM, kept as minutes after midnight */
 };
 
 struct config_key {
@@ -62,7 +69,18 @@ static const struct config_key config_keys[] = {
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
 	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
+	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
+	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
+	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
+	K("remind", "fold_after", KEY_INT, "7", 0, 366, NULL, true,
+	    remind_fold_after, "停机期间错过的提醒，原定日早于此天数的合并为一封"
+	    "补发汇总 / missed reminders planned more than this many days ago "
+	    "are folded into one catch-up message"),
 };
+
+/* [remind.RULE]: a rule's reminder schedule. */
+#define REMIND_SECTION	"remind."
+
 
 static char *
 parse_int(const char *value, long min, long max, int *out)
@@ -120,6 +138,29 @@ parse_listen(const char *value)
 	return NULL;
 }
 
+/* "HH:MM" (00:00-23:59) as minutes after midnight. */
+static char *
+parse_time(const char *value, int *out)
+{
+	const char	*p;
+	int		 h, m;
+
+	for (p = value; *p != '\0' && p - value < 5; p++) {
+		if (p - value == 2 ? *p != ':' : (*p < '0' || *p > '9'))
+			break;
+	}
+	if (p - value == 5 && *p == '\0') {
+		h = (value[0] - '0') * 10 + (value[1] - '0');
+		m = (value[3] - '0') * 10 + (value[4] - '0');
+		if (h <= 23 && m <= 59) {
+			*out = h * 60 + m;
+			return NULL;
+		}
+	}
+	return xasprintf("\"%s\" 应为 HH:MM（00:00-23:59）/ \"%s\" must be "
+	    "HH:MM (00:00-23:59)", value, value);
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -129,6 +170,8 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 	switch (k->type) {
 	case KEY_INT:
 		return parse_int(value, k->min, k->max, (int *)(void *)at);
+	case KEY_TIME:
+		return parse_time(value, (int *)(void *)at);
 	case KEY_BOOL:
 		if (strcasecmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 			*flag = true;
@@ -173,6 +216,37 @@ find_key(const char *section, const char *name)
 	return NULL;
 }
 
+/* Checks one line of a [remind.RULE] section and keeps it. */
+static char *
+remind_line(struct conf *c, const char *section, const char *name,
+    const char *value)
+{
+	const char			*rule = section + strlen(REMIND_SECTION);
+	struct sched_remind_schedule	 scratch;
+	struct conf_remind		*o;
+	enum sched_rule			 r;
+	char				*why;
+
+	if (sched_rule_from_name(rule, &r) == -1)
+		return xasprintf("[%s]：没有名为 \"%s\" 的规则 / no rule named "
+		    "\"%s\"", section, rule, rule);
+	if (!sched_remind_key(name))
+		return xasprintf("[%s] 中没有设置项 \"%s\"（应为 remind、"
+		    "remind_on_day、overdue_every、overdue_max、remind_to）/ "
+		    "unknown setting \"%s\" in [%s]", section, name, name,
+		    section);
+	memset(&scratch, 0, sizeof(scratch));
+	if ((why = sched_remind_set(&scratch, name, value)) != NULL)
+		return why;
+	c->remind = xreallocarray(c->remind, c->nremind + 1,
+	    sizeof(*c->remind));
+	o = &c->remind[c->nremind++];
+	o->rule = r;
+	o->name = xstrdup(name);
+	o->value = xstrdup(value);
+	return NULL;
+}
+
 static char *
 config_line_cb(void *user, const char *section, const char *name,
     const char *value, int line)
@@ -180,6 +254,9 @@ config_line_cb(void *user, const char *section, const char *name,
 	const struct config_key	*k = find_key(section, name);
 
 	(void)line;
+	if (k == NULL && strncmp(section, REMIND_SECTION,
+	    strlen(REMIND_SECTION)) == 0)
+		return remind_line(user, section, name, value);
 	if (k == NULL)
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);
@@ -207,11 +284,31 @@ conf_clear(struct conf *c)
 
 	for (i = 0; i < nitems(config_keys); i++) {
 		if (config_keys[i].type != KEY_INT &&
-		    config_keys[i].type != KEY_BOOL)
+		    config_keys[i].type != KEY_BOOL &&
+		    config_keys[i].type != KEY_TIME)
 			free(*(char **)(void *)((char *)c +
 			    config_keys[i].offset));
 	}
+	for (i = 0; i < c->nremind; i++) {
+		free(c->remind[i].name);
+		free(c->remind[i].value);
+	}
+	free(c->remind);
 	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_apply_remind(const struct conf *c, struct sched_rules *rules)
+{
+	size_t	 i;
+	char	*why;
+
+	for (i = 0; i < c->nremind; i++) {
+		why = sched_remind_set(&rules->remind[c->remind[i].rule],
+		    c->remind[i].name, c->remind[i].value);
+		if (why != NULL)	/* checked when parsed: a bug */
+			abort();
+	}
 }
 
 int
@@ -265,4 +362,7 @@ conf_print_help(FILE *f)
 		    config_keys[i].name, config_keys[i].def, config_keys[i].help,
 		    config_keys[i].reloadable ? "" : "（改后需重启 / restart "
 		    "to change）");
+	fprintf(f, "[remind.RULE] remind, remind_on_day, overdue_every, "
+	    "overdue_max, remind_to\n    覆盖规则包中该规则的提醒安排 / "
+	    "override a rule's reminder schedule (docs/reminders.md)\n");
 }
