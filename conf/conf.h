@@ -42,6 +42,13 @@ int	 conf_load_rules(struct sched_rules *, const char *path, char **error);
 int	 conf_read_journal(FILE *, const char *name, struct sched_journal *,
 	    const struct sched_rules *, int today, char **error);
 
+/* One line of a [remind.RULE] section, checked when read. */
+struct conf_remind {
+	enum sched_rule	 rule;
+	char		*name;
+	char		*value;
+};
+
 /*
  * ticd.conf (config.c).  Owner: whoever declared the struct; conf_clear
  * frees what conf_parse/conf_load/conf_defaults put in it.
@@ -55,9 +62,12 @@ struct conf {
 	char	*log_level;
 	int	 max_body;
 	char	*public_url;
-	/* [remind]: when reminders go (issue 5) */
-	char	*send_time;	/* HH:MM, Asia/Shanghai */
-	int	 fold_after;	/* days: older missed reminders are folded */
+	/* [remind] */
+	int	 remind_send_time;	/* minutes after 00:00, Asia/Shanghai */
+	int	 remind_fold_after;	/* days */
+	/* [remind.RULE] overrides, in the file's order */
+	struct conf_remind *remind;
+	size_t	 nremind;
 	/* [mail]: how they leave */
 	char	*smtp_url;	/* "": the spool */
 	char	*starttls;	/* required, try, no */
@@ -80,10 +90,10 @@ int	 conf_parse(struct conf *, const char *source, const char *text,
 	    size_t len, char **error);
 int	 conf_load(struct conf *, const char *path, char **error);
 bool	 conf_key_reloadable(const char *section, const char *name);
-/* send_time as minutes after midnight. */
-int	 conf_send_minutes(const struct conf *);
 /* The spool directory: spool, or "spool" beside the database. */
 char	*conf_spool_dir(const struct conf *);
+/* Puts the [remind.RULE] overrides over a loaded rule pack. */
+void	 conf_apply_remind(const struct conf *, struct sched_rules *);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
 

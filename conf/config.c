@@ -6,6 +6,12 @@
  * conf/ticd.conf and ticd.conf(5) repeat.  Loading parses into a fresh
  * struct conf, checks every line (all errors, each "file:line: what"),
  * and only then hands it over: a reload that fails keeps the old one.
+ *
+ * Sections [remind.RULE] are not in the table: they override one rule's
+ * reminder schedule with the rule pack's own keys (remind, remind_on_day,
+ * overdue_every, overdue_max, remind_to).  Each line is checked here,
+ * with scheduler/remind.c's parser, and kept as text; conf_apply_remind
+ * puts them over the rule pack once that is loaded.
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +30,7 @@ enum key_type {
 	KEY_ENUM,
 	KEY_LISTEN,
 	KEY_PATHS,
-	KEY_TIME,	/* HH:MM */
+	KEY_TIME,	/* HH:MM, kept as minutes after midnight */
 	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
 	KEY_ADDRESS	/* an email address */
 };
@@ -65,12 +71,13 @@ static const struct config_key config_keys[] = {
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
 	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
-	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true, send_time,
-	    "工作日发送提醒的时刻（北京时间）/ the time of day reminders go, on "
-	    "working days (Asia/Shanghai)"),
-	K("remind", "fold_after", KEY_INT, "7", 1, 366, NULL, true, fold_after,
-	    "停机期间错过的提醒超过此天数的合并为一封补发 / missed reminders "
-	    "older than this many days are folded into one catch-up message"),
+	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
+	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
+	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
+	K("remind", "fold_after", KEY_INT, "7", 0, 366, NULL, true,
+	    remind_fold_after, "停机期间错过的提醒，原定日早于此天数的合并为一封"
+	    "补发汇总 / missed reminders planned more than this many days ago "
+	    "are folded into one catch-up message"),
 	K("mail", "smtp_url", KEY_SMTP_URL, "", 0, 0, NULL, true, smtp_url,
 	    "SMTP 服务器，如 smtp://mail.example:587 或 smtps://mail.example；"
 	    "空则写入 spool 目录 / the SMTP server; empty: .eml files in the "
@@ -101,6 +108,10 @@ static const struct config_key config_keys[] = {
 	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
 	    "for sends in flight; the rest stay in the outbox"),
 };
+
+/* [remind.RULE]: a rule's reminder schedule. */
+#define REMIND_SECTION	"remind."
+
 
 static char *
 parse_int(const char *value, long min, long max, int *out)
@@ -158,16 +169,27 @@ parse_listen(const char *value)
 	return NULL;
 }
 
+/* "HH:MM" (00:00-23:59) as minutes after midnight. */
 static char *
-parse_time(const char *value)
+parse_time(const char *value, int *out)
 {
-	int	 h, m, n = 0;
+	const char	*p;
+	int		 h, m;
 
-	if (sscanf(value, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 ||
-	    value[n] != '\0' || h < 0 || h > 23 || m < 0 || m > 59)
-		return xasprintf("\"%s\" 应为 HH:MM（00:00-23:59）/ \"%s\" must "
-		    "be HH:MM (00:00-23:59)", value, value);
-	return NULL;
+	for (p = value; *p != '\0' && p - value < 5; p++) {
+		if (p - value == 2 ? *p != ':' : (*p < '0' || *p > '9'))
+			break;
+	}
+	if (p - value == 5 && *p == '\0') {
+		h = (value[0] - '0') * 10 + (value[1] - '0');
+		m = (value[3] - '0') * 10 + (value[4] - '0');
+		if (h <= 23 && m <= 59) {
+			*out = h * 60 + m;
+			return NULL;
+		}
+	}
+	return xasprintf("\"%s\" 应为 HH:MM（00:00-23:59）/ \"%s\" must be "
+	    "HH:MM (00:00-23:59)", value, value);
 }
 
 static char *
@@ -217,6 +239,8 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 	switch (k->type) {
 	case KEY_INT:
 		return parse_int(value, k->min, k->max, (int *)(void *)at);
+	case KEY_TIME:
+		return parse_time(value, (int *)(void *)at);
 	case KEY_BOOL:
 		if (strcasecmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 			*flag = true;
@@ -232,9 +256,6 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_LISTEN:
 		why = parse_listen(value);
-		break;
-	case KEY_TIME:
-		why = parse_time(value);
 		break;
 	case KEY_SMTP_URL:
 		why = parse_smtp_url(value);
@@ -270,6 +291,37 @@ find_key(const char *section, const char *name)
 	return NULL;
 }
 
+/* Checks one line of a [remind.RULE] section and keeps it. */
+static char *
+remind_line(struct conf *c, const char *section, const char *name,
+    const char *value)
+{
+	const char			*rule = section + strlen(REMIND_SECTION);
+	struct sched_remind_schedule	 scratch;
+	struct conf_remind		*o;
+	enum sched_rule			 r;
+	char				*why;
+
+	if (sched_rule_from_name(rule, &r) == -1)
+		return xasprintf("[%s]：没有名为 \"%s\" 的规则 / no rule named "
+		    "\"%s\"", section, rule, rule);
+	if (!sched_remind_key(name))
+		return xasprintf("[%s] 中没有设置项 \"%s\"（应为 remind、"
+		    "remind_on_day、overdue_every、overdue_max、remind_to）/ "
+		    "unknown setting \"%s\" in [%s]", section, name, name,
+		    section);
+	memset(&scratch, 0, sizeof(scratch));
+	if ((why = sched_remind_set(&scratch, name, value)) != NULL)
+		return why;
+	c->remind = xreallocarray(c->remind, c->nremind + 1,
+	    sizeof(*c->remind));
+	o = &c->remind[c->nremind++];
+	o->rule = r;
+	o->name = xstrdup(name);
+	o->value = xstrdup(value);
+	return NULL;
+}
+
 static char *
 config_line_cb(void *user, const char *section, const char *name,
     const char *value, int line)
@@ -277,6 +329,9 @@ config_line_cb(void *user, const char *section, const char *name,
 	const struct config_key	*k = find_key(section, name);
 
 	(void)line;
+	if (k == NULL && strncmp(section, REMIND_SECTION,
+	    strlen(REMIND_SECTION)) == 0)
+		return remind_line(user, section, name, value);
 	if (k == NULL)
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);
@@ -304,11 +359,31 @@ conf_clear(struct conf *c)
 
 	for (i = 0; i < nitems(config_keys); i++) {
 		if (config_keys[i].type != KEY_INT &&
-		    config_keys[i].type != KEY_BOOL)
+		    config_keys[i].type != KEY_BOOL &&
+		    config_keys[i].type != KEY_TIME)
 			free(*(char **)(void *)((char *)c +
 			    config_keys[i].offset));
 	}
+	for (i = 0; i < c->nremind; i++) {
+		free(c->remind[i].name);
+		free(c->remind[i].value);
+	}
+	free(c->remind);
 	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_apply_remind(const struct conf *c, struct sched_rules *rules)
+{
+	size_t	 i;
+	char	*why;
+
+	for (i = 0; i < c->nremind; i++) {
+		why = sched_remind_set(&rules->remind[c->remind[i].rule],
+		    c->remind[i].name, c->remind[i].value);
+		if (why != NULL)	/* checked when parsed: a bug */
+			abort();
+	}
 }
 
 int
@@ -352,16 +427,6 @@ conf_key_reloadable(const char *section, const char *name)
 	return k != NULL && k->reloadable;
 }
 
-int
-conf_send_minutes(const struct conf *c)
-{
-	int	 h = 9, m = 0;
-
-	if (c->send_time != NULL)
-		(void)sscanf(c->send_time, "%d:%d", &h, &m);
-	return h * 60 + m;
-}
-
 char *
 conf_spool_dir(const struct conf *c)
 {
@@ -386,4 +451,7 @@ conf_print_help(FILE *f)
 		    config_keys[i].name, config_keys[i].def, config_keys[i].help,
 		    config_keys[i].reloadable ? "" : "（改后需重启 / restart "
 		    "to change）");
+	fprintf(f, "[remind.RULE] remind, remind_on_day, overdue_every, "
+	    "overdue_max, remind_to\n    覆盖规则包中该规则的提醒安排 / "
+	    "override a rule's reminder schedule (docs/reminders.md)\n");
 }

@@ -116,7 +116,7 @@ static void
 arm(struct ticd *t, time_t now, int through)
 {
 	struct timeval	 tv = { REMIND_RECHECK, 0 };
-	int		 today = state_today(), send = conf_send_minutes(&t->conf);
+	int		 today = state_today(), send = t->conf.remind_send_time;
 	long		 secs_of_day = (long)(((now + 8 * 3600) % 86400 + 86400) %
 			    86400);
 	long		 wait;
@@ -187,7 +187,7 @@ remind_check(struct ticd *t)
 		return;
 	state_tick(t);
 	today = t->today;
-	through = minute_of_day(now) >= conf_send_minutes(&t->conf) ?
+	through = minute_of_day(now) >= t->conf.remind_send_time ?
 	    today : today - 1;
 	last = last_planned(t, today, &first);
 	if (through > last || first) {
@@ -195,7 +195,7 @@ remind_check(struct ticd *t)
 
 		if (last + 1 <= today - 1)
 			sets[0] = missed = sched_reminders_missed(plan, t->rules,
-			    t->cal, last + 1, today, t->conf.fold_after);
+			    t->cal, last + 1, today, t->conf.remind_fold_after);
 		if (through == today)
 			sets[1] = todays = sched_reminders(plan, t->rules,
 			    t->cal, today, today);
@@ -230,9 +230,10 @@ remind_start(struct ticd *t)
 	if ((t->notify = notify_new(t->base, t->db, &hooks, &nc,
 	    &error)) == NULL)
 		fatalx("%s", error);
-	log_info("reminders at %s on working days; mail %s%s", t->conf.send_time,
-	    *nc.smtp_url ? "by " : "to the spool ", *nc.smtp_url ? nc.smtp_url :
-	    nc.spool_dir);
+	log_info("reminders at %02d:%02d on working days; mail %s%s",
+	    t->conf.remind_send_time / 60, t->conf.remind_send_time % 60,
+	    *nc.smtp_url ? "by " : "to the spool ", *nc.smtp_url ?
+	    nc.smtp_url : nc.spool_dir);
 	notify_conf_clear(&nc);
 	evtimer_assign(&t->remind_ev, t->base, remind_cb, t);
 	remind_check(t);

@@ -52,10 +52,11 @@ parse_recipient(const char *recipient, int *to, const char **scope)
 }
 
 /*
- * (recipient, channel, day): the day is the one the message was meant
- * for, so a reminder missed while ticd was down and sent later keeps the
- * key it would have had, and is never queued twice; the folded catch-up
- * has a key of its own.
+ * (recipient, channel, day): the day the message goes.  The planner makes
+ * at most three messages per recipient and day (sched_reminders_missed):
+ * the day's own, one late (补发) and one folded catch-up, so those two
+ * carry a suffix.  The key is written with "planned through day D" in one
+ * transaction, so a day is never planned, nor a message queued, twice.
  */
 char *
 outbox_idem(const struct sched_message *m)
@@ -63,8 +64,8 @@ outbox_idem(const struct sched_message *m)
 	char	*who = outbox_recipient(m), *key;
 	char	 d[SCHED_DATE_LEN];
 
-	key = xasprintf("%s|email|%s%s", who, sched_date_format(m->planned, d),
-	    m->catch_up ? "|catch-up" : "");
+	key = xasprintf("%s|email|%s%s", who, sched_date_format(m->day, d),
+	    m->catch_up ? "|catch-up" : m->planned < m->day ? "|late" : "");
 	free(who);
 	return key;
 }
