@@ -62,7 +62,7 @@ NOTIFY_SRCS	= notify/mail.c notify/retry.c notify/outbox.c notify/smtp.c \
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c daemon/remind.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
-		  ctl/remote.c
+		  ctl/remote.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
 		  calendar remind mail
 

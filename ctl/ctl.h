@@ -26,6 +26,8 @@ int	 ctl_record(int, char **);
 int	 ctl_obligations(int, char **);
 int	 ctl_upcoming(int, char **);
 int	 ctl_tokens(int, char **);
+int	 ctl_deliveries(int, char **);
+int	 ctl_redeliver(int, char **);
 int	 ctl_contacts(int, char **);
 
 /* ---- talking to ticd (client.c) ---- */

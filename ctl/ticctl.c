@@ -30,6 +30,10 @@ static const struct {
 	    "overdue" },
 	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
 	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
+	{ "deliveries", ctl_deliveries, "发件箱：邮件的发送状态 / the outbox: "
+	    "how each message fared (bureau)" },
+	{ "redeliver", ctl_redeliver, "重新发送一封邮件 / send a message again "
+	    "(bureau)" },
 };
 
 static void
