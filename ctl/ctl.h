@@ -18,6 +18,7 @@
 
 int	 ctl_plan(int, char **);
 int	 ctl_feed(int, char **);
+int	 ctl_reminders(int, char **);
 
 /* The commands that ask ticd over HTTP (remote.c). */
 int	 ctl_centres(int, char **);

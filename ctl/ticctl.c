@@ -20,6 +20,8 @@ static const struct {
 	    "journal, offline" },
 	{ "feed", ctl_feed, "导出 iCalendar 日历订阅 / an iCalendar feed "
 	    "(offline from a journal)" },
+	{ "reminders", ctl_reminders, "预览将发送的提醒（离线）/ preview "
+	    "the reminders ticd will send, offline" },
 	/* The rest ask ticd over HTTP (remote.c). */
 	{ "centres", ctl_centres, "列出中心 / the centres ticd knows" },
 	{ "centre", ctl_centre, "一个中心及其义务 / one centre and its "
@@ -47,10 +49,10 @@ usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n“ticctl COMMAND --help” 显示各命令的选项 / shows a "
 	    "command's options.\n"
-	    "plan、feed 离线运行；其余命令经 HTTP 询问 ticd（--url、--token-file，\n"
-	    "或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan and feed work "
-	    "offline;\nthe others ask ticd over HTTP (--url, --token-file, or "
-	    "TICD_URL,\nTICD_TOKEN, or ticctl.conf).\n");
+	    "plan、feed、reminders 离线运行；其余命令经 HTTP 询问 ticd（--url、\n"
+	    "--token-file，或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan, feed "
+	    "and\nreminders work offline; the others ask ticd over HTTP (--url, "
+	    "--token-file,\nor TICD_URL, TICD_TOKEN, or ticctl.conf).\n");
 }
 
 void

@@ -153,8 +153,7 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 
 	buf_init(&notes);
 	if (outbox_queue(t->db, notify_get_conf(t->notify), sets, nsets,
-	    state_plan(t), t->rules, t->cal, through, now, &queued, &notes,
-	    &error) == -1) {
+	    t->rules, t->cal, through, now, &queued, &notes, &error) == -1) {
 		log_warnx("reminders through %s not queued (tried again in a "
 		    "minute): %s", sched_date_format(through, d), error);
 		free(error);

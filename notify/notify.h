@@ -137,7 +137,7 @@ const struct sched_obligation *outbox_find(struct outbox_index *,
  */
 int	 outbox_queue(struct db *, const struct notify_conf *,
 	    const struct sched_reminders *const *sets, size_t nsets,
-	    const struct sched_plan *, const struct sched_rules *,
+	    const struct sched_rules *,
 	    const struct sched_calendar *, int last_day, time_t now,
 	    size_t *queued, struct buf *notes, char **error);
 /* The idempotency key and recipient of a message ("centre:ID" …). */

@@ -17,8 +17,6 @@
 #include "common/common.h"
 #include "notify/notify.h"
 
-#define BUREAU_NAME	"市科技局"
-
 static const char *kind_names[] = { "before", "due", "overdue" };
 
 /* ---- recipients ---- */
@@ -70,22 +68,18 @@ outbox_idem(const struct sched_message *m)
 	return key;
 }
 
-/* What a greeting calls the recipient: the centre's name, the unit, or
- * the bureau. */
+/* Whom the greeting names: the one contact's name, else (NULL) the
+ * renderer names the recipient itself (the centre, the unit, 市科技局). */
 static const char *
-recipient_name(const struct sched_plan *plan, int to, const char *scope)
+greeting_name(json_t *rcpt)
 {
-	size_t	 i;
+	const char	*name;
 
-	if (to == SCHED_TO_BUREAU || scope == NULL)
-		return BUREAU_NAME;
-	if (to == SCHED_TO_CENTRE) {
-		for (i = 0; i < plan->ncentres; i++) {
-			if (strcmp(plan->centres[i].id, scope) == 0)
-				return plan->centres[i].name;
-		}
-	}
-	return scope;
+	if (json_array_size(rcpt) != 1)
+		return NULL;
+	name = json_string_value(json_object_get(json_array_get(rcpt, 0),
+	    "name"));
+	return name != NULL && *name != '\0' ? name : NULL;
 }
 
 static int
@@ -192,7 +186,7 @@ dump(json_t *v)
 
 /* The words and the bytes of one message to the addresses in rcpt. */
 static char *
-build(const struct sched_message *m, json_t *rcpt, const char *name,
+build(const struct sched_message *m, json_t *rcpt,
     const struct notify_conf *conf, const struct sched_rules *rules,
     const struct sched_calendar *cal, const char *message_id, time_t date,
     size_t *len, char **error)
@@ -205,7 +199,8 @@ build(const struct sched_message *m, json_t *rcpt, const char *name,
 	char			*data;
 
 	memset(&text, 0, sizeof(text));
-	if (notify_render(m, rules, cal, m->day, name, &text, error) == -1)
+	if (notify_render(m, rules, cal, m->day, greeting_name(rcpt), &text,
+	    error) == -1)
 		return NULL;
 	to = xcalloc(n + 1, sizeof(*to));
 	json_array_foreach(rcpt, i, a) {
@@ -253,9 +248,9 @@ pending_row_free(struct pending_row *p)
 /* Makes one row; 1 when the message is skipped (no address for SMTP). */
 static int
 make_row(const struct sched_message *m, json_t *contacts,
-    const struct notify_conf *conf, const struct sched_plan *plan,
-    const struct sched_rules *rules, const struct sched_calendar *cal,
-    time_t now, const char *created, struct pending_row *p,
+    const struct notify_conf *conf, const struct sched_rules *rules,
+    const struct sched_calendar *cal, time_t now, const char *created,
+    struct pending_row *p,
     struct buf *notes, char **error)
 {
 	json_t	*rcpt = addresses_of(contacts, m->to, m->scope);
@@ -272,8 +267,8 @@ make_row(const struct sched_message *m, json_t *contacts,
 	}
 	p->idem = outbox_idem(m);
 	p->message_id = mail_message_id(p->idem, conf->from);
-	p->body = build(m, rcpt, recipient_name(plan, m->to, m->scope), conf,
-	    rules, cal, p->message_id, now, &len, error);
+	p->body = build(m, rcpt, conf, rules, cal, p->message_id, now, &len,
+	    error);
 	p->rcpt = dump(rcpt);
 	json_decref(rcpt);
 	if (p->body == NULL) {
@@ -300,7 +295,7 @@ make_row(const struct sched_message *m, json_t *contacts,
 int
 outbox_queue(struct db *db, const struct notify_conf *conf,
     const struct sched_reminders *const *sets, size_t nsets,
-    const struct sched_plan *plan, const struct sched_rules *rules,
+    const struct sched_rules *rules,
     const struct sched_calendar *cal, int last_day, time_t now,
     size_t *queued, struct buf *notes, char **error)
 {
@@ -323,7 +318,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	for (i = 0; i < nsets && rc != -1; i++) {
 		for (k = 0; sets[i] != NULL && k < sets[i]->count; k++) {
 			rc = make_row(&sets[i]->messages[k], contacts, conf,
-			    plan, rules, cal, now, created, &p[n], notes, error);
+			    rules, cal, now, created, &p[n], notes, error);
 			if (rc == -1)
 				break;
 			if (rc == 0)
@@ -447,9 +442,8 @@ rebuild(const struct db_outbox *row, json_t *kept,
 		    jerr.text);
 		return -1;
 	}
-	*body = build(&m, rcpt, recipient_name(plan, m.to, m.scope), conf,
-	    rules, cal, row->message_id, unstamp(row->created_at,
-	    (time_t)m.day * 86400), len, error);
+	*body = build(&m, rcpt, conf, rules, cal, row->message_id,
+	    unstamp(row->created_at, (time_t)m.day * 86400), len, error);
 	json_decref(rcpt);
 	return *body == NULL ? -1 : 0;
 }
