@@ -21,13 +21,14 @@ SANITIZE ?=
 PYTHON	?= /usr/bin/python3
 
 PKGS	= jansson inih sqlite3 libical
-TEST_PKGS = cmocka libcurl libcrypto
+TEST_PKGS = cmocka
 
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
-	  libical-dev python3-icalendar nodejs $(NPM_DEB)
+	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
+	  libgmime-3.0-dev python3-aiosmtpd openssl
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -38,7 +39,8 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wwrite-strings \
 	  -Wimplicit-fallthrough -Wmissing-declarations -Wold-style-definition
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -I. -DDATADIR='"$(DATADIR)"' -MMD -MP \
-	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) $(CTL_PKGS) 2>/dev/null) \
+	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) $(CTL_PKGS) \
+	    $(NOTIFY_PKGS) 2>/dev/null) \
 	  $(CPPFLAGS)
 ALL_CFLAGS = $(WARNINGS) $(CFLAGS)
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -51,26 +53,31 @@ endif
 COMMON_SRCS	= common/xmalloc.c common/ini.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
-		  scheduler/explain.c
+		  scheduler/explain.c scheduler/remind.c
 CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
-NOTIFY_SRCS	= notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
+NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
+		  notify/smtp.c notify/deliver.c \
+		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
 		  notify/target.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
-		  daemon/http.c daemon/api.c
+		  daemon/http.c daemon/api.c daemon/remind.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
-		  ctl/remote.c
+		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar webhook
+		  calendar remind render mail webhook
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
-DAEMON_PKGS = libevent libsystemd libcrypto libcurl
+DAEMON_PKGS = libevent libsystemd libcrypto
 CTL_PKGS = libcurl
+# notify/: GMime builds the mail, libcurl sends it on libevent's loop,
+# libcrypto signs webhooks.
+NOTIFY_PKGS = gmime-3.0 libcurl libevent libcrypto
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
@@ -95,7 +102,7 @@ $(BUILD)/bin/ticctl: $(CTL_OBJS) $(BUILD)/libticd.a
 $(BUILD)/bin/ticd: $(DAEMON_OBJS) $(BUILD)/libticd.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) \
-	    $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+	    $(shell pkg-config --libs $(DAEMON_PKGS) $(NOTIFY_PKGS) 2>/dev/null)
 
 $(BUILD)/share/ticd/%: conf/%
 	@mkdir -p $(@D)
@@ -105,7 +112,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h \
     $(BUILD)/libticd.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libticd.a \
-	    $(LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS)
+	    $(LIBS) $(shell pkg-config --libs $(TEST_PKGS) $(NOTIFY_PKGS)) \
+	    $(LDFLAGS)
 
 # Installs only what is missing, so a second run asks apt nothing.
 deps:

@@ -91,6 +91,17 @@ void	 cal_feed_options_init(struct cal_feed_options *, int as_of);
 char	*cal_render_feed(const struct sched_plan *, const struct sched_rules *,
 	    const struct cal_feed_options *, cal_filter_cb, void *filter_arg,
 	    size_t *len);
+/*
+ * The given obligations alone, in their order, as one VCALENDAR with
+ * METHOD "method" (RFC 5546: "PUBLISH" for a reminder's attachment),
+ * each component as in a feed made with opts (VEVENT or VTODO, SEQUENCE
+ * and LAST-MODIFIED through revision_cb); NAME from opts's scope; no
+ * retention, no filter, no refresh interval.  NULL for a method libical
+ * does not know, or if libical failed.
+ */
+char	*cal_render_obligations(const struct sched_obligation *const *,
+	    size_t, const struct sched_rules *,
+	    const struct cal_feed_options *, const char *method, size_t *len);
 /* The API's rule (docs/api.md): a centre's obligations to its centre,
  * its unit and the bureau; bureau-wide ones to the bureau, and to units
  * when the rule is addressed to units. */

@@ -1,7 +1,8 @@
 /*
  * feed.c: a plan as an iCalendar feed, built with libical: the VCALENDAR
  * and its names, one all-day VEVENT (or, for task clients, one VTODO) per
- * obligation, and the opt-in VALARMs.
+ * obligation, and the opt-in VALARMs; and the same components for the
+ * few obligations of one reminder (cal_render_obligations, METHOD:PUBLISH).
  *
  * Every date a feed carries is a DATE (DTSTART, DTEND, DUE) or a UTC
  * DATE-TIME (DTSTAMP, LAST-MODIFIED, COMPLETED, as RFC 5545 requires), so
@@ -266,6 +267,62 @@ cal_render_feed(const struct sched_plan *plan, const struct sched_rules *rules,
 	out = xstrndup(s, *len);
 	icalmemory_free_buffer(s);
 	return out;
+}
+
+/* The calendar's bytes, ours to free(); NULL when libical fails.  Frees
+ * the component either way. */
+static char *
+serialize(icalcomponent *cal, size_t *len)
+{
+	char	*s, *out;
+
+	if (cal_ical_add_zones(cal) == -1) {
+		icalcomponent_free(cal);
+		return NULL;
+	}
+	s = icalcomponent_as_ical_string_r(cal);
+	icalcomponent_free(cal);
+	if (s == NULL)
+		return NULL;
+	*len = strlen(s);
+	out = xstrndup(s, *len);
+	icalmemory_free_buffer(s);
+	return out;
+}
+
+char *
+cal_render_obligations(const struct sched_obligation *const *obs, size_t n,
+    const struct sched_rules *rules, const struct cal_feed_options *opts,
+    const char *method, size_t *len)
+{
+	struct cal_revision	 rev;
+	icalcomponent		*cal;
+	icalproperty_method	 m;
+	char			*name;
+	size_t			 i;
+
+	m = icalproperty_string_to_method(method);
+	if (m == ICAL_METHOD_X || m == ICAL_METHOD_NONE)
+		return NULL;
+	/* A message's attachment, not a subscription: no refresh interval
+	 * and no calendar description, only what names it. */
+	cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	add(cal, icalproperty_new_prodid(CAL_PRODID));
+	add(cal, icalproperty_new_version("2.0"));
+	add(cal, icalproperty_new_calscale("GREGORIAN"));
+	add(cal, icalproperty_new_method(m));
+	name = cal_feed_name(opts);
+	add(cal, icalproperty_new_name(name));
+	free(name);
+	for (i = 0; i < n; i++) {
+		rev.sequence = 0;
+		rev.modified = opts->revision;
+		if (opts->revision_cb != NULL)
+			opts->revision_cb(obs[i], &rev, opts->revision_arg);
+		icalcomponent_add_component(cal,
+		    obligation_component(obs[i], rules, opts, &rev));
+	}
+	return serialize(cal, len);
 }
 
 /* Does the calendar hold a VTIMEZONE of this TZID? */

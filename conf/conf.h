@@ -42,6 +42,13 @@ int	 conf_load_rules(struct sched_rules *, const char *path, char **error);
 int	 conf_read_journal(FILE *, const char *name, struct sched_journal *,
 	    const struct sched_rules *, int today, char **error);
 
+/* One line of a [remind.RULE] section, checked when read. */
+struct conf_remind {
+	enum sched_rule	 rule;
+	char		*name;
+	char		*value;
+};
+
 /*
  * ticd.conf (config.c).  Owner: whoever declared the struct; conf_clear
  * frees what conf_parse/conf_load/conf_defaults put in it.
@@ -55,6 +62,24 @@ struct conf {
 	char	*log_level;
 	int	 max_body;
 	char	*public_url;
+	/* [remind] */
+	int	 remind_send_time;	/* minutes after 00:00, Asia/Shanghai */
+	int	 remind_fold_after;	/* days */
+	/* [remind.RULE] overrides, in the file's order */
+	struct conf_remind *remind;
+	size_t	 nremind;
+	/* [mail]: how they leave */
+	char	*smtp_url;	/* "": the spool */
+	char	*starttls;	/* required, try, no */
+	char	*smtp_username;
+	char	*smtp_password_file;
+	char	*smtp_ca_file;
+	char	*mail_from;
+	char	*mail_from_name;
+	char	*spool;		/* "": "spool" beside the database */
+	int	 smtp_timeout;
+	int	 smtp_parallel;
+	int	 stop_wait;	/* seconds a stop waits for sends in flight */
 	/* [webhooks] */
 	char	*webhook_allow_hosts;	/* space-separated; "": any */
 	int	 webhook_timeout;	/* seconds */
@@ -69,6 +94,10 @@ int	 conf_parse(struct conf *, const char *source, const char *text,
 	    size_t len, char **error);
 int	 conf_load(struct conf *, const char *path, char **error);
 bool	 conf_key_reloadable(const char *section, const char *name);
+/* The spool directory: spool, or "spool" beside the database. */
+char	*conf_spool_dir(const struct conf *);
+/* Puts the [remind.RULE] overrides over a loaded rule pack. */
+void	 conf_apply_remind(const struct conf *, struct sched_rules *);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
 

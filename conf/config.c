@@ -6,6 +6,12 @@
  * conf/ticd.conf and ticd.conf(5) repeat.  Loading parses into a fresh
  * struct conf, checks every line (all errors, each "file:line: what"),
  * and only then hands it over: a reload that fails keeps the old one.
+ *
+ * Sections [remind.RULE] are not in the table: they override one rule's
+ * reminder schedule with the rule pack's own keys (remind, remind_on_day,
+ * overdue_every, overdue_max, remind_to).  Each line is checked here,
+ * with scheduler/remind.c's parser, and kept as text; conf_apply_remind
+ * puts them over the rule pack once that is loaded.
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +30,10 @@ enum key_type {
 	KEY_ENUM,
 	KEY_LISTEN,
 	KEY_PATHS,
-	KEY_HOSTS
+	KEY_TIME,	/* HH:MM, kept as minutes after midnight */
+	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
+	KEY_ADDRESS,	/* an email address */
+	KEY_HOSTS	/* host names and *.suffixes */
 };
 
 struct config_key {
@@ -63,6 +72,42 @@ static const struct config_key config_keys[] = {
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
 	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
+	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
+	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
+	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
+	K("remind", "fold_after", KEY_INT, "7", 0, 366, NULL, true,
+	    remind_fold_after, "停机期间错过的提醒，原定日早于此天数的合并为一封"
+	    "补发汇总 / missed reminders planned more than this many days ago "
+	    "are folded into one catch-up message"),
+	K("mail", "smtp_url", KEY_SMTP_URL, "", 0, 0, NULL, true, smtp_url,
+	    "SMTP 服务器，如 smtp://mail.example:587 或 smtps://mail.example；"
+	    "空则写入 spool 目录 / the SMTP server; empty: .eml files in the "
+	    "spool"),
+	K("mail", "starttls", KEY_ENUM, "required", 0, 0, "required|try|no",
+	    true, starttls, "smtp:// 的 STARTTLS：required 必须、try 尽量、no 不用 "
+	    "/ STARTTLS on smtp://: required, try or no"),
+	K("mail", "username", KEY_STRING, "", 0, 0, NULL, true, smtp_username,
+	    "SMTP AUTH 用户名；空则不认证 / the SMTP AUTH user; empty: no AUTH"),
+	K("mail", "password_file", KEY_PATH, "", 0, 0, NULL, true,
+	    smtp_password_file, "存放 SMTP 密码的文件（密码不写在本配置中）/ the "
+	    "file holding the SMTP password (never this file)"),
+	K("mail", "ca_file", KEY_PATH, "", 0, 0, NULL, true, smtp_ca_file,
+	    "校验服务器证书的 CA 文件；空用系统的 / CA certificates to verify the "
+	    "server with; empty: the system's"),
+	K("mail", "from", KEY_ADDRESS, "ticd@localhost", 0, 0, NULL, true,
+	    mail_from, "发件地址 / the sender's address (From: and MAIL FROM)"),
+	K("mail", "from_name", KEY_STRING, "阳泉市技术创新中心义务提醒", 0, 0, NULL,
+	    true, mail_from_name, "发件人名称 / the sender's display name"),
+	K("mail", "spool", KEY_PATH, "", 0, 0, NULL, true, spool,
+	    "未配置 SMTP 时 .eml 文件的目录；空为数据库旁的 spool / where .eml "
+	    "files go without SMTP; empty: spool beside the database"),
+	K("mail", "timeout", KEY_INT, "60", 5, 600, NULL, true, smtp_timeout,
+	    "一次发送的时限（秒）/ seconds one send may take"),
+	K("mail", "parallel", KEY_INT, "4", 1, 32, NULL, true, smtp_parallel,
+	    "同时发送的邮件数 / messages sent at once"),
+	K("mail", "stop_wait", KEY_INT, "5", 0, 60, NULL, true, stop_wait,
+	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
+	    "for sends in flight; the rest stay in the outbox"),
 	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
 	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
 	    "*.example.cn 含其子域）；空为不限 / the only hosts webhooks may "
@@ -75,6 +120,10 @@ static const struct config_key config_keys[] = {
 	    "a target failing this many days is disabled and the bureau "
 	    "told"),
 };
+
+/* [remind.RULE]: a rule's reminder schedule. */
+#define REMIND_SECTION	"remind."
+
 
 static char *
 parse_int(const char *value, long min, long max, int *out)
@@ -132,6 +181,48 @@ parse_listen(const char *value)
 	return NULL;
 }
 
+/* "HH:MM" (00:00-23:59) as minutes after midnight. */
+static char *
+parse_time(const char *value, int *out)
+{
+	const char	*p;
+	int		 h, m;
+
+	for (p = value; *p != '\0' && p - value < 5; p++) {
+		if (p - value == 2 ? *p != ':' : (*p < '0' || *p > '9'))
+			break;
+	}
+	if (p - value == 5 && *p == '\0') {
+		h = (value[0] - '0') * 10 + (value[1] - '0');
+		m = (value[3] - '0') * 10 + (value[4] - '0');
+		if (h <= 23 && m <= 59) {
+			*out = h * 60 + m;
+			return NULL;
+		}
+	}
+	return xasprintf("\"%s\" 应为 HH:MM（00:00-23:59）/ \"%s\" must be "
+	    "HH:MM (00:00-23:59)", value, value);
+}
+
+static char *
+parse_smtp_url(const char *value)
+{
+	const char	*p;
+
+	if (*value == '\0')
+		return NULL;
+	if (strncmp(value, "smtp://", 7) != 0 &&
+	    strncmp(value, "smtps://", 8) != 0)
+		return xasprintf("\"%s\" 应以 smtp:// 或 smtps:// 开头 / \"%s\" "
+		    "must start with smtp:// or smtps://", value, value);
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return xstrdup("地址中不能有空白或控制字符 / no space or "
+			    "control character in the URL");
+	}
+	return NULL;
+}
+
 /* Host names (letters, digits, '-', '.'), "*." and a name, or an IPv6
  * address in brackets, separated by spaces. */
 static char *
@@ -164,6 +255,25 @@ parse_hosts(const char *value)
 	return NULL;
 }
 
+/* What may stand in From: and MAIL FROM: local@domain, nothing to
+ * quote, no space or control character. */
+static char *
+parse_address(const char *value)
+{
+	const char	*at = strchr(value, '@'), *p;
+
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
+		    strchr("<>,;:\"()[]\\", *p) != NULL)
+			break;
+	}
+	if (at == NULL || at == value || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || *p != '\0')
+		return xasprintf("\"%s\" 不是可用的邮件地址 / \"%s\" is not a "
+		    "usable address", value, value);
+	return NULL;
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -173,6 +283,8 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 	switch (k->type) {
 	case KEY_INT:
 		return parse_int(value, k->min, k->max, (int *)(void *)at);
+	case KEY_TIME:
+		return parse_time(value, (int *)(void *)at);
 	case KEY_BOOL:
 		if (strcasecmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 			*flag = true;
@@ -188,6 +300,12 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_LISTEN:
 		why = parse_listen(value);
+		break;
+	case KEY_SMTP_URL:
+		why = parse_smtp_url(value);
+		break;
+	case KEY_ADDRESS:
+		why = parse_address(value);
 		break;
 	case KEY_HOSTS:
 		why = parse_hosts(value);
@@ -220,6 +338,37 @@ find_key(const char *section, const char *name)
 	return NULL;
 }
 
+/* Checks one line of a [remind.RULE] section and keeps it. */
+static char *
+remind_line(struct conf *c, const char *section, const char *name,
+    const char *value)
+{
+	const char			*rule = section + strlen(REMIND_SECTION);
+	struct sched_remind_schedule	 scratch;
+	struct conf_remind		*o;
+	enum sched_rule			 r;
+	char				*why;
+
+	if (sched_rule_from_name(rule, &r) == -1)
+		return xasprintf("[%s]：没有名为 \"%s\" 的规则 / no rule named "
+		    "\"%s\"", section, rule, rule);
+	if (!sched_remind_key(name))
+		return xasprintf("[%s] 中没有设置项 \"%s\"（应为 remind、"
+		    "remind_on_day、overdue_every、overdue_max、remind_to）/ "
+		    "unknown setting \"%s\" in [%s]", section, name, name,
+		    section);
+	memset(&scratch, 0, sizeof(scratch));
+	if ((why = sched_remind_set(&scratch, name, value)) != NULL)
+		return why;
+	c->remind = xreallocarray(c->remind, c->nremind + 1,
+	    sizeof(*c->remind));
+	o = &c->remind[c->nremind++];
+	o->rule = r;
+	o->name = xstrdup(name);
+	o->value = xstrdup(value);
+	return NULL;
+}
+
 static char *
 config_line_cb(void *user, const char *section, const char *name,
     const char *value, int line)
@@ -227,6 +376,9 @@ config_line_cb(void *user, const char *section, const char *name,
 	const struct config_key	*k = find_key(section, name);
 
 	(void)line;
+	if (k == NULL && strncmp(section, REMIND_SECTION,
+	    strlen(REMIND_SECTION)) == 0)
+		return remind_line(user, section, name, value);
 	if (k == NULL)
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);
@@ -254,11 +406,31 @@ conf_clear(struct conf *c)
 
 	for (i = 0; i < nitems(config_keys); i++) {
 		if (config_keys[i].type != KEY_INT &&
-		    config_keys[i].type != KEY_BOOL)
+		    config_keys[i].type != KEY_BOOL &&
+		    config_keys[i].type != KEY_TIME)
 			free(*(char **)(void *)((char *)c +
 			    config_keys[i].offset));
 	}
+	for (i = 0; i < c->nremind; i++) {
+		free(c->remind[i].name);
+		free(c->remind[i].value);
+	}
+	free(c->remind);
 	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_apply_remind(const struct conf *c, struct sched_rules *rules)
+{
+	size_t	 i;
+	char	*why;
+
+	for (i = 0; i < c->nremind; i++) {
+		why = sched_remind_set(&rules->remind[c->remind[i].rule],
+		    c->remind[i].name, c->remind[i].value);
+		if (why != NULL)	/* checked when parsed: a bug */
+			abort();
+	}
 }
 
 int
@@ -302,6 +474,20 @@ conf_key_reloadable(const char *section, const char *name)
 	return k != NULL && k->reloadable;
 }
 
+char *
+conf_spool_dir(const struct conf *c)
+{
+	const char	*slash;
+
+	if (c->spool != NULL && *c->spool != '\0')
+		return xstrdup(c->spool);
+	slash = strrchr(c->database, '/');
+	if (slash == NULL)
+		return xstrdup("spool");
+	return xasprintf("%.*sspool", (int)(slash - c->database + 1),
+	    c->database);
+}
+
 void
 conf_print_help(FILE *f)
 {
@@ -312,4 +498,7 @@ conf_print_help(FILE *f)
 		    config_keys[i].name, config_keys[i].def, config_keys[i].help,
 		    config_keys[i].reloadable ? "" : "（改后需重启 / restart "
 		    "to change）");
+	fprintf(f, "[remind.RULE] remind, remind_on_day, overdue_every, "
+	    "overdue_max, remind_to\n    覆盖规则包中该规则的提醒安排 / "
+	    "override a rule's reminder schedule (docs/reminders.md)\n");
 }

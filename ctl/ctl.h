@@ -18,6 +18,7 @@
 
 int	 ctl_plan(int, char **);
 int	 ctl_feed(int, char **);
+int	 ctl_reminders(int, char **);
 
 /* The commands that ask ticd over HTTP (remote.c). */
 int	 ctl_centres(int, char **);
@@ -26,6 +27,8 @@ int	 ctl_record(int, char **);
 int	 ctl_obligations(int, char **);
 int	 ctl_upcoming(int, char **);
 int	 ctl_tokens(int, char **);
+int	 ctl_deliveries(int, char **);
+int	 ctl_redeliver(int, char **);
 int	 ctl_contacts(int, char **);
 int	 ctl_webhooks(int, char **);
 

@@ -20,6 +20,8 @@ static const struct {
 	    "journal, offline" },
 	{ "feed", ctl_feed, "导出 iCalendar 日历订阅 / an iCalendar feed "
 	    "(offline from a journal)" },
+	{ "reminders", ctl_reminders, "预览将发送的提醒（离线）/ preview "
+	    "the reminders ticd will send, offline" },
 	/* The rest ask ticd over HTTP (remote.c). */
 	{ "centres", ctl_centres, "列出中心 / the centres ticd knows" },
 	{ "centre", ctl_centre, "一个中心及其义务 / one centre and its "
@@ -30,6 +32,10 @@ static const struct {
 	    "overdue" },
 	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
 	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
+	{ "deliveries", ctl_deliveries, "发件箱：邮件的发送状态 / the outbox: "
+	    "how each message fared (bureau)" },
+	{ "redeliver", ctl_redeliver, "重新发送一封邮件 / send a message again "
+	    "(bureau)" },
 	{ "webhooks", ctl_webhooks, "管理 webhook 与群机器人 / webhooks and "
 	    "chat robots reminders go to" },
 };
@@ -45,10 +51,10 @@ usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n“ticctl COMMAND --help” 显示各命令的选项 / shows a "
 	    "command's options.\n"
-	    "plan、feed 离线运行；其余命令经 HTTP 询问 ticd（--url、--token-file，\n"
-	    "或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan and feed work "
-	    "offline;\nthe others ask ticd over HTTP (--url, --token-file, or "
-	    "TICD_URL,\nTICD_TOKEN, or ticctl.conf).\n");
+	    "plan、feed、reminders 离线运行；其余命令经 HTTP 询问 ticd（--url、\n"
+	    "--token-file，或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan, feed "
+	    "and\nreminders work offline; the others ask ticd over HTTP (--url, "
+	    "--token-file,\nor TICD_URL, TICD_TOKEN, or ticctl.conf).\n");
 }
 
 void

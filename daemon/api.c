@@ -183,6 +183,35 @@ get_healthz(struct call *c)
 	    "events", (json_int_t)sched_journal_count(c->t->journal)));
 }
 
+/* The outbox by state, and what delivery has done since the start. */
+static void
+outbox_metrics(struct ticd *t, struct evbuffer *buf)
+{
+	long long			 counts[DB_OUT_COUNT];
+	const struct notify_stats	*st = notify_stats(t->notify);
+	int				 k;
+
+	if (db_outbox_counts(t->db, counts) == 0) {
+		evbuffer_add_printf(buf, "# HELP ticd_outbox Messages in the "
+		    "outbox by state.\n# TYPE ticd_outbox gauge\n");
+		for (k = 0; k < DB_OUT_COUNT; k++)
+			evbuffer_add_printf(buf, "ticd_outbox{state=\"%s\"} "
+			    "%lld\n", db_outbox_state_name(
+			    (enum db_outbox_state)k), counts[k]);
+	}
+	evbuffer_add_printf(buf, "# HELP ticd_mail_attempts_total Delivery "
+	    "attempts since the start, by outcome.\n"
+	    "# TYPE ticd_mail_attempts_total counter\n"
+	    "ticd_mail_attempts_total{outcome=\"sent\"} %llu\n"
+	    "ticd_mail_attempts_total{outcome=\"retry\"} %llu\n"
+	    "ticd_mail_attempts_total{outcome=\"dead\"} %llu\n"
+	    "ticd_mail_attempts_total{outcome=\"dropped\"} %llu\n",
+	    st->sent, st->retried, st->failed, st->dropped);
+	evbuffer_add_printf(buf, "# HELP ticd_mail_in_flight Messages being "
+	    "sent now.\n# TYPE ticd_mail_in_flight gauge\n"
+	    "ticd_mail_in_flight %zu\n", notify_inflight(t->notify));
+}
+
 static void
 get_metrics(struct call *c)
 {
@@ -219,6 +248,7 @@ get_metrics(struct call *c)
 	evbuffer_add_printf(buf, "# HELP ticd_plan_seconds Duration of the "
 	    "last planning.\n# TYPE ticd_plan_seconds gauge\n"
 	    "ticd_plan_seconds %.6f\n", m->plan_seconds);
+	outbox_metrics(c->t, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	m->requests[2]++;
@@ -751,6 +781,136 @@ delete_contact(struct call *c, const char *sid)
 		    (json_int_t)id, "removed", 1));
 }
 
+/* ---- the outbox (the bureau's) ---- */
+
+static json_t *
+text_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static char *
+unix_stamp(long long when)
+{
+	time_t		 local = (time_t)when + 8 * 3600;
+	struct tm	 tm;
+	char		 buf[40];
+
+	gmtime_r(&local, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	return xstrdup(buf);
+}
+
+/* A row as docs/api.md shows it; the items as their keys. */
+static json_t *
+delivery_json(const struct db_outbox *r)
+{
+	json_t	*items = json_loads(r->items, 0, NULL);
+	json_t	*rcpt = json_loads(r->rcpt, 0, NULL), *keys = json_array();
+	json_t	*emails = json_array(), *v;
+	char	*next = unix_stamp(r->next_attempt);
+	size_t	 i;
+
+	json_array_foreach(items, i, v)
+		json_array_append(keys, json_object_get(v, "key"));
+	json_array_foreach(rcpt, i, v)
+		json_array_append(emails, json_object_get(v, "email"));
+	json_decref(items);
+	json_decref(rcpt);
+	v = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, "
+	    "s:s, s:i, s:o, s:o, s:o, s:s, s:s}", "id", (json_int_t)r->id,
+	    "key", r->idem, "recipient", r->recipient, "channel", r->channel,
+	    "day", r->day, "planned", r->planned, "catch_up", r->catch_up != 0,
+	    "message_id", r->message_id, "to", emails, "items", keys,
+	    "state", db_outbox_state_name(r->state), "attempts", r->attempts,
+	    "next_attempt", r->state == DB_OUT_PENDING ||
+	    r->state == DB_OUT_RETRYING ? json_string(next) : json_null(),
+	    "last_error", text_or_null(r->last_error), "last_response",
+	    text_or_null(r->last_response), "created_at", r->created_at,
+	    "updated_at", r->updated_at);
+	free(next);
+	return v;
+}
+
+static int
+delivery_row_cb(const struct db_outbox *r, void *arg)
+{
+	json_array_append_new(arg, delivery_json(r));
+	return 0;
+}
+
+static void
+get_deliveries(struct call *c)
+{
+	const char		*state = query(c, "state");
+	const char		*slimit = query(c, "limit");
+	enum db_outbox_state	 s;
+	long long		 limit = 200;
+	json_t			*list;
+	char			*error = NULL;
+
+	if ((state != NULL && db_outbox_state_from_name(state, &s) == -1) ||
+	    (slimit != NULL && (!parse_id(slimit, &limit) || limit > 10000))) {
+		bad_request(c, "state 应为 pending、sending、sent、retrying、dead "
+		    "或 dropped；limit 为 1-10000 / state must be pending, sending, "
+		    "sent, retrying, dead or dropped; limit 1-10000");
+		return;
+	}
+	list = json_array();
+	if (db_outbox_foreach(c->t->db, state, (int)limit, delivery_row_cb,
+	    list, &error) == -1) {
+		json_decref(list);
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+		return;
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "deliveries",
+	    list));
+}
+
+static int
+delivery_one_cb(const struct db_outbox *r, void *arg)
+{
+	*(json_t **)arg = delivery_json(r);
+	return 0;
+}
+
+static void
+post_redeliver(struct call *c, const char *sid)
+{
+	long long	 id;
+	json_t		*row = NULL;
+	char		*error = NULL, *when;
+	int		 rc;
+
+	if (!parse_id(sid, &id)) {
+		not_found(c);
+		return;
+	}
+	when = state_timestamp();
+	rc = db_outbox_redeliver(c->t->db, id, (long long)time(NULL), when,
+	    &error);
+	free(when);
+	if (rc == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (rc == 1)
+		not_found(c);
+	else if (rc == 2)
+		http_reply_error(c->t, c->req, 409, "in_flight", "该邮件正在发送 "
+		    "/ the message is being sent now");
+	else if (db_outbox_get(c->t->db, id, delivery_one_cb, &row,
+	    &error) != 0 || row == NULL) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error ? error :
+		    "?");
+		free(error);
+	} else {
+		log_info("outbox %lld redelivered at the bureau's request", id);
+		notify_kick(c->t->notify);
+		http_reply_json(c->t, c->req, 200, row);
+	}
+}
+
 /* ---- webhook targets (the bureau's; issue 6) ---- */
 
 static json_t *
@@ -1151,6 +1311,14 @@ route_api(struct call *c)
 	} else if (is(c, 4, "api", "v1", "contacts")) {
 		del ? delete_contact(c, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
+	} else if (is(c, 3, "api", "v1", "deliveries")) {
+		if (needs_bureau(c))
+			get ? get_deliveries(c) : method_not_allowed(c, "GET");
+	} else if (c->nsegs == 5 && is(c, 5, "api", "v1", "deliveries") &&
+	    strcmp(c->segs[4], "redeliver") == 0) {
+		if (needs_bureau(c))
+			post ? post_redeliver(c, c->segs[3]) :
+			    method_not_allowed(c, "POST");
 	} else if (is(c, 3, "api", "v1", "webhooks")) {
 		if (get)
 			get_webhooks(c);

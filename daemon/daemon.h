@@ -12,6 +12,8 @@
  *   auth.c	tokens: creation, hashing, lookup, scopes
  *   http.c	evhttp: routing, JSON replies, errors, limits
  *   api.c	the /api/v1 handlers, /healthz and /metrics
+ *   remind.c	when reminders are queued (the send-time timer, catch-up at
+ *		start) and notify/'s hooks into the daemon
  */
 #ifndef DAEMON_H
 #define DAEMON_H
@@ -25,6 +27,7 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
+#include "notify/notify.h"
 #include "scheduler/scheduler.h"
 #include "store/store.h"
 
@@ -93,6 +96,8 @@ struct ticd {
 	struct event		 sighup_ev;
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
+	struct event		 remind_ev;
+	struct notify		*notify;
 	struct metrics		 metrics;
 	bool			 stopping;
 };
@@ -139,6 +144,15 @@ void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
 	    json_t *body);
 void	 http_reply_error(struct ticd *, struct evhttp_request *, int status,
 	    const char *code, const char *message);
+
+/* remind.c */
+void	 remind_start(struct ticd *);
+void	 remind_check(struct ticd *);
+int	 remind_mail_conf(const struct conf *, struct notify_conf *,
+	    char **error);
+int	 remind_reload(struct ticd *, const struct conf *next, char **error);
+void	 remind_rearm(struct ticd *);
+void	 remind_stop(struct ticd *);
 
 /* api.c */
 void	 api_dispatch(struct ticd *, struct evhttp_request *);

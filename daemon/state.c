@@ -68,6 +68,9 @@ state_load_data(const struct conf *conf, struct sched_calendar **calp,
 		rc = conf_load_rules(rules, path, error);
 		free(path);
 	}
+	/* ticd.conf's [remind.RULE] sections go over the pack's schedules. */
+	if (rc == 0)
+		conf_apply_remind(conf, rules);
 	if (rc == -1) {
 		sched_calendar_free(cal);
 		sched_rules_free(rules);

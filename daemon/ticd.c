@@ -84,19 +84,25 @@ reload(struct ticd *t)
 	struct conf		 next;
 	struct sched_calendar	*cal;
 	struct sched_rules	*rules;
+	struct notify_conf	 mail;
 	char			*error = NULL;
 
 	sd_notify(0, "RELOADING=1");
 	memset(&next, 0, sizeof(next));
+	memset(&mail, 0, sizeof(mail));
 	if (conf_load(&next, t->conf_path, &error) == -1 ||
+	    remind_mail_conf(&next, &mail, &error) == -1 ||
 	    state_load_data(&next, &cal, &rules, &error) == -1) {
 		log_warnx("reload failed, the old configuration stays: %s",
 		    error);
 		free(error);
 		conf_clear(&next);
+		notify_conf_clear(&mail);
 		sd_notify(0, "READY=1");
 		return;
 	}
+	notify_set_conf(t->notify, &mail);
+	notify_conf_clear(&mail);
 	/* What a restart changes stays as it is until then. */
 	if (strcmp(next.listen, t->conf.listen) != 0 ||
 	    strcmp(next.database, t->conf.database) != 0 ||
@@ -122,6 +128,7 @@ reload(struct ticd *t)
 	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	state_invalidate(t);
+	remind_rearm(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");
 	sd_notify(0, "READY=1");
 }
@@ -130,6 +137,7 @@ static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct ticd	*t = arg;
+	size_t		 inflight;
 
 	(void)what;
 	if (sig == SIGHUP) {
@@ -145,7 +153,17 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	 * loop a moment to deliver those replies before it ends. */
 	http_stop_accepting(t);
 	state_commit_cb(-1, 0, t);
-	event_base_loopexit(t->base, &flush_time);
+	remind_stop(t);
+	/* Mail in flight gets a few seconds to finish (hook_drained ends the
+	 * loop sooner); what is still going then stays in the outbox. */
+	if ((inflight = notify_stop(t->notify)) > 0 && t->conf.stop_wait > 0) {
+		struct timeval	 wait = { t->conf.stop_wait, 0 };
+
+		log_info("waiting up to %d s for %zu message(s) in flight",
+		    t->conf.stop_wait, inflight);
+		event_base_loopexit(t->base, &wait);
+	} else
+		event_base_loopexit(t->base, &flush_time);
 }
 
 static void
@@ -242,6 +260,11 @@ shut_down(struct ticd *t)
 {
 	state_commit_cb(-1, 0, t);	/* nothing should be left; be sure */
 	http_stop(t);
+	remind_stop(t);
+	/* Before the store closes and the loop goes: it writes back what was
+	 * cut off, and curl's sockets are events of this loop. */
+	notify_free(t->notify);
+	t->notify = NULL;
 	event_del(&t->tick_ev);
 	if (event_initialized(&t->watchdog_ev))
 		event_del(&t->watchdog_ev);
@@ -308,6 +331,7 @@ main(int argc, char **argv)
 		fatalx("%s", error);
 	open_store(&t, import, token);
 	start_loop(&t);
+	remind_start(&t);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu events, listening on %s",
 	    sched_journal_count(t.journal), t.conf.listen);
 	log_info("ready");

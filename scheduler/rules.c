@@ -5,7 +5,8 @@
  * duty) are in the table below and nowhere else; the words people read
  * and who must act are the rule pack's (conf/rules.ini), read through
  * inih, so a bureau can reword a title without a rebuild.  How each rule
- * opens and closes is plan.c's.
+ * opens and closes is plan.c's.  Each rule's reminder schedule is read
+ * here too, in remind.c's syntax (sched_remind_set).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,30 @@ sched_audience_name(int bit)
 	return "?";
 }
 
+/*
+ * The reminder schedule of a pack that says none: 30 days, 7 days and 1
+ * working day before, on the day, then weekly four times, to whoever
+ * must act.  A ban is nothing anyone does, so it has none.  The shipped
+ * pack (conf/rules.ini) sets every rule's own.
+ */
+static void
+remind_default(enum sched_rule r, struct sched_remind_schedule *s)
+{
+	static const struct sched_remind_offset before[] = {
+		{ 30, false }, { 7, false }, { 1, true }
+	};
+
+	memset(s, 0, sizeof(*s));
+	if (r == SCHED_R_REAPPLY_BAN)
+		return;
+	memcpy(s->before, before, sizeof(before));
+	s->nbefore = nitems(before);
+	s->on_day = true;
+	s->overdue_every = 7;
+	s->overdue_max = 4;
+	s->to = SCHED_TO_CENTRE | SCHED_TO_UNIT | SCHED_TO_BUREAU;
+}
+
 /* Defaults: the rule's name as its title and DOMAIN.md's audience; the
  * shipped pack (conf/rules.ini) supplies the Chinese words. */
 struct sched_rules *
@@ -129,6 +154,7 @@ sched_rules_new(void)
 	for (i = 0; i < SCHED_R_COUNT; i++) {
 		rules->text[i].title = xstrdup(facts[i].name);
 		rules->text[i].to = facts[i].to;
+		remind_default((enum sched_rule)i, &rules->remind[i]);
 	}
 	return rules;
 }
@@ -241,9 +267,11 @@ pack_setting(struct sched_rules *rules, const char *name, const char *value)
 }
 
 static char *
-rule_setting(struct sched_rule_text *text, const char *section,
+rule_setting(struct sched_rules *rules, enum sched_rule r, const char *section,
     const char *name, const char *value)
 {
+	struct sched_rule_text	*text = &rules->text[r];
+
 	if (*value == '\0')
 		return xasprintf("\"%s\" 不能为空 / \"%s\" must not be empty",
 		    name, name);
@@ -255,6 +283,8 @@ rule_setting(struct sched_rule_text *text, const char *section,
 		set_text(&text->closed_by, value);
 	else if (strcmp(name, "to") == 0)
 		return parse_audience(value, &text->to);
+	else if (sched_remind_key(name))
+		return sched_remind_set(&rules->remind[r], name, value);
 	else
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);
@@ -272,7 +302,7 @@ rules_line_cb(void *user, const char *section, const char *name,
 	if (strcmp(section, "pack") == 0)
 		return pack_setting(rules, name, value);
 	if (sched_rule_from_name(section, &r) == 0)
-		return rule_setting(&rules->text[r], section, name, value);
+		return rule_setting(rules, r, section, name, value);
 	if (*section == '\0')
 		return xasprintf("设置项 \"%s\" 不在任何 [节] 中 / \"%s\" is "
 		    "outside any [section]", name, name);

@@ -147,12 +147,18 @@ struct sched_remind_offset {
 
 struct sched_remind_schedule {
 	struct sched_remind_offset before[SCHED_REMIND_MAX_OFFSETS];
-	size_t	 nbefore;
+	size_t	 nbefore;	/* sorted, farthest first, no repeats */
 	bool	 on_day;	/* a reminder on the due date */
 	int	 overdue_every;	/* days between overdue notices; 0: none */
 	int	 overdue_max;	/* overdue notices at most */
-	int	 to;		/* SCHED_TO_* bits: who hears */
+	int	 to;		/* SCHED_TO_* bits: who hears, of those the
+				 * rule's "to" names; 0: nobody */
 };
+
+/* Bounds of a schedule's numbers, as rules.ini and ticd.conf take them. */
+#define SCHED_REMIND_MAX_DAYS	1830	/* an offset: about five years */
+#define SCHED_REMIND_MAX_EVERY	365
+#define SCHED_REMIND_MAX_NAGS	100
 
 /* The tunable text and switches of one rule. */
 struct sched_rule_text {
@@ -440,14 +446,47 @@ struct sched_reminders *sched_reminders(const struct sched_plan *,
 	    const struct sched_rules *, const struct sched_calendar *,
 	    int from, int to);
 /*
- * What was missed while ticd was down: the messages of [from, today - 1]
- * sent today instead (planned keeps their original day); those planned
- * more than fold_after days ago are folded into one catch_up message per
- * recipient.
+ * What was missed while ticd was down: the reminders planned for
+ * [from, today - 1], sent today instead.  Of each obligation only the
+ * latest missed reminder per recipient is kept, and none that today's own
+ * messages (sched_reminders(…, today, today)) carry.  Per recipient at
+ * most two messages, both with day = today: the late one (补发) of what
+ * was planned within fold_after days, and a catch_up folding what is
+ * older.  Each item keeps its original day in "planned"; the message's
+ * "planned" is the earliest of them.  "from" is the first day whose
+ * messages were not made.  Across both functions, (to, scope, day,
+ * planned, catch_up) identifies a message: the same inputs give the same
+ * identities, so an outbox can write each message once.
  */
 struct sched_reminders *sched_reminders_missed(const struct sched_plan *,
 	    const struct sched_rules *, const struct sched_calendar *,
 	    int from, int today, int fold_after);
 void	 sched_reminders_free(struct sched_reminders *);
+/*
+ * The day a plan must list yearly obligations up to (its "until") for
+ * sched_reminders(…, to) to see every reminder through "to": to plus the
+ * farthest offset of any rule.
+ */
+int	 sched_reminders_until(const struct sched_rules *, int to);
+/* "before", "due", "overdue". */
+const char *sched_remind_kind_name(enum sched_remind_kind);
+/*
+ * Sets one key of a schedule from its text, as both the rule pack's
+ * [RULE] sections and ticd.conf's [remind.RULE] sections write it:
+ *   remind = 30d 7d 1wd | none	offsets: N days (d) or working days (wd)
+ *   remind_on_day = yes | no
+ *   overdue_every = DAYS		0: no overdue notices
+ *   overdue_max = N
+ *   remind_to = centre, unit, bureau | none
+ * Returns NULL when done; else why (Chinese, then English; the caller
+ * frees it), with the schedule unchanged.  Other names: why, too.
+ */
+char	*sched_remind_set(struct sched_remind_schedule *, const char *name,
+	    const char *value);
+/* Whether sched_remind_set knows the name. */
+bool	 sched_remind_key(const char *name);
+/* The schedule's offsets as "remind =" takes them ("30d 7d 1wd", "none");
+ * the caller frees it. */
+char	*sched_remind_format(const struct sched_remind_schedule *);
 
 #endif

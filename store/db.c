@@ -48,7 +48,35 @@ static const char *migrations[] = {
 	"  name TEXT NOT NULL DEFAULT '',"
 	"  created_at TEXT NOT NULL"
 	");",
-	/* 3: webhook targets (issue 6): where a recipient's reminders are
+	/* 3: the outbox (issue 5): one row per message, written before it is
+	 * sent; and what the reminder timer remembers across restarts. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  idem TEXT NOT NULL UNIQUE,"
+	"  recipient TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  day TEXT NOT NULL,"
+	"  planned TEXT NOT NULL,"
+	"  catch_up INTEGER NOT NULL DEFAULT 0,"
+	"  message_id TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL CHECK (json_valid(rcpt)),"
+	"  items TEXT NOT NULL CHECK (json_valid(items)),"
+	"  body BLOB NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent',"
+	"    'retrying', 'dead', 'dropped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  last_response TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+	"CREATE TABLE outbox_meta ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+	/* 4: webhook targets (issue 6): where a recipient's reminders are
 	 * also posted.  The secret stays in its file; only the path is
 	 * kept.  failing_since starts a failure streak (Unix time), cleared
 	 * by a success; a target failing too long is disabled. */
@@ -83,6 +111,19 @@ enum stmt {
 	ST_INSERT_CONTACT,
 	ST_DELETE_CONTACT,
 	ST_SELECT_CONTACTS,
+	ST_OUT_INSERT,
+	ST_OUT_META_SET,
+	ST_OUT_META_GET,
+	ST_OUT_DUE,
+	ST_OUT_NEXT,
+	ST_OUT_GET,
+	ST_OUT_UPDATE,
+	ST_OUT_CONTENT,
+	ST_OUT_RESET,
+	ST_OUT_LIST,
+	ST_OUT_COUNTS,
+	ST_OUT_REDELIVER,
+	ST_OUT_STATE,
 	ST_INSERT_WEBHOOK,
 	ST_DELETE_WEBHOOK,
 	ST_SELECT_WEBHOOKS,
@@ -98,6 +139,11 @@ enum stmt {
 #define WEBHOOK_COLUMNS "id, kind, scope, url, format, secret_file, label, " \
 	"created_at, failing_since, last_ok, last_error, disabled_at, " \
 	"disabled_reason"
+
+/* The columns of an outbox row, in struct db_outbox's order. */
+#define OUT_COLUMNS "id, idem, recipient, channel, day, planned, catch_up, " \
+	"message_id, rcpt, items, state, attempts, next_attempt, last_error, " \
+	"last_response, created_at, updated_at"
 
 static const char *stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -119,6 +165,32 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_DELETE_CONTACT] = "DELETE FROM contacts WHERE id = ?",
 	[ST_SELECT_CONTACTS] = "SELECT id, kind, scope, email, name, created_at "
 	    "FROM contacts ORDER BY id",
+	[ST_OUT_INSERT] = "INSERT OR IGNORE INTO outbox (idem, recipient, "
+	    "channel, day, planned, catch_up, message_id, rcpt, items, body, "
+	    "state, next_attempt, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+	[ST_OUT_META_SET] = "INSERT INTO outbox_meta (name, value) VALUES (?, ?) "
+	    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	[ST_OUT_META_GET] = "SELECT value FROM outbox_meta WHERE name = ?",
+	[ST_OUT_DUE] = "SELECT id FROM outbox WHERE state IN ('pending', "
+	    "'retrying') AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+	[ST_OUT_NEXT] = "SELECT min(next_attempt) FROM outbox WHERE state IN "
+	    "('pending', 'retrying')",
+	[ST_OUT_GET] = "SELECT " OUT_COLUMNS ", body FROM outbox WHERE id = ?",
+	[ST_OUT_UPDATE] = "UPDATE outbox SET state = ?, attempts = ?, "
+	    "next_attempt = ?, last_error = ?, last_response = ?, updated_at = ? "
+	    "WHERE id = ?",
+	[ST_OUT_CONTENT] = "UPDATE outbox SET items = ?, body = ?, "
+	    "updated_at = ? WHERE id = ?",
+	[ST_OUT_RESET] = "UPDATE outbox SET state = 'pending', next_attempt = ?, "
+	    "last_error = ?, updated_at = ? WHERE state = 'sending'",
+	[ST_OUT_LIST] = "SELECT " OUT_COLUMNS " FROM outbox WHERE "
+	    "(?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
+	[ST_OUT_COUNTS] = "SELECT state, count(*) FROM outbox GROUP BY state",
+	[ST_OUT_REDELIVER] = "UPDATE outbox SET state = 'pending', "
+	    "next_attempt = ?, last_error = NULL, updated_at = ? "
+	    "WHERE id = ? AND state <> 'sending'",
+	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
 	[ST_INSERT_WEBHOOK] = "INSERT INTO webhooks (kind, scope, url, format, "
 	    "secret_file, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[ST_DELETE_WEBHOOK] = "DELETE FROM webhooks WHERE id = ?",
@@ -515,6 +587,297 @@ db_foreach_contact(struct db *db,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the outbox ---- */
+
+static const char *out_states[DB_OUT_COUNT] = {
+	"pending", "sending", "sent", "retrying", "dead", "dropped"
+};
+
+const char *
+db_outbox_state_name(enum db_outbox_state s)
+{
+	return out_states[s];
+}
+
+int
+db_outbox_state_from_name(const char *name, enum db_outbox_state *s)
+{
+	int	 i;
+
+	for (i = 0; i < DB_OUT_COUNT; i++) {
+		if (strcmp(name, out_states[i]) == 0) {
+			*s = (enum db_outbox_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+bind_row(sqlite3_stmt *st, const struct db_outbox *r)
+{
+	bind_text(st, 1, r->idem);
+	bind_text(st, 2, r->recipient);
+	bind_text(st, 3, r->channel);
+	bind_text(st, 4, r->day);
+	bind_text(st, 5, r->planned);
+	sqlite3_bind_int(st, 6, r->catch_up ? 1 : 0);
+	bind_text(st, 7, r->message_id);
+	bind_text(st, 8, r->rcpt);
+	bind_text(st, 9, r->items);
+	sqlite3_bind_blob64(st, 10, r->body, r->body_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, r->next_attempt);
+	bind_text(st, 12, r->created_at);
+	bind_text(st, 13, r->created_at);
+}
+
+static int
+meta_set(struct db *db, const char *name, const char *value)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_META_SET];
+
+	bind_text(st, 1, name);
+	bind_text(st, 2, value);
+	return step_done(db, ST_OUT_META_SET);
+}
+
+int
+db_outbox_enqueue(struct db *db, struct db_outbox *rows, size_t n,
+    const char *meta_name, const char *meta_value, char **error)
+{
+	sqlite3_stmt	*ins = db->stmt[ST_OUT_INSERT];
+	size_t		 i;
+	int		 rc;
+
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		bind_row(ins, &rows[i]);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		if (rc != SQLITE_DONE) {
+			*error = db_error(db, "queueing a message");
+			(void)step_done(db, ST_ROLLBACK);
+			return -1;
+		}
+		/* An idempotency key already queued is not queued again. */
+		rows[i].id = sqlite3_changes(db->sql) == 1 ?
+		    sqlite3_last_insert_rowid(db->sql) : 0;
+	}
+	if (meta_name != NULL && meta_set(db, meta_name, meta_value) == -1) {
+		*error = db_error(db, "remembering the day planned");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+db_outbox_meta(struct db *db, const char *name)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_META_GET];
+	char		*v = NULL;
+
+	bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW && column_text(st, 0) != NULL)
+		v = xstrdup(column_text(st, 0));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return v;
+}
+
+size_t
+db_outbox_due(struct db *db, long long now, long long *ids, size_t max)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_DUE];
+	size_t		 n = 0;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+int
+db_outbox_next_attempt(struct db *db, long long *when)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_NEXT];
+	int		 found = 1;
+
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*when = sqlite3_column_int64(st, 0);
+		found = 0;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+static void
+read_row(sqlite3_stmt *st, struct db_outbox *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->idem = column_text(st, 1);
+	r->recipient = column_text(st, 2);
+	r->channel = column_text(st, 3);
+	r->day = column_text(st, 4);
+	r->planned = column_text(st, 5);
+	r->catch_up = sqlite3_column_int(st, 6) != 0;
+	r->message_id = column_text(st, 7);
+	r->rcpt = column_text(st, 8);
+	r->items = column_text(st, 9);
+	if (db_outbox_state_from_name(column_text(st, 10), &r->state) == -1)
+		r->state = DB_OUT_DEAD;	/* the CHECK makes this impossible */
+	r->attempts = sqlite3_column_int(st, 11);
+	r->next_attempt = sqlite3_column_int64(st, 12);
+	r->last_error = column_text(st, 13);
+	r->last_response = column_text(st, 14);
+	r->created_at = column_text(st, 15);
+	r->updated_at = column_text(st, 16);
+}
+
+int
+db_outbox_get(struct db *db, long long id,
+    int (*fn)(const struct db_outbox *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_OUT_GET];
+	struct db_outbox	 r;
+	int			 rc, found = 1;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_row(st, &r);
+		r.body = sqlite3_column_blob(st, 17);
+		r.body_len = (size_t)sqlite3_column_bytes(st, 17);
+		found = fn(&r, arg) == -1 ? -1 : 0;
+	} else if (rc != SQLITE_DONE) {
+		*error = db_error(db, "reading the outbox");
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+int
+db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE];
+
+	bind_text(st, 1, out_states[r->state]);
+	sqlite3_bind_int(st, 2, r->attempts);
+	sqlite3_bind_int64(st, 3, r->next_attempt);
+	bind_text(st, 4, r->last_error);
+	bind_text(st, 5, r->last_response);
+	bind_text(st, 6, r->updated_at);
+	sqlite3_bind_int64(st, 7, r->id);
+	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
+}
+
+int
+db_outbox_set_content(struct db *db, long long id, const char *items,
+    const void *body, size_t len, const char *when, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_CONTENT];
+
+	bind_text(st, 1, items);
+	sqlite3_bind_blob64(st, 2, body, len, SQLITE_STATIC);
+	bind_text(st, 3, when);
+	sqlite3_bind_int64(st, 4, id);
+	return write_one(db, ST_OUT_CONTENT, "rewriting a message", error);
+}
+
+long long
+db_outbox_reset_sending(struct db *db, long long now, const char *why,
+    const char *when, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_RESET];
+
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, why);
+	bind_text(st, 3, when);
+	if (write_one(db, ST_OUT_RESET, "resetting messages in flight",
+	    error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql);
+}
+
+int
+db_outbox_foreach(struct db *db, const char *state, int limit,
+    int (*fn)(const struct db_outbox *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_OUT_LIST];
+	struct db_outbox	 r;
+	int			 rc;
+
+	bind_text(st, 1, state);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &r);
+		if (fn(&r, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading the outbox");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_outbox_counts(struct db *db, long long counts[DB_OUT_COUNT])
+{
+	sqlite3_stmt		*st = db->stmt[ST_OUT_COUNTS];
+	enum db_outbox_state	 s;
+	int			 rc;
+
+	memset(counts, 0, sizeof(long long) * DB_OUT_COUNT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (db_outbox_state_from_name(column_text(st, 0), &s) == 0)
+			counts[s] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_outbox_redeliver(struct db *db, long long id, long long now,
+    const char *when, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_REDELIVER];
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, when);
+	sqlite3_bind_int64(st, 3, id);
+	if (write_one(db, ST_OUT_REDELIVER, "redelivering", error) == -1)
+		return -1;
+	if (sqlite3_changes(db->sql) == 1)
+		return 0;
+	/* Not changed: no such row, or one in flight. */
+	st = db->stmt[ST_OUT_STATE];
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_ROW ? 2 : 1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
 }
 
 /* ---- webhook targets ---- */

@@ -2,8 +2,8 @@
  * store.h: ticd's sqlite database, the only module that talks to sqlite.
  *
  * It owns the journal (append-only: corrections are retractions, never
- * edits), contacts, tokens, webhook targets, and will own the outbox.  Every write is a
- * BEGIN IMMEDIATE transaction; events that arrive together are committed
+ * edits), contacts, tokens, webhook targets and the outbox.  Every write
+ * is a BEGIN IMMEDIATE transaction; events that arrive together are committed
  * together (group commit) and acknowledged only after COMMIT returns.
  * Statements are prepared once and kept for the life of the handle.
  */
@@ -78,6 +78,95 @@ int	 db_contact_insert(struct db *, struct db_contact *, char **error);
 int	 db_contact_delete(struct db *, long long id, char **error);
 int	 db_foreach_contact(struct db *, int (*)(const struct db_contact *,
 	    void *), void *, char **error);
+
+/*
+ * The outbox: one row per message, written (with its built bytes) before
+ * anything is sent.  idem is the idempotency key (recipient, channel,
+ * day): a key already queued is never queued again.  The states:
+ *
+ *   pending → sending → sent
+ *                     ↘ retrying → sending …  (after a transient failure)
+ *                     ↘ dead                  (permanent, or out of tries)
+ *   pending/retrying → dropped  (every obligation it named closed first)
+ *
+ * A row left in "sending" by a crash goes back to pending at start and is
+ * sent again with the same bytes (the same Message-ID).
+ */
+enum db_outbox_state {
+	DB_OUT_PENDING,
+	DB_OUT_SENDING,
+	DB_OUT_SENT,
+	DB_OUT_RETRYING,
+	DB_OUT_DEAD,
+	DB_OUT_DROPPED,
+	DB_OUT_COUNT
+};
+
+/* One row.  Strings and body are borrowed: from the caller when writing,
+ * from sqlite (valid during the callback) when reading. */
+struct db_outbox {
+	long long	 id;
+	const char	*idem;
+	const char	*recipient;	/* bureau, unit:NAME, centre:ID */
+	const char	*channel;	/* email */
+	const char	*day;		/* YYYY-MM-DD: the day it goes */
+	const char	*planned;	/* YYYY-MM-DD: the day it was meant for */
+	int		 catch_up;	/* folds what was missed */
+	const char	*message_id;
+	const char	*rcpt;		/* JSON [{"email", "name"}] */
+	const char	*items;		/* JSON: the obligations it names */
+	const void	*body;		/* the built message (db_outbox_get) */
+	size_t		 body_len;
+	enum db_outbox_state state;
+	int		 attempts;
+	long long	 next_attempt;	/* Unix time */
+	const char	*last_error;
+	const char	*last_response;
+	const char	*created_at;
+	const char	*updated_at;
+};
+
+const char *db_outbox_state_name(enum db_outbox_state);
+int	 db_outbox_state_from_name(const char *, enum db_outbox_state *);
+/*
+ * Queues rows in one transaction, and with them (when meta_name is not
+ * NULL) one remembered value, so that "planned up to day D" and the
+ * messages of D are stored together or not at all.  Each row's id is set,
+ * or 0 when its key was queued before.
+ */
+int	 db_outbox_enqueue(struct db *, struct db_outbox *rows, size_t n,
+	    const char *meta_name, const char *meta_value, char **error);
+/* A remembered value (the caller frees it), or NULL. */
+char	*db_outbox_meta(struct db *, const char *name);
+/* Up to max ids of rows pending or retrying whose time has come. */
+size_t	 db_outbox_due(struct db *, long long now, long long *ids,
+	    size_t max);
+/* The earliest next attempt of a row waiting: 0, or 1 when none waits. */
+int	 db_outbox_next_attempt(struct db *, long long *when);
+/* Calls fn with the row and its body: 0, 1 no such row, -1 error (with
+ * *error) or fn's -1 (*error untouched). */
+int	 db_outbox_get(struct db *, long long id,
+	    int (*fn)(const struct db_outbox *, void *), void *arg,
+	    char **error);
+/* Writes state, attempts, next_attempt, last_error, last_response and
+ * updated_at of row r->id. */
+int	 db_outbox_update(struct db *, const struct db_outbox *r,
+	    char **error);
+/* Replaces the items and bytes of a row (items dropped before sending). */
+int	 db_outbox_set_content(struct db *, long long id, const char *items,
+	    const void *body, size_t len, const char *when, char **error);
+/* Rows left "sending" (by a crash or a stop) go back to pending, due at
+ * "now"; returns how many, or -1. */
+long long db_outbox_reset_sending(struct db *, long long now,
+	    const char *why, const char *when, char **error);
+/* The newest rows first (without bodies), of one state or (NULL) all. */
+int	 db_outbox_foreach(struct db *, const char *state, int limit,
+	    int (*fn)(const struct db_outbox *, void *), void *arg,
+	    char **error);
+int	 db_outbox_counts(struct db *, long long counts[DB_OUT_COUNT]);
+/* Sends a row again from now: 0, 1 no such row, 2 in flight, -1 error. */
+int	 db_outbox_redeliver(struct db *, long long id, long long now,
+	    const char *when, char **error);
 
 /*
  * A webhook target (issue 6): a recipient's reminders are also posted to

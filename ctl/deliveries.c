@@ -1,0 +1,264 @@
+/*
+ * deliveries.c: ticctl deliveries and ticctl redeliver: the outbox as ticd
+ * keeps it (GET /api/v1/deliveries), and sending a message again (POST
+ * /api/v1/deliveries/ID/redeliver).  Both need a bureau token.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "ctl/ctl.h"
+
+static char *
+cell(const json_t *obj, const char *key)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return xstrdup("—");
+}
+
+/* An error as one short line: tables are read on terminals. */
+static char *
+short_cell(const json_t *obj, const char *key, size_t max)
+{
+	char	*s = cell(obj, key);
+	size_t	 n = 0, i = 0;
+
+	/* Cut at max characters, never inside a UTF-8 sequence. */
+	while (s[i] != '\0') {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == max) {
+			strcpy(s + i, "…");
+			break;
+		}
+		i++;
+	}
+	return s;
+}
+
+static int
+done(const char *cmd)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CTL_OK;
+	ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+	return CTL_FAIL;
+}
+
+static int
+print_json(const char *cmd, const json_t *obj)
+{
+	if (json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
+	    -1 || putchar('\n') == EOF) {
+		ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+		return CTL_FAIL;
+	}
+	return done(cmd);
+}
+
+static void
+deliveries_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl deliveries [--state STATE] [--limit N] [--json]\n"
+"       (and connection options)\n"
+"\n"
+"发件箱：每封提醒邮件的状态、尝试次数、下次尝试时间和最近的错误（最新的在前）。\n"
+"需 bureau 令牌。/ The outbox: each reminder message's state, attempts,\n"
+"next attempt and last error, newest first.  Needs a bureau token.\n"
+"\n"
+"  --state STATE    只列此状态 / only this state: pending, sending, sent,\n"
+"                   retrying, dead, dropped\n"
+"  --limit N        最多列出 N 条（缺省 200）/ at most N rows (default 200)\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+}
+
+static const char *headers[] = {
+	"编号", "状态", "次数", "下次尝试", "收件人", "日期", "条目", "最近错误/回复"
+};
+
+static int
+deliveries_print(const json_t *reply)
+{
+	struct ctl_table	*t;
+	json_t			*list = json_object_get(reply, "deliveries"), *r;
+	char			**cells;
+	size_t			 i;
+
+	if (!json_is_array(list)) {
+		ctl_warnx("deliveries", "ticd 的回复不合预期 / unexpected reply "
+		    "from ticd: no deliveries list");
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(headers), headers);
+	json_array_foreach(list, i, r) {
+		cells = ctl_table_row(t);
+		cells[0] = cell(r, "id");
+		cells[1] = cell(r, "state");
+		cells[2] = cell(r, "attempts");
+		cells[3] = cell(r, "next_attempt");
+		cells[4] = cell(r, "recipient");
+		cells[5] = xasprintf("%s%s", json_string_value(json_object_get(r,
+		    "day")), json_is_true(json_object_get(r, "catch_up")) ?
+		    " 补发" : "");
+		cells[6] = xasprintf("%zu", json_array_size(json_object_get(r,
+		    "items")));
+		cells[7] = json_is_string(json_object_get(r, "last_error")) ?
+		    short_cell(r, "last_error", 60) :
+		    short_cell(r, "last_response", 60);
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 封。/ %zu message(s).\n", ctl_table_count(t),
+	    ctl_table_count(t));
+	ctl_table_free(t);
+	return done("deliveries");
+}
+
+int
+ctl_deliveries(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "deliveries" };
+	struct ctl_client	*c;
+	struct buf		 path;
+	const char		*state = NULL, *limit = NULL;
+	json_t			*reply;
+	char			*esc;
+	bool			 json = false;
+	int			 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			state = optarg;
+			break;
+		case 'l':
+			limit = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			deliveries_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	buf_init(&path);
+	buf_adds(&path, "/api/v1/deliveries");
+	if (state != NULL) {
+		esc = ctl_url_escape(state);
+		buf_printf(&path, "?state=%s", esc);
+		free(esc);
+	}
+	if (limit != NULL) {
+		esc = ctl_url_escape(limit);
+		buf_printf(&path, "%slimit=%s", state ? "&" : "?", esc);
+		free(esc);
+	}
+	if ((reply = ctl_client_call(c, "GET", path.data, NULL, 0)) == NULL) {
+		ctl_client_warn(c, NULL);
+		rc = CTL_FAIL;
+	} else
+		rc = json ? print_json(rem.cmd, reply) : deliveries_print(reply);
+	json_decref(reply);
+	buf_free(&path);
+	ctl_client_free(c);
+	return rc;
+usage:
+	deliveries_usage(stderr);
+	return CTL_USAGE;
+}
+
+static void
+redeliver_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl redeliver ID [--json]\n"
+"       (and connection options)\n"
+"\n"
+"重新发送发件箱中的一封邮件（如已 dead 的），内容与 Message-ID 不变。需 bureau 令牌。\n"
+"Sends a message of the outbox again (a dead one, say), with the same\n"
+"bytes and Message-ID.  Needs a bureau token.\n");
+	ctl_remote_usage(f);
+}
+
+int
+ctl_redeliver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "redeliver" };
+	struct ctl_client	*c;
+	json_t			*reply;
+	char			*path, *end;
+	bool			 json = false;
+	long long		 id;
+	int			 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			redeliver_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind + 1 != argc)
+		goto usage;
+	errno = 0;
+	id = strtoll(argv[optind], &end, 10);
+	if (errno != 0 || *end != '\0' || end == argv[optind] || id <= 0)
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	path = xasprintf("/api/v1/deliveries/%lld/redeliver", id);
+	if ((reply = ctl_client_call(c, "POST", path, "{}", 2)) == NULL) {
+		ctl_client_warn(c, NULL);
+		rc = CTL_FAIL;
+	} else if (json)
+		rc = print_json(rem.cmd, reply);
+	else {
+		printf("邮件 %lld 将重新发送 / message %lld will be sent again\n",
+		    id, id);
+		rc = done(rem.cmd);
+	}
+	json_decref(reply);
+	free(path);
+	ctl_client_free(c);
+	return rc;
+usage:
+	redeliver_usage(stderr);
+	return CTL_USAGE;
+}

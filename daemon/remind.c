@@ -1,0 +1,267 @@
+/*
+ * remind.c: when reminders are queued, and the daemon's side of delivery.
+ *
+ * One timer: at the configured time of day (Asia/Shanghai, from time())
+ * the day's reminders are planned (sched_reminders) and queued in the
+ * outbox; at start, what was missed while ticd was down is queued too
+ * (sched_reminders_missed), from the day after the last one planned,
+ * which the store remembers in the same transaction as the messages.
+ * The timer never sleeps more than a minute, so a clock that steps (or a
+ * faked one) is followed.  Delivery itself is notify/'s.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#define REMIND_RECHECK	60	/* seconds the timer sleeps at most */
+
+/* Once the last send ends, the replies still due get this long. */
+static const struct timeval drain_flush = { 0, 200000 };
+
+/* ---- notify's hooks ---- */
+
+static const struct sched_plan *
+hook_plan(void *arg)
+{
+	struct ticd	*t = arg;
+
+	state_tick(t);		/* the day may have turned since the tick */
+	return state_plan(t);
+}
+
+static const struct sched_rules *
+hook_rules(void *arg)
+{
+	return ((struct ticd *)arg)->rules;
+}
+
+static const struct sched_calendar *
+hook_calendar(void *arg)
+{
+	return ((struct ticd *)arg)->cal;
+}
+
+static void
+hook_drained(void *arg)
+{
+	struct ticd	*t = arg;
+
+	log_info("no message in flight any more: stopping");
+	event_base_loopexit(t->base, &drain_flush);
+}
+
+static void
+hook_log(void *arg, bool warning, const char *line)
+{
+	(void)arg;
+	if (warning)
+		log_warnx("%s", line);
+	else
+		log_info("%s", line);
+}
+
+/* ---- settings ---- */
+
+/* The password file's first line; never logged. */
+static int
+read_password(const char *path, char **password, char **error)
+{
+	char	*text;
+	size_t	 len;
+
+	*password = NULL;
+	if (path == NULL || *path == '\0')
+		return 0;
+	if (conf_read_file(path, &text, &len, error) == -1)
+		return -1;
+	text[strcspn(text, "\r\n")] = '\0';
+	*password = xstrdup(text);
+	explicit_bzero(text, len);
+	free(text);
+	return 0;
+}
+
+int
+remind_mail_conf(const struct conf *c, struct notify_conf *nc, char **error)
+{
+	memset(nc, 0, sizeof(*nc));
+	if (read_password(c->smtp_password_file, &nc->password, error) == -1)
+		return -1;
+	nc->smtp_url = xstrdup(c->smtp_url);
+	nc->starttls = xstrdup(c->starttls);
+	nc->username = xstrdup(c->smtp_username);
+	nc->ca_file = xstrdup(c->smtp_ca_file);
+	nc->from = xstrdup(c->mail_from);
+	nc->from_name = xstrdup(c->mail_from_name);
+	nc->spool_dir = conf_spool_dir(c);
+	nc->timeout = c->smtp_timeout;
+	nc->parallel = c->smtp_parallel;
+	return 0;
+}
+
+/* ---- the timer ---- */
+
+/* Minutes after midnight in Asia/Shanghai (UTC+8, no daylight saving). */
+static int
+minute_of_day(time_t now)
+{
+	return (int)(((now + 8 * 3600) % 86400 + 86400) % 86400 / 60);
+}
+
+static void
+arm(struct ticd *t, time_t now, int through)
+{
+	struct timeval	 tv = { REMIND_RECHECK, 0 };
+	int		 today = state_today(), send = t->conf.remind_send_time;
+	long		 secs_of_day = (long)(((now + 8 * 3600) % 86400 + 86400) %
+			    86400);
+	long		 wait;
+
+	/* Today's time, or tomorrow's once today is planned. */
+	wait = (long)send * 60 - secs_of_day;
+	if (through >= today)
+		wait += 86400;
+	if (wait < REMIND_RECHECK)
+		tv.tv_sec = wait > 0 ? wait : 0;
+	evtimer_add(&t->remind_ev, &tv);
+}
+
+/* The last day planned, as the store remembers it; none: yesterday (a
+ * first start sends nothing of the past), written down at once. */
+static int
+last_planned(struct ticd *t, int today, bool *first)
+{
+	char	*v = db_outbox_meta(t->db, NOTIFY_META_LAST_DAY);
+	int	 day;
+
+	*first = v == NULL || sched_date_parse(v, &day) == -1;
+	free(v);
+	return *first ? today - 1 : day;
+}
+
+static void
+queue(struct ticd *t, const struct sched_reminders *const *sets,
+    size_t nsets, int through, time_t now)
+{
+	struct buf	 notes;
+	size_t		 queued = 0;
+	char		*error = NULL, d[SCHED_DATE_LEN], *line, *save = NULL;
+
+	buf_init(&notes);
+	if (outbox_queue(t->db, notify_get_conf(t->notify), sets, nsets,
+	    t->rules, t->cal, through, now, &queued, &notes, &error) == -1) {
+		log_warnx("reminders through %s not queued (tried again in a "
+		    "minute): %s", sched_date_format(through, d), error);
+		free(error);
+		buf_free(&notes);
+		return;
+	}
+	for (line = notes.data ? strtok_r(notes.data, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save))
+		log_warnx("%s", line);
+	buf_free(&notes);
+	if (queued > 0) {
+		log_info("%zu reminder message(s) queued, planned through %s",
+		    queued, sched_date_format(through, d));
+		notify_kick(t->notify);
+	}
+}
+
+/* Queues what is due now: missed days, then today's once its time has
+ * come.  Idempotent: a day is planned once, a message queued once. */
+void
+remind_check(struct ticd *t)
+{
+	const struct sched_reminders *sets[2] = { NULL, NULL };
+	struct sched_reminders	*missed = NULL, *todays = NULL;
+	time_t			 now = time(NULL);
+	int			 today, through, last;
+	bool			 first;
+
+	if (t->stopping)
+		return;
+	state_tick(t);
+	today = t->today;
+	through = minute_of_day(now) >= t->conf.remind_send_time ?
+	    today : today - 1;
+	last = last_planned(t, today, &first);
+	if (through > last || first) {
+		const struct sched_plan *plan = state_plan(t);
+
+		if (last + 1 <= today - 1)
+			sets[0] = missed = sched_reminders_missed(plan, t->rules,
+			    t->cal, last + 1, today, t->conf.remind_fold_after);
+		if (through == today)
+			sets[1] = todays = sched_reminders(plan, t->rules,
+			    t->cal, today, today);
+		queue(t, sets, 2, through > last ? through : last, now);
+		sched_reminders_free(missed);
+		sched_reminders_free(todays);
+	}
+	arm(t, now, through);
+}
+
+static void
+remind_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	remind_check(arg);
+}
+
+void
+remind_start(struct ticd *t)
+{
+	struct notify_hooks	 hooks = {
+		.arg = t, .plan = hook_plan, .rules = hook_rules,
+		.calendar = hook_calendar, .drained = hook_drained,
+		.log = hook_log,
+	};
+	struct notify_conf	 nc;
+	char			*error = NULL;
+
+	if (remind_mail_conf(&t->conf, &nc, &error) == -1)
+		fatalx("%s", error);
+	if ((t->notify = notify_new(t->base, t->db, &hooks, &nc,
+	    &error)) == NULL)
+		fatalx("%s", error);
+	log_info("reminders at %02d:%02d on working days; mail %s%s",
+	    t->conf.remind_send_time / 60, t->conf.remind_send_time % 60,
+	    *nc.smtp_url ? "by " : "to the spool ", *nc.smtp_url ?
+	    nc.smtp_url : nc.spool_dir);
+	notify_conf_clear(&nc);
+	evtimer_assign(&t->remind_ev, t->base, remind_cb, t);
+	remind_check(t);
+}
+
+/* A reload: new mail settings and send time. */
+int
+remind_reload(struct ticd *t, const struct conf *next, char **error)
+{
+	struct notify_conf	 nc;
+
+	if (remind_mail_conf(next, &nc, error) == -1)
+		return -1;
+	notify_set_conf(t->notify, &nc);
+	notify_conf_clear(&nc);
+	return 0;
+}
+
+/* After a reload is in place: the time of day may have moved. */
+void
+remind_rearm(struct ticd *t)
+{
+	evtimer_del(&t->remind_ev);
+	remind_check(t);
+}
+
+void
+remind_stop(struct ticd *t)
+{
+	if (event_initialized(&t->remind_ev))
+		evtimer_del(&t->remind_ev);
+}

@@ -1,0 +1,596 @@
+/*
+ * render.c: the words of one reminder message: its subject, plain text,
+ * HTML and .ics attachment.
+ *
+ * Each item is first turned into words once (a heading and labelled
+ * lines, plain UTF-8), and the text and the HTML are both written from
+ * those, so the two parts of an email never say different things.  Data
+ * from outside (names, ids, the rule pack's words) is cleaned of control
+ * characters wherever it goes and escaped in the HTML.  The .ics is
+ * calendar/'s (cal_render_obligations).  Nothing here reads the clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar/calendar.h"
+#include "common/common.h"
+#include "notify/render.h"
+
+#define BRAND		"技术创新中心提醒"
+#define BRAND_EN	"ticd reminder"
+
+/* One labelled line of an item: 到期日：2026-12-18（周五）. */
+struct line {
+	const char	*label;
+	char		*value;
+};
+
+#define ITEM_LINES	8
+
+/* An item in words, before it is written as text or HTML. */
+struct words {
+	char		*heading;	/* 【第十四条】年度绩效评价材料提交截止 */
+	struct line	 lines[ITEM_LINES];
+	size_t		 nlines;
+	char		*english;
+};
+
+struct render {
+	const struct sched_message	*m;
+	const struct sched_rules	*rules;
+	const struct sched_calendar	*cal;
+	int				 today;
+	char				*greeting;	/* who is addressed */
+	struct words			*items;
+};
+
+/* ---- cleaning and escaping ---- */
+
+/*
+ * Adds s with every ASCII control character (tabs and newlines too) as a
+ * space: a name or title from the journal or the rule pack is one line,
+ * and a CR or an escape sequence must never reach a header or a terminal.
+ */
+static void
+put_clean(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			buf_adds(b, " ");
+		else
+			buf_add(b, p, 1);
+	}
+}
+
+static char *
+clean(const char *s)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	put_clean(&b, s);
+	return buf_take(&b);
+}
+
+/*
+ * HTML-escapes s as text or an attribute value: the five characters that
+ * HTML gives meaning to (& < > " ') become references, and control
+ * characters but the newline become spaces (they are errors in HTML).
+ * Small on purpose: no HTML library is linked, and text needs no more.
+ */
+static void
+put_html(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		default:
+			if (((unsigned char)*p < 0x20 && *p != '\n') ||
+			    *p == 0x7f)
+				buf_adds(b, " ");
+			else
+				buf_add(b, p, 1);
+		}
+	}
+}
+
+/* ---- dates and counts ---- */
+
+static const char *
+weekday_en(int day)
+{
+	static const char *names[] = {
+	    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+
+	return names[sched_weekday(day) - 1];
+}
+
+/* Whether a count of working days from "from" to "to" looks at a day of a
+ * year whose holidays are not published: then it is a guess. */
+static bool
+count_is_guess(const struct sched_calendar *cal, int from, int to)
+{
+	int	 d, lo = from < to ? from : to, hi = from < to ? to : from;
+
+	for (d = lo + 1; d <= hi; d++) {
+		if (sched_calendar_provisional_year(cal, d) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* 还有7天（5个工作日）, 今天到期, 已逾期3天（2个工作日）. */
+static char *
+left_cn(const struct sched_remind_item *it, bool guess)
+{
+	const char	*about = guess ? "约" : "";
+	const char	*tail = guess ? "，暂定" : "";
+
+	if (it->days_left == 0)
+		return xstrdup("今天到期");
+	if (it->days_left > 0)
+		return xasprintf("还有%d天（%s%d个工作日%s）", it->days_left,
+		    about, it->workdays_left, tail);
+	return xasprintf("已逾期%d天（%s%d个工作日%s）", -it->days_left, about,
+	    -it->workdays_left, tail);
+}
+
+static char *
+left_en(const struct sched_remind_item *it, bool guess)
+{
+	const char	*about = guess ? "about " : "";
+	int		 d = abs(it->days_left), w = abs(it->workdays_left);
+
+	if (it->days_left == 0)
+		return xstrdup("due today");
+	return xasprintf("%d day%s (%s%d working day%s) %s", d,
+	    d == 1 ? "" : "s", about, w, w == 1 ? "" : "s",
+	    it->days_left > 0 ? "left" : "overdue");
+}
+
+/* 2026-12-18（周五）, with 暂定 when the date itself may move. */
+static char *
+due_cn(const struct sched_obligation *o, const struct sched_calendar *cal)
+{
+	char	 d[SCHED_DATE_LEN];
+	int	 year;
+
+	sched_date_format(o->due, d);
+	if (!o->provisional)
+		return xasprintf("%s（%s）", d, sched_weekday_cn(o->due));
+	year = sched_calendar_provisional_year(cal, o->due);
+	if (year == 0)
+		return xasprintf("%s（%s，暂定：按尚未公布的放假安排推算，可能调整）",
+		    d, sched_weekday_cn(o->due));
+	return xasprintf("%s（%s，暂定：%d年放假安排尚未公布，公布后可能调整）", d,
+	    sched_weekday_cn(o->due), year);
+}
+
+/* ---- an item in words ---- */
+
+static const char *
+title_of(const struct sched_rules *rules, enum sched_rule r)
+{
+	return rules->text[r].title != NULL ? rules->text[r].title :
+	    sched_rule_name(r);
+}
+
+static void
+add_line(struct words *w, const char *label, char *value)
+{
+	if (w->nlines == ITEM_LINES)	/* the table below is fixed: a bug */
+		abort();
+	w->lines[w->nlines].label = label;
+	w->lines[w->nlines++].value = value;
+}
+
+static char *
+heading(const struct sched_obligation *o, const struct sched_rules *rules)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_printf(&b, "【%s】", sched_rule_article_cn(o->rule));
+	put_clean(&b, title_of(rules, o->rule));
+	if (o->year != 0)
+		buf_printf(&b, "（%d年度）", o->year);
+	if (o->provisional)
+		buf_adds(&b, "（暂定）");
+	return buf_take(&b);
+}
+
+static char *
+centre_cn(const struct sched_obligation *o)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	if (o->centre == NULL) {
+		buf_adds(&b, "全市（市科技局统一安排）");
+		return buf_take(&b);
+	}
+	if (o->centre_name != NULL) {
+		put_clean(&b, o->centre_name);
+		buf_adds(&b, "（");
+		put_clean(&b, o->centre);
+		buf_adds(&b, "）");
+	} else
+		put_clean(&b, o->centre);
+	if (o->unit != NULL) {
+		buf_adds(&b, "，组织管理单位：");
+		put_clean(&b, o->unit);
+	}
+	return buf_take(&b);
+}
+
+static char *
+english(const struct sched_remind_item *it, bool guess)
+{
+	const struct sched_obligation *o = it->ob;
+	struct buf	 b;
+	char		 d[SCHED_DATE_LEN], *left;
+
+	buf_init(&b);
+	buf_printf(&b, "%s (Art. %s)", sched_rule_name(o->rule),
+	    sched_rule_article(o->rule));
+	if (o->year != 0)
+		buf_printf(&b, " %d", o->year);
+	buf_adds(&b, ", ");
+	if (o->centre != NULL)
+		put_clean(&b, o->centre);
+	else
+		buf_adds(&b, "city-wide");
+	left = left_en(it, guess);
+	buf_printf(&b, ": due %s (%s)%s, %s.", sched_date_format(o->due, d),
+	    weekday_en(o->due), o->provisional ? ", provisional" : "", left);
+	free(left);
+	return buf_take(&b);
+}
+
+static void
+item_words(struct render *r, const struct sched_remind_item *it,
+    struct words *w)
+{
+	const struct sched_obligation *o = it->ob;
+	const struct sched_rule_text *t = &r->rules->text[o->rule];
+	char		 d[SCHED_DATE_LEN];
+	bool		 guess = count_is_guess(r->cal, r->m->day, o->due);
+
+	memset(w, 0, sizeof(*w));
+	w->heading = heading(o, r->rules);
+	add_line(w, "中心", centre_cn(o));
+	if (t->action != NULL)
+		add_line(w, "应办事项", clean(t->action));
+	add_line(w, "到期日", due_cn(o, r->cal));
+	add_line(w, "剩余", left_cn(it, guess));
+	if (o->state == SCHED_OVERDUE || it->days_left < 0)
+		add_line(w, "状态", xstrdup("已逾期，尚未办结"));
+	if (t->closed_by != NULL)
+		add_line(w, "办结条件", clean(t->closed_by));
+	if (it->planned != r->m->day)
+		add_line(w, "补发", xasprintf("原定 %s（%s）发送",
+		    sched_date_format(it->planned, d),
+		    sched_weekday_cn(it->planned)));
+	add_line(w, "义务编号", clean(o->key));
+	w->english = english(it, guess);
+}
+
+static void
+words_free(struct words *w)
+{
+	size_t	 i;
+
+	free(w->heading);
+	for (i = 0; i < w->nlines; i++)
+		free(w->lines[i].value);
+	free(w->english);
+}
+
+/* ---- the message ---- */
+
+char *
+notify_recipient_label(const struct sched_message *m)
+{
+	const struct sched_obligation *o;
+	struct buf	 b;
+
+	buf_init(&b);
+	switch (m->to) {
+	case SCHED_TO_CENTRE:
+		o = m->nitems > 0 ? m->items[0].ob : NULL;
+		if (o != NULL && o->centre_name != NULL) {
+			put_clean(&b, o->centre_name);
+			buf_adds(&b, "（");
+			put_clean(&b, m->scope != NULL ? m->scope : "");
+			buf_adds(&b, "）");
+		} else
+			put_clean(&b, m->scope != NULL ? m->scope : "");
+		break;
+	case SCHED_TO_UNIT:
+		put_clean(&b, m->scope != NULL ? m->scope : "");
+		break;
+	default:
+		buf_adds(&b, "市科技局");
+		break;
+	}
+	return buf_take(&b);
+}
+
+/* The first day, the last and how many: what a catch-up folds. */
+static void
+planned_span(const struct sched_message *m, int *first, int *last)
+{
+	size_t	 i;
+
+	*first = *last = m->planned;
+	for (i = 0; i < m->nitems; i++) {
+		if (m->items[i].planned < *first)
+			*first = m->items[i].planned;
+		if (m->items[i].planned > *last)
+			*last = m->items[i].planned;
+	}
+}
+
+/* 补发汇总 / 补发（原定 …） / nothing: what the subject starts with. */
+static char *
+late_mark(const struct sched_message *m)
+{
+	char	 d[SCHED_DATE_LEN];
+
+	if (m->catch_up)
+		return xstrdup("【补发汇总】");
+	if (m->planned < m->day)
+		return xasprintf("【补发（原定 %s）】",
+		    sched_date_format(m->planned, d));
+	return xstrdup("");
+}
+
+static char *
+subject(const struct render *r)
+{
+	const struct sched_remind_item *it = &r->m->items[0];
+	struct buf	 b;
+	char		 d[SCHED_DATE_LEN], *mark, *left;
+
+	mark = late_mark(r->m);
+	sched_date_format(it->ob->due, d);
+	if (it->days_left == 0)
+		left = xstrdup("今天到期");
+	else if (it->days_left > 0)
+		left = xasprintf("%d天后到期", it->days_left);
+	else
+		left = xasprintf("已逾期%d天", -it->days_left);
+	buf_init(&b);
+	buf_printf(&b, "%s【%s】", mark, BRAND);
+	if (r->m->nitems > 1)
+		buf_printf(&b, "%zu项义务，最急：", r->m->nitems);
+	buf_adds(&b, r->items[0].heading);
+	buf_printf(&b, " %s（%s %s）", left, d, sched_weekday_cn(it->ob->due));
+	if (r->m->to != SCHED_TO_CENTRE) {
+		buf_adds(&b, " · ");
+		if (it->ob->centre != NULL)
+			put_clean(&b, it->ob->centre_name != NULL ?
+			    it->ob->centre_name : it->ob->centre);
+		else
+			buf_adds(&b, "全市");
+	}
+	buf_printf(&b, " / %s: %zu obligation%s, first due %s", BRAND_EN,
+	    r->m->nitems, r->m->nitems == 1 ? "" : "s", d);
+	free(mark);
+	free(left);
+	return buf_take(&b);
+}
+
+/* The paragraph before the items: what this message is. */
+static char *
+intro(const struct render *r)
+{
+	const struct sched_message *m = r->m;
+	char	 d1[SCHED_DATE_LEN], d2[SCHED_DATE_LEN], d3[SCHED_DATE_LEN];
+	int	 first, last;
+
+	sched_date_format(m->day, d3);
+	if (m->catch_up) {
+		planned_span(m, &first, &last);
+		sched_date_format(first, d1);
+		sched_date_format(last, d2);
+		if (first == last)
+			return xasprintf("补发汇总：以下 %zu 条提醒原定于 %s 发送，"
+			    "当时 ticd 未在运行，现合并补发。剩余天数按今天（%s）"
+			    "计算。", m->nitems, d1, d3);
+		return xasprintf("补发汇总：以下 %zu 条提醒原定于 %s 至 %s 期间"
+		    "发送，当时 ticd 未在运行，现合并补发（每项注明原定日期）。"
+		    "剩余天数按今天（%s）计算。", m->nitems, d1, d2, d3);
+	}
+	if (m->planned < m->day)
+		return xasprintf("补发（原定 %s）：ticd 未能按原定日期发送以下"
+		    "提醒，现予补发。剩余天数按今天（%s）计算。",
+		    sched_date_format(m->planned, d1), d3);
+	return xasprintf("截至 %s（%s），以下 %zu 项义务尚未办结，请留意到期日：",
+	    d3, sched_weekday_cn(m->day), m->nitems);
+}
+
+static const char footer_cn[] =
+    "本邮件由 ticd 依《阳泉市技术创新中心认定管理办法》自动发送，请勿直接回复。"
+    "事项办结后，请市科技局在 ticd 中记录相应事件，提醒随即停止。"
+    "附件 .ics 可导入日历。";
+static const char footer_en[] =
+    "Sent automatically by ticd under the Yangquan measures for technology "
+    "innovation centres; please do not reply. Reminders stop once the "
+    "closing event is recorded in ticd. The attached .ics adds the dates "
+    "to a calendar.";
+
+static char *
+text_body(const struct render *r, const char *lead)
+{
+	struct buf	 b;
+	size_t		 i, k;
+
+	buf_init(&b);
+	buf_printf(&b, "%s：\n\n%s\n", r->greeting, lead);
+	for (i = 0; i < r->m->nitems; i++) {
+		const struct words *w = &r->items[i];
+
+		buf_printf(&b, "\n%zu. %s\n", i + 1, w->heading);
+		for (k = 0; k < w->nlines; k++)
+			buf_printf(&b, "   %s：%s\n", w->lines[k].label,
+			    w->lines[k].value);
+	}
+	buf_adds(&b, "\nEnglish summary:\n");
+	for (i = 0; i < r->m->nitems; i++)
+		buf_printf(&b, "%zu. %s\n", i + 1, r->items[i].english);
+	buf_printf(&b, "\n-- \n%s\n%s\n", footer_cn, footer_en);
+	return buf_take(&b);
+}
+
+static char *
+html_body(const struct render *r, const char *subj, const char *lead)
+{
+	struct buf	 b;
+	size_t		 i, k;
+
+	buf_init(&b);
+	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>");
+	put_html(&b, subj);
+	buf_adds(&b, "</title>\n</head>\n<body>\n<p>");
+	put_html(&b, r->greeting);
+	buf_adds(&b, "：</p>\n<p>");
+	put_html(&b, lead);
+	buf_adds(&b, "</p>\n<ol>\n");
+	for (i = 0; i < r->m->nitems; i++) {
+		const struct words *w = &r->items[i];
+
+		buf_adds(&b, "<li>\n<p><strong>");
+		put_html(&b, w->heading);
+		buf_adds(&b, "</strong></p>\n<table>\n");
+		for (k = 0; k < w->nlines; k++) {
+			buf_adds(&b, "<tr><th align=\"left\">");
+			put_html(&b, w->lines[k].label);
+			buf_adds(&b, "</th><td>");
+			put_html(&b, w->lines[k].value);
+			buf_adds(&b, "</td></tr>\n");
+		}
+		buf_adds(&b, "</table>\n</li>\n");
+	}
+	buf_adds(&b, "</ol>\n<div lang=\"en\">\n<p>English summary:</p>\n"
+	    "<ol>\n");
+	for (i = 0; i < r->m->nitems; i++) {
+		buf_adds(&b, "<li>");
+		put_html(&b, r->items[i].english);
+		buf_adds(&b, "</li>\n");
+	}
+	buf_adds(&b, "</ol>\n</div>\n<hr>\n<p><small>");
+	put_html(&b, footer_cn);
+	buf_adds(&b, "</small></p>\n<p lang=\"en\"><small>");
+	put_html(&b, footer_en);
+	buf_adds(&b, "</small></p>\n</body>\n</html>\n");
+	return buf_take(&b);
+}
+
+/* The message's obligations as an iCalendar object, METHOD:PUBLISH,
+ * named after the recipient's scope. */
+static char *
+ics(const struct render *r, size_t *len)
+{
+	const struct sched_obligation **obs;
+	struct cal_feed_options	 fo;
+	char			*out;
+	size_t			 i;
+
+	cal_feed_options_init(&fo, r->today);
+	switch (r->m->to) {
+	case SCHED_TO_CENTRE:
+		fo.scope = CAL_SCOPE_CENTRE;
+		fo.scope_id = r->m->scope;
+		fo.scope_name = r->m->items[0].ob->centre_name;
+		break;
+	case SCHED_TO_UNIT:
+		fo.scope = CAL_SCOPE_UNIT;
+		fo.scope_id = r->m->scope;
+		break;
+	default:
+		fo.scope = CAL_SCOPE_BUREAU;
+		break;
+	}
+	obs = xcalloc(r->m->nitems, sizeof(*obs));
+	for (i = 0; i < r->m->nitems; i++)
+		obs[i] = r->m->items[i].ob;
+	out = cal_render_obligations(obs, r->m->nitems, r->rules, &fo,
+	    "PUBLISH", len);
+	free(obs);
+	return out;
+}
+
+int
+notify_render(const struct sched_message *m, const struct sched_rules *rules,
+    const struct sched_calendar *cal, int today, const char *recipient_name,
+    struct notify_text *out, char **error)
+{
+	struct render	 r;
+	char		*lead;
+	size_t		 i;
+	int		 rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (m->nitems == 0) {
+		*error = xstrdup("提醒没有任何事项 / the message has no items");
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.rules = rules;
+	r.cal = cal;
+	r.today = today;
+	r.greeting = recipient_name != NULL && *recipient_name != '\0' ?
+	    clean(recipient_name) : notify_recipient_label(m);
+	r.items = xcalloc(m->nitems, sizeof(*r.items));
+	for (i = 0; i < m->nitems; i++)
+		item_words(&r, &m->items[i], &r.items[i]);
+	lead = intro(&r);
+	out->subject = subject(&r);
+	out->text = text_body(&r, lead);
+	out->html = html_body(&r, out->subject, lead);
+	if ((out->ics = ics(&r, &out->ics_len)) == NULL) {
+		*error = xstrdup("无法生成日历附件 / cannot build the .ics "
+		    "attachment (libical)");
+		notify_text_free(out);
+		rc = -1;
+	}
+	for (i = 0; i < m->nitems; i++)
+		words_free(&r.items[i]);
+	free(r.items);
+	free(r.greeting);
+	free(lead);
+	return rc;
+}
+
+void
+notify_text_free(struct notify_text *t)
+{
+	if (t == NULL)
+		return;
+	free(t->subject);
+	free(t->text);
+	free(t->html);
+	free(t->ics);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,349 @@
+/*
+ * smtp.c: libcurl's multi interface on ticd's libevent loop, and one
+ * SMTP transfer.
+ *
+ * curl's hiperfifo pattern: curl says which sockets it waits on
+ * (CURLMOPT_SOCKETFUNCTION) and when it next needs the time
+ * (CURLMOPT_TIMERFUNCTION); we keep one libevent event per socket and one
+ * timer, and call curl_multi_socket_action from their callbacks.  Nothing
+ * blocks the loop (Debian's libcurl resolves names in a thread), so the
+ * API and the systemd watchdog go on while mail is sent.  The curl
+ * callbacks only (re)arm events: curl is called from libevent's callbacks,
+ * never from its own.
+ *
+ * The message's bytes are built once (mail.c) and read by curl through
+ * CURLOPT_READFUNCTION; curl adds SMTP's dot-stuffing and final dot.
+ */
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "common/common.h"
+#include "notify/notify.h"
+
+#define REPLY_MAX	256	/* of the server's last reply we keep */
+
+struct smtp_transfer {
+	TAILQ_ENTRY(smtp_transfer) entry;
+	struct smtp		*smtp;
+	CURL			*easy;
+	struct curl_slist	*rcpt;		/* curl does not copy it */
+	char			*from;		/* nor these strings' users */
+	const char		*data;
+	size_t			 len;
+	size_t			 off;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			 reply[REPLY_MAX];
+	smtp_done_cb		 cb;
+	void			*arg;
+};
+
+struct smtp {
+	struct event_base	*base;
+	CURLM			*multi;
+	struct event		 timer_ev;
+	TAILQ_HEAD(, smtp_transfer) transfers;
+};
+
+/* One socket curl waits on. */
+struct smtp_sock {
+	struct smtp		*smtp;
+	curl_socket_t		 fd;
+	struct event		 ev;
+	bool			 armed;
+};
+
+static void	 socket_event_cb(evutil_socket_t, short, void *);
+
+static void
+transfer_free(struct smtp_transfer *tr)
+{
+	curl_easy_cleanup(tr->easy);
+	curl_slist_free_all(tr->rcpt);
+	free(tr->from);
+	free(tr);
+}
+
+/* Reports each finished transfer to its owner. */
+static void
+check_done(struct smtp *s)
+{
+	struct smtp_transfer	*tr;
+	CURLMsg			*msg;
+	int			 left;
+	long			 code = 0;
+	char			*error = NULL;
+	enum notify_outcome	 outcome;
+
+	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &tr);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &code);
+		outcome = notify_outcome_of(msg->data.result == CURLE_OK, code);
+		if (outcome != NOTIFY_SENT)
+			error = xasprintf("%s%s%s", curl_easy_strerror(
+			    msg->data.result), tr->errbuf[0] ? ": " : "",
+			    tr->errbuf);
+		curl_multi_remove_handle(s->multi, tr->easy);
+		TAILQ_REMOVE(&s->transfers, tr, entry);
+		tr->cb(outcome, error, tr->reply[0] ? tr->reply : NULL,
+		    tr->arg);
+		free(error);
+		error = NULL;
+		transfer_free(tr);
+	}
+}
+
+static void
+socket_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct smtp_sock	*sock = arg;
+	struct smtp		*s = sock->smtp;	/* sock may go below */
+	int			 action = 0, running;
+
+	if (kind & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (kind & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(s->multi, fd, action, &running);
+	check_done(s);
+	if (running <= 0 && evtimer_pending(&s->timer_ev, NULL))
+		evtimer_del(&s->timer_ev);
+}
+
+static void
+timer_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct smtp	*s = arg;
+	int		 running;
+
+	(void)fd;
+	(void)kind;
+	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(s);
+}
+
+/* CURLMOPT_TIMERFUNCTION: only (re)arms the libevent timer. */
+static int
+curl_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct smtp	*s = arg;
+	struct timeval	 tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(&s->timer_ev);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(&s->timer_ev, &tv);
+	return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: one persistent event per socket, changed to
+ * what curl now waits for, freed when curl is done with the socket. */
+static int
+curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
+    void *sockp)
+{
+	struct smtp		*s = arg;
+	struct smtp_sock	*sock = sockp;
+	short			 kind = EV_PERSIST;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (sock != NULL) {
+			if (sock->armed)
+				event_del(&sock->ev);
+			free(sock);
+			curl_multi_assign(s->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (sock == NULL) {
+		sock = xcalloc(1, sizeof(*sock));
+		sock->smtp = s;
+		sock->fd = fd;
+		curl_multi_assign(s->multi, fd, sock);
+	} else if (sock->armed)
+		event_del(&sock->ev);
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	event_assign(&sock->ev, s->base, fd, kind, socket_event_cb, sock);
+	event_add(&sock->ev, NULL);
+	sock->armed = true;
+	return 0;
+}
+
+struct smtp *
+smtp_new(struct event_base *base, char **error)
+{
+	struct smtp	*s = xcalloc(1, sizeof(*s));
+
+	if ((s->multi = curl_multi_init()) == NULL) {
+		*error = xstrdup("curl_multi_init failed");
+		free(s);
+		return NULL;
+	}
+	s->base = base;
+	TAILQ_INIT(&s->transfers);
+	evtimer_assign(&s->timer_ev, base, timer_event_cb, s);
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	return s;
+}
+
+void
+smtp_cancel(struct smtp *s, struct smtp_transfer *tr)
+{
+	curl_multi_remove_handle(s->multi, tr->easy);
+	TAILQ_REMOVE(&s->transfers, tr, entry);
+	transfer_free(tr);
+}
+
+void
+smtp_free(struct smtp *s)
+{
+	struct smtp_transfer	*tr;
+
+	if (s == NULL)
+		return;
+	while ((tr = TAILQ_FIRST(&s->transfers)) != NULL)
+		smtp_cancel(s, tr);
+	/* Before the event base goes: curl may still remove sockets. */
+	curl_multi_cleanup(s->multi);
+	evtimer_del(&s->timer_ev);
+	free(s);
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct smtp_transfer	*tr = arg;
+	size_t			 n = size * nmemb;
+
+	if (n > tr->len - tr->off)
+		n = tr->len - tr->off;
+	memcpy(buf, tr->data + tr->off, n);
+	tr->off += n;
+	return n;
+}
+
+/* Keeps the server's last reply line (what /api/v1/deliveries shows as
+ * the response); what we send, AUTH included, is never looked at. */
+static int
+debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct smtp_transfer	*tr = arg;
+	size_t			 n, i;
+
+	(void)easy;
+	if (type != CURLINFO_HEADER_IN || size == 0)
+		return 0;
+	n = size < sizeof(tr->reply) - 1 ? size : sizeof(tr->reply) - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (c == '\r' || c == '\n')
+			break;
+		tr->reply[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	tr->reply[i] = '\0';
+	return 0;
+}
+
+static long
+tls_mode(const struct notify_conf *c)
+{
+	if (strncmp(c->smtp_url, "smtps://", 8) == 0 ||
+	    strcmp(c->starttls, "required") == 0)
+		return CURLUSESSL_ALL;
+	return strcmp(c->starttls, "try") == 0 ? CURLUSESSL_TRY :
+	    CURLUSESSL_NONE;
+}
+
+static void
+set_options(struct smtp_transfer *tr, const struct notify_conf *c)
+{
+	CURL	*e = tr->easy;
+
+	curl_easy_setopt(e, CURLOPT_URL, c->smtp_url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, tr->from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, tr->rcpt);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, tr);
+	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)tr->len);
+	curl_easy_setopt(e, CURLOPT_USE_SSL, tls_mode(c));
+	if (*c->username != '\0') {
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->password != NULL ?
+		    c->password : "");
+	}
+	if (*c->ca_file != '\0')
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout < 30 ?
+	    c->timeout : 30));
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->errbuf);
+	/* Verbose output goes to debug_cb only. */
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, tr);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+}
+
+struct smtp_transfer *
+smtp_send(struct smtp *s, const struct notify_conf *c,
+    const char *const *rcpt, size_t nrcpt, const char *data, size_t len,
+    smtp_done_cb cb, void *arg, char **error)
+{
+	struct smtp_transfer	*tr = xcalloc(1, sizeof(*tr));
+	struct curl_slist	*l;
+	char			*addr;
+	size_t			 i;
+
+	if ((tr->easy = curl_easy_init()) == NULL) {
+		free(tr);
+		*error = xstrdup("curl_easy_init failed");
+		return NULL;
+	}
+	tr->smtp = s;
+	tr->data = data;
+	tr->len = len;
+	tr->cb = cb;
+	tr->arg = arg;
+	tr->from = xasprintf("<%s>", c->from);
+	for (i = 0; i < nrcpt; i++) {
+		addr = xasprintf("<%s>", rcpt[i]);
+		/* curl_slist_append fails only when out of memory. */
+		if ((l = curl_slist_append(tr->rcpt, addr)) == NULL)
+			abort();
+		tr->rcpt = l;
+		free(addr);
+	}
+	set_options(tr, c);
+	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)c->parallel);
+	if (curl_multi_add_handle(s->multi, tr->easy) != CURLM_OK) {
+		*error = xstrdup("curl_multi_add_handle failed");
+		transfer_free(tr);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&s->transfers, tr, entry);
+	return tr;
+}

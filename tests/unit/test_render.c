@@ -1,0 +1,362 @@
+/*
+ * test_render.c: the words of a reminder (notify/render.c): what every
+ * item says (centre, action, article, due date and weekday, days and
+ * working days left, 暂定, what closes it), the late and catch-up marks,
+ * HTML escaping and control characters from data, the greeting, the
+ * .ics attachment (METHOD:PUBLISH, one VEVENT per item, parsed back by
+ * libical without X-LIC-ERROR), and the same bytes for the same input.
+ */
+#include "tests/unit/testutil.h"
+
+#include <libical/ical.h>
+
+#include "common/common.h"
+#include "notify/render.h"
+
+struct world {
+	struct sched_calendar	*cal;
+	struct sched_rules	*rules;
+	struct sched_journal	*journal;
+	struct sched_plan	*plan;
+	struct sched_reminders	*r;
+};
+
+/* Centre yq-1 has a name that tries HTML and a header injection. */
+static const char *const events[] = {
+	"{'type':'registered','date':'2025-10-01','centre':'yq-1',"
+	    "'name':'甲<b>中心</b> & \\u0022引号\\u0022\\r\\nBcc: x@y','unit':'城区科技局'}",
+	"{'type':'registered','date':'2025-10-01','centre':'yq-2',"
+	    "'name':'乙中心','unit':'城区科技局'}",
+	"{'type':'recognized','date':'2025-11-03','centre':'yq-1'}",
+	"{'type':'recognized','date':'2025-11-03','centre':'yq-2'}",
+	"{'type':'evaluation_result','date':'2026-08-03','centre':'yq-2',"
+	    "'year':2025,'grade':'fail','rectify_by':'2026-09-01'}",
+	"{'type':'evaluation_round','date':'2026-09-01','year':2026,"
+	    "'deadline':'2026-09-15'}",
+	"{'type':'publicity_started','date':'2027-02-01','centre':'yq-2'}",
+};
+
+static void
+world_init(struct world *w, const char *as_of)
+{
+	memset(w, 0, sizeof(*w));
+	w->cal = tu_calendar();
+	w->rules = tu_rules();
+	w->journal = TU_JOURNAL(w->rules, D("2027-12-31"), events);
+	w->plan = sched_plan(w->journal, w->cal, w->rules, D(as_of),
+	    D(as_of) + 400, SCHED_PLAN_EXPLAIN);
+}
+
+static void
+world_free(struct world *w)
+{
+	sched_reminders_free(w->r);
+	sched_plan_free(w->plan);
+	sched_journal_free(w->journal);
+	sched_rules_free(w->rules);
+	sched_calendar_free(w->cal);
+}
+
+/* The message of a recipient in w->r. */
+static const struct sched_message *
+find(const struct world *w, int to, const char *scope)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->r->count; i++) {
+		const struct sched_message *m = &w->r->messages[i];
+
+		if (m->to == to && tu_same_centre(m->scope, scope))
+			return m;
+	}
+	fail_msg("no message to %s %s", sched_audience_name(to),
+	    scope ? scope : "");
+	return NULL;
+}
+
+static void
+render(const struct world *w, const struct sched_message *m, int today,
+    const char *name, struct notify_text *t)
+{
+	char	*error = NULL;
+
+	if (notify_render(m, w->rules, w->cal, today, name, t, &error) != 0)
+		fail_msg("render failed: %s", error);
+}
+
+#define HAS(s, needle)	do {						\
+	if (strstr((s), (needle)) == NULL)				\
+		fail_msg("missing \"%s\" in:\n%s", (needle), (s));	\
+} while (0)
+#define LACKS(s, needle)	do {					\
+	if (strstr((s), (needle)) != NULL)				\
+		fail_msg("unexpected \"%s\" in:\n%s", (needle), (s));	\
+} while (0)
+
+/* libical reads it back without complaint; returns the VEVENTs. */
+static int
+ics_events(const char *ics, const char *method)
+{
+	icalcomponent	*cal = icalparser_parse_string(ics), *c;
+	char		*s;
+	int		 n = 0;
+
+	assert_non_null(cal);
+	s = icalcomponent_as_ical_string_r(cal);
+	if (strstr(s, "X-LIC-ERROR") != NULL)
+		fail_msg("X-LIC-ERROR in:\n%s", s);
+	icalmemory_free_buffer(s);
+	assert_string_equal(icalproperty_method_to_string(
+	    icalcomponent_get_method(cal)), method);
+	for (c = icalcomponent_get_first_component(cal,
+	    ICAL_VEVENT_COMPONENT); c != NULL;
+	    c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+		n++;
+	icalcomponent_free(cal);
+	return n;
+}
+
+/* ---- tests ---- */
+
+/* A unit's message on the evaluation deadline: the overdue rectification
+ * first, then the two evaluations; every item says all it must. */
+static void
+test_each_item_says_what_when_and_what_closes_it(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+	const struct sched_message *m;
+
+	(void)state;
+	world_init(&w, "2026-09-10");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-09-15"),
+	    D("2026-09-15"));
+	m = find(&w, SCHED_TO_UNIT, "城区科技局");
+	assert_int_equal(m->nitems, 3);
+	render(&w, m, D("2026-09-15"), NULL, &t);
+
+	/* Subject: the most urgent item first, one line, both languages. */
+	HAS(t.subject, "3项义务");
+	HAS(t.subject, "【第十四条】评价不合格限期整改");
+	HAS(t.subject, "已逾期14天（2026-09-01 周二）");
+	HAS(t.subject, " / ticd reminder: 3 obligations, first due 2026-09-01");
+	LACKS(t.subject, "\n");
+
+	HAS(t.text, "城区科技局：\n");
+	HAS(t.text, "1. 【第十四条】评价不合格限期整改");
+	HAS(t.text, "2. 【第十四条】年度绩效评价材料提交截止（2026年度）");
+	HAS(t.text, "   到期日：2026-09-15（周二）\n");
+	HAS(t.text, "   剩余：今天到期\n");
+	HAS(t.text, "   剩余：已逾期14天（10个工作日）\n");
+	HAS(t.text, "   状态：已逾期，尚未办结\n");
+	HAS(t.text, "   应办事项：提交年度绩效评价材料");
+	HAS(t.text, "   办结条件：记录该年度评价材料已提交（evaluation_submitted）");
+	HAS(t.text, "   中心：乙中心（yq-2），组织管理单位：城区科技局\n");
+	HAS(t.text, "   义务编号：yq-2/rectification/2025\n");
+	HAS(t.text, "English summary:\n1. rectification (Art. 14), yq-2: "
+	    "due 2026-09-01 (Tue), 14 days (10 working days) overdue.\n");
+	LACKS(t.text, "补发");
+
+	/* The .ics: the message's three obligations, METHOD:PUBLISH. */
+	assert_int_equal(strlen(t.ics), t.ics_len);
+	HAS(t.ics, "METHOD:PUBLISH\r\n");
+	HAS(t.ics, "UID:yq-2/rectification/2025@ticd\r\n");
+	assert_int_equal(ics_events(t.ics, "PUBLISH"), 3);
+	notify_text_free(&t);
+	world_free(&w);
+}
+
+/* Days before: "还有N天（M个工作日）", the weekday of the due date. */
+static void
+test_days_and_working_days_left(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+
+	(void)state;
+	world_init(&w, "2026-09-01");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-09-08"),
+	    D("2026-09-08"));
+	render(&w, find(&w, SCHED_TO_CENTRE, "yq-1"), D("2026-09-08"),
+	    "王主任", &t);
+	HAS(t.subject, "7天后到期（2026-09-15 周二）");
+	HAS(t.text, "王主任：\n");
+	HAS(t.text, "   剩余：还有7天（5个工作日）\n");
+	HAS(t.text, "7 days (5 working days) left.");
+	notify_text_free(&t);
+	sched_reminders_free(w.r);
+
+	/* Counted into late December, which 2027's notice may still change:
+	 * the count is a guess. */
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-12-24"),
+	    D("2026-12-24"));
+	render(&w, find(&w, SCHED_TO_CENTRE, "yq-1"), D("2026-12-24"), NULL,
+	    &t);
+	HAS(t.text, "   剩余：还有7天（约5个工作日，暂定）\n");
+	HAS(t.text, "7 days (about 5 working days) left.");
+	notify_text_free(&t);
+	world_free(&w);
+}
+
+/* A due date counted through 2027, whose holidays are not published. */
+static void
+test_provisional_dates_say_so(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+	const struct sched_message *m;
+
+	(void)state;
+	world_init(&w, "2027-02-01");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2027-02-01"),
+	    D("2027-03-31"));
+	m = find(&w, SCHED_TO_BUREAU, NULL);
+	render(&w, m, m->day, NULL, &t);
+	HAS(t.subject, "（暂定）");
+	HAS(t.text, "市科技局：\n");
+	HAS(t.text, "暂定：2027年放假安排尚未公布，公布后可能调整");
+	HAS(t.text, ", provisional, ");
+	HAS(t.ics, "STATUS:TENTATIVE");
+	notify_text_free(&t);
+	world_free(&w);
+}
+
+/* Late: 补发（原定 …） in the subject, the lead, and the item; a catch-up
+ * says how many it folds and from when to when. */
+static void
+test_late_and_catch_up_messages(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+	size_t			 i;
+	bool			 late = false, folded = false;
+
+	(void)state;
+	/* Down since 08-01, back on Fri 09-11: the rectification's overdue
+	 * notice of 09-08 is folded (older than 2 days), the evaluation's
+	 * 3-working-day reminder of 09-10 late. */
+	world_init(&w, "2026-09-11");
+	w.r = sched_reminders_missed(w.plan, w.rules, w.cal, D("2026-08-01"),
+	    D("2026-09-11"), 2);
+	for (i = 0; i < w.r->count; i++) {
+		const struct sched_message *m = &w.r->messages[i];
+
+		if (m->to != SCHED_TO_CENTRE || strcmp(m->scope, "yq-2") != 0)
+			continue;
+		render(&w, m, D("2026-09-11"), NULL, &t);
+		if (m->catch_up) {
+			folded = true;
+			HAS(t.subject, "【补发汇总】【技术创新中心提醒】【第十四条】"
+			    "评价不合格限期整改 已逾期10天");
+			HAS(t.text, "补发汇总：以下 1 条提醒原定于 2026-09-08 发送，"
+			    "当时 ticd 未在运行，现合并补发。");
+			HAS(t.text, "   补发：原定 2026-09-08（周二）发送\n");
+		} else {
+			late = true;
+			HAS(t.subject, "【补发（原定 2026-09-10）】");
+			HAS(t.text, "补发（原定 2026-09-10）：ticd 未能按原定日期"
+			    "发送以下提醒，现予补发。剩余天数按今天（2026-09-11）"
+			    "计算。");
+			HAS(t.text, "   剩余：还有4天（2个工作日）\n");
+		}
+		notify_text_free(&t);
+	}
+	assert_true(late);
+	assert_true(folded);
+	world_free(&w);
+}
+
+/* Data is escaped in HTML, stripped of control characters everywhere;
+ * nothing from the journal can add a header line. */
+static void
+test_html_is_escaped_and_data_cannot_inject(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+	const char		*p;
+
+	(void)state;
+	world_init(&w, "2026-09-01");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-09-15"),
+	    D("2026-09-15"));
+	render(&w, find(&w, SCHED_TO_UNIT, "城区科技局"), D("2026-09-15"),
+	    "<i>Zhang</i>", &t);
+	for (p = t.subject; *p != '\0'; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	HAS(t.html, "甲&lt;b&gt;中心&lt;/b&gt; &amp; &quot;引号&quot;  Bcc: x@y");
+	HAS(t.html, "&lt;i&gt;Zhang&lt;/i&gt;");
+	LACKS(t.html, "<b>");
+	LACKS(t.html, "<i>");
+	HAS(t.html, "<html lang=\"zh-CN\">");
+	HAS(t.text, "甲<b>中心</b> & \"引号\"  Bcc: x@y");
+	LACKS(t.text, "\r");
+	notify_text_free(&t);
+	world_free(&w);
+}
+
+/* The same message renders to the same bytes; the subject of a centre's
+ * own message does not repeat its name. */
+static void
+test_same_input_same_bytes(void **state)
+{
+	struct world		 w;
+	struct notify_text	 a, b;
+	const struct sched_message *m;
+
+	(void)state;
+	world_init(&w, "2026-09-01");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-09-15"),
+	    D("2026-09-15"));
+	m = find(&w, SCHED_TO_CENTRE, "yq-2");
+	render(&w, m, D("2026-09-15"), NULL, &a);
+	render(&w, m, D("2026-09-15"), NULL, &b);
+	assert_string_equal(a.subject, b.subject);
+	assert_string_equal(a.text, b.text);
+	assert_string_equal(a.html, b.html);
+	assert_int_equal(a.ics_len, b.ics_len);
+	assert_memory_equal(a.ics, b.ics, a.ics_len);
+	LACKS(a.subject, "乙中心");
+	HAS(a.text, "乙中心（yq-2）：\n");
+	notify_text_free(&a);
+	notify_text_free(&b);
+	world_free(&w);
+}
+
+static void
+test_an_empty_message_is_refused(void **state)
+{
+	struct sched_message	 m;
+	struct notify_text	 t;
+	struct sched_rules	*rules = tu_rules();
+	struct sched_calendar	*cal = tu_calendar();
+	char			*error = NULL;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.to = SCHED_TO_BUREAU;
+	assert_int_equal(notify_render(&m, rules, cal, 0, NULL, &t, &error),
+	    -1);
+	HAS(error, " / ");
+	assert_null(t.subject);
+	free(error);
+	notify_text_free(&t);
+	sched_rules_free(rules);
+	sched_calendar_free(cal);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_each_item_says_what_when_and_what_closes_it),
+		cmocka_unit_test(test_days_and_working_days_left),
+		cmocka_unit_test(test_provisional_dates_say_so),
+		cmocka_unit_test(test_late_and_catch_up_messages),
+		cmocka_unit_test(test_html_is_escaped_and_data_cannot_inject),
+		cmocka_unit_test(test_same_input_same_bytes),
+		cmocka_unit_test(test_an_empty_message_is_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
