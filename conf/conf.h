@@ -83,6 +83,7 @@ struct conf {
 	/* [webhooks] */
 	char	*webhook_allow_hosts;	/* space-separated; "": any */
 	int	 webhook_timeout;	/* seconds */
+	int	 webhook_parallel;
 	int	 webhook_disable_days;
 };
 

@@ -115,6 +115,9 @@ static const struct config_key config_keys[] = {
 	    "empty: any"),
 	K("webhooks", "timeout", KEY_INT, "10", 1, 120, NULL, true,
 	    webhook_timeout, "一次投递的超时（秒）/ seconds one post may take"),
+	K("webhooks", "parallel", KEY_INT, "16", 1, 64, NULL, true,
+	    webhook_parallel, "同时进行的投递数（每个主机也以此为限）/ posts at "
+	    "once (and to one host)"),
 	K("webhooks", "disable_after_days", KEY_INT, "3", 1, 30, NULL, true,
 	    webhook_disable_days, "连续失败这么多天的目标停用并通知市科技局 / "
 	    "a target failing this many days is disabled and the bureau "

@@ -30,6 +30,8 @@
  *		split under each robot's size limit, their JSON answers
  *   pace.c	pacing under each robot's rate limit
  *   target.c	a target's secret, read from its file when needed
+ *   post.c	HTTP POSTs on libcurl's multi interface and the loop
+ *   hook.c	webhook rows of the outbox, and one attempt at one
  *
  * A webhook delivery is one stored payload (notify_payload_*) turned, at
  * each attempt, into one or more signed HTTP requests (notify_build): a
@@ -72,6 +74,11 @@ struct notify_conf {
 	char	*spool_dir;
 	int	 timeout;	/* seconds for one transfer */
 	int	 parallel;	/* transfers at once */
+	/* Webhooks (issue 6). */
+	char	*webhook_allow_hosts;	/* space-separated; "": any */
+	int	 webhook_timeout;	/* seconds for one post */
+	int	 webhook_parallel;	/* posts at once (and per host) */
+	int	 webhook_disable_days;	/* failing this long: disabled */
 };
 
 void	 notify_conf_clear(struct notify_conf *);
@@ -450,5 +457,102 @@ long long notify_pace_next(const struct notify_pacer *, enum notify_format,
 void	 notify_pace_sent(struct notify_pacer *, long long now_ms);
 /* The endpoint said "too fast": nothing before until_ms. */
 void	 notify_pace_block(struct notify_pacer *, long long until_ms);
+
+/* ---- posting (post.c) ---- */
+
+struct post;
+struct post_transfer;
+
+/* What came back; borrowed for the callback's duration. */
+struct post_result {
+	int		 curl_code;	/* 0: a reply came */
+	long		 status;
+	const char	*retry_after;	/* the header's value, or NULL */
+	const char	*body;		/* at most 8 KiB of it */
+	size_t		 len;
+	const char	*detail;	/* curl's error text, or NULL */
+};
+
+typedef void (*post_done_cb)(const struct post_result *, void *arg);
+
+/* Owner: the delivery engine (post_free, before the event base). */
+struct post *post_new(struct event_base *, long per_host, char **error);
+void	 post_set_per_host(struct post *, long per_host);
+void	 post_free(struct post *);
+/* Starts a POST, taking r's URL and body; NULL with *error. */
+struct post_transfer *post_send(struct post *, struct notify_request *r,
+	    long timeout, post_done_cb, void *arg, char **error);
+/* Stops a transfer without calling its callback. */
+void	 post_cancel(struct post *, struct post_transfer *);
+
+/* ---- webhooks on the outbox (hook.c) ---- */
+
+/* Whether an outbox channel is a webhook's ("webhook:ID"), and which. */
+bool	 hook_channel(const char *channel, long long *target);
+/* The enabled targets as [{id, kind, scope, format}]; NULL with *error. */
+json_t	*hook_targets(struct db *, char **error);
+/* The payload stored for a reminder (the Standard Webhooks JSON). */
+char	*hook_payload_text(const struct sched_message *,
+	    const struct sched_rules *, time_t now);
+
+/* One webhook row being queued; its strings are its own. */
+struct hook_row {
+	struct db_outbox	 row;
+	char			*idem;
+	char			*recipient;
+	char			*channel;
+	char			*message_id;
+	char			*rcpt;
+	char			*items;
+	char			*body;
+	char			 day[SCHED_DATE_LEN];
+	char			 planned[SCHED_DATE_LEN];
+};
+
+/*
+ * Appends to *rows one row per target of the message's recipient (items
+ * is the row's items JSON, as email's); returns how many.
+ */
+size_t	 hook_rows_for(const struct sched_message *, const json_t *targets,
+	    const struct sched_rules *, const char *items, time_t now,
+	    const char *created, struct hook_row **rows, size_t *n);
+void	 hook_row_free(struct hook_row *);
+
+/* How an attempt ended.  why and response are freed after the callback. */
+struct hook_result {
+	enum notify_verdict	 verdict;
+	long			 retry_after;	/* seconds, or -1 */
+	char			*why;
+	char			*response;
+	int			 parts;		/* of the message */
+	int			 parts_sent;	/* now */
+	long long		 next_ms;	/* parts left: when the next may go */
+};
+
+typedef void (*hook_done_cb)(struct hook_result *, void *arg);
+
+/* Owner: the delivery engine.  conf is borrowed and outlives it. */
+struct hook_engine;
+struct hook_attempt;
+
+struct hook_engine *hook_engine_new(struct event_base *, struct db *,
+	    const struct notify_conf *, void (*kick)(void *),
+	    void (*log)(void *, bool, const char *), void *arg, char **error);
+void	 hook_engine_conf(struct hook_engine *, const struct notify_conf *);
+void	 hook_engine_free(struct hook_engine *);
+/* The earliest time (ms) the target's pace lets a post go. */
+long long hook_not_before(struct hook_engine *, long long target,
+	    long long now_ms);
+/*
+ * Starts delivering outbox row "row" to its target from part parts_sent
+ * on; cb follows.  NULL when nothing was started, with *r saying why (or
+ * SENT when every part had gone).
+ */
+struct hook_attempt *hook_send(struct hook_engine *, long long row,
+	    long long target, const char *message_id, const char *payload,
+	    size_t len, int parts_sent, hook_done_cb cb, void *arg,
+	    struct hook_result *r);
+/* Stops an attempt without calling its callback. */
+void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
 
 #endif

@@ -95,7 +95,10 @@ static const char *migrations[] = {
 	"  last_error TEXT,"
 	"  disabled_at TEXT,"
 	"  disabled_reason TEXT"
-	");",
+	");"
+	/* How many parts of a robot message split under its size limit
+	 * went: a retry resumes at the next one. */
+	"ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt {
@@ -132,6 +135,7 @@ enum stmt {
 	ST_WEBHOOK_FAILED,
 	ST_WEBHOOK_DISABLE,
 	ST_WEBHOOK_ENABLE,
+	ST_OUT_PARTS,
 	ST_COUNT
 };
 
@@ -143,7 +147,7 @@ enum stmt {
 /* The columns of an outbox row, in struct db_outbox's order. */
 #define OUT_COLUMNS "id, idem, recipient, channel, day, planned, catch_up, " \
 	"message_id, rcpt, items, state, attempts, next_attempt, last_error, " \
-	"last_response, created_at, updated_at"
+	"last_response, created_at, updated_at, parts_sent"
 
 static const char *stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -187,8 +191,10 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_OUT_LIST] = "SELECT " OUT_COLUMNS " FROM outbox WHERE "
 	    "(?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
 	[ST_OUT_COUNTS] = "SELECT state, count(*) FROM outbox GROUP BY state",
+	/* Sent again whole: a robot message's parts from the first. */
 	[ST_OUT_REDELIVER] = "UPDATE outbox SET state = 'pending', "
-	    "next_attempt = ?, last_error = NULL, updated_at = ? "
+	    "next_attempt = ?, last_error = NULL, updated_at = ?, "
+	    "parts_sent = 0 "
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
 	[ST_INSERT_WEBHOOK] = "INSERT INTO webhooks (kind, scope, url, format, "
@@ -206,6 +212,7 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "RETURNING failing_since",
 	[ST_WEBHOOK_DISABLE] = "UPDATE webhooks SET disabled_at = ?, "
 	    "disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+	[ST_OUT_PARTS] = "UPDATE outbox SET parts_sent = ? WHERE id = ?",
 	[ST_WEBHOOK_ENABLE] = "UPDATE webhooks SET disabled_at = NULL, "
 	    "disabled_reason = NULL, failing_since = NULL, last_error = NULL "
 	    "WHERE id = ?",
@@ -748,6 +755,7 @@ read_row(sqlite3_stmt *st, struct db_outbox *r)
 	r->last_response = column_text(st, 14);
 	r->created_at = column_text(st, 15);
 	r->updated_at = column_text(st, 16);
+	r->parts_sent = sqlite3_column_int(st, 17);
 }
 
 int
@@ -762,8 +770,8 @@ db_outbox_get(struct db *db, long long id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		read_row(st, &r);
-		r.body = sqlite3_column_blob(st, 17);
-		r.body_len = (size_t)sqlite3_column_bytes(st, 17);
+		r.body = sqlite3_column_blob(st, 18);
+		r.body_len = (size_t)sqlite3_column_bytes(st, 18);
 		found = fn(&r, arg) == -1 ? -1 : 0;
 	} else if (rc != SQLITE_DONE) {
 		*error = db_error(db, "reading the outbox");
@@ -1036,4 +1044,14 @@ db_webhook_enable(struct db *db, long long id, char **error)
 	if (write_one(db, ST_WEBHOOK_ENABLE, "enabling a webhook", error) == -1)
 		return -1;
 	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_outbox_set_parts(struct db *db, long long id, int parts, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_PARTS];
+
+	sqlite3_bind_int(st, 1, parts);
+	sqlite3_bind_int64(st, 2, id);
+	return write_one(db, ST_OUT_PARTS, "recording the parts sent", error);
 }

@@ -124,6 +124,7 @@ struct db_outbox {
 	const char	*last_response;
 	const char	*created_at;
 	const char	*updated_at;
+	int		 parts_sent;	/* a split robot message's parts gone */
 };
 
 const char *db_outbox_state_name(enum db_outbox_state);
@@ -164,7 +165,10 @@ int	 db_outbox_foreach(struct db *, const char *state, int limit,
 	    int (*fn)(const struct db_outbox *, void *), void *arg,
 	    char **error);
 int	 db_outbox_counts(struct db *, long long counts[DB_OUT_COUNT]);
-/* Sends a row again from now: 0, 1 no such row, 2 in flight, -1 error. */
+/* Records that the first "parts" parts of a split message went. */
+int	 db_outbox_set_parts(struct db *, long long id, int parts,
+	    char **error);
+/* Sends a row again from now (every part): 0, 1 no such row, 2 in flight, -1 error. */
 int	 db_outbox_redeliver(struct db *, long long id, long long now,
 	    const char *when, char **error);
 
