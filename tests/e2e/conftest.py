@@ -427,3 +427,73 @@ def module_factory(tmp_path_factory, request):
     f = Factory(tmp_path_factory.mktemp(request.module.__name__))
     yield f
     f.stop_all()
+
+
+# ---- time and mail (issue 5) ----
+
+def faketime_env(start):
+    """libfaketime from "YYYY-MM-DD HH:MM:SS" (Asia/Shanghai), ticking."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    asan = (asan + ":" if asan else "") + "verify_asan_link_order=0"
+    return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "@" + start,
+            "FAKETIME_NO_CACHE": "1", "TZ": "Asia/Shanghai",
+            "ASAN_OPTIONS": asan}
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, in this process.
+
+    received: (mail_from, [rcpt], bytes) of every message accepted.
+    replies: what DATA answers next, one entry per message, e.g.
+    "451 4.3.0 try later" (empty: "250 OK").  delay: seconds DATA sleeps
+    after keeping a message and before answering.  down()/up() stop and
+    start listening on the same port."""
+
+    def __init__(self, port=None, **controller_kw):
+        self.port = port or free_port()
+        self.received = []
+        self.replies = []
+        self.delay = 0.0
+        self.data_started = 0
+        self.kw = controller_kw
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        self.data_started += 1
+        if self.replies:
+            return self.replies.pop(0)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              envelope.original_content))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return "250 2.0.0 OK queued"
+
+    def up(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self, hostname="127.0.0.1",
+                                     port=self.port, **self.kw)
+        self.controller.start()
+
+    def down(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def url(self):
+        return "smtp://127.0.0.1:%d" % self.port
+
+    def wait_for(self, n, timeout=30.0):
+        """Waits (bounded) until n messages were received."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.received) < n:
+            time.sleep(0.05)
+        return len(self.received)
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink()
+    sink.up()
+    yield sink
+    sink.down()

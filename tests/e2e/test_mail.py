@@ -1,0 +1,323 @@
+"""
+Reminders that arrive (issue 5): the real ticd, under libfaketime, sends
+the demo journal's reminders of Tue 2026-12-01 09:00 to a real SMTP server
+(aiosmtpd, in this process on 127.0.0.1), and each message is read back
+with Python's email package as a mail reader would: the Chinese subject
+decoded, the items, the 补发 mark, the .ics parsed with python3-icalendar.
+Outages, 4xx and 5xx replies, kill -9 in the middle of a send and an
+obligation closed while its message waits are injected as they happen.
+
+On 2026-12-01 the demo plans three messages: centres yq-006 and yq-009
+(Art. 10's meeting for 2026, due 2026-12-31, 30 days before) and the
+bureau (yq-011's publicity, due that day).  Every wait is bounded; the
+only fixed waits are the few seconds that show that nothing happens.
+"""
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, faketime_env)
+
+icalendar = pytest.importorskip("icalendar")
+pytest.importorskip("aiosmtpd")
+pytestmark = pytest.mark.skipif(not os.path.exists(FAKETIME_LIB),
+                                reason="libfaketime is missing")
+
+DAY = "2026-12-01"
+BEFORE_NINE = DAY + " 08:59:54"
+FROM = "ticd@kjj.yq.example"
+CONTACTS = [
+    {"kind": "centre", "scope": "yq-006", "email": "a006@centre.example",
+     "name": "王主任"},
+    {"kind": "centre", "scope": "yq-009", "email": "b009@centre.example"},
+    {"kind": "bureau", "email": "kjj@yq.example", "name": "科技局"},
+]
+ADDRESSES = {c["email"] for c in CONTACTS}
+
+
+def mail_ticd(factory, url=None, start=BEFORE_NINE, contacts=CONTACTS,
+              name="ticd"):
+    """A ticd with the demo journal, mail to url (None: the spool), its
+    clock started at "start", and the contacts recorded."""
+    t = factory(name)
+    mail = "[mail]\nfrom = %s\ntimeout = 10\n" % FROM
+    if url:
+        mail += "smtp_url = %s\nstarttls = no\n" % url
+    t.write_conf(extra=mail)
+    t.token = t.make_token()
+    t.start(env=faketime_env(start), extra_args=["-i", str(DEMO_JOURNAL)])
+    for c in contacts:
+        r = t.post("/api/v1/contacts", c)
+        assert r.status == 201, r
+    return t
+
+
+def deliveries(t, query=""):
+    r = t.get("/api/v1/deliveries" + query)
+    assert r.status == 200, r
+    return r.json()["deliveries"]
+
+
+def wait_deliveries(t, predicate, timeout=30.0):
+    """Polls the outbox (bounded) until predicate(rows) holds."""
+    deadline = time.monotonic() + timeout
+    rows = []
+    while time.monotonic() < deadline:
+        rows = deliveries(t)
+        if predicate(rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError("outbox never got there: %r\n%s"
+                         % (rows, t.log_text()))
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def by_rcpt(sink):
+    out = {}
+    for _, rcpts, raw in sink.received:
+        for r in rcpts:
+            out.setdefault(r, []).append(parse(raw))
+    return out
+
+
+def ics_of(msg):
+    for part in msg.walk():
+        if part.get_content_type() == "text/calendar":
+            assert part.get_param("method") == "PUBLISH"
+            assert part.get_filename().endswith(".ics")
+            return icalendar.Calendar.from_ical(part.get_payload(
+                decode=True))
+    raise AssertionError("no text/calendar part")
+
+
+def test_digest_arrives_at_send_time_as_a_reader_sees_it(ticd_factory,
+                                                         smtp_sink):
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    assert deliveries(t) == [] and smtp_sink.received == [], \
+        "nothing may go before 09:00"
+    assert smtp_sink.wait_for(3) == 3, t.log_text()
+    got = by_rcpt(smtp_sink)
+    assert set(got) == ADDRESSES
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "sent" for r in rs))
+    ids = {r["message_id"] for r in rows}
+    for addr, msgs in got.items():
+        assert len(msgs) == 1, addr
+        m = msgs[0]
+        subject = m["Subject"]
+        assert subject.startswith("【技术创新中心提醒】"), subject
+        assert "=?" not in subject
+        assert m["From"].addresses[0].addr_spec == FROM
+        assert m["Auto-Submitted"] == "auto-generated"
+        assert m["Content-Language"] == "zh-CN"
+        assert m["Date"].startswith("Tue, 01 Dec 2026 09:0"), m["Date"]
+        assert m["Date"].endswith("+0800")
+        assert m["Message-ID"].strip("<>") in ids
+        assert m.get_content_type() == "multipart/mixed"
+        text = m.get_body(("plain",)).get_content()
+        html = m.get_body(("html",)).get_content()
+        assert "补发" not in subject
+        cal = ics_of(m)
+        assert cal.get("method") == "PUBLISH"
+        assert len(cal.walk("VEVENT")) + len(cal.walk("VTODO")) >= 1
+        if addr == "a006@centre.example":
+            assert m["To"].addresses[0].display_name == "王主任"
+            assert "专家委员会年度会议" in text and "第十条" in text
+            assert "2026-12-31" in text and "2026-12-31" in html
+            ev = (cal.walk("VEVENT") + cal.walk("VTODO"))[0]
+            when = ev.get("DTSTART") or ev.get("DUE")
+            assert str(when.dt) == "2026-12-31"
+        if addr == "kjj@yq.example":
+            assert "认定结果公示期满" in text and "第七条第（五）项" in text
+    for r in rows:
+        assert (r["attempts"], r["day"]) == (1, DAY)
+        assert r["last_response"].startswith("250"), r
+    metrics = t.get("/metrics", token=None).body.decode()
+    assert 'ticd_outbox{state="sent"} 3' in metrics, metrics
+    # What a bureau operator types.
+    p = subprocess.run([TICCTL, "deliveries", "--url", t.url(""),
+                        "--token", t.token], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    table = p.stdout.decode()
+    assert table.count("sent") == 3 and "centre:yq-006" in table, table
+    # Other roles do not see the outbox at all.
+    unit = t.new_token("unit", "城区科技局")["token"]
+    assert t.get("/api/v1/deliveries", token=unit).status == 404
+    # A restart the same morning plans nothing twice.
+    t.stop()
+    t.start(env=faketime_env(DAY + " 09:00:30"))
+    time.sleep(2)
+    assert len(deliveries(t)) == 3 and len(smtp_sink.received) == 3
+
+
+def test_nothing_on_a_sunday(ticd_factory, smtp_sink):
+    t = mail_ticd(ticd_factory, smtp_sink.url(), "2026-12-06 08:59:57")
+    time.sleep(6)		# past 09:00 by the fake clock
+    assert t.healthz()["today"] == "2026-12-06"
+    assert deliveries(t) == [] and smtp_sink.received == []
+
+
+def test_server_down_then_up_delivered_once(ticd_factory, smtp_sink):
+    smtp_sink.down()
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "retrying" for r in rs))
+    for r in rows:
+        assert r["attempts"] == 1 and r["next_attempt"], r
+        assert "connect" in r["last_error"].lower(), r
+    smtp_sink.up()
+    assert smtp_sink.wait_for(3, timeout=30) == 3, t.log_text()
+    rows = wait_deliveries(t, lambda rs: all(r["state"] == "sent"
+                                             for r in rs))
+    assert all(r["attempts"] == 2 for r in rows), rows
+    time.sleep(1)
+    got = by_rcpt(smtp_sink)
+    assert set(got) == ADDRESSES and all(len(v) == 1 for v in got.values())
+
+
+def test_4xx_then_accepted(ticd_factory, smtp_sink):
+    smtp_sink.replies = ["451 4.3.0 mailbox busy, try later"] * 3
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    assert smtp_sink.wait_for(3, timeout=30) == 3, t.log_text()
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "sent" for r in rs))
+    for r in rows:
+        assert r["attempts"] == 2, r
+        assert "451" in (r["last_error"] or ""), r
+    assert set(by_rcpt(smtp_sink)) == ADDRESSES
+
+
+def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
+    smtp_sink.replies = ["554 5.7.1 rejected by policy"] * 3
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "dead" for r in rs))
+    for r in rows:
+        assert r["attempts"] == 1 and r["next_attempt"] is None, r
+        assert "554" in r["last_error"], r
+    time.sleep(6)		# past the first retry's 5 s: none comes
+    assert all(r["attempts"] == 1 for r in deliveries(t))
+    assert smtp_sink.received == []
+    # The bureau sends one again once the server takes it.
+    target = rows[0]
+    p = subprocess.run([TICCTL, "redeliver", str(target["id"]), "--url",
+                        t.url(""), "--token", t.token], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert smtp_sink.wait_for(1) == 1
+    msg = parse(smtp_sink.received[0][2])
+    assert msg["Message-ID"].strip("<>") == target["message_id"]
+    wait_deliveries(t, lambda rs: [r["state"] for r in rs
+                                   if r["id"] == target["id"]] == ["sent"])
+    assert t.post("/api/v1/deliveries/99999/redeliver", {}).status == 404
+
+
+def test_kill_9_mid_send_resends_with_the_same_message_id(ticd_factory,
+                                                         smtp_sink):
+    smtp_sink.delay = 4.0	# the server keeps each message, then waits
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    assert smtp_sink.wait_for(3, timeout=30) == 3, t.log_text()
+    assert {r["state"] for r in deliveries(t)} == {"sending"}
+    t.proc.kill()		# kill -9 before any 250 arrives
+    t.proc.wait(timeout=10)
+    smtp_sink.delay = 0.0
+    t.start(env=faketime_env(DAY + " 09:01:00"))
+    assert smtp_sink.wait_for(6, timeout=30) == 6, t.log_text()
+    rows = wait_deliveries(t, lambda rs: all(r["state"] == "sent"
+                                             for r in rs))
+    assert len(rows) == 3 and all(r["attempts"] == 2 for r in rows)
+    ids = {r["message_id"] for r in rows}
+    got = by_rcpt(smtp_sink)
+    assert set(got) == ADDRESSES
+    for addr, msgs in got.items():
+        # Sent twice, both times the same message: a reader's client
+        # shows it once.
+        assert len(msgs) == 2, addr
+        assert msgs[0]["Message-ID"] == msgs[1]["Message-ID"]
+        assert msgs[0]["Message-ID"].strip("<>") in ids
+        assert msgs[0].as_bytes() == msgs[1].as_bytes()
+
+
+def test_closed_obligation_dropped_from_queued_message(ticd_factory,
+                                                       smtp_sink):
+    smtp_sink.down()
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    wait_deliveries(t, lambda rs: len(rs) == 3 and
+                    all(r["state"] == "retrying" for r in rs))
+    # yq-006 holds its meeting: its queued reminder must not go.
+    t.record({"type": "expert_meeting_held", "date": DAY,
+              "centre": "yq-006"})
+    smtp_sink.up()
+    rows = wait_deliveries(t, lambda rs: sorted(r["state"] for r in rs) ==
+                           ["dropped", "sent", "sent"])
+    dropped = [r for r in rows if r["state"] == "dropped"][0]
+    assert dropped["recipient"] == "centre:yq-006"
+    assert "closed or void" in dropped["last_error"], dropped
+    assert dropped["items"][0] in dropped["last_error"]
+    time.sleep(1)
+    assert set(by_rcpt(smtp_sink)) == ADDRESSES - {"a006@centre.example"}
+    assert 'ticd_outbox{state="dropped"} 1' in \
+        t.get("/metrics", token=None).body.decode()
+
+
+def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
+                                                       smtp_sink):
+    # Planned through Mon 30 Nov; down until Thu 3 Dec, 10:00.
+    t = mail_ticd(ticd_factory, smtp_sink.url(), "2026-11-30 10:00:00")
+    assert t.stop() == 0
+    t.start(env=faketime_env("2026-12-03 10:00:00"))
+    assert smtp_sink.wait_for(3, timeout=30) >= 3, t.log_text()
+    rows = wait_deliveries(t, lambda rs: rs and all(r["state"] == "sent"
+                                                    for r in rs))
+    late = [r for r in rows if r["planned"] == DAY]
+    assert len(late) == 3 and all(r["day"] == "2026-12-03" for r in late)
+    assert all(r["key"].endswith("|late") for r in late), late
+    msgs = by_rcpt(smtp_sink)["a006@centre.example"]
+    late_mail = [m for m in msgs if "补发" in m["Subject"]]
+    assert late_mail, [m["Subject"] for m in msgs]
+    assert "补发（原定 2026-12-01" in late_mail[0].get_body(
+        ("plain",)).get_content() + late_mail[0]["Subject"]
+
+    # Down for longer than fold_after (7 days): one catch-up message.
+    u = mail_ticd(ticd_factory, smtp_sink.url(), "2026-11-30 10:00:00",
+                  name="folded")
+    assert u.stop() == 0
+    u.start(env=faketime_env("2026-12-15 10:00:00"))
+    rows = wait_deliveries(u, lambda rs: any(r["catch_up"] for r in rs))
+    folded = [r for r in rows if r["catch_up"]]
+    assert {r["day"] for r in folded} == {"2026-12-15"}
+    assert all(r["planned"] <= "2026-12-07" for r in folded), folded
+
+
+def test_spool_writes_eml_files(ticd_factory):
+    t = mail_ticd(ticd_factory, None, contacts=CONTACTS[:1])
+    spool = t.dir / "spool"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and \
+            len(list(spool.glob("*.eml"))) < 3:
+        time.sleep(0.1)
+    files = sorted(spool.glob("*.eml"))
+    assert len(files) == 3, t.log_text()
+    assert all(f.name.startswith(DAY) for f in files)
+    seen = {}
+    for f in files:
+        m = parse(f.read_bytes())
+        assert m["Subject"].startswith("【技术创新中心提醒】")
+        seen[str(m["To"])] = m
+        ics_of(m)
+    # The one recipient with a contact is addressed; the others show
+    # what would go, to nobody yet.
+    assert "王主任 <a006@centre.example>" in seen
+    assert sum(1 for k in seen if "undisclosed-recipients" in k) == 2
+    rows = deliveries(t)
+    assert {r["state"] for r in rows} == {"sent"}
+    assert {r["last_response"] for r in rows} == {"spool"}
