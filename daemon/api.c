@@ -810,6 +810,7 @@ delivery_json(const struct db_outbox *r)
 	json_t	*emails = json_array(), *v;
 	char	*next = unix_stamp(r->next_attempt);
 	size_t	 i;
+	long long target;
 
 	json_array_foreach(items, i, v)
 		json_array_append(keys, json_object_get(v, "key"));
@@ -829,6 +830,12 @@ delivery_json(const struct db_outbox *r)
 	    text_or_null(r->last_response), "created_at", r->created_at,
 	    "updated_at", r->updated_at);
 	free(next);
+	/* A webhook row names its target and how many parts went. */
+	if (hook_channel(r->channel, &target)) {
+		json_object_set_new(v, "target", json_integer(target));
+		json_object_set_new(v, "parts_sent",
+		    json_integer(r->parts_sent));
+	}
 	return v;
 }
 

@@ -227,6 +227,24 @@ row_fill(struct hook_row *h, long long target, const char *format)
 	r->body_len = strlen(h->body);
 }
 
+/* Email's idempotency key with this channel for "email": whatever
+ * (recipient, channel, day) scheme outbox_idem follows, a webhook row
+ * follows it too. */
+static char *
+channel_idem(const struct sched_message *m, const char *channel)
+{
+	char		*key = outbox_idem(m), *out;
+	const char	*at = strstr(key, "|email|");
+
+	if (at == NULL)		/* a scheme without the channel: append it */
+		out = xasprintf("%s|%s", key, channel);
+	else
+		out = xasprintf("%.*s|%s|%s", (int)(at - key), key, channel,
+		    at + strlen("|email|"));
+	free(key);
+	return out;
+}
+
 size_t
 hook_rows_for(const struct sched_message *m, const json_t *targets,
     const struct sched_rules *rules, const char *items, time_t now,
@@ -252,10 +270,7 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
 		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
 		sched_date_format(m->day, h->day);
 		sched_date_format(m->planned, h->planned);
-		/* As email's key: the day meant for, so a reminder sent late
-		 * keeps its key and is queued once. */
-		h->idem = xasprintf("%s|%s|%s%s", who, h->channel, h->planned,
-		    m->catch_up ? "|catch-up" : "");
+		h->idem = channel_idem(m, h->channel);
 		h->items = xstrdup(items);
 		h->body = xstrdup(payload);
 		row_fill(h, id, json_string_value(json_object_get(t,
