@@ -620,11 +620,17 @@ due_cb(evutil_socket_t fd, short what, void *arg)
 	run(arg);
 }
 
-/* hook.c queues the bureau's notice of a disabled target. */
+/* hook.c queues the bureau's notice of a disabled target, and logs. */
 static void
 kick_cb(void *arg)
 {
 	notify_kick(arg);
+}
+
+static void
+log_cb(void *arg, bool warning, const char *line)
+{
+	say(arg, warning, "%s", line);
 }
 
 void
@@ -663,7 +669,7 @@ notify_new(struct event_base *base, struct db *db,
 	n->hooks = *hooks;
 	conf_copy(&n->conf, conf);
 	if ((n->hooks_engine = hook_engine_new(base, db, &n->conf, kick_cb,
-	    hooks->log, hooks->arg, error)) == NULL) {
+	    log_cb, n, error)) == NULL) {
 		smtp_free(n->smtp);
 		notify_conf_clear(&n->conf);
 		mail_shutdown();
