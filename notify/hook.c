@@ -203,6 +203,8 @@ hook_row_free(struct hook_row *h)
 	free(h->rcpt);
 	free(h->items);
 	free(h->body);
+	free(h->day);
+	free(h->planned);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -252,7 +254,7 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
 {
 	const json_t	*t;
 	struct hook_row	*h;
-	char		*who, *payload = NULL;
+	char		*who, *payload = NULL, d[SCHED_DATE_LEN];
 	size_t		 i, made = 0;
 	long long	 id;
 
@@ -268,8 +270,8 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
 		who = outbox_recipient(m);
 		h->recipient = who;
 		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
-		sched_date_format(m->day, h->day);
-		sched_date_format(m->planned, h->planned);
+		h->day = xstrdup(sched_date_format(m->day, d));
+		h->planned = xstrdup(sched_date_format(m->planned, d));
 		h->idem = channel_idem(m, h->channel);
 		h->items = xstrdup(items);
 		h->body = xstrdup(payload);
@@ -472,7 +474,7 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	struct db_outbox *all;
 	json_t		*targets, *rcpt = json_array(), *payload, *x;
 	char		*shown, *error = NULL, *created = stamp(now), *text;
-	char		*h1, *h2, *html, *pl;
+	char		*h1, *h2, *html, *pl, day[SCHED_DATE_LEN];
 	size_t		 n = 0, i, k;
 
 	shown = notify_url_redact(t->format, t->url);
@@ -547,9 +549,9 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 		all[k++] = rows[i].row;
 	if (mail.body != NULL)
 		all[k++] = mail.row;
-	sched_date_format((int)((now + 8 * 3600) / 86400), mail.day);
+	sched_date_format((int)((now + 8 * 3600) / 86400), day);
 	for (i = 0; i < k; i++) {
-		all[i].day = all[i].planned = mail.day;
+		all[i].day = all[i].planned = day;
 		all[i].next_attempt = (long long)now;
 		all[i].created_at = created;
 	}
@@ -667,7 +669,7 @@ post_done(const struct post_result *pr, void *arg)
 	struct notify_answer	 ans;
 	struct notify_pacer	*pacer = pacer_of(a->e, a->t.id);
 	char			*error = NULL;
-	long long		 now = now_ms(), at;
+	long long		 now = now_ms(), at = 0;
 
 	a->tr = NULL;
 	if (pr->curl_code != 0)

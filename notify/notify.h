@@ -505,8 +505,8 @@ struct hook_row {
 	char			*rcpt;
 	char			*items;
 	char			*body;
-	char			 day[SCHED_DATE_LEN];
-	char			 planned[SCHED_DATE_LEN];
+	char			*day;		/* not arrays: rows move */
+	char			*planned;
 };
 
 /*
