@@ -253,7 +253,7 @@ make_row(const struct sched_message *m, json_t *contacts,
     struct pending_row *p,
     struct buf *notes, char **error)
 {
-	json_t	*rcpt = addresses_of(contacts, m->to, m->scope);
+	json_t	*rcpt = addresses_of(contacts, m->to, m->scope), *ij;
 	size_t	 len;
 
 	memset(p, 0, sizeof(*p));
@@ -275,7 +275,9 @@ make_row(const struct sched_message *m, json_t *contacts,
 		pending_row_free(p);
 		return -1;
 	}
-	p->items = dump(items_json(m));
+	ij = items_json(m);
+	p->items = dump(ij);
+	json_decref(ij);
 	p->row.idem = p->idem;
 	p->row.recipient = p->recipient;
 	p->row.channel = "email";
@@ -302,7 +304,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	struct pending_row	*p = NULL;
 	struct hook_row		*hooks = NULL;
 	struct db_outbox	*rows = NULL;
-	json_t			*contacts = json_array(), *targets;
+	json_t			*contacts = json_array(), *targets, *ij;
 	size_t			 i, k, n = 0, nh = 0, total = 0;
 	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
@@ -329,7 +331,9 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 				break;
 			if (rc == 0)
 				n++;
-			items = dump(items_json(&sets[i]->messages[k]));
+			ij = items_json(&sets[i]->messages[k]);
+			items = dump(ij);
+			json_decref(ij);
 			hook_rows_for(&sets[i]->messages[k], targets, rules,
 			    items, now, created, &hooks, &nh);
 			free(items);

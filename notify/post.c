@@ -114,7 +114,10 @@ socket_event_cb(evutil_socket_t fd, short kind, void *arg)
 		action |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(p->multi, fd, action, &running);
 	check_done(p);
-	if (running <= 0 && evtimer_pending(&p->timer_ev, NULL))
+	/* A callback may have started the next transfer (a robot message's
+	 * next part), arming the timer for it: keep it then. */
+	if (running <= 0 && TAILQ_EMPTY(&p->transfers) &&
+	    evtimer_pending(&p->timer_ev, NULL))
 		evtimer_del(&p->timer_ev);
 }
 
