@@ -416,7 +416,10 @@ struct sched_remind_item {
  * Everything due for one recipient on one day: one message, most urgent
  * first (earliest due, then overdue before open, then key).  Reminders
  * move to the previous working day (never past the due date), overdue
- * notices to the next.
+ * notices to the next.  None is planned before its obligation began,
+ * except that the due day's reminder of a duty due at once on a
+ * non-working day goes on the next working day.  Of two reminders of one
+ * obligation on one day, the more pressing kind stays.
  */
 struct sched_message {
 	int			 to;		/* one SCHED_TO_* bit */
