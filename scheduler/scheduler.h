@@ -407,7 +407,9 @@ enum sched_remind_kind {
 struct sched_remind_item {
 	const struct sched_obligation *ob;	/* borrowed from the plan */
 	enum sched_remind_kind	 kind;
-	int			 planned;	/* the day it was meant for */
+	int			 planned;	/* the working day it was meant
+						 * to go (after moving off a
+						 * non-working day) */
 	int			 days_left;	/* due - message day; < 0 late */
 	int			 workdays_left;	/* working days, same sign */
 };
