@@ -168,6 +168,7 @@ check: deps
 bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
