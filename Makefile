@@ -138,6 +138,7 @@ run: deps all
 	@echo "  try:  export TICD_URL=http://127.0.0.1:$(PORT) TICD_TOKEN=\$$(cat var/token)"
 	@echo "        curl -H \"Authorization: Bearer \$$TICD_TOKEN\" \$$TICD_URL/api/v1/obligations"
 	@echo "        $(BUILD)/bin/ticctl obligations"
+	@echo "  reminder mail (no SMTP configured): var/spool/*.eml; ticctl deliveries shows the outbox"
 	@echo "  Ctrl-C stops it; 'rm -rf var' starts afresh."
 	@echo
 	exec $(BUILD)/bin/ticd -d -c var/ticd.conf -i conf/demo/journal.jsonl
@@ -170,6 +171,7 @@ check: deps
 bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \

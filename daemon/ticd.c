@@ -223,6 +223,9 @@ start_loop(struct ticd *t)
 	add_timer(t, &t->tick_ev, tick_cb, TICK_SECONDS * 1000000LL);
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		add_timer(t, &t->watchdog_ev, watchdog_cb, (long long)usec / 2);
+		/* First in its turn of the loop, even after a stall in libcurl
+		 * (notify/smtp.c, FINAL_REPLY_WAIT). */
+		event_priority_set(&t->watchdog_ev, 0);
 		log_info("watchdog every %llu ms", (unsigned long long)usec /
 		    2000);
 	}

@@ -253,7 +253,7 @@ make_row(const struct sched_message *m, json_t *contacts,
     struct pending_row *p,
     struct buf *notes, char **error)
 {
-	json_t	*rcpt = addresses_of(contacts, m->to, m->scope), *ij;
+	json_t	*rcpt = addresses_of(contacts, m->to, m->scope), *items;
 	size_t	 len;
 
 	memset(p, 0, sizeof(*p));
@@ -275,9 +275,9 @@ make_row(const struct sched_message *m, json_t *contacts,
 		pending_row_free(p);
 		return -1;
 	}
-	ij = items_json(m);
-	p->items = dump(ij);
-	json_decref(ij);
+	items = items_json(m);
+	p->items = dump(items);
+	json_decref(items);
 	p->row.idem = p->idem;
 	p->row.recipient = p->recipient;
 	p->row.channel = "email";

@@ -9,7 +9,8 @@
  * blocks the loop (Debian's libcurl resolves names in a thread), so the
  * API and the systemd watchdog go on while mail is sent.  The curl
  * callbacks only (re)arm events: curl is called from libevent's callbacks,
- * never from its own.
+ * never from its own.  One exception is libcurl's, not ours: see
+ * FINAL_REPLY_WAIT.
  *
  * The message's bytes are built once (mail.c) and read by curl through
  * CURLOPT_READFUNCTION; curl adds SMTP's dot-stuffing and final dot.
@@ -27,6 +28,15 @@
 #include "notify/notify.h"
 
 #define REPLY_MAX	256	/* of the server's last reply we keep */
+/*
+ * libcurl 7.88 waits for the answer to the final "." in blocking mode
+ * (smtp_done → smtp_block_statemach), inside curl_multi_socket_action,
+ * so a server that sits on its answer stalls ticd's loop.  The wait is
+ * bounded by CURLOPT_SERVER_RESPONSE_TIMEOUT: this many seconds, under
+ * half of the unit's WatchdogSec=30s.  Real servers answer in
+ * milliseconds; one that does not is retried later, like a timeout.
+ */
+#define FINAL_REPLY_WAIT 10
 
 struct smtp_transfer {
 	TAILQ_ENTRY(smtp_transfer) entry;
@@ -87,10 +97,12 @@ check_done(struct smtp *s)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &code);
 		outcome = notify_outcome_of(msg->data.result == CURLE_OK, code);
+		/* What curl says, and what the server last said. */
 		if (outcome != NOTIFY_SENT)
-			error = xasprintf("%s%s%s", curl_easy_strerror(
+			error = xasprintf("%s%s%s%s%s", curl_easy_strerror(
 			    msg->data.result), tr->errbuf[0] ? ": " : "",
-			    tr->errbuf);
+			    tr->errbuf, tr->reply[0] ? " / server: " : "",
+			    tr->reply);
 		curl_multi_remove_handle(s->multi, tr->easy);
 		TAILQ_REMOVE(&s->transfers, tr, entry);
 		tr->cb(outcome, error, tr->reply[0] ? tr->reply : NULL,
@@ -202,6 +214,9 @@ smtp_new(struct event_base *base, char **error)
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	/* SMTP has no multiplexing: a transfer never waits for another's
+	 * connection to find out whether it could share it. */
+	curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
 	return s;
 }
 
@@ -298,6 +313,9 @@ set_options(struct smtp_transfer *tr, const struct notify_conf *c)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout < 30 ?
 	    c->timeout : 30));
+	curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (long)(c->timeout < FINAL_REPLY_WAIT ? c->timeout :
+	    FINAL_REPLY_WAIT));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->errbuf);

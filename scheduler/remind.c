@@ -293,13 +293,14 @@ shift(const struct sched_calendar *cal, int day, int step)
 	return day;
 }
 
-/* The Nth working day before "due" (due itself not counted). */
+/* The Nth working day before "due" (due itself not counted).  Bounded,
+ * like shift(), so that a calendar without working days cannot hang us. */
 static int
 workdays_before(const struct sched_calendar *cal, int due, int n)
 {
-	int	 d = due;
+	int	 d = due, limit = due - 7 * n - SHIFT_LIMIT;
 
-	while (n > 0) {
+	while (n > 0 && d > limit) {
 		d--;
 		n -= sched_calendar_is_working(cal, d);
 	}
@@ -337,8 +338,15 @@ candidates(const struct sched_obligation *o,
 		out[n++].kind = SCHED_REMIND_BEFORE;
 	}
 	if (s->on_day) {
-		/* Backwards: never later than the deadline itself. */
-		out[n].day = shift(cal, o->due, -1);
+		/* Backwards: never later than the deadline itself.  But a
+		 * duty due at once on a holiday (a committee formed on a
+		 * Saturday) did not exist on the working day before: it is
+		 * told on the first working day of its existence instead of
+		 * not at all. */
+		d = shift(cal, o->due, -1);
+		if (d < o->start)
+			d = shift(cal, o->start, +1);
+		out[n].day = d;
 		out[n++].kind = SCHED_REMIND_DUE;
 	}
 	/* A period runs out and is done: it is never overdue. */
@@ -560,17 +568,18 @@ build(struct entries *e, const struct sched_calendar *cal)
 {
 	struct sched_reminders	*r = xcalloc(1, sizeof(*r));
 	struct sched_message	*m;
-	size_t			 i, j, k;
+	size_t			 i, j, k, n = 0;
 
-	qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
+	if (e->n > 0)
+		qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
+	for (i = 0; i < e->n; i++)
+		n += i == 0 || message_cmp(&e->v[i - 1], &e->v[i]) != 0;
+	r->messages = xcalloc(n + 1, sizeof(*r->messages));
 	for (i = 0; i < e->n; i = j) {
 		for (j = i + 1; j < e->n && message_cmp(&e->v[i],
 		    &e->v[j]) == 0; j++)
 			;
-		r->messages = xreallocarray(r->messages, r->count + 1,
-		    sizeof(*r->messages));
 		m = &r->messages[r->count++];
-		memset(m, 0, sizeof(*m));
 		m->to = e->v[i].to;
 		m->scope = e->v[i].scope;
 		m->day = e->v[i].day;
@@ -641,8 +650,11 @@ prune_missed(struct entries *missed, struct entries *now, int day,
 	size_t		 i, j = 0, k = 0;
 	int		 c = 1;
 
-	qsort(missed->v, missed->n, sizeof(*missed->v), latest_cmp);
-	qsort(now->v, now->n, sizeof(*now->v), latest_cmp);
+	/* qsort wants a real array even for none (C11 7.22.5). */
+	if (missed->n > 0)
+		qsort(missed->v, missed->n, sizeof(*missed->v), latest_cmp);
+	if (now->n > 0)
+		qsort(now->v, now->n, sizeof(*now->v), latest_cmp);
 	kept = xcalloc(missed->n + 1, sizeof(*kept));
 	for (i = 0; i < missed->n; i++) {
 		x = &missed->v[i];

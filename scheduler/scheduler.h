@@ -407,7 +407,9 @@ enum sched_remind_kind {
 struct sched_remind_item {
 	const struct sched_obligation *ob;	/* borrowed from the plan */
 	enum sched_remind_kind	 kind;
-	int			 planned;	/* the day it was meant for */
+	int			 planned;	/* the working day it was meant
+						 * to go (after moving off a
+						 * non-working day) */
 	int			 days_left;	/* due - message day; < 0 late */
 	int			 workdays_left;	/* working days, same sign */
 };
@@ -416,7 +418,10 @@ struct sched_remind_item {
  * Everything due for one recipient on one day: one message, most urgent
  * first (earliest due, then overdue before open, then key).  Reminders
  * move to the previous working day (never past the due date), overdue
- * notices to the next.
+ * notices to the next.  None is planned before its obligation began,
+ * except that the due day's reminder of a duty due at once on a
+ * non-working day goes on the next working day.  Of two reminders of one
+ * obligation on one day, the more pressing kind stays.
  */
 struct sched_message {
 	int			 to;		/* one SCHED_TO_* bit */

@@ -181,9 +181,11 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_OUT_NEXT] = "SELECT min(next_attempt) FROM outbox WHERE state IN "
 	    "('pending', 'retrying')",
 	[ST_OUT_GET] = "SELECT " OUT_COLUMNS ", body FROM outbox WHERE id = ?",
+	/* The last error stays, even once sent: "sent on the 2nd attempt,
+	 * after: connection refused" is what an operator wants to see. */
 	[ST_OUT_UPDATE] = "UPDATE outbox SET state = ?, attempts = ?, "
-	    "next_attempt = ?, last_error = ?, last_response = ?, updated_at = ? "
-	    "WHERE id = ?",
+	    "next_attempt = ?, last_error = coalesce(?, last_error), "
+	    "last_response = ?, updated_at = ? WHERE id = ?",
 	[ST_OUT_CONTENT] = "UPDATE outbox SET items = ?, body = ?, "
 	    "updated_at = ? WHERE id = ?",
 	[ST_OUT_RESET] = "UPDATE outbox SET state = 'pending', next_attempt = ?, "
@@ -193,7 +195,7 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_OUT_COUNTS] = "SELECT state, count(*) FROM outbox GROUP BY state",
 	/* Sent again whole: a robot message's parts from the first. */
 	[ST_OUT_REDELIVER] = "UPDATE outbox SET state = 'pending', "
-	    "next_attempt = ?, last_error = NULL, updated_at = ?, "
+	    "attempts = 0, next_attempt = ?, last_error = NULL, updated_at = ?, "
 	    "parts_sent = 0 "
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",

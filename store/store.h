@@ -149,8 +149,8 @@ int	 db_outbox_next_attempt(struct db *, long long *when);
 int	 db_outbox_get(struct db *, long long id,
 	    int (*fn)(const struct db_outbox *, void *), void *arg,
 	    char **error);
-/* Writes state, attempts, next_attempt, last_error, last_response and
- * updated_at of row r->id. */
+/* Writes state, attempts, next_attempt, last_error (a NULL keeps the one
+ * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
 /* Replaces the items and bytes of a row (items dropped before sending). */
@@ -168,7 +168,8 @@ int	 db_outbox_counts(struct db *, long long counts[DB_OUT_COUNT]);
 /* Records that the first "parts" parts of a split message went. */
 int	 db_outbox_set_parts(struct db *, long long id, int parts,
 	    char **error);
-/* Sends a row again from now (every part): 0, 1 no such row, 2 in flight, -1 error. */
+/* Sends a row again from now (a split message from its first part), its
+ * attempts counted afresh: 0, 1 no such row, 2 in flight, -1 error. */
 int	 db_outbox_redeliver(struct db *, long long id, long long now,
 	    const char *when, char **error);
 

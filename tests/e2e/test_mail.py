@@ -15,7 +15,7 @@ only fixed waits are the few seconds that show that nothing happens.
 import email
 import email.policy
 import os
-import signal
+import sqlite3
 import subprocess
 import time
 
@@ -223,28 +223,38 @@ def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
 
 def test_kill_9_mid_send_resends_with_the_same_message_id(ticd_factory,
                                                          smtp_sink):
-    smtp_sink.delay = 4.0	# the server keeps each message, then waits
+    # The server keeps each message, then sits on its answer: ticd is
+    # killed after the bytes left and before the 250 came back.
+    smtp_sink.delay = 30.0
     t = mail_ticd(ticd_factory, smtp_sink.url())
-    assert smtp_sink.wait_for(3, timeout=30) == 3, t.log_text()
-    assert {r["state"] for r in deliveries(t)} == {"sending"}
-    t.proc.kill()		# kill -9 before any 250 arrives
+    assert smtp_sink.wait_for(1, timeout=30) >= 1, t.log_text()
+    # Read from the store itself: the row is "sending" while the bytes are
+    # out and no answer came (libcurl holds the loop meanwhile: smtp.c).
+    with sqlite3.connect(str(t.db), timeout=5) as db:
+        states = {s for (s,) in db.execute("SELECT state FROM outbox")}
+    assert "sending" in states, states
+    t.proc.kill()		# kill -9
     t.proc.wait(timeout=10)
+    first = len(smtp_sink.received)
     smtp_sink.delay = 0.0
     t.start(env=faketime_env(DAY + " 09:01:00"))
-    assert smtp_sink.wait_for(6, timeout=30) == 6, t.log_text()
-    rows = wait_deliveries(t, lambda rs: all(r["state"] == "sent"
-                                             for r in rs))
-    assert len(rows) == 3 and all(r["attempts"] == 2 for r in rows)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "sent" for r in rs))
     ids = {r["message_id"] for r in rows}
+    assert len(ids) == 3
+    time.sleep(1)
     got = by_rcpt(smtp_sink)
-    assert set(got) == ADDRESSES
+    assert set(got) == ADDRESSES, "nothing lost"
+    assert sum(len(v) for v in got.values()) <= 3 + first
     for addr, msgs in got.items():
-        # Sent twice, both times the same message: a reader's client
-        # shows it once.
-        assert len(msgs) == 2, addr
-        assert msgs[0]["Message-ID"] == msgs[1]["Message-ID"]
+        # Sent twice at most, both times the very same message: a
+        # reader's client shows it once.
+        assert 1 <= len(msgs) <= 2, addr
+        assert len({m["Message-ID"] for m in msgs}) == 1, addr
         assert msgs[0]["Message-ID"].strip("<>") in ids
-        assert msgs[0].as_bytes() == msgs[1].as_bytes()
+        assert len({m.as_bytes() for m in msgs}) == 1
+    assert any(len(v) == 2 for v in got.values()), \
+        "the message in flight was sent again"
 
 
 def test_closed_obligation_dropped_from_queued_message(ticd_factory,
@@ -275,11 +285,15 @@ def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
     t = mail_ticd(ticd_factory, smtp_sink.url(), "2026-11-30 10:00:00")
     assert t.stop() == 0
     t.start(env=faketime_env("2026-12-03 10:00:00"))
-    assert smtp_sink.wait_for(3, timeout=30) >= 3, t.log_text()
+    assert smtp_sink.wait_for(2, timeout=30) >= 2, t.log_text()
     rows = wait_deliveries(t, lambda rs: rs and all(r["state"] == "sent"
                                                     for r in rs))
+    # The centres hear late of their meeting; the bureau's publicity ran
+    # out on 1 Dec (a period: done), so nobody is told of it late.
     late = [r for r in rows if r["planned"] == DAY]
-    assert len(late) == 3 and all(r["day"] == "2026-12-03" for r in late)
+    assert sorted(r["recipient"] for r in late) == \
+        ["centre:yq-006", "centre:yq-009"], rows
+    assert all(r["day"] == "2026-12-03" for r in late)
     assert all(r["key"].endswith("|late") for r in late), late
     msgs = by_rcpt(smtp_sink)["a006@centre.example"]
     late_mail = [m for m in msgs if "补发" in m["Subject"]]
@@ -308,11 +322,11 @@ def test_spool_writes_eml_files(ticd_factory):
     files = sorted(spool.glob("*.eml"))
     assert len(files) == 3, t.log_text()
     assert all(f.name.startswith(DAY) for f in files)
-    seen = {}
+    seen = []
     for f in files:
         m = parse(f.read_bytes())
         assert m["Subject"].startswith("【技术创新中心提醒】")
-        seen[str(m["To"])] = m
+        seen.append(str(m["To"]))
         ics_of(m)
     # The one recipient with a contact is addressed; the others show
     # what would go, to nobody yet.

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Golden tests: journals through `ticctl plan`, compared with what a user sees.
+"""Golden tests: journals through `ticctl plan` (or `ticctl reminders`), compared
+with what a user sees.
 
 Three kinds of case live under tests/golden/ (and its subfolders):
 
@@ -10,7 +11,10 @@ Three kinds of case live under tests/golden/ (and its subfolders):
   NAME.jsonl + NAME.expect     a refused journal: line 1 is the refused line's
                                number, line 2 a text the error must contain
 
-The first line of each journal is `# ticctl: ARGS...`, the arguments to pass.
+The first line of each journal is `# ticctl: ARGS...`, the arguments to pass to
+`ticctl plan`, or `# ticctl reminders: ARGS...` for `ticctl reminders` (compared
+with NAME.expected, or refused per NAME.expect).  In ARGS, {here} is the journal's
+folder, for files beside it (a ticd.conf for --config, a holiday table).
 """
 import argparse
 import json
@@ -23,15 +27,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def args_of(journal):
+    """The subcommand and its arguments, from the journal's first line."""
     with open(journal, encoding="utf-8") as f:
         first = f.readline()
-    if not first.startswith("# ticctl:"):
-        raise ValueError(f"{journal}: first line must be '# ticctl: ARGS'")
-    return shlex.split(first[len("# ticctl:"):])
+    for prefix, command in (("# ticctl:", "plan"),
+                            ("# ticctl reminders:", "reminders")):
+        if first.startswith(prefix):
+            here = os.path.dirname(os.path.abspath(journal))
+            words = shlex.split(first[len(prefix):])
+            return command, [w.replace("{here}", here) for w in words]
+    raise ValueError(f"{journal}: first line must be '# ticctl: ARGS' "
+                     "or '# ticctl reminders: ARGS'")
 
 
 def run(ticctl, journal):
-    cmd = [ticctl, "plan", *args_of(journal), journal]
+    command, args = args_of(journal)
+    cmd = [ticctl, command, *args, journal]
     return subprocess.run(cmd, capture_output=True, timeout=60)
 
 

@@ -113,6 +113,17 @@ count_field(const char *hdr, const char *name)
 	return count;
 }
 
+/* A part's type: g_mime_content_type_get_mime_type allocates it. */
+static void
+assert_type(GMimeObject *obj, const char *want)
+{
+	char	*type = g_mime_content_type_get_mime_type(
+		    g_mime_object_get_content_type(obj));
+
+	assert_string_equal(type, want);
+	g_free(type);
+}
+
 static void
 test_headers_and_parts(void **state)
 {
@@ -154,13 +165,11 @@ test_headers_and_parts(void **state)
 
 	body = g_mime_message_get_mime_part(m);
 	assert_true(GMIME_IS_MULTIPART(body));
-	assert_string_equal(g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(body)), "multipart/mixed");
+	assert_type(body, "multipart/mixed");
 	mixed = GMIME_MULTIPART(body);
 	assert_int_equal(g_mime_multipart_get_count(mixed), 2);
 	alt = g_mime_multipart_get_part(mixed, 0);
-	assert_string_equal(g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(alt)), "multipart/alternative");
+	assert_type(alt, "multipart/alternative");
 	s = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_multipart_get_part(
 	    GMIME_MULTIPART(alt), 0)));
 	assert_string_equal(s, sample.text);
@@ -170,8 +179,7 @@ test_headers_and_parts(void **state)
 	assert_string_equal(s, sample.html);
 	g_free(s);
 	ics = g_mime_multipart_get_part(mixed, 1);
-	assert_string_equal(g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(ics)), "text/calendar");
+	assert_type(ics, "text/calendar");
 	assert_string_equal(g_mime_object_get_content_type_parameter(ics,
 	    "method"), "PUBLISH");
 	assert_string_equal(g_mime_part_get_filename(GMIME_PART(ics)),

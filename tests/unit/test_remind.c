@@ -283,6 +283,29 @@ test_nothing_before_the_obligation_began(void **state)
 	world_free(&w);
 }
 
+/* A duty due at once on a holiday (a committee of 4 formed on Sat
+ * 2026-10-03) was not there on the working day before: its due-day
+ * reminder goes on the next working day, Thu 10-08, instead. */
+static void
+test_due_at_once_on_a_holiday_is_told_after_it(void **state)
+{
+	struct world		 w;
+	struct sched_reminders	*r;
+
+	(void)state;
+	world_init(&w);
+	SET(w.rules, "expert_composition", "remind_on_day", "yes");
+	SET(w.rules, "expert_composition", "remind_to", "centre");
+	add(&w, "{'type':'committee_formed','date':'2026-10-03','centre':"
+	    "'yq-1','members':4,'host_members':1}");
+	world_plan(&w, "2026-10-03");
+	r = window(&w, "2026-09-01", "2026-12-31");
+	EXPECT(r, "2026-10-08 centre:yq-1 ="
+	    " yq-1/expert_composition/2026-10-03/due/-5/-1\n");
+	sched_reminders_free(r);
+	world_free(&w);
+}
+
 /* ---- overdue ---- */
 
 /* Every 7 days after Thu 09-24, at most 3: 10-01 is a holiday and moves
@@ -703,6 +726,8 @@ main(void)
 		    test_working_day_offsets_cross_holidays_and_make_up_days),
 		cmocka_unit_test(test_never_past_the_deadline),
 		cmocka_unit_test(test_nothing_before_the_obligation_began),
+		cmocka_unit_test(
+		    test_due_at_once_on_a_holiday_is_told_after_it),
 		cmocka_unit_test(test_overdue_cadence_moves_forward_and_stops),
 		cmocka_unit_test(test_a_period_is_never_overdue),
 		cmocka_unit_test(test_audience_is_within_the_rules_to),

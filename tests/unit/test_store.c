@@ -1,6 +1,7 @@
 /*
  * test_store.c: the journal in sqlite: it keeps what was committed,
- * refuses edits, commits a batch whole or not at all, and migrates.
+ * refuses edits, commits a batch whole or not at all, and migrates; the
+ * outbox's rows and states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,106 @@ test_an_unwritable_path_is_a_clear_error(void **state)
 	free(error);
 }
 
+/* ---- the outbox ---- */
+
+static struct db_outbox
+out_row(const char *idem, long long next)
+{
+	struct db_outbox	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.idem = idem;
+	r.recipient = "centre:yq-001";
+	r.channel = "email";
+	r.day = r.planned = "2026-12-01";
+	r.message_id = "ticd.x@example";
+	r.rcpt = "[{\"email\":\"a@b.example\",\"name\":\"\"}]";
+	r.items = "[{\"key\":\"k1\"}]";
+	r.body = "Subject: x\r\n\r\nbody\r\n";
+	r.body_len = strlen(r.body);
+	r.next_attempt = next;
+	r.created_at = "2026-12-01T09:00:00+08:00";
+	return r;
+}
+
+static int
+copy_state(const struct db_outbox *r, void *arg)
+{
+	struct db_outbox	*out = arg;
+
+	out->state = r->state;
+	out->attempts = r->attempts;
+	out->body_len = r->body_len;
+	return 0;
+}
+
+/* A key is queued once; the day planned is kept with the rows; due rows
+ * come in order; "sending" goes back to pending; redelivery. */
+static void
+test_outbox_rows(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_outbox	 rows[2] = { out_row("a|email|d", 100),
+				    out_row("b|email|d", 50) };
+	struct db_outbox	 again = out_row("a|email|d", 10), got, upd;
+	long long		 ids[4], when, counts[DB_OUT_COUNT];
+	char			*error = NULL, *v;
+
+	assert_int_equal(db_outbox_enqueue(db, rows, 2, "last", "2026-12-01",
+	    &error), 0);
+	assert_true(rows[0].id > 0 && rows[1].id > 0);
+	assert_int_equal(db_outbox_enqueue(db, &again, 1, "last", "2026-12-02",
+	    &error), 0);
+	assert_int_equal(again.id, 0);		/* queued before: ignored */
+	v = db_outbox_meta(db, "last");
+	assert_string_equal(v, "2026-12-02");
+	free(v);
+	assert_null(db_outbox_meta(db, "nothing"));
+
+	assert_int_equal(db_outbox_due(db, 60, ids, 4), 1);
+	assert_int_equal(ids[0], rows[1].id);
+	assert_int_equal(db_outbox_due(db, 100, ids, 4), 2);
+	assert_int_equal(ids[0], rows[1].id);	/* earliest first */
+	assert_int_equal(db_outbox_next_attempt(db, &when), 0);
+	assert_int_equal(when, 50);
+
+	memset(&upd, 0, sizeof(upd));
+	upd.id = rows[1].id;
+	upd.state = DB_OUT_SENDING;
+	upd.attempts = 1;
+	upd.next_attempt = 50;
+	upd.updated_at = "now";
+	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
+	assert_int_equal(db_outbox_due(db, 1000, ids, 4), 1);
+	assert_int_equal(db_outbox_redeliver(db, rows[1].id, 0, "now",
+	    &error), 2);			/* in flight */
+	db_close(db);
+
+	/* A crash: the row in flight is due again, with the same bytes. */
+	db = open_or_fail(f->path);
+	assert_int_equal(db_outbox_reset_sending(db, 70, "crash", "now",
+	    &error), 1);
+	assert_int_equal(db_outbox_get(db, rows[1].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_PENDING);
+	assert_int_equal(got.attempts, 1);
+	assert_int_equal(got.body_len, rows[1].body_len);
+	assert_int_equal(db_outbox_get(db, 999, copy_state, &got, &error), 1);
+	assert_int_equal(db_outbox_counts(db, counts), 0);
+	assert_int_equal(counts[DB_OUT_PENDING], 2);
+	upd.state = DB_OUT_DEAD;
+	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
+	assert_int_equal(db_outbox_redeliver(db, rows[1].id, 5, "now",
+	    &error), 0);
+	assert_int_equal(db_outbox_get(db, rows[1].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_PENDING);
+	assert_int_equal(got.attempts, 0);
+	assert_int_equal(db_outbox_redeliver(db, 999, 5, "now", &error), 1);
+	db_close(db);
+}
+
 struct hooks_seen {
 	int		 n;
 	long long	 failing_since;
@@ -260,6 +361,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_an_unwritable_path_is_a_clear_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_rows, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_webhook_targets_keep_their_failure_streak, setup,
 		    teardown),
