@@ -1113,6 +1113,7 @@ post_webhook(struct call *c)
 		http_reply_error(c->t, c->req, 503, "unavailable", error);
 		free(error);
 	} else {
+		notify_targets_changed(c->t->notify);
 		shown = notify_url_redact(f, row.url);
 		log_info("webhook %lld added: %s for %s%s%s at %s", row.id,
 		    row.format, row.kind, row.scope ? " " : "",
@@ -1164,6 +1165,7 @@ delete_webhook(struct call *c, const char *sid)
 	} else if (rc == 1)
 		not_found(c);
 	else {
+		notify_targets_changed(c->t->notify);
 		log_info("webhook %lld removed", id);
 		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
 		    (json_int_t)id, "removed", 1));
@@ -1204,8 +1206,10 @@ enable_webhook(struct call *c, const char *sid)
 		free(error);
 	} else if (rc == 1)
 		not_found(c);
-	else
+	else {
+		notify_targets_changed(c->t->notify);
 		log_info("webhook %lld enabled", id);
+	}
 }
 
 /* ---- routing ---- */

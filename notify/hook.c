@@ -26,22 +26,8 @@
 
 #define CHANNEL_PREFIX	"webhook:"
 
-struct pace_slot {
-	long long		 target;
-	struct notify_pacer	 pacer;
-};
-
-struct hook_engine {
-	struct event_base	*base;
-	struct db		*db;
-	struct post		*post;
-	const struct notify_conf *conf;		/* the engine's, borrowed */
-	struct pace_slot	*paces;
-	size_t			 npaces;
-	void			(*kick)(void *);
-	void			(*log)(void *, bool, const char *);
-	void			*arg;
-};
+#define OK_EVERY	60	/* seconds between writes of a healthy last_ok */
+#define SECRET_TTL	10	/* seconds a secret read is kept */
 
 /* The target as an attempt needs it (copied out of the store's row). */
 struct target {
@@ -51,8 +37,49 @@ struct target {
 	char			*secret_file;
 	char			*kind;
 	char			*scope;
+	long long		 failing_since;
 	bool			 disabled;
 	bool			 found;
+};
+
+/*
+ * What the engine remembers of a target between attempts: its pace, and
+ * what a burst would otherwise read for every post: the row (until the
+ * API or the engine changes a target), the URL's check (until then or a
+ * reload) and the secret (for SECRET_TTL: a rotated secret is taken
+ * within seconds).
+ */
+struct pace_slot {
+	long long		 target;
+	struct notify_pacer	 pacer;
+	time_t			 ok_written;	/* last_ok last stored */
+	struct target		 row;
+	unsigned long		 row_gen;	/* 0: not read */
+	unsigned long		 url_gen;	/* URL checked, 0: not */
+	char			*secret;
+	time_t			 secret_at;
+};
+
+/* A target's success, stored with the engine's next group commit. */
+struct ok_write {
+	long long		 target;
+	long long		 when;
+};
+
+struct hook_engine {
+	struct ok_write		*oks;
+	size_t			 noks;
+	struct event_base	*base;
+	struct db		*db;
+	struct post		*post;
+	const struct notify_conf *conf;		/* the engine's, borrowed */
+	struct pace_slot	*paces;
+	size_t			 npaces;
+	unsigned long		 targets_gen;	/* bumped by any change */
+	unsigned long		 conf_gen;	/* bumped by a reload */
+	void			(*kick)(void *);
+	void			(*log)(void *, bool, const char *);
+	void			*arg;
 };
 
 struct hook_attempt {
@@ -66,6 +93,7 @@ struct hook_attempt {
 	void			*arg;
 };
 
+static void	 target_clear(struct target *);
 static void	 say(struct hook_engine *, bool, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
@@ -302,6 +330,7 @@ hook_engine_new(struct event_base *base, struct db *db,
 	e->base = base;
 	e->db = db;
 	e->conf = conf;
+	e->targets_gen = e->conf_gen = 1;
 	e->kick = kick;
 	e->log = log;
 	e->arg = arg;
@@ -312,7 +341,37 @@ void
 hook_engine_conf(struct hook_engine *e, const struct notify_conf *conf)
 {
 	e->conf = conf;
+	e->conf_gen++;
 	post_set_per_host(e->post, conf->webhook_parallel);
+}
+
+void
+hook_targets_changed(struct hook_engine *e)
+{
+	e->targets_gen++;
+}
+
+bool
+hook_dirty(const struct hook_engine *e)
+{
+	return e->noks > 0;
+}
+
+void
+hook_flush(struct hook_engine *e)
+{
+	char	*error = NULL;
+	size_t	 i;
+
+	for (i = 0; i < e->noks; i++) {
+		if (db_webhook_ok(e->db, e->oks[i].target, e->oks[i].when,
+		    &error) == -1) {
+			say(e, true, "webhook %lld: %s", e->oks[i].target, error);
+			free(error);
+			error = NULL;
+		}
+	}
+	e->noks = 0;
 }
 
 void
@@ -320,26 +379,59 @@ hook_engine_free(struct hook_engine *e)
 {
 	if (e == NULL)
 		return;
+	size_t	 i;
+
+	free(e->oks);
+	for (i = 0; i < e->npaces; i++) {
+		target_clear(&e->paces[i].row);
+		notify_secret_free(e->paces[i].secret);
+	}
 	post_free(e->post);
 	free(e->paces);
 	free(e);
 }
 
+static int
+slot_cmp(const void *key, const void *elem)
+{
+	long long	 k = *(const long long *)key;
+	long long	 t = ((const struct pace_slot *)elem)->target;
+
+	return k < t ? -1 : k > t;
+}
+
+/* A target's slot, kept sorted by id: looked up at every post. */
+static struct pace_slot *
+slot_of(struct hook_engine *e, long long target)
+{
+	struct pace_slot	*s;
+	size_t			 lo = 0, hi = e->npaces, mid;
+
+	if ((s = bsearch(&target, e->paces, e->npaces, sizeof(*e->paces),
+	    slot_cmp)) != NULL)
+		return s;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (e->paces[mid].target < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	e->paces = xreallocarray(e->paces, e->npaces + 1, sizeof(*e->paces));
+	memmove(&e->paces[lo + 1], &e->paces[lo], (e->npaces - lo) *
+	    sizeof(*e->paces));
+	e->npaces++;
+	s = &e->paces[lo];
+	memset(s, 0, sizeof(*s));
+	s->target = target;
+	notify_pace_init(&s->pacer);
+	return s;
+}
+
 static struct notify_pacer *
 pacer_of(struct hook_engine *e, long long target)
 {
-	struct pace_slot	*s;
-	size_t			 i;
-
-	for (i = 0; i < e->npaces; i++) {
-		if (e->paces[i].target == target)
-			return &e->paces[i].pacer;
-	}
-	e->paces = xreallocarray(e->paces, e->npaces + 1, sizeof(*e->paces));
-	s = &e->paces[e->npaces++];
-	s->target = target;
-	notify_pace_init(&s->pacer);
-	return &s->pacer;
+	return &slot_of(e, target)->pacer;
 }
 
 static void
@@ -360,6 +452,7 @@ target_copy_cb(const struct db_webhook *w, void *arg)
 	t->id = w->id;
 	t->found = true;
 	t->disabled = w->disabled_at != NULL;
+	t->failing_since = w->failing_since;
 	t->url = xstrdup(w->url);
 	t->secret_file = w->secret_file ? xstrdup(w->secret_file) : NULL;
 	t->kind = xstrdup(w->kind);
@@ -379,21 +472,85 @@ target_load(struct hook_engine *e, long long id, struct target *t,
 	    -1 : 0;
 }
 
-long long
-hook_not_before(struct hook_engine *e, long long target, long long now)
+static char *
+dup_or_null(const char *s)
 {
-	struct target	 t;
-	char		*error = NULL;
-	long long	 at;
+	return s != NULL ? xstrdup(s) : NULL;
+}
 
-	if (target_load(e, target, &t, &error) == -1) {
-		free(error);
-		return now;
+static void
+target_copy(struct target *to, const struct target *from)
+{
+	*to = *from;
+	to->url = dup_or_null(from->url);
+	to->secret_file = dup_or_null(from->secret_file);
+	to->kind = dup_or_null(from->kind);
+	to->scope = dup_or_null(from->scope);
+}
+
+/* The target, from the store only when it may have changed. */
+static int
+target_get(struct hook_engine *e, long long id, struct target *t,
+    char **error)
+{
+	struct pace_slot	*s = slot_of(e, id);
+
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		notify_secret_free(s->secret);
+		s->secret = NULL;
+		if (target_load(e, id, &s->row, error) == -1) {
+			s->row_gen = 0;
+			return -1;
+		}
+		s->row_gen = e->targets_gen;
 	}
-	at = t.found ? notify_pace_next(pacer_of(e, target), t.format, now) :
-	    now;
-	target_clear(&t);
-	return at;
+	target_copy(t, &s->row);
+	return 0;
+}
+
+/* Whether the URL may still be posted to (a reload may have narrowed the
+ * allow-list); *why when not. */
+static bool
+target_url_ok(struct hook_engine *e, const struct target *t, char **why)
+{
+	struct pace_slot	*s = slot_of(e, t->id);
+	unsigned long		 gen = e->conf_gen * 65536 + e->targets_gen;
+
+	if (s->url_gen == gen)
+		return true;
+	if (!notify_url_ok(t->format, t->url, e->conf->webhook_allow_hosts,
+	    why))
+		return false;
+	s->url_gen = gen;
+	return true;
+}
+
+/* The secret, read again after SECRET_TTL; the caller frees its copy. */
+static int
+target_secret(struct hook_engine *e, const struct target *t, char **secret,
+    char **why)
+{
+	struct pace_slot	*s = slot_of(e, t->id);
+	time_t			 now = time(NULL);
+
+	if (s->secret == NULL || now - s->secret_at >= SECRET_TTL) {
+		notify_secret_free(s->secret);
+		s->secret = NULL;
+		if (notify_secret_read(t->secret_file, &s->secret, why) == -1)
+			return -1;
+		s->secret_at = now;
+	}
+	*secret = xstrdup(s->secret);
+	return 0;
+}
+
+long long
+hook_not_before(struct hook_engine *e, long long target,
+    enum notify_format format, long long now)
+{
+	return notify_pace_next(pacer_of(e, target), format, now);
 }
 
 /* ---- telling the bureau ---- */
@@ -592,13 +749,32 @@ account(struct hook_engine *e, const struct target *t,
 	if (!t->found)
 		return;
 	if (r->verdict == NOTIFY_ANSWER_SENT) {
-		if (db_webhook_ok(e->db, t->id, (long long)now, &error) == -1)
-			goto fail;
+		struct pace_slot *s = slot_of(e, t->id);
+
+		size_t		 i;
+
+		/* A healthy target is not written at every post: only to end
+		 * a failure streak, or now and then for last_ok; and then
+		 * with the delivery engine's next commit (hook_flush). */
+		if (t->failing_since == 0 && now - s->ok_written < OK_EVERY)
+			return;
+		s->ok_written = now;
+		s->row.failing_since = 0;
+		for (i = 0; i < e->noks && e->oks[i].target != t->id; i++)
+			;
+		if (i == e->noks) {
+			e->oks = xreallocarray(e->oks, e->noks + 1,
+			    sizeof(*e->oks));
+			e->noks++;
+		}
+		e->oks[i].target = t->id;
+		e->oks[i].when = (long long)now;
 		return;
 	}
 	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
 	    &error) == -1)
 		goto fail;
+	slot_of(e, t->id)->row.failing_since = since;
 	if (r->verdict != NOTIFY_ANSWER_GONE && (since == 0 ||
 	    (long long)now - since < (long long)days * 86400))
 		return;
@@ -607,8 +783,10 @@ account(struct hook_engine *e, const struct target *t,
 	    r->why) : xasprintf("连续失败超过 %d 天 / failing for more than %d "
 	    "days; last: %s", days, days, r->why);
 	when = stamp(now);
-	if (db_webhook_disable(e->db, t->id, when, reason, &error) == 0)
+	if (db_webhook_disable(e->db, t->id, when, reason, &error) == 0) {
+		hook_targets_changed(e);
 		notice(e, t, reason, now);
+	}
 	free(when);
 	free(reason);
 	if (error == NULL)
@@ -689,10 +867,11 @@ post_done(const struct post_result *pr, void *arg)
 		attempt_end(a, &r);
 		return;
 	}
-	/* This part is delivered: written down before anything else. */
+	/* This part is delivered: written down before anything else (a
+	 * message of one part is done, and its state says so). */
 	a->next++;
-	if (db_outbox_set_parts(a->e->db, a->row, (int)a->next,
-	    &error) == -1) {
+	if (a->batch.n > 1 && db_outbox_set_parts(a->e->db, a->row,
+	    (int)a->next, &error) == -1) {
 		say(a->e, true, "outbox row %lld: %s", a->row, error);
 		free(error);
 	}
@@ -723,7 +902,7 @@ hook_send(struct hook_engine *e, long long row, long long target,
 	a->row = row;
 	a->cb = cb;
 	a->arg = arg;
-	if (target_load(e, target, &a->t, &error) == -1) {
+	if (target_get(e, target, &a->t, &error) == -1) {
 		r->verdict = NOTIFY_ANSWER_RETRY;
 		r->why = error;
 	} else if (!a->t.found)
@@ -732,11 +911,10 @@ hook_send(struct hook_engine *e, long long row, long long target,
 	else if (a->t.disabled)
 		r->why = xstrdup("webhook 目标已停用 / the webhook target is "
 		    "disabled");
-	else if (!notify_url_ok(a->t.format, a->t.url,
-	    e->conf->webhook_allow_hosts, &why))
+	else if (!target_url_ok(e, &a->t, &why))
 		r->why = why;
 	else if (a->t.secret_file != NULL &&
-	    notify_secret_read(a->t.secret_file, &secret, &why) == -1) {
+	    target_secret(e, &a->t, &secret, &why) == -1) {
 		/* A file's permissions can be mended: retried, and the
 		 * target's failure streak grows meanwhile. */
 		r->verdict = NOTIFY_ANSWER_RETRY;

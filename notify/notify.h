@@ -220,6 +220,8 @@ void	 notify_set_conf(struct notify *, const struct notify_conf *);
 const struct notify_conf *notify_get_conf(const struct notify *);
 /* Something was queued or redelivered: look at the outbox again soon. */
 void	 notify_kick(struct notify *);
+/* The API changed a webhook target. */
+void	 notify_targets_changed(struct notify *);
 /* Starts nothing more; returns how many transfers are in flight (the
  * drained hook follows when they end). */
 size_t	 notify_stop(struct notify *);
@@ -540,9 +542,16 @@ struct hook_engine *hook_engine_new(struct event_base *, struct db *,
 	    void (*log)(void *, bool, const char *), void *arg, char **error);
 void	 hook_engine_conf(struct hook_engine *, const struct notify_conf *);
 void	 hook_engine_free(struct hook_engine *);
+/* A target was added, removed or enabled: what was read of them is read
+ * again. */
+void	 hook_targets_changed(struct hook_engine *);
+/* Whether successes wait to be stored, and storing them: inside the
+ * delivery engine's group commit. */
+bool	 hook_dirty(const struct hook_engine *);
+void	 hook_flush(struct hook_engine *);
 /* The earliest time (ms) the target's pace lets a post go. */
 long long hook_not_before(struct hook_engine *, long long target,
-	    long long now_ms);
+	    enum notify_format, long long now_ms);
 /*
  * Starts delivering outbox row "row" to its target from part parts_sent
  * on; cb follows.  NULL when nothing was started, with *r saying why (or

@@ -211,8 +211,11 @@ post_new(struct event_base *base, long per_host, char **error)
 void
 post_set_per_host(struct post *p, long per_host)
 {
-	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    per_host > 0 ? per_host : 1L);
+	if (per_host < 1)
+		per_host = 1;
+	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+	/* Keep the connections: a burst to one host reuses them all. */
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, per_host * 4);
 }
 
 void

@@ -1057,3 +1057,26 @@ db_outbox_set_parts(struct db *db, long long id, int parts, char **error)
 	sqlite3_bind_int64(st, 2, id);
 	return write_one(db, ST_OUT_PARTS, "recording the parts sent", error);
 }
+
+/* ---- transactions the caller spans (the delivery engine's batches) ---- */
+
+int
+db_begin(struct db *db, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_commit(struct db *db, char **error)
+{
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}

@@ -218,6 +218,15 @@ int	 db_webhook_disable(struct db *, long long id, const char *when,
 /* Enabled again, its failure streak forgotten: 0, 1 no such, -1 error. */
 int	 db_webhook_enable(struct db *, long long id, char **error);
 
+/*
+ * One transaction around several of the writes above, for writers that
+ * batch (the delivery engine: one commit for a round of "sending" marks,
+ * one for the results that came back together).  Never across a turn of
+ * the event loop.  A failed commit is rolled back.
+ */
+int	 db_begin(struct db *, char **error);
+int	 db_commit(struct db *, char **error);
+
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);
 

@@ -319,15 +319,15 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
     journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
     t = hook_ticd(ticd_factory, clock, journal=journal)
     add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
-    rows = wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20,
-                     timeout=40)
+    # 20 parts, then the row waits (pending) for the robot's minute.
+    rows = wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
+                     rs[0]["state"] == "pending", timeout=40)
     first = [r for r in wecom.received if r.ok]
     assert len(first) == 20, [r.why for r in wecom.received]
     contents = [r.json()["markdown"]["content"] for r in first]
     total = int(contents[0].split("部分）")[0].split("/")[-1])
     assert total > 20, contents[0][:200]
-    assert rows[0]["state"] == "pending" and \
-        "rate limit" in (rows[0]["last_error"] or "rate limit")
+    assert rows[0]["next_attempt"] >= DAY + "T09:00:59", rows[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and len(wecom.accepted()) < total:
         time.sleep(0.2)
@@ -379,6 +379,12 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
                      all(r["state"] == "sent" for r in rs), timeout=60)
     ids = {r["message_id"] for r in rows}
     assert len(ids) == n
+    # Requests that were hanging when ticd died are answered (to nobody)
+    # a little later: wait for the receiver's last checks.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            any(r.ok is None for r in rx.received):
+        time.sleep(0.05)
     seen = {}
     for r in rx.received:
         assert r.ok, r.why
@@ -388,7 +394,10 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
     for msg_id, copies in seen.items():
         assert len({c.body for c in copies}) == 1, msg_id
         assert len({c.path for c in copies}) == 1, msg_id
-    assert sum(len(c) for c in seen.values()) - n <= 4 + 1, \
+    # What went twice: at most what was on the wire (4 connections) and
+    # what was answered in the last group commit's window (50 ms; here a
+    # whole wave of 4 can be).
+    assert sum(len(c) for c in seen.values()) - n <= 2 * 4, \
         "more duplicates than transfers in flight"
 
 
