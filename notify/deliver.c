@@ -734,8 +734,8 @@ start(struct notify *n, long long id)
 		return;
 	}
 	if (f.error != NULL) {
-		write_state_of(n, f.d, id, DB_OUT_DEAD, f.d->attempts, (long long)time(
-		    NULL), f.error, NULL);
+		write_state_of(n, f.d, id, DB_OUT_DEAD, f.d->attempts,
+		    (long long)time(NULL), f.error, NULL);
 		say(n, true, "outbox %lld dead: %s", id, f.error);
 	} else if (f.verdict == OUTBOX_DROPPED) {
 		n->stats.dropped++;

@@ -26,7 +26,7 @@
 
 #define CHANNEL_PREFIX	"webhook:"
 
-#define OK_EVERY	60	/* seconds between writes of a healthy last_ok */
+#define OK_EVERY	60	/* seconds between two writes of last_ok */
 #define SECRET_TTL	10	/* seconds a secret read is kept */
 
 /* The target as an attempt needs it (copied out of the store's row). */
@@ -366,7 +366,8 @@ hook_flush(struct hook_engine *e)
 	for (i = 0; i < e->noks; i++) {
 		if (db_webhook_ok(e->db, e->oks[i].target, e->oks[i].when,
 		    &error) == -1) {
-			say(e, true, "webhook %lld: %s", e->oks[i].target, error);
+			say(e, true, "webhook %lld: %s", e->oks[i].target,
+			    error);
 			free(error);
 			error = NULL;
 		}
@@ -714,8 +715,8 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	}
 	if (k > 0 && db_outbox_enqueue(e->db, all, k, NULL, NULL,
 	    &error) == -1) {
-		say(e, true, "webhook %lld: the bureau's notice was not queued: "
-		    "%s", t->id, error);
+		say(e, true, "webhook %lld: the bureau's notice was not "
+		    "queued: %s", t->id, error);
 		free(error);
 	} else if (k > 0 && e->kick != NULL)
 		e->kick(e->arg);

@@ -405,9 +405,9 @@ size_t	 notify_body_limit(enum notify_format);
 enum notify_verdict {
 	NOTIFY_ANSWER_SENT,		/* delivered */
 	NOTIFY_ANSWER_RETRY,		/* try again on the retry schedule */
-	NOTIFY_ANSWER_THROTTLED,	/* too fast: wait retry_after, then again */
+	NOTIFY_ANSWER_THROTTLED,	/* too fast: wait retry_after */
 	NOTIFY_ANSWER_DEAD,		/* refused for good: never again */
-	NOTIFY_ANSWER_GONE		/* the endpoint is gone (410): disable it */
+	NOTIFY_ANSWER_GONE		/* 410: disable the endpoint */
 };
 
 struct notify_answer {
@@ -528,7 +528,7 @@ struct hook_result {
 	char			*response;
 	int			 parts;		/* of the message */
 	int			 parts_sent;	/* now */
-	long long		 next_ms;	/* parts left: when the next may go */
+	long long		 next_ms;	/* parts left: the next's time */
 };
 
 typedef void (*hook_done_cb)(struct hook_result *, void *arg);

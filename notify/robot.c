@@ -296,7 +296,8 @@ render_title(const json_t *payload, const char *marker)
 {
 	const json_t	*r = json_object_get(json_object_get(payload, "data"),
 			    "recipient");
-	const char	*type = jstr(payload, "type"), *scope = jstr(r, "scope");
+	const char	*type = jstr(payload, "type");
+	const char	*scope = jstr(r, "scope");
 	struct buf	 b;
 
 	buf_init(&b);

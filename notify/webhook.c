@@ -297,7 +297,8 @@ robot_shape_problem(enum notify_format f, const char *path,
 		if (query == NULL ||
 		    notify_query_value(query, "access_token") == NULL)
 			return "钉钉机器人 URL 应含 access_token= 参数 / a "
-			    "DingTalk robot's URL has an access_token= parameter";
+			    "DingTalk robot's URL has an access_token= "
+			    "parameter";
 		break;
 	case NOTIFY_FEISHU:
 		if (path == NULL || strstr(path, "/hook/") == NULL ||
@@ -316,8 +317,8 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
     char **why)
 {
 	CURLU		*u;
-	char		*scheme = NULL, *host = NULL, *frag = NULL, *path = NULL;
-	char		*query = NULL, *pass = NULL, *shown;
+	char		*scheme = NULL, *host = NULL, *frag = NULL;
+	char		*path = NULL, *query = NULL, *pass = NULL, *shown;
 	const char	*problem = NULL;
 
 	*why = NULL;
