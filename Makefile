@@ -27,7 +27,7 @@ TEST_PKGS = cmocka
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
-	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
+	  libical-dev python3-icalendar nodejs nginx-light $(NPM_DEB) \
 	  libgmime-3.0-dev python3-aiosmtpd openssl
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
@@ -172,6 +172,7 @@ bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
 	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/webhooks.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \

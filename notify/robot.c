@@ -264,7 +264,8 @@ render_head(struct buf *b, const struct robot *r, const json_t *payload,
 
 	if (type != NULL && strcmp(type, NOTIFY_TYPE_DISABLED) == 0) {
 		if (r->heading)
-			buf_printf(b, "### Webhook 已停用%s", r->nl);
+			buf_printf(b, "### 技术创新中心义务提醒：webhook 已停用%s",
+			    r->nl);
 		buf_printf(b, "目标 %" JSON_INTEGER_FORMAT "：",
 		    json_integer_value(json_object_get(data, "target")));
 		add_clean(b, jstr(data, "url"), 4 * NAME_MAX_BYTES);
@@ -301,10 +302,12 @@ render_title(const json_t *payload, const char *marker)
 	struct buf	 b;
 
 	buf_init(&b);
+	/* Robots with custom keywords take only messages holding one: every
+	 * title (and so every Feishu card) names 技术创新中心 and 提醒. */
 	if (type != NULL && strcmp(type, NOTIFY_TYPE_DISABLED) == 0)
-		buf_adds(&b, "Webhook 已停用");
+		buf_adds(&b, "技术创新中心义务提醒：webhook 已停用");
 	else {
-		buf_adds(&b, "义务提醒：");
+		buf_adds(&b, "技术创新中心义务提醒：");
 		if (scope != NULL)
 			add_clean(&b, scope, TITLE_MAX_BYTES);
 		else
