@@ -49,9 +49,10 @@ def hook_ticd(factory, clock, conf="", start=BEFORE_NINE, journal=None,
     t = factory(name)
     t.write_conf(extra="[webhooks]\n" + conf)
     t.token = t.make_token()
+    # The receivers' clock first: ticd may post as soon as it is up.
+    clock.set(start)
     t.start(env=faketime_env(start), extra_args=["-i", str(journal or
                                                            DEMO_JOURNAL)])
-    clock.set(start)
     return t
 
 
@@ -161,8 +162,8 @@ def test_standard_webhooks_signed_once_per_recipient(ticd_factory,
     no_secret_leaks(t, WHSEC, WHSEC[len("whsec_"):])
     # A restart the same morning posts nothing twice.
     t.stop()
-    t.start(env=faketime_env(DAY + " 09:00:40"))
     clock.set(DAY + " 09:00:40")
+    t.start(env=faketime_env(DAY + " 09:00:40"))
     time.sleep(2)
     assert len(rx.received) == 2 and len(hooks_of(deliveries(t))) == 2
 
@@ -375,8 +376,8 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
     before = len(rx.received)
     assert before < n, "the burst was over before the kill"
     rx.script = []
-    t.start(env=faketime_env(DAY + " 09:01:30"))
     clock.set(DAY + " 09:01:30")
+    t.start(env=faketime_env(DAY + " 09:01:30"))
     rows = wait_rows(t, lambda rs: len(rs) == n and
                      all(r["state"] == "sent" for r in rs), timeout=60)
     ids = {r["message_id"] for r in rows}
@@ -425,8 +426,8 @@ def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
     # bureau hears of it on its own webhook (and by mail, to the spool).
     t.stop()
     later = "2026-12-02 09:10:00"
-    t.start(env=faketime_env(later))
     clock.set(later)
+    t.start(env=faketime_env(later))
     assert ops.wait_for(3, timeout=30) >= 2, t.log_text()
     notices = [r.json() for r in ops.accepted()
                if r.json()["type"] == "webhook.disabled"]
