@@ -119,6 +119,7 @@ test_webhook_hosts_are_checked(void **state)
 	assert_string_equal(c.webhook_allow_hosts, "");
 	assert_int_equal(c.webhook_timeout, 10);
 	assert_int_equal(c.webhook_disable_days, 3);
+	conf_clear(&c);		/* a parse replaces c whole */
 	assert_int_equal(parse(&c, "[webhooks]\nallow_hosts = qyapi.weixin.qq"
 	    ".com  *.example.gov.cn [::1] 127.0.0.1\ndisable_after_days = 5\n",
 	    &error), 0);
