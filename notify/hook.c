@@ -408,8 +408,9 @@ slot_of(struct hook_engine *e, long long target)
 	struct pace_slot	*s;
 	size_t			 lo = 0, hi = e->npaces, mid;
 
-	if ((s = bsearch(&target, e->paces, e->npaces, sizeof(*e->paces),
-	    slot_cmp)) != NULL)
+	/* bsearch wants a real array even for none (C11 7.22.5). */
+	if (e->npaces > 0 && (s = bsearch(&target, e->paces, e->npaces,
+	    sizeof(*e->paces), slot_cmp)) != NULL)
 		return s;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
