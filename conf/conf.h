@@ -54,7 +54,8 @@ struct conf {
 	char	*rules;		/* a path, or "" for the shipped pack */
 	char	*log_level;
 	int	 max_body;
-	char	*public_url;
+	char	*public_url;	/* "" or http(s)://…, no query */
+	int	 feed_retention; /* days */
 };
 
 void	 conf_defaults(struct conf *);
