@@ -56,7 +56,8 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
-		  daemon/http.c daemon/api.c
+		  daemon/http.c daemon/api.c daemon/feeds.c daemon/feedtok.c \
+		  daemon/feedrev.c daemon/cond.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \

@@ -122,6 +122,7 @@ reload(struct ticd *t)
 	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	state_invalidate(t);
+	feeds_reload(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");
 	sd_notify(0, "READY=1");
 }
@@ -203,6 +204,7 @@ start_loop(struct ticd *t)
 	add_signal(t, &t->sigint_ev, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
 	add_timer(t, &t->tick_ev, tick_cb, TICK_SECONDS * 1000000LL);
+	feeds_start(t);
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		add_timer(t, &t->watchdog_ev, watchdog_cb, (long long)usec / 2);
 		log_info("watchdog every %llu ms", (unsigned long long)usec /
@@ -242,6 +244,7 @@ shut_down(struct ticd *t)
 {
 	state_commit_cb(-1, 0, t);	/* nothing should be left; be sure */
 	http_stop(t);
+	feeds_stop(t);
 	event_del(&t->tick_ev);
 	if (event_initialized(&t->watchdog_ev))
 		event_del(&t->watchdog_ev);
