@@ -61,7 +61,7 @@ DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar
+		  calendar cond feedrev
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS)
@@ -103,8 +103,13 @@ $(BUILD)/share/ticd/%: conf/%
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h \
     $(BUILD)/libticd.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libticd.a \
-	    $(LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) \
+	    $(BUILD)/libticd.a $(LIBS) $(shell pkg-config --libs $(TEST_PKGS)) \
+	    $(LDFLAGS)
+
+# The daemon's pure parts are tested with their own objects linked in.
+$(BUILD)/tests/test_cond: $(BUILD)/obj/daemon/cond.o
+$(BUILD)/tests/test_feedrev: $(BUILD)/obj/daemon/feedrev.o
 
 # Installs only what is missing, so a second run asks apt nothing.
 deps:
