@@ -18,8 +18,8 @@ static const struct {
 } commands[] = {
 	{ "plan", ctl_plan, "列出义务（离线）/ plan obligations from a "
 	    "journal, offline" },
-	{ "feed", ctl_feed, "导出 iCalendar 日历订阅 / an iCalendar feed "
-	    "(offline from a journal)" },
+	{ "feed", ctl_feed, "导出 iCalendar 日历 / an iCalendar feed "
+	    "(offline from a journal, or from ticd)" },
 	/* The rest ask ticd over HTTP (remote.c). */
 	{ "centres", ctl_centres, "列出中心 / the centres ticd knows" },
 	{ "centre", ctl_centre, "一个中心及其义务 / one centre and its "
@@ -30,6 +30,9 @@ static const struct {
 	    "overdue" },
 	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
 	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
+	{ "feeds", ctl_feeds, "管理日历订阅 / calendar feed tokens and their "
+	    "links" },
+	{ "feed-token", ctl_feeds, "同 feeds / the same as feeds" },
 };
 
 static void
@@ -43,10 +46,10 @@ usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n“ticctl COMMAND --help” 显示各命令的选项 / shows a "
 	    "command's options.\n"
-	    "plan、feed 离线运行；其余命令经 HTTP 询问 ticd（--url、--token-file，\n"
-	    "或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan and feed work "
-	    "offline;\nthe others ask ticd over HTTP (--url, --token-file, or "
-	    "TICD_URL,\nTICD_TOKEN, or ticctl.conf).\n");
+	    "plan 与给出日志的 feed 离线运行；其余命令经 HTTP 询问 ticd（--url、\n"
+	    "--token-file，或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan, and "
+	    "feed\nwith a journal, work offline; the others ask ticd over HTTP "
+	    "(--url,\n--token-file, or TICD_URL, TICD_TOKEN, or ticctl.conf).\n");
 }
 
 void

@@ -179,7 +179,7 @@ void	 feeds_reload(struct ticd *);
 void	 feeds_get_token(struct ticd *, struct evhttp_request *,
 	    const char *segment, const struct evkeyvalq *query,
 	    bool bad_query);
-/* GET /api/v1/feed[?unit=|centre=][&alarms=1][&todo=1]. */
+/* GET /api/v1/feed[?bureau=1|unit=|centre=][&alarms=1][&todo=1]. */
 void	 feeds_get_api(struct ticd *, struct evhttp_request *,
 	    const struct token *, const struct evkeyvalq *query);
 void	 feeds_metrics(struct ticd *, struct evbuffer *);

@@ -542,20 +542,23 @@ feeds_get_api(struct ticd *t, struct evhttp_request *req,
 	const char	*centre = evhttp_find_header(query, "centre");
 	const char	*id = tok->scope;
 	enum cal_scope	 kind = CAL_SCOPE_BUREAU;
-	bool		 alarms, todo;
+	bool		 alarms, todo, bureau;
 	int		 status;
 
-	if ((unit != NULL && centre != NULL) ||
+	if (!variant(query, "bureau", &bureau) ||
+	    bureau + (unit != NULL) + (centre != NULL) > 1 ||
 	    (unit != NULL && !good_scope(unit)) ||
 	    (centre != NULL && !good_scope(centre))) {
-		http_reply_error(t, req, 400, "bad_request", "unit 与 centre 至多"
-		    "给一个，且不能为空 / give at most one of unit and centre, "
-		    "not empty");
+		http_reply_error(t, req, 400, "bad_request", "bureau=1、unit、"
+		    "centre 至多给一个，且不能为空 / give at most one of bureau=1, "
+		    "unit and centre, not empty");
 		return;
 	}
 	if (!variants(t, req, query, false, &alarms, &todo))
 		return;
-	if (unit != NULL) {
+	if (bureau)
+		id = NULL;
+	else if (unit != NULL) {
 		kind = CAL_SCOPE_UNIT;
 		id = unit;
 	} else if (centre != NULL) {
