@@ -133,6 +133,7 @@ struct feed_render {
 	size_t		 len;
 	char		 etag[36];		/* "\"" 32 hex "\"" */
 	time_t		 modified;		/* Last-Modified */
+	bool		 same_second;		/* another version has it */
 	char		 date[COND_DATE_LEN];	/* the same as an HTTP-date */
 };
 
@@ -145,6 +146,7 @@ struct feed_slot {
 	struct feed_render *render;	/* NULL: to render */
 	char		 last_etag[36];	/* of the previous render, or "" */
 	time_t		 last_modified;
+	bool		 same_second;
 };
 
 /* The daemon's feeds.  Owner: struct ticd (feeds_start, feeds_stop). */

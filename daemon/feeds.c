@@ -138,9 +138,9 @@ centre_name(const struct sched_plan *plan, const char *id)
  * configuration changed) are dated later than the previous render, so
  * that If-Modified-Since never answers 304 to bytes a client lacks.
  */
-static time_t
+static void
 last_modified(const struct feeds *f, const struct feed_slot *s,
-    const char *etag, time_t newest)
+    struct feed_render *r, time_t newest)
 {
 	time_t	 lm = newest, now = time(NULL);
 
@@ -149,14 +149,22 @@ last_modified(const struct feeds *f, const struct feed_slot *s,
 	if (lm < f->started)
 		lm = f->started;
 	if (s->last_etag[0] != '\0') {
-		if (strcmp(s->last_etag, etag) == 0)
-			return s->last_modified;
+		if (strcmp(s->last_etag, r->etag) == 0) {
+			r->modified = s->last_modified;
+			r->same_second = s->same_second;
+			return;
+		}
 		if (lm <= s->last_modified)
 			lm = f->revision > s->last_modified ? f->revision :
 			    s->last_modified + 1;
 	}
-	/* Never later than the Date header. */
-	return lm > now ? now : lm;
+	/* Never later than the Date header.  Two versions within one
+	 * second then share a date, which a client's If-Modified-Since
+	 * cannot tell apart: that date proves nothing (below). */
+	if (lm > now)
+		lm = now;
+	r->modified = lm;
+	r->same_second = s->last_etag[0] != '\0' && lm <= s->last_modified;
 }
 
 /* Renders a slot's feed from the current plan; NULL if libical failed. */
@@ -192,7 +200,7 @@ render(struct ticd *t, const struct feed_slot *s)
 		render_unref(r);
 		return NULL;
 	}
-	r->modified = last_modified(f, s, r->etag, ra.newest);
+	last_modified(f, s, r, ra.newest);
 	cond_date_format(r->modified, r->date);
 	f->renders++;
 	f->render_seconds = seconds_since(&start);
@@ -409,9 +417,11 @@ reply_render(struct ticd *t, struct evhttp_request *req,
 	add_header(req, "Last-Modified", r->date);
 	add_header(req, "Cache-Control", FEED_CACHE_CONTROL);
 	add_header(req, "X-Content-Type-Options", "nosniff");
+	/* A date shared with an earlier version is "not modified" only for a
+	 * client whose date is later. */
 	if (cond_not_modified(evhttp_find_header(in, "If-None-Match"),
-	    evhttp_find_header(in, "If-Modified-Since"), r->etag, r->modified,
-	    time(NULL))) {
+	    evhttp_find_header(in, "If-Modified-Since"), r->etag,
+	    r->modified + (r->same_second ? 1 : 0), time(NULL))) {
 		t->metrics.requests[3]++;
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
@@ -456,6 +466,7 @@ serve(struct ticd *t, struct evhttp_request *req, enum cal_scope kind,
 	if (s->render == NULL && (s->render = render(t, s)) != NULL) {
 		memcpy(s->last_etag, s->render->etag, sizeof(s->last_etag));
 		s->last_modified = s->render->modified;
+		s->same_second = s->render->same_second;
 	}
 	if ((r = s->render) == NULL) {
 		http_reply_error(t, req, 503, "unavailable", "无法生成日历 / the "
