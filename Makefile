@@ -27,7 +27,7 @@ TEST_PKGS = cmocka
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
-	  libical-dev python3-icalendar nodejs $(NPM_DEB)
+	  libical-dev python3-icalendar nodejs $(NPM_DEB) nginx-light
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -166,6 +166,7 @@ check: deps
 bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/feeds.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \

@@ -130,7 +130,7 @@ class Ticd:
 
     def render_times(self, url, runs):
         """Render and update durations, each forced afresh by SIGHUP."""
-        renders, updates = [], []
+        renders, cpus, updates = [], [], []
         for _ in range(runs):
             before = self.metric("ticd_feed_renders_total")
             self.proc.send_signal(signal.SIGHUP)
@@ -140,8 +140,10 @@ class Ticd:
                     raise RuntimeError("ticd did not render after SIGHUP")
                 get(url)
             renders.append(self.metric("ticd_feed_render_seconds") * 1e3)
+            cpus.append(self.metric("ticd_feed_render_cpu_seconds") * 1e3)
             updates.append(self.metric("ticd_feed_update_seconds") * 1e3)
-        return statistics.median(renders), statistics.median(updates)
+        return (statistics.median(renders), statistics.median(cpus),
+                statistics.median(updates))
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -288,12 +290,12 @@ def measure(ticd_bin, ticctl, seconds, runs, render_runs):
                 got = [fn() for _ in range(runs)]
                 res[name] = (statistics.median(g[0] for g in got),
                              statistics.median(g[1] for g in got))
-            render_ms, update_ms = t.render_times(url, render_runs)
+            render_ms, cpu_ms, update_ms = t.render_times(url, render_runs)
         finally:
             if ng is not None:
                 ng.stop()
             t.stop()
-    return as_of, centres, count, len(body), res, render_ms, update_ms
+    return as_of, centres, count, len(body), res, render_ms, cpu_ms, update_ms
 
 
 def main():
@@ -309,7 +311,7 @@ def main():
     ticd = os.path.abspath(a.ticd)
     ticctl = os.path.abspath(a.ticctl or os.path.join(os.path.dirname(ticd), "ticctl"))
     where = machine()
-    as_of, centres, count, size, res, render_ms, update_ms = measure(
+    as_of, centres, count, size, res, render_ms, cpu_ms, update_ms = measure(
         ticd, ticctl, a.seconds, a.runs, a.render_runs)
     ok = lambda c: "PASS" if c else "MISS"
     full = res["ticd full"][0] / res["nginx full"][0]
@@ -332,14 +334,16 @@ the other in one run{'' if a.runs == 1 else f'; medians of {a.runs} wrk runs'}. 
 | full feed, p99 | {res['ticd full'][1]:.2f} ms | {res['nginx full'][1]:.2f} ms | | | |
 | 304, requests/s | {res['ticd 304'][0]:,.0f} | {res['nginx 304'][0]:,.0f} | {nm:.2f}× | ≥ 0.6× | {ok(nm >= 0.6)} |
 | 304, p99 | {res['ticd 304'][1]:.2f} ms | {res['nginx 304'][1]:.2f} ms | | | |
-| render of the feed (libical, median of {a.render_runs}) | {render_ms:.1f} ms | | | < 50 ms | {ok(render_ms < 50)} |
+| render of the feed (libical, median of {a.render_runs}): CPU time | {cpu_ms:.1f} ms | | | < 50 ms | {ok(cpu_ms < 50)} |
+| the same render, wall time | {render_ms:.1f} ms | | | < 50 ms | {ok(render_ms < 50)} |
 | revisions brought up to the journal (plan with explanations, fingerprints) | {update_ms:.1f} ms | | | | |
 
 A render happens once per change (an event that touches the feed, the day's change, a reload);
 every other request is served from the rendered bytes, with no copy. Render and update times are
-ticd's own (`ticd_feed_render_seconds`, `ticd_feed_update_seconds` in `/metrics`), wall time on a
-loaded machine. The machine's two cores are shared: figures move from run to run by tens of
-per cent, more on a busy machine; the ratios, taken in one run, move less."""
+ticd's own (`ticd_feed_render_cpu_seconds`, `ticd_feed_render_seconds`, `ticd_feed_update_seconds`
+in `/metrics`): the CPU time is the work, the wall time adds whatever wait for core 0 the machine's
+other load imposed (its load average is above). The two cores are shared: figures move from run to
+run by tens of per cent, more on a busy machine; the ratios, taken in one run, move less."""
     write_section(a.out, text)
     print(text)
 

@@ -166,6 +166,7 @@ struct feeds {
 	unsigned long long renders;
 	unsigned long long syncs;
 	double		 render_seconds;	/* the last render's */
+	double		 render_cpu_seconds;
 	double		 sync_seconds;		/* the last update's */
 };
 

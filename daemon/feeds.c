@@ -87,12 +87,13 @@ etag_of(const char *bytes, size_t len, char out[36])
 	return 0;
 }
 
+/* Seconds on clock since *a. */
 static double
-seconds_since(const struct timespec *a)
+seconds_since(clockid_t clock, const struct timespec *a)
 {
 	struct timespec	 b;
 
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(clock, &b);
 	return (double)(b.tv_sec - a->tv_sec) +
 	    (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
@@ -175,9 +176,12 @@ render(struct ticd *t, const struct feed_slot *s)
 	struct cal_feed_options	 opts;
 	struct revision_arg	 ra = { f, 0 };
 	struct feed_render	*r;
-	struct timespec		 start;
+	struct timespec		 start, cpu;
 
+	/* Wall time and this thread's CPU time: on a shared machine the
+	 * first includes waiting for a core, the second is the work. */
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	cal_feed_options_init(&opts, f->plan->as_of);
 	opts.scope = s->kind;
 	opts.scope_id = s->id;
@@ -203,7 +207,8 @@ render(struct ticd *t, const struct feed_slot *s)
 	last_modified(f, s, r, ra.newest);
 	cond_date_format(r->modified, r->date);
 	f->renders++;
-	f->render_seconds = seconds_since(&start);
+	f->render_seconds = seconds_since(CLOCK_MONOTONIC, &start);
+	f->render_cpu_seconds = seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	log_debug("rendered a %s feed%s%s%s: %zu bytes in %.1f ms",
 	    feedtok_kind_name(s->kind), s->id ? " (" : "", s->id ? s->id : "",
 	    s->id ? ")" : "", r->len, f->render_seconds * 1e3);
@@ -390,7 +395,7 @@ feeds_update(struct ticd *t)
 	f->plan = plan;
 	f->stale = false;
 	f->syncs++;
-	f->sync_seconds = seconds_since(&start);
+	f->sync_seconds = seconds_since(CLOCK_MONOTONIC, &start);
 	log_debug("feeds: %zu obligation(s) changed, %zu in the plan", n,
 	    plan->count);
 }
@@ -694,6 +699,9 @@ feeds_metrics(struct ticd *t, struct evbuffer *buf)
 	evbuffer_add_printf(buf, "# HELP ticd_feed_render_seconds Duration of "
 	    "the last render.\n# TYPE ticd_feed_render_seconds gauge\n"
 	    "ticd_feed_render_seconds %.6f\n", f->render_seconds);
+	evbuffer_add_printf(buf, "# HELP ticd_feed_render_cpu_seconds CPU time "
+	    "of the last render.\n# TYPE ticd_feed_render_cpu_seconds gauge\n"
+	    "ticd_feed_render_cpu_seconds %.6f\n", f->render_cpu_seconds);
 	evbuffer_add_printf(buf, "# HELP ticd_feed_updates_total Revisions "
 	    "brought up to the journal.\n# TYPE ticd_feed_updates_total "
 	    "counter\nticd_feed_updates_total %llu\n", f->syncs);
