@@ -379,12 +379,13 @@ feeds_update(struct ticd *t)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	plan = sched_plan(t->journal, t->cal, t->rules, t->today,
 	    t->today + FEED_HORIZON_DAYS, SCHED_PLAN_EXPLAIN);
-	if (f->plan != NULL && f->plan->as_of != plan->as_of) {
-		/* The new day's changes are dated at its start. */
-		if (f->revision < cal_day_start(plan->as_of))
-			f->revision = cal_day_start(plan->as_of);
+	/* What changed with the day is dated at its start (and nothing
+	 * noticed today is dated earlier, even if ticd has run since
+	 * yesterday without a fetch). */
+	if (f->revision < cal_day_start(plan->as_of))
+		f->revision = cal_day_start(plan->as_of);
+	if (f->plan != NULL && f->plan->as_of != plan->as_of)
 		drop_all(f);
-	}
 	n = feedrev_update(&f->revs, plan, t->rules, f->revision, &changes);
 	if (n > 0) {
 		store_changes(t, changes, n);
