@@ -19,9 +19,10 @@
  *
  * Dates: every change is dated with the revision time, when the plan's
  * inputs last changed (a commit, a reload, the start, or 00:00 of a new
- * day), not with the moment of the fetch that noticed it.  So the same
- * journal on the same day gives the same bytes, however often and
- * whenever the feed is fetched.
+ * day), not with the moment of the fetch that noticed it, and the dates
+ * and SEQUENCEs are kept in the store.  So the same journal on the same
+ * day gives the same bytes, however often the feed is fetched and across
+ * restarts.
  */
 #include <stdio.h>
 #include <stdlib.h>
