@@ -28,7 +28,7 @@ DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-d
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
-	  libgmime-3.0-dev python3-aiosmtpd openssl
+	  libgmime-3.0-dev python3-aiosmtpd openssl nginx-light
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -60,11 +60,12 @@ CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
 		  notify/smtp.c notify/deliver.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
-		  daemon/http.c daemon/api.c daemon/remind.c
+		  daemon/http.c daemon/api.c daemon/remind.c daemon/feeds.c \
+		  daemon/feedtok.c daemon/feedrev.c daemon/cond.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar remind render mail
+		  calendar remind render mail cond feedrev
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)
@@ -108,9 +109,13 @@ $(BUILD)/share/ticd/%: conf/%
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h \
     $(BUILD)/libticd.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libticd.a \
-	    $(LIBS) $(shell pkg-config --libs $(TEST_PKGS) $(NOTIFY_PKGS)) \
-	    $(LDFLAGS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) \
+	    $(BUILD)/libticd.a $(LIBS) \
+	    $(shell pkg-config --libs $(TEST_PKGS) $(NOTIFY_PKGS)) $(LDFLAGS)
+
+# The daemon's pure parts are tested with their own objects linked in.
+$(BUILD)/tests/test_cond: $(BUILD)/obj/daemon/cond.o
+$(BUILD)/tests/test_feedrev: $(BUILD)/obj/daemon/feedrev.o
 
 # Installs only what is missing, so a second run asks apt nothing.
 deps:
@@ -169,6 +174,7 @@ bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
 	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/feeds.py --ticd $(BUILD)/bin/ticd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \

@@ -61,7 +61,6 @@ struct conf {
 	char	*rules;		/* a path, or "" for the shipped pack */
 	char	*log_level;
 	int	 max_body;
-	char	*public_url;
 	/* [remind] */
 	int	 remind_send_time;	/* minutes after 00:00, Asia/Shanghai */
 	int	 remind_fold_after;	/* days */
@@ -80,6 +79,8 @@ struct conf {
 	int	 smtp_timeout;
 	int	 smtp_parallel;
 	int	 stop_wait;	/* seconds a stop waits for sends in flight */
+	char	*public_url;	/* "" or http(s)://…, no query */
+	int	 feed_retention; /* days */
 };
 
 void	 conf_defaults(struct conf *);

@@ -32,7 +32,8 @@ enum key_type {
 	KEY_PATHS,
 	KEY_TIME,	/* HH:MM, kept as minutes after midnight */
 	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
-	KEY_ADDRESS	/* an email address */
+	KEY_ADDRESS,	/* an email address */
+	KEY_URL		/* "" or http(s)://host… */
 };
 
 struct config_key {
@@ -69,8 +70,6 @@ static const struct config_key config_keys[] = {
 	    "日志级别 / the least important messages logged"),
 	K("ticd", "max_body", KEY_INT, "65536", 1024, 16 * 1024 * 1024, NULL,
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
-	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
-	    "对外地址（用于日历链接）/ the public base URL, for links"),
 	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
 	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
 	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
@@ -107,6 +106,13 @@ static const struct config_key config_keys[] = {
 	K("mail", "stop_wait", KEY_INT, "5", 0, 60, NULL, true, stop_wait,
 	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
 	    "for sends in flight; the rest stay in the outbox"),
+	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
+	    "对外地址，用于日历订阅链接；空则由 listen 得出 / the public base "
+	    "URL of feed links (http:// or https://); empty: from listen"),
+	K("ticd", "feed_retention", KEY_INT, "400", 0, 100000, NULL, true,
+	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
+	    "起）/ days done and void obligations stay in feeds after their "
+	    "due date"),
 };
 
 /* [remind.RULE]: a rule's reminder schedule. */
@@ -230,6 +236,37 @@ parse_address(const char *value)
 	return NULL;
 }
 
+/* Empty, or http(s)://host[:port][/path] with nothing a link could not
+ * carry as it is: no blanks or controls, no query, no fragment. */
+static char *
+parse_url(const char *value)
+{
+	const char	*p, *host;
+
+	if (*value == '\0')
+		return NULL;
+	if (strncmp(value, "http://", 7) == 0)
+		host = value + 7;
+	else if (strncmp(value, "https://", 8) == 0)
+		host = value + 8;
+	else
+		return xasprintf("\"%s\" 应以 http:// 或 https:// 开头 / \"%s\" "
+		    "must start with http:// or https://", value, value);
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
+		    *p == '#' || *p == '"' || *p == '<' || *p == '>' ||
+		    *p == '\\')
+			return xasprintf("\"%s\" 中不能有空白、控制字符、引号、尖括号、"
+			    "反斜杠、? 或 # / \"%s\" must not hold blanks, controls, "
+			    "quotes, angle brackets, backslashes, ? or #", value,
+			    value);
+	}
+	if (*host == '\0' || *host == '/')
+		return xasprintf("\"%s\" 缺少主机名 / \"%s\" has no host", value,
+		    value);
+	return NULL;
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -262,6 +299,9 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_ADDRESS:
 		why = parse_address(value);
+		break;
+	case KEY_URL:
+		why = parse_url(value);
 		break;
 	case KEY_PATH:
 		if (*value != '\0' && *value != '/')

@@ -1,5 +1,6 @@
 /*
- * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1.
+ * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1, and
+ * the routes of the calendar feeds (feeds.c, feedtok.c).
  *
  * Each handler checks the token's scope before anything else it reveals:
  * what the token may not see answers 404 exactly like what does not
@@ -21,7 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
-#define NOT_FOUND	"没有这个资源 / not found"
+#define NOT_FOUND	HTTP_NOT_FOUND
 
 struct call {
 	struct ticd		*t;
@@ -248,6 +249,7 @@ get_metrics(struct call *c)
 	    "last planning.\n# TYPE ticd_plan_seconds gauge\n"
 	    "ticd_plan_seconds %.6f\n", m->plan_seconds);
 	outbox_metrics(c->t, buf);
+	feeds_metrics(c->t, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	m->requests[2]++;
@@ -967,6 +969,31 @@ needs_bureau(struct call *c)
 	return false;
 }
 
+/* /api/v1/feed (a calendar) and /api/v1/feeds (their tokens). */
+static void
+route_feeds(struct call *c, bool get, bool post, bool del)
+{
+	json_t	*body;
+
+	if (is(c, 3, "api", "v1", "feed")) {
+		get ? feeds_get_api(c->t, c->req, c->tok, &c->query) :
+		    method_not_allowed(c, "GET");
+	} else if (is(c, 3, "api", "v1", "feeds")) {
+		if (get)
+			feedtok_api_list(c->t, c->req, c->tok);
+		else if (post) {
+			if ((body = read_body(c)) != NULL)
+				feedtok_api_create(c->t, c->req, c->tok, body);
+			json_decref(body);
+		} else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 4, "api", "v1", "feeds")) {
+		del ? feedtok_api_revoke(c->t, c->req, c->tok, c->segs[3]) :
+		    method_not_allowed(c, "DELETE");
+	} else
+		not_found(c);
+}
+
 static void
 route_api(struct call *c)
 {
@@ -1029,7 +1056,18 @@ route_api(struct call *c)
 			post ? post_redeliver(c, c->segs[3]) :
 			    method_not_allowed(c, "POST");
 	} else
-		not_found(c);
+		route_feeds(c, get, post, del);
+}
+
+/* /feeds/TOKEN.ics: the token in the path is the only credential. */
+static void
+route_feed_token(struct call *c)
+{
+	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
+		method_not_allowed(c, "GET, HEAD");
+	else
+		feeds_get_token(c->t, c->req, c->segs[1], &c->query,
+		    c->bad_query);
 }
 
 void
@@ -1063,6 +1101,8 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 	else if (c.nsegs >= 2 && strcmp(c.segs[0], "api") == 0 &&
 	    strcmp(c.segs[1], "v1") == 0)
 		route_api(&c);
+	else if (c.nsegs == 2 && strcmp(c.segs[0], "feeds") == 0)
+		route_feed_token(&c);
 	else
 		not_found(&c);
 out:

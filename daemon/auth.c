@@ -5,7 +5,8 @@
  * stored; a request's token is hashed and looked up by that hash, so the
  * secret is never compared byte by byte (and so never in time that
  * depends on how much of it matches).  Valid tokens are kept in memory;
- * a revocation takes effect at once.
+ * a revocation takes effect at once.  Feed tokens (feedtok.c) are made
+ * and hashed the same way, with their own prefix and table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,8 @@ auth_role_from_name(const char *name, enum role *r)
 	return -1;
 }
 
-/* Hex SHA-256 of a secret; NULL only if OpenSSL fails. */
-static char *
-hash_secret(const char *secret)
+char *
+auth_hash_secret(const char *secret)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 len = 0, i;
@@ -121,15 +121,15 @@ auth_lookup(struct ticd *t, const char *secret)
 	json_t	*v;
 
 	if (strncmp(secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
-	    (hash = hash_secret(secret)) == NULL)
+	    (hash = auth_hash_secret(secret)) == NULL)
 		return NULL;
 	v = json_object_get(t->tokens, hash);
 	free(hash);
 	return v != NULL ? t->token_list[json_integer_value(v)] : NULL;
 }
 
-static char *
-new_secret(void)
+char *
+auth_new_secret(const char *prefix)
 {
 	unsigned char	 raw[TOKEN_BYTES];
 	char		 b64[((TOKEN_BYTES + 2) / 3) * 4 + 1], *p;
@@ -151,7 +151,7 @@ new_secret(void)
 		else if (*p == '=')
 			*p = '\0';
 	}
-	return xasprintf(TOKEN_PREFIX "%s", b64);
+	return xasprintf("%s%s", prefix, b64);
 }
 
 int
@@ -161,8 +161,8 @@ auth_create(struct ticd *t, enum role role, const char *scope,
 	struct db_token	 row = { 0 };
 	char		*hash;
 
-	*secret = new_secret();
-	if ((hash = hash_secret(*secret)) == NULL) {
+	*secret = auth_new_secret(TOKEN_PREFIX);
+	if ((hash = auth_hash_secret(*secret)) == NULL) {
 		*error = xstrdup("SHA-256 failed");
 		free(*secret);
 		return -1;

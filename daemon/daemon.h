@@ -14,16 +14,22 @@
  *   api.c	the /api/v1 handlers, /healthz and /metrics
  *   remind.c	when reminders are queued (the send-time timer, catch-up at
  *		start) and notify/'s hooks into the daemon
+ *   feeds.c, feedtok.c, feedrev.c, cond.c
+ *		calendar feeds: /feeds/TOKEN.ics, /api/v1/feed and
+ *		/api/v1/feeds (feed-int.h says which does what)
  */
 #ifndef DAEMON_H
 #define DAEMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <event2/event.h>
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/event_struct.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "conf/conf.h"
@@ -59,6 +65,11 @@ struct stored {
 	long long	 seq;
 	char		*recorded_at;
 };
+
+/* The answer to whatever names nothing the caller may see. */
+#define HTTP_NOT_FOUND	"没有这个资源 / not found"
+
+struct feeds;
 
 struct metrics {
 	unsigned long long	 requests[6];	/* by status class: 1xx..5xx */
@@ -99,6 +110,7 @@ struct ticd {
 	struct event		 remind_ev;
 	struct notify		*notify;
 	struct metrics		 metrics;
+	struct feeds		*feeds;		/* feeds.c's; owned */
 	bool			 stopping;
 };
 
@@ -122,6 +134,12 @@ char	*state_timestamp(void);
 int	 state_import(struct ticd *, const char *path, char **error);
 
 /* auth.c */
+/* A new secret: prefix and 256 random bits in base64url.  The caller
+ * frees it. */
+char	*auth_new_secret(const char *prefix);
+/* The hex SHA-256 of a secret (the caller frees it), NULL only if
+ * OpenSSL fails. */
+char	*auth_hash_secret(const char *secret);
 int	 auth_load(struct ticd *, char **error);
 void	 auth_clear(struct ticd *);
 const struct token *auth_lookup(struct ticd *, const char *secret);
@@ -156,5 +174,36 @@ void	 remind_stop(struct ticd *);
 
 /* api.c */
 void	 api_dispatch(struct ticd *, struct evhttp_request *);
+
+/* feeds.c */
+/* Loads feed tokens and revisions (fatal if the store cannot be read)
+ * and starts the timer that writes feed tokens' last use. */
+void	 feeds_start(struct ticd *);
+/* Writes the last uses and frees the feeds; replies still sending a
+ * feed keep its bytes until they are done. */
+void	 feeds_stop(struct ticd *);
+/* The plan's inputs changed: feeds are brought up to date when next
+ * fetched. */
+void	 feeds_invalidate(struct ticd *);
+/* The journal changed at "when" (a commit): changes are dated so. */
+void	 feeds_revised(struct ticd *, time_t when);
+/* The configuration, rule pack or holiday tables were reloaded. */
+void	 feeds_reload(struct ticd *);
+/* GET /feeds/SEGMENT (TOKEN.ics); 404 for anything but a valid token. */
+void	 feeds_get_token(struct ticd *, struct evhttp_request *,
+	    const char *segment, const struct evkeyvalq *query,
+	    bool bad_query);
+/* GET /api/v1/feed[?bureau=1|unit=|centre=][&alarms=1][&todo=1]. */
+void	 feeds_get_api(struct ticd *, struct evhttp_request *,
+	    const struct token *, const struct evkeyvalq *query);
+void	 feeds_metrics(struct ticd *, struct evbuffer *);
+
+/* feedtok.c: /api/v1/feeds, within the token's scope. */
+void	 feedtok_api_list(struct ticd *, struct evhttp_request *,
+	    const struct token *);
+void	 feedtok_api_create(struct ticd *, struct evhttp_request *,
+	    const struct token *, json_t *body);
+void	 feedtok_api_revoke(struct ticd *, struct evhttp_request *,
+	    const struct token *, const char *id);
 
 #endif

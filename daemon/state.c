@@ -165,6 +165,7 @@ state_invalidate(struct ticd *t)
 {
 	sched_plan_free(t->plan);
 	t->plan = NULL;
+	feeds_invalidate(t);
 }
 
 struct sched_plan *
@@ -325,6 +326,7 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 			remember_stored(t, rows[i].seq, rows[i].recorded_at);
 		}
 		state_invalidate(t);
+		feeds_revised(t, time(NULL));
 		log_debug("committed %zu event(s)", n);
 		for (i = 0; i < n; i++)
 			reply_committed(t, t->pending[i]);

@@ -95,6 +95,39 @@ test_a_line_too_long_for_inih_is_an_error_not_a_split(void **state)
 }
 
 static void
+test_public_url_is_a_url_or_empty(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.public_url, "");
+	assert_int_equal(c.feed_retention, 400);
+	conf_clear(&c);
+	assert_int_equal(parse(&c, "[ticd]\npublic_url = https://ticd.example."
+	    "cn/yq/\nfeed_retention = 0\n", &error), 0);
+	assert_string_equal(c.public_url, "https://ticd.example.cn/yq/");
+	assert_int_equal(c.feed_retention, 0);
+	conf_clear(&c);
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[ticd]\n"
+	    "public_url = ftp://x\n"			/* 2: scheme */
+	    "public_url = https://x/?a=1\n"		/* 3: a query */
+	    "public_url = https://\n"			/* 4: no host */
+	    "public_url = http://a b\n"		/* 5: a blank */
+	    "feed_retention = -1\n", &error), -1);	/* 6: bound */
+	assert_non_null(strstr(error, "ticd.conf:2: "));
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	assert_non_null(strstr(error, "ticd.conf:4: "));
+	assert_non_null(strstr(error, "ticd.conf:5: "));
+	assert_non_null(strstr(error, "ticd.conf:6: "));
+	assert_string_equal(c.public_url, "");
+	free(error);
+	conf_clear(&c);
+}
+
+static void
 test_shipped_example_is_valid(void **state)
 {
 	struct conf	 c;
@@ -117,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_every_bad_line_is_reported_with_its_line),
 		cmocka_unit_test(
 		    test_a_line_too_long_for_inih_is_an_error_not_a_split),
+		cmocka_unit_test(test_public_url_is_a_url_or_empty),
 		cmocka_unit_test(test_shipped_example_is_valid),
 	};
 
