@@ -48,7 +48,7 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS	= common/xmalloc.c common/ini.c
+COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c
@@ -60,7 +60,7 @@ DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar
+		  calendar strmap
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS)

@@ -40,6 +40,32 @@ void	 buf_printf(struct buf *, const char *, ...)
 char	*buf_take(struct buf *);
 
 /*
+ * A map from strings to indexes (strmap.c).  Keys are borrowed: each must
+ * stay alive and unchanged while it is mapped.  Owner: whoever declared
+ * it; strmap_clear frees the table, never the keys.
+ */
+#define STRMAP_NONE	((size_t)-1)
+
+struct strmap_slot {
+	const char	*key;		/* NULL: empty */
+	size_t		 value;
+};
+
+struct strmap {
+	struct strmap_slot *slots;
+	size_t		 nslots;	/* 0 or a power of two */
+	size_t		 count;
+};
+
+void	 strmap_init(struct strmap *);
+void	 strmap_clear(struct strmap *);
+/* The value mapped to key, or STRMAP_NONE. */
+size_t	 strmap_get(const struct strmap *, const char *key);
+/* Maps key to value, replacing what it mapped to. */
+void	 strmap_put(struct strmap *, const char *key, size_t value);
+void	 strmap_del(struct strmap *, const char *key);
+
+/*
  * INI text through inih, with what Debian's inih lacks: every handler call
  * knows its line, every malformed or over-long line is reported (not only
  * the first), and each problem reads "source:line: what".  The handler
