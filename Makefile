@@ -48,7 +48,7 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c
+COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c common/jsontext.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c

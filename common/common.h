@@ -11,6 +11,7 @@
 #define COMMON_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,6 +39,16 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Hands the string to the caller (who frees it) and resets the buffer. */
 char	*buf_take(struct buf *);
+
+/*
+ * JSON string text as jansson reads and writes it (jsontext.c).
+ * utf8_valid: whether jansson takes these bytes as UTF-8 (no overlong
+ * form, no surrogate, nothing past U+10FFFF).  buf_add_json_string:
+ * appends s quoted and escaped exactly as json_dumps writes it; -1 and
+ * nothing appended when s is not UTF-8 (json_string refuses it).
+ */
+bool	 utf8_valid(const char *, size_t);
+int	 buf_add_json_string(struct buf *, const char *s);
 
 /*
  * A map from strings to indexes (strmap.c).  Keys are borrowed: each must

@@ -385,6 +385,14 @@ const char *sched_centre_state_cn(enum sched_centre_state);
 /* One obligation as JSON, DOMAIN.md's fields first, in its order. */
 json_t	*sched_obligation_to_json(const struct sched_obligation *,
 	    const struct sched_rules *);
+/*
+ * The same as JSON text appended to a buffer (struct buf, common.h): the
+ * bytes json_dumps(sched_obligation_to_json(o), JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) gives, without building the object.
+ */
+struct buf;
+void	 sched_obligation_dump(const struct sched_obligation *,
+	    const struct sched_rules *, struct buf *);
 /* The first day an application is accepted, or SCHED_NO_DAY. */
 int	 sched_ban_first_allowed(const struct sched_journal *,
 	    const struct sched_rules *, const char *centre, int day);
