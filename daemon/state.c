@@ -113,13 +113,11 @@ load_event_cb(const struct db_event *dbev, void *arg)
 {
 	struct loader		*l = arg;
 	struct sched_event	*ev;
-	json_t			*obj;
 	json_error_t		 jerr;
 	char			*why = NULL;
 
-	obj = json_loads(dbev->json, 0, &jerr);
-	ev = obj != NULL ? sched_event_from_json(obj, &why) : NULL;
-	json_decref(obj);
+	ev = sched_event_from_text(dbev->json, strlen(dbev->json), 0, &jerr,
+	    &why);
 	/* Stored events were accepted on their day: check them against no
 	 * "today" and without optional bans a later rule pack may add, so
 	 * a new setting never makes the store unreadable. */

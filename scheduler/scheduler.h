@@ -269,6 +269,14 @@ bool	 sched_event_is_bureau_wide(enum sched_event_type);
  * (Chinese, then English) in *error.
  */
 struct sched_event *sched_event_from_json(const json_t *, char **error);
+/*
+ * The same from JSON text, as sched_event_from_json(json_loadb(text, len,
+ * flags)) would give it, but most lines never go through jansson (see
+ * the quick reader in event.c).  When the text is not JSON, returns NULL
+ * with *error NULL and *jerr as json_loadb sets it.
+ */
+struct sched_event *sched_event_from_text(const char *text, size_t len,
+	    size_t flags, json_error_t *jerr, char **error);
 /* The event as JSON, the vocabulary of DOMAIN.md; the caller owns it. */
 json_t	*sched_event_to_json(const struct sched_event *);
 void	 sched_event_free(struct sched_event *);
