@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -51,15 +52,17 @@ bool	 utf8_valid(const char *, size_t);
 int	 buf_add_json_string(struct buf *, const char *s);
 
 /*
- * A map from strings to indexes (strmap.c).  Keys are borrowed: each must
- * stay alive and unchanged while it is mapped.  Owner: whoever declared
- * it; strmap_clear frees the table, never the keys.
+ * A map from strings to indexes below 2^32 - 1 (strmap.c).  Keys are
+ * borrowed: each must stay alive and unchanged while it is mapped.
+ * Owner: whoever declared it; strmap_clear frees the table, never the
+ * keys.
  */
 #define STRMAP_NONE	((size_t)-1)
 
 struct strmap_slot {
 	const char	*key;		/* NULL: empty */
-	size_t		 value;
+	uint32_t	 hash;
+	uint32_t	 value;
 };
 
 struct strmap {

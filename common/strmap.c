@@ -11,11 +11,18 @@
  * probe sequence stays short.  hsearch_r would do the probing, but its
  * table cannot grow and it cannot delete, and the journal needs both.
  *
+ * Each slot keeps 32 bits of its key's hash: a probe only follows the key
+ * pointer (a cache miss, at these sizes) when the hashes agree, and the
+ * table grows without reading a single key.  That is why a value is an
+ * index below 2^32 - 1: four billion events would not fit in memory
+ * anyway.
+ *
  * The hash is FNV-1a: short ids hash well with it.  It is not seeded, so
  * someone who chooses the ids could make them collide and slow lookups;
  * the ids come from the bureau's own journal and its authenticated users.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,40 +30,48 @@
 
 #define STRMAP_MIN_SLOTS	16
 
-static size_t
+static uint32_t
 hash(const char *s)
 {
-	uint64_t	 h = 14695981039346656037ULL;
+	uint32_t	 h = 2166136261U;
 
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
+		h *= 16777619U;
 	}
-	return (size_t)h;
+	return h;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
 static struct strmap_slot *
-probe(const struct strmap *m, const char *key)
+probe(const struct strmap *m, const char *key, uint32_t h)
 {
-	size_t	 mask = m->nslots - 1, i = hash(key) & mask;
+	size_t	 mask = m->nslots - 1, i = h & mask;
 
-	while (m->slots[i].key != NULL && strcmp(m->slots[i].key, key) != 0)
+	while (m->slots[i].key != NULL && (m->slots[i].hash != h ||
+	    strcmp(m->slots[i].key, key) != 0))
 		i = (i + 1) & mask;
 	return &m->slots[i];
 }
 
+/* Doubles the table; the keys are distinct, so each one simply takes
+ * the first empty slot from its home on. */
 static void
 grow(struct strmap *m)
 {
 	struct strmap_slot	*old = m->slots;
-	size_t			 i, n = m->nslots;
+	size_t			 i, k, n = m->nslots, mask;
 
 	m->nslots = n ? n * 2 : STRMAP_MIN_SLOTS;
 	m->slots = xcalloc(m->nslots, sizeof(*m->slots));
+	mask = m->nslots - 1;
 	for (i = 0; i < n; i++) {
-		if (old[i].key != NULL)
-			*probe(m, old[i].key) = old[i];
+		if (old[i].key == NULL)
+			continue;
+		for (k = old[i].hash & mask; m->slots[k].key != NULL;
+		    k = (k + 1) & mask)
+			;
+		m->slots[k] = old[i];
 	}
 	free(old);
 }
@@ -81,22 +96,28 @@ strmap_get(const struct strmap *m, const char *key)
 
 	if (m->count == 0)
 		return STRMAP_NONE;
-	s = probe(m, key);
-	return s->key != NULL ? s->value : STRMAP_NONE;
+	s = probe(m, key, hash(key));
+	return s->key != NULL ? (size_t)s->value : STRMAP_NONE;
 }
 
 void
 strmap_put(struct strmap *m, const char *key, size_t value)
 {
 	struct strmap_slot	*s;
+	uint32_t		 h = hash(key);
 
+	if (value >= UINT32_MAX) {
+		fprintf(stderr, "strmap: index %zu out of range\n", value);
+		abort();
+	}
 	if ((m->count + 1) * 2 > m->nslots)
 		grow(m);
-	s = probe(m, key);
+	s = probe(m, key, h);
 	if (s->key == NULL)
 		m->count++;
 	s->key = key;
-	s->value = value;
+	s->hash = h;
+	s->value = (uint32_t)value;
 }
 
 /*
@@ -111,14 +132,14 @@ strmap_del(struct strmap *m, const char *key)
 	struct strmap_slot	*s;
 	size_t			 mask = m->nslots - 1, hole, i, home;
 
-	if (m->count == 0 || (s = probe(m, key))->key == NULL)
+	if (m->count == 0 || (s = probe(m, key, hash(key)))->key == NULL)
 		return;
 	hole = (size_t)(s - m->slots);
 	s->key = NULL;
 	m->count--;
 	for (i = (hole + 1) & mask; m->slots[i].key != NULL;
 	    i = (i + 1) & mask) {
-		home = hash(m->slots[i].key) & mask;
+		home = m->slots[i].hash & mask;
 		/* Stays if home is cyclically in (hole, i]. */
 		if (hole < i ? hole < home && home <= i :
 		    hole < home || home <= i)
