@@ -76,6 +76,12 @@ sched_journal_count(const struct sched_journal *j)
 	return j->n;
 }
 
+size_t
+sched_journal_centres(const struct sched_journal *j)
+{
+	return j->ncentres;
+}
+
 const struct sched_event *
 sched_journal_event(const struct sched_journal *j, size_t i)
 {
@@ -357,9 +363,9 @@ check_event(struct sched_journal *j, struct sched_event *ev,
 }
 
 static void
-centre_append(struct sched_journal *j, const char *id, size_t index)
+centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
 {
-	struct jcentre	*c = find_centre(j, id);
+	struct jcentre	*c = find_centre(j, ev->centre);
 
 	if (c == NULL) {
 		if (j->ncentres == j->capcentres) {
@@ -369,9 +375,10 @@ centre_append(struct sched_journal *j, const char *id, size_t index)
 		}
 		c = &j->centres[j->ncentres];
 		memset(c, 0, sizeof(*c));
-		c->id = xstrdup(id);
+		c->id = xstrdup(ev->centre);
 		strmap_put(&j->centre_ids, c->id, j->ncentres++);
 	}
+	ev->centre_index = (size_t)(c - j->centres);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
@@ -394,7 +401,7 @@ sched_journal_add(struct sched_journal *j, struct sched_event *ev,
 	if (ev->id != NULL)
 		strmap_put(&j->ids, ev->id, j->n);
 	if (ev->centre != NULL)
-		centre_append(j, ev->centre, j->n);
+		centre_append(j, ev, j->n);
 	j->n++;
 	if (ev->type == SCHED_EV_RETRACTED)
 		set_effective(j, ev->target_index, false);

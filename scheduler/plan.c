@@ -86,7 +86,8 @@ struct planner {
 	struct pcentre			*centres;
 	size_t				 ncentres;
 	size_t				 capcentres;
-	struct strmap			 centre_index;	/* id → index */
+	size_t				*by_number;	/* the journal's centre
+							 * numbers → ours */
 	struct buf			 key;		/* make_key's scratch */
 };
 
@@ -137,18 +138,30 @@ centre_level(enum sched_rule r)
 
 /* Keys quote ids so that no centre or round can imitate another key:
  * bytes outside [A-Za-z0-9._~-] and ASCII become %XX; UTF-8 stays. */
+static bool
+key_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
+	    c == '-' || c >= 0x80;
+}
+
 static void
 key_part(struct buf *b, const char *s)
 {
-	const unsigned char	*p;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 run;
+	char			 hex[4];
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		    *p == '~' || *p == '-' || *p >= 0x80)
-			buf_add(b, (const char *)p, 1);
-		else
-			buf_printf(b, "%%%02X", *p);
+	while (*p != '\0') {
+		for (run = 0; p[run] != '\0' && key_safe(p[run]); run++)
+			;
+		buf_add(b, (const char *)p, run);
+		p += run;
+		if (*p != '\0') {
+			snprintf(hex, sizeof(hex), "%%%02X", *p++);
+			buf_add(b, hex, 3);
+		}
 	}
 }
 
@@ -739,24 +752,25 @@ lay_out_meetings(struct planner *p, size_t c)
 
 /* ---- the sweep ---- */
 
+/* The sort key is copied out of the event: comparing through the event
+ * pointers missed the cache at nearly every step. */
 struct step {
-	const struct sched_event *ev;
+	int			  date;
+	bool			  round;	/* an evaluation round */
 	size_t			  order;
+	const struct sched_event *ev;
 };
 
 static int
 step_cmp(const void *a, const void *b)
 {
 	const struct step	*sa = a, *sb = b;
-	bool			 ra, rb;
 
-	if (sa->ev->date != sb->ev->date)
-		return sa->ev->date < sb->ev->date ? -1 : 1;
+	if (sa->date != sb->date)
+		return sa->date < sb->date ? -1 : 1;
 	/* An evaluation round applies after the other events of its day. */
-	ra = sa->ev->type == SCHED_EV_EVALUATION_ROUND;
-	rb = sb->ev->type == SCHED_EV_EVALUATION_ROUND;
-	if (ra != rb)
-		return ra ? 1 : -1;
+	if (sa->round != sb->round)
+		return sa->round ? 1 : -1;
 	return (sa->order > sb->order) - (sa->order < sb->order);
 }
 
@@ -774,6 +788,8 @@ order_events(const struct sched_journal *j, size_t *n)
 		ev = sched_journal_event(j, i);
 		if (ev->retracted || ev->type == SCHED_EV_RETRACTED)
 			continue;
+		steps[*n].date = ev->date;
+		steps[*n].round = ev->type == SCHED_EV_EVALUATION_ROUND;
 		steps[*n].ev = ev;
 		steps[(*n)++].order = i;
 	}
@@ -823,10 +839,10 @@ superseded_rounds(const struct step *steps, size_t n)
 static size_t
 centre_of(struct planner *p, const struct sched_event *ev)
 {
-	size_t		 c = strmap_get(&p->centre_index, ev->centre);
+	size_t		 c = p->by_number[ev->centre_index];
 	struct pcentre	*pc;
 
-	if (c != STRMAP_NONE)
+	if (c != NONE)
 		return c;
 	/* The journal put the registration first; it makes the centre. */
 	if (p->ncentres == p->capcentres) {
@@ -839,8 +855,7 @@ centre_of(struct planner *p, const struct sched_event *ev)
 	pc->reg = ev;
 	pc->director = pc->term = pc->composition = NONE;
 	pc->ban_until = SCHED_NO_DAY;
-	/* The key is the registration's own: the journal outlives us. */
-	strmap_put(&p->centre_index, ev->centre, p->ncentres);
+	p->by_number[ev->centre_index] = p->ncentres;
 	return p->ncentres++;
 }
 
@@ -990,7 +1005,7 @@ planner_free(struct planner *p)
 		free(p->centres[c].meetings.v);
 	}
 	free(p->centres);
-	strmap_clear(&p->centre_index);
+	free(p->by_number);
 	buf_free(&p->key);
 }
 
@@ -1003,9 +1018,12 @@ sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
 		.until = until, .flags = flags
 	};
 	struct sched_plan	*plan;
-	size_t			 c;
+	size_t			 c, n;
 
-	strmap_init(&p.centre_index);
+	n = sched_journal_centres(j);
+	p.by_number = xreallocarray(NULL, n + 1, sizeof(*p.by_number));
+	for (c = 0; c < n; c++)
+		p.by_number[c] = NONE;
 	sweep(&p);
 	for (c = 0; c < p.ncentres; c++) {
 		catch_up(&p, c, as_of);

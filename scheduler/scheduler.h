@@ -258,6 +258,8 @@ struct sched_event {
 	/* Kept by the journal. */
 	bool			 retracted;
 	size_t			 target_index;	/* retracted: the event named */
+	size_t			 centre_index;	/* its centre's number, below
+						 * sched_journal_centres() */
 };
 
 const char *sched_event_type_name(enum sched_event_type);
@@ -308,6 +310,9 @@ const struct sched_event *sched_journal_event(const struct sched_journal *,
 	    size_t);
 /* The index of the event with this id, or -1. */
 long	 sched_journal_find_id(const struct sched_journal *, const char *);
+/* How many centres the journal has seen: each centre's events carry its
+ * number (centre_index), so that the planner never looks a name up. */
+size_t	 sched_journal_centres(const struct sched_journal *);
 /* The registration of a centre, or NULL when it is not registered. */
 const struct sched_event *sched_journal_centre(const struct sched_journal *,
 	    const char *centre);
