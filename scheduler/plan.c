@@ -69,6 +69,7 @@ struct pcentre {
 	size_t			 composition;
 	struct marks		 results;	/* latest grade by year */
 	struct marks		 submitted;
+	struct marks		 evaluations;	/* years an evaluation opened */
 	struct marks		 meetings;
 	int			 ban_until;
 };
@@ -689,9 +690,12 @@ on_evaluation_round(struct planner *p, const struct sched_event *ev)
 	size_t			 c, i;
 
 	for (c = 0; c < p->ncentres; c++) {
+		/* Marks, not find_rule: every centre, every round. */
 		if (!p->centres[c].recognized ||
-		    find_rule(p, c, SCHED_R_EVALUATION, ev->year) != NONE)
+		    marks_find(&p->centres[c].evaluations, ev->year) != NULL)
 			continue;
+		marks_add(&p->centres[c].evaluations, ev->year, ev->date,
+		    INT_MIN);
 		i = ob_new_year(p, c, SCHED_R_EVALUATION, ev->date,
 		    ev->deadline, ev->year);
 		sub = marks_find(&p->centres[c].submitted, ev->year);
@@ -1002,6 +1006,7 @@ planner_free(struct planner *p)
 		free(p->centres[c].unchecked);
 		free(p->centres[c].results.v);
 		free(p->centres[c].submitted.v);
+		free(p->centres[c].evaluations.v);
 		free(p->centres[c].meetings.v);
 	}
 	free(p->centres);
