@@ -1,21 +1,21 @@
 /*
  * strmap.c: a map from strings to indexes, for lookups by id.
  *
- * The journal looks up every event's id and centre, and the planner every
- * event's centre, so at 100,000 centres this map holds millions of keys.
- * It used to be a jansson object: that copies each key into its own
- * allocation and boxes each value in a json_integer, about 130 bytes and
- * two mallocs an entry (21 MB for 175,000 events).  Here an entry is one
- * 16-byte slot of a flat array: open addressing with linear probing, the
- * keys borrowed from their owner, the table at most half full so that a
- * probe sequence stays short.  hsearch_r would do the probing, but its
- * table cannot grow and it cannot delete, and the journal needs both.
+ * The journal looks up every event's id and centre, so at 100,000 centres
+ * this map holds nearly two million keys.  It used to be a jansson
+ * object: that copies each key into its own allocation and boxes each
+ * value in a json_integer, about 130 bytes and two mallocs an entry
+ * (21 MB for 175,000 events).  Here an entry is one 16-byte slot of a
+ * flat array: open addressing with linear probing, the keys borrowed from
+ * their owner.  hsearch_r would do the probing, but its table cannot grow
+ * and it cannot delete, and the journal needs both.
  *
  * Each slot keeps 32 bits of its key's hash: a probe only follows the key
  * pointer (a cache miss, at these sizes) when the hashes agree, and the
- * table grows without reading a single key.  That is why a value is an
- * index below 2^32 - 1: four billion events would not fit in memory
- * anyway.
+ * table grows without reading a single key.  So a probe sequence is cheap
+ * to walk, and the table may be three quarters full before it doubles.
+ * That is also why a value is an index below 2^32 - 1: four billion
+ * events would not fit in memory anyway.
  *
  * The hash is FNV-1a: short ids hash well with it.  It is not seeded, so
  * someone who chooses the ids could make them collide and slow lookups;
@@ -110,7 +110,7 @@ strmap_put(struct strmap *m, const char *key, size_t value)
 		fprintf(stderr, "strmap: index %zu out of range\n", value);
 		abort();
 	}
-	if ((m->count + 1) * 2 > m->nslots)
+	if ((m->count + 1) * 4 > m->nslots * 3)
 		grow(m);
 	s = probe(m, key, h);
 	if (s->key == NULL)

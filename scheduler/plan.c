@@ -1152,7 +1152,7 @@ dump_name(struct buf *b, bool *first, const char *name)
 }
 
 /*
- * A string member (or element).  json_string() refuses text that is not UTF-8 (a rule
+ * A string member.  json_string() refuses text that is not UTF-8 (a rule
  * pack or holiday table is not checked for it), and the object then went
  * without the member: so does the dump, so that its bytes never differ.
  */
@@ -1170,6 +1170,17 @@ dump_string(struct buf *b, bool *first, const char *name, const char *value)
 		b->data[mark] = '\0';
 		*first = was_first;
 	}
+}
+
+/* A member whose value is one of our own names or a date: ASCII with
+ * nothing to escape, so it is copied as it is. */
+static void
+dump_plain(struct buf *b, bool *first, const char *name, const char *value)
+{
+	dump_name(b, first, name);
+	buf_adds(b, "\"");
+	buf_adds(b, value);
+	buf_adds(b, "\"");
 }
 
 /*
@@ -1193,10 +1204,10 @@ sched_obligation_dump(const struct sched_obligation *o,
 		dump_name(b, &first, "centre");
 		buf_adds(b, "null");
 	}
-	dump_string(b, &first, "rule", sched_rule_name(o->rule));
-	dump_string(b, &first, "article", sched_rule_article(o->rule));
-	dump_string(b, &first, "due", sched_date_format(o->due, due));
-	dump_string(b, &first, "state", sched_state_name(o->state));
+	dump_plain(b, &first, "rule", sched_rule_name(o->rule));
+	dump_plain(b, &first, "article", sched_rule_article(o->rule));
+	dump_plain(b, &first, "due", sched_date_format(o->due, due));
+	dump_plain(b, &first, "state", sched_state_name(o->state));
 	dump_name(b, &first, "provisional");
 	buf_adds(b, o->provisional ? "true" : "false");
 	if (sched_rule_is_yearly(o->rule)) {
@@ -1209,7 +1220,8 @@ sched_obligation_dump(const struct sched_obligation *o,
 	buf_adds(b, "[");
 	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
 		if (rules->text[o->rule].to & bit)
-			dump_string(b, &first_to, NULL, sched_audience_name(bit));
+			dump_plain(b, &first_to, NULL,
+			    sched_audience_name(bit));
 	}
 	buf_adds(b, "]");
 	dump_string(b, &first, "unit", o->unit);
