@@ -49,6 +49,14 @@ struct marks {
 	size_t		 cap;
 };
 
+/* One of a centre's obligations.  Its rule is kept beside its index:
+ * most looks through a centre's obligations are for one rule, and an
+ * obligation itself is a cache miss away in the planner's big array. */
+struct cob {
+	size_t			 i;
+	enum sched_rule		 rule;
+};
+
 struct pcentre {
 	const struct sched_event *reg;
 	enum sched_centre_state	 state;
@@ -57,7 +65,7 @@ struct pcentre {
 	bool			 ended;
 	struct interval		*iv;
 	size_t			 niv;
-	size_t			*obs;
+	struct cob		*obs;
 	size_t			 nobs;
 	size_t			 capobs;
 	size_t			*unchecked;	/* evaluations catch_up has
@@ -176,9 +184,8 @@ key_taken(const struct planner *p, const struct pcentre *pc,
 	size_t	 i;
 
 	for (i = 0; pc != NULL && i < pc->nobs; i++) {
-		const struct sched_obligation *o = &p->obs[pc->obs[i]].o;
-
-		if (o->rule == rule && strcmp(o->key, key) == 0)
+		if (pc->obs[i].rule == rule &&
+		    strcmp(p->obs[pc->obs[i].i].o.key, key) == 0)
 			return true;
 	}
 	return false;
@@ -259,9 +266,10 @@ ob_new(struct planner *p, size_t c, enum sched_rule rule, int start, int due,
 		if (pc->nobs == pc->capobs) {
 			pc->capobs = pc->capobs ? pc->capobs * 2 : 8;
 			pc->obs = xreallocarray(pc->obs, pc->capobs,
-			    sizeof(size_t));
+			    sizeof(*pc->obs));
 		}
-		pc->obs[pc->nobs++] = p->nobs;
+		pc->obs[pc->nobs].i = p->nobs;
+		pc->obs[pc->nobs++].rule = rule;
 		if (rule == SCHED_R_EVALUATION)
 			remember_unchecked(pc, p->nobs);
 		/* What opens for a centre that has ended is void at once,
@@ -314,10 +322,9 @@ close_rule(struct planner *p, size_t c, enum sched_rule rule, int year,
 	size_t		 i;
 
 	for (i = 0; i < pc->nobs; i++) {
-		struct pob *ob = &p->obs[pc->obs[i]];
-
-		if (ob->o.rule == rule && (year == 0 || ob->year == year))
-			ob_close(p, pc->obs[i], day);
+		if (pc->obs[i].rule == rule &&
+		    (year == 0 || p->obs[pc->obs[i].i].year == year))
+			ob_close(p, pc->obs[i].i, day);
 	}
 }
 
@@ -329,10 +336,13 @@ find_rule(struct planner *p, size_t c, enum sched_rule rule, int year)
 	size_t		 i;
 
 	for (i = pc->nobs; i-- > 0;) {
-		struct pob *ob = &p->obs[pc->obs[i]];
+		struct pob *ob;
 
-		if (ob->o.rule == rule && ob->year == year && !ob->deleted)
-			return pc->obs[i];
+		if (pc->obs[i].rule != rule)
+			continue;
+		ob = &p->obs[pc->obs[i].i];
+		if (ob->year == year && !ob->deleted)
+			return pc->obs[i].i;
 	}
 	return NONE;
 }
@@ -384,7 +394,7 @@ end_centre(struct planner *p, size_t c, int day, enum sched_centre_state s)
 	pc->ended = true;
 	set_state(pc, s, day);
 	for (i = 0; i < pc->nobs; i++) {
-		struct pob *ob = &p->obs[pc->obs[i]];
+		struct pob *ob = &p->obs[pc->obs[i].i];
 
 		if (!pending(ob) || centre_level(ob->o.rule) ||
 		    ob->o.rule == SCHED_R_REAPPLY_BAN)
