@@ -108,13 +108,15 @@ def median(xs):
 
 
 def run_measured(args, stdout=None, env=None):
-    """Runs a command to its end: (wall seconds, peak RSS in KiB, exit code)."""
+    """Runs a command to its end: its wall seconds (fork to reaping), CPU seconds
+    (user and system), peak RSS in KiB (ru_maxrss from wait4) and exit code."""
     with open(os.devnull, "wb") as null:
         t0 = time.perf_counter()
         p = subprocess.Popen(args, stdout=stdout or null, stderr=null, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         t = time.perf_counter() - t0
-    return t, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
+    return {"wall": t, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss,
+            "rc": os.waitstatus_to_exitcode(status)}
 
 
 def fmt_int(n):

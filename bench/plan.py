@@ -2,17 +2,22 @@
 """make bench, the offline part: `ticctl plan` and `ticctl feed` on generated journals.
 
   bench/plan.py --ticctl PATH [--runs 5] [--sizes 1000,10000] [--seed 1]
-                [--workloads plan,feed] [--section plan]
+                [--workloads plan,feed] [--baseline PATH] [--section plan]
                 [--out docs/PERFORMANCE.md]
 
 For each size N, bench/gen_journal.py writes a journal of N centres with about five
 years of events each into a temporary directory (not timed).  For each workload one
 untimed run checks the exit status, counts what was printed and warms the page cache;
-then the command runs --runs times, each measured for wall time (from fork to reaping)
-and for the child's peak resident set (ru_maxrss from wait4).  The medians are
-reported, with how time and memory per centre grow from the smallest size to the
-largest.  `make bench` runs 1,000 and 10,000 centres into the section "plan";
-`make bench-large` runs 1,000, 10,000 and 100,000 into "plan-large".
+then the command runs --runs times, each measured for wall time (from fork to
+reaping), CPU time (user and system) and the child's peak resident set (ru_maxrss
+from wait4).  The medians are reported, with how time and memory per centre grow
+from the smallest size to the largest.  `make bench` runs 1,000 and 10,000 centres
+into the section "plan"; `make bench-large` runs 1,000, 10,000 and 100,000 into
+"plan-large".
+
+With --baseline, another ticctl (an older build, say) runs the same commands, each of
+its runs right after the measured one, and the tables give it as the anchor: on a
+shared machine only figures taken side by side compare.
 
 Nothing here is a test: it measures and writes the figures, with the machine and the
 command, into its own section of docs/PERFORMANCE.md (see bench/perfdoc.py).
@@ -53,7 +58,7 @@ def count_events(path):
 def untimed(ticctl, args, journal):
     """Exit status 0, and the lines and bytes printed."""
     with tempfile.TemporaryFile() as out:
-        t, rss, rc = perfdoc.run_measured([ticctl] + args + [journal], stdout=out)
+        rc = perfdoc.run_measured([ticctl] + args + [journal], stdout=out)["rc"]
         if rc != 0:
             sys.exit(f"bench/plan.py: {ticctl} {' '.join(args)} {journal} exited {rc}")
         out.seek(0)
@@ -64,29 +69,42 @@ def untimed(ticctl, args, journal):
     return lines, nbytes
 
 
-def measure(ticctl, args, journal, runs, label):
-    times, rss = [], []
+def measure(binaries, args, journal, runs, label):
+    """Each binary's runs, interleaved: {binary: {"wall": [...], ...}}."""
+    got = {b: {"wall": [], "cpu": [], "rss": []} for b in binaries}
     for i in range(runs):
-        t, r, rc = perfdoc.run_measured([ticctl] + args + [journal])
-        if rc != 0:
-            sys.exit(f"bench/plan.py: {label} exited {rc}")
-        times.append(t)
-        rss.append(r)
-        print(f"  {label}, run {i + 1}/{runs}: {t:.3f} s, {r / 1024:.1f} MiB",
-              file=sys.stderr, flush=True)
-    return times, rss
+        for b in binaries:
+            m = perfdoc.run_measured([b] + args + [journal])
+            if m["rc"] != 0:
+                sys.exit(f"bench/plan.py: {b} {label} exited {m['rc']}")
+            for k in ("wall", "cpu", "rss"):
+                got[b][k].append(m[k])
+            print(f"  {label}, run {i + 1}/{runs}, {os.path.relpath(b)}: "
+                  f"{m['wall']:.3f} s, CPU {m['cpu']:.3f} s, {m['rss'] / 1024:.1f} MiB",
+                  file=sys.stderr, flush=True)
+    return got
 
 
-def table(rows, what):
+def table(rows, what, baseline):
     fi = perfdoc.fmt_int
-    L = [f"| centres | events | {what} | time (median) | min – max | µs / event "
-         "| peak RSS (median) | KiB / centre |",
-         "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    head = (f"| centres | events | {what} | time (median) | min – max | CPU (median) "
+            "| µs / event | peak RSS (median) | KiB / centre |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    if baseline:
+        head += " baseline: time, CPU, peak RSS (medians) | ratio time, CPU, RSS |"
+        rule += "---:|---:|"
+    L = [head, rule]
     for r in rows:
-        L.append(f"| {fi(r['n'])} | {fi(r['events'])} | {r['out']} | {r['time']:.3f} s "
-                 f"| {min(r['times']):.3f} – {max(r['times']):.3f} s "
-                 f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss'] / 1024:.1f} MiB "
-                 f"| {r['rss'] / r['n']:.1f} |")
+        line = (f"| {fi(r['n'])} | {fi(r['events'])} | {r['out']} | {r['time']:.3f} s "
+                f"| {min(r['times']):.3f} – {max(r['times']):.3f} s | {r['cpu']:.3f} s "
+                f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss'] / 1024:.1f} MiB "
+                f"| {r['rss'] / r['n']:.1f} |")
+        if baseline:
+            b = r["base"]
+            line += (f" {b['time']:.3f} s, {b['cpu']:.3f} s, {b['rss'] / 1024:.1f} MiB "
+                     f"| {r['time'] / b['time']:.2f}, {r['cpu'] / b['cpu']:.2f}, "
+                     f"{r['rss'] / b['rss']:.2f} |")
+        L.append(line)
     return L
 
 
@@ -115,6 +133,8 @@ def target_lines(rows):
     mb = t["rss"] * 1024 / 1e6
     L.append(f"| time < {TARGET_SECONDS:g} s | {t['time']:.3f} s | "
              f"{'PASS' if t['time'] < TARGET_SECONDS else 'MISS'} |")
+    L.append(f"| (for comparison) CPU time < {TARGET_SECONDS:g} s | {t['cpu']:.3f} s | "
+             f"{'pass' if t['cpu'] < TARGET_SECONDS else 'miss'} |")
     L.append(f"| peak RSS < {TARGET_MB} MB | {mb:.1f} MB ({t['rss'] / 1024:.1f} MiB) | "
              f"{'PASS' if mb < TARGET_MB else 'MISS'} |")
     return L
@@ -132,14 +152,20 @@ def section(cmd, a, ticctl_rel, results):
           "transitions; centre after centre, not sorted by date as a whole). Each command "
           f"below then runs once untimed (exit status, output, page cache) and {a.runs} times "
           "measured, output to /dev/null; the tables give the medians of the wall time "
-          "(fork to reaping) and of the child's peak resident set (`ru_maxrss` from "
-          "`wait4`).", ""]
+          "(fork to reaping), of the CPU time (user and system: less disturbed than the "
+          "wall time by the others sharing the machine) and of the child's peak resident "
+          "set (`ru_maxrss` from `wait4`)."]
+    if a.baseline:
+        L += [f"The baseline, `{os.path.relpath(a.baseline)}`, ran the same commands, each "
+              "of its runs right after the one measured here; a ratio below 1 is faster or "
+              "smaller than the baseline."]
+    L.append("")
     for name in a.workloads:
         title, args = WORKLOADS[name]
         rows = results[name]
         L += [f"### {title}", "",
               f"`{ticctl_rel} {' '.join(args)} FILE > /dev/null`", ""]
-        L += table(rows, "output") + [""]
+        L += table(rows, "output", a.baseline) + [""]
         L += growth_lines(rows)
         L.append("")
         if name == "plan":
@@ -156,6 +182,7 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--baseline", help="another ticctl, measured side by side")
     ap.add_argument("--section", default="plan")
     ap.add_argument("--out", default=perfdoc.DOC)
     a = ap.parse_args()
@@ -164,6 +191,8 @@ def main():
     if not a.sizes or a.runs < 1 or any(w not in WORKLOADS for w in a.workloads):
         ap.error(f"need sizes, at least one run, and workloads among {', '.join(WORKLOADS)}")
     ticctl = os.path.abspath(a.ticctl)
+    a.baseline = os.path.abspath(a.baseline) if a.baseline else None
+    binaries = [ticctl] + ([a.baseline] if a.baseline else [])
     ticctl_rel = os.path.relpath(ticctl, os.getcwd())
     cmd = " ".join(shlex.quote(x) for x in ["/usr/bin/python3"] + sys.argv)
 
@@ -179,10 +208,17 @@ def main():
                 lines, nbytes = untimed(ticctl, args, journal)
                 out = (f"{perfdoc.fmt_int(lines)} obligations" if w == "plan"
                        else f"{nbytes / 1e6:.1f} MB")
-                times, rss = measure(ticctl, args, journal, a.runs, f"{w} {n}")
-                results[w].append({"n": n, "events": events, "out": out, "times": times,
-                                   "time": perfdoc.median(times),
-                                   "rss": perfdoc.median(rss)})
+                got = measure(binaries, args, journal, a.runs, f"{w} {n}")
+                row = {"n": n, "events": events, "out": out}
+                for b in binaries:
+                    m = {"times": got[b]["wall"], "time": perfdoc.median(got[b]["wall"]),
+                         "cpu": perfdoc.median(got[b]["cpu"]),
+                         "rss": perfdoc.median(got[b]["rss"])}
+                    if b == ticctl:
+                        row.update(m)
+                    else:
+                        row["base"] = m
+                results[w].append(row)
             os.unlink(journal)
 
     text = section(cmd, a, ticctl_rel, results)

@@ -779,7 +779,8 @@ static const char *const texts[] = {
 	"{\"type\":\"revoked\",\"date\":\"2026-01-05\",\"centre\":\"c1\","
 	    "\"article\":-0}",
 	"{\"type\":\"evaluation_result\",\"date\":\"2026-06-01\",\"centre\":"
-	    "\"c1\",\"year\":2025,\"grade\":\"fail\",\"rectify_by\":\"2026-09-30\"}",
+	    "\"c1\",\"year\":2025,\"grade\":\"fail\","
+	    "\"rectify_by\":\"2026-09-30\"}",
 	"{\"type\":\"registered\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
 	    "\"name\":\"n\",\"unit\":\"u\",\"legacy\":false}",
 	"{}",
@@ -787,16 +788,20 @@ static const char *const texts[] = {
 	"{\"type\":5}",
 	"{\"type\":\"applied\",\"date\":\"2025-02-30\",\"centre\":\"c1\"}",
 	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"\"}",
-	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\",\"x\":1}",
-	"{\"type\":\"committee_formed\",\"date\":\"2026-01-05\",\"centre\":\"c1\","
-	    "\"members\":100001,\"host_members\":-1}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
+	    "\"x\":1}",
+	"{\"type\":\"committee_formed\",\"date\":\"2026-01-05\","
+	    "\"centre\":\"c1\",\"members\":100001,\"host_members\":-1}",
 	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
 	    "\"c1\",\"year\":999999999999999999}",
 	"{\"\":1}",
 	/* for jansson: escapes, nesting, null, reals, long numbers */
-	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c\\u00e9\\n\"}",
-	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c\\u0000\"}",
-	"{\"typ\\u0065\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c\\u00e9\\n\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c\\u0000\"}",
+	"{\"typ\\u0065\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c1\"}",
 	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
 	    "\"note\":null}",
 	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
@@ -809,11 +814,11 @@ static const char *const texts[] = {
 	    "\"c1\",\"year\":02025}",
 	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":[\"c1\"]}",
 	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":{\"a\":1}}",
-	"{\"type\":\"applied\",\"type\":\"recommended\",\"date\":\"2025-01-10\","
-	    "\"centre\":\"c1\"}",
-	"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,"
-	    "\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16,"
-	    "\"q\":17,\"type\":\"applied\"}",
+	"{\"type\":\"applied\",\"type\":\"recommended\","
+	    "\"date\":\"2025-01-10\",\"centre\":\"c1\"}",
+	"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
+	    "\"h\":8,\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,"
+	    "\"n\":14,\"o\":15,\"p\":16,\"q\":17,\"type\":\"applied\"}",
 	/* not JSON, or not an object */
 	"", "   ", "{", "}", "{\"type\"}", "{\"type\":}", "{\"type\":\"a\",}",
 	"{,}", "{\"type\":\"a\"} x", "{\"type\":\"a\"}{}", "[1]", "\"s\"", "5",
@@ -832,7 +837,8 @@ test_text_is_read_as_jansson_reads_it(void **state)
 	(void)state;
 	for (i = 0; i < TU_NITEMS(texts); i++) {
 		same_reading(texts[i], strlen(texts[i]), 0);
-		same_reading(texts[i], strlen(texts[i]), JSON_REJECT_DUPLICATES);
+		same_reading(texts[i], strlen(texts[i]),
+		    JSON_REJECT_DUPLICATES);
 	}
 	/* A NUL byte within the text. */
 	same_reading("{\"type\":\"a\0\"}", 13, 0);
@@ -860,8 +866,9 @@ test_mutated_text_is_read_as_jansson_reads_it(void **state)
 				at = (size_t)rand_r(&seed) % len;
 				switch (rand_r(&seed) % 3) {
 				case 0:
-					buf[at] = alphabet[(size_t)rand_r(&seed) %
-					    (sizeof(alphabet) - 1)];
+					k = (size_t)rand_r(&seed) %
+					    (sizeof(alphabet) - 1);
+					buf[at] = alphabet[k];
 					break;
 				case 1:
 					memmove(buf + at, buf + at + 1,

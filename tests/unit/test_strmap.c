@@ -45,7 +45,7 @@ test_put_replaces_and_del_removes(void **state)
 /* Random puts and deletes over a few thousand keys, every key looked up
  * after each round, against an array that says what should be there. */
 static void
-test_random_operations_agree_with_a_plain_array(void **state)
+test_random_operations_agree_with_an_array(void **state)
 {
 	static char	 keys[NKEYS][16];
 	static size_t	 want[NKEYS];
@@ -85,7 +85,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_an_empty_map_finds_nothing),
 		cmocka_unit_test(test_put_replaces_and_del_removes),
-		cmocka_unit_test(test_random_operations_agree_with_a_plain_array),
+		cmocka_unit_test(test_random_operations_agree_with_an_array),
 	};
 
 	return cmocka_run_group_tests_name("strmap", tests, NULL, NULL);
