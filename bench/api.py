@@ -3,7 +3,7 @@
 
   bench/api.py --ticd PATH [--parts events,p99,startup] [--runs 3] [--seconds 10]
                [--startup-sizes 1000,10000] [--p99-centres 10000]
-               [--section api] [--out docs/PERFORMANCE.md]
+               [--baseline PATH] [--section api] [--out docs/PERFORMANCE.md]
 
   events    acknowledged events per second through POST /api/v1/events with 16
             concurrent keep-alive clients (wrk), synchronous=FULL, each run beside
@@ -14,7 +14,8 @@
             ticd's peak resident set then; for each of --startup-sizes
 
 ticd runs pinned to core 0 and wrk to core 1.  Every figure is the median of --runs
-runs.  `make bench` writes the section "api" (start-up at 1,000 and 10,000 centres);
+runs.  With --baseline, another ticd (an older build, say) is measured for p99 and
+start-up too, each of its runs right after the measured one.  `make bench` writes the section "api" (start-up at 1,000 and 10,000 centres);
 `make bench-large` writes "startup-large" (start-up at 1,000, 10,000 and 100,000).
 Nothing here is a test: it measures and writes the figures, with the machine and the
 command, into its own section of docs/PERFORMANCE.md (see bench/perfdoc.py).
@@ -175,34 +176,46 @@ def generate(n, path):
     perfdoc.generate(n, path, 1, AS_OF)
 
 
-def query_p99(ticd, seconds, runs, centres):
-    p50s, p99s, rps = [], [], []
+def p99_lua(path, token, ids):
+    with open(path, "w") as f:
+        f.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+                "local ids = {" + ",".join(json.dumps(i) for i in ids[:2000]) +
+                "}\nrequest = function()\n"
+                "  local id = ids[math.random(#ids)]\n"
+                '  return wrk.format("GET", "/api/v1/obligations?centre=" .. id)\n'
+                "end\n")
+
+
+def query_p99(binaries, seconds, runs, centres):
+    """For each binary (their runs interleaved): medians of p50, p99, requests/s."""
+    got = {b: {"p50": [], "p99": [], "rps": []} for b in binaries}
     with tempfile.TemporaryDirectory() as d:
         j = os.path.join(d, "j.jsonl")
         generate(centres, j)
         ids = [json.loads(l)["centre"] for l in open(j, encoding="utf-8")
                if '"registered"' in l]
-        t = Ticd(ticd, d, j)
-        t.start()
-        t.wait_answer(f"/api/v1/obligations?centre={ids[0]}")
-        lua = os.path.join(d, "get.lua")
-        with open(lua, "w") as f:
-            f.write(f'wrk.headers["Authorization"] = "Bearer {t.token}"\n'
-                    "local ids = {" + ",".join(json.dumps(i) for i in ids[:2000]) +
-                    "}\nrequest = function()\n"
-                    "  local id = ids[math.random(#ids)]\n"
-                    '  return wrk.format("GET", "/api/v1/obligations?centre=" .. id)\n'
-                    "end\n")
+        daemons = {}
+        for k, b in enumerate(binaries):
+            os.mkdir(os.path.join(d, str(k)))
+            daemons[b] = Ticd(b, os.path.join(d, str(k)), j)
         for i in range(runs):
-            out = wrk(f"http://127.0.0.1:{t.port}", lua, seconds, 4, threads=1,
-                      latency=True)
-            p50s.append(parse_latency(out, 50))
-            p99s.append(parse_latency(out, 99))
-            rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
-            log(f"p99 run {i + 1}/{runs}: p50 {p50s[-1]:.2f} ms, p99 {p99s[-1]:.2f} ms")
-        t.stop()
-    return {"p50": perfdoc.median(p50s), "p99": perfdoc.median(p99s),
-            "rps": perfdoc.median(rps), "p99s": p99s}
+            for b, t in daemons.items():
+                t.start()
+                t.wait_answer(f"/api/v1/obligations?centre={ids[0]}")
+                lua = os.path.join(t.dir, "get.lua")
+                p99_lua(lua, t.token, ids)
+                out = wrk(f"http://127.0.0.1:{t.port}", lua, seconds, 4, threads=1,
+                          latency=True)
+                t.stop()
+                t.journal = None
+                g = got[b]
+                g["p50"].append(parse_latency(out, 50))
+                g["p99"].append(parse_latency(out, 99))
+                g["rps"].append(float(re.search(r"Requests/sec:\s+([\d.]+)",
+                                                out).group(1)))
+                log(f"p99 run {i + 1}/{runs}, {os.path.relpath(b)}: p50 "
+                    f"{g['p50'][-1]:.2f} ms, p99 {g['p99'][-1]:.2f} ms")
+    return {b: {k: perfdoc.median(v) for k, v in g.items()} for b, g in got.items()}
 
 
 def peak_rss_mib(pid):
@@ -214,29 +227,36 @@ def peak_rss_mib(pid):
         return float("nan")
 
 
-def startup(ticd, runs, centres):
-    times, rss = [], []
+def startup(binaries, runs, centres):
+    """For each binary (their runs interleaved), over its own store imported
+    beforehand: the medians of the time to the first answer and of peak RSS."""
+    got = {b: {"times": [], "rss": []} for b in binaries}
     with tempfile.TemporaryDirectory() as d:
         j = os.path.join(d, "j.jsonl")
         generate(centres, j)
         first = next(json.loads(l)["centre"] for l in open(j, encoding="utf-8")
                      if '"registered"' in l)
         events = sum(1 for l in open(j, encoding="utf-8") if l.startswith("{"))
-        t = Ticd(ticd, d, j)
-        t.start()          # imports into the store: not timed
-        t.wait_answer(f"/api/v1/obligations?centre={first}")
-        t.stop()
-        t.journal = None
-        for i in range(runs):
-            t.start(wait=False)
+        daemons = {}
+        for k, b in enumerate(binaries):
+            os.mkdir(os.path.join(d, str(k)))
+            t = daemons[b] = Ticd(b, os.path.join(d, str(k)), j)
+            t.start()          # imports into the store: not timed
             t.wait_answer(f"/api/v1/obligations?centre={first}")
-            times.append(time.perf_counter() - t.t0)
-            rss.append(peak_rss_mib(t.proc.pid))
             t.stop()
-            log(f"start-up {centres} run {i + 1}/{runs}: {times[-1]:.3f} s, "
-                f"{rss[-1]:.1f} MiB")
-    return {"n": centres, "events": events, "time": perfdoc.median(times), "times": times,
-            "rss": perfdoc.median(rss)}
+            t.journal = None
+        for i in range(runs):
+            for b, t in daemons.items():
+                t.start(wait=False)
+                t.wait_answer(f"/api/v1/obligations?centre={first}")
+                got[b]["times"].append(time.perf_counter() - t.t0)
+                got[b]["rss"].append(peak_rss_mib(t.proc.pid))
+                t.stop()
+                log(f"start-up {centres} run {i + 1}/{runs}, {os.path.relpath(b)}: "
+                    f"{got[b]['times'][-1]:.3f} s, {got[b]['rss'][-1]:.1f} MiB")
+    return {b: {"n": centres, "events": events, "times": g["times"],
+                "time": perfdoc.median(g["times"]), "rss": perfdoc.median(g["rss"])}
+            for b, g in got.items()}
 
 
 def log(msg):
@@ -247,10 +267,13 @@ def ok(c):
     return "PASS" if c else "MISS"
 
 
-def section(cmd, a, ev, q, ups):
+def section(cmd, a, ev, q, ups, qbase, upsbase):
     fi = perfdoc.fmt_int
-    L = ["## The daemon (ticd)" if a.section == "api" else
-         "## The daemon's start-up as centres grow (ticd)", "",
+    title = ("## The daemon's start-up as centres grow (ticd)" if not (ev or q) else
+             "## The daemon (ticd)")
+    if qbase or upsbase:
+        title += f", beside `{os.path.relpath(a.baseline)}`"
+    L = [title, "",
          f"Measured {perfdoc.stamp()} on:", ""]
     wrk_version = perfdoc.run_text(["wrk", "-v"], check=False).split(" [")[0]
     L += perfdoc.machine_lines([f"- load generator: {wrk_version or 'wrk'}"])
@@ -265,10 +288,14 @@ def section(cmd, a, ev, q, ups):
                  f"{ev['anchor']:,.0f}/s; ticd / sqlite **{ev['ratio']:.2f}×** (median of "
                  f"the runs' ratios); target ≥ 2,000/s | {ok(ev['rate'] >= 2000)} |")
     if q:
+        anchor = ""
+        if qbase:
+            anchor = (f"baseline, side by side: p50 {qbase['p50']:.2f} ms, p99 "
+                      f"{qbase['p99']:.2f} ms ({qbase['rps']:,.0f} requests/s); ")
         L.append(f"| `GET /api/v1/obligations?centre=ID` at {fi(a.p99_centres)} centres, "
                  f"4 clients, {a.seconds} s a run | p50 {q['p50']:.2f} ms, p99 "
-                 f"{q['p99']:.2f} ms ({q['rps']:,.0f} requests/s) | target p99 < 50 ms | "
-                 f"{ok(q['p99'] < 50)} |")
+                 f"{q['p99']:.2f} ms ({q['rps']:,.0f} requests/s) | {anchor}target p99 "
+                 f"< 50 ms | {ok(q['p99'] < 50)} |")
     if ev or q:
         L.append("")
     if ev:
@@ -281,13 +308,19 @@ def section(cmd, a, ev, q, ups):
               "imported beforehand, untimed, from `bench/gen_journal.py N`; peak RSS is "
               "ticd's high-water mark (`VmHWM`) at that answer.", "",
               "| centres | events | start-up (median) | min – max | µs / event "
-              "| peak RSS (median) | KiB / centre |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
-        for r in ups:
-            L.append(f"| {fi(r['n'])} | {fi(r['events'])} | {r['time']:.3f} s "
-                     f"| {min(r['times']):.3f} – {max(r['times']):.3f} s "
-                     f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss']:.1f} MiB "
-                     f"| {r['rss'] * 1024 / r['n']:.1f} |")
+              "| peak RSS (median) | KiB / centre |"
+              + (" baseline: start-up, peak RSS | ratio time, RSS |" if upsbase else ""),
+              "|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if upsbase else "")]
+        for k, r in enumerate(ups):
+            line = (f"| {fi(r['n'])} | {fi(r['events'])} | {r['time']:.3f} s "
+                    f"| {min(r['times']):.3f} – {max(r['times']):.3f} s "
+                    f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss']:.1f} MiB "
+                    f"| {r['rss'] * 1024 / r['n']:.1f} |")
+            if upsbase:
+                b = upsbase[k]
+                line += (f" {b['time']:.3f} s, {b['rss']:.1f} MiB | "
+                         f"{r['time'] / b['time']:.2f}, {r['rss'] / b['rss']:.2f} |")
+            L.append(line)
         L.append("")
         for key, what in (("time", "start-up time"), ("rss", "peak memory")):
             ratio, steps = perfdoc.growth(ups, key)
@@ -313,18 +346,23 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--p99-centres", type=int, default=10000)
     ap.add_argument("--startup-sizes", default="1000,10000")
+    ap.add_argument("--baseline", help="another ticd, measured side by side "
+                    "(p99 and start-up)")
     a = ap.parse_args()
     parts = set(p for p in a.parts.split(",") if p)
     if not parts <= {"events", "p99", "startup"} or a.runs < 1:
         ap.error("--parts among events, p99, startup; at least one run")
     sizes = sorted({int(s.replace("_", "")) for s in a.startup_sizes.split(",") if s.strip()})
     ticd = os.path.abspath(a.ticd)
+    base = os.path.abspath(a.baseline) if a.baseline else None
+    binaries = [ticd] + ([base] if base else [])
     cmd = " ".join(shlex.quote(x) for x in ["/usr/bin/python3"] + sys.argv)
 
     ev = events(ticd, a.seconds, a.runs) if "events" in parts else None
-    q = query_p99(ticd, a.seconds, a.runs, a.p99_centres) if "p99" in parts else None
-    ups = [startup(ticd, a.runs, n) for n in sizes] if "startup" in parts else []
-    text = section(cmd, a, ev, q, ups)
+    q = query_p99(binaries, a.seconds, a.runs, a.p99_centres) if "p99" in parts else {}
+    ups = [startup(binaries, a.runs, n) for n in sizes] if "startup" in parts else []
+    text = section(cmd, a, ev, q.get(ticd), [u[ticd] for u in ups], q.get(base),
+                   [u[base] for u in ups] if base else [])
     perfdoc.write_section(a.section, text, a.out)
     print(text)
 
