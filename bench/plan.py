@@ -117,8 +117,8 @@ def growth_lines(rows):
             continue
         step = ", ".join(f"{fi(b)} over {fi(a)}: {x:.2f}" for a, b, x in steps)
         L.append(f"- {what} per centre at {fi(rows[-1]['n'])} centres over "
-                 f"{fi(rows[0]['n'])}: **{ratio:.2f}**, {perfdoc.verdict(ratio)} (1 is "
-                 f"linear; up to 1.2 counts as linear here). Step by step: {step}.")
+                 f"{fi(rows[0]['n'])} (1 is linear; up to 1.2 counts as linear here): "
+                 f"**{ratio:.2f}**, {perfdoc.verdict(ratio)}. Step by step: {step}.")
     return L
 
 
