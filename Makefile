@@ -7,6 +7,7 @@
 #   make run        deps, build, then ticd in the foreground with the demo
 #   make check      deps, build, every test; then all again under ASan+UBSan
 #   make bench      the benchmarks (writes docs/PERFORMANCE.md)
+#   make bench-large  the same growth figures up to 100,000 centres (minutes)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -19,6 +20,9 @@ DATADIR	?= $(PREFIX)/share/ticd
 BUILD	?= build
 SANITIZE ?=
 PYTHON	?= /usr/bin/python3
+BENCH_RUNS ?= 5
+BENCH_API_RUNS ?= 3
+BENCH_LARGE_RUNS ?= 3
 
 PKGS	= jansson inih sqlite3 libical
 TEST_PKGS = cmocka
@@ -50,7 +54,7 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS	= common/xmalloc.c common/ini.c
+COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c common/jsontext.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c scheduler/remind.c
@@ -65,7 +69,7 @@ DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar remind render mail cond feedrev
+		  calendar remind render mail cond feedrev strmap
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)
@@ -79,7 +83,8 @@ NOTIFY_PKGS = gmime-3.0 libcurl libevent
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
-.PHONY: all deps run check test unit golden feeds e2e bench install uninstall clean
+.PHONY: all deps run check test unit golden feeds e2e bench bench-large install \
+	uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
@@ -170,11 +175,20 @@ check: deps
 	$(MAKE) test
 	$(MAKE) BUILD=build/asan SANITIZE=1 test
 
+# Each script rewrites only its own section of docs/PERFORMANCE.md.
 bench: deps all
-	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl
-	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl --runs $(BENCH_RUNS)
+	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd --runs $(BENCH_API_RUNS)
 	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
 	$(PYTHON) bench/feeds.py --ticd $(BUILD)/bin/ticd
+
+# 1,000, 10,000 and 100,000 centres: minutes, and several GB for the feed.
+bench-large: deps all
+	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl \
+	    --sizes 1000,10000,100000 --runs $(BENCH_LARGE_RUNS) --section plan-large
+	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd --parts startup \
+	    --startup-sizes 1000,10000,100000 --runs $(BENCH_LARGE_RUNS) \
+	    --section startup-large
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \

@@ -406,30 +406,19 @@ static void
 get_centre(struct call *c, const char *id)
 {
 	const struct sched_plan	*plan = state_plan(c->t);
-	json_t			*obs = json_array();
-	size_t			 i;
+	const size_t		*mine;
+	json_t			*obs;
+	size_t			 i, k, n;
 
-	if (!auth_sees_centre(c->t, c->tok, id)) {
-		json_decref(obs);
+	if (!auth_sees_centre(c->t, c->tok, id) ||
+	    (i = state_plan_centre(c->t, id, &mine, &n)) == STRMAP_NONE) {
 		not_found(c);
 		return;
 	}
-	for (i = 0; i < plan->ncentres; i++) {
-		if (strcmp(plan->centres[i].id, id) == 0)
-			break;
-	}
-	if (i == plan->ncentres) {
-		json_decref(obs);
-		not_found(c);
-		return;
-	}
-	for (size_t k = 0; k < plan->count; k++) {
-		const struct sched_obligation *o = &plan->obligations[k];
-
-		if (o->centre != NULL && strcmp(o->centre, id) == 0)
-			json_array_append_new(obs,
-			    sched_obligation_to_json(o, c->t->rules));
-	}
+	obs = json_array();
+	for (k = 0; k < n; k++)
+		json_array_append_new(obs, sched_obligation_to_json(
+		    &plan->obligations[mine[k]], c->t->rules));
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o, s:o}", "centre",
 	    centre_json(&plan->centres[i]), "obligations", obs));
 }
@@ -470,12 +459,13 @@ get_obligations(struct call *c)
 	const char	*rule = query(c, "rule");
 	struct sched_plan *own = NULL;
 	const struct sched_plan *plan;
+	const size_t	*mine = NULL;
 	enum sched_rule	 r = SCHED_R_COUNT;
 	json_t		*list;
 	char		 d[SCHED_DATE_LEN], u[SCHED_DATE_LEN];
 	int		 from, to, until, mask;
 	bool		 ok;
-	size_t		 i;
+	size_t		 i, n;
 
 	if (!query_day(c, "due_from", &from) || !query_day(c, "due_to", &to) ||
 	    !query_day(c, "until", &until))
@@ -495,9 +485,14 @@ get_obligations(struct call *c)
 		plan = own = state_plan_until(c->t, until);
 	else
 		plan = state_plan(c->t);
+	/* One centre's, from the cached plan's index; else every one. */
+	n = plan->count;
+	if (centre != NULL && own == NULL)
+		state_plan_centre(c->t, centre, &mine, &n);
 	list = json_array();
-	for (i = 0; i < plan->count; i++) {
-		const struct sched_obligation *o = &plan->obligations[i];
+	for (i = 0; i < n; i++) {
+		const struct sched_obligation *o =
+		    &plan->obligations[mine != NULL ? mine[i] : i];
 
 		if (!sees_obligation(c, o) ||
 		    (centre && (!o->centre || strcmp(o->centre, centre))) ||
