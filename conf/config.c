@@ -23,7 +23,9 @@ enum key_type {
 	KEY_BOOL,
 	KEY_ENUM,
 	KEY_LISTEN,
-	KEY_PATHS
+	KEY_PATHS,
+	KEY_FILE,	/* an absolute path, never empty */
+	KEY_URL		/* http:// or https://, or empty */
 };
 
 struct config_key {
@@ -45,7 +47,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	K("ticd", "listen", KEY_LISTEN, "127.0.0.1:8470", 0, 0, NULL, false,
 	    listen, "HTTP 监听地址 / where the API and feeds listen (host:port)"),
-	K("ticd", "database", KEY_PATH, "/var/lib/ticd/ticd.db", 0, 0, NULL,
+	K("ticd", "database", KEY_FILE, "/var/lib/ticd/ticd.db", 0, 0, NULL,
 	    false, database, "sqlite 数据库文件 / the sqlite store"),
 	K("ticd", "synchronous", KEY_ENUM, "full", 0, 0, "full|normal", false,
 	    synchronous, "full：每次提交都落盘 / full: every commit reaches the "
@@ -60,7 +62,7 @@ static const struct config_key config_keys[] = {
 	    "日志级别 / the least important messages logged"),
 	K("ticd", "max_body", KEY_INT, "65536", 1024, 16 * 1024 * 1024, NULL,
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
-	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
+	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
 	    "对外地址（用于日历链接）/ the public base URL, for links"),
 };
 
@@ -120,6 +122,27 @@ parse_listen(const char *value)
 	return NULL;
 }
 
+/* A base URL for links in feeds and mails: it goes into headers and
+ * iCalendar values as it is, so no space or control byte. */
+static char *
+parse_url(const char *value)
+{
+	const unsigned char	*p;
+
+	if (*value == '\0')
+		return NULL;
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return xasprintf("URL 中不能有空格或控制字符 / a URL has "
+			    "no spaces or control characters");
+	}
+	if (strncmp(value, "http://", 7) != 0 &&
+	    strncmp(value, "https://", 8) != 0)
+		return xasprintf("\"%s\" 应以 http:// 或 https:// 开头 / \"%s\" "
+		    "must start with http:// or https://", value, value);
+	return NULL;
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -146,9 +169,15 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		why = parse_listen(value);
 		break;
 	case KEY_PATH:
-		if (*value != '\0' && *value != '/')
+	case KEY_FILE:
+		/* An empty database would be sqlite's private temporary
+		 * file, gone at exit with every event. */
+		if ((*value != '\0' || k->type == KEY_FILE) && *value != '/')
 			why = xasprintf("\"%s\" 应为绝对路径 / \"%s\" must be an "
 			    "absolute path", value, value);
+		break;
+	case KEY_URL:
+		why = parse_url(value);
 		break;
 	default:
 		break;

@@ -51,6 +51,10 @@ check_conf(const struct conf *c)
 		fuzz_fail("max_body = %d accepted", c->max_body);
 	if (c->rules == NULL || (*c->rules != '\0' && *c->rules != '/'))
 		fuzz_fail("rules accepted as a relative path");
+	for (const char *u = c->public_url; u != NULL && *u != '\0'; u++) {
+		if ((unsigned char)*u <= ' ' || *u == 0x7f)
+			fuzz_fail("public_url accepted with a control byte");
+	}
 	if (c->holidays == NULL || c->log_level == NULL ||
 	    c->public_url == NULL)
 		fuzz_fail("a string setting left NULL");
