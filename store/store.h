@@ -79,6 +79,16 @@ int	 db_contact_delete(struct db *, long long id, char **error);
 int	 db_foreach_contact(struct db *, int (*)(const struct db_contact *,
 	    void *), void *, char **error);
 
+/* Why the last call that failed did: the disk (or the file size limit)
+ * full, another process holding the store's lock, or anything else.
+ * Callers pick their words by it; the store is unchanged in every case. */
+enum db_failure {
+	DB_FAIL_OTHER,
+	DB_FAIL_FULL,
+	DB_FAIL_BUSY
+};
+enum db_failure db_last_failure(struct db *);
+
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);
 
