@@ -60,11 +60,15 @@ add(struct sched_journal *j, const struct sched_rules *rules, json_t *obj)
 	ev = sched_event_from_json(obj, &why);
 	json_decref(obj);
 	if (ev == NULL) {
+		if (getenv("FUZZ_FEED_DUMP") != NULL)
+			fprintf(stderr, "refused: %s\n", why);
 		free(why);
 		return;
 	}
 	if (sched_journal_add(j, ev, rules, sched_day(2026, 12, 31),
 	    &why) == -1) {
+		if (getenv("FUZZ_FEED_DUMP") != NULL)
+			fprintf(stderr, "refused: %s\n", why);
 		free(why);
 		sched_event_free(ev);
 	}
@@ -99,7 +103,7 @@ journal(char **f, const struct sched_rules *rules)
 	    "expert_meeting_held", "date", "2026-06-18", "centre", c, "id",
 	    "meet"));
 	add(j, rules, json_pack("{s:s, s:s, s:s, s:s}", "type", "retracted",
-	    "date", "2026-06-20", "target", "meet", "reason", f[F_REASON]));
+	    "date", "2026-06-20", "event", "meet", "reason", f[F_REASON]));
 	return j;
 }
 
