@@ -258,6 +258,7 @@ conf_parse(struct conf *c, const char *source, const char *text, size_t len,
 		return -1;
 	}
 	buf_free(&errors);
+	conf_clear(c);		/* what it held before (zeroed or loaded) */
 	*c = next;
 	return 0;
 }
