@@ -6,6 +6,17 @@
  * secret is never compared byte by byte (and so never in time that
  * depends on how much of it matches).  Valid tokens are kept in memory;
  * a revocation takes effect at once.
+ *
+ * Why that is constant-time enough (issue 7): SHA-256 takes time that
+ * depends on the secret's length only.  The lookup picks a bucket by
+ * jansson's string hash, seeded at random per process, and compares the
+ * keys in it with strcmp: what its timing can tell is how many leading
+ * hex digits of SHA-256(guess) equal a stored digest.  Knowing that
+ * brings a guesser no closer to a token (it would take a preimage of
+ * SHA-256), so nothing about a secret leaks.  No secret is compared
+ * anywhere (the "tic_" prefix checked first is public), so there is no
+ * comparison to make CRYPTO_memcmp; one that compares secrets (a
+ * webhook's signature, say) must use it.
  */
 #include <stdlib.h>
 #include <string.h>
