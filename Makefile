@@ -31,7 +31,7 @@ DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-d
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
-	  clang libclang-rt-14-dev valgrind sqlite3 systemd
+	  clang libclang-rt-14-dev valgrind sqlite3 systemd iproute2
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -227,7 +227,7 @@ valgrind: deps
 FAULTS	?=
 faults: deps all
 	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd ASAN_OPTIONS=verify_asan_link_order=0 \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/faults $(if $(FAULTS),-k '$(FAULTS)')
+	    $(PYTHON) -m pytest -q -rs -s -p no:cacheprovider tests/faults $(if $(FAULTS),-k '$(FAULTS)')
 
 SOAK_MINUTES ?= 30
 soak: deps all
