@@ -40,6 +40,7 @@ def test_locked_store_refuses_writes_quickly_and_serves_reads(ticd):
     today = ticd.today()
     c = Conn(ticd.port)
     lock = CliLock(ticd.db)
+    worst_write = worst_read = 0.0
     try:
         for i in range(10):
             t0 = time.monotonic()
@@ -50,10 +51,13 @@ def test_locked_store_refuses_writes_quickly_and_serves_reads(ticd):
             assert status == 503, body
             assert b"locked by another process" in body, body
             assert took < 2.0, "a refused write took %.2f s" % took
+            worst_write = max(worst_write, took)
             t0 = time.monotonic()
             status, _, _ = c.request("GET", "/api/v1/obligations", None,
                                      ticd.token)
-            assert status == 200 and time.monotonic() - t0 < 1.0
+            took = time.monotonic() - t0
+            assert status == 200 and took < 1.0
+            worst_read = max(worst_read, took)
     finally:
         lock.release()
     for i in range(10):
@@ -65,3 +69,6 @@ def test_locked_store_refuses_writes_quickly_and_serves_reads(ticd):
     ids = stored_ids(ticd.db)
     assert ids[2:] == ["lk-%d" % i for i in range(10)], ids
     assert integrity(ticd.db) == "ok"
+    print("locked store: 10 writes refused 503 (slowest %.0f ms), reads "
+          "200 (slowest %.1f ms), all 10 accepted after the lock"
+          % (worst_write * 1000, worst_read * 1000))
