@@ -105,8 +105,8 @@ add_calendar_properties(icalcomponent *cal, const struct sched_rules *rules,
 	free(desc);
 }
 
-/* CATEGORIES by rule: its title and its article.  An empty one is left
- * (or blank) is left out: libical's parser refuses "CATEGORIES:" with an
+/* CATEGORIES by rule: its title and its article.  An empty or blank one
+ * is left out: libical's parser refuses "CATEGORIES:" with an
  * X-LIC-ERROR. */
 static void
 add_categories(icalcomponent *c, const struct sched_obligation *o,
