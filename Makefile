@@ -8,6 +8,9 @@
 #   make check      deps, build, every test; then all again under ASan+UBSan
 #   make bench      the benchmarks (writes docs/PERFORMANCE.md)
 #   make bench-large  the same growth figures up to 100,000 centres (minutes)
+#   make fuzz       every libFuzzer target, FUZZ_SECONDS (default 600) in all
+#   make valgrind   the unit tests and an end-to-end session under valgrind
+#   make faults     the fault suite (tests/faults); make soak SOAK_MINUTES=30
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -32,7 +35,8 @@ DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-d
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
-	  libgmime-3.0-dev python3-aiosmtpd openssl nginx-light
+	  libgmime-3.0-dev python3-aiosmtpd openssl nginx-light \
+	  clang libclang-rt-14-dev valgrind sqlite3 systemd iproute2
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -84,7 +88,7 @@ TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
 .PHONY: all deps run check test unit golden feeds e2e bench bench-large install \
-	uninstall clean
+	uninstall clean fuzz fuzz-build fuzz-smoke valgrind faults soak security
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
@@ -169,7 +173,9 @@ e2e: all
 	    ASAN_OPTIONS=verify_asan_link_order=0 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
-test: unit golden feeds e2e
+# The fuzz targets are always built with ASan and UBSan, so the sanitized
+# second pass of make check does not run them again.
+test: unit golden feeds e2e security $(if $(SANITIZE),,fuzz-smoke)
 
 check: deps
 	$(MAKE) test
@@ -189,6 +195,79 @@ bench-large: deps all
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd --parts startup \
 	    --startup-sizes 1000,10000,100000 --runs $(BENCH_LARGE_RUNS) \
 	    --section startup-large
+
+# ---- hardening (issue 7): fuzzing, valgrind, faults, security ----
+#
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds and regressions in
+# tests/fuzz/NAME/ (replayed by every run), what a run finds in
+# $(FUZZ_BUILD)/corpus/NAME.  The library and the daemon (less main) are
+# built again with clang and the fuzzer's coverage.
+FUZZ_TARGETS	= event config holidays rules http feed
+FUZZ_SECONDS	?= 600
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_BUILD	= build/fuzz
+FUZZ_CC		?= clang
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  -fno-omit-frame-pointer
+FUZZ_CFLAGS	= $(WARNINGS) -g -O1 $(FUZZ_SAN)
+FUZZ_SRCS	= $(LIB_SRCS) $(filter-out daemon/ticd.c,$(DAEMON_SRCS))
+FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS	= $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIBS	= $(LIBS) $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	    -c $< -o $@
+
+$(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+    $(FUZZ_BUILD)/libfuzz.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_BUILD)/libfuzz.a $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS / the number of targets, one after another
+# (one core); a crash stops make with the input in $(FUZZ_BUILD)/.
+fuzz: deps fuzz-build
+	$(PYTHON) tests/fuzz/run.py --build $(FUZZ_BUILD) \
+	    --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	$(PYTHON) tests/fuzz/run.py --build $(FUZZ_BUILD) --smoke \
+	    --seconds $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+VALGRIND_OPTS = --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--track-origins=yes --quiet
+valgrind: deps
+	$(MAKE) BUILD=build/valgrind CFLAGS='-O0 -g' all $(UNIT_TESTS:%=build/valgrind/tests/test_%)
+	@set -e; for t in $(UNIT_TESTS); do echo "valgrind test_$$t"; \
+	    TICD_DATADIR=$(CURDIR)/conf valgrind $(VALGRIND_OPTS) \
+	    build/valgrind/tests/test_$$t >/dev/null; done
+	VALGRIND='valgrind $(VALGRIND_OPTS)' \
+	    $(PYTHON) tests/faults/valgrind_session.py --ticd build/valgrind/bin/ticd
+
+FAULTS	?=
+faults: deps all
+	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd ASAN_OPTIONS=verify_asan_link_order=0 \
+	    $(PYTHON) -m pytest -q -rs -s -p no:cacheprovider tests/faults $(if $(FAULTS),-k '$(FAULTS)')
+
+SOAK_MINUTES ?= 30
+soak: deps all
+	$(PYTHON) tests/faults/soak.py --ticd $(BUILD)/bin/ticd \
+	    --minutes $(SOAK_MINUTES)
+
+# Secrets in logs, header injection, loopback by default, the unit's
+# exposure (tests/security).
+security: all
+	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd TICCTL_BIN=$(CURDIR)/$(BUILD)/bin/ticctl \
+	    ASAN_OPTIONS=verify_asan_link_order=0 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/security
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
@@ -211,4 +290,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name "*.d" 2>/dev/null)

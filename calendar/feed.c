@@ -106,8 +106,9 @@ add_calendar_properties(icalcomponent *cal, const struct sched_rules *rules,
 	free(desc);
 }
 
-/* CATEGORIES by rule: its title and its article.  An empty one is left
- * out: libical's parser refuses "CATEGORIES:" with an X-LIC-ERROR. */
+/* CATEGORIES by rule: its title and its article.  An empty or blank one
+ * is left out: libical's parser refuses "CATEGORIES:" with an
+ * X-LIC-ERROR. */
 static void
 add_categories(icalcomponent *c, const struct sched_obligation *o,
     const struct sched_rules *rules)
@@ -120,7 +121,8 @@ add_categories(icalcomponent *c, const struct sched_obligation *o,
 	cats[0] = title != NULL ? title : sched_rule_name(o->rule);
 	cats[1] = sched_rule_article_cn(o->rule);
 	for (i = 0; i < nitems(cats); i++) {
-		if (*cats[i] == '\0')
+		/* Blank too: libical's parser strips the white space. */
+		if (cats[i][strspn(cats[i], " \t")] == '\0')
 			continue;
 		v = cal_text_flat(cats[i]);
 		add(c, icalproperty_new_categories(v));
@@ -318,6 +320,7 @@ cal_render_feed(const struct sched_plan *plan, const struct sched_rules *rules,
 	}
 	free_tzids(tzids, ntzids);
 	buf_adds(&out, end);
+	out.len = cal_text_repair_folds(out.data, out.len);
 	*len = out.len;
 	return buf_take(&out);
 fail:
@@ -344,6 +347,7 @@ serialize(icalcomponent *cal, size_t *len)
 	*len = strlen(s);
 	out = xstrndup(s, *len);
 	icalmemory_free_buffer(s);
+	*len = cal_text_repair_folds(out, *len);
 	return out;
 }
 

@@ -85,8 +85,9 @@ struct conf {
 
 void	 conf_defaults(struct conf *);
 void	 conf_clear(struct conf *);
-/* Parses ticd.conf text into *c, replacing it only when every line is
- * right; else -1 and every error as "source:line: what", one a line. */
+/* Parses ticd.conf text into *c (zeroed, or holding a configuration,
+ * which is freed), replacing it only when every line is right; else -1
+ * and every error as "source:line: what", one a line. */
 int	 conf_parse(struct conf *, const char *source, const char *text,
 	    size_t len, char **error);
 int	 conf_load(struct conf *, const char *path, char **error);

@@ -33,6 +33,7 @@ enum key_type {
 	KEY_TIME,	/* HH:MM, kept as minutes after midnight */
 	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
 	KEY_ADDRESS,	/* an email address */
+	KEY_FILE,	/* an absolute path, never empty */
 	KEY_URL		/* "" or http(s)://host… */
 };
 
@@ -55,7 +56,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	K("ticd", "listen", KEY_LISTEN, "127.0.0.1:8470", 0, 0, NULL, false,
 	    listen, "HTTP 监听地址 / where the API and feeds listen (host:port)"),
-	K("ticd", "database", KEY_PATH, "/var/lib/ticd/ticd.db", 0, 0, NULL,
+	K("ticd", "database", KEY_FILE, "/var/lib/ticd/ticd.db", 0, 0, NULL,
 	    false, database, "sqlite 数据库文件 / the sqlite store"),
 	K("ticd", "synchronous", KEY_ENUM, "full", 0, 0, "full|normal", false,
 	    synchronous, "full：每次提交都落盘 / full: every commit reaches the "
@@ -304,7 +305,10 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		why = parse_url(value);
 		break;
 	case KEY_PATH:
-		if (*value != '\0' && *value != '/')
+	case KEY_FILE:
+		/* An empty database would be sqlite's private temporary
+		 * file, gone at exit with every event. */
+		if ((*value != '\0' || k->type == KEY_FILE) && *value != '/')
 			why = xasprintf("\"%s\" 应为绝对路径 / \"%s\" must be an "
 			    "absolute path", value, value);
 		break;
@@ -441,6 +445,7 @@ conf_parse(struct conf *c, const char *source, const char *text, size_t len,
 		return -1;
 	}
 	buf_free(&errors);
+	conf_clear(c);		/* what it held before (zeroed or loaded) */
 	*c = next;
 	return 0;
 }

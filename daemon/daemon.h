@@ -109,7 +109,7 @@ struct ticd {
 	size_t			 nstored;
 	size_t			 capstored;
 	json_t			*tokens;	/* sha256 hex → index */
-	struct token		**token_list;	/* by index; owned */
+	struct token		**token_list;	/* by index, NULL once revoked */
 	size_t			 ntokens;
 	struct pending		**pending;
 	size_t			 npending;

@@ -373,6 +373,26 @@ reply_committed(struct ticd *t, struct pending *p)
 	http_reply_json(t, p->req, 201, body);
 }
 
+/* What a client is told when its event could not be committed. */
+static const char *
+commit_failure(struct db *db)
+{
+	switch (db_last_failure(db)) {
+	case DB_FAIL_FULL:
+		return "磁盘已满，事件未保存，请腾出空间后重试 / the store's disk "
+		    "is full: nothing was stored; try again once there is "
+		    "space";
+	case DB_FAIL_BUSY:
+		return "数据库被其他进程锁定，事件未保存，请稍后重试 / the store is "
+		    "locked by another process: nothing was stored; try "
+		    "again";
+	case DB_FAIL_OTHER:
+		break;
+	}
+	return "数据库暂时无法写入，事件未保存，请稍后重试 / the store could not "
+	    "commit; nothing was stored, try again";
+}
+
 void
 state_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -415,9 +435,7 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < n; i++) {
 			if (t->pending[i]->req != NULL)
 				http_reply_error(t, t->pending[i]->req, 503,
-				    "unavailable", "数据库暂时无法写入，事件未保存，"
-				    "请稍后重试 / the store could not commit; "
-				    "nothing was stored, try again");
+				    "unavailable", commit_failure(t->db));
 		}
 		free(error);
 	}

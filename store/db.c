@@ -6,6 +6,7 @@
  * transaction, so a store written by an older ticd is brought up to date
  * and a newer one is refused rather than misread.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,7 @@ static const char *stmt_sql[ST_COUNT] = {
 struct db {
 	sqlite3		*sql;
 	sqlite3_stmt	*stmt[ST_COUNT];
+	enum db_failure	 failure;	/* of the last error described */
 };
 
 int
@@ -214,10 +216,36 @@ db_schema_version(void)
 	return (int)nitems(migrations);
 }
 
+/* Describes the error at hand and remembers its kind, before a ROLLBACK
+ * resets sqlite's error code. */
 static char *
 db_error(struct db *db, const char *what)
 {
+	int	 os = sqlite3_system_errno(db->sql);
+
+	switch (sqlite3_errcode(db->sql)) {
+	case SQLITE_FULL:
+		db->failure = DB_FAIL_FULL;
+		break;
+	case SQLITE_IOERR:	/* a write or fsync that found no space */
+		db->failure = os == ENOSPC || os == EFBIG || os == EDQUOT ?
+		    DB_FAIL_FULL : DB_FAIL_OTHER;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		db->failure = DB_FAIL_BUSY;
+		break;
+	default:
+		db->failure = DB_FAIL_OTHER;
+		break;
+	}
 	return xasprintf("%s: %s", what, sqlite3_errmsg(db->sql));
+}
+
+enum db_failure
+db_last_failure(struct db *db)
+{
+	return db->failure;
 }
 
 static int

@@ -218,6 +218,15 @@ int	 db_feed_revisions_put(struct db *, const struct db_feed_revision *,
 int	 db_foreach_feed_revision(struct db *,
 	    int (*)(const struct db_feed_revision *, void *), void *,
 	    char **error);
+/* Why the last call that failed did: the disk (or the file size limit)
+ * full, another process holding the store's lock, or anything else.
+ * Callers pick their words by it; the store is unchanged in every case. */
+enum db_failure {
+	DB_FAIL_OTHER,
+	DB_FAIL_FULL,
+	DB_FAIL_BUSY
+};
+enum db_failure db_last_failure(struct db *);
 
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);

@@ -94,6 +94,38 @@ test_a_line_too_long_for_inih_is_an_error_not_a_split(void **state)
 	conf_clear(&c);
 }
 
+/* What would lose the store or break a header or a feed (issue 7). */
+static void
+test_empty_database_and_bad_urls_are_refused(void **state)
+{
+	static const char *bad[] = {
+		"[ticd]\ndatabase =\n",
+		"[ticd]\npublic_url = https://a b/\n",
+		"[ticd]\npublic_url = https://a/\rX-EVIL: 1\n",
+		"[ticd]\npublic_url = https://a/\tb\n",
+		"[ticd]\npublic_url = javascript:alert(1)\n",
+		"[ticd]\npublic_url = ticd.example.cn\n",
+	};
+	struct conf	 c;
+	char		*error = NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf_defaults(&c);
+		if (parse(&c, bad[i], &error) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(error, "ticd.conf:2: "));
+		free(error);
+		conf_clear(&c);
+	}
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[ticd]\npublic_url = https://ticd.example."
+	    "cn/feeds\n", &error), 0);
+	assert_string_equal(c.public_url, "https://ticd.example.cn/feeds");
+	conf_clear(&c);
+}
+
 static void
 test_public_url_is_a_url_or_empty(void **state)
 {
@@ -151,6 +183,7 @@ main(void)
 		cmocka_unit_test(
 		    test_a_line_too_long_for_inih_is_an_error_not_a_split),
 		cmocka_unit_test(test_public_url_is_a_url_or_empty),
+		cmocka_unit_test(test_empty_database_and_bad_urls_are_refused),
 		cmocka_unit_test(test_shipped_example_is_valid),
 	};
 
