@@ -67,5 +67,7 @@ int	 conf_load(struct conf *, const char *path, char **error);
 bool	 conf_key_reloadable(const char *section, const char *name);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
+/* The same as the body of an mdoc(7) section, for ticd.conf(5). */
+void	 conf_print_mdoc(FILE *);
 
 #endif
