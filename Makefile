@@ -244,6 +244,16 @@ install-check: all
 	MAKE="$(MAKE)" BUILD="$(BUILD)" \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/install
 
+# The README's make run and make check on a new Debian 12 root made with
+# debootstrap (as root; an hour or more); records the times in
+# docs/PERFORMANCE.md.  tests/fresh/fresh-check.sh says how.
+fresh-check:
+	@command -v debootstrap >/dev/null || { \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    $$sudo apt-get install -y -q --no-install-recommends debootstrap; }
+	bash tests/fresh/fresh-check.sh
+
 clean:
 	rm -rf build
 

@@ -144,6 +144,18 @@ deb $MIRROR $SUITE-updates main
 deb $SECURITY $SUITE-security main
 EOF
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# Certificate authorities the host's administrator added (a network that
+# inspects TLS, as this one does for the npm registry) belong to the
+# network, not to the machine: the root trusts them too, from when the
+# ca-certificates package is installed.
+LOCAL_CAS=0
+for ca in /usr/local/share/ca-certificates/*.crt; do
+	[ -f "$ca" ] || continue
+	mkdir -p "$ROOT/usr/local/share/ca-certificates"
+	cp "$ca" "$ROOT/usr/local/share/ca-certificates/"
+	LOCAL_CAS=$((LOCAL_CAS + 1))
+done
+[ $LOCAL_CAS = 0 ] || say "copied the host's $LOCAL_CAS local CA certificate(s) in"
 mount -t proc proc "$ROOT/proc"
 mount --rbind /sys "$ROOT/sys" && mount --make-rslave "$ROOT/sys"
 mount --rbind /dev "$ROOT/dev" && mount --make-rslave "$ROOT/dev"
@@ -238,7 +250,8 @@ $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) of memory,
 The root is \`debootstrap --variant=$VARIANT $SUITE ROOT $MIRROR\` ($PKGS_BEFORE packages once
 \`make\` is in); the repository's HEAD goes in by \`git archive\`; each command runs
 as root in a chroot with a clean environment (\`HOME=/root LANG=C.UTF-8\`), in the
-README's order, \`/proc\`, \`/sys\` and \`/dev\` mounted.
+README's order, \`/proc\`, \`/sys\` and \`/dev\` mounted; the host's $LOCAL_CAS local CA
+certificate(s) (\`/usr/local/share/ca-certificates\`: this network inspects TLS) are copied in.
 
 | step | command | time |
 |---|---|---:|
