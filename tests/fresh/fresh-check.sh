@@ -177,8 +177,10 @@ say "prerequisites: ${S_PREREQ} s ($PKGS_BEFORE packages installed)"
 # 3. make run, in the background, until /healthz answers.
 say "make run PORT=$PORT until /healthz answers (log: $WORK/run.log)"
 t0=$(now)
-setsid bash -c "$(declare -f in_root); ROOT='$ROOT' SRC='$SRC' \
-    in_root 'exec make run PORT=$PORT'" > "$WORK/run.log" 2>&1 < /dev/null &
+export ROOT SRC
+export -f in_root
+setsid bash -c "in_root 'exec make run PORT=$PORT'" > "$WORK/run.log" 2>&1 \
+    < /dev/null &
 RUN_PID=$!
 deadline=$(( $(date +%s) + T_RUN ))
 health=
@@ -222,8 +224,8 @@ grep -q 'stopped' "$WORK/run.log" || die "ticd did not log a clean stop (see $WO
 # 4. make check.
 say "make check (log: $WORK/check.log)"
 t0=$(now)
-timeout $T_CHECK bash -c "$(declare -f in_root); ROOT='$ROOT' SRC='$SRC' \
-    in_root 'make check'" > "$WORK/check.log" 2>&1 < /dev/null ||
+timeout $T_CHECK bash -c "in_root 'make check'" > "$WORK/check.log" 2>&1 \
+    < /dev/null ||
     die "make check (see $WORK/check.log; tail below)
 $(tail -n 30 "$WORK/check.log")"
 t1=$(now)
