@@ -32,7 +32,7 @@ DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-d
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
 	  python3 python3-pytest faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
-	  mandoc systemd procps sqlite3
+	  mandoc man-db systemd procps sqlite3
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
