@@ -286,7 +286,7 @@ certificate(s) (\`/usr/local/share/ca-certificates\`: this network inspects TLS)
 |---|---|---:|
 | the root | \`debootstrap --variant=$VARIANT $SUITE\` | $S_DEBOOTSTRAP s |
 | what the README assumes | \`apt-get update && apt-get install make\` | $S_PREREQ s |
-| first start | \`make run PORT=$PORT\` until \`/healthz\` answers 200 (installs $((PKGS_AFTER - PKGS_BEFORE)) Debian packages, builds, loads the demo journal: $EVENTS events) | $S_RUN s |
+| first start | \`make run PORT=$PORT\` until \`/healthz\` answers 200 (installs $((PKGS_AFTER - PKGS_BEFORE)) Debian packages, builds, loads the demo journal: $EVENTS events; then the printed token reads \`/api/v1/obligations\` and ticd stops cleanly on SIGTERM) | $S_RUN s |
 | every test | \`make check\` (unit, golden, feeds, end-to-end, install; then all again under ASan + UBSan) | $S_CHECK s |
 
 The test runners' summaries in \`make check\`, plain build first:
