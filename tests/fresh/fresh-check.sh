@@ -23,6 +23,7 @@
 #   FRESH_KEEP     1 keeps the root afterwards
 #   FRESH_RECORD   0 leaves docs/PERFORMANCE.md as it is
 set -euo pipefail
+trap 'printf "fresh-check: FAILED at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=bookworm
@@ -52,7 +53,7 @@ host_mirror() {
 	    /etc/apt/sources.list.d/*.sources 2>/dev/null |
 	    sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)\/*$/\1/p' \
 		-e 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\/debian\)\/*[[:space:]].*/\2/p' |
-	    head -n 1
+	    head -n 1 || true
 }
 MIRROR=${FRESH_MIRROR:-$(host_mirror)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
