@@ -193,6 +193,7 @@ $(BUILD)/man/ticd.conf.5: man/ticd.conf.5 $(BUILD)/bin/ticd FORCE
 	@rm -f $@.keys
 
 $(BUILD)/ticd.service: conf/systemd/ticd.service FORCE
+	@mkdir -p $(@D)
 	$(SUBST) -e 's| /etc/ticd/| $(SYSCONFDIR)/ticd/|g' $< > $@
 
 FORCE:
