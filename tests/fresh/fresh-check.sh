@@ -81,13 +81,16 @@ mounts_under() {
 	    /proc/mounts | sort -r
 }
 
+# Whether any process of a group this script started is still there.
+group_alive() { kill -0 -- -"$1" 2>/dev/null; }
+
 # Stops a process group this script started: SIGTERM, then SIGKILL.
 stop_group() {
 	local i
-	kill -0 "$1" 2>/dev/null || return 0
+	group_alive "$1" || return 0
 	kill -TERM -- -"$1" 2>/dev/null
 	for i in $(seq 1 $T_STOP); do
-		kill -0 "$1" 2>/dev/null || return 0
+		group_alive "$1" || return 0
 		sleep 1
 	done
 	kill -KILL -- -"$1" 2>/dev/null
@@ -232,12 +235,14 @@ code=$(curl -sS --noproxy '*' --max-time 10 -o /dev/null -w '%{http_code}' \
     -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$PORT/api/v1/obligations?state=overdue")
 [ "$code" = 200 ] || die "GET /api/v1/obligations with var/token: $code"
+# SIGTERM to the group: make and ticd alike, as Ctrl-C would.  The shell
+# leading the group ends first; ticd, which flushes its replies, last.
 kill -TERM -- -"$RUN_PID"
 for i in $(seq 1 $T_STOP); do
-	kill -0 "$RUN_PID" 2>/dev/null || break
+	group_alive "$RUN_PID" || break
 	sleep 1
 done
-kill -0 "$RUN_PID" 2>/dev/null && die "make run did not stop within $T_STOP s of SIGTERM"
+group_alive "$RUN_PID" && die "make run did not stop within $T_STOP s of SIGTERM"
 wait "$RUN_PID" || true
 RUN_PID=
 grep -q 'stopped' "$WORK/run.log" || die "ticd did not log a clean stop (see $WORK/run.log)"
