@@ -12,12 +12,16 @@
 #   make valgrind   the unit tests and an end-to-end session under valgrind
 #   make faults     the fault suite (tests/faults); make soak SOAK_MINUTES=30
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make install-check   install into a scratch DESTDIR and check it
+#   make fresh-check     make run and make check on a new Debian 12 root
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/ticd
 PORT	?= 8470
 DATADIR	?= $(PREFIX)/share/ticd
 BUILD	?= build
@@ -36,7 +40,8 @@ DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-d
 	  python3 python3-pytest faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
 	  libgmime-3.0-dev python3-aiosmtpd openssl nginx-light \
-	  clang libclang-rt-14-dev valgrind sqlite3 systemd iproute2
+	  clang libclang-rt-14-dev valgrind sqlite3 systemd iproute2 \
+	  mandoc man-db procps
 # npm, unless a node that bundles it (NodeSource's, which conflicts with
 # Debian's npm package) is installed already.
 NPM_DEB	:= $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -88,7 +93,8 @@ TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
 .PHONY: all deps run check test unit golden feeds e2e bench bench-large install \
-	uninstall clean fuzz fuzz-build fuzz-smoke valgrind faults soak security
+	uninstall clean fuzz fuzz-build fuzz-smoke valgrind faults soak security \
+	man install-check fresh-check
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
@@ -175,7 +181,8 @@ e2e: all
 
 # The fuzz targets are always built with ASan and UBSan, so the sanitized
 # second pass of make check does not run them again.
-test: unit golden feeds e2e security $(if $(SANITIZE),,fuzz-smoke)
+test: unit golden feeds e2e security install-check \
+    $(if $(SANITIZE),,fuzz-smoke)
 
 check: deps
 	$(MAKE) test
@@ -269,23 +276,93 @@ security: all
 	    ASAN_OPTIONS=verify_asan_link_order=0 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/security
 
-install: all
+# The man pages and the unit are written for PREFIX=/usr/local and the
+# configuration in /etc/ticd; this rewrites their paths for the install.
+SUBST	= sed -e 's|/usr/local/share/ticd|$(DATADIR)|g' \
+	      -e 's|/usr/local/share/doc/ticd|$(DOCDIR)|g' \
+	      -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	      -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	      -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g'
+MANS	= $(BUILD)/man/ticctl.1 $(BUILD)/man/ticd.conf.5 $(BUILD)/man/ticd.8
+DOCS	= README.md docs/api.md docs/operations.md docs/rules.md \
+	  conf/HOLIDAYS.md
+
+man: $(MANS)
+
+# Rewritten on every run: the paths depend on the make command's variables.
+$(BUILD)/man/%: man/% FORCE
+	@mkdir -p $(@D)
+	$(SUBST) $< > $@
+
+# ticd.conf(5) lists the keys of the ticd it is built with (ticd -K).
+$(BUILD)/man/ticd.conf.5: man/ticd.conf.5 $(BUILD)/bin/ticd FORCE
+	@mkdir -p $(@D)
+	$(BUILD)/bin/ticd -K > $@.keys
+	$(SUBST) -e '/@KEYS@/{r $@.keys' -e 'd;}' $< > $@
+	@rm -f $@.keys
+
+$(BUILD)/ticd.service: conf/systemd/ticd.service FORCE
+	@mkdir -p $(@D)
+	$(SUBST) -e 's| /etc/ticd/| $(SYSCONFDIR)/ticd/|g' $< > $@
+
+FORCE:
+
+install: all man $(BUILD)/ticd.service
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ticd
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ticd \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/bin/ticctl $(DESTDIR)$(BINDIR)/ticctl
 	install -m 755 $(BUILD)/bin/ticd $(DESTDIR)$(SBINDIR)/ticd
 	install -m 644 conf/cn-holidays.tsv conf/rules.ini $(DESTDIR)$(DATADIR)/
-	sed 's#/usr/local/sbin/ticd#$(SBINDIR)/ticd#g' conf/systemd/ticd.service \
-	    > $(DESTDIR)$(UNITDIR)/ticd.service
+	install -m 644 $(BUILD)/ticd.service $(DESTDIR)$(UNITDIR)/ticd.service
+	install -m 644 $(BUILD)/man/ticctl.1 $(DESTDIR)$(MANDIR)/man1/ticctl.1
+	install -m 644 $(BUILD)/man/ticd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5
+	install -m 644 $(BUILD)/man/ticd.8 $(DESTDIR)$(MANDIR)/man8/ticd.8
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	@# An administrator's configuration is never overwritten.
-	test -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf || \
-	    install -m 644 conf/ticd.conf $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf (the example" \
+		"is in $(DESTDIR)$(DOCDIR)/ticd.conf.example)"; \
+	else \
+	    echo "install -m 644 conf/ticd.conf" \
+		"$(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf"; \
+	    install -m 644 conf/ticd.conf \
+		$(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf; \
+	fi
+	install -m 644 conf/ticd.conf $(DESTDIR)$(DOCDIR)/ticd.conf.example
 
+# The configuration and the store (/var/lib/ticd) stay.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ticctl $(DESTDIR)$(SBINDIR)/ticd
 	rm -f $(DESTDIR)$(DATADIR)/cn-holidays.tsv $(DESTDIR)$(DATADIR)/rules.ini
 	rm -f $(DESTDIR)$(UNITDIR)/ticd.service
-	-rmdir $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/ticctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5 $(DESTDIR)$(MANDIR)/man8/ticd.8
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
+	    $(DESTDIR)$(DOCDIR)/ticd.conf.example
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf and the store" \
+		"(ticd.conf's database, /var/lib/ticd by default)"; fi
+
+# make install into a scratch DESTDIR, twice (the default PREFIX and a
+# Debian-like /usr), and check the tree, the man pages, the unit and that
+# the installed ticd and ticctl find the installed data; then uninstall.
+install-check: all
+	MAKE="$(MAKE)" BUILD="$(BUILD)" \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/install
+
+# The README's make run and make check on a new Debian 12 root made with
+# debootstrap (as root; an hour or more); records the times in
+# docs/PERFORMANCE.md.  tests/fresh/fresh-check.sh says how.
+fresh-check:
+	@command -v debootstrap >/dev/null || { \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    $$sudo apt-get install -y -q --no-install-recommends debootstrap; }
+	bash tests/fresh/fresh-check.sh
 
 clean:
 	rm -rf build

@@ -98,5 +98,7 @@ char	*conf_spool_dir(const struct conf *);
 void	 conf_apply_remind(const struct conf *, struct sched_rules *);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
+/* The same as the body of an mdoc(7) section, for ticd.conf(5). */
+void	 conf_print_mdoc(FILE *);
 
 #endif

@@ -500,3 +500,132 @@ conf_print_help(FILE *f)
 	    "overdue_max, remind_to\n    覆盖规则包中该规则的提醒安排 / "
 	    "override a rule's reminder schedule (docs/reminders.md)\n");
 }
+
+/* Text for an mdoc text line: no request or macro may start it, and a
+ * backslash is the escape character. */
+static void
+mdoc_text(FILE *f, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* A macro argument, quoted, so that no word of it is read as a macro. */
+static void
+mdoc_arg(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputs("\\(dq", f);
+		else if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+mdoc_type(FILE *f, const struct config_key *k)
+{
+	const char	*p, *bar;
+
+	switch (k->type) {
+	case KEY_STRING:
+		fputs("A string.\n", f);
+		break;
+	case KEY_PATH:
+		fputs("An absolute path, or empty.\n", f);
+		break;
+	case KEY_PATHS:
+		fputs("Absolute paths separated by spaces, or empty.\n", f);
+		break;
+	case KEY_FILE:
+		fputs("An absolute path; never empty.\n", f);
+		break;
+	case KEY_TIME:
+		fputs("A time of day,\n.Ar HH : Ns Ar MM ,\nAsia/Shanghai.\n", f);
+		break;
+	case KEY_SMTP_URL:
+		fputs("Empty, or a URL starting\n.Li smtp://\nor\n.Li smtps:// .\n",
+		    f);
+		break;
+	case KEY_ADDRESS:
+		fputs("An email address,\n.Ar local Ns @ Ns Ar domain .\n", f);
+		break;
+	case KEY_URL:
+		fputs("Empty, or a URL starting\n.Li http://\nor\n.Li https://\n"
+		    "with no query or fragment.\n", f);
+		break;
+	case KEY_INT:
+		fprintf(f, "An integer from %ld to %ld.\n", k->min, k->max);
+		break;
+	case KEY_BOOL:
+		fputs(".Cm yes\nor\n.Cm no .\n", f);
+		break;
+	case KEY_LISTEN:
+		fputs(".Ar host : Ns Ar port ,\nthe port from 1 to 65535.\n",
+		    f);
+		break;
+	case KEY_ENUM:
+		fputs("One of\n", f);
+		for (p = k->choices; p != NULL; p = bar != NULL ? bar + 1 :
+		    NULL) {
+			bar = strchr(p, '|');
+			fprintf(f, ".Cm %.*s%s\n", (int)(bar != NULL ?
+			    (size_t)(bar - p) : strlen(p)), p, bar != NULL ?
+			    " ," : " .");
+		}
+		break;
+	}
+}
+
+/*
+ * The key table as the body of an mdoc(7) section: one tag list per
+ * [section], each key with its help, type, default and whether SIGHUP
+ * changes it.  The build puts it into ticd.conf(5) (ticd -K), so the
+ * manual always lists exactly the keys this binary accepts.
+ */
+void
+conf_print_mdoc(FILE *f)
+{
+	const struct config_key	*k;
+	const char		*section = NULL;
+	size_t			 i;
+
+	for (i = 0; i < nitems(config_keys); i++) {
+		k = &config_keys[i];
+		if (section == NULL || strcmp(section, k->section) != 0) {
+			if (section != NULL)
+				fputs(".El\n", f);
+			section = k->section;
+			fputs(".Ss \"[", f);
+			mdoc_text(f, k->section);
+			fputs("]\"\n.Bl -tag -width Ds\n", f);
+		}
+		fputs(".It Ic ", f);
+		mdoc_arg(f, k->name);
+		fputc('\n', f);
+		mdoc_text(f, k->help);
+		fputs("\n.Pp\n", f);
+		mdoc_type(f, k);
+		if (*k->def == '\0')
+			fputs("Default: empty.\n", f);
+		else {
+			fputs("Default:\n.Ql ", f);
+			mdoc_arg(f, k->def);
+			fputs(" .\n", f);
+		}
+		fputs(k->reloadable ? "Changed by a reload\n.Pq Dv SIGHUP .\n" :
+		    "Changed only by a restart.\n", f);
+	}
+	if (section != NULL)
+		fputs(".El\n", f);
+}

@@ -322,8 +322,13 @@ main(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	t.conf_path = DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "c:dhi:nT")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dhi:KnT")) != -1) {
 		switch (ch) {
+		case 'K':
+			/* Not in usage: the build writes ticd.conf(5)'s list
+			 * of keys with it (Makefile, man/ticd.conf.5.in). */
+			conf_print_mdoc(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'c':
 			t.conf_path = optarg;
 			break;
