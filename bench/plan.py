@@ -1,98 +1,51 @@
 #!/usr/bin/python3
-"""make bench, the planner's part: `ticctl plan` on generated journals.
+"""make bench, the offline part: `ticctl plan` and `ticctl feed` on generated journals.
 
-  bench/plan.py --ticctl PATH [--runs 5] [--sizes 1000,10000,100000]
-                [--seed 1] [--out docs/PERFORMANCE.md]
+  bench/plan.py --ticctl PATH [--runs 5] [--sizes 1000,10000] [--seed 1]
+                [--workloads plan,feed] [--baseline PATH] [--section plan]
+                [--out docs/PERFORMANCE.md]
 
 For each size N, bench/gen_journal.py writes a journal of N centres with about five
-years of events each into a temporary directory (not timed). One untimed run checks
-the exit status and counts the obligations (and warms the page cache); then
-`ticctl plan --as-of 2026-11-28 FILE > /dev/null` runs --runs times, each measured
-for wall time (from fork to reaping) and for the child's peak resident set
-(ru_maxrss from wait4, KiB on Linux). The medians are reported, with µs per event,
-and growth is checked by the time per centre at the largest size over the smallest.
+years of events each into a temporary directory (not timed).  For each workload one
+untimed run checks the exit status, counts what was printed and warms the page cache;
+then the command runs --runs times, each measured for wall time (from fork to
+reaping), CPU time (user and system) and the child's peak resident set (ru_maxrss
+from wait4).  The medians are reported, with how time and memory per centre grow
+from the smallest size to the largest.  `make bench` runs 1,000 and 10,000 centres
+into the section "plan"; `make bench-large` runs 1,000, 10,000 and 100,000 into
+"plan-large".
+
+With --baseline, another ticctl (an older build, say) runs the same commands, each of
+its runs right after the measured one, and the tables give it as the anchor: on a
+shared machine only figures taken side by side compare.
 
 Nothing here is a test: it measures and writes the figures, with the machine and the
-command, between the markers <!-- bench:plan --> and <!-- /bench:plan --> of
-docs/PERFORMANCE.md, leaving the rest of that file as it is.
+command, into its own section of docs/PERFORMANCE.md (see bench/perfdoc.py).
 """
 import argparse
-import datetime as dt
 import os
-import platform
 import shlex
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+import perfdoc
+
 AS_OF = "2026-11-28"
-BEGIN, END = "<!-- bench:plan -->", "<!-- /bench:plan -->"
-PREFACE = """# Performance
-
-The figures below are written by `make bench` (the scripts in `bench/`), each
-benchmark in its own marked section, with the machine and the exact command that
-produced them. They are measurements, never timed assertions: no test fails because
-a machine is slow.
-"""
+# What runs, by name: a title and ticctl's arguments before the journal.
+# Reminder planning (scheduler/remind.c, issue 5) joins this table once ticctl
+# has a command for it.
+WORKLOADS = {
+    "plan": ("Planning (`ticctl plan`)", ["plan", "--as-of", AS_OF]),
+    "feed": ("Feed rendering (`ticctl feed`, the bureau's whole feed)",
+             ["feed", "--as-of", AS_OF]),
+}
 # The issue's target: plan 10,000 centres with five years of events each.
 TARGET_N = 10000
 TARGET_SECONDS = 1.0
 TARGET_MB = 200
-LINEAR_LIMIT = 1.2   # time per centre at the largest size over the smallest
 
 
-def read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def machine():
-    cpu = "unknown"
-    for line in read("/proc/cpuinfo").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = "unknown"
-    for line in read("/proc/meminfo").splitlines():
-        if line.startswith("MemTotal:"):
-            mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-            break
-    debian = read("/etc/debian_version").strip() or "unknown"
-    pretty = ""
-    for line in read("/etc/os-release").splitlines():
-        if line.startswith("PRETTY_NAME="):
-            pretty = line.split("=", 1)[1].strip('"')
-    try:
-        cc = subprocess.run([os.environ.get("CC", "cc"), "--version"], capture_output=True,
-                            text=True, check=True).stdout.splitlines()[0]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        cc = "unknown"
-    try:
-        avail = len(os.sched_getaffinity(0))
-    except AttributeError:
-        avail = os.cpu_count()
-    try:
-        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
-                                "--untracked-files=no"], capture_output=True, text=True,
-                               check=True).stdout.strip()
-        rev += " with uncommitted changes" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        rev = "unknown"
-    return {"rev": rev, "cpu": cpu, "cores": f"{os.cpu_count()} logical ({avail} usable)", "memory": mem,
-            "kernel": f"Linux {platform.release()} {platform.machine()}",
-            "debian": f"{debian} ({pretty})" if pretty else debian, "cc": cc}
-
-
-def count_lines(path):
+def count_events(path):
     n = 0
     with open(path, "rb") as f:
         for line in f:
@@ -102,172 +55,174 @@ def count_lines(path):
     return n
 
 
-def generate(n, seed, path):
-    with open(path, "wb") as f:
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_journal.py"), str(n),
-                        "--seed", str(seed), "--as-of", AS_OF], stdout=f, check=True)
+def untimed(ticctl, args, journal):
+    """Exit status 0, and the lines and bytes printed."""
+    with tempfile.TemporaryFile() as out:
+        rc = perfdoc.run_measured([ticctl] + args + [journal], stdout=out)["rc"]
+        if rc != 0:
+            sys.exit(f"bench/plan.py: {ticctl} {' '.join(args)} {journal} exited {rc}")
+        out.seek(0)
+        lines = nbytes = 0
+        for chunk in iter(lambda: out.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+            nbytes += len(chunk)
+    return lines, nbytes
 
 
-def obligations(ticctl, journal):
-    """One untimed run: exit status 0 and the number of obligations printed."""
-    p = subprocess.run([ticctl, "plan", "--as-of", AS_OF, journal],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.exit(f"bench/plan.py: {ticctl} plan {journal} exited {p.returncode}:\n"
-                 + p.stderr.decode("utf-8", "replace")[-2000:])
-    return p.stdout.count(b"\n")
+def measure(binaries, args, journal, runs, label):
+    """Each binary's runs, interleaved: {binary: {"wall": [...], ...}}."""
+    got = {b: {"wall": [], "cpu": [], "rss": []} for b in binaries}
+    for i in range(runs):
+        for b in binaries:
+            m = perfdoc.run_measured([b] + args + [journal])
+            if m["rc"] != 0:
+                sys.exit(f"bench/plan.py: {b} {label} exited {m['rc']}")
+            for k in ("wall", "cpu", "rss"):
+                got[b][k].append(m[k])
+            print(f"  {label}, run {i + 1}/{runs}, {os.path.relpath(b)}: "
+                  f"{m['wall']:.3f} s, CPU {m['cpu']:.3f} s, {m['rss'] / 1024:.1f} MiB",
+                  file=sys.stderr, flush=True)
+    return got
 
 
-def timed_run(ticctl, journal):
-    """Wall seconds and peak RSS (KiB) of one `ticctl plan ... > /dev/null`."""
-    with open(os.devnull, "wb") as null:
-        t0 = time.perf_counter()
-        p = subprocess.Popen([ticctl, "plan", "--as-of", AS_OF, journal],
-                             stdout=null, stderr=null)
-        _, status, ru = os.wait4(p.pid, 0)
-        t = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        sys.exit(f"bench/plan.py: {ticctl} plan {journal} exited {p.returncode}")
-    return t, ru.ru_maxrss
-
-
-def fmt_int(n):
-    return f"{n:,}"
-
-
-def section(m, cmd, runs, seed, rows, ticctl_rel):
-    today = dt.datetime.now().astimezone()
-    L = [BEGIN, "## Planning (`ticctl plan`)", ""]
-    L.append(f"Measured {today:%Y-%m-%d %H:%M %Z} on:")
-    L.append("")
-    L.append(f"- CPU: {m['cpu']}, {m['cores']}")
-    L.append(f"- memory: {m['memory']}")
-    L.append(f"- kernel: {m['kernel']}; Debian {m['debian']}")
-    L.append(f"- compiler: {m['cc']} (the Makefile's `CFLAGS ?= -O2 -g`); "
-             f"source: commit {m['rev']}")
-    L.append("")
-    L.append(f"Command: `{cmd}`")
-    L.append("")
-    L.append(f"Each journal is generated once, untimed, by `bench/gen_journal.py N --seed {seed} "
-             f"--as-of {AS_OF}` (N centres, about five years of events each: application, "
-             "publicity, objections, recognition, committees, yearly meetings, evaluations "
-             "2021–2025 with fails, rectifications and revocations, legacy centres and "
-             "transitions; centre after centre, not sorted by date as a whole). Then "
-             f"`{ticctl_rel} plan --as-of {AS_OF} FILE > /dev/null` runs {runs} times per size; "
-             "the table gives the medians of the wall time (fork to reaping) and of the "
-             "child's peak resident set (`ru_maxrss` from `wait4`). Obligations are counted "
-             "once, in an untimed run that also warms the page cache.")
-    L.append("")
-    L.append("| centres | events | obligations | journal | time (median) | min – max "
-             "| µs / event | peak RSS (median) |")
-    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+def table(rows, what, baseline):
+    fi = perfdoc.fmt_int
+    head = (f"| centres | events | {what} | time (median) | min – max | CPU (median) "
+            "| µs / event | peak RSS (median) | KiB / centre |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    if baseline:
+        head += " baseline: time, CPU, peak RSS (medians) | ratio time, CPU, RSS |"
+        rule += "---:|---:|"
+    L = [head, rule]
     for r in rows:
-        L.append(f"| {fmt_int(r['n'])} | {fmt_int(r['events'])} | {fmt_int(r['obligations'])} "
-                 f"| {r['bytes'] / 1e6:.1f} MB | {r['time']:.3f} s "
-                 f"| {min(r['times']):.3f} – {max(r['times']):.3f} s "
-                 f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss'] / 1024:.1f} MiB |")
-    L.append("")
-    small, large = rows[0], rows[-1]
-    if large["n"] > small["n"]:
-        def per_centre(r):
-            return r["time"] / r["n"]
-        ratio = per_centre(large) / per_centre(small)
-        if ratio <= LINEAR_LIMIT:
-            verdict = "linear"
-        elif ratio <= 2:
-            verdict = "**slightly worse than linear**"
-        else:
-            verdict = "**worse than linear**"
-        steps = ", ".join(f"{fmt_int(b['n'])} over {fmt_int(a['n'])}: "
-                          f"{per_centre(b) / per_centre(a):.2f}"
-                          for a, b in zip(rows, rows[1:]))
-        L.append(f"Growth: time per centre at {fmt_int(large['n'])} centres over "
-                 f"{fmt_int(small['n'])} is **{ratio:.2f}**: {verdict} (1 is linear; up to "
-                 f"{LINEAR_LIMIT} counts as linear here). Step by step: {steps}.")
-        L.append("")
-    L.append(f"Target (the issue): plan {fmt_int(TARGET_N)} centres with five years of events "
-             f"each: under {TARGET_SECONDS:g} s and {TARGET_MB} MB.")
-    L.append("")
-    L.append("| target | measured | result |")
-    L.append("|---|---:|---|")
+        line = (f"| {fi(r['n'])} | {fi(r['events'])} | {r['out']} | {r['time']:.3f} s "
+                f"| {min(r['times']):.3f} – {max(r['times']):.3f} s | {r['cpu']:.3f} s "
+                f"| {r['time'] / r['events'] * 1e6:.2f} | {r['rss'] / 1024:.1f} MiB "
+                f"| {r['rss'] / r['n']:.1f} |")
+        if baseline:
+            b = r["base"]
+            line += (f" {b['time']:.3f} s, {b['cpu']:.3f} s, {b['rss'] / 1024:.1f} MiB "
+                     f"| {r['time'] / b['time']:.2f}, {r['cpu'] / b['cpu']:.2f}, "
+                     f"{r['rss'] / b['rss']:.2f} |")
+        L.append(line)
+    return L
+
+
+def growth_lines(rows):
+    fi = perfdoc.fmt_int
+    L = []
+    for key, what in (("time", "time"), ("rss", "peak memory")):
+        ratio, steps = perfdoc.growth(rows, key)
+        if ratio is None:
+            continue
+        step = ", ".join(f"{fi(b)} over {fi(a)}: {x:.2f}" for a, b, x in steps)
+        L.append(f"- {what} per centre at {fi(rows[-1]['n'])} centres over "
+                 f"{fi(rows[0]['n'])} (1 is linear; up to 1.2 counts as linear here): "
+                 f"**{ratio:.2f}**, {perfdoc.verdict(ratio)}. Step by step: {step}.")
+    return L
+
+
+def target_lines(rows):
     t = next((r for r in rows if r["n"] == TARGET_N), None)
+    L = [f"Target (issue 2): plan {perfdoc.fmt_int(TARGET_N)} centres with five years of "
+         f"events each in under {TARGET_SECONDS:g} s and {TARGET_MB} MB.", "",
+         "| target | measured (median) | result |", "|---|---:|---|"]
     if t is None:
         L.append(f"| time < {TARGET_SECONDS:g} s | not measured | — |")
-        L.append(f"| peak RSS < {TARGET_MB} MB | not measured | — |")
-    else:
-        mb = t["rss"] * 1024 / 1e6
-        L.append(f"| time < {TARGET_SECONDS:g} s | {t['time']:.3f} s | "
-                 f"{'PASS' if t['time'] < TARGET_SECONDS else 'MISS'} |")
-        L.append(f"| peak RSS < {TARGET_MB} MB | {mb:.1f} MB ({t['rss'] / 1024:.1f} MiB) | "
-                 f"{'PASS' if mb < TARGET_MB else 'MISS'} |")
+        return L
+    mb = t["rss"] * 1024 / 1e6
+    L.append(f"| time < {TARGET_SECONDS:g} s | {t['time']:.3f} s | "
+             f"{'PASS' if t['time'] < TARGET_SECONDS else 'MISS'} |")
+    L.append(f"| (for comparison) CPU time < {TARGET_SECONDS:g} s | {t['cpu']:.3f} s | "
+             f"{'pass' if t['cpu'] < TARGET_SECONDS else 'miss'} |")
+    L.append(f"| peak RSS < {TARGET_MB} MB | {mb:.1f} MB ({t['rss'] / 1024:.1f} MiB) | "
+             f"{'PASS' if mb < TARGET_MB else 'MISS'} |")
+    return L
+
+
+def section(cmd, a, ticctl_rel, results):
+    L = [f"## Offline: planning and feeds, {', '.join(perfdoc.fmt_int(n) for n in a.sizes)} "
+         "centres", "", f"Measured {perfdoc.stamp()} on:", ""]
+    L += perfdoc.machine_lines()
+    L += ["", f"Command: `{cmd}`", "",
+          f"Each journal is generated once, untimed, by `bench/gen_journal.py N --seed {a.seed} "
+          f"--as-of {AS_OF}` (N centres, about five years of events each: application, "
+          "publicity, objections, recognition, committees, yearly meetings, evaluations "
+          "2021–2025 with fails, rectifications and revocations, legacy centres and "
+          "transitions; centre after centre, not sorted by date as a whole). Each command "
+          f"below then runs once untimed (exit status, output, page cache) and {a.runs} times "
+          "measured, output to /dev/null; the tables give the medians of the wall time "
+          "(fork to reaping), of the CPU time (user and system: less disturbed than the "
+          "wall time by the others sharing the machine) and of the child's peak resident "
+          "set (`ru_maxrss` from `wait4`)."]
+    if a.baseline:
+        L += [f"The baseline, `{os.path.relpath(a.baseline)}`, ran the same commands, each "
+              "of its runs right after the one measured here; a ratio below 1 is faster or "
+              "smaller than the baseline."]
     L.append("")
-    L.append(END)
-    return "\n".join(L) + "\n"
-
-
-def write_section(path, text):
-    old = read(path)
-    if not old:
-        new = PREFACE + "\n" + text
-    else:
-        b, e = old.find(BEGIN), old.find(END)
-        if b >= 0 and e > b:
-            after = old[e + len(END):]
-            if after.startswith("\n"):
-                after = after[1:]
-            new = old[:b] + text + after
-        else:
-            new = old.rstrip("\n") + "\n\n" + text
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".PERFORMANCE.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(new)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    for name in a.workloads:
+        title, args = WORKLOADS[name]
+        rows = results[name]
+        L += [f"### {title}", "",
+              f"`{ticctl_rel} {' '.join(args)} FILE > /dev/null`", ""]
+        L += table(rows, "output", a.baseline) + [""]
+        L += growth_lines(rows)
+        L.append("")
+        if name == "plan":
+            L += target_lines(rows) + [""]
+    L += ["Reminder planning (issue 5) is not measured yet: it joins `WORKLOADS` in "
+          "`bench/plan.py` once ticctl has a command for it.", ""]
+    return "\n".join(L)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ticctl", required=True)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--baseline", help="another ticctl, measured side by side")
+    ap.add_argument("--section", default="plan")
+    ap.add_argument("--out", default=perfdoc.DOC)
     a = ap.parse_args()
-    sizes = sorted({int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip()})
-    if not sizes or a.runs < 1:
-        ap.error("need at least one size and one run")
+    a.sizes = sorted({int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip()})
+    a.workloads = [w for w in a.workloads.split(",") if w]
+    if not a.sizes or a.runs < 1 or any(w not in WORKLOADS for w in a.workloads):
+        ap.error(f"need sizes, at least one run, and workloads among {', '.join(WORKLOADS)}")
     ticctl = os.path.abspath(a.ticctl)
-    try:
-        ticctl_rel = os.path.relpath(ticctl, os.getcwd())
-    except ValueError:
-        ticctl_rel = ticctl
-    cmd = " ".join(shlex.quote(x) for x in [sys.executable] + sys.argv)
+    a.baseline = os.path.abspath(a.baseline) if a.baseline else None
+    binaries = [ticctl] + ([a.baseline] if a.baseline else [])
+    ticctl_rel = os.path.relpath(ticctl, os.getcwd())
+    cmd = " ".join(shlex.quote(x) for x in ["/usr/bin/python3"] + sys.argv)
 
-    rows = []
+    results = {w: [] for w in a.workloads}
     with tempfile.TemporaryDirectory(prefix="ticd-bench-") as tmp:
-        for n in sizes:
+        for n in a.sizes:
             journal = os.path.join(tmp, f"journal-{n}.jsonl")
             print(f"bench/plan.py: generating {n} centres", file=sys.stderr, flush=True)
-            generate(n, a.seed, journal)
-            events = count_lines(journal)
-            obl = obligations(ticctl, journal)
-            times, rss = [], []
-            for i in range(a.runs):
-                t, r = timed_run(ticctl, journal)
-                times.append(t)
-                rss.append(r)
-                print(f"  {n} centres, run {i + 1}/{a.runs}: {t:.3f} s, {r / 1024:.1f} MiB",
-                      file=sys.stderr, flush=True)
-            rows.append({"n": n, "events": events, "obligations": obl,
-                         "bytes": os.path.getsize(journal), "times": times,
-                         "time": statistics.median(times), "rss": statistics.median(rss)})
+            perfdoc.generate(n, journal, a.seed, AS_OF)
+            events = count_events(journal)
+            for w in a.workloads:
+                args = WORKLOADS[w][1]
+                lines, nbytes = untimed(ticctl, args, journal)
+                out = (f"{perfdoc.fmt_int(lines)} obligations" if w == "plan"
+                       else f"{nbytes / 1e6:.1f} MB")
+                got = measure(binaries, args, journal, a.runs, f"{w} {n}")
+                row = {"n": n, "events": events, "out": out}
+                for b in binaries:
+                    m = {"times": got[b]["wall"], "time": perfdoc.median(got[b]["wall"]),
+                         "cpu": perfdoc.median(got[b]["cpu"]),
+                         "rss": perfdoc.median(got[b]["rss"])}
+                    if b == ticctl:
+                        row.update(m)
+                    else:
+                        row["base"] = m
+                results[w].append(row)
             os.unlink(journal)
 
-    text = section(machine(), cmd, a.runs, a.seed, rows, ticctl_rel)
-    write_section(a.out, text)
+    text = section(cmd, a, ticctl_rel, results)
+    perfdoc.write_section(a.section, text, a.out)
     sys.stdout.write(text)
 
 

@@ -28,6 +28,9 @@ char	*cal_text_alarm(const struct sched_obligation *,
 /* base (trailing '/' dropped) + CAL_OBLIGATION_PATH + the key escaped as a
  * path segment; NULL when base is NULL or empty. */
 char	*cal_text_url(const char *base, const char *key);
+/* Mends libical's folds that split a CRLF (see text.c); returns the new
+ * length (s stays NUL-terminated). */
+size_t	 cal_text_repair_folds(char *s, size_t len);
 
 /* feed.c */
 /* Adds a VTIMEZONE for every TZID a property of the calendar names and

@@ -48,7 +48,8 @@ enum cal_scope {
 struct cal_revision {
 	int	 sequence;	/* SEQUENCE: 0, raised when the fingerprint
 				 * changes */
-	time_t	 modified;	/* LAST-MODIFIED: when it last changed */
+	time_t	 modified;	/* DTSTAMP and LAST-MODIFIED: when it last
+				 * changed */
 };
 
 /* Whether an obligation belongs in the feed (retention comes after). */
@@ -71,9 +72,11 @@ struct cal_feed_options {
 	bool		 alarms;	/* VALARMs 7 days and 1 day before */
 	bool		 todo;		/* VTODOs instead of VEVENTs */
 	const char	*public_url;	/* base of the links; NULL, "": none */
-	time_t		 revision;	/* DTSTAMP: the store's revision time */
-	cal_revision_cb	 revision_cb;	/* NULL: SEQUENCE 0, LAST-MODIFIED at
-					 * revision */
+	time_t		 revision;	/* the store's revision time: each
+					 * obligation's unless revision_cb
+					 * says otherwise */
+	cal_revision_cb	 revision_cb;	/* NULL: SEQUENCE 0, DTSTAMP and
+					 * LAST-MODIFIED at revision */
 	void		*revision_arg;
 };
 

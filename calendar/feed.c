@@ -106,8 +106,9 @@ add_calendar_properties(icalcomponent *cal, const struct sched_rules *rules,
 	free(desc);
 }
 
-/* CATEGORIES by rule: its title and its article.  An empty one is left
- * out: libical's parser refuses "CATEGORIES:" with an X-LIC-ERROR. */
+/* CATEGORIES by rule: its title and its article.  An empty or blank one
+ * is left out: libical's parser refuses "CATEGORIES:" with an
+ * X-LIC-ERROR. */
 static void
 add_categories(icalcomponent *c, const struct sched_obligation *o,
     const struct sched_rules *rules)
@@ -120,7 +121,8 @@ add_categories(icalcomponent *c, const struct sched_obligation *o,
 	cats[0] = title != NULL ? title : sched_rule_name(o->rule);
 	cats[1] = sched_rule_article_cn(o->rule);
 	for (i = 0; i < nitems(cats); i++) {
-		if (*cats[i] == '\0')
+		/* Blank too: libical's parser strips the white space. */
+		if (cats[i][strspn(cats[i], " \t")] == '\0')
 			continue;
 		v = cal_text_flat(cats[i]);
 		add(c, icalproperty_new_categories(v));
@@ -174,7 +176,10 @@ obligation_component(const struct sched_obligation *o,
 	s = cal_uid(o->key, opts->todo);
 	add(c, icalproperty_new_uid(s));
 	free(s);
-	add(c, icalproperty_new_dtstamp(ical_utc(opts->revision)));
+	/* RFC 5545 §3.8.7.2: in a feed without METHOD, DTSTAMP is when the
+	 * component last changed in the store, as LAST-MODIFIED: so an
+	 * obligation that did not change reads the same in every render. */
+	add(c, icalproperty_new_dtstamp(ical_utc(rev->modified)));
 	if (opts->todo)
 		icalcomponent_set_due(c, ical_date(o->due));
 	else {
@@ -227,19 +232,65 @@ obligation_component(const struct sched_obligation *o,
 	return c;
 }
 
+static void	 collect_tzids(icalcomponent *, char ***, size_t *);
+static icalcomponent *zone_component(const char *);
+
+/* Appends a component's text (libical's, which is BEGIN, the properties,
+ * the subcomponents and END, each line folded) to out. */
+static int
+append_component(struct buf *out, icalcomponent *c)
+{
+	char	*s = icalcomponent_as_ical_string_r(c);
+
+	if (s == NULL)
+		return -1;
+	buf_adds(out, s);
+	icalmemory_free_buffer(s);
+	return 0;
+}
+
+static void
+free_tzids(char **tzids, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(tzids[i]);
+	free(tzids);
+}
+
+/*
+ * The VCALENDAR is written piece by piece into our own buffer: its head,
+ * then each obligation's component made, written and freed in turn, the
+ * zones, and END.  libical writes a calendar as exactly this
+ * concatenation, so the bytes are the same as one icalcomponent tree
+ * would give, but no tree of thousands of components is held, and the
+ * megabytes are neither built by libical nor copied again to be ours.
+ */
 char *
 cal_render_feed(const struct sched_plan *plan, const struct sched_rules *rules,
     const struct cal_feed_options *opts, cal_filter_cb filter,
     void *filter_arg, size_t *len)
 {
+	static const char	 end[] = "END:VCALENDAR\r\n";
 	const struct sched_obligation *o;
 	struct cal_revision	 rev;
-	icalcomponent		*cal;
-	char			*s, *out;
-	size_t			 i;
+	struct buf		 out;
+	icalcomponent		*c;
+	char			**tzids = NULL;
+	size_t			 i, ntzids = 0;
+	int			 rc;
 
-	cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
-	add_calendar_properties(cal, rules, opts);
+	buf_init(&out);
+	c = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	add_calendar_properties(c, rules, opts);
+	rc = append_component(&out, c);
+	icalcomponent_free(c);
+	if (rc == -1 || out.len < sizeof(end) - 1 ||
+	    strcmp(out.data + out.len - (sizeof(end) - 1), end) != 0)
+		goto fail;
+	out.len -= sizeof(end) - 1;
+	out.data[out.len] = '\0';
 	for (i = 0; i < plan->count; i++) {
 		o = &plan->obligations[i];
 		if (filter != NULL ? !filter(o, filter_arg) :
@@ -251,22 +302,31 @@ cal_render_feed(const struct sched_plan *plan, const struct sched_rules *rules,
 		rev.modified = opts->revision;
 		if (opts->revision_cb != NULL)
 			opts->revision_cb(o, &rev, opts->revision_arg);
-		icalcomponent_add_component(cal,
-		    obligation_component(o, rules, opts, &rev));
+		c = obligation_component(o, rules, opts, &rev);
+		collect_tzids(c, &tzids, &ntzids);
+		rc = append_component(&out, c);
+		icalcomponent_free(c);
+		if (rc == -1)
+			goto fail;
 	}
-	if (cal_ical_add_zones(cal) == -1) {
-		icalcomponent_free(cal);
-		return NULL;
+	/* Zones last, as icalcomponent_add_component would have put them. */
+	for (i = 0; i < ntzids; i++) {
+		if ((c = zone_component(tzids[i])) == NULL)
+			goto fail;
+		rc = append_component(&out, c);
+		icalcomponent_free(c);
+		if (rc == -1)
+			goto fail;
 	}
-	s = icalcomponent_as_ical_string_r(cal);
-	icalcomponent_free(cal);
-	if (s == NULL)
-		return NULL;
-	/* Ours to free with free(), whatever allocator libical uses. */
-	*len = strlen(s);
-	out = xstrndup(s, *len);
-	icalmemory_free_buffer(s);
-	return out;
+	free_tzids(tzids, ntzids);
+	buf_adds(&out, end);
+	out.len = cal_text_repair_folds(out.data, out.len);
+	*len = out.len;
+	return buf_take(&out);
+fail:
+	free_tzids(tzids, ntzids);
+	buf_free(&out);
+	return NULL;
 }
 
 /* The calendar's bytes, ours to free(); NULL when libical fails.  Frees
@@ -287,6 +347,7 @@ serialize(icalcomponent *cal, size_t *len)
 	*len = strlen(s);
 	out = xstrndup(s, *len);
 	icalmemory_free_buffer(s);
+	*len = cal_text_repair_folds(out, *len);
 	return out;
 }
 
@@ -379,10 +440,34 @@ collect_tzids(icalcomponent *c, char ***tzids, size_t *n)
 		collect_tzids(sub, tzids, n);
 }
 
+/* A VTIMEZONE for tzid, or NULL when libical does not know the zone. */
+static icalcomponent *
+zone_component(const char *tzid)
+{
+	icaltimezone	*zone;
+	icalcomponent	*vtz;
+
+	if ((zone = icaltimezone_get_builtin_timezone(tzid)) == NULL)
+		return NULL;
+	/* A clone (STYLE.md): the zone keeps its own component.  Cut to the
+	 * rules in force since 1992, so that the feed does not carry a
+	 * century of history that depends on the machine's tzdata. */
+	vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
+	/* Named as the properties name it.  libical prefixes its own TZIDs
+	 * ("/freeassociation.sourceforge.net/Asia/Shanghai") and 3.0.16
+	 * ignores icaltimezone_set_tzid_prefix(""), so the prefix is
+	 * replaced here rather than set process-wide. */
+	icalproperty_set_tzid(icalcomponent_get_first_property(vtz,
+	    ICAL_TZID_PROPERTY), tzid);
+	icaltimezone_truncate_vtimezone(vtz,
+	    icaltime_from_timet_with_zone(cal_day_start(sched_day(1992, 1, 1)),
+	    0, icaltimezone_get_utc_timezone()), icaltime_null_time(), 0);
+	return vtz;
+}
+
 int
 cal_ical_add_zones(icalcomponent *cal)
 {
-	icaltimezone	*zone;
 	icalcomponent	*vtz;
 	char		**tzids = NULL;
 	size_t		 n = 0, i;
@@ -392,30 +477,11 @@ cal_ical_add_zones(icalcomponent *cal)
 	for (i = 0; i < n; i++) {
 		if (has_zone(cal, tzids[i]))
 			continue;
-		if ((zone = icaltimezone_get_builtin_timezone(tzids[i])) ==
-		    NULL) {
+		if ((vtz = zone_component(tzids[i])) == NULL)
 			rc = -1;
-			continue;
-		}
-		/* A clone (STYLE.md): the zone keeps its own component.  Cut
-		 * to the rules in force since 1992, so that the feed does not
-		 * carry a century of history that depends on the machine's
-		 * tzdata. */
-		vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
-		/* Named as the properties name it.  libical prefixes its own
-		 * TZIDs ("/freeassociation.sourceforge.net/Asia/Shanghai")
-		 * and 3.0.16 ignores icaltimezone_set_tzid_prefix(""), so the
-		 * prefix is replaced here rather than set process-wide. */
-		icalproperty_set_tzid(icalcomponent_get_first_property(vtz,
-		    ICAL_TZID_PROPERTY), tzids[i]);
-		icaltimezone_truncate_vtimezone(vtz,
-		    icaltime_from_timet_with_zone(cal_day_start(sched_day(1992,
-		    1, 1)), 0, icaltimezone_get_utc_timezone()),
-		    icaltime_null_time(), 0);
-		icalcomponent_add_component(cal, vtz);
+		else
+			icalcomponent_add_component(cal, vtz);
 	}
-	for (i = 0; i < n; i++)
-		free(tzids[i]);
-	free(tzids);
+	free_tzids(tzids, n);
 	return rc;
 }

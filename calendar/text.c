@@ -153,7 +153,15 @@ cal_text_url(const char *base, const char *key)
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	buf_init(&b);
-	buf_add(&b, base, n);
+	/* libical writes a URI value as it is: a control byte or a space in
+	 * public_url would end the line or the value early, so they are
+	 * escaped (a URL has neither; ticd.conf refuses them too). */
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)base[i] <= ' ' || base[i] == 0x7f)
+			buf_printf(&b, "%%%02X", (unsigned char)base[i]);
+		else
+			buf_add(&b, base + i, 1);
+	}
 	buf_adds(&b, CAL_OBLIGATION_PATH);
 	/* One path segment: RFC 3986's unreserved characters only. */
 	escape(&b, key, "-._~");
@@ -330,4 +338,33 @@ cal_fingerprint(const struct sched_obligation *o,
 	free(summary);
 	free(description);
 	snprintf(out, CAL_FINGERPRINT_LEN, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * libical 3.0.16 folds a property with its CRLF included: when a line's
+ * last piece is 73 octets long, the fold goes between the CR and the LF,
+ * and the feed carries "...\r" "\r\n " "\n": a bare CR and a line that is
+ * only a LF (found by tests/fuzz/fuzz_feed.c with long names).  No valid
+ * feed has that sequence (values never hold a bare CR), so each becomes
+ * the CRLF it should have been, in place; every other fold is left as
+ * libical made it.  Returns the new length.
+ */
+size_t
+cal_text_repair_folds(char *s, size_t len)
+{
+	static const char	 bad[] = "\r\r\n \n";
+	const size_t		 nbad = sizeof(bad) - 1;
+	size_t			 r = 0, w = 0;
+
+	while (r < len) {
+		if (len - r >= nbad && memcmp(s + r, bad, nbad) == 0) {
+			memcpy(s + w, "\r\n", 2);
+			w += 2;
+			r += nbad;
+		} else
+			s[w++] = s[r++];
+	}
+	if (w < len)
+		s[w] = '\0';
+	return w;
 }

@@ -11,7 +11,9 @@
 #define COMMON_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -38,6 +40,44 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Hands the string to the caller (who frees it) and resets the buffer. */
 char	*buf_take(struct buf *);
+
+/*
+ * JSON string text as jansson reads and writes it (jsontext.c).
+ * utf8_valid: whether jansson takes these bytes as UTF-8 (no overlong
+ * form, no surrogate, nothing past U+10FFFF).  buf_add_json_string:
+ * appends s quoted and escaped exactly as json_dumps writes it; -1 and
+ * nothing appended when s is not UTF-8 (json_string refuses it).
+ */
+bool	 utf8_valid(const char *, size_t);
+int	 buf_add_json_string(struct buf *, const char *s);
+
+/*
+ * A map from strings to indexes below 2^32 - 1 (strmap.c).  Keys are
+ * borrowed: each must stay alive and unchanged while it is mapped.
+ * Owner: whoever declared it; strmap_clear frees the table, never the
+ * keys.
+ */
+#define STRMAP_NONE	((size_t)-1)
+
+struct strmap_slot {
+	const char	*key;		/* NULL: empty */
+	uint32_t	 hash;
+	uint32_t	 value;
+};
+
+struct strmap {
+	struct strmap_slot *slots;
+	size_t		 nslots;	/* 0 or a power of two */
+	size_t		 count;
+};
+
+void	 strmap_init(struct strmap *);
+void	 strmap_clear(struct strmap *);
+/* The value mapped to key, or STRMAP_NONE. */
+size_t	 strmap_get(const struct strmap *, const char *key);
+/* Maps key to value, replacing what it mapped to. */
+void	 strmap_put(struct strmap *, const char *key, size_t value);
+void	 strmap_del(struct strmap *, const char *key);
 
 /*
  * INI text through inih, with what Debian's inih lacks: every handler call

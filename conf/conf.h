@@ -61,7 +61,6 @@ struct conf {
 	char	*rules;		/* a path, or "" for the shipped pack */
 	char	*log_level;
 	int	 max_body;
-	char	*public_url;
 	/* [remind] */
 	int	 remind_send_time;	/* minutes after 00:00, Asia/Shanghai */
 	int	 remind_fold_after;	/* days */
@@ -80,6 +79,8 @@ struct conf {
 	int	 smtp_timeout;
 	int	 smtp_parallel;
 	int	 stop_wait;	/* seconds a stop waits for sends in flight */
+	char	*public_url;	/* "" or http(s)://…, no query */
+	int	 feed_retention; /* days */
 	/* [webhooks] */
 	char	*webhook_allow_hosts;	/* space-separated; "": any */
 	int	 webhook_timeout;	/* seconds */
@@ -89,8 +90,9 @@ struct conf {
 
 void	 conf_defaults(struct conf *);
 void	 conf_clear(struct conf *);
-/* Parses ticd.conf text into *c, replacing it only when every line is
- * right; else -1 and every error as "source:line: what", one a line. */
+/* Parses ticd.conf text into *c (zeroed, or holding a configuration,
+ * which is freed), replacing it only when every line is right; else -1
+ * and every error as "source:line: what", one a line. */
 int	 conf_parse(struct conf *, const char *source, const char *text,
 	    size_t len, char **error);
 int	 conf_load(struct conf *, const char *path, char **error);
@@ -101,5 +103,7 @@ char	*conf_spool_dir(const struct conf *);
 void	 conf_apply_remind(const struct conf *, struct sched_rules *);
 /* Every key with its default and help, as ticd.conf(5) lists them. */
 void	 conf_print_help(FILE *);
+/* The same as the body of an mdoc(7) section, for ticd.conf(5). */
+void	 conf_print_mdoc(FILE *);
 
 #endif

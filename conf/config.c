@@ -33,6 +33,8 @@ enum key_type {
 	KEY_TIME,	/* HH:MM, kept as minutes after midnight */
 	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
 	KEY_ADDRESS,	/* an email address */
+	KEY_FILE,	/* an absolute path, never empty */
+	KEY_URL,	/* "" or http(s)://host… */
 	KEY_HOSTS	/* host names and *.suffixes */
 };
 
@@ -55,7 +57,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	K("ticd", "listen", KEY_LISTEN, "127.0.0.1:8470", 0, 0, NULL, false,
 	    listen, "HTTP 监听地址 / where the API and feeds listen (host:port)"),
-	K("ticd", "database", KEY_PATH, "/var/lib/ticd/ticd.db", 0, 0, NULL,
+	K("ticd", "database", KEY_FILE, "/var/lib/ticd/ticd.db", 0, 0, NULL,
 	    false, database, "sqlite 数据库文件 / the sqlite store"),
 	K("ticd", "synchronous", KEY_ENUM, "full", 0, 0, "full|normal", false,
 	    synchronous, "full：每次提交都落盘 / full: every commit reaches the "
@@ -70,8 +72,6 @@ static const struct config_key config_keys[] = {
 	    "日志级别 / the least important messages logged"),
 	K("ticd", "max_body", KEY_INT, "65536", 1024, 16 * 1024 * 1024, NULL,
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
-	K("ticd", "public_url", KEY_STRING, "", 0, 0, NULL, true, public_url,
-	    "对外地址（用于日历链接）/ the public base URL, for links"),
 	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
 	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
 	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
@@ -108,6 +108,13 @@ static const struct config_key config_keys[] = {
 	K("mail", "stop_wait", KEY_INT, "5", 0, 60, NULL, true, stop_wait,
 	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
 	    "for sends in flight; the rest stay in the outbox"),
+	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
+	    "对外地址，用于日历订阅链接；空则由 listen 得出 / the public base "
+	    "URL of feed links (http:// or https://); empty: from listen"),
+	K("ticd", "feed_retention", KEY_INT, "400", 0, 100000, NULL, true,
+	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
+	    "起）/ days done and void obligations stay in feeds after their "
+	    "due date"),
 	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
 	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
 	    "*.example.cn 含其子域）；空为不限 / the only hosts webhooks may "
@@ -277,6 +284,37 @@ parse_address(const char *value)
 	return NULL;
 }
 
+/* Empty, or http(s)://host[:port][/path] with nothing a link could not
+ * carry as it is: no blanks or controls, no query, no fragment. */
+static char *
+parse_url(const char *value)
+{
+	const char	*p, *host;
+
+	if (*value == '\0')
+		return NULL;
+	if (strncmp(value, "http://", 7) == 0)
+		host = value + 7;
+	else if (strncmp(value, "https://", 8) == 0)
+		host = value + 8;
+	else
+		return xasprintf("\"%s\" 应以 http:// 或 https:// 开头 / \"%s\" "
+		    "must start with http:// or https://", value, value);
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
+		    *p == '#' || *p == '"' || *p == '<' || *p == '>' ||
+		    *p == '\\')
+			return xasprintf("\"%s\" 中不能有空白、控制字符、引号、尖括号、"
+			    "反斜杠、? 或 # / \"%s\" must not hold blanks, controls, "
+			    "quotes, angle brackets, backslashes, ? or #", value,
+			    value);
+	}
+	if (*host == '\0' || *host == '/')
+		return xasprintf("\"%s\" 缺少主机名 / \"%s\" has no host", value,
+		    value);
+	return NULL;
+}
+
 static char *
 set_value(struct conf *c, const struct config_key *k, const char *value)
 {
@@ -310,11 +348,17 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 	case KEY_ADDRESS:
 		why = parse_address(value);
 		break;
+	case KEY_URL:
+		why = parse_url(value);
+		break;
 	case KEY_HOSTS:
 		why = parse_hosts(value);
 		break;
 	case KEY_PATH:
-		if (*value != '\0' && *value != '/')
+	case KEY_FILE:
+		/* An empty database would be sqlite's private temporary
+		 * file, gone at exit with every event. */
+		if ((*value != '\0' || k->type == KEY_FILE) && *value != '/')
 			why = xasprintf("\"%s\" 应为绝对路径 / \"%s\" must be an "
 			    "absolute path", value, value);
 		break;
@@ -451,6 +495,7 @@ conf_parse(struct conf *c, const char *source, const char *text, size_t len,
 		return -1;
 	}
 	buf_free(&errors);
+	conf_clear(c);		/* what it held before (zeroed or loaded) */
 	*c = next;
 	return 0;
 }
@@ -504,4 +549,138 @@ conf_print_help(FILE *f)
 	fprintf(f, "[remind.RULE] remind, remind_on_day, overdue_every, "
 	    "overdue_max, remind_to\n    覆盖规则包中该规则的提醒安排 / "
 	    "override a rule's reminder schedule (docs/reminders.md)\n");
+}
+
+/* Text for an mdoc text line: no request or macro may start it, and a
+ * backslash is the escape character. */
+static void
+mdoc_text(FILE *f, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* A macro argument, quoted, so that no word of it is read as a macro. */
+static void
+mdoc_arg(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputs("\\(dq", f);
+		else if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+mdoc_type(FILE *f, const struct config_key *k)
+{
+	const char	*p, *bar;
+
+	switch (k->type) {
+	case KEY_STRING:
+		fputs("A string.\n", f);
+		break;
+	case KEY_PATH:
+		fputs("An absolute path, or empty.\n", f);
+		break;
+	case KEY_PATHS:
+		fputs("Absolute paths separated by spaces, or empty.\n", f);
+		break;
+	case KEY_FILE:
+		fputs("An absolute path; never empty.\n", f);
+		break;
+	case KEY_TIME:
+		fputs("A time of day,\n.Ar HH : Ns Ar MM ,\nAsia/Shanghai.\n", f);
+		break;
+	case KEY_SMTP_URL:
+		fputs("Empty, or a URL starting\n.Li smtp://\nor\n.Li smtps:// .\n",
+		    f);
+		break;
+	case KEY_ADDRESS:
+		fputs("An email address,\n.Ar local Ns @ Ns Ar domain .\n", f);
+		break;
+	case KEY_URL:
+		fputs("Empty, or a URL starting\n.Li http://\nor\n.Li https://\n"
+		    "with no query or fragment.\n", f);
+		break;
+	case KEY_HOSTS:
+		fputs("Host names separated by spaces;\n.Li *. Ns Ar domain\n"
+		    "covers every name under\n.Ar domain .\nEmpty: any host.\n",
+		    f);
+		break;
+	case KEY_INT:
+		fprintf(f, "An integer from %ld to %ld.\n", k->min, k->max);
+		break;
+	case KEY_BOOL:
+		fputs(".Cm yes\nor\n.Cm no .\n", f);
+		break;
+	case KEY_LISTEN:
+		fputs(".Ar host : Ns Ar port ,\nthe port from 1 to 65535.\n",
+		    f);
+		break;
+	case KEY_ENUM:
+		fputs("One of\n", f);
+		for (p = k->choices; p != NULL; p = bar != NULL ? bar + 1 :
+		    NULL) {
+			bar = strchr(p, '|');
+			fprintf(f, ".Cm %.*s%s\n", (int)(bar != NULL ?
+			    (size_t)(bar - p) : strlen(p)), p, bar != NULL ?
+			    " ," : " .");
+		}
+		break;
+	}
+}
+
+/*
+ * The key table as the body of an mdoc(7) section: one tag list per
+ * [section], each key with its help, type, default and whether SIGHUP
+ * changes it.  The build puts it into ticd.conf(5) (ticd -K), so the
+ * manual always lists exactly the keys this binary accepts.
+ */
+void
+conf_print_mdoc(FILE *f)
+{
+	const struct config_key	*k;
+	const char		*section = NULL;
+	size_t			 i;
+
+	for (i = 0; i < nitems(config_keys); i++) {
+		k = &config_keys[i];
+		if (section == NULL || strcmp(section, k->section) != 0) {
+			if (section != NULL)
+				fputs(".El\n", f);
+			section = k->section;
+			fputs(".Ss \"[", f);
+			mdoc_text(f, k->section);
+			fputs("]\"\n.Bl -tag -width Ds\n", f);
+		}
+		fputs(".It Ic ", f);
+		mdoc_arg(f, k->name);
+		fputc('\n', f);
+		mdoc_text(f, k->help);
+		fputs("\n.Pp\n", f);
+		mdoc_type(f, k);
+		if (*k->def == '\0')
+			fputs("Default: empty.\n", f);
+		else {
+			fputs("Default:\n.Ql ", f);
+			mdoc_arg(f, k->def);
+			fputs(" .\n", f);
+		}
+		fputs(k->reloadable ? "Changed by a reload\n.Pq Dv SIGHUP .\n" :
+		    "Changed only by a restart.\n", f);
+	}
+	if (section != NULL)
+		fputs(".El\n", f);
 }

@@ -66,7 +66,6 @@ conf_read_journal(FILE *f, const char *name, struct sched_journal *j,
 	size_t			 cap = 0, len;
 	ssize_t			 n;
 	int			 lineno = 0, rc = 0;
-	json_t			*obj;
 	json_error_t		 jerr;
 	struct sched_event	*ev;
 
@@ -78,8 +77,9 @@ conf_read_journal(FILE *f, const char *name, struct sched_journal *j,
 			line[--len] = '\0';
 		if (blank_or_comment(line, len))
 			continue;
-		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-		if (obj == NULL) {
+		ev = sched_event_from_text(line, len, JSON_REJECT_DUPLICATES,
+		    &jerr, &why);
+		if (ev == NULL && why == NULL) {
 			why = xasprintf("不是有效的 JSON / not valid JSON: %s "
 			    "(column %d)", jerr.text, jerr.column);
 			*error = refusal(name, lineno, line, len, why);
@@ -87,8 +87,6 @@ conf_read_journal(FILE *f, const char *name, struct sched_journal *j,
 			rc = -1;
 			break;
 		}
-		ev = sched_event_from_json(obj, &why);
-		json_decref(obj);
 		if (ev != NULL) {
 			ev->line = lineno;
 			if (sched_journal_add(j, ev, rules, today, &why) == 0)

@@ -39,6 +39,7 @@ struct ctl_client {
 	CURL			*curl;
 	struct curl_slist	*headers;	/* with Authorization */
 	struct curl_slist	*body_headers;	/* the same, for a body */
+	struct curl_slist	*cal_headers;	/* the same, for a calendar */
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct buf		 reply;
 	bool			 too_large;
@@ -384,12 +385,12 @@ client_write_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 static struct curl_slist *
-client_headers(const struct ctl_client *c, bool body)
+client_headers(const struct ctl_client *c, bool body, const char *accept)
 {
 	struct curl_slist	*list = NULL, *next;
 	char			*auth;
 	const char		*fixed[] = {
-		"Accept: application/json",
+		accept,
 		/* evhttp answers at once; no 100-continue round trip. */
 		"Expect:",
 		body ? "Content-Type: application/json" : NULL
@@ -440,8 +441,12 @@ ctl_client_new(const char *cmd, const struct ctl_remote *r)
 		curl_ready = 1;
 	}
 	if ((c->curl = curl_easy_init()) == NULL ||
-	    (c->headers = client_headers(c, false)) == NULL ||
-	    (c->body_headers = client_headers(c, true)) == NULL) {
+	    (c->headers = client_headers(c, false,
+	    "Accept: application/json")) == NULL ||
+	    (c->body_headers = client_headers(c, true,
+	    "Accept: application/json")) == NULL ||
+	    (c->cal_headers = client_headers(c, false,
+	    "Accept: text/calendar")) == NULL) {
 		ctl_warnx(cmd, "libcurl 初始化失败 / cannot start libcurl");
 		goto fail;
 	}
@@ -461,6 +466,7 @@ ctl_client_free(struct ctl_client *c)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->body_headers);
+	curl_slist_free_all(c->cal_headers);
 	/* One client at a time: the last one out closes libcurl. */
 	if (curl_ready) {
 		curl_global_cleanup();
@@ -516,7 +522,7 @@ client_fail(struct ctl_client *c, char *message)
  * connection alive), so that nothing of a DELETE leaks into a GET. */
 static CURLcode
 client_setup(struct ctl_client *c, const char *method, const char *url,
-    const char *body, size_t len)
+    const char *body, size_t len, struct curl_slist *headers)
 {
 	CURLcode	 rc;
 
@@ -525,7 +531,7 @@ client_setup(struct ctl_client *c, const char *method, const char *url,
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR,
 	    "http,https")) != CURLE_OK ||
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER,
-	    body != NULL ? c->body_headers : c->headers)) != CURLE_OK ||
+	    headers)) != CURLE_OK ||
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_USERAGENT,
 	    "ticctl")) != CURLE_OK ||
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
@@ -611,12 +617,12 @@ client_http_error(struct ctl_client *c)
 	    c->status);
 }
 
-json_t *
-ctl_client_call(struct ctl_client *c, const char *method, const char *path,
-    const char *body, size_t len)
+/* One request; 0 when it was answered 2xx (the body in c->reply), else
+ * -1 with the reason kept for ctl_client_warn. */
+static int
+client_perform(struct ctl_client *c, const char *method, const char *path,
+    const char *body, size_t len, struct curl_slist *headers)
 {
-	json_t		*obj;
-	json_error_t	 jerr;
 	char		*url;
 	CURLcode	 rc;
 
@@ -626,24 +632,46 @@ ctl_client_call(struct ctl_client *c, const char *method, const char *path,
 	buf_free(&c->reply);
 	buf_init(&c->reply);
 	url = xasprintf("%s%s", c->base, path);
-	rc = client_setup(c, method, url, body, len);
+	rc = client_setup(c, method, url, body, len, headers);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(c->curl);
 	free(url);
 	if (rc != CURLE_OK) {
 		client_fail(c, client_transport_error(c, rc));
-		return NULL;
+		return -1;
 	}
 	if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 	    &c->status) != CURLE_OK || c->status == 0) {
 		client_fail(c, xasprintf("%s 没有给出 HTTP 状态 / %s gave no "
 		    "HTTP status", c->base, c->base));
-		return NULL;
+		return -1;
 	}
 	if (c->status < 200 || c->status > 299) {
 		client_fail(c, client_http_error(c));
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+char *
+ctl_client_get_bytes(struct ctl_client *c, const char *path, size_t *len)
+{
+	if (client_perform(c, "GET", path, NULL, 0, c->cal_headers) == -1)
+		return NULL;
+	*len = c->reply.len;
+	return buf_take(&c->reply);
+}
+
+json_t *
+ctl_client_call(struct ctl_client *c, const char *method, const char *path,
+    const char *body, size_t len)
+{
+	json_t		*obj;
+	json_error_t	 jerr;
+
+	if (client_perform(c, method, path, body, len, body != NULL ?
+	    c->body_headers : c->headers) == -1)
+		return NULL;
 	obj = json_loadb(c->reply.data, c->reply.len, 0, &jerr);
 	if (obj == NULL || !json_is_object(obj)) {
 		client_fail(c, xasprintf("%s 的回复不是 JSON 对象 / the reply "

@@ -30,6 +30,7 @@ int	 ctl_tokens(int, char **);
 int	 ctl_deliveries(int, char **);
 int	 ctl_redeliver(int, char **);
 int	 ctl_contacts(int, char **);
+int	 ctl_feeds(int, char **);
 int	 ctl_webhooks(int, char **);
 
 /* ---- talking to ticd (client.c) ---- */
@@ -52,6 +53,9 @@ struct ctl_remote {
 	{ "token", required_argument, NULL, CTL_OPT_TOKEN },		\
 	{ "token-file", required_argument, NULL, CTL_OPT_TOKEN_FILE }
 
+/* ticctl feed without a journal: writes the feed as ticd serves it
+ * (remote.c).  path is /api/v1/feed and its query. */
+int	 ctl_feed_remote(const struct ctl_remote *, const char *path);
 /* Takes one connection option; false when ch is none (or clashes). */
 bool	 ctl_remote_option(struct ctl_remote *, int ch, const char *arg);
 /* The connection options' part of a remote command's usage. */
@@ -77,6 +81,11 @@ const char *ctl_client_cmd(const struct ctl_client *);
  */
 json_t	*ctl_client_call(struct ctl_client *, const char *method,
 	    const char *path, const char *body, size_t len);
+/* GET base+path for what is not JSON (a calendar): the body of a 2xx
+ * reply, its length in *len (the caller frees it), else NULL as
+ * ctl_client_call. */
+char	*ctl_client_get_bytes(struct ctl_client *, const char *path,
+	    size_t *len);
 /* "ticctl CMD: [where: ]why the last call failed" on stderr: the
  * server's message verbatim when it sent one. */
 void	 ctl_client_warn(const struct ctl_client *, const char *where);

@@ -4,6 +4,8 @@
  * would serve it but with every revision at the as-of day's 00:00
  * (Asia/Shanghai) and every SEQUENCE 0, so that the same journal and
  * options always give the same bytes (tests/feeds/ holds golden feeds).
+ * Without a journal it asks ticd (GET /api/v1/feed) and writes what ticd
+ * serves, SEQUENCE and revision times included.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,13 +25,18 @@ feed_usage(FILE *f)
 "用法 / usage: ticctl feed [--bureau | --unit NAME | --centre ID]\n"
 "                   [--as-of DATE] [--until DATE] [--holidays FILE]...\n"
 "                   [--rules FILE] [--retention DAYS] [--public-url URL]\n"
-"                   [--alarms] [--todo] [FILE|-]\n"
+"                   [--alarms] [--todo] FILE|-\n"
+"       ticctl feed [--bureau | --unit NAME | --centre ID] [--alarms]\n"
+"                   [--todo] [connection options]\n"
 "\n"
 "把事件日志（每行一个 JSON 事件）离线导出为 iCalendar 日历订阅（.ics，\n"
-"写到标准输出）。Renders a journal (JSON Lines) offline as an iCalendar\n"
-"feed (.ics, on stdout).\n"
+"写到标准输出）；不给日志时向 ticd 请求，得到与订阅地址相同的内容。\n"
+"Renders a journal (JSON Lines) offline as an iCalendar feed (.ics, on\n"
+"stdout); without a journal, asks ticd for the feed it serves.\n"
 "\n"
-"  --bureau         全市的义务（缺省）/ every obligation (the default)\n"
+"  --bureau         全市的义务（离线时为缺省；向 ticd 请求时缺省为令牌自己\n"
+"                   的范围）/ every obligation (the default offline; from\n"
+"                   ticd the default is the token's own scope)\n"
 "  --unit NAME      该单位所管中心的义务，及面向组织管理单位的全市性义务 /\n"
 "                   its centres' obligations, bureau-wide ones for units\n"
 "  --centre ID      该中心的义务 / one centre's obligations\n"
@@ -52,12 +59,15 @@ feed_usage(FILE *f)
 "  --todo           输出待办（VTODO）而非日程 / VTODOs for task clients\n"
 "  FILE | -         事件日志；- 为标准输入 / the journal (- for stdin)\n"
 "\n"
-"不给日志时向 ticd 请求订阅（需守护进程的 /feeds 接口）。\n"
-"Without a journal the feed is asked of ticd (its /feeds endpoint).\n"
-"\n"
-"退出状态 / exit status: 0 ok; 1 a refused event or failure; 2 bad\n"
-"usage.\n",
+"--as-of、--until、--holidays、--rules、--retention、--public-url 只用于离线\n"
+"导出；ticd 用它自己的当天与配置。/ These six are for offline export only:\n"
+"ticd uses its own day and configuration.\n",
 	    CAL_RETENTION_DAYS);
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 a refused event or failure (ticd: 404\n"
+"for a scope the token does not see); 2 bad usage.\n");
 }
 
 static int
@@ -141,6 +151,35 @@ set_scope(struct cal_feed_options *opts, bool *given, enum cal_scope scope,
 	return 0;
 }
 
+/* The feed as ticd serves it, for the scope and variants asked. */
+static int
+feed_from_ticd(const struct ctl_remote *rem, bool scoped,
+    const struct cal_feed_options *fo)
+{
+	struct buf	 path;
+	char		*e;
+	int		 rc;
+
+	buf_init(&path);
+	buf_adds(&path, "/api/v1/feed?");
+	if (scoped && fo->scope == CAL_SCOPE_BUREAU)
+		buf_adds(&path, "bureau=1&");
+	else if (scoped) {
+		e = ctl_url_escape(fo->scope_id);
+		buf_printf(&path, "%s=%s&", fo->scope == CAL_SCOPE_UNIT ?
+		    "unit" : "centre", e);
+		free(e);
+	}
+	if (fo->alarms)
+		buf_adds(&path, "alarms=1&");
+	if (fo->todo)
+		buf_adds(&path, "todo=1&");
+	path.data[--path.len] = '\0';		/* the last ? or & */
+	rc = ctl_feed_remote(rem, path.data);
+	buf_free(&path);
+	return rc;
+}
+
 int
 ctl_feed(int argc, char **argv)
 {
@@ -157,8 +196,10 @@ ctl_feed(int argc, char **argv)
 		{ "alarms", no_argument, NULL, 'A' },
 		{ "todo", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct ctl_remote	 rem = { .cmd = "feed" };
 	struct cal_feed_options	 fo;
 	struct sched_calendar	*cal = NULL;
 	struct sched_rules	*rules = NULL;
@@ -169,7 +210,8 @@ ctl_feed(int argc, char **argv)
 	size_t			 nholidays = 0, len;
 	int			 ch, as_of = SCHED_NO_DAY, until = SCHED_NO_DAY;
 	int			 retention = CAL_RETENTION_DAYS, rc = CTL_FAIL;
-	bool			 scoped = false;
+	bool			 scoped = false, remote = false;
+	const char		*offline = NULL;	/* an offline option */
 	FILE			*in = stdin;
 
 	/* Filled in full once as-of is known; the scope is kept till then. */
@@ -194,24 +236,30 @@ ctl_feed(int argc, char **argv)
 				goto usage;
 			break;
 		case 'a':
+			offline = "--as-of";
 			if (parse_day_option("--as-of", optarg, &as_of) == -1)
 				goto usage;
 			break;
 		case 'u':
+			offline = "--until";
 			if (parse_day_option("--until", optarg, &until) == -1)
 				goto usage;
 			break;
 		case 'H':
+			offline = "--holidays";
 			holidays[nholidays++] = optarg;
 			break;
 		case 'r':
+			offline = "--rules";
 			rules_path = optarg;
 			break;
 		case 'R':
+			offline = "--retention";
 			if (parse_days(optarg, &retention) == -1)
 				goto usage;
 			break;
 		case 'P':
+			offline = "--public-url";
 			fo.public_url = optarg;
 			break;
 		case 'A':
@@ -225,19 +273,30 @@ ctl_feed(int argc, char **argv)
 			free(holidays);
 			return CTL_OK;
 		default:
-			goto usage;
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+			remote = true;
 		}
 	}
 	if (argc - optind > 1)
 		goto usage;
+	if (argc - optind == 1 && remote) {
+		ctl_warnx("feed", "给出日志时离线导出，不连接 ticd：--url、--token、"
+		    "--token-file 不适用 / with a journal the feed is made "
+		    "offline: --url, --token and --token-file do not apply");
+		goto usage;
+	}
 	if (argc - optind == 0) {
-		ctl_warnx("feed", "没有给出事件日志：向 ticd 请求订阅需要守护"
-		    "进程的 /feeds 接口，尚未提供；离线导出请给出日志文件（或 - "
-		    "表示标准输入）/ no journal given: asking ticd for a feed needs the "
-		    "daemon's /feeds endpoint, which is not there yet; give a "
-		    "journal FILE (or - for stdin) to render offline");
 		free(holidays);
-		return CTL_FAIL;
+		if (offline != NULL) {
+			ctl_warnx("feed", "%s 只用于离线导出（须给出日志文件）；ticd "
+			    "用它自己的当天与配置 / %s is for offline export (give "
+			    "a journal FILE); ticd uses its own day and "
+			    "configuration", offline, offline);
+			feed_usage(stderr);
+			return CTL_USAGE;
+		}
+		return feed_from_ticd(&rem, scoped, &fo);
 	}
 	if (as_of == SCHED_NO_DAY)
 		as_of = ctl_today();

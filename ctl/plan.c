@@ -62,22 +62,25 @@ warn_provisional(const struct sched_plan *plan,
 	    "--holidays", n, last, n, last);
 }
 
+#define PRINT_CHUNK	65536
+
+/* One obligation a line, written in chunks of about PRINT_CHUNK bytes. */
 static int
 print_plan(const struct sched_plan *plan, const struct sched_rules *rules)
 {
-	size_t	 i;
-	json_t	*obj;
-	char	*s;
+	struct buf	 b;
+	size_t		 i;
 
+	buf_init(&b);
 	for (i = 0; i < plan->count; i++) {
-		obj = sched_obligation_to_json(&plan->obligations[i], rules);
-		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(obj);
-		if (s == NULL)
-			return -1;
-		puts(s);
-		free(s);
+		sched_obligation_dump(&plan->obligations[i], rules, &b);
+		buf_add(&b, "\n", 1);
+		if (b.len >= PRINT_CHUNK || i + 1 == plan->count) {
+			fwrite(b.data, 1, b.len, stdout);
+			b.len = 0;
+		}
 	}
+	buf_free(&b);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
 }
 

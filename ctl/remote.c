@@ -1,6 +1,7 @@
 /*
  * remote.c: the commands that ask ticd over its HTTP API: centres,
- * centre, record, obligations, upcoming, tokens, contacts and webhooks.
+ * centre, record, obligations, upcoming, tokens, contacts, feeds,
+ * webhooks, and "ticctl feed" without a journal.
  *
  * Each parses its own options, opens one client (client.c) and prints
  * either a table for people or, with --json, ticd's reply as it came.
@@ -1431,6 +1432,272 @@ ctl_contacts(int argc, char **argv)
 usage:
 	contacts_usage(stderr);
 	return CTL_USAGE;
+}
+
+/* ---- feeds ---- */
+
+static void
+feeds_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl feeds [list] [--json]\n"
+"       ticctl feeds create (--bureau | --unit NAME | --centre ID)\n"
+"                   [--label LABEL] [--json]\n"
+"       ticctl feeds revoke ID\n"
+"       (and connection options; \"ticctl feed-token\" is the same)\n"
+"\n"
+"日历订阅的令牌。每个订阅地址含一个令牌，决定能看到的范围：全市、一个组织管理\n"
+"单位（其中心）或一个中心。API 令牌只能为自己可见的范围建立订阅。\n"
+"Calendar feed tokens.  Each feed URL holds one, which decides what the\n"
+"feed shows: everything, a unit's centres, or one centre.  An API token\n"
+"makes feeds of what it sees itself.\n"
+"\n"
+"  list             列出订阅（创建时间、最近使用；不含密钥）/ lists feeds\n"
+"                   (creation, last use; never a secret)\n"
+"  create           新建订阅，在标准输出打印 http(s):// 与 webcal:// 地址，\n"
+"                   只显示这一次 / makes a feed and prints its http(s)://\n"
+"                   and webcal:// links on stdout, this once only\n"
+"  revoke ID        吊销订阅，地址立即失效 / revokes a feed: its URL stops\n"
+"                   working at once\n"
+"  --bureau | --unit NAME | --centre ID\n"
+"                   create：订阅的范围 / create: the feed's scope\n"
+"  --label LABEL    create：说明，如使用人 / create: a note, e.g. who uses it\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"订阅地址后加 ?alarms=1 含提前提醒，?todo=1 为待办事项。\n"
+"Append ?alarms=1 for reminders, ?todo=1 for tasks (VTODO).\n"
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static const char *feed_headers[] = {
+	"编号", "范围", "说明", "创建时间", "最近使用", "状态"
+};
+
+static char *
+feed_scope_cell(const json_t *row)
+{
+	const char	*kind = jstr(row, "kind"), *scope = jstr(row, "scope");
+
+	if (kind != NULL && strcmp(kind, "bureau") == 0)
+		return xstrdup("全市");
+	return xasprintf("%s %s", kind != NULL && strcmp(kind, "unit") == 0 ?
+	    "单位" : "中心", scope != NULL ? scope : "?");
+}
+
+static int
+feeds_list(struct ctl_client *c, bool json)
+{
+	struct ctl_table	*t;
+	json_t			*reply, *list, *row;
+	char			**cells;
+	size_t			 i;
+	int			 rc;
+
+	if ((reply = remote_get(c, "/api/v1/feeds")) == NULL)
+		return CTL_FAIL;
+	if (json) {
+		rc = print_json("feeds", reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_array(list = json_object_get(reply, "feeds"))) {
+		unexpected("feeds", "没有 feeds 列表 / no feeds list");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(feed_headers), feed_headers);
+	json_array_foreach(list, i, row) {
+		cells = ctl_table_row(t);
+		cells[0] = jcell(row, "id");
+		cells[1] = feed_scope_cell(row);
+		cells[2] = jcell(row, "label");
+		cells[3] = jcell(row, "created_at");
+		cells[4] = jstr(row, "last_used_at") != NULL ?
+		    xstrdup(jstr(row, "last_used_at")) : xstrdup("从未 / never");
+		cells[5] = jstr(row, "revoked_at") != NULL ? xasprintf(
+		    "已吊销 %s", jstr(row, "revoked_at")) : xstrdup("有效");
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 个订阅。\n", ctl_table_count(t));
+	ctl_table_free(t);
+	json_decref(reply);
+	return finish("feeds");
+}
+
+static int
+feeds_create(struct ctl_client *c, const char *kind, const char *scope,
+    const char *label, bool json)
+{
+	json_t	*body, *reply;
+	int	 rc;
+
+	body = json_pack("{s:s, s:s*, s:s*}", "kind", kind, "scope", scope,
+	    "label", label);
+	if ((reply = remote_post(c, "/api/v1/feeds", body)) == NULL)
+		return CTL_FAIL;
+	if (jstr(reply, "url") == NULL || jstr(reply, "webcal") == NULL) {
+		unexpected("feeds", "没有订阅地址 / no feed URL");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	/* The links alone on stdout, one a line, for a script or a mail;
+	 * what they are goes to stderr. */
+	if (json)
+		rc = print_json("feeds", reply);
+	else {
+		printf("%s\n%s\n", jstr(reply, "url"), jstr(reply, "webcal"));
+		rc = finish("feeds");
+	}
+	if (rc == CTL_OK)
+		ctl_warnx("feeds", "已新建订阅 %" JSON_INTEGER_FORMAT "（%s%s%s）。"
+		    "地址含密钥，只显示这一次：请只交给该订阅的使用人；加 ?alarms=1 "
+		    "含提醒，?todo=1 为待办 / made feed %" JSON_INTEGER_FORMAT "; its "
+		    "URL holds the secret and is shown this once: give it only to "
+		    "its users; append ?alarms=1 for reminders, ?todo=1 for tasks",
+		    json_integer_value(json_object_get(reply, "id")), kind,
+		    scope ? " " : "", scope ? scope : "",
+		    json_integer_value(json_object_get(reply, "id")));
+	json_decref(reply);
+	return rc;
+}
+
+static int
+feeds_revoke(struct ctl_client *c, long long id)
+{
+	json_t	*reply;
+	char	*path;
+
+	path = xasprintf("/api/v1/feeds/%lld", id);
+	reply = ctl_client_call(c, "DELETE", path, NULL, 0);
+	free(path);
+	if (reply == NULL) {
+		ctl_client_warn(c, NULL);
+		return CTL_FAIL;
+	}
+	json_decref(reply);
+	printf("已吊销订阅 %lld / feed %lld revoked\n", id, id);
+	return finish("feeds");
+}
+
+/* One of --bureau, --unit, --centre; false (after saying so) for a
+ * second one or an empty name. */
+static bool
+feeds_scope(const char **kind, const char **scope, const char *k,
+    const char *s)
+{
+	if (*kind != NULL || (s != NULL && *s == '\0')) {
+		ctl_warnx("feeds", "--bureau、--unit、--centre 只能给一个，名称不能"
+		    "为空 / give one of --bureau, --unit, --centre, not empty");
+		return false;
+	}
+	*kind = k;
+	*scope = s;
+	return true;
+}
+
+int
+ctl_feeds(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bureau", no_argument, NULL, 'b' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "centre", required_argument, NULL, 'C' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "feeds" };
+	struct ctl_client	*c;
+	const char		*verb = "list", *label = NULL, *kind = NULL;
+	const char		*scope = NULL;
+	long long		 id = 0;
+	bool			 json = false;
+	int			 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+		case 'U':
+		case 'C':
+			if (!feeds_scope(&kind, &scope, ch == 'b' ? "bureau" :
+			    ch == 'U' ? "unit" : "centre", ch == 'b' ? NULL :
+			    optarg))
+				goto usage;
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			feeds_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind < argc)
+		verb = argv[optind++];
+	if (strcmp(verb, "list") == 0) {
+		if (optind != argc || label != NULL || kind != NULL)
+			goto usage;
+	} else if (strcmp(verb, "create") == 0) {
+		if (optind != argc || kind == NULL) {
+			ctl_warnx(rem.cmd, "create：须给出 --bureau、--unit NAME 或 "
+			    "--centre ID / give --bureau, --unit NAME or --centre "
+			    "ID");
+			goto usage;
+		}
+	} else if (strcmp(verb, "revoke") == 0) {
+		if (argc - optind != 1 || label != NULL || kind != NULL ||
+		    json || !parse_id_arg(rem.cmd, argv[optind], &id))
+			goto usage;
+	} else
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	if (strcmp(verb, "list") == 0)
+		rc = feeds_list(c, json);
+	else if (strcmp(verb, "create") == 0)
+		rc = feeds_create(c, kind, scope, label, json);
+	else
+		rc = feeds_revoke(c, id);
+	ctl_client_free(c);
+	return rc;
+usage:
+	feeds_usage(stderr);
+	return CTL_USAGE;
+}
+
+int
+ctl_feed_remote(const struct ctl_remote *rem, const char *path)
+{
+	struct ctl_client	*c;
+	char			*ics;
+	size_t			 len;
+	int			 rc = CTL_FAIL;
+
+	if ((c = ctl_client_new(rem->cmd, rem)) == NULL)
+		return CTL_FAIL;
+	if ((ics = ctl_client_get_bytes(c, path, &len)) == NULL)
+		ctl_client_warn(c, NULL);
+	else if (fwrite(ics, 1, len, stdout) == len)
+		rc = finish(rem->cmd);
+	else
+		ctl_warnx(rem->cmd, "写入失败 / cannot write: %s",
+		    strerror(errno));
+	free(ics);
+	ctl_client_free(c);
+	return rc;
 }
 
 /* ---- webhooks ---- */

@@ -18,8 +18,8 @@ static const struct {
 } commands[] = {
 	{ "plan", ctl_plan, "列出义务（离线）/ plan obligations from a "
 	    "journal, offline" },
-	{ "feed", ctl_feed, "导出 iCalendar 日历订阅 / an iCalendar feed "
-	    "(offline from a journal)" },
+	{ "feed", ctl_feed, "导出 iCalendar 日历 / an iCalendar feed "
+	    "(offline from a journal, or from ticd)" },
 	{ "reminders", ctl_reminders, "预览将发送的提醒（离线）/ preview "
 	    "the reminders ticd will send, offline" },
 	/* The rest ask ticd over HTTP (remote.c). */
@@ -36,6 +36,9 @@ static const struct {
 	    "how each message fared (bureau)" },
 	{ "redeliver", ctl_redeliver, "重新发送一封邮件 / send a message again "
 	    "(bureau)" },
+	{ "feeds", ctl_feeds, "管理日历订阅 / calendar feed tokens and their "
+	    "links" },
+	{ "feed-token", ctl_feeds, "同 feeds / the same as feeds" },
 	{ "webhooks", ctl_webhooks, "管理 webhook 与群机器人 / webhooks and "
 	    "chat robots reminders go to" },
 };
@@ -51,10 +54,10 @@ usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n“ticctl COMMAND --help” 显示各命令的选项 / shows a "
 	    "command's options.\n"
-	    "plan、feed、reminders 离线运行；其余命令经 HTTP 询问 ticd（--url、\n"
-	    "--token-file，或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan, feed "
-	    "and\nreminders work offline; the others ask ticd over HTTP (--url, "
-	    "--token-file,\nor TICD_URL, TICD_TOKEN, or ticctl.conf).\n");
+	    "plan、reminders 与给出日志的 feed 离线运行；其余命令经 HTTP 询问 ticd（--url、\n"
+	    "--token-file，或 TICD_URL、TICD_TOKEN，或 ticctl.conf）/ plan, reminders "
+	    "and\nfeed with a journal work offline; the others ask ticd over HTTP "
+	    "(--url,\n--token-file, or TICD_URL, TICD_TOKEN, or ticctl.conf).\n");
 }
 
 void

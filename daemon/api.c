@@ -1,5 +1,6 @@
 /*
- * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1.
+ * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1, and
+ * the routes of the calendar feeds (feeds.c, feedtok.c).
  *
  * Each handler checks the token's scope before anything else it reveals:
  * what the token may not see answers 404 exactly like what does not
@@ -22,7 +23,7 @@
 #include "daemon/log.h"
 #include "notify/notify.h"
 
-#define NOT_FOUND	"没有这个资源 / not found"
+#define NOT_FOUND	HTTP_NOT_FOUND
 
 struct call {
 	struct ticd		*t;
@@ -249,6 +250,7 @@ get_metrics(struct call *c)
 	    "last planning.\n# TYPE ticd_plan_seconds gauge\n"
 	    "ticd_plan_seconds %.6f\n", m->plan_seconds);
 	outbox_metrics(c->t, buf);
+	feeds_metrics(c->t, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	m->requests[2]++;
@@ -405,30 +407,19 @@ static void
 get_centre(struct call *c, const char *id)
 {
 	const struct sched_plan	*plan = state_plan(c->t);
-	json_t			*obs = json_array();
-	size_t			 i;
+	const size_t		*mine;
+	json_t			*obs;
+	size_t			 i, k, n;
 
-	if (!auth_sees_centre(c->t, c->tok, id)) {
-		json_decref(obs);
+	if (!auth_sees_centre(c->t, c->tok, id) ||
+	    (i = state_plan_centre(c->t, id, &mine, &n)) == STRMAP_NONE) {
 		not_found(c);
 		return;
 	}
-	for (i = 0; i < plan->ncentres; i++) {
-		if (strcmp(plan->centres[i].id, id) == 0)
-			break;
-	}
-	if (i == plan->ncentres) {
-		json_decref(obs);
-		not_found(c);
-		return;
-	}
-	for (size_t k = 0; k < plan->count; k++) {
-		const struct sched_obligation *o = &plan->obligations[k];
-
-		if (o->centre != NULL && strcmp(o->centre, id) == 0)
-			json_array_append_new(obs,
-			    sched_obligation_to_json(o, c->t->rules));
-	}
+	obs = json_array();
+	for (k = 0; k < n; k++)
+		json_array_append_new(obs, sched_obligation_to_json(
+		    &plan->obligations[mine[k]], c->t->rules));
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o, s:o}", "centre",
 	    centre_json(&plan->centres[i]), "obligations", obs));
 }
@@ -469,12 +460,13 @@ get_obligations(struct call *c)
 	const char	*rule = query(c, "rule");
 	struct sched_plan *own = NULL;
 	const struct sched_plan *plan;
+	const size_t	*mine = NULL;
 	enum sched_rule	 r = SCHED_R_COUNT;
 	json_t		*list;
 	char		 d[SCHED_DATE_LEN], u[SCHED_DATE_LEN];
 	int		 from, to, until, mask;
 	bool		 ok;
-	size_t		 i;
+	size_t		 i, n;
 
 	if (!query_day(c, "due_from", &from) || !query_day(c, "due_to", &to) ||
 	    !query_day(c, "until", &until))
@@ -494,9 +486,14 @@ get_obligations(struct call *c)
 		plan = own = state_plan_until(c->t, until);
 	else
 		plan = state_plan(c->t);
+	/* One centre's, from the cached plan's index; else every one. */
+	n = plan->count;
+	if (centre != NULL && own == NULL)
+		state_plan_centre(c->t, centre, &mine, &n);
 	list = json_array();
-	for (i = 0; i < plan->count; i++) {
-		const struct sched_obligation *o = &plan->obligations[i];
+	for (i = 0; i < n; i++) {
+		const struct sched_obligation *o =
+		    &plan->obligations[mine != NULL ? mine[i] : i];
 
 		if (!sees_obligation(c, o) ||
 		    (centre && (!o->centre || strcmp(o->centre, centre))) ||
@@ -1269,6 +1266,31 @@ needs_bureau(struct call *c)
 	return false;
 }
 
+/* /api/v1/feed (a calendar) and /api/v1/feeds (their tokens). */
+static void
+route_feeds(struct call *c, bool get, bool post, bool del)
+{
+	json_t	*body;
+
+	if (is(c, 3, "api", "v1", "feed")) {
+		get ? feeds_get_api(c->t, c->req, c->tok, &c->query) :
+		    method_not_allowed(c, "GET");
+	} else if (is(c, 3, "api", "v1", "feeds")) {
+		if (get)
+			feedtok_api_list(c->t, c->req, c->tok);
+		else if (post) {
+			if ((body = read_body(c)) != NULL)
+				feedtok_api_create(c->t, c->req, c->tok, body);
+			json_decref(body);
+		} else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 4, "api", "v1", "feeds")) {
+		del ? feedtok_api_revoke(c->t, c->req, c->tok, c->segs[3]) :
+		    method_not_allowed(c, "DELETE");
+	} else
+		not_found(c);
+}
+
 static void
 route_api(struct call *c)
 {
@@ -1348,7 +1370,18 @@ route_api(struct call *c)
 		post ? enable_webhook(c, c->segs[3]) :
 		    method_not_allowed(c, "POST");
 	} else
-		not_found(c);
+		route_feeds(c, get, post, del);
+}
+
+/* /feeds/TOKEN.ics: the token in the path is the only credential. */
+static void
+route_feed_token(struct call *c)
+{
+	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
+		method_not_allowed(c, "GET, HEAD");
+	else
+		feeds_get_token(c->t, c->req, c->segs[1], &c->query,
+		    c->bad_query);
 }
 
 void
@@ -1382,6 +1415,8 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 	else if (c.nsegs >= 2 && strcmp(c.segs[0], "api") == 0 &&
 	    strcmp(c.segs[1], "v1") == 0)
 		route_api(&c);
+	else if (c.nsegs == 2 && strcmp(c.segs[0], "feeds") == 0)
+		route_feed_token(&c);
 	else
 		not_found(&c);
 out:

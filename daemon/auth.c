@@ -5,7 +5,19 @@
  * stored; a request's token is hashed and looked up by that hash, so the
  * secret is never compared byte by byte (and so never in time that
  * depends on how much of it matches).  Valid tokens are kept in memory;
- * a revocation takes effect at once.
+ * a revocation takes effect at once.  Feed tokens (feedtok.c) are made
+ * and hashed the same way, with their own prefix and table.
+ *
+ * Why that is constant-time enough (issue 7): SHA-256 takes time that
+ * depends on the secret's length only.  The lookup picks a bucket by
+ * jansson's string hash, seeded at random per process, and compares the
+ * keys in it with strcmp: what its timing can tell is how many leading
+ * hex digits of SHA-256(guess) equal a stored digest.  Knowing that
+ * brings a guesser no closer to a token (it would take a preimage of
+ * SHA-256), so nothing about a secret leaks.  No secret is compared
+ * anywhere (the "tic_" prefix checked first is public), so there is no
+ * comparison to make CRYPTO_memcmp; one that compares secrets (a
+ * webhook's signature, say) must use it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +54,8 @@ auth_role_from_name(const char *name, enum role *r)
 	return -1;
 }
 
-/* Hex SHA-256 of a secret; NULL only if OpenSSL fails. */
-static char *
-hash_secret(const char *secret)
+char *
+auth_hash_secret(const char *secret)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 len = 0, i;
@@ -65,14 +76,34 @@ remember(struct ticd *t, const char *hash, long long id, enum role role,
 {
 	struct token	*tok = xcalloc(1, sizeof(*tok));
 
+	size_t		 i;
+
 	tok->id = id;
 	tok->role = role;
 	tok->scope = scope != NULL ? xstrdup(scope) : NULL;
-	t->token_list = xreallocarray(t->token_list, t->ntokens + 1,
-	    sizeof(*t->token_list));
-	t->token_list[t->ntokens] = tok;
-	json_object_set_new(t->tokens, hash,
-	    json_integer((json_int_t)t->ntokens++));
+	/* A revoked token's slot is taken again, so that making and
+	 * revoking tokens for years does not grow the list (the soak found
+	 * it growing by one slot and one token each time). */
+	for (i = 0; i < t->ntokens && t->token_list[i] != NULL; i++)
+		;
+	if (i == t->ntokens) {
+		t->token_list = xreallocarray(t->token_list, t->ntokens + 1,
+		    sizeof(*t->token_list));
+		t->ntokens++;
+	}
+	t->token_list[i] = tok;
+	json_object_set_new(t->tokens, hash, json_integer((json_int_t)i));
+}
+
+/* Forgets the token in slot i; its slot is free for the next one. */
+static void
+forget(struct ticd *t, size_t i)
+{
+	if (t->token_list[i] == NULL)
+		return;
+	free(t->token_list[i]->scope);
+	free(t->token_list[i]);
+	t->token_list[i] = NULL;
 }
 
 static int
@@ -93,10 +124,8 @@ auth_clear(struct ticd *t)
 {
 	size_t	 i;
 
-	for (i = 0; i < t->ntokens; i++) {
-		free(t->token_list[i]->scope);
-		free(t->token_list[i]);
-	}
+	for (i = 0; i < t->ntokens; i++)
+		forget(t, i);
 	free(t->token_list);
 	t->token_list = NULL;
 	t->ntokens = 0;
@@ -121,15 +150,15 @@ auth_lookup(struct ticd *t, const char *secret)
 	json_t	*v;
 
 	if (strncmp(secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
-	    (hash = hash_secret(secret)) == NULL)
+	    (hash = auth_hash_secret(secret)) == NULL)
 		return NULL;
 	v = json_object_get(t->tokens, hash);
 	free(hash);
 	return v != NULL ? t->token_list[json_integer_value(v)] : NULL;
 }
 
-static char *
-new_secret(void)
+char *
+auth_new_secret(const char *prefix)
 {
 	unsigned char	 raw[TOKEN_BYTES];
 	char		 b64[((TOKEN_BYTES + 2) / 3) * 4 + 1], *p;
@@ -151,7 +180,7 @@ new_secret(void)
 		else if (*p == '=')
 			*p = '\0';
 	}
-	return xasprintf(TOKEN_PREFIX "%s", b64);
+	return xasprintf("%s%s", prefix, b64);
 }
 
 int
@@ -161,8 +190,8 @@ auth_create(struct ticd *t, enum role role, const char *scope,
 	struct db_token	 row = { 0 };
 	char		*hash;
 
-	*secret = new_secret();
-	if ((hash = hash_secret(*secret)) == NULL) {
+	*secret = auth_new_secret(TOKEN_PREFIX);
+	if ((hash = auth_hash_secret(*secret)) == NULL) {
 		*error = xstrdup("SHA-256 failed");
 		free(*secret);
 		return -1;
@@ -202,7 +231,10 @@ auth_revoke(struct ticd *t, long long id, char **revoked_at, char **error)
 	}
 	*revoked_at = when;
 	json_object_foreach(t->tokens, hash, v) {
-		if (t->token_list[json_integer_value(v)]->id == id) {
+		size_t	 i = (size_t)json_integer_value(v);
+
+		if (t->token_list[i]->id == id) {
+			forget(t, i);
 			json_object_del(t->tokens, hash);
 			break;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -17,6 +18,13 @@
 
 #define HTTP_TIMEOUT	30		/* seconds a client may idle */
 #define HTTP_MAX_HEADERS (32 * 1024)
+/*
+ * A bufferevent writes at most 16 KiB per call by default, so a feed of
+ * some megabytes, served from memory, would take a hundred turns of the
+ * loop.  Up to this much goes to the socket at once (the kernel takes
+ * what its buffer holds).
+ */
+#define HTTP_MAX_WRITE	(1024 * 1024)
 
 static void
 count_status(struct ticd *t, int status)
@@ -71,6 +79,21 @@ request_cb(struct evhttp_request *req, void *arg)
 	api_dispatch(t, req);
 }
 
+/* Each connection's bufferevent, made as evhttp would but with a larger
+ * write size; evhttp sets its socket. */
+static struct bufferevent *
+bufferevent_cb(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	(void)arg;
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL && bufferevent_set_max_single_write(bev,
+	    HTTP_MAX_WRITE) == -1)
+		log_warnx("cannot raise a connection's write size");
+	return bev;
+}
+
 static int
 split_listen(const char *listen, char **host, unsigned short *port)
 {
@@ -108,6 +131,7 @@ http_start(struct ticd *t, char **error)
 	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(t->http, request_cb, t);
+	evhttp_set_bevcb(t->http, bufferevent_cb, NULL);
 	if (split_listen(t->conf.listen, &host, &port) == -1) {
 		*error = xasprintf("listen = %s: expected host:port",
 		    t->conf.listen);

@@ -29,7 +29,7 @@ log_setverbose(int verbose)
 	log_verbose = verbose;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char	*msg;

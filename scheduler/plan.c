@@ -49,6 +49,14 @@ struct marks {
 	size_t		 cap;
 };
 
+/* One of a centre's obligations.  Its rule is kept beside its index:
+ * most looks through a centre's obligations are for one rule, and an
+ * obligation itself is a cache miss away in the planner's big array. */
+struct cob {
+	size_t			 i;
+	enum sched_rule		 rule;
+};
+
 struct pcentre {
 	const struct sched_event *reg;
 	enum sched_centre_state	 state;
@@ -57,14 +65,19 @@ struct pcentre {
 	bool			 ended;
 	struct interval		*iv;
 	size_t			 niv;
-	size_t			*obs;
+	struct cob		*obs;
 	size_t			 nobs;
 	size_t			 capobs;
+	size_t			*unchecked;	/* evaluations catch_up has
+						 * still to look at */
+	size_t			 nunchecked;
+	size_t			 capunchecked;
 	size_t			 director;	/* current obligations */
 	size_t			 term;
 	size_t			 composition;
 	struct marks		 results;	/* latest grade by year */
 	struct marks		 submitted;
+	struct marks		 evaluations;	/* years an evaluation opened */
 	struct marks		 meetings;
 	int			 ban_until;
 };
@@ -81,7 +94,10 @@ struct planner {
 	size_t				 capobs;
 	struct pcentre			*centres;
 	size_t				 ncentres;
-	json_t				*centre_index;	/* id → index */
+	size_t				 capcentres;
+	size_t				*by_number;	/* the journal's centre
+							 * numbers → ours */
+	struct buf			 key;		/* make_key's scratch */
 };
 
 /* ---- obligations ---- */
@@ -131,62 +147,92 @@ centre_level(enum sched_rule r)
 
 /* Keys quote ids so that no centre or round can imitate another key:
  * bytes outside [A-Za-z0-9._~-] and ASCII become %XX; UTF-8 stays. */
+static bool
+key_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
+	    c == '-' || c >= 0x80;
+}
+
 static void
 key_part(struct buf *b, const char *s)
 {
-	const unsigned char	*p;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 run;
+	char			 hex[4];
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		    *p == '~' || *p == '-' || *p >= 0x80)
-			buf_add(b, (const char *)p, 1);
-		else
-			buf_printf(b, "%%%02X", *p);
+	while (*p != '\0') {
+		for (run = 0; p[run] != '\0' && key_safe(p[run]); run++)
+			;
+		buf_add(b, (const char *)p, run);
+		p += run;
+		if (*p != '\0') {
+			snprintf(hex, sizeof(hex), "%%%02X", *p++);
+			buf_add(b, hex, 3);
+		}
 	}
 }
 
 /* Is this key taken by another obligation of the centre?  Only two
  * obligations of one centre, rule and day can collide, so looking at the
- * centre's own is enough. */
+ * centre's own of that rule is enough. */
 static bool
-key_taken(const struct planner *p, const struct pcentre *pc, const char *key)
+key_taken(const struct planner *p, const struct pcentre *pc,
+    enum sched_rule rule, const char *key)
 {
 	size_t	 i;
 
 	for (i = 0; pc != NULL && i < pc->nobs; i++) {
-		if (strcmp(p->obs[pc->obs[i]].o.key, key) == 0)
+		if (pc->obs[i].rule == rule &&
+		    strcmp(p->obs[pc->obs[i].i].o.key, key) == 0)
 			return true;
 	}
 	return false;
 }
 
+/* The key is built in the planner's scratch buffer and copied out at
+ * its exact length: a million keys at 100,000 centres. */
 static char *
-make_key(const struct planner *p, const struct pcentre *pc,
-    enum sched_rule rule, const char *what)
+make_key(struct planner *p, const struct pcentre *pc, enum sched_rule rule,
+    const char *what)
 {
-	struct buf	 b = { 0 };
+	struct buf	*b = &p->key;
 	size_t		 base;
 	int		 n;
+	char		 num[16];
 
-	buf_init(&b);
+	b->len = 0;
 	if (pc != NULL)
-		key_part(&b, pc->reg->centre);
+		key_part(b, pc->reg->centre);
 	else
-		buf_adds(&b, "@bureau");
-	buf_printf(&b, "/%s", sched_rule_name(rule));
+		buf_adds(b, "@bureau");
+	buf_adds(b, "/");
+	buf_adds(b, sched_rule_name(rule));
 	if (what != NULL) {
-		buf_adds(&b, "/");
-		key_part(&b, what);
+		buf_adds(b, "/");
+		key_part(b, what);
 	}
 	/* Two obligations of one rule started on one day: number them in
 	 * the order they opened. */
-	base = b.len;
-	for (n = 2; key_taken(p, pc, b.data); n++) {
-		b.len = base;
-		buf_printf(&b, "#%d", n);
+	base = b->len;
+	for (n = 2; key_taken(p, pc, rule, b->data); n++) {
+		b->len = base;
+		snprintf(num, sizeof(num), "#%d", n);
+		buf_adds(b, num);
 	}
-	return buf_take(&b);
+	return xstrndup(b->data, b->len);
+}
+
+static void
+remember_unchecked(struct pcentre *pc, size_t ob)
+{
+	if (pc->nunchecked == pc->capunchecked) {
+		pc->capunchecked = pc->capunchecked ? pc->capunchecked * 2 : 4;
+		pc->unchecked = xreallocarray(pc->unchecked, pc->capunchecked,
+		    sizeof(size_t));
+	}
+	pc->unchecked[pc->nunchecked++] = ob;
 }
 
 static size_t
@@ -220,9 +266,12 @@ ob_new(struct planner *p, size_t c, enum sched_rule rule, int start, int due,
 		if (pc->nobs == pc->capobs) {
 			pc->capobs = pc->capobs ? pc->capobs * 2 : 8;
 			pc->obs = xreallocarray(pc->obs, pc->capobs,
-			    sizeof(size_t));
+			    sizeof(*pc->obs));
 		}
-		pc->obs[pc->nobs++] = p->nobs;
+		pc->obs[pc->nobs].i = p->nobs;
+		pc->obs[pc->nobs++].rule = rule;
+		if (rule == SCHED_R_EVALUATION)
+			remember_unchecked(pc, p->nobs);
 		/* What opens for a centre that has ended is void at once,
 		 * but for the duties of the centre as such and the ban. */
 		if (pc->ended && !centre_level(rule) &&
@@ -273,10 +322,9 @@ close_rule(struct planner *p, size_t c, enum sched_rule rule, int year,
 	size_t		 i;
 
 	for (i = 0; i < pc->nobs; i++) {
-		struct pob *ob = &p->obs[pc->obs[i]];
-
-		if (ob->o.rule == rule && (year == 0 || ob->year == year))
-			ob_close(p, pc->obs[i], day);
+		if (pc->obs[i].rule == rule &&
+		    (year == 0 || p->obs[pc->obs[i].i].year == year))
+			ob_close(p, pc->obs[i].i, day);
 	}
 }
 
@@ -288,10 +336,13 @@ find_rule(struct planner *p, size_t c, enum sched_rule rule, int year)
 	size_t		 i;
 
 	for (i = pc->nobs; i-- > 0;) {
-		struct pob *ob = &p->obs[pc->obs[i]];
+		struct pob *ob;
 
-		if (ob->o.rule == rule && ob->year == year && !ob->deleted)
-			return pc->obs[i];
+		if (pc->obs[i].rule != rule)
+			continue;
+		ob = &p->obs[pc->obs[i].i];
+		if (ob->year == year && !ob->deleted)
+			return pc->obs[i].i;
 	}
 	return NONE;
 }
@@ -343,7 +394,7 @@ end_centre(struct planner *p, size_t c, int day, enum sched_centre_state s)
 	pc->ended = true;
 	set_state(pc, s, day);
 	for (i = 0; i < pc->nobs; i++) {
-		struct pob *ob = &p->obs[pc->obs[i]];
+		struct pob *ob = &p->obs[pc->obs[i].i];
 
 		if (!pending(ob) || centre_level(ob->o.rule) ||
 		    ob->o.rule == SCHED_R_REAPPLY_BAN)
@@ -375,21 +426,28 @@ start_ban(struct planner *p, size_t c, int day)
  * that passed with nothing submitted by it opens an abandonment the next
  * day.  Called before each event of the centre and at the end of the
  * plan, with the first day not yet looked at.
+ *
+ * Only the centre's evaluations not yet checked are looked at (in the
+ * order they opened): one that was checked, or is no longer pending,
+ * never needs it again, so it leaves the list.
  */
 static void
 catch_up(struct planner *p, size_t c, int day)
 {
 	struct pcentre		*pc = &p->centres[c];
 	const struct year_mark	*sub;
-	size_t			 i, n = pc->nobs;
+	size_t			 i, kept = 0, n = pc->nunchecked;
 
 	for (i = 0; i < n; i++) {
-		struct pob *ob = &p->obs[pc->obs[i]];
+		size_t		 k = pc->unchecked[i];
+		struct pob	*ob = &p->obs[k];
 
-		if (ob->o.rule != SCHED_R_EVALUATION || !pending(ob) ||
-		    ob->abandon_checked || ob->o.due >= day)
+		if (!pending(ob))
 			continue;
-		ob->abandon_checked = true;
+		if (ob->o.due >= day) {
+			pc->unchecked[kept++] = k;
+			continue;
+		}
 		sub = marks_find(&pc->submitted, ob->year);
 		if (sub != NULL && sub->day <= ob->o.due)
 			continue;
@@ -397,6 +455,7 @@ catch_up(struct planner *p, size_t c, int day)
 		    ob->o.due + 1, ob->year);
 		pc = &p->centres[c];
 	}
+	pc->nunchecked = kept;
 }
 
 /* ---- the rules, one handler per event that opens or closes ---- */
@@ -641,9 +700,12 @@ on_evaluation_round(struct planner *p, const struct sched_event *ev)
 	size_t			 c, i;
 
 	for (c = 0; c < p->ncentres; c++) {
+		/* Marks, not find_rule: every centre, every round. */
 		if (!p->centres[c].recognized ||
-		    find_rule(p, c, SCHED_R_EVALUATION, ev->year) != NONE)
+		    marks_find(&p->centres[c].evaluations, ev->year) != NULL)
 			continue;
+		marks_add(&p->centres[c].evaluations, ev->year, ev->date,
+		    INT_MIN);
 		i = ob_new_year(p, c, SCHED_R_EVALUATION, ev->date,
 		    ev->deadline, ev->year);
 		sub = marks_find(&p->centres[c].submitted, ev->year);
@@ -704,45 +766,62 @@ lay_out_meetings(struct planner *p, size_t c)
 
 /* ---- the sweep ---- */
 
-struct step {
-	const struct sched_event *ev;
-	size_t			  order;
-};
-
-static int
-step_cmp(const void *a, const void *b)
+static bool
+applies(const struct sched_event *ev)
 {
-	const struct step	*sa = a, *sb = b;
-	bool			 ra, rb;
-
-	if (sa->ev->date != sb->ev->date)
-		return sa->ev->date < sb->ev->date ? -1 : 1;
-	/* An evaluation round applies after the other events of its day. */
-	ra = sa->ev->type == SCHED_EV_EVALUATION_ROUND;
-	rb = sb->ev->type == SCHED_EV_EVALUATION_ROUND;
-	if (ra != rb)
-		return ra ? 1 : -1;
-	return (sa->order > sb->order) - (sa->order < sb->order);
+	return !ev->retracted && ev->type != SCHED_EV_RETRACTED;
 }
 
-/* The effective events, in the order they apply. */
-static struct step *
+/* Where an event falls in the order of application, from the first day
+ * "lo": by day, and an evaluation round after the other events of its
+ * day. */
+static size_t
+step_key(const struct sched_event *ev, int lo)
+{
+	return (size_t)(ev->date - lo) * 2 +
+	    (ev->type == SCHED_EV_EVALUATION_ROUND);
+}
+
+/*
+ * The effective events, in the order they apply: by step_key, else as
+ * recorded.  A counting sort, which is stable, so "as recorded" comes
+ * free: a journal spans a few thousand days (at most the 400,000 of
+ * years 1900-2999), and qsort spent its time comparing through event
+ * pointers that missed the cache.
+ */
+static const struct sched_event **
 order_events(const struct sched_journal *j, size_t *n)
 {
-	struct step	*steps;
-	size_t		 i, count = sched_journal_count(j);
-	const struct sched_event *ev;
+	const struct sched_event	**steps, *ev;
+	size_t				  i, k, *start, nkeys;
+	size_t				  count = sched_journal_count(j);
+	int				  lo = INT_MAX, hi = INT_MIN;
 
-	steps = xreallocarray(NULL, count + 1, sizeof(*steps));
-	*n = 0;
 	for (i = 0; i < count; i++) {
 		ev = sched_journal_event(j, i);
-		if (ev->retracted || ev->type == SCHED_EV_RETRACTED)
-			continue;
-		steps[*n].ev = ev;
-		steps[(*n)++].order = i;
+		if (applies(ev)) {
+			lo = ev->date < lo ? ev->date : lo;
+			hi = ev->date > hi ? ev->date : hi;
+		}
 	}
-	qsort(steps, *n, sizeof(*steps), step_cmp);
+	nkeys = lo <= hi ? (size_t)(hi - lo + 1) * 2 : 0;	/* two a day */
+	/* start[k]: where the first event of key k goes. */
+	start = xcalloc(nkeys + 1, sizeof(*start));
+	for (i = 0; i < count; i++) {
+		ev = sched_journal_event(j, i);
+		if (applies(ev))
+			start[step_key(ev, lo) + 1]++;
+	}
+	for (k = 1; k <= nkeys; k++)
+		start[k] += start[k - 1];
+	*n = start[nkeys];
+	steps = xreallocarray(NULL, *n + 1, sizeof(*steps));
+	for (i = 0; i < count; i++) {
+		ev = sched_journal_event(j, i);
+		if (applies(ev))
+			steps[start[step_key(ev, lo)]++] = ev;
+	}
+	free(start);
 	return steps;
 }
 
@@ -763,7 +842,7 @@ keep_last(json_t *last, const char *name, size_t i, bool *skip)
 }
 
 static bool *
-superseded_rounds(const struct step *steps, size_t n)
+superseded_rounds(const struct sched_event *const *steps, size_t n)
 {
 	bool	*skip = xcalloc(n + 1, sizeof(bool));
 	json_t	*rounds = json_object(), *years = json_object();
@@ -771,7 +850,7 @@ superseded_rounds(const struct step *steps, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
-		const struct sched_event *ev = steps[i].ev;
+		const struct sched_event *ev = steps[i];
 
 		if (ev->type == SCHED_EV_ROUND_ANNOUNCED)
 			keep_last(rounds, ev->round, i, skip);
@@ -788,28 +867,30 @@ superseded_rounds(const struct step *steps, size_t n)
 static size_t
 centre_of(struct planner *p, const struct sched_event *ev)
 {
-	json_t	*v = json_object_get(p->centre_index, ev->centre);
-	struct pcentre *pc;
+	size_t		 c = p->by_number[ev->centre_index];
+	struct pcentre	*pc;
 
-	if (v != NULL)
-		return (size_t)json_integer_value(v);
+	if (c != NONE)
+		return c;
 	/* The journal put the registration first; it makes the centre. */
-	p->centres = xreallocarray(p->centres, p->ncentres + 1,
-	    sizeof(*p->centres));
+	if (p->ncentres == p->capcentres) {
+		p->capcentres = p->capcentres ? p->capcentres * 2 : 64;
+		p->centres = xreallocarray(p->centres, p->capcentres,
+		    sizeof(*p->centres));
+	}
 	pc = &p->centres[p->ncentres];
 	memset(pc, 0, sizeof(*pc));
 	pc->reg = ev;
 	pc->director = pc->term = pc->composition = NONE;
 	pc->ban_until = SCHED_NO_DAY;
-	json_object_set_new(p->centre_index, ev->centre,
-	    json_integer((json_int_t)p->ncentres));
+	p->by_number[ev->centre_index] = p->ncentres;
 	return p->ncentres++;
 }
 
 static void
 sweep(struct planner *p)
 {
-	struct step	*steps;
+	const struct sched_event **steps;
 	bool		*skip;
 	size_t		 n, i;
 
@@ -824,7 +905,7 @@ sweep(struct planner *p)
 			centre_of(p, ev);
 	}
 	for (i = 0; i < n; i++) {
-		const struct sched_event *ev = steps[i].ev;
+		const struct sched_event *ev = steps[i];
 
 		if (skip[i])
 			continue;
@@ -909,6 +990,35 @@ centres_out(struct planner *p, struct sched_plan *plan)
 	}
 }
 
+/*
+ * The live obligations, explained if asked, as the plan's array.  They
+ * are not copied: each struct pob begins with its struct sched_obligation,
+ * so sliding those down over the planner's array, in order, turns it into
+ * the plan's in place (a slot is only written once it has been read, and
+ * memmove allows the overlap); realloc then gives the tail back.  At
+ * 100,000 centres that is 70 MB not held twice.
+ */
+static struct sched_obligation *
+obligations_out(struct planner *p, size_t *count)
+{
+	struct sched_obligation	*out = (struct sched_obligation *)p->obs;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < p->nobs; i++) {
+		if (p->obs[i].deleted) {
+			free(p->obs[i].o.key);
+			continue;
+		}
+		if (p->flags & SCHED_PLAN_EXPLAIN)
+			p->obs[i].o.explain = sched_explain(p->cal, p->rules,
+			    &p->obs[i], p->as_of);
+		memmove(&out[n++], &p->obs[i].o, sizeof(*out));
+	}
+	p->obs = NULL;
+	*count = n;
+	return xreallocarray(out, n + 1, sizeof(*out));
+}
+
 static void
 planner_free(struct planner *p)
 {
@@ -917,12 +1027,15 @@ planner_free(struct planner *p)
 	for (c = 0; c < p->ncentres; c++) {
 		free(p->centres[c].iv);
 		free(p->centres[c].obs);
+		free(p->centres[c].unchecked);
 		free(p->centres[c].results.v);
 		free(p->centres[c].submitted.v);
+		free(p->centres[c].evaluations.v);
 		free(p->centres[c].meetings.v);
 	}
 	free(p->centres);
-	json_decref(p->centre_index);
+	free(p->by_number);
+	buf_free(&p->key);
 }
 
 struct sched_plan *
@@ -934,9 +1047,12 @@ sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
 		.until = until, .flags = flags
 	};
 	struct sched_plan	*plan;
-	size_t			 c, i, n;
+	size_t			 c, n;
 
-	p.centre_index = json_object();
+	n = sched_journal_centres(j);
+	p.by_number = xreallocarray(NULL, n + 1, sizeof(*p.by_number));
+	for (c = 0; c < n; c++)
+		p.by_number[c] = NONE;
 	sweep(&p);
 	for (c = 0; c < p.ncentres; c++) {
 		catch_up(&p, c, as_of);
@@ -949,22 +1065,10 @@ sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
 	plan = xcalloc(1, sizeof(*plan));
 	plan->as_of = as_of;
 	plan->until = until;
-	plan->obligations = xreallocarray(NULL, p.nobs + 1,
-	    sizeof(*plan->obligations));
-	for (i = n = 0; i < p.nobs; i++) {
-		if (p.obs[i].deleted) {
-			free(p.obs[i].o.key);
-			continue;
-		}
-		if (flags & SCHED_PLAN_EXPLAIN)
-			p.obs[i].o.explain = sched_explain(cal, rules,
-			    &p.obs[i], as_of);
-		plan->obligations[n++] = p.obs[i].o;
-	}
-	plan->count = n;
-	qsort(plan->obligations, n, sizeof(*plan->obligations), ob_cmp);
+	plan->obligations = obligations_out(&p, &plan->count);
+	qsort(plan->obligations, plan->count, sizeof(*plan->obligations),
+	    ob_cmp);
 	centres_out(&p, plan);
-	free(p.obs);
 	planner_free(&p);
 	return plan;
 }
@@ -1052,4 +1156,99 @@ sched_obligation_to_json(const struct sched_obligation *o,
 	if (o->explain != NULL)
 		json_object_set_new(obj, "explain", json_string(o->explain));
 	return obj;
+}
+
+/* ---- the same, written as text ---- */
+
+/* What goes before a member (or, with no name, an array's element): a
+ * comma unless it is the first, then its name. */
+static void
+dump_name(struct buf *b, bool *first, const char *name)
+{
+	if (!*first)
+		buf_adds(b, ",");
+	*first = false;
+	if (name != NULL) {
+		buf_adds(b, "\"");
+		buf_adds(b, name);
+		buf_adds(b, "\":");
+	}
+}
+
+/*
+ * A string member.  json_string() refuses text that is not UTF-8 (a rule
+ * pack or holiday table is not checked for it), and the object then went
+ * without the member: so does the dump, so that its bytes never differ.
+ */
+static void
+dump_string(struct buf *b, bool *first, const char *name, const char *value)
+{
+	size_t	 mark = b->len;
+	bool	 was_first = *first;
+
+	if (value == NULL)
+		return;
+	dump_name(b, first, name);
+	if (buf_add_json_string(b, value) == -1) {
+		b->len = mark;
+		b->data[mark] = '\0';
+		*first = was_first;
+	}
+}
+
+/* A member whose value is one of our own names or a date: ASCII with
+ * nothing to escape, so it is copied as it is. */
+static void
+dump_plain(struct buf *b, bool *first, const char *name, const char *value)
+{
+	dump_name(b, first, name);
+	buf_adds(b, "\"");
+	buf_adds(b, value);
+	buf_adds(b, "\"");
+}
+
+/*
+ * Printing a plan of a million obligations through jansson built and
+ * freed a dozen allocations for each; this writes the same text
+ * directly.  tests/unit/test_plan.c holds the two to the same bytes.
+ */
+void
+sched_obligation_dump(const struct sched_obligation *o,
+    const struct sched_rules *rules, struct buf *b)
+{
+	char	 due[SCHED_DATE_LEN], year[16];
+	bool	 first = true, first_to = true;
+	int	 bit;
+
+	buf_adds(b, "{");
+	dump_string(b, &first, "key", o->key);
+	if (o->centre != NULL)
+		dump_string(b, &first, "centre", o->centre);
+	else {
+		dump_name(b, &first, "centre");
+		buf_adds(b, "null");
+	}
+	dump_plain(b, &first, "rule", sched_rule_name(o->rule));
+	dump_plain(b, &first, "article", sched_rule_article(o->rule));
+	dump_plain(b, &first, "due", sched_date_format(o->due, due));
+	dump_plain(b, &first, "state", sched_state_name(o->state));
+	dump_name(b, &first, "provisional");
+	buf_adds(b, o->provisional ? "true" : "false");
+	if (sched_rule_is_yearly(o->rule)) {
+		dump_name(b, &first, "year");
+		snprintf(year, sizeof(year), "%d", o->year);
+		buf_adds(b, year);
+	}
+	dump_string(b, &first, "title", rules->text[o->rule].title);
+	dump_name(b, &first, "to");
+	buf_adds(b, "[");
+	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
+		if (rules->text[o->rule].to & bit)
+			dump_plain(b, &first_to, NULL,
+			    sched_audience_name(bit));
+	}
+	buf_adds(b, "]");
+	dump_string(b, &first, "unit", o->unit);
+	dump_string(b, &first, "explain", o->explain);
+	buf_adds(b, "}");
 }

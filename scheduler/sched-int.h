@@ -14,7 +14,6 @@ struct pob {
 	bool			 closed;
 	bool			 voided;
 	bool			 deleted;	/* replaced by a later result */
-	bool			 abandon_checked;
 };
 
 /* The Chinese derivation of an obligation's date (--explain). */

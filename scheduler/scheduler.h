@@ -264,6 +264,8 @@ struct sched_event {
 	/* Kept by the journal. */
 	bool			 retracted;
 	size_t			 target_index;	/* retracted: the event named */
+	size_t			 centre_index;	/* its centre's number, below
+						 * sched_journal_centres() */
 };
 
 const char *sched_event_type_name(enum sched_event_type);
@@ -275,6 +277,14 @@ bool	 sched_event_is_bureau_wide(enum sched_event_type);
  * (Chinese, then English) in *error.
  */
 struct sched_event *sched_event_from_json(const json_t *, char **error);
+/*
+ * The same from JSON text, as sched_event_from_json(json_loadb(text, len,
+ * flags)) would give it, but most lines never go through jansson (see
+ * the quick reader in event.c).  When the text is not JSON, returns NULL
+ * with *error NULL and *jerr as json_loadb sets it.
+ */
+struct sched_event *sched_event_from_text(const char *text, size_t len,
+	    size_t flags, json_error_t *jerr, char **error);
 /* The event as JSON, the vocabulary of DOMAIN.md; the caller owns it. */
 json_t	*sched_event_to_json(const struct sched_event *);
 void	 sched_event_free(struct sched_event *);
@@ -306,6 +316,9 @@ const struct sched_event *sched_journal_event(const struct sched_journal *,
 	    size_t);
 /* The index of the event with this id, or -1. */
 long	 sched_journal_find_id(const struct sched_journal *, const char *);
+/* How many centres the journal has seen: each centre's events carry its
+ * number (centre_index), so that the planner never looks a name up. */
+size_t	 sched_journal_centres(const struct sched_journal *);
 /* The registration of a centre, or NULL when it is not registered. */
 const struct sched_event *sched_journal_centre(const struct sched_journal *,
 	    const char *centre);
@@ -391,6 +404,14 @@ const char *sched_centre_state_cn(enum sched_centre_state);
 /* One obligation as JSON, DOMAIN.md's fields first, in its order. */
 json_t	*sched_obligation_to_json(const struct sched_obligation *,
 	    const struct sched_rules *);
+/*
+ * The same as JSON text appended to a buffer (struct buf, common.h): the
+ * bytes json_dumps(sched_obligation_to_json(o), JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) gives, without building the object.
+ */
+struct buf;
+void	 sched_obligation_dump(const struct sched_obligation *,
+	    const struct sched_rules *, struct buf *);
 /* The first day an application is accepted, or SCHED_NO_DAY. */
 int	 sched_ban_first_allowed(const struct sched_journal *,
 	    const struct sched_rules *, const char *centre, int day);

@@ -6,6 +6,7 @@
  * transaction, so a store written by an older ticd is brought up to date
  * and a newer one is refused rather than misread.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,7 +77,28 @@ static const char *migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
-	/* 4: webhook targets (issue 6): where a recipient's reminders are
+	/* 4: calendar feeds: their tokens (only the SHA-256, as for API
+	 * tokens, but a table of their own so that neither kind opens the
+	 * other's door), and what each obligation looked like when a feed
+	 * last showed it (its fingerprint), so that SEQUENCE and
+	 * LAST-MODIFIED survive a restart.  modified is Unix seconds. */
+	"CREATE TABLE feed_tokens ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('bureau', 'unit', 'centre')),"
+	"  scope TEXT CHECK ((kind = 'bureau') = (scope IS NULL)),"
+	"  label TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL,"
+	"  last_used_at TEXT,"
+	"  revoked_at TEXT"
+	");"
+	"CREATE TABLE feed_revisions ("
+	"  key TEXT PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL CHECK (sequence >= 0),"
+	"  modified INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+	/* 5: webhook targets (issue 6): where a recipient's reminders are
 	 * also posted.  The secret stays in its file; only the path is
 	 * kept.  failing_since starts a failure streak (Unix time), cleared
 	 * by a success; a target failing too long is disabled. */
@@ -127,6 +149,12 @@ enum stmt {
 	ST_OUT_COUNTS,
 	ST_OUT_REDELIVER,
 	ST_OUT_STATE,
+	ST_INSERT_FEED_TOKEN,
+	ST_REVOKE_FEED_TOKEN,
+	ST_USE_FEED_TOKEN,
+	ST_SELECT_FEED_TOKENS,
+	ST_PUT_FEED_REVISION,
+	ST_SELECT_FEED_REVISIONS,
 	ST_INSERT_WEBHOOK,
 	ST_DELETE_WEBHOOK,
 	ST_SELECT_WEBHOOKS,
@@ -199,6 +227,20 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "parts_sent = 0 "
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
+	[ST_INSERT_FEED_TOKEN] = "INSERT INTO feed_tokens (hash, kind, scope, "
+	    "label, created_at) VALUES (?, ?, ?, ?, ?)",
+	[ST_REVOKE_FEED_TOKEN] = "UPDATE feed_tokens SET revoked_at = ? "
+	    "WHERE id = ? AND revoked_at IS NULL",
+	[ST_USE_FEED_TOKEN] = "UPDATE feed_tokens SET last_used_at = ? "
+	    "WHERE id = ?",
+	[ST_SELECT_FEED_TOKENS] = "SELECT id, hash, kind, scope, label, "
+	    "created_at, last_used_at, revoked_at FROM feed_tokens ORDER BY id",
+	[ST_PUT_FEED_REVISION] = "INSERT INTO feed_revisions (key, fingerprint, "
+	    "sequence, modified) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
+	    "SET fingerprint = excluded.fingerprint, sequence = excluded.sequence, "
+	    "modified = excluded.modified",
+	[ST_SELECT_FEED_REVISIONS] = "SELECT key, fingerprint, sequence, "
+	    "modified FROM feed_revisions",
 	[ST_INSERT_WEBHOOK] = "INSERT INTO webhooks (kind, scope, url, format, "
 	    "secret_file, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[ST_DELETE_WEBHOOK] = "DELETE FROM webhooks WHERE id = ?",
@@ -223,6 +265,7 @@ static const char *stmt_sql[ST_COUNT] = {
 struct db {
 	sqlite3		*sql;
 	sqlite3_stmt	*stmt[ST_COUNT];
+	enum db_failure	 failure;	/* of the last error described */
 };
 
 int
@@ -231,10 +274,36 @@ db_schema_version(void)
 	return (int)nitems(migrations);
 }
 
+/* Describes the error at hand and remembers its kind, before a ROLLBACK
+ * resets sqlite's error code. */
 static char *
 db_error(struct db *db, const char *what)
 {
+	int	 os = sqlite3_system_errno(db->sql);
+
+	switch (sqlite3_errcode(db->sql)) {
+	case SQLITE_FULL:
+		db->failure = DB_FAIL_FULL;
+		break;
+	case SQLITE_IOERR:	/* a write or fsync that found no space */
+		db->failure = os == ENOSPC || os == EFBIG || os == EDQUOT ?
+		    DB_FAIL_FULL : DB_FAIL_OTHER;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		db->failure = DB_FAIL_BUSY;
+		break;
+	default:
+		db->failure = DB_FAIL_OTHER;
+		break;
+	}
 	return xasprintf("%s: %s", what, sqlite3_errmsg(db->sql));
+}
+
+enum db_failure
+db_last_failure(struct db *db)
+{
+	return db->failure;
 }
 
 static int
@@ -888,6 +957,176 @@ db_outbox_redeliver(struct db *db, long long id, long long now,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+/* ---- calendar feeds ---- */
+
+int
+db_feed_token_insert(struct db *db, struct db_feed_token *t, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_INSERT_FEED_TOKEN];
+
+	bind_text(st, 1, t->hash);
+	bind_text(st, 2, t->kind);
+	bind_text(st, 3, t->scope);
+	bind_text(st, 4, t->label);
+	bind_text(st, 5, t->created_at);
+	if (write_one(db, ST_INSERT_FEED_TOKEN, "storing a feed token",
+	    error) == -1)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+int
+db_feed_token_revoke(struct db *db, long long id, const char *when,
+    char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_REVOKE_FEED_TOKEN];
+
+	bind_text(st, 1, when);
+	sqlite3_bind_int64(st, 2, id);
+	if (write_one(db, ST_REVOKE_FEED_TOKEN, "revoking a feed token",
+	    error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_foreach_feed_token(struct db *db,
+    int (*fn)(const struct db_feed_token *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_SELECT_FEED_TOKENS];
+	struct db_feed_token	 t;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		t.hash = column_text(st, 1);
+		t.kind = column_text(st, 2);
+		t.scope = column_text(st, 3);
+		t.label = column_text(st, 4);
+		t.created_at = column_text(st, 5);
+		t.last_used_at = column_text(st, 6);
+		t.revoked_at = column_text(st, 7);
+		if (fn(&t, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading feed tokens");
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens a write transaction for a batch; -1 with *error. */
+static int
+batch_begin(struct db *db, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	return 0;
+}
+
+/* Steps one bound statement of a batch; on failure rolls the batch back
+ * and says what failed. */
+static int
+batch_step(struct db *db, enum stmt s, const char *what, char **error)
+{
+	int	 rc = sqlite3_step(db->stmt[s]);
+
+	if (rc != SQLITE_DONE)
+		*error = db_error(db, what);
+	sqlite3_reset(db->stmt[s]);
+	sqlite3_clear_bindings(db->stmt[s]);
+	if (rc != SQLITE_DONE) {
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+batch_commit(struct db *db, char **error)
+{
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_feed_tokens_used(struct db *db, const struct db_feed_use *uses, size_t n,
+    char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_USE_FEED_TOKEN];
+	size_t		 i;
+
+	if (n == 0)
+		return 0;
+	if (batch_begin(db, error) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		bind_text(st, 1, uses[i].last_used_at);
+		sqlite3_bind_int64(st, 2, uses[i].id);
+		if (batch_step(db, ST_USE_FEED_TOKEN, "noting a feed's use",
+		    error) == -1)
+			return -1;
+	}
+	return batch_commit(db, error);
+}
+
+int
+db_feed_revisions_put(struct db *db, const struct db_feed_revision *revs,
+    size_t n, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_PUT_FEED_REVISION];
+	size_t		 i;
+
+	if (n == 0)
+		return 0;
+	if (batch_begin(db, error) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		bind_text(st, 1, revs[i].key);
+		bind_text(st, 2, revs[i].fingerprint);
+		sqlite3_bind_int(st, 3, revs[i].sequence);
+		sqlite3_bind_int64(st, 4, revs[i].modified);
+		if (batch_step(db, ST_PUT_FEED_REVISION,
+		    "storing an obligation's revision", error) == -1)
+			return -1;
+	}
+	return batch_commit(db, error);
+}
+
+int
+db_foreach_feed_revision(struct db *db,
+    int (*fn)(const struct db_feed_revision *, void *), void *arg,
+    char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_SELECT_FEED_REVISIONS];
+	struct db_feed_revision	 r;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.key = column_text(st, 0);
+		r.fingerprint = column_text(st, 1);
+		r.sequence = sqlite3_column_int(st, 2);
+		r.modified = sqlite3_column_int64(st, 3);
+		if (fn(&r, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading the feeds' revisions");
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- webhook targets ---- */

@@ -2,8 +2,8 @@
  * store.h: ticd's sqlite database, the only module that talks to sqlite.
  *
  * It owns the journal (append-only: corrections are retractions, never
- * edits), contacts, tokens, webhook targets and the outbox.  Every write
- * is a BEGIN IMMEDIATE transaction; events that arrive together are committed
+ * edits), contacts, API and feed tokens, the feeds' revisions, webhook
+ * targets and the outbox.  Every write is a BEGIN IMMEDIATE transaction; events that arrive together are committed
  * together (group commit) and acknowledged only after COMMIT returns.
  * Statements are prepared once and kept for the life of the handle.
  */
@@ -172,6 +172,63 @@ int	 db_outbox_set_parts(struct db *, long long id, int parts,
  * attempts counted afresh: 0, 1 no such row, 2 in flight, -1 error. */
 int	 db_outbox_redeliver(struct db *, long long id, long long now,
 	    const char *when, char **error);
+
+/*
+ * A calendar feed's token: only the SHA-256 of its secret is kept, in a
+ * table apart from the API's tokens.  kind is bureau, unit or centre;
+ * scope the unit's name or the centre's id (NULL for the bureau).
+ */
+struct db_feed_token {
+	long long	 id;
+	const char	*hash;
+	const char	*kind;
+	const char	*scope;
+	const char	*label;
+	const char	*created_at;
+	const char	*last_used_at;	/* NULL: never used */
+	const char	*revoked_at;	/* NULL while valid */
+};
+
+/* When a feed token was last used, as ticd writes it back. */
+struct db_feed_use {
+	long long	 id;
+	const char	*last_used_at;
+};
+
+/* What a feed last showed of one obligation: the fingerprint of what a
+ * user sees ("" once it left the plan), SEQUENCE, and when it changed. */
+struct db_feed_revision {
+	const char	*key;
+	const char	*fingerprint;
+	int		 sequence;
+	long long	 modified;	/* Unix seconds */
+};
+
+/* Fills t->id.  -1 with *error on failure. */
+int	 db_feed_token_insert(struct db *, struct db_feed_token *, char **error);
+/* 0 revoked, 1 no such valid token, -1 error. */
+int	 db_feed_token_revoke(struct db *, long long id, const char *when,
+	    char **error);
+int	 db_foreach_feed_token(struct db *, int (*)(const struct db_feed_token *,
+	    void *), void *, char **error);
+/* Writes last uses in one transaction: all or none. */
+int	 db_feed_tokens_used(struct db *, const struct db_feed_use *, size_t n,
+	    char **error);
+/* Inserts or replaces revisions in one transaction: all or none. */
+int	 db_feed_revisions_put(struct db *, const struct db_feed_revision *,
+	    size_t n, char **error);
+int	 db_foreach_feed_revision(struct db *,
+	    int (*)(const struct db_feed_revision *, void *), void *,
+	    char **error);
+/* Why the last call that failed did: the disk (or the file size limit)
+ * full, another process holding the store's lock, or anything else.
+ * Callers pick their words by it; the store is unchanged in every case. */
+enum db_failure {
+	DB_FAIL_OTHER,
+	DB_FAIL_FULL,
+	DB_FAIL_BUSY
+};
+enum db_failure db_last_failure(struct db *);
 
 /*
  * A webhook target (issue 6): a recipient's reminders are also posted to

@@ -141,6 +141,8 @@ assert_folding(const char *s, size_t len)
 		n = (size_t)(eol - p);
 		if (n > 75)
 			fail_msg("a line of %zu octets: %.*s", n, (int)n, p);
+		if (memchr(p, '\r', n) != NULL || memchr(p, '\n', n) != NULL)
+			fail_msg("a bare CR or LF: %.*s", (int)n, p);
 		/* No continuation byte first: the fold did not cut before
 		 * it (after the fold's space too). */
 		if (n > 0)
@@ -617,6 +619,58 @@ test_folding_fuzz(void **state)
 	}
 }
 
+/*
+ * libical 3.0.16 folds a line with its CRLF, so a last piece of 73 octets
+ * got its fold between the CR and the LF (tests/fuzz/fuzz_feed.c found
+ * it).  Names of every length from 1 to 120 characters, of 1, 3 and 4
+ * octets, put each property's last piece at every length.
+ */
+static void
+test_fold_at_crlf(void **state)
+{
+	static const char *chars[] = { "a", "名", "😀" };
+	struct fixture		*f = *state;
+	struct cal_feed_options	 opts;
+	struct buf		 b;
+	char			*s;
+	size_t			 len, c, n, i;
+
+	cal_feed_options_init(&opts, f->as_of);
+	opts.scope = CAL_SCOPE_CENTRE;
+	opts.scope_id = "yq-001";
+	for (c = 0; c < nitems(chars); c++) {
+		for (n = 1; n <= 120; n++) {
+			buf_init(&b);
+			for (i = 0; i < n; i++)
+				buf_adds(&b, chars[c]);
+			opts.scope_name = b.data;
+			set_title(f->rules, SCHED_R_EVALUATION, b.data, b.data,
+			    b.data, SCHED_TO_CENTRE);
+			s = render(f, &opts, &len);
+			assert_folding(s, len);
+			free(s);
+			buf_free(&b);
+		}
+	}
+}
+
+/* The repair alone: the broken sequence becomes a CRLF, nothing else. */
+static void
+test_repair_folds(void **state)
+{
+	char	 broken[] = "A:x\r\r\n \nB:y\r\n c\r\n";
+	char	 fine[] = "A:x\r\n \r\nB:y\r\n";
+	size_t	 n;
+
+	(void)state;
+	n = cal_text_repair_folds(broken, strlen(broken));
+	assert_int_equal(n, strlen("A:x\r\nB:y\r\n c\r\n"));
+	assert_string_equal(broken, "A:x\r\nB:y\r\n c\r\n");
+	n = cal_text_repair_folds(fine, strlen(fine));
+	assert_int_equal(n, strlen("A:x\r\n \r\nB:y\r\n"));
+	assert_string_equal(fine, "A:x\r\n \r\nB:y\r\n");
+}
+
 static void
 test_zone_guard(void **state)
 {
@@ -725,6 +779,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_folding_fuzz, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_fold_at_crlf, setup,
+		    teardown),
+		cmocka_unit_test(test_repair_folds),
 		cmocka_unit_test(test_zone_guard),
 		cmocka_unit_test(test_golden_feeds),
 	};

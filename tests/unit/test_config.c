@@ -94,6 +94,71 @@ test_a_line_too_long_for_inih_is_an_error_not_a_split(void **state)
 	conf_clear(&c);
 }
 
+/* What would lose the store or break a header or a feed (issue 7). */
+static void
+test_empty_database_and_bad_urls_are_refused(void **state)
+{
+	static const char *bad[] = {
+		"[ticd]\ndatabase =\n",
+		"[ticd]\npublic_url = https://a b/\n",
+		"[ticd]\npublic_url = https://a/\rX-EVIL: 1\n",
+		"[ticd]\npublic_url = https://a/\tb\n",
+		"[ticd]\npublic_url = javascript:alert(1)\n",
+		"[ticd]\npublic_url = ticd.example.cn\n",
+	};
+	struct conf	 c;
+	char		*error = NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf_defaults(&c);
+		if (parse(&c, bad[i], &error) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(error, "ticd.conf:2: "));
+		free(error);
+		conf_clear(&c);
+	}
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[ticd]\npublic_url = https://ticd.example."
+	    "cn/feeds\n", &error), 0);
+	assert_string_equal(c.public_url, "https://ticd.example.cn/feeds");
+	conf_clear(&c);
+}
+
+static void
+test_public_url_is_a_url_or_empty(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.public_url, "");
+	assert_int_equal(c.feed_retention, 400);
+	conf_clear(&c);
+	assert_int_equal(parse(&c, "[ticd]\npublic_url = https://ticd.example."
+	    "cn/yq/\nfeed_retention = 0\n", &error), 0);
+	assert_string_equal(c.public_url, "https://ticd.example.cn/yq/");
+	assert_int_equal(c.feed_retention, 0);
+	conf_clear(&c);
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[ticd]\n"
+	    "public_url = ftp://x\n"			/* 2: scheme */
+	    "public_url = https://x/?a=1\n"		/* 3: a query */
+	    "public_url = https://\n"			/* 4: no host */
+	    "public_url = http://a b\n"		/* 5: a blank */
+	    "feed_retention = -1\n", &error), -1);	/* 6: bound */
+	assert_non_null(strstr(error, "ticd.conf:2: "));
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	assert_non_null(strstr(error, "ticd.conf:4: "));
+	assert_non_null(strstr(error, "ticd.conf:5: "));
+	assert_non_null(strstr(error, "ticd.conf:6: "));
+	assert_string_equal(c.public_url, "");
+	free(error);
+	conf_clear(&c);
+}
+
 static void
 test_shipped_example_is_valid(void **state)
 {
@@ -145,6 +210,8 @@ main(void)
 		cmocka_unit_test(test_every_bad_line_is_reported_with_its_line),
 		cmocka_unit_test(
 		    test_a_line_too_long_for_inih_is_an_error_not_a_split),
+		cmocka_unit_test(test_public_url_is_a_url_or_empty),
+		cmocka_unit_test(test_empty_database_and_bad_urls_are_refused),
 		cmocka_unit_test(test_shipped_example_is_valid),
 	};
 

@@ -1,8 +1,9 @@
 /*
  * test_event.c: the journal's vocabulary (scheduler/event.c): every event
  * type of DOMAIN.md's table accepted with its fields, every refusal of
- * form with the field named as spelled in the JSON, and the round trip
- * through sched_event_to_json.
+ * form with the field named as spelled in the JSON, the round trip
+ * through sched_event_to_json, and the quick reader of JSON text
+ * (sched_event_from_text) reading every text as jansson does.
  */
 #include "tests/unit/testutil.h"
 
@@ -714,6 +715,180 @@ test_an_article_given_as_a_string_comes_back_as_that_article(void **state)
 	sched_event_free(ev);
 }
 
+/* ---- the quick reader: the same answer as jansson, always ---- */
+
+/* An event as one line of JSON, to compare two events by. */
+static char *
+event_text(const struct sched_event *ev)
+{
+	json_t	*v = sched_event_to_json(ev);
+	char	*s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(v);
+	return s;
+}
+
+/*
+ * sched_event_from_text gives what json_loadb and sched_event_from_json
+ * give: the same event, the same refusal, or the same JSON error.
+ */
+static void
+same_reading(const char *text, size_t len, size_t flags)
+{
+	struct sched_event	*quick, *slow = NULL;
+	json_error_t		 qerr, serr;
+	char			*qwhy = NULL, *swhy = NULL, *a, *b;
+	json_t			*obj;
+
+	quick = sched_event_from_text(text, len, flags, &qerr, &qwhy);
+	if ((obj = json_loadb(text, len, flags, &serr)) != NULL)
+		slow = sched_event_from_json(obj, &swhy);
+	json_decref(obj);
+	if (obj == NULL) {
+		assert_null(quick);
+		assert_null(qwhy);
+		assert_string_equal(qerr.text, serr.text);
+		assert_int_equal(qerr.column, serr.column);
+	} else if (slow == NULL) {
+		assert_null(quick);
+		assert_non_null(qwhy);
+		assert_string_equal(qwhy, swhy);
+	} else {
+		assert_non_null(quick);
+		a = event_text(quick);
+		b = event_text(slow);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	sched_event_free(quick);
+	sched_event_free(slow);
+	free(qwhy);
+	free(swhy);
+}
+
+static const char *const texts[] = {
+	/* plain: what the quick reader takes itself */
+	"{\"type\":\"registered\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
+	    "\"name\":\"中心一\",\"unit\":\"城区科技局\",\"legacy\":true,"
+	    "\"director_birth\":\"1970-02-28\",\"id\":\"r1\",\"note\":\"\"}",
+	" {\t\"type\" : \"committee_formed\" ,\"date\":\"2026-01-05\",\r\n"
+	    "\"centre\":\"c1\",\"members\":7,\"host_members\":0} \n",
+	"{\"type\":\"revoked\",\"date\":\"2026-01-05\",\"centre\":\"c1\","
+	    "\"article\":14}",
+	"{\"type\":\"revoked\",\"date\":\"2026-01-05\",\"centre\":\"c1\","
+	    "\"article\":-0}",
+	"{\"type\":\"evaluation_result\",\"date\":\"2026-06-01\",\"centre\":"
+	    "\"c1\",\"year\":2025,\"grade\":\"fail\","
+	    "\"rectify_by\":\"2026-09-30\"}",
+	"{\"type\":\"registered\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
+	    "\"name\":\"n\",\"unit\":\"u\",\"legacy\":false}",
+	"{}",
+	"{\"type\":\"nope\"}",
+	"{\"type\":5}",
+	"{\"type\":\"applied\",\"date\":\"2025-02-30\",\"centre\":\"c1\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
+	    "\"x\":1}",
+	"{\"type\":\"committee_formed\",\"date\":\"2026-01-05\","
+	    "\"centre\":\"c1\",\"members\":100001,\"host_members\":-1}",
+	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
+	    "\"c1\",\"year\":999999999999999999}",
+	"{\"\":1}",
+	/* for jansson: escapes, nesting, null, reals, long numbers */
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c\\u00e9\\n\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c\\u0000\"}",
+	"{\"typ\\u0065\":\"applied\",\"date\":\"2025-01-10\","
+	    "\"centre\":\"c1\"}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":\"c1\","
+	    "\"note\":null}",
+	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
+	    "\"c1\",\"year\":2025.0}",
+	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
+	    "\"c1\",\"year\":2e3}",
+	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
+	    "\"c1\",\"year\":99999999999999999999}",
+	"{\"type\":\"evaluation_submitted\",\"date\":\"2026-01-05\",\"centre\":"
+	    "\"c1\",\"year\":02025}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":[\"c1\"]}",
+	"{\"type\":\"applied\",\"date\":\"2025-01-10\",\"centre\":{\"a\":1}}",
+	"{\"type\":\"applied\",\"type\":\"recommended\","
+	    "\"date\":\"2025-01-10\",\"centre\":\"c1\"}",
+	"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
+	    "\"h\":8,\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,"
+	    "\"n\":14,\"o\":15,\"p\":16,\"q\":17,\"type\":\"applied\"}",
+	/* not JSON, or not an object */
+	"", "   ", "{", "}", "{\"type\"}", "{\"type\":}", "{\"type\":\"a\",}",
+	"{,}", "{\"type\":\"a\"} x", "{\"type\":\"a\"}{}", "[1]", "\"s\"", "5",
+	"{\"type\":tru}", "{\"type\":truex}", "{\"type\":-}", "{\"type\":1x}",
+	"{\"type\":\"a\tb\"}", "{\"type\":\"\x01\"}", "{\"type\":\"\x7f\"}",
+	"{\"type\":\"\xff\"}", "{\"type\":\"\xc0\xaf\"}",
+	"{\"type\":\"\xed\xa0\x80\"}", "{\"type\":\"\xf4\x90\x80\x80\"}",
+	"{\"type\":\"\xe4\xb8\"}", "{\"\xe4\xb8\xad\":1}", "\xef\xbb\xbf{}",
+};
+
+static void
+test_text_is_read_as_jansson_reads_it(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < TU_NITEMS(texts); i++) {
+		same_reading(texts[i], strlen(texts[i]), 0);
+		same_reading(texts[i], strlen(texts[i]),
+		    JSON_REJECT_DUPLICATES);
+	}
+	/* A NUL byte within the text. */
+	same_reading("{\"type\":\"a\0\"}", 13, 0);
+	same_reading("{\"type\":\"a\"}\0", 13, 0);
+}
+
+/* Each text with bytes changed, dropped or repeated at random (the same
+ * sequence every run), read both ways. */
+static void
+test_mutated_text_is_read_as_jansson_reads_it(void **state)
+{
+	static const char alphabet[] = "{}[]\":,\\ \t-0123456789.eEtrufalsn"
+	    "u\xe4\xb8\xad\xff\x01";
+	unsigned int	 seed = 2025;
+	char		 buf[512];
+	size_t		 i, k, len, at;
+	int		 round;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		for (round = 0; round < 1500; round++) {
+			len = strlen(texts[i]);
+			memcpy(buf, texts[i], len);
+			for (k = 0; k < 1 + (size_t)rand_r(&seed) % 3; k++) {
+				at = (size_t)rand_r(&seed) % len;
+				switch (rand_r(&seed) % 3) {
+				case 0:
+					k = (size_t)rand_r(&seed) %
+					    (sizeof(alphabet) - 1);
+					buf[at] = alphabet[k];
+					break;
+				case 1:
+					memmove(buf + at, buf + at + 1,
+					    len - at - 1);
+					len--;
+					break;
+				default:
+					if (len + 1 < sizeof(buf)) {
+						memmove(buf + at + 1, buf + at,
+						    len - at);
+						len++;
+					}
+					break;
+				}
+			}
+			same_reading(buf, len, JSON_REJECT_DUPLICATES);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -753,6 +928,8 @@ main(void)
 		cmocka_unit_test(test_fields_of_the_wrong_json_type_are_refused),
 		cmocka_unit_test(test_every_type_round_trips_through_json),
 		cmocka_unit_test(test_an_article_given_as_a_string_comes_back_as_that_article),
+		cmocka_unit_test(test_text_is_read_as_jansson_reads_it),
+		cmocka_unit_test(test_mutated_text_is_read_as_jansson_reads_it),
 	};
 
 	return cmocka_run_group_tests_name("event", tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * plan's day is on or after the last event, as it is for the daemon.
  */
 #include "tests/unit/testutil.h"
+#include "common/common.h"
 
 /* Journals are built as if recorded late enough for every event. */
 #define JTODAY	"2040-12-31"
@@ -1457,6 +1458,64 @@ test_an_obligation_as_json(void **state)
 	json_decref(v);
 }
 
+/* Text that jansson escapes or refuses, in every place a string goes. */
+#define AWKWARD_CENTRE	"'c/\u00e9 \\u0022q\\u0022'"
+static const char *const awkward[] = {
+	"{'type':'registered','date':'2025-01-10','centre':" AWKWARD_CENTRE ","
+	    "'name':'名\\ttab','unit':'单位 \\u0022quoted\\u0022 \\\\ "
+	    "\\n\\u0001\\u001f\\u007f'}",
+	"{'type':'recognized','date':'2025-10-20','centre':" AWKWARD_CENTRE "}",
+	"{'type':'round_announced','date':'2025-10-01',"
+	    "'round':'r/1 \\u0022x\\u0022',"
+	    "'application_deadline':'2025-11-30'}",
+	"{'type':'evaluation_round','date':'2026-02-23','year':2025,"
+	    "'deadline':'2026-03-27'}",
+	"{'type':'evaluation_result','date':'2026-06-01','centre':"
+	    AWKWARD_CENTRE ",'year':2025,'grade':'fail',"
+	    "'rectify_by':'2026-09-30'}",
+};
+
+/* A title with escapes, and one that is not UTF-8 (json_string refuses
+ * it: the member is left out). */
+static const char awkward_rules[] =
+	"[publicity]\ntitle = say \"hi\" \\ back\\slash\n"
+	"[evaluation]\ntitle = bad \xff byte\n";
+
+static void
+test_the_text_dump_is_what_jansson_writes(void **state)
+{
+	struct fx	*f = *state;
+	struct sched_plan *plan;
+	struct buf	 b;
+	char		*want, *error = NULL;
+	size_t		 i, omitted = 0, escaped = 0;
+	json_t		*v;
+
+	assert_int_equal(sched_rules_load(f->rules, "awkward.ini",
+	    awkward_rules, strlen(awkward_rules), &error), 0);
+	JOURNAL(f, awkward);
+	plan = sched_plan(f->j, f->cal, f->rules, D("2026-11-28"),
+	    D("2027-12-31"), SCHED_PLAN_EXPLAIN);
+	assert_true(plan->count > 5);
+	buf_init(&b);
+	for (i = 0; i < plan->count; i++) {
+		v = sched_obligation_to_json(&plan->obligations[i], f->rules);
+		want = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		b.len = 0;
+		sched_obligation_dump(&plan->obligations[i], f->rules, &b);
+		assert_string_equal(b.data, want);
+		omitted += strstr(want, "\"title\"") == NULL;
+		escaped += strstr(want, "\\u0001\\u001F") != NULL;
+		free(want);
+		json_decref(v);
+	}
+	/* The journal did reach both cases. */
+	assert_true(omitted > 0);
+	assert_true(escaped > 0);
+	buf_free(&b);
+	sched_plan_free(plan);
+}
+
 int
 main(void)
 {
@@ -1528,6 +1587,7 @@ main(void)
 		T(test_keys_are_unique_and_stable_as_states_change),
 		T(test_every_plan_is_in_order),
 		T(test_an_obligation_as_json),
+		T(test_the_text_dump_is_what_jansson_writes),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

@@ -265,6 +265,132 @@ test_outbox_rows(void **state)
 	db_close(db);
 }
 
+static int
+collect_feed_token(const struct db_feed_token *t, void *arg)
+{
+	char	*out = arg;
+	char	 line[256];
+
+	snprintf(line, sizeof(line), "%lld %s %s %s %s %s;", t->id, t->kind,
+	    t->scope ? t->scope : "-", t->label,
+	    t->last_used_at ? t->last_used_at : "never",
+	    t->revoked_at ? "revoked" : "valid");
+	strcat(out, line);
+	return 0;
+}
+
+static void
+test_feed_tokens_are_kept_used_and_revoked(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_feed_token	 a = { 0, "h1", "unit", "城区科技局", "张三",
+				    "t0", NULL, NULL };
+	struct db_feed_token	 b = { 0, "h2", "bureau", NULL, "", "t0", NULL,
+				    NULL };
+	struct db_feed_token	 bad = { 0, "h3", "bureau", "x", "", "t0",
+				    NULL, NULL };
+	struct db_feed_use	 use = { 0, "2026-11-28T09:00:00+08:00" };
+	char			*error = NULL, seen[512] = "";
+
+	assert_int_equal(db_feed_token_insert(db, &a, &error), 0);
+	assert_int_equal(db_feed_token_insert(db, &b, &error), 0);
+	/* The bureau has no scope; the table says so too. */
+	assert_int_equal(db_feed_token_insert(db, &bad, &error), -1);
+	free(error);
+	use.id = a.id;
+	assert_int_equal(db_feed_tokens_used(db, &use, 1, &error), 0);
+	assert_int_equal(db_feed_token_revoke(db, b.id, "t1", &error), 0);
+	assert_int_equal(db_feed_token_revoke(db, b.id, "t2", &error), 1);
+	assert_int_equal(db_feed_token_revoke(db, 999, "t2", &error), 1);
+	db_close(db);
+	db = open_or_fail(f->path);
+	assert_int_equal(db_foreach_feed_token(db, collect_feed_token, seen,
+	    &error), 0);
+	assert_string_equal(seen, "1 unit 城区科技局 张三 "
+	    "2026-11-28T09:00:00+08:00 valid;2 bureau -  never revoked;");
+	db_close(db);
+}
+
+static int
+collect_revision(const struct db_feed_revision *r, void *arg)
+{
+	char	*out = arg;
+	char	 line[128];
+
+	snprintf(line, sizeof(line), "%s=%s/%d/%lld;", r->key, r->fingerprint,
+	    r->sequence, r->modified);
+	strcat(out, line);
+	return 0;
+}
+
+static void
+test_feed_revisions_replace_whole_batches(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_feed_revision	 first[] = {
+		{ "k1", "aaaa", 0, 100 },
+		{ "k2", "bbbb", 0, 100 },
+	};
+	struct db_feed_revision	 next[] = {
+		{ "k1", "cccc", 1, 200 },
+		{ "k3", "dddd", -1, 200 },	/* refused: the batch goes */
+	};
+	char			*error = NULL, seen[256] = "";
+
+	assert_int_equal(db_feed_revisions_put(db, first, 2, &error), 0);
+	assert_int_equal(db_feed_revisions_put(db, next, 2, &error), -1);
+	assert_non_null(strstr(error, "CHECK"));
+	free(error);
+	next[1].sequence = 0;
+	db_close(db);
+	db = open_or_fail(f->path);
+	assert_int_equal(db_foreach_feed_revision(db, collect_revision, seen,
+	    &error), 0);
+	assert_string_equal(seen, "k1=aaaa/0/100;k2=bbbb/0/100;");
+	assert_int_equal(db_feed_revisions_put(db, next, 2, &error), 0);
+	seen[0] = '\0';
+	assert_int_equal(db_foreach_feed_revision(db, collect_revision, seen,
+	    &error), 0);
+	assert_string_equal(seen, "k1=cccc/1/200;k2=bbbb/0/100;k3=dddd/0/200;");
+	db_close(db);
+}
+
+/* A store written before feeds existed (schema 2) gains their tables and
+ * keeps what it held. */
+static void
+test_a_schema_2_store_gains_the_feed_tables(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db;
+	sqlite3		*raw;
+	char		*error = NULL, seen[256] = "";
+
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+	    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " id TEXT NOT NULL UNIQUE, recorded_at TEXT NOT NULL,"
+	    " json TEXT NOT NULL);"
+	    "INSERT INTO events (id, recorded_at, json) VALUES ('e1', 't', '{}');"
+	    "CREATE TABLE tokens (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, scope TEXT,"
+	    " label TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,"
+	    " revoked_at TEXT);"
+	    "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " kind TEXT NOT NULL, scope TEXT, email TEXT NOT NULL,"
+	    " name TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);"
+	    "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	db = open_or_fail(f->path);
+	assert_int_equal(db_user_version(db), db_schema_version());
+	assert_int_equal(db_event_count(db), 1);
+	assert_int_equal(db_foreach_feed_token(db, collect_feed_token, seen,
+	    &error), 0);
+	assert_string_equal(seen, "");
+	db_close(db);
+}
+
 struct hooks_seen {
 	int		 n;
 	long long	 failing_since;
@@ -362,6 +488,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_an_unwritable_path_is_a_clear_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_rows, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_feed_tokens_are_kept_used_and_revoked, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_feed_revisions_replace_whole_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_schema_2_store_gains_the_feed_tables, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_webhook_targets_keep_their_failure_streak, setup,

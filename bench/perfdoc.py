@@ -1,0 +1,175 @@
+"""What every benchmark script shares: docs/PERFORMANCE.md's sections, the
+machine, medians, and running a child for its wall time and peak memory.
+
+docs/PERFORMANCE.md is made of sections, each between its own markers
+
+    <!-- bench:NAME -->
+    ...
+    <!-- /bench:NAME -->
+
+and each written by one script through write_section(), which replaces that
+section in place (or appends it) and leaves every other line of the file as it
+was.  A new benchmark picks a NAME no other script uses, and may import this
+module (bench/ is on sys.path when a script in it runs) or copy the marker
+convention.  Text outside the markers is for people and is never rewritten.
+
+Nothing here is a test: the scripts measure and write; no figure is asserted.
+"""
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+PREFACE = """# Performance
+
+The figures below are written by `make bench` and `make bench-large` (the
+scripts in `bench/`), each benchmark in its own section between
+`<!-- bench:NAME -->` markers, with the machine, the versions and the exact
+command that produced it.  A script rewrites only its own section; text outside
+the markers is written by hand and kept.  They are measurements, never timed
+assertions: no test fails because a machine is slow.
+"""
+LIBS = ["jansson", "sqlite3", "libevent", "libcurl", "libical", "inih"]
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def run_text(args, check=True):
+    """What a command prints, or "" if it cannot run (or fails, with check)."""
+    try:
+        return subprocess.run(args, capture_output=True, text=True,
+                              check=check).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def machine():
+    """The machine, its software and the source, as a dict of strings."""
+    cpu = next((l.split(":", 1)[1].strip() for l in read("/proc/cpuinfo").splitlines()
+                if l.startswith("model name")), "unknown")
+    mem = next((f"{int(l.split()[1]) / 1024 / 1024:.1f} GiB"
+                for l in read("/proc/meminfo").splitlines() if l.startswith("MemTotal:")),
+               "unknown")
+    pretty = next((l.split("=", 1)[1].strip('"') for l in read("/etc/os-release").splitlines()
+                   if l.startswith("PRETTY_NAME=")), "")
+    debian = read("/etc/debian_version").strip() or "unknown"
+    try:
+        avail = len(os.sched_getaffinity(0))
+    except AttributeError:
+        avail = os.cpu_count()
+    rev = run_text(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]) or "unknown"
+    if run_text(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
+        rev += " with uncommitted changes"
+    libs = ", ".join(f"{p} {run_text(['pkg-config', '--modversion', p]) or '?'}" for p in LIBS)
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} logical ({avail} usable)",
+        "memory": mem,
+        "os": f"Linux {platform.release()} {platform.machine()}; Debian {debian}"
+              + (f" ({pretty})" if pretty else ""),
+        "cc": (run_text([os.environ.get("CC", "cc"), "--version"]).splitlines() or ["unknown"])[0],
+        "libs": libs,
+        "python": platform.python_version(),
+        "rev": rev,
+        "load": "%.1f %.1f %.1f" % os.getloadavg(),
+    }
+
+
+def machine_lines(extra=None):
+    """The machine as Markdown list items."""
+    m = machine()
+    lines = [f"- CPU: {m['cpu']}; memory {m['memory']}",
+             f"- system: {m['os']}",
+             f"- compiler: {m['cc']} (the Makefile's `CFLAGS ?= -O2 -g`); libraries: {m['libs']}; "
+             f"Python {m['python']}",
+             f"- source: commit {m['rev']}",
+             f"- load average when it started (1, 5, 15 min): {m['load']} — the machine is "
+             "shared, so every figure is a median of several runs"]
+    return lines + (extra or [])
+
+
+def stamp():
+    return f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def run_measured(args, stdout=None, env=None):
+    """Runs a command to its end: its wall seconds (fork to reaping), CPU seconds
+    (user and system), peak RSS in KiB (ru_maxrss from wait4) and exit code."""
+    with open(os.devnull, "wb") as null:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(args, stdout=stdout or null, stderr=null, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        t = time.perf_counter() - t0
+    return {"wall": t, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss,
+            "rc": os.waitstatus_to_exitcode(status)}
+
+
+def fmt_int(n):
+    return f"{n:,}"
+
+
+def generate(n, path, seed=1, as_of="2026-11-28"):
+    """bench/gen_journal.py's journal of n centres, into path."""
+    import sys
+    with open(path, "wb") as f:
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_journal.py"), str(n),
+                        "--seed", str(seed), "--as-of", as_of], stdout=f, check=True)
+
+
+def growth(rows, key, per="n"):
+    """Per-centre cost at the largest size over the smallest, and step by step."""
+    if len(rows) < 2:
+        return None, []
+    f = [r[key] / r[per] for r in rows]
+    steps = [(rows[i][per], rows[i + 1][per], f[i + 1] / f[i]) for i in range(len(rows) - 1)]
+    return f[-1] / f[0], steps
+
+
+def verdict(ratio, linear=1.2):
+    if ratio is None:
+        return ""
+    if ratio < 0.8:
+        return "less than linear (a fixed cost weighs on the smallest size)"
+    if ratio <= linear:
+        return "linear"
+    return "**slightly worse than linear**" if ratio <= 2 else "**worse than linear**"
+
+
+def write_section(name, text, path=DOC):
+    """Puts text between <!-- bench:NAME --> and <!-- /bench:NAME --> of path,
+    replacing what was there (or appending), and keeps the rest of the file."""
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{begin}\n{text.strip()}\n\n{end}\n"
+    old = read(path)
+    if not old:
+        new = PREFACE + "\n" + block
+    else:
+        b = old.find(begin)
+        e = old.find(end, b + 1) if b >= 0 else -1
+        if b >= 0 and e > b:
+            after = old[e + len(end):]
+            new = old[:b] + block + (after[1:] if after.startswith("\n") else after)
+        else:
+            new = old.rstrip("\n") + "\n\n" + block
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".PERFORMANCE.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(new)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)

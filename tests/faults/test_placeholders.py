@@ -1,0 +1,31 @@
+"""Fault cases of issue 7 whose code is not on main yet.
+
+Each is a marked placeholder: it skips, saying what it will test and its
+pass rule, so that `make faults` lists it and whoever lands the code
+(notify/, the feed routes) fills it in here.
+"""
+import pytest
+
+PENDING = {
+    "smtp_accepts_and_never_answers":
+        "an SMTP server that accepts the connection and never answers: "
+        "the reminder is retried later, the loop and the API are never "
+        "held (every API request answered within 1 s), nothing is lost "
+        "from the outbox (notify/ SMTP: issue 5)",
+    "webhook_receiver_hangs":
+        "a webhook receiver that accepts and hangs: the transfer times "
+        "out, is retried with back-off, the API stays responsive, the "
+        "outbox keeps the delivery (notify/ webhooks: issue 6)",
+    "feeds_10000_requests_500_connections":
+        "10,000 feed requests from 500 connections: every one answered "
+        "200 with the same bytes for the same scope, p99 under a bound, "
+        "no connection refused (feed routes in daemon/: issue 4)",
+    "kill9_no_reminder_lost":
+        "kill -9 under load with the outbox in use: no reminder lost, "
+        "none sent twice except with the same id (outbox: issue 5)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PENDING))
+def test_not_yet_covered(case):
+    pytest.skip("not yet covered: " + PENDING[case])
