@@ -335,3 +335,127 @@ def test_spool_writes_eml_files(ticd_factory):
     rows = deliveries(t)
     assert {r["state"] for r in rows} == {"sent"}
     assert {r["last_response"] for r in rows} == {"spool"}
+
+
+# ---- STARTTLS and AUTH ----
+
+def openssl(cwd, *args):
+    """openssl under libfaketime at 2000-01-01, so that what it makes is
+    valid from long ago (ticd's clock is faked too, maybe before today)."""
+    env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB,
+               FAKETIME="@2000-01-01 00:00:00", TZ="UTC")
+    p = subprocess.run(["openssl"] + list(args), cwd=str(cwd), env=env,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+
+
+def make_certs(d):
+    """A self-signed CA and a server certificate it signed for 127.0.0.1
+    and localhost; returns (ca.pem, server.pem, server.key)."""
+    d.mkdir()
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+           "-nodes"]
+    openssl(d, "req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "36500", "-subj", "/CN=ticd test CA")
+    openssl(d, "req", "-new", *key, "-keyout", "server.key",
+            "-out", "server.csr", "-subj", "/CN=localhost")
+    (d / "ext").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                           "extendedKeyUsage = serverAuth\n")
+    openssl(d, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
+            "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+            "-days", "36500", "-extfile", "ext")
+    return d / "ca.pem", d / "server.pem", d / "server.key"
+
+
+USER, PASSWORD = "ticd@kjj.yq.example", "s3cret 口令"
+
+
+def tls_sink(certs, logins):
+    """aiosmtpd that offers STARTTLS, requires it before anything else,
+    and accepts AUTH PLAIN/LOGIN (only over TLS) for USER/PASSWORD."""
+    import ssl
+    from aiosmtpd.smtp import AuthResult
+    from conftest import SmtpSink
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(certs[1]), str(certs[2]))
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((mechanism, data.login.decode(), session.ssl
+                       is not None))
+        ok = (data.login.decode() == USER and
+              data.password.decode() == PASSWORD)
+        return AuthResult(success=ok, auth_data=data)
+
+    sink = SmtpSink(tls_context=ctx, require_starttls=True,
+                    authenticator=authenticator, auth_require_tls=True,
+                    auth_required=True)
+    sink.up()
+    return sink
+
+
+def tls_ticd(factory, url, tmp_path, ca_file=None, starttls="required"):
+    (tmp_path / "smtp.pw").write_text(PASSWORD + "\n")
+    t = factory("ticd")
+    mail = ("[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+            "starttls = %s\nusername = %s\npassword_file = %s\n"
+            % (FROM, url, starttls, USER, tmp_path / "smtp.pw"))
+    if ca_file:
+        mail += "ca_file = %s\n" % ca_file
+    t.write_conf(extra=mail)
+    t.token = t.make_token()
+    t.start(env=faketime_env(BEFORE_NINE), extra_args=["-i",
+                                                       str(DEMO_JOURNAL)])
+    for c in CONTACTS:
+        assert t.post("/api/v1/contacts", c).status == 201
+    return t
+
+
+def test_starttls_and_auth(ticd_factory, tmp_path):
+    certs = make_certs(tmp_path / "pki")
+    logins = []
+    sink = tls_sink(certs, logins)
+    try:
+        t = tls_ticd(ticd_factory, sink.url(), tmp_path, ca_file=certs[0])
+        assert sink.wait_for(3) == 3, t.log_text()
+        wait_deliveries(t, lambda rs: len(rs) == 3 and
+                        all(r["state"] == "sent" for r in rs))
+        assert set(by_rcpt(sink)) == ADDRESSES
+        # Every message went inside TLS, as USER; AUTH came after STARTTLS.
+        assert sink.sessions == [(True, USER)] * 3, sink.sessions
+        assert logins and all(m in ("PLAIN", "LOGIN") and u == USER and tls
+                              for m, u, tls in logins), logins
+        assert PASSWORD not in t.log_text()
+    finally:
+        sink.down()
+
+
+def test_starttls_required_but_not_offered_sends_nothing_in_clear(
+        ticd_factory, smtp_sink, tmp_path):
+    # smtp_sink offers no STARTTLS: ticd must not fall back to clear text.
+    t = tls_ticd(ticd_factory, smtp_sink.url(), tmp_path)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["attempts"] >= 1 and
+                               r["state"] in ("retrying", "dead")
+                               for r in rs))
+    for r in rows:
+        assert "STARTTLS" in r["last_error"], r
+    assert smtp_sink.data_started == 0 and smtp_sink.received == []
+
+
+def test_untrusted_server_certificate_refused(ticd_factory, tmp_path):
+    # STARTTLS offered, but by a certificate no CA ticd knows: no AUTH, no
+    # message, and the reason is in last_error.
+    certs = make_certs(tmp_path / "pki")
+    logins = []
+    sink = tls_sink(certs, logins)
+    try:
+        t = tls_ticd(ticd_factory, sink.url(), tmp_path)
+        rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                               all(r["attempts"] >= 1 and
+                                   r["state"] == "retrying" for r in rs))
+        for r in rows:
+            assert "certificate" in r["last_error"].lower(), r
+        assert logins == [] and sink.received == []
+    finally:
+        sink.down()
