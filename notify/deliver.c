@@ -35,6 +35,7 @@ struct delivery {
 	struct notify		*n;
 	long long		 id;
 	int			 attempts;
+	char			*idem;
 	char			*recipient;
 	char			*day;
 	char			*body;
@@ -154,6 +155,7 @@ delivery_free(struct delivery *d)
 	for (i = 0; i < d->nrcpt; i++)
 		free(d->rcpt[i]);
 	free(d->rcpt);
+	free(d->idem);
 	free(d->recipient);
 	free(d->day);
 	free(d->body);
@@ -184,6 +186,52 @@ write_state(struct notify *n, long long id, enum db_outbox_state state,
 	free(when);
 }
 
+/*
+ * A message dead: its state and the bureau's notice (who, which day, why,
+ * how to redeliver) in one transaction.  Without a notice to queue, or
+ * when it cannot be built, the state alone is written.
+ */
+static void
+go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
+    const char *response)
+{
+	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
+				    .recipient = d->recipient, .day = d->day,
+				    .rcpt = (const char *const *)d->rcpt,
+				    .nrcpt = d->nrcpt };
+	struct notice_row	 p;
+	struct db_outbox	 r;
+	char			*why = NULL, *when = now_stamp(now);
+	int			 rc;
+
+	nd.reason = error != NULL ? error : response != NULL ? response : "?";
+	rc = notice_dead_row(n->db, &n->conf, &nd, now, &p, &why);
+	if (rc == -1) {
+		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
+		    why);
+		free(why);
+		why = NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = d->id;
+	r.state = DB_OUT_DEAD;
+	r.attempts = d->attempts;
+	r.next_attempt = (long long)now;
+	r.last_error = error;
+	r.last_response = response;
+	r.updated_at = when;
+	if (db_outbox_update_queue(n->db, &r, &p.row, rc == 0 ? 1 : 0,
+	    &why) == -1) {
+		say(n, true, "outbox row %lld: %s", d->id, why);
+		free(why);
+	} else if (rc == 0 && p.row.id != 0)
+		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
+		    d->id, p.row.id);
+	if (rc == 0)
+		notice_row_free(&p);
+	free(when);
+}
+
 /* How an attempt ended: the row's next state, the log, the counters. */
 static void
 finish(struct delivery *d, enum notify_outcome outcome, const char *error,
@@ -210,8 +258,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		    error);
 	} else {
 		n->stats.failed++;
-		write_state(n, d->id, DB_OUT_DEAD, d->attempts, (long long)now,
-		    error, response);
+		go_dead(n, d, now, error, response);
 		say(n, true, "outbox %lld (%s, %s) dead after %d attempt(s), "
 		    "see ticctl deliveries: %s", d->id, d->recipient, d->day,
 		    d->attempts, error);
@@ -324,6 +371,7 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->n = n;
 	d->id = row->id;
 	d->attempts = row->attempts;
+	d->idem = xstrdup(row->idem != NULL ? row->idem : "");
 	d->recipient = xstrdup(row->recipient);
 	d->day = xstrdup(row->day);
 	f->d = d;

@@ -76,6 +76,11 @@ def wait_deliveries(t, predicate, timeout=30.0):
                          % (rows, t.log_text()))
 
 
+def reminders(rows):
+    """The outbox rows that are reminders, not notices about them."""
+    return [r for r in rows if "|dead:" not in r["key"]]
+
+
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -199,14 +204,19 @@ def test_4xx_then_accepted(ticd_factory, smtp_sink):
 def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
     smtp_sink.replies = ["554 5.7.1 rejected by policy"] * 3
     t = mail_ticd(ticd_factory, smtp_sink.url())
-    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
-                           all(r["state"] == "dead" for r in rs))
+    # The three reminders die; the bureau's notices of them (below) go.
+    rows = wait_deliveries(t, lambda rs: len(reminders(rs)) == 3 and
+                           all(r["state"] == "dead" for r in reminders(rs)))
+    rows = reminders(rows)
     for r in rows:
         assert r["attempts"] == 1 and r["next_attempt"] is None, r
         assert "554" in r["last_error"], r
     time.sleep(6)		# past the first retry's 5 s: none comes
-    assert all(r["attempts"] == 1 for r in deliveries(t))
-    assert smtp_sink.received == []
+    assert all(r["attempts"] == 1 for r in reminders(deliveries(t)))
+    assert smtp_sink.wait_for(3) == 3
+    assert {rc for _, rcpts, _ in smtp_sink.received for rc in rcpts} == \
+        {"kjj@yq.example"}
+    smtp_sink.received.clear()
     # The bureau sends one again once the server takes it.
     target = rows[0]
     p = subprocess.run([TICCTL, "redeliver", str(target["id"]), "--url",
@@ -219,6 +229,40 @@ def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
     wait_deliveries(t, lambda rs: [r["state"] for r in rs
                                    if r["id"] == target["id"]] == ["sent"])
     assert t.post("/api/v1/deliveries/99999/redeliver", {}).status == 404
+
+
+def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
+    # The first message the server takes is refused for good; the others
+    # and the notice go.  The notice names the recipient, the day, the
+    # reason and the command; it is queued once, and a notice that dies
+    # itself is not noticed (no loop).
+    smtp_sink.replies = ["554 5.1.1 mailbox unavailable"]
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 4 and
+                           all(r["state"] in ("sent", "dead") for r in rs))
+    dead = [r for r in rows if r["state"] == "dead"]
+    notice = [r for r in rows if "|dead:" in r["key"]]
+    assert len(dead) == 1 and len(notice) == 1, rows
+    dead, notice = dead[0], notice[0]
+    assert notice["state"] == "sent" and notice["recipient"] == "bureau"
+    assert notice["key"].endswith("|dead:%d" % dead["id"])
+    assert notice["to"] == ["kjj@yq.example"]
+    msg = [parse(raw) for _, rcpts, raw in smtp_sink.received
+           if "<%s>" % notice["message_id"] in raw.decode("ascii", "replace")]
+    assert len(msg) == 1, smtp_sink.received
+    msg = msg[0]
+    assert msg["Subject"].startswith("【技术创新中心提醒】投递失败"), msg["Subject"]
+    assert dead["recipient"] in msg["Subject"] and DAY in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    assert dead["recipient"] in text and DAY in text
+    for a in dead["to"]:
+        assert a in text
+    assert "554 5.1.1 mailbox unavailable" in text
+    assert "ticctl redeliver %d" % dead["id"] in text
+    # Redelivering the dead message does not queue a second notice, and a
+    # dying notice queues none: four rows, however long we look.
+    time.sleep(1)
+    assert len(deliveries(t)) == 4
 
 
 def test_kill_9_mid_send_resends_with_the_same_message_id(ticd_factory,
