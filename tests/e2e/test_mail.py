@@ -14,6 +14,7 @@ only fixed waits are the few seconds that show that nothing happens.
 """
 import email
 import email.policy
+import json
 import os
 import sqlite3
 import subprocess
@@ -503,3 +504,71 @@ def test_untrusted_server_certificate_refused(ticd_factory, tmp_path):
         assert logins == [] and sink.received == []
     finally:
         sink.down()
+
+
+# ---- kill -9 in a burst ----
+
+BURST = 1000
+
+
+def burst_journal(path, n):
+    """n centres recognized in 2025: each has Art. 10's meeting for 2026
+    due 2026-12-31, so each gets one reminder at 09:00 on DAY."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            c = "k%05d" % i
+            f.write(json.dumps({"type": "registered", "date": "2025-03-03",
+                                "centre": c, "name": "压测中心%d" % i,
+                                "unit": "城区科技局"}, ensure_ascii=False)
+                    + "\n")
+            f.write(json.dumps({"type": "recognized", "date": "2025-06-02",
+                                "centre": c}) + "\n")
+
+
+def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
+                                                 tmp_path):
+    jpath = tmp_path / "burst.jsonl"
+    burst_journal(jpath, BURST)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\nparallel = 4\n" % (FROM, smtp_sink.url()))
+    t.token = t.make_token()
+    # Contacts first, at 08:00, when nothing is due; then 09:00 comes.
+    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
+                                                              str(jpath)])
+    for i in range(BURST):
+        assert t.post("/api/v1/contacts", {
+            "kind": "centre", "scope": "k%05d" % i,
+            "email": "k%05d@centre.example" % i}).status == 201
+    t.stop()
+    t.start(env=faketime_env(DAY + " 08:59:58"))
+    assert smtp_sink.wait_for(BURST // 4, timeout=60) >= BURST // 4, \
+        t.log_text()
+    t.proc.kill()		# kill -9, mid-burst
+    t.proc.wait(timeout=10)
+    before = len(smtp_sink.received)
+    assert before < BURST, "the burst ended before the kill"
+    t.start(env=faketime_env(DAY + " 09:00:30"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with sqlite3.connect(str(t.db), timeout=5) as db:
+            rows = db.execute("SELECT recipient, message_id, state "
+                              "FROM outbox").fetchall()
+        if len(rows) == BURST and all(s == "sent" for _, _, s in rows):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("not all sent: %r" % (
+            {s for _, _, s in rows},))
+    want = {"<%s>" % m for _, m, _ in rows}
+    got = {}
+    for _, rcpts, raw in smtp_sink.received:
+        mid = parse(raw)["Message-ID"]
+        assert len(rcpts) == 1
+        got.setdefault(rcpts[0], set()).add(mid)
+    # Every centre got its message; one that got two got the same twice.
+    assert len(got) == BURST
+    assert all(len(ids) == 1 for ids in got.values())
+    assert set().union(*got.values()) == want
+    dups = len(smtp_sink.received) - BURST
+    assert 0 <= dups <= 4, dups	# at most what was in flight (parallel)
