@@ -198,6 +198,7 @@ struct notice_dead {
 struct notice_row {
 	struct db_outbox	 row;
 	char			*idem;
+	char			*recipient;	/* NULL: "bureau" */
 	char			*message_id;
 	char			*rcpt;
 	char			*body;
@@ -217,6 +218,20 @@ int	 notice_dead_row(struct db *, const struct notify_conf *,
 	    const struct notice_dead *d, time_t now, struct notice_row *p,
 	    char **error);
 void	 notice_row_free(struct notice_row *);
+
+/* An obligation whose date a reload moved (borrowed). */
+struct notice_moved {
+	const struct sched_obligation *o;	/* with its new date */
+	int			 old_due;
+};
+/*
+ * Queues in one transaction, to everyone who hears of each obligation
+ * (its rule's audience), a notice naming the old and the new date; the
+ * key holds the change, so one move is told once.  *queued: rows new.
+ */
+int	 notice_moved_queue(struct db *, const struct notify_conf *,
+	    const struct sched_rules *, const struct notice_moved *, size_t n,
+	    time_t now, size_t *queued, char **error);
 
 /* ---- deliver.c ---- */
 

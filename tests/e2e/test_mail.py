@@ -16,6 +16,7 @@ import email
 import email.policy
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import time
@@ -572,3 +573,45 @@ def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
     assert set().union(*got.values()) == want
     dups = len(smtp_sink.received) - BURST
     assert 0 <= dups <= 4, dups	# at most what was in flight (parallel)
+
+
+# ---- a reload moves a provisional date ----
+
+def test_reload_moving_a_provisional_date_tells_its_recipients(
+        ticd_factory, smtp_sink, tmp_path):
+    # In the demo, yq-012's objection review (Art. 7(6), the bureau's) is
+    # due 2026-12-18, counted in working days that are still provisional;
+    # a table with a (fictional) holiday on 2026-12-14 moves it to 12-21.
+    key = "yq-012/objection_review/2026-11-27"
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n"
+                     "2026-12-14\tholiday\t测试（虚构）\n"
+                     "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    o = [o for o in t.obligations()["obligations"] if o["key"] == key][0]
+    assert o["due"] == "2026-12-18" and o["provisional"], o
+    t.write_conf(extra="holidays = %s\n" % table +
+                 "[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\n" % (FROM, smtp_sink.url()))
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    assert smtp_sink.wait_for(1) == 1, t.log_text(mark)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 1 and
+                           rs[0]["state"] == "sent")
+    row = rows[0]
+    assert row["recipient"] == "bureau" and row["to"] == ["kjj@yq.example"]
+    assert row["key"] == ("bureau|email|%s|moved:%s:2026-12-18:2026-12-21"
+                          % (DAY, key))
+    msg = parse(smtp_sink.received[0][2])
+    assert "2026-12-18" in msg["Subject"] and "2026-12-21" in msg["Subject"]
+    assert msg["Subject"].startswith("【技术创新中心提醒】日期变更"), \
+        msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    assert "由 2026-12-18 改为 2026-12-21" in text and key in text
+    # The same table again moves nothing: nothing more is told.
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    time.sleep(1)
+    assert len(deliveries(t)) == 1 and len(smtp_sink.received) == 1
