@@ -220,7 +220,8 @@ FUZZ_CFLAGS	= $(WARNINGS) -g -O1 $(FUZZ_SAN)
 FUZZ_SRCS	= $(LIB_SRCS) $(filter-out daemon/ticd.c,$(DAEMON_SRCS))
 FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
-FUZZ_LIBS	= $(LIBS) $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+FUZZ_LIBS	= $(LIBS) $(shell pkg-config --libs $(DAEMON_PKGS) $(NOTIFY_PKGS) \
+		  2>/dev/null)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

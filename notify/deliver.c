@@ -525,8 +525,9 @@ notify_kick(struct notify *n)
 	struct timeval	 now = { 0, 0 };
 
 	/* From the loop, never from inside curl's or the store's callback
-	 * that is reporting: run() starts transfers and writes rows. */
-	if (!n->stopping)
+	 * that is reporting: run() starts transfers and writes rows.  No
+	 * sender (a harness without one): the row waits for the next. */
+	if (n != NULL && !n->stopping)
 		evtimer_add(&n->kick_ev, &now);
 }
 
