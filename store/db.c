@@ -819,16 +819,12 @@ db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
 	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
 }
 
-int
-db_outbox_update_queue(struct db *db, const struct db_outbox *r,
-    struct db_outbox *rows, size_t n, char **error)
+/* Binds and runs the update of one row, inside or outside a transaction. */
+static int
+update_row(struct db *db, const struct db_outbox *r, char **error)
 {
 	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE];
 
-	if (step_done(db, ST_BEGIN) == -1) {
-		*error = db_error(db, "BEGIN IMMEDIATE");
-		return -1;
-	}
 	bind_text(st, 1, out_states[r->state]);
 	sqlite3_bind_int(st, 2, r->attempts);
 	sqlite3_bind_int64(st, 3, r->next_attempt);
@@ -836,7 +832,46 @@ db_outbox_update_queue(struct db *db, const struct db_outbox *r,
 	bind_text(st, 5, r->last_response);
 	bind_text(st, 6, r->updated_at);
 	sqlite3_bind_int64(st, 7, r->id);
-	if (write_one(db, ST_OUT_UPDATE, "updating the outbox", error) == -1) {
+	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
+}
+
+int
+db_outbox_update_many(struct db *db, const struct db_outbox *rows,
+    size_t n, char **error)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return update_row(db, &rows[0], error);
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (update_row(db, &rows[i], error) == -1) {
+			(void)step_done(db, ST_ROLLBACK);
+			return -1;
+		}
+	}
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_outbox_update_queue(struct db *db, const struct db_outbox *r,
+    struct db_outbox *rows, size_t n, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	if (update_row(db, r, error) == -1) {
 		(void)step_done(db, ST_ROLLBACK);
 		return -1;
 	}
