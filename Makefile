@@ -71,7 +71,7 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
-		  notify/smtp.c notify/deliver.c
+		  notify/smtp.c notify/deliver.c notify/notice.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c daemon/remind.c daemon/feeds.c \
 		  daemon/feedtok.c daemon/feedrev.c daemon/cond.c

@@ -29,12 +29,30 @@
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
 #define RUN_ROUNDS	16	/* batches per wake-up, at most */
 
+/*
+ * A state written later, with others, in one transaction: a sync per loop
+ * turn rather than two per message (sqlite with synchronous=full syncs on
+ * every commit).  "sending" is flushed before any of the turn's transfers
+ * starts; "sent" on the next turn, so a crash in between leaves the row
+ * "sending", sent again with the same Message-ID, as a crash mid-send.
+ */
+struct later {
+	long long		 id;
+	enum db_outbox_state	 state;
+	int			 attempts;
+	long long		 next;
+	char			*error;
+	char			*response;
+	char			*when;
+};
+
 /* A row being sent: what the engine owns of it until the attempt ends. */
 struct delivery {
 	TAILQ_ENTRY(delivery)	 entry;
 	struct notify		*n;
 	long long		 id;
 	int			 attempts;
+	char			*idem;
 	char			*recipient;
 	char			*day;
 	char			*body;
@@ -56,6 +74,8 @@ struct notify {
 	size_t			 ninflight;
 	struct outbox_index	 index;
 	struct notify_stats	 stats;
+	struct later		*later;		/* states not yet written */
+	size_t			 nlater, later_cap;
 	bool			 stopping;
 };
 
@@ -154,6 +174,7 @@ delivery_free(struct delivery *d)
 	for (i = 0; i < d->nrcpt; i++)
 		free(d->rcpt[i]);
 	free(d->rcpt);
+	free(d->idem);
 	free(d->recipient);
 	free(d->day);
 	free(d->body);
@@ -184,6 +205,119 @@ write_state(struct notify *n, long long id, enum db_outbox_state state,
 	free(when);
 }
 
+static void
+write_later(struct notify *n, long long id, enum db_outbox_state state,
+    int attempts, long long next, const char *error, const char *response)
+{
+	struct later	*l;
+
+	if (n->nlater == n->later_cap) {
+		n->later_cap = n->later_cap ? n->later_cap * 2 : 16;
+		n->later = xreallocarray(n->later, n->later_cap,
+		    sizeof(*n->later));
+	}
+	l = &n->later[n->nlater++];
+	l->id = id;
+	l->state = state;
+	l->attempts = attempts;
+	l->next = next;
+	l->error = error != NULL ? xstrdup(error) : NULL;
+	l->response = response != NULL ? xstrdup(response) : NULL;
+	l->when = now_stamp(time(NULL));
+}
+
+/* Forgets the states kept from index "from" on. */
+static void
+later_drop(struct notify *n, size_t from)
+{
+	while (n->nlater > from) {
+		n->nlater--;
+		free(n->later[n->nlater].error);
+		free(n->later[n->nlater].response);
+		free(n->later[n->nlater].when);
+	}
+}
+
+/* Writes the states kept for later in one transaction: 0, or -1 (logged;
+ * they are kept for the next try). */
+static int
+flush_later(struct notify *n)
+{
+	struct db_outbox	*rows;
+	char			*why = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if (n->nlater == 0)
+		return 0;
+	rows = xcalloc(n->nlater, sizeof(*rows));
+	for (i = 0; i < n->nlater; i++) {
+		rows[i].id = n->later[i].id;
+		rows[i].state = n->later[i].state;
+		rows[i].attempts = n->later[i].attempts;
+		rows[i].next_attempt = n->later[i].next;
+		rows[i].last_error = n->later[i].error;
+		rows[i].last_response = n->later[i].response;
+		rows[i].updated_at = n->later[i].when;
+	}
+	rc = db_outbox_update_many(n->db, rows, n->nlater, &why);
+	free(rows);
+	if (rc == -1) {
+		say(n, true, "outbox: %zu state(s) not written yet: %s",
+		    n->nlater, why);
+		free(why);
+		return -1;
+	}
+	later_drop(n, 0);
+	return 0;
+}
+
+/*
+ * A message dead: its state and the bureau's notice (who, which day, why,
+ * how to redeliver) in one transaction.  Without a notice to queue, or
+ * when it cannot be built, the state alone is written.
+ */
+static void
+go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
+    const char *response)
+{
+	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
+				    .recipient = d->recipient, .day = d->day,
+				    .rcpt = (const char *const *)d->rcpt,
+				    .nrcpt = d->nrcpt };
+	struct notice_row	 p;
+	struct db_outbox	 r;
+	char			*why = NULL, *when = now_stamp(now);
+	int			 rc;
+
+	nd.reason = error != NULL ? error : response != NULL ? response : "?";
+	rc = notice_dead_row(n->db, &n->conf, &nd, now, &p, &why);
+	if (rc == -1) {
+		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
+		    why);
+		free(why);
+		why = NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = d->id;
+	r.state = DB_OUT_DEAD;
+	r.attempts = d->attempts;
+	r.next_attempt = (long long)now;
+	r.last_error = error;
+	r.last_response = response;
+	r.updated_at = when;
+	if (db_outbox_update_queue(n->db, &r, &p.row, rc == 0 ? 1 : 0,
+	    &why) == -1) {
+		say(n, true, "outbox row %lld: %s", d->id, why);
+		free(why);
+	} else if (rc == 0 && p.row.id != 0)
+		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
+		    d->id, p.row.id);
+	if (rc == 0)
+		notice_row_free(&p);
+	free(when);
+}
+
 /* How an attempt ended: the row's next state, the log, the counters. */
 static void
 finish(struct delivery *d, enum notify_outcome outcome, const char *error,
@@ -197,7 +331,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		delay = notify_backoff(d->attempts, arc4random());
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
-		write_state(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
+		write_later(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
 		    NULL, response);
 		say(n, false, "outbox %lld (%s, %s) sent: %s", d->id,
 		    d->recipient, d->day, response ? response : "ok");
@@ -210,8 +344,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		    error);
 	} else {
 		n->stats.failed++;
-		write_state(n, d->id, DB_OUT_DEAD, d->attempts, (long long)now,
-		    error, response);
+		go_dead(n, d, now, error, response);
 		say(n, true, "outbox %lld (%s, %s) dead after %d attempt(s), "
 		    "see ticctl deliveries: %s", d->id, d->recipient, d->day,
 		    d->attempts, error);
@@ -220,6 +353,8 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 	n->ninflight--;
 	delivery_free(d);
 	if (n->stopping) {
+		if (n->ninflight == 0)
+			(void)flush_later(n);
 		if (n->ninflight == 0 && n->hooks.drained != NULL)
 			n->hooks.drained(n->hooks.arg);
 	} else
@@ -324,6 +459,7 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->n = n;
 	d->id = row->id;
 	d->attempts = row->attempts;
+	d->idem = xstrdup(row->idem != NULL ? row->idem : "");
 	d->recipient = xstrdup(row->recipient);
 	d->day = xstrdup(row->day);
 	f->d = d;
@@ -370,10 +506,12 @@ start_transfer(struct notify *n, struct delivery *d)
 	free(error);
 }
 
-/* One due row: the last look, "sending" stored, then the attempt. */
-static void
-start(struct notify *n, long long id)
+/* One due row: the last look, and "sending" kept for the turn's write;
+ * the delivery to start once it is written, or NULL. */
+static struct delivery *
+prepare(struct notify *n, long long id)
 {
+	struct delivery	*d = NULL;
 	struct fetched	 f = { .n = n };
 	char		*error = NULL, *when;
 	int		 rc;
@@ -383,7 +521,7 @@ start(struct notify *n, long long id)
 		if (rc == -1)
 			say(n, true, "outbox row %lld: %s", id, error);
 		free(error);
-		return;
+		return NULL;
 	}
 	if (f.error != NULL) {
 		write_state(n, id, DB_OUT_DEAD, f.d->attempts, (long long)time(
@@ -410,10 +548,10 @@ start(struct notify *n, long long id)
 		/* Stored before the first byte leaves: a crash from here on
 		 * re-sends this row, and only rows in this state. */
 		f.d->attempts++;
-		write_state(n, id, DB_OUT_SENDING, f.d->attempts,
+		write_later(n, id, DB_OUT_SENDING, f.d->attempts,
 		    (long long)time(NULL), f.verdict == OUTBOX_REBUILT ? f.why :
 		    NULL, NULL);
-		start_transfer(n, f.d);
+		d = f.d;
 		f.d = NULL;
 	}
 	if (f.d != NULL)
@@ -421,6 +559,7 @@ start(struct notify *n, long long id)
 	free(f.items);
 	free(f.why);
 	free(f.error);
+	return d;
 }
 
 /* ---- the timer ---- */
@@ -443,7 +582,8 @@ static void
 run(struct notify *n)
 {
 	long long	 ids[DUE_BATCH];
-	size_t		 want, got, i;
+	struct delivery	*ready[DUE_BATCH];
+	size_t		 want, got, i, k, mark;
 	time_t		 now = time(NULL);
 	int		 round;
 
@@ -457,9 +597,24 @@ run(struct notify *n)
 		if ((got = db_outbox_due(n->db, (long long)now, ids,
 		    want)) == 0)
 			break;
-		for (i = 0; i < got && !n->stopping; i++)
-			start(n, ids[i]);
+		mark = n->nlater;
+		for (i = 0, k = 0; i < got && !n->stopping; i++)
+			if ((ready[k] = prepare(n, ids[i])) != NULL)
+				k++;
+		/* Every "sending" stored before the first byte leaves: a
+		 * crash from here on re-sends these rows, and only those. */
+		if (flush_later(n) == -1) {
+			/* Not started, still pending in the store: tried
+			 * again on the next turn. */
+			while (k > 0)
+				delivery_free(ready[--k]);
+			later_drop(n, mark);
+			break;
+		}
+		for (i = 0; i < k; i++)
+			start_transfer(n, ready[i]);
 	}
+	(void)flush_later(n);
 	arm(n, now);
 }
 
@@ -557,6 +712,8 @@ notify_free(struct notify *n)
 	if (n == NULL)
 		return;
 	n->stopping = true;
+	/* What ended is stored as ended before the rest is put back. */
+	(void)flush_later(n);
 	while ((d = TAILQ_FIRST(&n->inflight)) != NULL) {
 		TAILQ_REMOVE(&n->inflight, d, entry);
 		if (d->tr != NULL)
@@ -581,6 +738,8 @@ notify_free(struct notify *n)
 		evtimer_del(&n->kick_ev);
 	}
 	smtp_free(n->smtp);
+	later_drop(n, 0);
+	free(n->later);
 	outbox_index_clear(&n->index);
 	notify_conf_clear(&n->conf);
 	mail_shutdown();
