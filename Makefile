@@ -71,7 +71,7 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
-		  notify/smtp.c notify/deliver.c \
+		  notify/smtp.c notify/deliver.c notify/notice.c \
 		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
 		  notify/target.c notify/post.c notify/hook.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
@@ -224,7 +224,8 @@ FUZZ_CFLAGS	= $(WARNINGS) -g -O1 $(FUZZ_SAN)
 FUZZ_SRCS	= $(LIB_SRCS) $(filter-out daemon/ticd.c,$(DAEMON_SRCS))
 FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
-FUZZ_LIBS	= $(LIBS) $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+FUZZ_LIBS	= $(LIBS) $(shell pkg-config --libs $(DAEMON_PKGS) $(NOTIFY_PKGS) \
+		  2>/dev/null)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

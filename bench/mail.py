@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 import conftest  # noqa: E402  (the e2e harness: Ticd, SmtpSink, faketime)
-from api import machine  # noqa: E402
+from perfdoc import machine as machine_info  # noqa: E402
 
 
 class TimedSink(conftest.SmtpSink):
@@ -164,6 +164,12 @@ def main():
            statistics.median(p99s) * 1000))
     write_section(a.out, text)
     print(text)
+
+
+def machine():
+    """One line: the machine the figures were measured on."""
+    m = machine_info()
+    return "%s; %s; %s; load %s" % (m["cpu"], m["memory"], m["os"], m["load"])
 
 
 def write_section(out, text):

@@ -237,8 +237,8 @@ def main():
         "libfaketime), each posted to its own Standard Webhooks target on a "
         "local nginx answering `return 204;` (one worker). ticd signs every "
         "request (HMAC-SHA256 over the stored payload), `[webhooks] parallel "
-        "= %d`, and commits its posts' states to the store every 50 ms "
-        "(`synchronous = full`). The bare sender (`bench/hooksend.c`) posts "
+        "= %d`, and writes its posts' states to the store one transaction "
+        "per loop turn (`synchronous = full`). The bare sender (`bench/hooksend.c`) posts "
         "one signed body of about the same size %d times, %d transfers at a "
         "time on one curl multi handle, to the same nginx. Rate: requests over "
         "the time from the first to the last nginx logged. Medians of %d "
@@ -251,7 +251,7 @@ def main():
         "Per post ticd reads its outbox row and its target from the store, "
         "checks the row's obligations against the current plan, signs the "
         "stored payload, logs a line, and commits the row's states with the "
-        "others of the same 50 ms; the bare sender does none of that, and "
+        "others of the same loop turn; the bare sender does none of that, and "
         "ticd's one loop also serves the API meanwhile.\n"
         % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), machine(),
            os.path.relpath(a.ticd, ROOT), a.n, a.runs, a.parallel, a.n,

@@ -189,7 +189,7 @@ static void
 outbox_metrics(struct ticd *t, struct evbuffer *buf)
 {
 	long long			 counts[DB_OUT_COUNT];
-	const struct notify_stats	*st = notify_stats(t->notify);
+	const struct notify_stats	*st;
 	int				 k;
 
 	if (db_outbox_counts(t->db, counts) == 0) {
@@ -200,6 +200,10 @@ outbox_metrics(struct ticd *t, struct evbuffer *buf)
 			    "%lld\n", db_outbox_state_name(
 			    (enum db_outbox_state)k), counts[k]);
 	}
+	/* No sender yet (early in start-up, or a harness without one). */
+	if (t->notify == NULL)
+		return;
+	st = notify_stats(t->notify);
 	evbuffer_add_printf(buf, "# HELP ticd_mail_attempts_total Delivery "
 	    "attempts since the start, by outcome.\n"
 	    "# TYPE ticd_mail_attempts_total counter\n"

@@ -187,6 +187,11 @@ int	 remind_mail_conf(const struct conf *, struct notify_conf *,
 	    char **error);
 int	 remind_reload(struct ticd *, const struct conf *next, char **error);
 void	 remind_rearm(struct ticd *);
+/* Before a reload: the provisional dates of open obligations (key → day;
+ * the caller decrefs).  After it: those whose date moved are told, old
+ * and new, through the outbox. */
+json_t	*remind_dates_snapshot(struct ticd *);
+void	 remind_dates_moved(struct ticd *, json_t *before);
 void	 remind_stop(struct ticd *);
 
 /* api.c */

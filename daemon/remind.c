@@ -255,6 +255,61 @@ remind_reload(struct ticd *t, const struct conf *next, char **error)
 	return 0;
 }
 
+/* ---- moved dates ---- */
+
+static bool
+open_provisional(const struct sched_obligation *o)
+{
+	return o->provisional && (o->state == SCHED_OPEN ||
+	    o->state == SCHED_OVERDUE);
+}
+
+json_t *
+remind_dates_snapshot(struct ticd *t)
+{
+	const struct sched_plan	*plan = state_plan(t);
+	json_t			*before = json_object();
+	size_t			 i;
+
+	for (i = 0; i < plan->count; i++)
+		if (open_provisional(&plan->obligations[i]))
+			json_object_set_new(before, plan->obligations[i].key,
+			    json_integer(plan->obligations[i].due));
+	return before;
+}
+
+void
+remind_dates_moved(struct ticd *t, json_t *before)
+{
+	const struct sched_plan	*plan = state_plan(t);
+	const struct sched_obligation *o;
+	struct notice_moved	*moved;
+	json_t			*was;
+	size_t			 i, n = 0, queued = 0;
+	char			*error = NULL;
+
+	moved = xcalloc(json_object_size(before) + 1, sizeof(*moved));
+	for (i = 0; i < plan->count && n < json_object_size(before); i++) {
+		o = &plan->obligations[i];
+		if ((o->state != SCHED_OPEN && o->state != SCHED_OVERDUE) ||
+		    (was = json_object_get(before, o->key)) == NULL ||
+		    json_integer_value(was) == o->due)
+			continue;
+		moved[n].o = o;
+		moved[n++].old_due = (int)json_integer_value(was);
+	}
+	if (n > 0 && notice_moved_queue(t->db, notify_get_conf(t->notify),
+	    t->rules, moved, n, time(NULL), &queued, &error) == -1) {
+		log_warnx("moved dates: the notices are not queued: %s", error);
+		free(error);
+	} else if (n > 0) {
+		log_info("%zu provisional date(s) moved: %zu notice(s) queued",
+		    n, queued);
+		notify_kick(t->notify);
+	}
+	free(moved);
+}
+
 /* After a reload is in place: the time of day may have moved. */
 void
 remind_rearm(struct ticd *t)

@@ -85,6 +85,7 @@ reload(struct ticd *t)
 	struct sched_calendar	*cal;
 	struct sched_rules	*rules;
 	struct notify_conf	 mail;
+	json_t			*before;
 	char			*error = NULL;
 
 	sd_notify(0, "RELOADING=1");
@@ -101,6 +102,7 @@ reload(struct ticd *t)
 		sd_notify(0, "READY=1");
 		return;
 	}
+	before = remind_dates_snapshot(t);
 	notify_set_conf(t->notify, &mail);
 	notify_conf_clear(&mail);
 	/* What a restart changes stays as it is until then. */
@@ -128,6 +130,8 @@ reload(struct ticd *t)
 	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	state_invalidate(t);
+	remind_dates_moved(t, before);
+	json_decref(before);
 	remind_rearm(t);
 	feeds_reload(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");

@@ -12,18 +12,8 @@
  * A webhook row ("webhook:ID", hook.c) goes the same way with three
  * differences: it waits, without an attempt counted, while its robot's
  * pace says not yet; a robot message split in parts goes part by part,
- * each part written down as it goes (the row stays pending until the
- * last); and a throttling answer is retried no sooner than it asked.
- *
- * Webhooks' states are group-committed, as the daemon's events are: each
- * change (sending, sent, retrying, …) waits at most FLUSH_MS and goes
- * with the others in one transaction, so a burst costs a commit per
- * FLUSH_MS rather than two per message.  Until its write is committed a
- * row is known to be busy from memory (in flight, or its write waiting)
- * and is not picked again.  A crash before that commit finds the row as
- * it was (pending, or sending) and sends it again at start, with the
- * same webhook-id: what happens to any row in flight.  Mail, a message a
- * second or so, keeps a commit per change.
+ * each part written down as it goes (the row pending until the last);
+ * and a throttling answer is retried no sooner than it asked.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -44,11 +34,15 @@
 #define DUE_BATCH	64	/* rows read from the store at a time */
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
 #define RUN_ROUNDS	16	/* batches per wake-up, at most */
-#define FLUSH_MS	50	/* the longest a state change waits */
-#define QUEUE_MAX	256	/* due rows read from the store at a time */
 
-/* A row's new state, waiting for the batch's transaction. */
-struct pending_write {
+/*
+ * A state written later, with others, in one transaction: a sync per loop
+ * turn rather than two per message (sqlite with synchronous=full syncs on
+ * every commit).  "sending" is flushed before any of the turn's transfers
+ * starts; "sent" on the next turn, so a crash in between leaves the row
+ * "sending", sent again with the same Message-ID, as a crash mid-send.
+ */
+struct later {
 	long long		 id;
 	enum db_outbox_state	 state;
 	int			 attempts;
@@ -64,6 +58,7 @@ struct delivery {
 	struct notify		*n;
 	long long		 id;
 	int			 attempts;
+	char			*idem;
 	char			*recipient;
 	char			*day;
 	char			*body;
@@ -79,10 +74,6 @@ struct delivery {
 	char			*message_id;
 	int			 parts_sent;
 	struct hook_attempt	*ha;
-	/* Its "sending" write, while that waits for the group commit: the
-	 * result's write takes its place. */
-	size_t			 write_slot;
-	unsigned long		 write_gen;
 };
 
 struct notify {
@@ -94,25 +85,16 @@ struct notify {
 	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
-	struct event		 flush_ev;
-	struct pending_write	*writes;
-	size_t			 nwrites;
-	size_t			 capwrites;
-	unsigned long		 write_gen;	/* bumped by each commit */
-	bool			 all_busy;	/* what was due is in hand */
-	/* Due rows read ahead from the store, in its order. */
-	long long		 queue[QUEUE_MAX];
-	size_t			 qhead;
-	size_t			 qlen;
 	TAILQ_HEAD(, delivery)	 inflight;
 	size_t			 ninflight;
 	struct outbox_index	 index;
 	struct notify_stats	 stats;
+	struct later		*later;		/* states not yet written */
+	size_t			 nlater, later_cap;
 	bool			 stopping;
 };
 
 static void	 run(struct notify *);
-static void	 kick(struct notify *);
 
 static void
 say(struct notify *n, bool warning, const char *fmt, ...)
@@ -224,114 +206,18 @@ delivery_free(struct delivery *d)
 	for (i = 0; i < d->nrcpt; i++)
 		free(d->rcpt[i]);
 	free(d->rcpt);
+	free(d->idem);
+	free(d->message_id);
 	free(d->recipient);
 	free(d->day);
 	free(d->body);
-	free(d->message_id);
 	free(d);
 }
 
+/* Writes a row's new state; a failure is logged (the row stays as it was
+ * and is looked at again). */
 static void
-writes_clear(struct notify *n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n->nwrites; i++) {
-		free(n->writes[i].error);
-		free(n->writes[i].response);
-		free(n->writes[i].when);
-	}
-	n->nwrites = 0;
-}
-
-/* Applies the waiting writes in one transaction.  A failure is logged:
- * a row not written stays as it was (one left "sending" is sent again at
- * the next start). */
-static void
-flush_writes(struct notify *n)
-{
-	bool			 own_txn = true;
-	struct db_outbox	 r;
-	char			*why = NULL;
-	size_t			 i;
-
-	if (n->nwrites == 0 && !hook_dirty(n->hooks_engine))
-		return;
-	if (db_begin(n->db, &why) == -1) {
-		say(n, true, "outbox: %s", why);
-		free(why);
-		why = NULL;
-		own_txn = false;	/* each write on its own, then */
-	}
-	for (i = 0; i < n->nwrites; i++) {
-		memset(&r, 0, sizeof(r));
-		r.id = n->writes[i].id;
-		r.state = n->writes[i].state;
-		r.attempts = n->writes[i].attempts;
-		r.next_attempt = n->writes[i].next;
-		r.last_error = n->writes[i].error;
-		r.last_response = n->writes[i].response;
-		r.updated_at = n->writes[i].when;
-		if (db_outbox_update(n->db, &r, &why) == -1) {
-			say(n, true, "outbox row %lld: %s", r.id, why);
-			free(why);
-			why = NULL;
-		}
-	}
-	hook_flush(n->hooks_engine);
-	n->write_gen++;
-	if (own_txn && db_commit(n->db, &why) == -1) {
-		say(n, true, "outbox: %zu state(s) not written (rows left "
-		    "sending go again at the next start): %s", n->nwrites, why);
-		free(why);
-	}
-	writes_clear(n);
-}
-
-static void
-flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify	*n = arg;
-
-	(void)fd;
-	(void)what;
-	flush_writes(n);
-	/* What was busy is settled: a row left pending (a robot's next
-	 * part) may be due. */
-	notify_kick(n);
-}
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	long long	 x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The rows in hand, sorted: in flight, or their new state not yet
- * committed (the store still shows them as they were).  The caller
- * frees it. */
-static long long *
-busy_set(struct notify *n, size_t *count)
-{
-	struct delivery	*d;
-	long long	*v;
-	size_t		 i, k = 0;
-
-	v = xreallocarray(NULL, n->ninflight + n->nwrites + 1, sizeof(*v));
-	TAILQ_FOREACH(d, &n->inflight, entry)
-		v[k++] = d->id;
-	for (i = 0; i < n->nwrites; i++)
-		v[k++] = n->writes[i].id;
-	qsort(v, k, sizeof(*v), id_cmp);
-	*count = k;
-	return v;
-}
-
-/* A row's new state, written at once. */
-static void
-write_now(struct notify *n, long long id, enum db_outbox_state state,
+write_state(struct notify *n, long long id, enum db_outbox_state state,
     int attempts, long long next, const char *error, const char *response)
 {
 	struct db_outbox	 r;
@@ -352,58 +238,141 @@ write_now(struct notify *n, long long id, enum db_outbox_state state,
 	free(when);
 }
 
-/*
- * A row's new state.  Mail's is written at once (a message a second or
- * so: a commit each costs nothing, and "sending" is on disk before the
- * first byte leaves).  A webhook's goes with the others of the next
- * FLUSH_MS in one commit (thousands a second: commits would be the
- * cost); its "sending" write, while it waits, is replaced by the
- * result's: one row, one write per commit.
- */
 static void
-write_state_of(struct notify *n, struct delivery *d, long long id,
-    enum db_outbox_state state, int attempts, long long next,
-    const char *error, const char *response)
+write_later(struct notify *n, long long id, enum db_outbox_state state,
+    int attempts, long long next, const char *error, const char *response)
 {
-	struct timeval		 soon = { 0, FLUSH_MS * 1000 };
-	struct pending_write	*w;
+	struct later	*l;
 
-	if (d == NULL || !d->webhook) {
-		write_now(n, id, state, attempts, next, error, response);
-		return;
+	if (n->nlater == n->later_cap) {
+		n->later_cap = n->later_cap ? n->later_cap * 2 : 16;
+		n->later = xreallocarray(n->later, n->later_cap,
+		    sizeof(*n->later));
 	}
-	if (d->write_gen == n->write_gen + 1 &&
-	    d->write_slot < n->nwrites && n->writes[d->write_slot].id == id) {
-		w = &n->writes[d->write_slot];
-		free(w->error);
-		free(w->response);
-		free(w->when);
-	} else {
-		if (n->nwrites == n->capwrites) {
-			n->capwrites = n->capwrites ? n->capwrites * 2 : 64;
-			n->writes = xreallocarray(n->writes, n->capwrites,
-			    sizeof(*n->writes));
-		}
-		if (d != NULL) {
-			d->write_slot = n->nwrites;
-			d->write_gen = n->write_gen + 1;
-		}
-		w = &n->writes[n->nwrites++];
-	}
-	w->id = id;
-	w->state = state;
-	w->attempts = attempts;
-	w->next = next;
-	w->error = error ? xstrdup(error) : NULL;
-	w->response = response ? xstrdup(response) : NULL;
-	w->when = now_stamp(time(NULL));
-	if (event_initialized(&n->flush_ev) &&
-	    !evtimer_pending(&n->flush_ev, NULL))
-		evtimer_add(&n->flush_ev, &soon);
+	l = &n->later[n->nlater++];
+	l->id = id;
+	l->state = state;
+	l->attempts = attempts;
+	l->next = next;
+	l->error = error != NULL ? xstrdup(error) : NULL;
+	l->response = response != NULL ? xstrdup(response) : NULL;
+	l->when = now_stamp(time(NULL));
 }
 
+/* Forgets the states kept from index "from" on. */
+static void
+later_drop(struct notify *n, size_t from)
+{
+	while (n->nlater > from) {
+		n->nlater--;
+		free(n->later[n->nlater].error);
+		free(n->later[n->nlater].response);
+		free(n->later[n->nlater].when);
+	}
+}
 
-/* An attempt is over and its row written: the delivery goes. */
+/* The webhook targets' successes (hook.c), in a transaction of their
+ * own: most turns have none, a burst to many targets has many. */
+static void
+flush_hooks(struct notify *n)
+{
+	char	*why = NULL;
+
+	if (db_begin(n->db, &why) == -1) {
+		say(n, true, "webhooks: %s", why);
+		free(why);
+		return;		/* kept for the next turn */
+	}
+	hook_flush(n->hooks_engine);
+	if (db_commit(n->db, &why) == -1) {
+		say(n, true, "webhooks: %s", why);
+		free(why);
+	}
+}
+
+/* Writes the states kept for later in one transaction: 0, or -1 (logged;
+ * they are kept for the next try). */
+static int
+flush_later(struct notify *n)
+{
+	struct db_outbox	*rows;
+	char			*why = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if (n->hooks_engine != NULL && hook_dirty(n->hooks_engine))
+		flush_hooks(n);
+	if (n->nlater == 0)
+		return 0;
+	rows = xcalloc(n->nlater, sizeof(*rows));
+	for (i = 0; i < n->nlater; i++) {
+		rows[i].id = n->later[i].id;
+		rows[i].state = n->later[i].state;
+		rows[i].attempts = n->later[i].attempts;
+		rows[i].next_attempt = n->later[i].next;
+		rows[i].last_error = n->later[i].error;
+		rows[i].last_response = n->later[i].response;
+		rows[i].updated_at = n->later[i].when;
+	}
+	rc = db_outbox_update_many(n->db, rows, n->nlater, &why);
+	free(rows);
+	if (rc == -1) {
+		say(n, true, "outbox: %zu state(s) not written yet: %s",
+		    n->nlater, why);
+		free(why);
+		return -1;
+	}
+	later_drop(n, 0);
+	return 0;
+}
+
+/*
+ * A message dead: its state and the bureau's notice (who, which day, why,
+ * how to redeliver) in one transaction.  Without a notice to queue, or
+ * when it cannot be built, the state alone is written.
+ */
+static void
+go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
+    const char *response)
+{
+	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
+				    .recipient = d->recipient, .day = d->day,
+				    .rcpt = (const char *const *)d->rcpt,
+				    .nrcpt = d->nrcpt };
+	struct notice_row	 p;
+	struct db_outbox	 r;
+	char			*why = NULL, *when = now_stamp(now);
+	int			 rc;
+
+	nd.reason = error != NULL ? error : response != NULL ? response : "?";
+	rc = notice_dead_row(n->db, &n->conf, &nd, now, &p, &why);
+	if (rc == -1) {
+		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
+		    why);
+		free(why);
+		why = NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = d->id;
+	r.state = DB_OUT_DEAD;
+	r.attempts = d->attempts;
+	r.next_attempt = (long long)now;
+	r.last_error = error;
+	r.last_response = response;
+	r.updated_at = when;
+	if (db_outbox_update_queue(n->db, &r, &p.row, rc == 0 ? 1 : 0,
+	    &why) == -1) {
+		say(n, true, "outbox row %lld: %s", d->id, why);
+		free(why);
+	} else if (rc == 0 && p.row.id != 0)
+		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
+		    d->id, p.row.id);
+	if (rc == 0)
+		notice_row_free(&p);
+	free(when);
+}
+
+/* An attempt is over and its row's state kept: the delivery goes. */
 static void
 finished(struct delivery *d)
 {
@@ -413,10 +382,12 @@ finished(struct delivery *d)
 	n->ninflight--;
 	delivery_free(d);
 	if (n->stopping) {
+		if (n->ninflight == 0)
+			(void)flush_later(n);
 		if (n->ninflight == 0 && n->hooks.drained != NULL)
 			n->hooks.drained(n->hooks.arg);
 	} else
-		kick(n);
+		notify_kick(n);
 }
 
 /* How an attempt ended: the row's next state, the log, the counters. */
@@ -432,21 +403,20 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		delay = notify_backoff(d->attempts, arc4random());
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
-		write_state_of(n, d, d->id, DB_OUT_SENT, d->attempts, (long long)now,
+		write_later(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
 		    NULL, response);
 		say(n, false, "outbox %lld (%s, %s) sent: %s", d->id,
 		    d->recipient, d->day, response ? response : "ok");
 	} else if (delay >= 0) {
 		n->stats.retried++;
-		write_state_of(n, d, d->id, DB_OUT_RETRYING, d->attempts,
+		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, error, response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d failed, again in "
 		    "%ld s: %s", d->id, d->recipient, d->day, d->attempts, delay,
 		    error);
 	} else {
 		n->stats.failed++;
-		write_state_of(n, d, d->id, DB_OUT_DEAD, d->attempts, (long long)now,
-		    error, response);
+		go_dead(n, d, now, error, response);
 		say(n, true, "outbox %lld (%s, %s) dead after %d attempt(s), "
 		    "see ticctl deliveries: %s", d->id, d->recipient, d->day,
 		    d->attempts, error);
@@ -478,7 +448,7 @@ hook_finish(struct delivery *d, const struct hook_result *r)
 	switch (r->verdict) {
 	case NOTIFY_ANSWER_SENT:
 		if (r->parts_sent < r->parts) {
-			write_state_of(n, d, d->id, DB_OUT_PENDING, 0,
+			write_later(n, d->id, DB_OUT_PENDING, 0,
 			    (r->next_ms + 999) / 1000, NULL, r->response);
 			say(n, false, "outbox %lld (%s, %s) part %d of %d sent",
 			    d->id, d->recipient, d->day, r->parts_sent,
@@ -497,7 +467,7 @@ hook_finish(struct delivery *d, const struct hook_result *r)
 		if (r->retry_after > delay)
 			delay = r->retry_after;
 		n->stats.retried++;
-		write_state_of(n, d, d->id, DB_OUT_RETRYING, d->attempts,
+		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, r->why, r->response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d %s, again in %ld "
 		    "s: %s", d->id, d->recipient, d->day, d->attempts,
@@ -573,7 +543,6 @@ out:
 /* What the engine copies of a row read from the store. */
 struct fetched {
 	struct notify		*n;
-	bool			 stale;		/* no longer due */
 	struct delivery		*d;
 	enum outbox_check	 verdict;
 	char			*items;		/* rebuilt */
@@ -609,20 +578,13 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->n = n;
 	d->id = row->id;
 	d->attempts = row->attempts;
+	d->idem = xstrdup(row->idem != NULL ? row->idem : "");
 	d->recipient = xstrdup(row->recipient);
 	d->day = xstrdup(row->day);
 	d->state = row->state;
 	d->message_id = xstrdup(row->message_id);
 	d->parts_sent = row->parts_sent;
 	d->webhook = hook_channel(row->channel, &d->target);
-	f->d = d;
-	/* Read ahead: what changed since (sent, paced, redelivered later)
-	 * is no longer due. */
-	if ((row->state != DB_OUT_PENDING && row->state != DB_OUT_RETRYING) ||
-	    row->next_attempt > (long long)time(NULL)) {
-		f->stale = true;
-		return 0;
-	}
 	if (d->webhook) {
 		json_t	*rc = json_loads(row->rcpt, 0, NULL);
 
@@ -631,6 +593,7 @@ fetch_cb(const struct db_outbox *row, void *arg)
 			d->format = NOTIFY_STANDARD;
 		json_decref(rc);
 	}
+	f->d = d;
 	if (!d->webhook && rcpt_list(d, row->rcpt) == -1) {
 		f->error = xstrdup("收件人列表无法读取 / the recipients cannot be "
 		    "read");
@@ -710,36 +673,36 @@ paced(struct notify *n, struct delivery *d, enum outbox_check verdict)
 	if ((at = hook_not_before(n->hooks_engine, d->target, d->format,
 	    now)) <= now)
 		return false;
-	write_state_of(n, d, d->id, d->state, d->attempts, (at + 999) / 1000,
+	write_state(n, d->id, d->state, d->attempts, (at + 999) / 1000,
 	    "按机器人的频率限制等待 / waiting for the robot's rate limit", NULL);
 	delivery_free(d);
 	return true;
 }
 
-/* One due row: the last look, "sending" stored, then the attempt. */
-static void
-start(struct notify *n, long long id)
+/* One due row: the last look, and "sending" kept for the turn's write;
+ * the delivery to start once it is written, or NULL. */
+static struct delivery *
+prepare(struct notify *n, long long id)
 {
+	struct delivery	*d = NULL;
 	struct fetched	 f = { .n = n };
 	char		*error = NULL, *when;
 	int		 rc;
 
 	rc = db_outbox_get(n->db, id, fetch_cb, &f, &error);
-	if (rc != 0 || f.d == NULL || f.stale) {
-		if (f.d != NULL)
-			delivery_free(f.d);
+	if (rc != 0 || f.d == NULL) {
 		if (rc == -1)
 			say(n, true, "outbox row %lld: %s", id, error);
 		free(error);
-		return;
+		return NULL;
 	}
 	if (f.error != NULL) {
-		write_state_of(n, f.d, id, DB_OUT_DEAD, f.d->attempts,
-		    (long long)time(NULL), f.error, NULL);
+		write_state(n, id, DB_OUT_DEAD, f.d->attempts, (long long)time(
+		    NULL), f.error, NULL);
 		say(n, true, "outbox %lld dead: %s", id, f.error);
 	} else if (f.verdict == OUTBOX_DROPPED) {
 		n->stats.dropped++;
-		write_state_of(n, f.d, id, DB_OUT_DROPPED, f.d->attempts,
+		write_state(n, id, DB_OUT_DROPPED, f.d->attempts,
 		    (long long)time(NULL), f.why, NULL);
 		say(n, false, "outbox %lld (%s, %s) dropped: %s", id,
 		    f.d->recipient, f.d->day, f.why);
@@ -760,15 +723,15 @@ start(struct notify *n, long long id)
 		if (f.d->webhook && paced(n, f.d, f.verdict)) {
 			free(f.items);
 			free(f.why);
-			return;
+			return NULL;
 		}
 		/* Stored before the first byte leaves: a crash from here on
 		 * re-sends this row, and only rows in this state. */
 		f.d->attempts++;
-		write_state_of(n, f.d, id, DB_OUT_SENDING, f.d->attempts,
+		write_later(n, id, DB_OUT_SENDING, f.d->attempts,
 		    (long long)time(NULL), f.verdict == OUTBOX_REBUILT ? f.why :
 		    NULL, NULL);
-		start_transfer(n, f.d);
+		d = f.d;
 		f.d = NULL;
 	}
 	if (f.d != NULL)
@@ -776,6 +739,7 @@ start(struct notify *n, long long id)
 	free(f.items);
 	free(f.why);
 	free(f.error);
+	return d;
 }
 
 /* ---- the timer ---- */
@@ -791,56 +755,46 @@ arm(struct notify *n, time_t now)
 		return;
 	if (when - (long long)now < RECHECK_SECONDS)
 		tv.tv_sec = when > (long long)now ? (time_t)(when - now) : 0;
-	/* What is due is in hand: the flush's kick comes back for it. */
-	if (tv.tv_sec == 0 && n->all_busy) {
-		tv.tv_usec = FLUSH_MS * 1000 * 2;
-	}
 	evtimer_add(&n->due_ev, &tv);
-}
-
-/*
- * Reads the next due rows that are not in hand into the queue; returns
- * how many.  The store still shows the rows in hand as due, so it is
- * asked for enough to get past them.
- */
-static size_t
-refill(struct notify *n, time_t now)
-{
-	long long	*ids, *busy;
-	size_t		 nbusy, max, got, i;
-
-	busy = busy_set(n, &nbusy);
-	max = QUEUE_MAX + nbusy;
-	ids = xreallocarray(NULL, max, sizeof(*ids));
-	got = db_outbox_due(n->db, (long long)now, ids, max);
-	n->qhead = n->qlen = 0;
-	for (i = 0; i < got && n->qlen < QUEUE_MAX; i++) {
-		if (bsearch(&ids[i], busy, nbusy, sizeof(*busy),
-		    id_cmp) == NULL)
-			n->queue[n->qlen++] = ids[i];
-	}
-	n->all_busy = got > 0 && n->qlen == 0;
-	free(ids);
-	free(busy);
-	return n->qlen;
 }
 
 static void
 run(struct notify *n)
 {
+	long long	 ids[DUE_BATCH];
+	struct delivery	*ready[DUE_BATCH];
+	size_t		 want, got, i, k, mark;
 	time_t		 now = time(NULL);
-	size_t		 started = 0;
+	int		 round;
 
 	evtimer_del(&n->due_ev);
-	n->all_busy = false;
-	while (!n->stopping && n->ninflight < capacity(n) &&
-	    started < RUN_ROUNDS * DUE_BATCH) {
-		if (n->qlen == 0 && refill(n, now) == 0)
+	for (round = 0; round < RUN_ROUNDS && !n->stopping; round++) {
+		if (n->ninflight >= capacity(n))
 			break;
-		n->qlen--;
-		start(n, n->queue[n->qhead++]);
-		started++;
+		want = capacity(n) - n->ninflight;
+		if (want > DUE_BATCH)
+			want = DUE_BATCH;
+		if ((got = db_outbox_due(n->db, (long long)now, ids,
+		    want)) == 0)
+			break;
+		mark = n->nlater;
+		for (i = 0, k = 0; i < got && !n->stopping; i++)
+			if ((ready[k] = prepare(n, ids[i])) != NULL)
+				k++;
+		/* Every "sending" stored before the first byte leaves: a
+		 * crash from here on re-sends these rows, and only those. */
+		if (flush_later(n) == -1) {
+			/* Not started, still pending in the store: tried
+			 * again on the next turn. */
+			while (k > 0)
+				delivery_free(ready[--k]);
+			later_drop(n, mark);
+			break;
+		}
+		for (i = 0; i < k; i++)
+			start_transfer(n, ready[i]);
 	}
+	(void)flush_later(n);
 	arm(n, now);
 }
 
@@ -865,32 +819,22 @@ log_cb(void *arg, bool warning, const char *line)
 	say(arg, warning, "%s", line);
 }
 
-/* Looks at the outbox again on the loop's next turn, going on with the
- * rows read ahead. */
-static void
-kick(struct notify *n)
-{
-	struct timeval	 now = { 0, 0 };
-
-	if (!n->stopping)
-		evtimer_add(&n->kick_ev, &now);
-}
-
 void
 notify_targets_changed(struct notify *n)
 {
 	hook_targets_changed(n->hooks_engine);
 }
 
-/* Something outside changed the outbox (queued, redelivered): what was
- * read ahead is read again. */
 void
 notify_kick(struct notify *n)
 {
-	n->qhead = n->qlen = 0;
+	struct timeval	 now = { 0, 0 };
+
 	/* From the loop, never from inside curl's or the store's callback
-	 * that is reporting: run() starts transfers and writes rows. */
-	kick(n);
+	 * that is reporting: run() starts transfers and writes rows.  No
+	 * sender (a harness without one): the row waits for the next. */
+	if (n != NULL && !n->stopping)
+		evtimer_add(&n->kick_ev, &now);
 }
 
 struct notify *
@@ -929,7 +873,6 @@ notify_new(struct event_base *base, struct db *db,
 	TAILQ_INIT(&n->inflight);
 	evtimer_assign(&n->due_ev, base, due_cb, n);
 	evtimer_assign(&n->kick_ev, base, due_cb, n);
-	evtimer_assign(&n->flush_ev, base, flush_cb, n);
 	when = now_stamp(time(NULL));
 	reset = db_outbox_reset_sending(db, (long long)time(NULL),
 	    "发送中 ticd 停止，重新发送 / ticd stopped during the send: sent "
@@ -977,6 +920,8 @@ notify_free(struct notify *n)
 	if (n == NULL)
 		return;
 	n->stopping = true;
+	/* What ended is stored as ended before the rest is put back. */
+	(void)flush_later(n);
 	while ((d = TAILQ_FIRST(&n->inflight)) != NULL) {
 		TAILQ_REMOVE(&n->inflight, d, entry);
 		if (d->tr != NULL)
@@ -986,9 +931,7 @@ notify_free(struct notify *n)
 		delivery_free(d);
 	}
 	n->ninflight = 0;
-	/* What came back is written, then what was cut off goes back to the
-	 * outbox, to be sent again. */
-	flush_writes(n);
+	/* What was cut off goes back to the outbox, to be sent again. */
 	when = now_stamp(time(NULL));
 	left = db_outbox_reset_sending(n->db, (long long)time(NULL),
 	    "ticd 停止时发送中断 / interrupted by ticd's stop", when, &error);
@@ -1003,11 +946,11 @@ notify_free(struct notify *n)
 	if (event_initialized(&n->due_ev)) {
 		evtimer_del(&n->due_ev);
 		evtimer_del(&n->kick_ev);
-		evtimer_del(&n->flush_ev);
 	}
-	free(n->writes);
 	smtp_free(n->smtp);
 	hook_engine_free(n->hooks_engine);
+	later_drop(n, 0);
+	free(n->later);
 	outbox_index_clear(&n->index);
 	notify_conf_clear(&n->conf);
 	mail_shutdown();

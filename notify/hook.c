@@ -43,21 +43,26 @@ struct target {
 };
 
 /*
- * What the engine remembers of a target between attempts: its pace, and
- * what a burst would otherwise read for every post: the row (until the
+ * What the engine remembers of a target between attempts: what a burst
+ * would otherwise read for every post: the row (until the
  * API or the engine changes a target), the URL's check (until then or a
  * reload) and the secret (for SECRET_TTL: a rotated secret is taken
  * within seconds).
  */
 struct pace_slot {
 	long long		 target;
-	struct notify_pacer	 pacer;
 	time_t			 ok_written;	/* last_ok last stored */
 	struct target		 row;
 	unsigned long		 row_gen;	/* 0: not read */
 	unsigned long		 url_gen;	/* URL checked, 0: not */
 	char			*secret;
 	time_t			 secret_at;
+};
+
+/* The pace of one robot (one URL). */
+struct robot_pace {
+	char			*url;
+	struct notify_pacer	 pacer;
 };
 
 /* A target's success, stored with the engine's next group commit. */
@@ -69,6 +74,8 @@ struct ok_write {
 struct hook_engine {
 	struct ok_write		*oks;
 	size_t			 noks;
+	struct robot_pace	*robots;
+	size_t			 nrobots;
 	struct event_base	*base;
 	struct db		*db;
 	struct post		*post;
@@ -383,6 +390,9 @@ hook_engine_free(struct hook_engine *e)
 	size_t	 i;
 
 	free(e->oks);
+	for (i = 0; i < e->nrobots; i++)
+		free(e->robots[i].url);
+	free(e->robots);
 	for (i = 0; i < e->npaces; i++) {
 		target_clear(&e->paces[i].row);
 		notify_secret_free(e->paces[i].secret);
@@ -426,14 +436,45 @@ slot_of(struct hook_engine *e, long long target)
 	s = &e->paces[lo];
 	memset(s, 0, sizeof(*s));
 	s->target = target;
-	notify_pace_init(&s->pacer);
 	return s;
 }
 
-static struct notify_pacer *
-pacer_of(struct hook_engine *e, long long target)
+static int
+robot_cmp(const void *key, const void *elem)
 {
-	return &slot_of(e, target)->pacer;
+	return strcmp(key, ((const struct robot_pace *)elem)->url);
+}
+
+/*
+ * A robot's pacer.  A robot is its URL, not a target: the bureau may add
+ * one group's robot for several centres, and the robot counts every post
+ * it gets.  Kept sorted by URL.
+ */
+static struct notify_pacer *
+pacer_for(struct hook_engine *e, const char *url)
+{
+	struct robot_pace	*r;
+	size_t			 lo = 0, hi = e->nrobots, mid;
+
+	if (e->nrobots > 0 && (r = bsearch(url, e->robots, e->nrobots,
+	    sizeof(*e->robots), robot_cmp)) != NULL)
+		return &r->pacer;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(e->robots[mid].url, url) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	e->robots = xreallocarray(e->robots, e->nrobots + 1,
+	    sizeof(*e->robots));
+	memmove(&e->robots[lo + 1], &e->robots[lo], (e->nrobots - lo) *
+	    sizeof(*e->robots));
+	e->nrobots++;
+	r = &e->robots[lo];
+	r->url = xstrdup(url);
+	notify_pace_init(&r->pacer);
+	return &r->pacer;
 }
 
 static void
@@ -552,7 +593,25 @@ long long
 hook_not_before(struct hook_engine *e, long long target,
     enum notify_format format, long long now)
 {
-	return notify_pace_next(pacer_of(e, target), format, now);
+	struct pace_slot	*s = slot_of(e, target);
+	char			*error = NULL;
+
+	/* Standard Webhooks are not paced: no need to read the target. */
+	if (format == NOTIFY_STANDARD)
+		return now;
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		if (target_load(e, target, &s->row, &error) == -1) {
+			free(error);
+			s->row_gen = 0;
+			return now;
+		}
+		s->row_gen = e->targets_gen;
+	}
+	if (!s->row.found)
+		return now;
+	return notify_pace_next(pacer_for(e, s->row.url), format, now);
 }
 
 /* ---- telling the bureau ---- */
@@ -830,7 +889,7 @@ post_part(struct hook_attempt *a, struct hook_result *r)
 	struct notify_request	*req = &a->batch.req[a->next];
 	char			*error = NULL;
 
-	notify_pace_sent(pacer_of(a->e, a->t.id), now_ms());
+	notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
 	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
 	    post_done, a, &error);
 	if (a->tr == NULL) {
@@ -847,7 +906,7 @@ post_done(const struct post_result *pr, void *arg)
 	struct hook_attempt	*a = arg;
 	struct hook_result	 r = { .retry_after = -1 };
 	struct notify_answer	 ans;
-	struct notify_pacer	*pacer = pacer_of(a->e, a->t.id);
+	struct notify_pacer	*pacer = pacer_for(a->e, a->t.url);
 	char			*error = NULL;
 	long long		 now = now_ms(), at = 0;
 

@@ -207,6 +207,58 @@ long	 notify_backoff(int attempts, unsigned int rnd);
  * reply code (0 when there was none). */
 enum notify_outcome notify_outcome_of(bool ok, long reply);
 
+/* ---- notice.c ---- */
+
+/* A message that went dead, as its notice names it (all borrowed). */
+struct notice_dead {
+	long long		 id;
+	const char		*idem;
+	const char		*recipient;	/* bureau, unit:NAME, centre:ID */
+	const char		*day;
+	const char *const	*rcpt;		/* its addresses */
+	size_t			 nrcpt;
+	const char		*reason;	/* its last error */
+};
+
+/* A notice ready to queue; owner: the caller (notice_row_free). */
+struct notice_row {
+	struct db_outbox	 row;
+	char			*idem;
+	char			*recipient;	/* NULL: "bureau" */
+	char			*message_id;
+	char			*rcpt;
+	char			*body;
+	char			 day[SCHED_DATE_LEN];
+	char			 created[40];
+};
+
+/* Whether a row's idempotency key is a dead message's notice. */
+bool	 notice_is_dead_notice(const char *idem);
+/*
+ * The notice to the bureau's contacts that d went dead: who, which day,
+ * why, and "ticctl redeliver ID".  0 with *p to queue; 1 when none is due
+ * (d is itself a notice, or SMTP and the bureau has no contact); -1 with
+ * *error.
+ */
+int	 notice_dead_row(struct db *, const struct notify_conf *,
+	    const struct notice_dead *d, time_t now, struct notice_row *p,
+	    char **error);
+void	 notice_row_free(struct notice_row *);
+
+/* An obligation whose date a reload moved (borrowed). */
+struct notice_moved {
+	const struct sched_obligation *o;	/* with its new date */
+	int			 old_due;
+};
+/*
+ * Queues in one transaction, to everyone who hears of each obligation
+ * (its rule's audience), a notice naming the old and the new date; the
+ * key holds the change, so one move is told once.  *queued: rows new.
+ */
+int	 notice_moved_queue(struct db *, const struct notify_conf *,
+	    const struct sched_rules *, const struct notice_moved *, size_t n,
+	    time_t now, size_t *queued, char **error);
+
 /* ---- deliver.c ---- */
 
 /* Owner: the daemon (notify_new, notify_free). */

@@ -721,31 +721,41 @@ meta_set(struct db *db, const char *name, const char *value)
 	return step_done(db, ST_OUT_META_SET);
 }
 
-int
-db_outbox_enqueue(struct db *db, struct db_outbox *rows, size_t n,
-    const char *meta_name, const char *meta_value, char **error)
+/* Inserts rows inside the caller's transaction; each row's id is set, or
+ * 0 when its key was queued before. */
+static int
+insert_rows(struct db *db, struct db_outbox *rows, size_t n)
 {
 	sqlite3_stmt	*ins = db->stmt[ST_OUT_INSERT];
 	size_t		 i;
 	int		 rc;
 
-	if (step_done(db, ST_BEGIN) == -1) {
-		*error = db_error(db, "BEGIN IMMEDIATE");
-		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		bind_row(ins, &rows[i]);
 		rc = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
-		if (rc != SQLITE_DONE) {
-			*error = db_error(db, "queueing a message");
-			(void)step_done(db, ST_ROLLBACK);
+		if (rc != SQLITE_DONE)
 			return -1;
-		}
 		/* An idempotency key already queued is not queued again. */
 		rows[i].id = sqlite3_changes(db->sql) == 1 ?
 		    sqlite3_last_insert_rowid(db->sql) : 0;
+	}
+	return 0;
+}
+
+int
+db_outbox_enqueue(struct db *db, struct db_outbox *rows, size_t n,
+    const char *meta_name, const char *meta_value, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	if (insert_rows(db, rows, n) == -1) {
+		*error = db_error(db, "queueing a message");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
 	}
 	if (meta_name != NULL && meta_set(db, meta_name, meta_value) == -1) {
 		*error = db_error(db, "remembering the day planned");
@@ -866,6 +876,70 @@ db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
 	bind_text(st, 6, r->updated_at);
 	sqlite3_bind_int64(st, 7, r->id);
 	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
+}
+
+/* Binds and runs the update of one row, inside or outside a transaction. */
+static int
+update_row(struct db *db, const struct db_outbox *r, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE];
+
+	bind_text(st, 1, out_states[r->state]);
+	sqlite3_bind_int(st, 2, r->attempts);
+	sqlite3_bind_int64(st, 3, r->next_attempt);
+	bind_text(st, 4, r->last_error);
+	bind_text(st, 5, r->last_response);
+	bind_text(st, 6, r->updated_at);
+	sqlite3_bind_int64(st, 7, r->id);
+	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
+}
+
+int
+db_outbox_update_many(struct db *db, const struct db_outbox *rows,
+    size_t n, char **error)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return update_row(db, &rows[0], error);
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (update_row(db, &rows[i], error) == -1) {
+			(void)step_done(db, ST_ROLLBACK);
+			return -1;
+		}
+	}
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_outbox_update_queue(struct db *db, const struct db_outbox *r,
+    struct db_outbox *rows, size_t n, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	if (update_row(db, r, error) == -1) {
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	if (insert_rows(db, rows, n) == -1 || step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "queueing a notice");
+		(void)step_done(db, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
 }
 
 int

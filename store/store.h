@@ -153,6 +153,14 @@ int	 db_outbox_get(struct db *, long long id,
  * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
+/* db_outbox_update of n rows in one transaction (one sync, not n). */
+int	 db_outbox_update_many(struct db *, const struct db_outbox *rows,
+	    size_t n, char **error);
+/* db_outbox_update and db_outbox_enqueue's rows in one transaction: a
+ * message's end and the notice it calls for are stored together or not
+ * at all. */
+int	 db_outbox_update_queue(struct db *, const struct db_outbox *r,
+	    struct db_outbox *rows, size_t n, char **error);
 /* Replaces the items and bytes of a row (items dropped before sending). */
 int	 db_outbox_set_content(struct db *, long long id, const char *items,
 	    const void *body, size_t len, const char *when, char **error);

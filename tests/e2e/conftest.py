@@ -447,11 +447,13 @@ class SmtpSink:
     replies: what DATA answers next, one entry per message, e.g.
     "451 4.3.0 try later" (empty: "250 OK").  delay: seconds DATA sleeps
     after keeping a message and before answering.  down()/up() stop and
-    start listening on the same port."""
+    start listening on the same port.  sessions: for every message
+    accepted, (TLS in use, the login it authenticated as or None)."""
 
     def __init__(self, port=None, **controller_kw):
         self.port = port or free_port()
         self.received = []
+        self.sessions = []
         self.replies = []
         self.delay = 0.0
         self.data_started = 0
@@ -465,6 +467,10 @@ class SmtpSink:
             return self.replies.pop(0)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
                               envelope.original_content))
+        login = None
+        if session.authenticated:
+            login = session.auth_data.login.decode()
+        self.sessions.append((session.ssl is not None, login))
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 2.0.0 OK queued"

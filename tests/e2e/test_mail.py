@@ -14,7 +14,9 @@ only fixed waits are the few seconds that show that nothing happens.
 """
 import email
 import email.policy
+import json
 import os
+import signal
 import sqlite3
 import subprocess
 import time
@@ -74,6 +76,11 @@ def wait_deliveries(t, predicate, timeout=30.0):
         time.sleep(0.1)
     raise AssertionError("outbox never got there: %r\n%s"
                          % (rows, t.log_text()))
+
+
+def reminders(rows):
+    """The outbox rows that are reminders, not notices about them."""
+    return [r for r in rows if "|dead:" not in r["key"]]
 
 
 def parse(raw):
@@ -199,14 +206,19 @@ def test_4xx_then_accepted(ticd_factory, smtp_sink):
 def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
     smtp_sink.replies = ["554 5.7.1 rejected by policy"] * 3
     t = mail_ticd(ticd_factory, smtp_sink.url())
-    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
-                           all(r["state"] == "dead" for r in rs))
+    # The three reminders die; the bureau's notices of them (below) go.
+    rows = wait_deliveries(t, lambda rs: len(reminders(rs)) == 3 and
+                           all(r["state"] == "dead" for r in reminders(rs)))
+    rows = reminders(rows)
     for r in rows:
         assert r["attempts"] == 1 and r["next_attempt"] is None, r
         assert "554" in r["last_error"], r
     time.sleep(6)		# past the first retry's 5 s: none comes
-    assert all(r["attempts"] == 1 for r in deliveries(t))
-    assert smtp_sink.received == []
+    assert all(r["attempts"] == 1 for r in reminders(deliveries(t)))
+    assert smtp_sink.wait_for(3) == 3
+    assert {rc for _, rcpts, _ in smtp_sink.received for rc in rcpts} == \
+        {"kjj@yq.example"}
+    smtp_sink.received.clear()
     # The bureau sends one again once the server takes it.
     target = rows[0]
     p = subprocess.run([TICCTL, "redeliver", str(target["id"]), "--url",
@@ -219,6 +231,40 @@ def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
     wait_deliveries(t, lambda rs: [r["state"] for r in rs
                                    if r["id"] == target["id"]] == ["sent"])
     assert t.post("/api/v1/deliveries/99999/redeliver", {}).status == 404
+
+
+def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
+    # The first message the server takes is refused for good; the others
+    # and the notice go.  The notice names the recipient, the day, the
+    # reason and the command; it is queued once, and a notice that dies
+    # itself is not noticed (no loop).
+    smtp_sink.replies = ["554 5.1.1 mailbox unavailable"]
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 4 and
+                           all(r["state"] in ("sent", "dead") for r in rs))
+    dead = [r for r in rows if r["state"] == "dead"]
+    notice = [r for r in rows if "|dead:" in r["key"]]
+    assert len(dead) == 1 and len(notice) == 1, rows
+    dead, notice = dead[0], notice[0]
+    assert notice["state"] == "sent" and notice["recipient"] == "bureau"
+    assert notice["key"].endswith("|dead:%d" % dead["id"])
+    assert notice["to"] == ["kjj@yq.example"]
+    msg = [parse(raw) for _, rcpts, raw in smtp_sink.received
+           if "<%s>" % notice["message_id"] in raw.decode("ascii", "replace")]
+    assert len(msg) == 1, smtp_sink.received
+    msg = msg[0]
+    assert msg["Subject"].startswith("【技术创新中心提醒】投递失败"), msg["Subject"]
+    assert dead["recipient"] in msg["Subject"] and DAY in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    assert dead["recipient"] in text and DAY in text
+    for a in dead["to"]:
+        assert a in text
+    assert "554 5.1.1 mailbox unavailable" in text
+    assert "ticctl redeliver %d" % dead["id"] in text
+    # Redelivering the dead message does not queue a second notice, and a
+    # dying notice queues none: four rows, however long we look.
+    time.sleep(1)
+    assert len(deliveries(t)) == 4
 
 
 def test_kill_9_mid_send_resends_with_the_same_message_id(ticd_factory,
@@ -335,3 +381,237 @@ def test_spool_writes_eml_files(ticd_factory):
     rows = deliveries(t)
     assert {r["state"] for r in rows} == {"sent"}
     assert {r["last_response"] for r in rows} == {"spool"}
+
+
+# ---- STARTTLS and AUTH ----
+
+def openssl(cwd, *args):
+    """openssl under libfaketime at 2000-01-01, so that what it makes is
+    valid from long ago (ticd's clock is faked too, maybe before today)."""
+    env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB,
+               FAKETIME="@2000-01-01 00:00:00", TZ="UTC")
+    p = subprocess.run(["openssl"] + list(args), cwd=str(cwd), env=env,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+
+
+def make_certs(d):
+    """A self-signed CA and a server certificate it signed for 127.0.0.1
+    and localhost; returns (ca.pem, server.pem, server.key)."""
+    d.mkdir()
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+           "-nodes"]
+    openssl(d, "req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "36500", "-subj", "/CN=ticd test CA")
+    openssl(d, "req", "-new", *key, "-keyout", "server.key",
+            "-out", "server.csr", "-subj", "/CN=localhost")
+    (d / "ext").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                           "extendedKeyUsage = serverAuth\n")
+    openssl(d, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
+            "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+            "-days", "36500", "-extfile", "ext")
+    return d / "ca.pem", d / "server.pem", d / "server.key"
+
+
+USER, PASSWORD = "ticd@kjj.yq.example", "s3cret 口令"
+
+
+def tls_sink(certs, logins):
+    """aiosmtpd that offers STARTTLS, requires it before anything else,
+    and accepts AUTH PLAIN/LOGIN (only over TLS) for USER/PASSWORD."""
+    import ssl
+    from aiosmtpd.smtp import AuthResult
+    from conftest import SmtpSink
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(certs[1]), str(certs[2]))
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((mechanism, data.login.decode(), session.ssl
+                       is not None))
+        ok = (data.login.decode() == USER and
+              data.password.decode() == PASSWORD)
+        return AuthResult(success=ok, auth_data=data)
+
+    sink = SmtpSink(tls_context=ctx, require_starttls=True,
+                    authenticator=authenticator, auth_require_tls=True,
+                    auth_required=True)
+    sink.up()
+    return sink
+
+
+def tls_ticd(factory, url, tmp_path, ca_file=None, starttls="required"):
+    (tmp_path / "smtp.pw").write_text(PASSWORD + "\n")
+    t = factory("ticd")
+    mail = ("[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+            "starttls = %s\nusername = %s\npassword_file = %s\n"
+            % (FROM, url, starttls, USER, tmp_path / "smtp.pw"))
+    if ca_file:
+        mail += "ca_file = %s\n" % ca_file
+    t.write_conf(extra=mail)
+    t.token = t.make_token()
+    t.start(env=faketime_env(BEFORE_NINE), extra_args=["-i",
+                                                       str(DEMO_JOURNAL)])
+    for c in CONTACTS:
+        assert t.post("/api/v1/contacts", c).status == 201
+    return t
+
+
+def test_starttls_and_auth(ticd_factory, tmp_path):
+    certs = make_certs(tmp_path / "pki")
+    logins = []
+    sink = tls_sink(certs, logins)
+    try:
+        t = tls_ticd(ticd_factory, sink.url(), tmp_path, ca_file=certs[0])
+        assert sink.wait_for(3) == 3, t.log_text()
+        wait_deliveries(t, lambda rs: len(rs) == 3 and
+                        all(r["state"] == "sent" for r in rs))
+        assert set(by_rcpt(sink)) == ADDRESSES
+        # Every message went inside TLS, as USER; AUTH came after STARTTLS.
+        assert sink.sessions == [(True, USER)] * 3, sink.sessions
+        assert logins and all(m in ("PLAIN", "LOGIN") and u == USER and tls
+                              for m, u, tls in logins), logins
+        assert PASSWORD not in t.log_text()
+    finally:
+        sink.down()
+
+
+def test_starttls_required_but_not_offered_sends_nothing_in_clear(
+        ticd_factory, smtp_sink, tmp_path):
+    # smtp_sink offers no STARTTLS: ticd must not fall back to clear text.
+    t = tls_ticd(ticd_factory, smtp_sink.url(), tmp_path)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["attempts"] >= 1 and
+                               r["state"] in ("retrying", "dead")
+                               for r in rs))
+    for r in rows:
+        assert "STARTTLS" in r["last_error"], r
+    assert smtp_sink.data_started == 0 and smtp_sink.received == []
+
+
+def test_untrusted_server_certificate_refused(ticd_factory, tmp_path):
+    # STARTTLS offered, but by a certificate no CA ticd knows: no AUTH, no
+    # message, and the reason is in last_error.
+    certs = make_certs(tmp_path / "pki")
+    logins = []
+    sink = tls_sink(certs, logins)
+    try:
+        t = tls_ticd(ticd_factory, sink.url(), tmp_path)
+        rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                               all(r["attempts"] >= 1 and
+                                   r["state"] == "retrying" for r in rs))
+        for r in rows:
+            assert "certificate" in r["last_error"].lower(), r
+        assert logins == [] and sink.received == []
+    finally:
+        sink.down()
+
+
+# ---- kill -9 in a burst ----
+
+BURST = 1000
+
+
+def burst_journal(path, n):
+    """n centres recognized in 2025: each has Art. 10's meeting for 2026
+    due 2026-12-31, so each gets one reminder at 09:00 on DAY."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            c = "k%05d" % i
+            f.write(json.dumps({"type": "registered", "date": "2025-03-03",
+                                "centre": c, "name": "压测中心%d" % i,
+                                "unit": "城区科技局"}, ensure_ascii=False)
+                    + "\n")
+            f.write(json.dumps({"type": "recognized", "date": "2025-06-02",
+                                "centre": c}) + "\n")
+
+
+def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
+                                                 tmp_path):
+    jpath = tmp_path / "burst.jsonl"
+    burst_journal(jpath, BURST)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\nparallel = 4\n" % (FROM, smtp_sink.url()))
+    t.token = t.make_token()
+    # Contacts first, at 08:00, when nothing is due; then 09:00 comes.
+    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
+                                                              str(jpath)])
+    for i in range(BURST):
+        assert t.post("/api/v1/contacts", {
+            "kind": "centre", "scope": "k%05d" % i,
+            "email": "k%05d@centre.example" % i}).status == 201
+    t.stop()
+    t.start(env=faketime_env(DAY + " 08:59:58"))
+    assert smtp_sink.wait_for(BURST // 4, timeout=60) >= BURST // 4, \
+        t.log_text()
+    t.proc.kill()		# kill -9, mid-burst
+    t.proc.wait(timeout=10)
+    before = len(smtp_sink.received)
+    assert before < BURST, "the burst ended before the kill"
+    t.start(env=faketime_env(DAY + " 09:00:30"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with sqlite3.connect(str(t.db), timeout=5) as db:
+            rows = db.execute("SELECT recipient, message_id, state "
+                              "FROM outbox").fetchall()
+        if len(rows) == BURST and all(s == "sent" for _, _, s in rows):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("not all sent: %r" % (
+            {s for _, _, s in rows},))
+    want = {"<%s>" % m for _, m, _ in rows}
+    got = {}
+    for _, rcpts, raw in smtp_sink.received:
+        mid = parse(raw)["Message-ID"]
+        assert len(rcpts) == 1
+        got.setdefault(rcpts[0], set()).add(mid)
+    # Every centre got its message; one that got two got the same twice.
+    assert len(got) == BURST
+    assert all(len(ids) == 1 for ids in got.values())
+    assert set().union(*got.values()) == want
+    dups = len(smtp_sink.received) - BURST
+    assert 0 <= dups <= 4, dups	# at most what was in flight (parallel)
+
+
+# ---- a reload moves a provisional date ----
+
+def test_reload_moving_a_provisional_date_tells_its_recipients(
+        ticd_factory, smtp_sink, tmp_path):
+    # In the demo, yq-012's objection review (Art. 7(6), the bureau's) is
+    # due 2026-12-18, counted in working days that are still provisional;
+    # a table with a (fictional) holiday on 2026-12-14 moves it to 12-21.
+    key = "yq-012/objection_review/2026-11-27"
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n"
+                     "2026-12-14\tholiday\t测试（虚构）\n"
+                     "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    o = [o for o in t.obligations()["obligations"] if o["key"] == key][0]
+    assert o["due"] == "2026-12-18" and o["provisional"], o
+    t.write_conf(extra="holidays = %s\n" % table +
+                 "[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\n" % (FROM, smtp_sink.url()))
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    assert smtp_sink.wait_for(1) == 1, t.log_text(mark)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 1 and
+                           rs[0]["state"] == "sent")
+    row = rows[0]
+    assert row["recipient"] == "bureau" and row["to"] == ["kjj@yq.example"]
+    assert row["key"] == ("bureau|email|%s|moved:%s:2026-12-18:2026-12-21"
+                          % (DAY, key))
+    msg = parse(smtp_sink.received[0][2])
+    assert "2026-12-18" in msg["Subject"] and "2026-12-21" in msg["Subject"]
+    assert msg["Subject"].startswith("【技术创新中心提醒】日期变更"), \
+        msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    assert "由 2026-12-18 改为 2026-12-21" in text and key in text
+    # The same table again moves nothing: nothing more is told.
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    time.sleep(1)
+    assert len(deliveries(t)) == 1 and len(smtp_sink.received) == 1

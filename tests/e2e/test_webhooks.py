@@ -398,8 +398,8 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
         assert len({c.body for c in copies}) == 1, msg_id
         assert len({c.path for c in copies}) == 1, msg_id
     # What went twice: at most what was on the wire (4 connections) and
-    # what was answered in the last group commit's window (50 ms; here a
-    # whole wave of 4 can be).
+    # what was answered in the loop turn before the kill (its states are
+    # written on the next: here a whole wave of 4 can be).
     assert sum(len(c) for c in seen.values()) - n <= 2 * 4, \
         "more duplicates than transfers in flight"
 

@@ -152,6 +152,7 @@ daemon_up(void)
 	event_priority_set(&t.commit_ev, 2);
 	if (http_start(&t, &error) == -1)
 		fuzz_fail("http_start: %s", error);
+	feeds_start(&t);	/* /feeds/ and /api/v1/feed(s), as in ticd */
 	if (getsockname(evhttp_bound_socket_get_fd(t.listener),
 	    (struct sockaddr *)&sin, &slen) == -1)
 		fuzz_fail("getsockname");
@@ -163,6 +164,7 @@ static void
 daemon_down(void)
 {
 	state_commit_cb(-1, 0, &t);
+	feeds_stop(&t);
 	http_stop(&t);
 	db_close(t.db);
 	state_invalidate(&t);

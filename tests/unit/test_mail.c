@@ -336,6 +336,27 @@ test_outcomes(void **state)
 	assert_int_equal(notify_outcome_of(false, 554), NOTIFY_FAILED);
 }
 
+/* A notice that dies is never noticed: no loop of notices. */
+static void
+test_no_notice_of_a_notice(void **state)
+{
+	struct notify_conf	 c = { .smtp_url = (char *)"smtp://x",
+				    .from = (char *)"ticd@example.org" };
+	struct notice_dead	 d = { .id = 7,
+				    .idem = "bureau|email|2026-12-01|dead:3",
+				    .recipient = "bureau", .day = "2026-12-01",
+				    .reason = "554" };
+	struct notice_row	 p;
+	char			*error = NULL;
+
+	(void)state;
+	assert_true(notice_is_dead_notice(d.idem));
+	assert_false(notice_is_dead_notice("centre:yq-006|email|2026-12-01"));
+	/* Returns before the store is looked at. */
+	assert_int_equal(notice_dead_row(NULL, &c, &d, 0, &p, &error), 1);
+	assert_null(error);
+}
+
 int
 main(void)
 {
@@ -348,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_header_clean),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_no_notice_of_a_notice),
 	};
 	int	 rc;
 
