@@ -15,7 +15,6 @@ Writes <!-- bench:webhooks --> of docs/PERFORMANCE.md.
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -30,7 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 import conftest  # noqa: E402  (the e2e harness: Ticd, faketime)
-from api import machine  # noqa: E402
+import perfdoc  # noqa: E402  (the machine, sections of the document)
 
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NGINX_CONF = """
@@ -230,7 +229,7 @@ def main():
     t, b = statistics.median(ticd_rates), statistics.median(bare_rates)
     text = (
         "## Webhooks (`bench/webhooks.py`)\n\n"
-        "Measured %s on: %s.\n\n"
+        "Measured %s on:\n\n%s\n\n"
         "Command: `/usr/bin/python3 bench/webhooks.py --ticd %s --n %d "
         "--runs %d --parallel %d`\n\n"
         "%d centres each get one reminder at 09:00 on 2026-12-01 (ticd under "
@@ -253,27 +252,14 @@ def main():
         "stored payload, logs a line, and commits the row's states with the "
         "others of the same loop turn; the bare sender does none of that, and "
         "ticd's one loop also serves the API meanwhile.\n"
-        % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), machine(),
+        % (perfdoc.stamp(), "\n".join(perfdoc.machine_lines()),
            os.path.relpath(a.ticd, ROOT), a.n, a.runs, a.parallel, a.n,
            a.parallel, a.n, a.parallel, a.runs, t,
            ", ".join("%.0f" % r for r in ticd_rates), a.parallel, b,
            ", ".join("%.0f" % r for r in bare_rates), t / b,
            statistics.median(p99s) * 1000))
-    write_section(a.out, text)
+    perfdoc.write_section("webhooks", text, a.out)
     print(text)
-
-
-def write_section(out, text):
-    start, end = "<!-- bench:webhooks -->", "<!-- /bench:webhooks -->"
-    doc = open(out, encoding="utf-8").read()
-    block = "%s\n%s\n%s" % (start, text, end)
-    if start in doc:
-        doc = re.sub(re.escape(start) + ".*?" + re.escape(end),
-                     lambda _: block, doc, flags=re.S)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(doc)
 
 
 if __name__ == "__main__":
