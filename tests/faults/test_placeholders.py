@@ -17,7 +17,8 @@ PENDING = {
 # tests/faults/test_feeds_load.py.
 # Covered: an SMTP server that accepts and never answers is
 # tests/faults/test_smtp_hang.py.
-# Covered: kill -9 in a burst of 1,000 messages, every one delivered and a
+# Covered: kill -9 five times in a burst of 1,000 messages is
+# tests/faults/test_kill9_mail.py; one kill -9 in a burst of 1,000 messages, every one delivered and a
 # duplicate only with the same Message-ID, is
 # tests/e2e/test_mail.py::test_kill_9_in_a_burst_of_1000_loses_nothing
 # (about 11 s, so it runs with make check).
