@@ -71,14 +71,16 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
-		  notify/smtp.c notify/deliver.c notify/notice.c
+		  notify/smtp.c notify/deliver.c notify/notice.c \
+		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
+		  notify/target.c notify/post.c notify/hook.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
 		  daemon/http.c daemon/api.c daemon/remind.c daemon/feeds.c \
 		  daemon/feedtok.c daemon/feedrev.c daemon/cond.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar remind render mail cond feedrev strmap
+		  calendar remind render mail cond feedrev strmap webhook
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)
@@ -87,8 +89,9 @@ CTL_OBJS = $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_PKGS = libevent libsystemd libcrypto
 CTL_PKGS = libcurl
-# notify/: GMime builds the mail, libcurl sends it on libevent's loop.
-NOTIFY_PKGS = gmime-3.0 libcurl libevent
+# notify/: GMime builds the mail, libcurl sends it on libevent's loop,
+# libcrypto signs webhooks.
+NOTIFY_PKGS = gmime-3.0 libcurl libevent libcrypto
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 DATA	= $(BUILD)/share/ticd/cn-holidays.tsv $(BUILD)/share/ticd/rules.ini
 
@@ -193,6 +196,7 @@ bench: deps all
 	$(PYTHON) bench/plan.py --ticctl $(BUILD)/bin/ticctl --runs $(BENCH_RUNS)
 	$(PYTHON) bench/api.py --ticd $(BUILD)/bin/ticd --runs $(BENCH_API_RUNS)
 	$(PYTHON) bench/mail.py --ticd $(BUILD)/bin/ticd
+	$(PYTHON) bench/webhooks.py --ticd $(BUILD)/bin/ticd
 	$(PYTHON) bench/feeds.py --ticd $(BUILD)/bin/ticd
 
 # 1,000, 10,000 and 100,000 centres: minutes, and several GB for the feed.

@@ -81,6 +81,11 @@ struct conf {
 	int	 stop_wait;	/* seconds a stop waits for sends in flight */
 	char	*public_url;	/* "" or http(s)://…, no query */
 	int	 feed_retention; /* days */
+	/* [webhooks] */
+	char	*webhook_allow_hosts;	/* space-separated; "": any */
+	int	 webhook_timeout;	/* seconds */
+	int	 webhook_parallel;
+	int	 webhook_disable_days;
 };
 
 void	 conf_defaults(struct conf *);

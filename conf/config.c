@@ -34,7 +34,8 @@ enum key_type {
 	KEY_SMTP_URL,	/* "", smtp://… or smtps://… */
 	KEY_ADDRESS,	/* an email address */
 	KEY_FILE,	/* an absolute path, never empty */
-	KEY_URL		/* "" or http(s)://host… */
+	KEY_URL,	/* "" or http(s)://host… */
+	KEY_HOSTS	/* host names and *.suffixes */
 };
 
 struct config_key {
@@ -114,6 +115,20 @@ static const struct config_key config_keys[] = {
 	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
 	    "起）/ days done and void obligations stay in feeds after their "
 	    "due date"),
+	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
+	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
+	    "*.example.cn 含其子域）；空为不限 / the only hosts webhooks may "
+	    "go to (space-separated; *.example.cn covers its subdomains); "
+	    "empty: any"),
+	K("webhooks", "timeout", KEY_INT, "10", 1, 120, NULL, true,
+	    webhook_timeout, "一次投递的超时（秒）/ seconds one post may take"),
+	K("webhooks", "parallel", KEY_INT, "16", 1, 64, NULL, true,
+	    webhook_parallel, "同时进行的投递数（每个主机也以此为限）/ posts at "
+	    "once (and to one host)"),
+	K("webhooks", "disable_after_days", KEY_INT, "3", 1, 30, NULL, true,
+	    webhook_disable_days, "连续失败这么多天的目标停用并通知市科技局 / "
+	    "a target failing this many days is disabled and the bureau "
+	    "told"),
 };
 
 /* [remind.RULE]: a rule's reminder schedule. */
@@ -218,6 +233,38 @@ parse_smtp_url(const char *value)
 	return NULL;
 }
 
+/* Host names (letters, digits, '-', '.'), "*." and a name, or an IPv6
+ * address in brackets, separated by spaces. */
+static char *
+parse_hosts(const char *value)
+{
+	const char	*p = value, *end, *q;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		end = p + strcspn(p, " ");
+		n = (size_t)(end - p);
+		q = p;
+		if (n > 2 && p[0] == '*' && p[1] == '.')
+			q += 2;
+		if (*q == '[' && end[-1] == ']')
+			q = end;	/* an IPv6 literal: curl checks it */
+		for (; q < end; q++) {
+			if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' &&
+			    *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+			    *q == '-' || *q == '.'))
+				return xasprintf("\"%.*s\" 不是主机名 / \"%.*s\" "
+				    "is not a host name", (int)n, p, (int)n, p);
+		}
+		p = end;
+	}
+	return NULL;
+}
+
 /* What may stand in From: and MAIL FROM: local@domain, nothing to
  * quote, no space or control character. */
 static char *
@@ -303,6 +350,9 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		break;
 	case KEY_URL:
 		why = parse_url(value);
+		break;
+	case KEY_HOSTS:
+		why = parse_hosts(value);
 		break;
 	case KEY_PATH:
 	case KEY_FILE:
@@ -563,6 +613,11 @@ mdoc_type(FILE *f, const struct config_key *k)
 	case KEY_URL:
 		fputs("Empty, or a URL starting\n.Li http://\nor\n.Li https://\n"
 		    "with no query or fragment.\n", f);
+		break;
+	case KEY_HOSTS:
+		fputs("Host names separated by spaces;\n.Li *. Ns Ar domain\n"
+		    "covers every name under\n.Ar domain .\nEmpty: any host.\n",
+		    f);
 		break;
 	case KEY_INT:
 		fprintf(f, "An integer from %ld to %ld.\n", k->min, k->max);

@@ -31,6 +31,7 @@ int	 ctl_deliveries(int, char **);
 int	 ctl_redeliver(int, char **);
 int	 ctl_contacts(int, char **);
 int	 ctl_feeds(int, char **);
+int	 ctl_webhooks(int, char **);
 
 /* ---- talking to ticd (client.c) ---- */
 

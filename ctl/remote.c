@@ -1,7 +1,7 @@
 /*
  * remote.c: the commands that ask ticd over its HTTP API: centres,
- * centre, record, obligations, upcoming, tokens, contacts, feeds, and
- * "ticctl feed" without a journal.
+ * centre, record, obligations, upcoming, tokens, contacts, feeds,
+ * webhooks, and "ticctl feed" without a journal.
  *
  * Each parses its own options, opens one client (client.c) and prints
  * either a table for people or, with --json, ticd's reply as it came.
@@ -1174,6 +1174,8 @@ remote_delete(struct ctl_client *c, const char *cmd, const char *what,
 	json_decref(reply);
 	if (strcmp(what, "tokens") == 0)
 		printf("已吊销令牌 %lld / token %lld revoked\n", id, id);
+	else if (strcmp(what, "webhooks") == 0)
+		printf("已删除 webhook %lld / webhook %lld removed\n", id, id);
 	else
 		printf("已删除联系人 %lld / contact %lld removed\n", id, id);
 	return finish(cmd);
@@ -1696,4 +1698,279 @@ ctl_feed_remote(const struct ctl_remote *rem, const char *path)
 	free(ics);
 	ctl_client_free(c);
 	return rc;
+}
+
+/* ---- webhooks ---- */
+
+static void
+webhooks_usage(FILE *f)
+{
+	fprintf(f,
+"用法 / usage: ticctl webhooks [list] [--json]\n"
+"       ticctl webhooks add KIND [SCOPE] URL --format FORMAT\n"
+"                       [--secret-file PATH] [--label TEXT]\n"
+"       ticctl webhooks remove ID\n"
+"       ticctl webhooks enable ID\n"
+"       (and connection options)\n"
+"\n"
+"提醒也发往的 webhook 与群机器人。list 列出令牌可见的目标（URL 中的凭据已\n"
+"隐去）；add、remove、enable 需 bureau 令牌。\n"
+"Where reminders are also posted: webhooks and chat robots.  list shows\n"
+"the targets the token sees (credentials in URLs hidden); add, remove and\n"
+"enable need a bureau token.\n"
+"\n"
+"  add KIND [SCOPE] URL\n"
+"                   KIND 为 centre（SCOPE 为中心编号）、unit（SCOPE 为组织\n"
+"                   管理单位名）或 bureau（无 SCOPE）/ KIND centre (SCOPE:\n"
+"                   a centre's id), unit (SCOPE: a unit's name) or bureau\n"
+"  --format FORMAT  standard（Standard Webhooks 签名 JSON）、wecom（企业微信\n"
+"                   群机器人）、dingtalk（钉钉）、feishu（飞书）\n"
+"  --secret-file PATH\n"
+"                   密钥所在文件，ticd 读取它（路径须在 ticd 所在机器上）：\n"
+"                   standard 必填（whsec_…），dingtalk、feishu 开启加签时填，\n"
+"                   wecom 不用。密钥本身从不经过命令行 / the file holding the\n"
+"                   secret, read by ticd (a path on ticd's machine):\n"
+"                   required for standard (whsec_…), for dingtalk and feishu\n"
+"                   when the robot signs, none for wecom.  The secret itself\n"
+"                   never goes on a command line.\n"
+"  remove ID        删除目标 / removes a target\n"
+"  enable ID        重新启用被停用的目标 / turns a disabled target back on\n"
+"  --label TEXT     add：备注 / add: a note\n"
+"  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
+	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
+}
+
+static const char *webhook_headers[] = {
+	"编号", "类别", "范围", "格式", "状态", "URL", "备注"
+};
+
+static const char *
+webhook_state_cn(const char *state)
+{
+	if (state == NULL)
+		return "—";
+	if (strcmp(state, "enabled") == 0)
+		return "启用";
+	if (strcmp(state, "failing") == 0)
+		return "失败中";
+	if (strcmp(state, "disabled") == 0)
+		return "已停用";
+	return state;
+}
+
+static int
+webhooks_list(struct ctl_client *c, bool json)
+{
+	struct ctl_table	*t;
+	json_t			*reply, *list, *row;
+	char			**cells;
+	size_t			 i;
+	int			 rc;
+
+	if ((reply = remote_get(c, "/api/v1/webhooks")) == NULL)
+		return CTL_FAIL;
+	if (json) {
+		rc = print_json("webhooks", reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_array(list = json_object_get(reply, "webhooks"))) {
+		unexpected("webhooks", "没有 webhooks 列表 / no webhooks list");
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(nitems(webhook_headers), webhook_headers);
+	json_array_foreach(list, i, row) {
+		cells = ctl_table_row(t);
+		cells[0] = jcell(row, "id");
+		cells[1] = jcell(row, "kind");
+		cells[2] = jcell(row, "scope");
+		cells[3] = jcell(row, "format");
+		cells[4] = xstrdup(webhook_state_cn(jstr(row, "state")));
+		cells[5] = jcell(row, "url");
+		cells[6] = jcell(row, "label");
+	}
+	ctl_table_print(t);
+	printf("\n共 %zu 个 webhook。\n", ctl_table_count(t));
+	ctl_table_free(t);
+	json_decref(reply);
+	return finish("webhooks");
+}
+
+/*
+ * The secret file's path as ticd should read it: absolute paths as
+ * given (they name a file on ticd's machine); a relative one is made
+ * absolute here, for the common case of ticctl beside ticd.
+ */
+static char *
+secret_path(const char *arg)
+{
+	char	*abs;
+
+	if (arg == NULL || *arg == '/')
+		return arg ? xstrdup(arg) : NULL;
+	if ((abs = realpath(arg, NULL)) == NULL) {
+		ctl_warnx("webhooks", "%s: %s（相对路径须指向本机的文件；否则请给 "
+		    "ticd 所在机器上的绝对路径）/ a relative path must name a "
+		    "file here; else give an absolute path on ticd's machine",
+		    arg, strerror(errno));
+		return NULL;
+	}
+	return abs;
+}
+
+static int
+webhooks_add(struct ctl_client *c, char **args, int nargs,
+    const char *format, const char *secret_file, const char *label,
+    bool json)
+{
+	json_t	*body, *reply;
+	char	*path = NULL;
+	int	 rc;
+
+	if (secret_file != NULL && (path = secret_path(secret_file)) == NULL)
+		return CTL_FAIL;
+	body = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:s*}", "kind", args[0],
+	    "scope", nargs == 3 ? args[1] : NULL, "url", args[nargs - 1],
+	    "format", format, "secret_file", path, "label", label);
+	free(path);
+	if ((reply = remote_post(c, "/api/v1/webhooks", body)) == NULL)
+		return CTL_FAIL;
+	if (json)
+		rc = print_json("webhooks", reply);
+	else {
+		printf("已添加 webhook %" JSON_INTEGER_FORMAT "：%s / webhook %"
+		    JSON_INTEGER_FORMAT " added\n", json_integer_value(
+		    json_object_get(reply, "id")), jstr(reply, "url") ?
+		    jstr(reply, "url") : "", json_integer_value(
+		    json_object_get(reply, "id")));
+		rc = finish("webhooks");
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static int
+webhooks_enable(struct ctl_client *c, long long id, bool json)
+{
+	json_t	*reply;
+	char	*path;
+	int	 rc;
+
+	path = xasprintf("/api/v1/webhooks/%lld/enable", id);
+	/* A body, so that the client posts (it sends a GET without one). */
+	reply = ctl_client_call(c, "POST", path, "{}", 2);
+	free(path);
+	if (reply == NULL) {
+		ctl_client_warn(c, NULL);
+		return CTL_FAIL;
+	}
+	if (json)
+		rc = print_json("webhooks", reply);
+	else {
+		printf("已重新启用 webhook %lld / webhook %lld enabled\n", id, id);
+		rc = finish("webhooks");
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static bool
+webhook_kind_args(const char *kind, int nargs)
+{
+	if (strcmp(kind, "bureau") == 0 && nargs == 1)
+		return true;
+	if ((strcmp(kind, "unit") == 0 || strcmp(kind, "centre") == 0) &&
+	    nargs == 2)
+		return true;
+	ctl_warnx("webhooks", "add：KIND 为 bureau（其后只有 URL）、unit 或 "
+	    "centre（其后为 SCOPE URL）/ KIND is bureau (then URL), unit or "
+	    "centre (then SCOPE URL)");
+	return false;
+}
+
+int
+ctl_webhooks(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CTL_REMOTE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_remote	 rem = { .cmd = "webhooks" };
+	struct ctl_client	*c;
+	const char		*verb = "list", *format = NULL, *secret = NULL;
+	const char		*label = NULL;
+	long long		 id = 0;
+	bool			 json = false, add_opts;
+	int			 ch, nargs, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			format = optarg;
+			break;
+		case 's':
+			secret = optarg;
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			webhooks_usage(stdout);
+			return CTL_OK;
+		default:
+			if (!ctl_remote_option(&rem, ch, optarg))
+				goto usage;
+		}
+	}
+	if (optind < argc)
+		verb = argv[optind++];
+	nargs = argc - optind;
+	add_opts = format != NULL || secret != NULL || label != NULL;
+	if (strcmp(verb, "list") == 0) {
+		if (nargs != 0 || add_opts)
+			goto usage;
+	} else if (strcmp(verb, "add") == 0) {
+		if (nargs < 1 || !webhook_kind_args(argv[optind], nargs - 1))
+			goto usage;
+		if (format == NULL) {
+			ctl_warnx("webhooks", "add 需要 --format（standard、wecom、"
+			    "dingtalk 或 feishu）/ add needs --format");
+			goto usage;
+		}
+	} else if (strcmp(verb, "remove") == 0 || strcmp(verb, "enable") == 0) {
+		if (nargs != 1 || add_opts || (json && *verb == 'r') ||
+		    !parse_id_arg(rem.cmd, argv[optind], &id))
+			goto usage;
+	} else
+		goto usage;
+	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
+		return CTL_FAIL;
+	if (strcmp(verb, "list") == 0)
+		rc = webhooks_list(c, json);
+	else if (strcmp(verb, "add") == 0)
+		rc = webhooks_add(c, argv + optind, nargs, format, secret, label,
+		    json);
+	else if (strcmp(verb, "enable") == 0)
+		rc = webhooks_enable(c, id, json);
+	else
+		rc = remote_delete(c, rem.cmd, "webhooks", id);
+	ctl_client_free(c);
+	return rc;
+usage:
+	webhooks_usage(stderr);
+	return CTL_USAGE;
 }

@@ -39,6 +39,8 @@ static const struct {
 	{ "feeds", ctl_feeds, "管理日历订阅 / calendar feed tokens and their "
 	    "links" },
 	{ "feed-token", ctl_feeds, "同 feeds / the same as feeds" },
+	{ "webhooks", ctl_webhooks, "管理 webhook 与群机器人 / webhooks and "
+	    "chat robots reminders go to" },
 };
 
 static void

@@ -21,6 +21,7 @@
 #include "common/common.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "notify/notify.h"
 
 #define NOT_FOUND	HTTP_NOT_FOUND
 
@@ -810,6 +811,7 @@ delivery_json(const struct db_outbox *r)
 	json_t	*emails = json_array(), *v;
 	char	*next = unix_stamp(r->next_attempt);
 	size_t	 i;
+	long long target;
 
 	json_array_foreach(items, i, v)
 		json_array_append(keys, json_object_get(v, "key"));
@@ -829,6 +831,12 @@ delivery_json(const struct db_outbox *r)
 	    text_or_null(r->last_response), "created_at", r->created_at,
 	    "updated_at", r->updated_at);
 	free(next);
+	/* A webhook row names its target and how many parts went. */
+	if (hook_channel(r->channel, &target)) {
+		json_object_set_new(v, "target", json_integer(target));
+		json_object_set_new(v, "parts_sent",
+		    json_integer(r->parts_sent));
+	}
 	return v;
 }
 
@@ -908,6 +916,300 @@ post_redeliver(struct call *c, const char *sid)
 		log_info("outbox %lld redelivered at the bureau's request", id);
 		notify_kick(c->t->notify);
 		http_reply_json(c->t, c->req, 200, row);
+	}
+}
+
+/* ---- webhook targets (the bureau's; issue 6) ---- */
+
+static json_t *
+time_or_null(long long t)
+{
+	char		 s[32];
+	time_t		 tt = (time_t)t + 8 * 3600;
+	struct tm	 tm;
+
+	if (t == 0)
+		return json_null();
+	/* Asia/Shanghai is UTC+8 all year, as everywhere in ticd. */
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	return json_string(s);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* A target as the API shows it: the URL redacted (a robot's URL is its
+ * credential), the secret's file only to the bureau. */
+static json_t *
+webhook_json(const struct db_webhook *w, bool bureau)
+{
+	enum notify_format	 f = NOTIFY_STANDARD;
+	json_t			*obj;
+	char			*url;
+
+	(void)notify_format_from_name(w->format, &f);
+	url = notify_url_redact(f, w->url);
+	obj = json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:s, s:s, s:s}",
+	    "id", (json_int_t)w->id, "kind", w->kind, "scope",
+	    str_or_null(w->scope), "url", url, "format", w->format,
+	    "signed", w->secret_file != NULL, "label", w->label,
+	    "created_at", w->created_at, "state", w->disabled_at ? "disabled" :
+	    w->failing_since ? "failing" : "enabled");
+	free(url);
+	if (bureau)
+		json_object_set_new(obj, "secret_file",
+		    str_or_null(w->secret_file));
+	json_object_set_new(obj, "failing_since",
+	    time_or_null(w->failing_since));
+	json_object_set_new(obj, "last_ok", time_or_null(w->last_ok));
+	json_object_set_new(obj, "last_error", str_or_null(w->last_error));
+	json_object_set_new(obj, "disabled_at", str_or_null(w->disabled_at));
+	json_object_set_new(obj, "disabled_reason",
+	    str_or_null(w->disabled_reason));
+	return obj;
+}
+
+struct webhook_list {
+	struct call	*c;
+	json_t		*list;
+	long long	 id;		/* one target, or 0: all */
+	bool		 seen;
+};
+
+static int
+webhook_row_cb(const struct db_webhook *w, void *arg)
+{
+	struct webhook_list	*wl = arg;
+
+	if ((wl->id == 0 || w->id == wl->id) &&
+	    sees_contact(wl->c, w->kind, w->scope)) {
+		wl->seen = true;
+		if (wl->list != NULL)
+			json_array_append_new(wl->list, webhook_json(w,
+			    wl->c->tok->role == ROLE_BUREAU));
+	}
+	return 0;
+}
+
+static void
+get_webhooks(struct call *c)
+{
+	struct webhook_list	 wl = { c, json_array(), 0, false };
+	char			*error = NULL;
+
+	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
+		json_decref(wl.list);
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+		return;
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "webhooks",
+	    wl.list));
+}
+
+static bool
+bad_recipient(const char *kind, const char *scope)
+{
+	return kind == NULL || (strcmp(kind, "bureau") != 0 &&
+	    strcmp(kind, "unit") != 0 && strcmp(kind, "centre") != 0) ||
+	    (strcmp(kind, "bureau") != 0) != (scope != NULL && *scope != '\0');
+}
+
+/* The checks of a new target, before anything is stored; NULL when it
+ * may be, else why not (the caller frees) with *status: 400 for a
+ * malformed request, 422 for a target ticd will not post to. */
+static char *
+webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
+    int *status)
+{
+	const char	*kind = json_string_value(json_object_get(obj, "kind"));
+	const char	*scope = json_string_value(json_object_get(obj, "scope"));
+	const char	*format = json_string_value(json_object_get(obj,
+			    "format"));
+	const char	*url = json_string_value(json_object_get(obj, "url"));
+	const char	*file = json_string_value(json_object_get(obj,
+			    "secret_file"));
+	const char	*label = json_string_value(json_object_get(obj,
+			    "label"));
+	char		*why = NULL, *secret = NULL;
+
+	*status = 400;
+	if (bad_recipient(kind, scope))
+		return xstrdup("kind 应为 bureau、unit 或 centre（unit、centre 须有 "
+		    "scope）/ kind must be bureau, unit or centre (unit and "
+		    "centre with a scope)");
+	if (notify_format_from_name(format, f) == -1)
+		return xstrdup("format 应为 standard、wecom、dingtalk 或 feishu / "
+		    "format must be standard, wecom, dingtalk or feishu");
+	if (label != NULL && (strlen(label) > 200 ||
+	    strpbrk(label, "\r\n\t") != NULL))
+		return xstrdup("label 应为一行、至多 200 字节 / label must be one "
+		    "line of at most 200 bytes");
+	if (url == NULL)
+		return xstrdup("缺少 url / url is missing");
+	if (json_object_get(obj, "secret_file") != NULL &&
+	    !json_is_null(json_object_get(obj, "secret_file")) && file == NULL)
+		return xstrdup("secret_file 应为路径字符串 / secret_file must be "
+		    "a path");
+	if (file != NULL && notify_format_secret(*f) == NOTIFY_SECRET_NONE)
+		return xstrdup("wecom 格式不用密钥：凭据是 URL 中的 key / wecom "
+		    "takes no secret: the key in its URL is the credential");
+	if (file == NULL && notify_format_secret(*f) ==
+	    NOTIFY_SECRET_REQUIRED)
+		return xstrdup("standard 格式须有 secret_file（内容为 whsec_ 加 "
+		    "base64）/ the standard format needs a secret_file (holding "
+		    "whsec_ and base64)");
+	*status = 422;
+	if (!notify_url_ok(*f, url, c->t->conf.webhook_allow_hosts, &why))
+		return why;
+	/* Read now, so a wrong path or secret is told to the one adding it
+	 * rather than found at the first reminder. */
+	if (file != NULL && (notify_secret_read(file, &secret, &why) == -1 ||
+	    !notify_secret_ok(*f, secret, &why))) {
+		notify_secret_free(secret);
+		return why;
+	}
+	notify_secret_free(secret);
+	return NULL;
+}
+
+static void
+post_webhook(struct call *c)
+{
+	struct db_webhook	 row = { 0 };
+	enum notify_format	 f;
+	json_t			*obj;
+	char			*why, *error = NULL, *shown, *created;
+	int			 status;
+
+	if ((obj = read_body(c)) == NULL)
+		return;
+	if (!json_is_object(obj)) {
+		bad_request(c, "应为一个 JSON 对象 / a JSON object is expected");
+		json_decref(obj);
+		return;
+	}
+	if ((why = webhook_problem(c, obj, &f, &status)) != NULL) {
+		http_reply_error(c->t, c->req, status, status == 400 ?
+		    "bad_request" : "refused", why);
+		free(why);
+		json_decref(obj);
+		return;
+	}
+	row.kind = json_string_value(json_object_get(obj, "kind"));
+	row.scope = json_string_value(json_object_get(obj, "scope"));
+	row.url = json_string_value(json_object_get(obj, "url"));
+	row.format = notify_format_name(f);
+	row.secret_file = json_string_value(json_object_get(obj,
+	    "secret_file"));
+	row.label = json_string_value(json_object_get(obj, "label"));
+	if (row.label == NULL)
+		row.label = "";
+	row.created_at = created = state_timestamp();
+	if (db_webhook_insert(c->t->db, &row, &error) == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else {
+		notify_targets_changed(c->t->notify);
+		shown = notify_url_redact(f, row.url);
+		log_info("webhook %lld added: %s for %s%s%s at %s", row.id,
+		    row.format, row.kind, row.scope ? " " : "",
+		    row.scope ? row.scope : "", shown);
+		free(shown);
+		http_reply_json(c->t, c->req, 201, webhook_json(&row, true));
+	}
+	free(created);
+	json_decref(obj);
+}
+
+/* Whether a non-bureau token sees target ID: 404 if not, 403 if so
+ * (only the bureau changes targets).  Replies in every case. */
+static void
+webhook_not_yours(struct call *c, long long id)
+{
+	struct webhook_list	 wl = { c, NULL, id, false };
+	char			*error = NULL;
+
+	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (wl.seen)
+		forbidden(c, "只有市科技局可以管理 webhook / only the bureau "
+		    "manages webhooks");
+	else
+		not_found(c);
+}
+
+static void
+delete_webhook(struct call *c, const char *sid)
+{
+	long long	 id;
+	char		*error = NULL;
+	int		 rc;
+
+	if (!parse_id(sid, &id)) {
+		not_found(c);
+		return;
+	}
+	if (c->tok->role != ROLE_BUREAU) {
+		webhook_not_yours(c, id);
+		return;
+	}
+	rc = db_webhook_delete(c->t->db, id, &error);
+	if (rc == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (rc == 1)
+		not_found(c);
+	else {
+		notify_targets_changed(c->t->notify);
+		log_info("webhook %lld removed", id);
+		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
+		    (json_int_t)id, "removed", 1));
+	}
+}
+
+static int
+webhook_reply_cb(const struct db_webhook *w, void *arg)
+{
+	struct call	*c = arg;
+
+	http_reply_json(c->t, c->req, 200, webhook_json(w, true));
+	return 0;
+}
+
+/* POST /api/v1/webhooks/ID/enable: back on after being disabled, its
+ * failure streak forgotten. */
+static void
+enable_webhook(struct call *c, const char *sid)
+{
+	long long	 id;
+	char		*error = NULL;
+	int		 rc;
+
+	if (!parse_id(sid, &id)) {
+		not_found(c);
+		return;
+	}
+	if (c->tok->role != ROLE_BUREAU) {
+		webhook_not_yours(c, id);
+		return;
+	}
+	rc = db_webhook_enable(c->t->db, id, &error);
+	if (rc == 0)
+		rc = db_webhook_get(c->t->db, id, webhook_reply_cb, c, &error);
+	if (rc == -1) {
+		http_reply_error(c->t, c->req, 503, "unavailable", error);
+		free(error);
+	} else if (rc == 1)
+		not_found(c);
+	else {
+		notify_targets_changed(c->t->notify);
+		log_info("webhook %lld enabled", id);
 	}
 }
 
@@ -1054,6 +1356,23 @@ route_api(struct call *c)
 		if (needs_bureau(c))
 			post ? post_redeliver(c, c->segs[3]) :
 			    method_not_allowed(c, "POST");
+	} else if (is(c, 3, "api", "v1", "webhooks")) {
+		if (get)
+			get_webhooks(c);
+		else if (post && c->tok->role != ROLE_BUREAU)
+			forbidden(c, "只有市科技局可以管理 webhook / only the "
+			    "bureau manages webhooks");
+		else if (post)
+			post_webhook(c);
+		else
+			method_not_allowed(c, "GET, POST");
+	} else if (is(c, 4, "api", "v1", "webhooks")) {
+		del ? delete_webhook(c, c->segs[3]) :
+		    method_not_allowed(c, "DELETE");
+	} else if (is(c, 5, "api", "v1", "webhooks") &&
+	    strcmp(c->segs[4], "enable") == 0) {
+		post ? enable_webhook(c, c->segs[3]) :
+		    method_not_allowed(c, "POST");
 	} else
 		route_feeds(c, get, post, del);
 }

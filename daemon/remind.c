@@ -100,6 +100,10 @@ remind_mail_conf(const struct conf *c, struct notify_conf *nc, char **error)
 	nc->spool_dir = conf_spool_dir(c);
 	nc->timeout = c->smtp_timeout;
 	nc->parallel = c->smtp_parallel;
+	nc->webhook_allow_hosts = xstrdup(c->webhook_allow_hosts);
+	nc->webhook_timeout = c->webhook_timeout;
+	nc->webhook_parallel = c->webhook_parallel;
+	nc->webhook_disable_days = c->webhook_disable_days;
 	return 0;
 }
 

@@ -8,6 +8,12 @@
  * starts (state sending, attempts + 1) and after it ends (sent, retrying
  * with the next time, dead, or dropped), so a crash loses nothing and
  * re-sends at most what was in flight, with the same bytes.
+ *
+ * A webhook row ("webhook:ID", hook.c) goes the same way with three
+ * differences: it waits, without an attempt counted, while its robot's
+ * pace says not yet; a robot message split in parts goes part by part,
+ * each part written down as it goes (the row pending until the last);
+ * and a throttling answer is retried no sooner than it asked.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -60,6 +66,14 @@ struct delivery {
 	char			**rcpt;
 	size_t			 nrcpt;
 	struct smtp_transfer	*tr;
+	/* Webhooks: the target, the state it was in, the parts gone. */
+	bool			 webhook;
+	long long		 target;
+	enum notify_format	 format;
+	enum db_outbox_state	 state;
+	char			*message_id;
+	int			 parts_sent;
+	struct hook_attempt	*ha;
 };
 
 struct notify {
@@ -68,6 +82,7 @@ struct notify {
 	struct notify_hooks	 hooks;
 	struct notify_conf	 conf;
 	struct smtp		*smtp;
+	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
 	TAILQ_HEAD(, delivery)	 inflight;
@@ -132,6 +147,21 @@ conf_copy(struct notify_conf *to, const struct notify_conf *from)
 	to->spool_dir = dup_or_empty(from->spool_dir);
 	to->timeout = from->timeout > 0 ? from->timeout : 60;
 	to->parallel = from->parallel > 0 ? from->parallel : 1;
+	to->webhook_allow_hosts = dup_or_empty(from->webhook_allow_hosts);
+	to->webhook_timeout = from->webhook_timeout > 0 ?
+	    from->webhook_timeout : 10;
+	to->webhook_parallel = from->webhook_parallel > 0 ?
+	    from->webhook_parallel : 1;
+	to->webhook_disable_days = from->webhook_disable_days > 0 ?
+	    from->webhook_disable_days : 3;
+}
+
+/* Transfers at once: mail's and webhooks' (each also capped per host by
+ * its own multi handle). */
+static size_t
+capacity(const struct notify *n)
+{
+	return (size_t)n->conf.parallel + (size_t)n->conf.webhook_parallel;
 }
 
 void
@@ -147,6 +177,7 @@ notify_conf_clear(struct notify_conf *c)
 	free(c->from);
 	free(c->from_name);
 	free(c->spool_dir);
+	free(c->webhook_allow_hosts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -155,6 +186,7 @@ notify_set_conf(struct notify *n, const struct notify_conf *c)
 {
 	notify_conf_clear(&n->conf);
 	conf_copy(&n->conf, c);
+	hook_engine_conf(n->hooks_engine, &n->conf);
 	notify_kick(n);
 }
 
@@ -175,6 +207,7 @@ delivery_free(struct delivery *d)
 		free(d->rcpt[i]);
 	free(d->rcpt);
 	free(d->idem);
+	free(d->message_id);
 	free(d->recipient);
 	free(d->day);
 	free(d->body);
@@ -238,6 +271,25 @@ later_drop(struct notify *n, size_t from)
 	}
 }
 
+/* The webhook targets' successes (hook.c), in a transaction of their
+ * own: most turns have none, a burst to many targets has many. */
+static void
+flush_hooks(struct notify *n)
+{
+	char	*why = NULL;
+
+	if (db_begin(n->db, &why) == -1) {
+		say(n, true, "webhooks: %s", why);
+		free(why);
+		return;		/* kept for the next turn */
+	}
+	hook_flush(n->hooks_engine);
+	if (db_commit(n->db, &why) == -1) {
+		say(n, true, "webhooks: %s", why);
+		free(why);
+	}
+}
+
 /* Writes the states kept for later in one transaction: 0, or -1 (logged;
  * they are kept for the next try). */
 static int
@@ -248,6 +300,8 @@ flush_later(struct notify *n)
 	size_t			 i;
 	int			 rc;
 
+	if (n->hooks_engine != NULL && hook_dirty(n->hooks_engine))
+		flush_hooks(n);
 	if (n->nlater == 0)
 		return 0;
 	rows = xcalloc(n->nlater, sizeof(*rows));
@@ -318,6 +372,24 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	free(when);
 }
 
+/* An attempt is over and its row's state kept: the delivery goes. */
+static void
+finished(struct delivery *d)
+{
+	struct notify	*n = d->n;
+
+	TAILQ_REMOVE(&n->inflight, d, entry);
+	n->ninflight--;
+	delivery_free(d);
+	if (n->stopping) {
+		if (n->ninflight == 0)
+			(void)flush_later(n);
+		if (n->ninflight == 0 && n->hooks.drained != NULL)
+			n->hooks.drained(n->hooks.arg);
+	} else
+		notify_kick(n);
+}
+
 /* How an attempt ended: the row's next state, the log, the counters. */
 static void
 finish(struct delivery *d, enum notify_outcome outcome, const char *error,
@@ -349,16 +421,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		    "see ticctl deliveries: %s", d->id, d->recipient, d->day,
 		    d->attempts, error);
 	}
-	TAILQ_REMOVE(&n->inflight, d, entry);
-	n->ninflight--;
-	delivery_free(d);
-	if (n->stopping) {
-		if (n->ninflight == 0)
-			(void)flush_later(n);
-		if (n->ninflight == 0 && n->hooks.drained != NULL)
-			n->hooks.drained(n->hooks.arg);
-	} else
-		notify_kick(n);
+	finished(d);
 }
 
 static void
@@ -369,6 +432,62 @@ smtp_done(enum notify_outcome outcome, const char *error,
 
 	d->tr = NULL;
 	finish(d, outcome, error, response);
+}
+
+/* How a webhook attempt ended.  A part delivered with parts left waits
+ * for the pace (pending, its attempts forgiven: the failures counted are
+ * the current part's); a throttled one waits as long as it was asked,
+ * and at least the schedule's delay. */
+static void
+hook_finish(struct delivery *d, const struct hook_result *r)
+{
+	struct notify	*n = d->n;
+	time_t		 now = time(NULL);
+	long		 delay;
+
+	switch (r->verdict) {
+	case NOTIFY_ANSWER_SENT:
+		if (r->parts_sent < r->parts) {
+			write_later(n, d->id, DB_OUT_PENDING, 0,
+			    (r->next_ms + 999) / 1000, NULL, r->response);
+			say(n, false, "outbox %lld (%s, %s) part %d of %d sent",
+			    d->id, d->recipient, d->day, r->parts_sent,
+			    r->parts);
+			finished(d);
+			return;
+		}
+		finish(d, NOTIFY_SENT, NULL, r->response ? r->response :
+		    "HTTP 2xx");
+		return;
+	case NOTIFY_ANSWER_RETRY:
+	case NOTIFY_ANSWER_THROTTLED:
+		delay = notify_backoff(d->attempts, arc4random());
+		if (delay < 0)
+			break;
+		if (r->retry_after > delay)
+			delay = r->retry_after;
+		n->stats.retried++;
+		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
+		    (long long)now + delay, r->why, r->response);
+		say(n, true, "outbox %lld (%s, %s) attempt %d %s, again in %ld "
+		    "s: %s", d->id, d->recipient, d->day, d->attempts,
+		    r->verdict == NOTIFY_ANSWER_THROTTLED ? "throttled" :
+		    "failed", delay, r->why);
+		finished(d);
+		return;
+	default:
+		break;
+	}
+	finish(d, NOTIFY_FAILED, r->why, r->response);
+}
+
+static void
+hook_done(struct hook_result *r, void *arg)
+{
+	struct delivery	*d = arg;
+
+	d->ha = NULL;
+	hook_finish(d, r);
 }
 
 /* The spool: the same bytes as a file a person can open.  Written under
@@ -462,8 +581,20 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->idem = xstrdup(row->idem != NULL ? row->idem : "");
 	d->recipient = xstrdup(row->recipient);
 	d->day = xstrdup(row->day);
+	d->state = row->state;
+	d->message_id = xstrdup(row->message_id);
+	d->parts_sent = row->parts_sent;
+	d->webhook = hook_channel(row->channel, &d->target);
+	if (d->webhook) {
+		json_t	*rc = json_loads(row->rcpt, 0, NULL);
+
+		if (notify_format_from_name(json_string_value(json_object_get(
+		    rc, "format")), &d->format) == -1)
+			d->format = NOTIFY_STANDARD;
+		json_decref(rc);
+	}
 	f->d = d;
-	if (rcpt_list(d, row->rcpt) == -1) {
+	if (!d->webhook && rcpt_list(d, row->rcpt) == -1) {
 		f->error = xstrdup("收件人列表无法读取 / the recipients cannot be "
 		    "read");
 		return 0;
@@ -491,6 +622,19 @@ start_transfer(struct notify *n, struct delivery *d)
 
 	TAILQ_INSERT_TAIL(&n->inflight, d, entry);
 	n->ninflight++;
+	if (d->webhook) {
+		struct hook_result	 r;
+
+		d->ha = hook_send(n->hooks_engine, d->id, d->target,
+		    d->message_id, d->body, d->len, d->parts_sent, hook_done,
+		    d, &r);
+		if (d->ha == NULL) {
+			hook_finish(d, &r);
+			free(r.why);
+			free(r.response);
+		}
+		return;
+	}
 	if (*n->conf.smtp_url == '\0') {
 		if (spool_write(&n->conf, d, &error) == 0)
 			finish(d, NOTIFY_SENT, NULL, "spool");
@@ -504,6 +648,35 @@ start_transfer(struct notify *n, struct delivery *d)
 	    smtp_done, d, &error)) == NULL)
 		finish(d, NOTIFY_RETRY, error, NULL);
 	free(error);
+}
+
+/*
+ * Whether a webhook row must wait for its target's pace; if so its next
+ * attempt is moved (its state and attempts kept) and the delivery freed.
+ */
+static bool
+paced(struct notify *n, struct delivery *d, enum outbox_check verdict)
+{
+	struct timespec	 ts;
+	long long	 now, at;
+	char		*error = NULL;
+
+	if (verdict == OUTBOX_REBUILT && d->parts_sent > 0) {
+		d->parts_sent = 0;
+		if (db_outbox_set_parts(n->db, d->id, 0, &error) == -1) {
+			say(n, true, "outbox row %lld: %s", d->id, error);
+			free(error);
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if ((at = hook_not_before(n->hooks_engine, d->target, d->format,
+	    now)) <= now)
+		return false;
+	write_state(n, d->id, d->state, d->attempts, (at + 999) / 1000,
+	    "按机器人的频率限制等待 / waiting for the robot's rate limit", NULL);
+	delivery_free(d);
+	return true;
 }
 
 /* One due row: the last look, and "sending" kept for the turn's write;
@@ -545,6 +718,13 @@ prepare(struct notify *n, long long id)
 			free(when);
 			say(n, false, "outbox %lld: %s", id, f.why);
 		}
+		/* A robot's pace first: waiting is no attempt.  A message
+		 * made again is posted again whole. */
+		if (f.d->webhook && paced(n, f.d, f.verdict)) {
+			free(f.items);
+			free(f.why);
+			return NULL;
+		}
 		/* Stored before the first byte leaves: a crash from here on
 		 * re-sends this row, and only rows in this state. */
 		f.d->attempts++;
@@ -570,7 +750,7 @@ arm(struct notify *n, time_t now)
 	struct timeval	 tv = { RECHECK_SECONDS, 0 };
 	long long	 when;
 
-	if (n->stopping || n->ninflight >= (size_t)n->conf.parallel ||
+	if (n->stopping || n->ninflight >= capacity(n) ||
 	    db_outbox_next_attempt(n->db, &when) != 0)
 		return;
 	if (when - (long long)now < RECHECK_SECONDS)
@@ -589,9 +769,9 @@ run(struct notify *n)
 
 	evtimer_del(&n->due_ev);
 	for (round = 0; round < RUN_ROUNDS && !n->stopping; round++) {
-		if (n->ninflight >= (size_t)n->conf.parallel)
+		if (n->ninflight >= capacity(n))
 			break;
-		want = (size_t)n->conf.parallel - n->ninflight;
+		want = capacity(n) - n->ninflight;
 		if (want > DUE_BATCH)
 			want = DUE_BATCH;
 		if ((got = db_outbox_due(n->db, (long long)now, ids,
@@ -624,6 +804,25 @@ due_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	run(arg);
+}
+
+/* hook.c queues the bureau's notice of a disabled target, and logs. */
+static void
+kick_cb(void *arg)
+{
+	notify_kick(arg);
+}
+
+static void
+log_cb(void *arg, bool warning, const char *line)
+{
+	say(arg, warning, "%s", line);
+}
+
+void
+notify_targets_changed(struct notify *n)
+{
+	hook_targets_changed(n->hooks_engine);
 }
 
 void
@@ -662,6 +861,15 @@ notify_new(struct event_base *base, struct db *db,
 	n->db = db;
 	n->hooks = *hooks;
 	conf_copy(&n->conf, conf);
+	if ((n->hooks_engine = hook_engine_new(base, db, &n->conf, kick_cb,
+	    log_cb, n, error)) == NULL) {
+		smtp_free(n->smtp);
+		notify_conf_clear(&n->conf);
+		mail_shutdown();
+		curl_global_cleanup();
+		free(n);
+		return NULL;
+	}
 	TAILQ_INIT(&n->inflight);
 	evtimer_assign(&n->due_ev, base, due_cb, n);
 	evtimer_assign(&n->kick_ev, base, due_cb, n);
@@ -718,6 +926,8 @@ notify_free(struct notify *n)
 		TAILQ_REMOVE(&n->inflight, d, entry);
 		if (d->tr != NULL)
 			smtp_cancel(n->smtp, d->tr);
+		if (d->ha != NULL)
+			hook_cancel(n->hooks_engine, d->ha);
 		delivery_free(d);
 	}
 	n->ninflight = 0;
@@ -738,6 +948,7 @@ notify_free(struct notify *n)
 		evtimer_del(&n->kick_ev);
 	}
 	smtp_free(n->smtp);
+	hook_engine_free(n->hooks_engine);
 	later_drop(n, 0);
 	free(n->later);
 	outbox_index_clear(&n->index);

@@ -17,6 +17,27 @@
  *		hiperfifo pattern) and one SMTP transfer
  *   deliver.c	the delivery engine: the timer, states, backoff, spool
  *
+ * Webhooks and chat robots (issue 6) ride the same outbox.  Their formats
+ * are pure (text, keys and "now" in; text out; no I/O and no clock), so
+ * each is tested against the vectors of its documentation:
+ *
+ *   sign.c	HMAC-SHA256 signatures: Standard Webhooks, DingTalk 加签,
+ *		Feishu 签名校验; webhook-id from an idempotency key
+ *   webhook.c	the Standard Webhooks payload of a reminder, target URLs
+ *		(only http(s), the host allow-list, redaction of credentials),
+ *		and what an answer means (sent, retry, throttled, dead)
+ *   robot.c	WeCom, DingTalk and Feishu group robots: a markdown message
+ *		split under each robot's size limit, their JSON answers
+ *   pace.c	pacing under each robot's rate limit
+ *   target.c	a target's secret, read from its file when needed
+ *   post.c	HTTP POSTs on libcurl's multi interface and the loop
+ *   hook.c	webhook rows of the outbox, and one attempt at one
+ *
+ * A webhook delivery is one stored payload (notify_payload_*) turned, at
+ * each attempt, into one or more signed HTTP requests (notify_build): a
+ * robot message too long for one post is several, always split the same
+ * way, so a retry resumes at the part that failed.
+ *
  * Nothing here reads ticd.conf or knows evhttp: the daemon hands over a
  * struct notify_conf and a struct notify_hooks.
  */
@@ -53,6 +74,11 @@ struct notify_conf {
 	char	*spool_dir;
 	int	 timeout;	/* seconds for one transfer */
 	int	 parallel;	/* transfers at once */
+	/* Webhooks (issue 6). */
+	char	*webhook_allow_hosts;	/* space-separated; "": any */
+	int	 webhook_timeout;	/* seconds for one post */
+	int	 webhook_parallel;	/* posts at once (and per host) */
+	int	 webhook_disable_days;	/* failing this long: disabled */
 };
 
 void	 notify_conf_clear(struct notify_conf *);
@@ -246,6 +272,8 @@ void	 notify_set_conf(struct notify *, const struct notify_conf *);
 const struct notify_conf *notify_get_conf(const struct notify *);
 /* Something was queued or redelivered: look at the outbox again soon. */
 void	 notify_kick(struct notify *);
+/* The API changed a webhook target. */
+void	 notify_targets_changed(struct notify *);
 /* Starts nothing more; returns how many transfers are in flight (the
  * drained hook follows when they end). */
 size_t	 notify_stop(struct notify *);
@@ -281,5 +309,311 @@ struct smtp_transfer *smtp_send(struct smtp *, const struct notify_conf *,
 	    size_t len, smtp_done_cb, void *arg, char **error);
 /* Stops a transfer without calling its callback. */
 void	 smtp_cancel(struct smtp *, struct smtp_transfer *);
+
+/* ---- formats ---- */
+
+enum notify_format {
+	NOTIFY_STANDARD,	/* Standard Webhooks: JSON, signed headers */
+	NOTIFY_WECOM,		/* 企业微信群机器人: markdown; key in the URL */
+	NOTIFY_DINGTALK,	/* 钉钉自定义机器人: markdown; 加签 in the query */
+	NOTIFY_FEISHU,		/* 飞书自定义机器人: card; 签名 in the body */
+	NOTIFY_FORMAT_COUNT
+};
+
+/* What a format does with a secret. */
+enum notify_secret_use {
+	NOTIFY_SECRET_NONE,	/* WeCom: the URL's key is the credential */
+	NOTIFY_SECRET_OPTIONAL,	/* DingTalk, Feishu: when the robot signs */
+	NOTIFY_SECRET_REQUIRED	/* Standard Webhooks */
+};
+
+const char *notify_format_name(enum notify_format);
+int	 notify_format_from_name(const char *, enum notify_format *);
+enum notify_secret_use notify_format_secret(enum notify_format);
+/* Whether a secret (as read from its file) suits the format; else the
+ * reason, never quoting the secret, in *why (the caller frees). */
+bool	 notify_secret_ok(enum notify_format, const char *secret, char **why);
+
+/* ---- signatures (sign.c) ---- */
+
+#define NOTIFY_WHSEC_PREFIX	"whsec_"
+#define NOTIFY_WHSEC_MIN	24	/* key bytes, Standard Webhooks */
+#define NOTIFY_WHSEC_MAX	64
+
+/* Standard Webhooks' key: the base64 after "whsec_", decoded into key
+ * (at least NOTIFY_WHSEC_MAX bytes); its length, or -1 when malformed. */
+int	 notify_whsec_decode(const char *secret, unsigned char *key);
+/*
+ * "v1," and base64 HMAC-SHA256 over "id.timestamp.body", keyed by the
+ * decoded whsec_ secret; NULL when the secret is malformed.  The caller
+ * frees the result.
+ */
+char	*notify_sign_standard(const char *secret, const char *id,
+	    long long timestamp, const char *body, size_t len);
+/* Whether a webhook-signature header (space-separated "v1,…" entries)
+ * holds a valid signature; compares in constant time. */
+bool	 notify_verify_standard(const char *secret, const char *id,
+	    long long timestamp, const char *body, size_t len,
+	    const char *header);
+/* DingTalk: base64 HMAC-SHA256 keyed by the secret over
+ * "timestamp_ms\nsecret" (not yet URL-encoded).  The caller frees it. */
+char	*notify_sign_dingtalk(const char *secret, long long timestamp_ms);
+/* Feishu: base64 HMAC-SHA256 keyed by "timestamp\nsecret" over nothing. */
+char	*notify_sign_feishu(const char *secret, long long timestamp);
+/* The webhook-id of a delivery: "msg_" and 32 base64url characters of
+ * the SHA-256 of its idempotency key: the same on every attempt, and
+ * ASCII whatever the key holds.  The caller frees it. */
+char	*notify_webhook_id(const char *idempotency_key);
+
+/* ---- payloads (webhook.c) ---- */
+
+/* Who a delivery goes to. */
+struct notify_recipient {
+	int		 to;	/* one SCHED_TO_* bit */
+	const char	*scope;	/* the centre's id or the unit; NULL: bureau */
+	const char	*name;	/* the centre's name, or NULL */
+};
+
+#define NOTIFY_TYPE_REMINDER	"reminder.digest"
+#define NOTIFY_TYPE_DISABLED	"webhook.disabled"
+
+/*
+ * The Standard Webhooks payload of one reminder message: type, timestamp
+ * (ISO 8601, UTC, of "now") and data: the recipient, the day, whether it
+ * is late or a catch-up, and the items, each with the obligation's fields
+ * (key included) and the reminder's (kind, days and working days left,
+ * the article as the regulation writes it, what to do, what closes it).
+ * Every robot's text is made from this object alone.
+ */
+json_t	*notify_payload_reminder(const struct sched_message *,
+	    const struct notify_recipient *, const struct sched_rules *,
+	    long long now);
+/* The bureau's notice that a webhook target was disabled. */
+json_t	*notify_payload_disabled(long long target_id, const char *url_shown,
+	    const char *reason, long long now);
+
+/* ---- targets (webhook.c) ---- */
+
+/*
+ * Whether a target URL may be used: http or https, a host, no fragment,
+ * no credentials in it for a robot, a robot's own path shape aside, and,
+ * when allow_hosts (space-separated names; "*.example.cn" covers
+ * subdomains) is not empty, a host it names.  Else the reason (Chinese,
+ * then English; the URL redacted) in *why.
+ */
+bool	 notify_url_ok(enum notify_format, const char *url,
+	    const char *allow_hosts, char **why);
+/* The URL as logs and listings show it: a WeCom key, a DingTalk
+ * access_token, a Feishu hook token, any query value and any password
+ * replaced by "***".  The caller frees it. */
+char	*notify_url_redact(enum notify_format, const char *url);
+
+/*
+ * Reads a target's secret from its file (absolute path, a regular file
+ * of at most 4 KiB; trailing white space dropped).  -1 with *why naming
+ * the path, never the content.  notify_secret_free wipes and frees it.
+ */
+int	 notify_secret_read(const char *path, char **secret, char **why);
+void	 notify_secret_free(char *);
+
+/* ---- requests (webhook.c, robot.c) ---- */
+
+#define NOTIFY_MAX_HEADERS	6
+
+/* One HTTP POST.  Owner: its batch. */
+struct notify_request {
+	char	*url;
+	char	*body;
+	size_t	 len;
+	char	*headers[NOTIFY_MAX_HEADERS];	/* "Name: value" */
+	size_t	 nheaders;
+};
+
+/* The posts of one delivery, in order.  Owner: whoever filled it
+ * (notify_batch_clear). */
+struct notify_batch {
+	struct notify_request	*req;
+	size_t			 n;
+};
+
+/*
+ * The signed requests that deliver a stored payload (its exact text) to
+ * a target as of now_ms (milliseconds since the epoch): one for Standard
+ * Webhooks (the payload verbatim, webhook-id, -timestamp, -signature);
+ * one or more for a robot, split under its size limit the same way every
+ * time.  secret is the file's content, or NULL.  -1 with *why when the
+ * payload, URL or secret cannot make a request (a dead delivery).
+ */
+int	 notify_build(enum notify_format, const char *url, const char *secret,
+	    const char *webhook_id, const char *payload, size_t len,
+	    long long now_ms, struct notify_batch *, char **why);
+void	 notify_batch_clear(struct notify_batch *);
+
+/* The greatest body (bytes) each robot takes; 0: no limit of ours. */
+size_t	 notify_body_limit(enum notify_format);
+
+/* ---- answers (webhook.c, robot.c) ---- */
+
+enum notify_verdict {
+	NOTIFY_ANSWER_SENT,		/* delivered */
+	NOTIFY_ANSWER_RETRY,		/* try again on the retry schedule */
+	NOTIFY_ANSWER_THROTTLED,	/* too fast: wait retry_after */
+	NOTIFY_ANSWER_DEAD,		/* refused for good: never again */
+	NOTIFY_ANSWER_GONE		/* 410: disable the endpoint */
+};
+
+struct notify_answer {
+	enum notify_verdict	 verdict;
+	long			 retry_after;	/* seconds to wait, or -1 */
+	char			*why;		/* for logs and last_error */
+};
+
+/*
+ * What a reply means: 2xx is sent (for a robot, only with code 0 in its
+ * JSON body); 408, 425, 429 and 5xx are retried, 429 and 503 honouring
+ * Retry-After (seconds or an HTTP date; retry_header may be NULL); other
+ * 4xx are dead; a robot's throttling codes are throttled, its other
+ * non-zero codes dead.  now is the current time (seconds) for a date.
+ * why quotes at most a short, printable part of the body.
+ */
+void	 notify_classify(enum notify_format, long status,
+	    const char *retry_header, const char *body, size_t len,
+	    long long now, struct notify_answer *);
+/* A transfer that got no reply (a curl error code): retried, except
+ * what no retry can mend (an unsupported scheme, a malformed URL). */
+void	 notify_classify_transport(int curl_code, const char *detail,
+	    struct notify_answer *);
+void	 notify_answer_clear(struct notify_answer *);
+const char *notify_verdict_name(enum notify_verdict);
+
+/* ---- pacing (pace.c) ---- */
+
+#define NOTIFY_PACE_SLOTS	100	/* Feishu's 100 a minute */
+
+/*
+ * When an endpoint may take its next post: at most N posts in any window
+ * of its robot's limits (WeCom and DingTalk 20 a minute, Feishu 5 a
+ * second and 100 a minute; Standard Webhooks unpaced), and nothing before
+ * a throttling answer's wait is over.  Owner: embedded in its target.
+ */
+struct notify_pacer {
+	long long	 sent[NOTIFY_PACE_SLOTS];	/* ring, ms */
+	size_t		 head;
+	size_t		 n;
+	long long	 blocked_until;			/* ms, or 0 */
+};
+
+void	 notify_pace_init(struct notify_pacer *);
+/* The earliest time (ms, >= now_ms) the next post may go. */
+long long notify_pace_next(const struct notify_pacer *, enum notify_format,
+	    long long now_ms);
+/* A post went at now_ms. */
+void	 notify_pace_sent(struct notify_pacer *, long long now_ms);
+/* The endpoint said "too fast": nothing before until_ms. */
+void	 notify_pace_block(struct notify_pacer *, long long until_ms);
+
+/* ---- posting (post.c) ---- */
+
+struct post;
+struct post_transfer;
+
+/* What came back; borrowed for the callback's duration. */
+struct post_result {
+	int		 curl_code;	/* 0: a reply came */
+	long		 status;
+	const char	*retry_after;	/* the header's value, or NULL */
+	const char	*body;		/* at most 8 KiB of it */
+	size_t		 len;
+	const char	*detail;	/* curl's error text, or NULL */
+};
+
+typedef void (*post_done_cb)(const struct post_result *, void *arg);
+
+/* Owner: the delivery engine (post_free, before the event base). */
+struct post *post_new(struct event_base *, long per_host, char **error);
+void	 post_set_per_host(struct post *, long per_host);
+void	 post_free(struct post *);
+/* Starts a POST, taking r's URL and body; NULL with *error. */
+struct post_transfer *post_send(struct post *, struct notify_request *r,
+	    long timeout, post_done_cb, void *arg, char **error);
+/* Stops a transfer without calling its callback. */
+void	 post_cancel(struct post *, struct post_transfer *);
+
+/* ---- webhooks on the outbox (hook.c) ---- */
+
+/* Whether an outbox channel is a webhook's ("webhook:ID"), and which. */
+bool	 hook_channel(const char *channel, long long *target);
+/* The enabled targets as [{id, kind, scope, format}]; NULL with *error. */
+json_t	*hook_targets(struct db *, char **error);
+/* The payload stored for a reminder (the Standard Webhooks JSON). */
+char	*hook_payload_text(const struct sched_message *,
+	    const struct sched_rules *, time_t now);
+
+/* One webhook row being queued; its strings are its own. */
+struct hook_row {
+	struct db_outbox	 row;
+	char			*idem;
+	char			*recipient;
+	char			*channel;
+	char			*message_id;
+	char			*rcpt;
+	char			*items;
+	char			*body;
+	char			*day;		/* not arrays: rows move */
+	char			*planned;
+};
+
+/*
+ * Appends to *rows one row per target of the message's recipient (items
+ * is the row's items JSON, as email's); returns how many.
+ */
+size_t	 hook_rows_for(const struct sched_message *, const json_t *targets,
+	    const struct sched_rules *, const char *items, time_t now,
+	    const char *created, struct hook_row **rows, size_t *n);
+void	 hook_row_free(struct hook_row *);
+
+/* How an attempt ended.  why and response are freed after the callback. */
+struct hook_result {
+	enum notify_verdict	 verdict;
+	long			 retry_after;	/* seconds, or -1 */
+	char			*why;
+	char			*response;
+	int			 parts;		/* of the message */
+	int			 parts_sent;	/* now */
+	long long		 next_ms;	/* parts left: the next's time */
+};
+
+typedef void (*hook_done_cb)(struct hook_result *, void *arg);
+
+/* Owner: the delivery engine.  conf is borrowed and outlives it. */
+struct hook_engine;
+struct hook_attempt;
+
+struct hook_engine *hook_engine_new(struct event_base *, struct db *,
+	    const struct notify_conf *, void (*kick)(void *),
+	    void (*log)(void *, bool, const char *), void *arg, char **error);
+void	 hook_engine_conf(struct hook_engine *, const struct notify_conf *);
+void	 hook_engine_free(struct hook_engine *);
+/* A target was added, removed or enabled: what was read of them is read
+ * again. */
+void	 hook_targets_changed(struct hook_engine *);
+/* Whether successes wait to be stored, and storing them: inside the
+ * delivery engine's group commit. */
+bool	 hook_dirty(const struct hook_engine *);
+void	 hook_flush(struct hook_engine *);
+/* The earliest time (ms) the target's pace lets a post go. */
+long long hook_not_before(struct hook_engine *, long long target,
+	    enum notify_format, long long now_ms);
+/*
+ * Starts delivering outbox row "row" to its target from part parts_sent
+ * on; cb follows.  NULL when nothing was started, with *r saying why (or
+ * SENT when every part had gone).
+ */
+struct hook_attempt *hook_send(struct hook_engine *, long long row,
+	    long long target, const char *message_id, const char *payload,
+	    size_t len, int parts_sent, hook_done_cb cb, void *arg,
+	    struct hook_result *r);
+/* Stops an attempt without calling its callback. */
+void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
 
 #endif

@@ -302,14 +302,20 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
     size_t *queued, struct buf *notes, char **error)
 {
 	struct pending_row	*p = NULL;
+	struct hook_row		*hooks = NULL;
 	struct db_outbox	*rows = NULL;
-	json_t			*contacts = json_array();
-	size_t			 i, k, n = 0, total = 0;
-	char			 created[40], last[SCHED_DATE_LEN];
+	json_t			*contacts = json_array(), *targets, *ij;
+	size_t			 i, k, n = 0, nh = 0, total = 0;
+	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
 
 	*queued = 0;
 	if (db_foreach_contact(db, contact_cb, contacts, error) == -1) {
+		json_decref(contacts);
+		return -1;
+	}
+	/* Each recipient's webhook targets get rows of their own (hook.c). */
+	if ((targets = hook_targets(db, error)) == NULL) {
 		json_decref(contacts);
 		return -1;
 	}
@@ -325,20 +331,32 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 				break;
 			if (rc == 0)
 				n++;
+			ij = items_json(&sets[i]->messages[k]);
+			items = dump(ij);
+			json_decref(ij);
+			hook_rows_for(&sets[i]->messages[k], targets, rules,
+			    items, now, created, &hooks, &nh);
+			free(items);
 		}
 	}
 	json_decref(contacts);
+	json_decref(targets);
 	if (rc != -1) {
-		rows = xcalloc(n + 1, sizeof(*rows));
+		rows = xcalloc(n + nh + 1, sizeof(*rows));
 		for (i = 0; i < n; i++)
 			rows[i] = p[i].row;
-		rc = db_outbox_enqueue(db, rows, n, NOTIFY_META_LAST_DAY,
+		for (i = 0; i < nh; i++)
+			rows[n + i] = hooks[i].row;
+		rc = db_outbox_enqueue(db, rows, n + nh, NOTIFY_META_LAST_DAY,
 		    sched_date_format(last_day, last), error);
-		for (i = 0; rc == 0 && i < n; i++)
+		for (i = 0; rc == 0 && i < n + nh; i++)
 			*queued += rows[i].id != 0;
 	}
 	for (i = 0; i < n; i++)
 		pending_row_free(&p[i]);
+	for (i = 0; i < nh; i++)
+		hook_row_free(&hooks[i]);
+	free(hooks);
 	free(p);
 	free(rows);
 	return rc == -1 ? -1 : 0;
@@ -439,6 +457,13 @@ rebuild(const struct db_outbox *row, json_t *kept,
 	m.catch_up = row->catch_up != 0;
 	m.items = items;
 	m.nitems = json_array_size(kept);
+	if (hook_channel(row->channel, NULL)) {
+		/* A webhook's payload, made again as when it was queued. */
+		*body = hook_payload_text(&m, rules, unstamp(row->created_at,
+		    (time_t)m.day * 86400));
+		*len = strlen(*body);
+		return 0;
+	}
 	if ((rcpt = json_loads(row->rcpt, 0, &jerr)) == NULL) {
 		*error = xasprintf("outbox row %lld: rcpt: %s", row->id,
 		    jerr.text);

@@ -98,6 +98,29 @@ static const char *migrations[] = {
 	"  sequence INTEGER NOT NULL CHECK (sequence >= 0),"
 	"  modified INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 5: webhook targets (issue 6): where a recipient's reminders are
+	 * also posted.  The secret stays in its file; only the path is
+	 * kept.  failing_since starts a failure streak (Unix time), cleared
+	 * by a success; a target failing too long is disabled. */
+	"CREATE TABLE webhooks ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('bureau', 'unit', 'centre')),"
+	"  scope TEXT CHECK ((kind = 'bureau') = (scope IS NULL)),"
+	"  url TEXT NOT NULL,"
+	"  format TEXT NOT NULL CHECK (format IN ('standard', 'wecom',"
+	"    'dingtalk', 'feishu')),"
+	"  secret_file TEXT,"
+	"  label TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL,"
+	"  failing_since INTEGER,"
+	"  last_ok INTEGER,"
+	"  last_error TEXT,"
+	"  disabled_at TEXT,"
+	"  disabled_reason TEXT"
+	");"
+	/* How many parts of a robot message split under its size limit
+	 * went: a retry resumes at the next one. */
+	"ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt {
@@ -132,13 +155,27 @@ enum stmt {
 	ST_SELECT_FEED_TOKENS,
 	ST_PUT_FEED_REVISION,
 	ST_SELECT_FEED_REVISIONS,
+	ST_INSERT_WEBHOOK,
+	ST_DELETE_WEBHOOK,
+	ST_SELECT_WEBHOOKS,
+	ST_SELECT_WEBHOOK,
+	ST_WEBHOOK_OK,
+	ST_WEBHOOK_FAILED,
+	ST_WEBHOOK_DISABLE,
+	ST_WEBHOOK_ENABLE,
+	ST_OUT_PARTS,
 	ST_COUNT
 };
+
+/* The columns of a webhook target, in struct db_webhook's order. */
+#define WEBHOOK_COLUMNS "id, kind, scope, url, format, secret_file, label, " \
+	"created_at, failing_since, last_ok, last_error, disabled_at, " \
+	"disabled_reason"
 
 /* The columns of an outbox row, in struct db_outbox's order. */
 #define OUT_COLUMNS "id, idem, recipient, channel, day, planned, catch_up, " \
 	"message_id, rcpt, items, state, attempts, next_attempt, last_error, " \
-	"last_response, created_at, updated_at"
+	"last_response, created_at, updated_at, parts_sent"
 
 static const char *stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -184,8 +221,10 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_OUT_LIST] = "SELECT " OUT_COLUMNS " FROM outbox WHERE "
 	    "(?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
 	[ST_OUT_COUNTS] = "SELECT state, count(*) FROM outbox GROUP BY state",
+	/* Sent again whole: a robot message's parts from the first. */
 	[ST_OUT_REDELIVER] = "UPDATE outbox SET state = 'pending', "
-	    "attempts = 0, next_attempt = ?, last_error = NULL, updated_at = ? "
+	    "attempts = 0, next_attempt = ?, last_error = NULL, updated_at = ?, "
+	    "parts_sent = 0 "
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
 	[ST_INSERT_FEED_TOKEN] = "INSERT INTO feed_tokens (hash, kind, scope, "
@@ -202,6 +241,25 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "modified = excluded.modified",
 	[ST_SELECT_FEED_REVISIONS] = "SELECT key, fingerprint, sequence, "
 	    "modified FROM feed_revisions",
+	[ST_INSERT_WEBHOOK] = "INSERT INTO webhooks (kind, scope, url, format, "
+	    "secret_file, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_DELETE_WEBHOOK] = "DELETE FROM webhooks WHERE id = ?",
+	[ST_SELECT_WEBHOOKS] = "SELECT " WEBHOOK_COLUMNS " FROM webhooks "
+	    "ORDER BY id",
+	[ST_SELECT_WEBHOOK] = "SELECT " WEBHOOK_COLUMNS " FROM webhooks "
+	    "WHERE id = ?",
+	[ST_WEBHOOK_OK] = "UPDATE webhooks SET failing_since = NULL, "
+	    "last_ok = ?, last_error = NULL WHERE id = ?",
+	/* The streak's start stays the first failure's. */
+	[ST_WEBHOOK_FAILED] = "UPDATE webhooks SET failing_since = "
+	    "coalesce(failing_since, ?), last_error = ? WHERE id = ? "
+	    "RETURNING failing_since",
+	[ST_WEBHOOK_DISABLE] = "UPDATE webhooks SET disabled_at = ?, "
+	    "disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+	[ST_OUT_PARTS] = "UPDATE outbox SET parts_sent = ? WHERE id = ?",
+	[ST_WEBHOOK_ENABLE] = "UPDATE webhooks SET disabled_at = NULL, "
+	    "disabled_reason = NULL, failing_since = NULL, last_error = NULL "
+	    "WHERE id = ?",
 };
 
 struct db {
@@ -778,6 +836,7 @@ read_row(sqlite3_stmt *st, struct db_outbox *r)
 	r->last_response = column_text(st, 14);
 	r->created_at = column_text(st, 15);
 	r->updated_at = column_text(st, 16);
+	r->parts_sent = sqlite3_column_int(st, 17);
 }
 
 int
@@ -792,8 +851,8 @@ db_outbox_get(struct db *db, long long id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		read_row(st, &r);
-		r.body = sqlite3_column_blob(st, 17);
-		r.body_len = (size_t)sqlite3_column_bytes(st, 17);
+		r.body = sqlite3_column_blob(st, 18);
+		r.body_len = (size_t)sqlite3_column_bytes(st, 18);
 		found = fn(&r, arg) == -1 ? -1 : 0;
 	} else if (rc != SQLITE_DONE) {
 		*error = db_error(db, "reading the outbox");
@@ -1139,6 +1198,197 @@ db_foreach_feed_revision(struct db *db,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		*error = db_error(db, "reading the feeds' revisions");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- webhook targets ---- */
+
+int
+db_webhook_insert(struct db *db, struct db_webhook *w, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_INSERT_WEBHOOK];
+
+	bind_text(st, 1, w->kind);
+	bind_text(st, 2, w->scope);
+	bind_text(st, 3, w->url);
+	bind_text(st, 4, w->format);
+	bind_text(st, 5, w->secret_file);
+	bind_text(st, 6, w->label);
+	bind_text(st, 7, w->created_at);
+	if (write_one(db, ST_INSERT_WEBHOOK, "storing a webhook", error) == -1)
+		return -1;
+	w->id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+int
+db_webhook_delete(struct db *db, long long id, char **error)
+{
+	sqlite3_bind_int64(db->stmt[ST_DELETE_WEBHOOK], 1, id);
+	if (write_one(db, ST_DELETE_WEBHOOK, "removing a webhook", error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+static long long
+column_time(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 :
+	    sqlite3_column_int64(st, i);
+}
+
+static void
+webhook_row(sqlite3_stmt *st, struct db_webhook *w)
+{
+	w->id = sqlite3_column_int64(st, 0);
+	w->kind = column_text(st, 1);
+	w->scope = column_text(st, 2);
+	w->url = column_text(st, 3);
+	w->format = column_text(st, 4);
+	w->secret_file = column_text(st, 5);
+	w->label = column_text(st, 6);
+	w->created_at = column_text(st, 7);
+	w->failing_since = column_time(st, 8);
+	w->last_ok = column_time(st, 9);
+	w->last_error = column_text(st, 10);
+	w->disabled_at = column_text(st, 11);
+	w->disabled_reason = column_text(st, 12);
+}
+
+int
+db_foreach_webhook(struct db *db,
+    int (*fn)(const struct db_webhook *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_SELECT_WEBHOOKS];
+	struct db_webhook	 w;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		webhook_row(st, &w);
+		if (fn(&w, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*error = db_error(db, "reading webhooks");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_webhook_get(struct db *db, long long id,
+    int (*fn)(const struct db_webhook *, void *), void *arg, char **error)
+{
+	sqlite3_stmt		*st = db->stmt[ST_SELECT_WEBHOOK];
+	struct db_webhook	 w;
+	int			 rc, out;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		webhook_row(st, &w);
+		out = fn(&w, arg) == -1 ? -1 : 0;
+	} else if (rc == SQLITE_DONE)
+		out = 1;
+	else {
+		*error = db_error(db, "reading a webhook");
+		out = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}
+
+int
+db_webhook_ok(struct db *db, long long id, long long now, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_OK];
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return write_one(db, ST_WEBHOOK_OK, "recording a webhook's success",
+	    error);
+}
+
+int
+db_webhook_failed(struct db *db, long long id, long long now,
+    const char *why, long long *since, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_FAILED];
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, why);
+	sqlite3_bind_int64(st, 3, id);
+	*since = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*since = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		*error = db_error(db, "recording a webhook's failure");
+		return -1;
+	}
+	return *since == 0 ? 1 : 0;
+}
+
+int
+db_webhook_disable(struct db *db, long long id, const char *when,
+    const char *reason, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_DISABLE];
+
+	bind_text(st, 1, when);
+	bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, id);
+	if (write_one(db, ST_WEBHOOK_DISABLE, "disabling a webhook", error) ==
+	    -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_webhook_enable(struct db *db, long long id, char **error)
+{
+	sqlite3_bind_int64(db->stmt[ST_WEBHOOK_ENABLE], 1, id);
+	if (write_one(db, ST_WEBHOOK_ENABLE, "enabling a webhook", error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
+int
+db_outbox_set_parts(struct db *db, long long id, int parts, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_PARTS];
+
+	sqlite3_bind_int(st, 1, parts);
+	sqlite3_bind_int64(st, 2, id);
+	return write_one(db, ST_OUT_PARTS, "recording the parts sent", error);
+}
+
+/* ---- transactions the caller spans (the delivery engine's batches) ---- */
+
+int
+db_begin(struct db *db, char **error)
+{
+	if (step_done(db, ST_BEGIN) == -1) {
+		*error = db_error(db, "BEGIN IMMEDIATE");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_commit(struct db *db, char **error)
+{
+	if (step_done(db, ST_COMMIT) == -1) {
+		*error = db_error(db, "COMMIT");
+		(void)step_done(db, ST_ROLLBACK);
 		return -1;
 	}
 	return 0;

@@ -2,10 +2,8 @@
  * store.h: ticd's sqlite database, the only module that talks to sqlite.
  *
  * It owns the journal (append-only: corrections are retractions, never
- * edits), contacts, tokens and the outbox.  Every write is a
- * edits), contacts, API and feed tokens, the feeds' revisions, and will
- * own the outbox.  Every write is a
- * BEGIN IMMEDIATE transaction; events that arrive together are committed
+ * edits), contacts, API and feed tokens, the feeds' revisions, webhook
+ * targets and the outbox.  Every write is a BEGIN IMMEDIATE transaction; events that arrive together are committed
  * together (group commit) and acknowledged only after COMMIT returns.
  * Statements are prepared once and kept for the life of the handle.
  */
@@ -126,6 +124,7 @@ struct db_outbox {
 	const char	*last_response;
 	const char	*created_at;
 	const char	*updated_at;
+	int		 parts_sent;	/* a split robot message's parts gone */
 };
 
 const char *db_outbox_state_name(enum db_outbox_state);
@@ -174,8 +173,11 @@ int	 db_outbox_foreach(struct db *, const char *state, int limit,
 	    int (*fn)(const struct db_outbox *, void *), void *arg,
 	    char **error);
 int	 db_outbox_counts(struct db *, long long counts[DB_OUT_COUNT]);
-/* Sends a row again from now, its attempts counted afresh: 0, 1 no such
- * row, 2 in flight, -1 error. */
+/* Records that the first "parts" parts of a split message went. */
+int	 db_outbox_set_parts(struct db *, long long id, int parts,
+	    char **error);
+/* Sends a row again from now (a split message from its first part), its
+ * attempts counted afresh: 0, 1 no such row, 2 in flight, -1 error. */
 int	 db_outbox_redeliver(struct db *, long long id, long long now,
 	    const char *when, char **error);
 
@@ -235,6 +237,60 @@ enum db_failure {
 	DB_FAIL_BUSY
 };
 enum db_failure db_last_failure(struct db *);
+
+/*
+ * A webhook target (issue 6): a recipient's reminders are also posted to
+ * url in format.  Only the path of the secret's file is kept.  Strings
+ * are borrowed: from the caller when writing, from sqlite (valid during
+ * the callback) when reading.
+ */
+struct db_webhook {
+	long long	 id;
+	const char	*kind;		/* bureau, unit, centre */
+	const char	*scope;		/* the unit or centre; NULL: bureau */
+	const char	*url;		/* a credential for robots: never log */
+	const char	*format;	/* standard, wecom, dingtalk, feishu */
+	const char	*secret_file;	/* NULL: none */
+	const char	*label;
+	const char	*created_at;
+	long long	 failing_since;	/* Unix time; 0: not failing */
+	long long	 last_ok;	/* Unix time; 0: never */
+	const char	*last_error;
+	const char	*disabled_at;	/* NULL while enabled */
+	const char	*disabled_reason;
+};
+
+/* Fills w->id.  -1 with *error on failure. */
+int	 db_webhook_insert(struct db *, struct db_webhook *, char **error);
+/* 0 removed, 1 no such target, -1 error. */
+int	 db_webhook_delete(struct db *, long long id, char **error);
+int	 db_foreach_webhook(struct db *, int (*)(const struct db_webhook *,
+	    void *), void *, char **error);
+/* Calls fn with one target: 0, 1 no such target, -1 error or fn's -1. */
+int	 db_webhook_get(struct db *, long long id,
+	    int (*fn)(const struct db_webhook *, void *), void *arg,
+	    char **error);
+/* A delivery succeeded at now: the failure streak ends. */
+int	 db_webhook_ok(struct db *, long long id, long long now,
+	    char **error);
+/* A delivery failed at now: *since is when the streak began.  0, 1 no
+ * such target, -1 error. */
+int	 db_webhook_failed(struct db *, long long id, long long now,
+	    const char *why, long long *since, char **error);
+/* 0 disabled now, 1 no such target or already disabled, -1 error. */
+int	 db_webhook_disable(struct db *, long long id, const char *when,
+	    const char *reason, char **error);
+/* Enabled again, its failure streak forgotten: 0, 1 no such, -1 error. */
+int	 db_webhook_enable(struct db *, long long id, char **error);
+
+/*
+ * One transaction around several of the writes above, for writers that
+ * batch (the delivery engine: one commit for a round of "sending" marks,
+ * one for the results that came back together).  Never across a turn of
+ * the event loop.  A failed commit is rolled back.
+ */
+int	 db_begin(struct db *, char **error);
+int	 db_commit(struct db *, char **error);
 
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);

@@ -503,3 +503,368 @@ def smtp_sink():
     sink.up()
     yield sink
     sink.down()
+
+
+# ---- webhooks and chat robots (issue 6) ----
+#
+# Receivers on 127.0.0.1 that check what the real services check, each
+# with its own implementation of the signature (hmac, hashlib, base64:
+# nothing of ticd's), and answer as the services document: HTTP 200 with
+# a JSON error code.  The real services are out of reach from a test.
+
+import base64
+import hashlib
+import hmac
+import json as _json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WHSEC_TOLERANCE = 300		# Standard Webhooks: five minutes
+ROBOT_TOLERANCE = 3600		# DingTalk and Feishu: an hour
+
+
+def standard_signature(secret, msg_id, timestamp, body):
+    """v1 of Standard Webhooks, from the specification."""
+    key = base64.b64decode(secret[len("whsec_"):])
+    signed = ("%s.%s." % (msg_id, timestamp)).encode() + body
+    return base64.b64encode(hmac.new(key, signed, hashlib.sha256)
+                            .digest()).decode()
+
+
+def dingtalk_sign(secret, timestamp_ms):
+    """DingTalk 加签: HMAC-SHA256 keyed by the secret over
+    "timestamp\\nsecret", base64 (the caller URL-encodes it)."""
+    mac = hmac.new(secret.encode(), ("%s\n%s" % (timestamp_ms, secret))
+                   .encode(), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def feishu_sign(secret, timestamp):
+    """Feishu 签名校验: HMAC-SHA256 keyed by "timestamp\\nsecret" over an
+    empty message, base64."""
+    mac = hmac.new(("%s\n%s" % (timestamp, secret)).encode(), b"",
+                   hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+class FakeClock:
+    """ticd's libfaketime clock as seen from here: its start, ticking with
+    ours from the moment ticd was started."""
+
+    def __init__(self, start=None):
+        self.base = None
+        self.t0 = time.monotonic()
+        if start is not None:
+            self.set(start)
+
+    def set(self, start):
+        import datetime
+        d = datetime.datetime.strptime(start, "%Y-%m-%d %H:%M:%S")
+        d = d.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+        self.base = d.timestamp()
+        self.t0 = time.monotonic()
+
+    def now(self):
+        if self.base is None:
+            return time.time()
+        return self.base + (time.monotonic() - self.t0)
+
+
+class Received:
+    """One request as it arrived, and what the receiver thought of it."""
+
+    def __init__(self, path, query, headers, body, at):
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.at = at			# monotonic
+        self.ok = None			# the receiver's own check passed
+        self.why = None
+        self.answer = None
+
+    def json(self):
+        return _json.loads(self.body.decode("utf-8"))
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 in threads of this process.
+
+    script: what to do with the next requests, one entry each, before the
+    receiver's own answer: an int status (with an empty body), a tuple
+    (status, body, headers), or ("hang", seconds) to answer only after that
+    long.  Every request is kept in received, checks and all."""
+
+    def __init__(self, clock=None):
+        self.clock = clock or FakeClock()
+        self.received = []
+        self.script = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                path, _, qs = self.path.partition("?")
+                rec = Received(path, urllib.parse.parse_qs(
+                    qs, keep_blank_values=True), self.headers, body,
+                    time.monotonic())
+                status, out, headers = receiver.respond(rec)
+                data = out if isinstance(out, bytes) else \
+                    _json.dumps(out, ensure_ascii=False).encode()
+                rec.answer = (status, data)
+                try:
+                    self.send_response(status)
+                    for k, v in (headers or {}).items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass	# the client gave up (a timeout)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.1},
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def respond(self, rec):
+        with self.lock:
+            self.received.append(rec)
+            step = self.script.pop(0) if self.script else None
+        if isinstance(step, tuple) and step[0] == "hang":
+            time.sleep(step[1])
+            step = None
+        if isinstance(step, int):
+            return step, b"", None
+        if isinstance(step, tuple):
+            return step[0], step[1], step[2] if len(step) > 2 else None
+        return self.check(rec)
+
+    def check(self, rec):
+        raise NotImplementedError
+
+    def accepted(self):
+        return [r for r in self.received if r.ok]
+
+    def wait_for(self, n, timeout=30.0):
+        """Waits (bounded) until n requests were accepted."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.accepted()) < n:
+            time.sleep(0.05)
+        return len(self.accepted())
+
+
+class StandardReceiver(Receiver):
+    """A Standard Webhooks consumer: webhook-id, -timestamp within five
+    minutes of its clock, a v1 signature; 204 when all hold, else 400."""
+
+    def __init__(self, secret, clock=None):
+        super().__init__(clock)
+        self.secret = secret
+
+    def check(self, rec):
+        h = rec.headers
+        msg_id = h.get("webhook-id")
+        ts = h.get("webhook-timestamp")
+        sigs = h.get("webhook-signature") or ""
+        if not msg_id or not ts or not ts.isdigit():
+            rec.ok, rec.why = False, "missing headers"
+        elif abs(self.clock.now() - int(ts)) > WHSEC_TOLERANCE:
+            rec.ok, rec.why = False, "timestamp out of tolerance"
+        else:
+            want = standard_signature(self.secret, msg_id, ts, rec.body)
+            rec.ok = any(s.startswith("v1,") and hmac.compare_digest(
+                s[3:], want) for s in sigs.split(" "))
+            rec.why = None if rec.ok else "bad signature"
+        if rec.ok and h.get("Content-Type", "").split(";")[0] != \
+                "application/json":
+            rec.ok, rec.why = False, "not JSON"
+        return (204, b"", None) if rec.ok else (400, {"error": rec.why},
+                                                None)
+
+
+class RobotReceiver(Receiver):
+    """What every robot shares: a rate limit per window, answered with its
+    throttling code; a size limit; a JSON body."""
+
+    limits = ()			# (count, seconds) pairs
+    throttle = None		# the JSON answer when over a limit
+
+    def over_limit(self, rec):
+        for count, seconds in self.limits:
+            recent = [r for r in self.received if r is not rec and
+                      r.ok is not False and rec.at - r.at < seconds]
+            if len(recent) >= count:
+                return True
+        return False
+
+    def refuse(self, rec, why, answer):
+        rec.ok, rec.why = False, why
+        return 200, answer, None
+
+    def check(self, rec):
+        try:
+            body = rec.json()
+        except ValueError:
+            return self.refuse(rec, "not JSON", self.bad_json())
+        if self.over_limit(rec):
+            return self.refuse(rec, "throttled", self.throttle)
+        return self.check_robot(rec, body)
+
+
+class WeComReceiver(RobotReceiver):
+    """企业微信群机器人: ?key=KEY, msgtype markdown, content at most 4096
+    bytes, 20 messages a minute (errcode 45009)."""
+
+    limits = ((20, 60),)
+    throttle = {"errcode": 45009, "errmsg": "api freq out of limit"}
+
+    def __init__(self, key, clock=None):
+        super().__init__(clock)
+        self.key = key
+
+    def bad_json(self):
+        return {"errcode": 40000, "errmsg": "invalid json"}
+
+    def path(self):
+        return "/cgi-bin/webhook/send?key=" + self.key
+
+    def check_robot(self, rec, body):
+        if rec.query.get("key") != [self.key]:
+            return self.refuse(rec, "key", {"errcode": 93000,
+                                            "errmsg": "invalid webhook url"})
+        md = body.get("markdown") or {}
+        content = md.get("content")
+        if body.get("msgtype") != "markdown" or not isinstance(content, str):
+            return self.refuse(rec, "msgtype", {"errcode": 40008,
+                                                "errmsg": "invalid msgtype"})
+        if len(content.encode("utf-8")) > 4096:
+            return self.refuse(rec, "too long", {
+                "errcode": 40058, "errmsg": "markdown.content exceed max "
+                "length 4096"})
+        rec.ok = True
+        return 200, {"errcode": 0, "errmsg": "ok"}, None
+
+
+class DingTalkReceiver(RobotReceiver):
+    """钉钉自定义机器人 with 加签: ?access_token=T&timestamp=MS&sign=S, the
+    timestamp within an hour, the sign HMAC'd from the secret; msgtype
+    markdown with title and text; 20 a minute (errcode 130101)."""
+
+    limits = ((20, 60),)
+    throttle = {"errcode": 130101, "errmsg": "send too fast, exceed 20 "
+                "times per minute"}
+
+    def __init__(self, token, secret, clock=None):
+        super().__init__(clock)
+        self.token = token
+        self.secret = secret
+
+    def bad_json(self):
+        return {"errcode": 300001, "errmsg": "param error"}
+
+    def path(self):
+        return "/robot/send?access_token=" + self.token
+
+    def check_robot(self, rec, body):
+        q = rec.query
+        if q.get("access_token") != [self.token]:
+            return self.refuse(rec, "token", {"errcode": 300001,
+                                              "errmsg": "token is not exist"})
+        ts = (q.get("timestamp") or [""])[0]
+        sign = (q.get("sign") or [""])[0]	# parse_qs URL-decoded it
+        if not ts.isdigit() or abs(self.clock.now() * 1000 - int(ts)) > \
+                ROBOT_TOLERANCE * 1000:
+            return self.refuse(rec, "timestamp", {
+                "errcode": 310000, "errmsg": "invalid timestamp"})
+        if not hmac.compare_digest(sign, dingtalk_sign(self.secret, ts)):
+            return self.refuse(rec, "sign", {"errcode": 310000,
+                                             "errmsg": "sign not match"})
+        md = body.get("markdown") or {}
+        if body.get("msgtype") != "markdown" or not md.get("title") or \
+                not md.get("text"):
+            return self.refuse(rec, "msgtype", {"errcode": 400105,
+                                                "errmsg": "msgtype error"})
+        if len(rec.body) > 20000:
+            return self.refuse(rec, "too long", {
+                "errcode": 460101, "errmsg": "message too long"})
+        rec.ok = True
+        return 200, {"errcode": 0, "errmsg": "ok"}, None
+
+
+class FeishuReceiver(RobotReceiver):
+    """飞书自定义机器人 with 签名校验: timestamp (seconds, a string) and sign
+    in the body, the timestamp within an hour; msg_type with its content or
+    card; a body of at most 20 KB; 5 a second and 100 a minute (11232)."""
+
+    limits = ((5, 1), (100, 60))
+    throttle = {"code": 11232, "msg": "frequency limited", "data": {}}
+
+    def __init__(self, token, secret, clock=None):
+        super().__init__(clock)
+        self.token = token
+        self.secret = secret
+
+    def bad_json(self):
+        return {"code": 9499, "msg": "Bad Request", "data": {}}
+
+    def path(self):
+        return "/open-apis/bot/v2/hook/" + self.token
+
+    def check_robot(self, rec, body):
+        if rec.path != "/open-apis/bot/v2/hook/" + self.token:
+            return self.refuse(rec, "token", {"code": 19001, "msg":
+                                              "param invalid: incoming "
+                                              "webhook access token invalid",
+                                              "data": {}})
+        ts = body.get("timestamp")
+        if not isinstance(ts, str) or not ts.isdigit() or \
+                abs(self.clock.now() - int(ts)) > ROBOT_TOLERANCE or \
+                not hmac.compare_digest(body.get("sign") or "",
+                                        feishu_sign(self.secret, ts)):
+            return self.refuse(rec, "sign", {
+                "code": 19021, "msg": "sign match fail or timestamp is not "
+                "within one hour from current time", "data": {}})
+        card = body.get("card") or {}
+        if body.get("msg_type") != "interactive" or \
+                not card.get("elements"):
+            return self.refuse(rec, "msg_type", {"code": 9499,
+                                                 "msg": "Bad Request",
+                                                 "data": {}})
+        if len(rec.body) > 20 * 1024:
+            return self.refuse(rec, "too long", {
+                "code": 9499, "msg": "request body too large", "data": {}})
+        rec.ok = True
+        return 200, {"code": 0, "msg": "success", "data": {}}, None
+
+
+@pytest.fixture
+def receivers():
+    """Receivers made by the test, closed after it."""
+    made = []
+
+    def make(cls, *args, **kw):
+        r = cls(*args, **kw)
+        made.append(r)
+        return r
+    yield make
+    for r in made:
+        r.close()

@@ -173,10 +173,38 @@ test_shipped_example_is_valid(void **state)
 	conf_clear(&c);
 }
 
+static void
+test_webhook_hosts_are_checked(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.webhook_allow_hosts, "");
+	assert_int_equal(c.webhook_timeout, 10);
+	assert_int_equal(c.webhook_disable_days, 3);
+	conf_clear(&c);		/* a parse replaces c whole */
+	assert_int_equal(parse(&c, "[webhooks]\nallow_hosts = qyapi.weixin.qq"
+	    ".com  *.example.gov.cn [::1] 127.0.0.1\ndisable_after_days = 5\n",
+	    &error), 0);
+	assert_string_equal(c.webhook_allow_hosts, "qyapi.weixin.qq.com  "
+	    "*.example.gov.cn [::1] 127.0.0.1");
+	assert_int_equal(c.webhook_disable_days, 5);
+	assert_int_equal(parse(&c, "[webhooks]\nallow_hosts = ok.cn "
+	    "https://bad.cn/\ntimeout = 0\n", &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:2: \"https://bad.cn/\""));
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	assert_int_equal(c.webhook_disable_days, 5);
+	free(error);
+	conf_clear(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_webhook_hosts_are_checked),
 		cmocka_unit_test(test_defaults_listen_on_loopback),
 		cmocka_unit_test(test_a_good_file_sets_its_keys),
 		cmocka_unit_test(test_every_bad_line_is_reported_with_its_line),

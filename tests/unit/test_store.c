@@ -391,6 +391,87 @@ test_a_schema_2_store_gains_the_feed_tables(void **state)
 	db_close(db);
 }
 
+struct hooks_seen {
+	int		 n;
+	long long	 failing_since;
+	char		 url[128];
+	char		 disabled[64];
+};
+
+static int
+webhook_cb(const struct db_webhook *w, void *arg)
+{
+	struct hooks_seen	*h = arg;
+
+	h->n++;
+	h->failing_since = w->failing_since;
+	snprintf(h->url, sizeof(h->url), "%s", w->url);
+	snprintf(h->disabled, sizeof(h->disabled), "%s",
+	    w->disabled_at ? w->disabled_at : "");
+	return 0;
+}
+
+static void
+test_webhook_targets_keep_their_failure_streak(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_webhook	 w = { .kind = "unit", .scope = "城区科技局",
+	    .url = "https://h.example/in", .format = "standard",
+	    .secret_file = "/etc/ticd/whsec", .label = "", .created_at =
+	    "2026-11-20T09:00:00+08:00" };
+	struct db_webhook	 bad = w;
+	struct hooks_seen	 h = { 0 };
+	char			*error = NULL;
+	long long		 since;
+
+	assert_int_equal(db_webhook_insert(db, &w, &error), 0);
+	assert_true(w.id > 0);
+	/* The schema refuses what the API would: a bureau with a scope, an
+	 * unknown format. */
+	bad.kind = "bureau";
+	assert_int_equal(db_webhook_insert(db, &bad, &error), -1);
+	free(error);
+	bad = w;
+	bad.format = "slack";
+	assert_int_equal(db_webhook_insert(db, &bad, &error), -1);
+	free(error);
+
+	assert_int_equal(db_webhook_failed(db, w.id, 1000, "HTTP 500", &since,
+	    &error), 0);
+	assert_int_equal(since, 1000);
+	assert_int_equal(db_webhook_failed(db, w.id, 5000, "HTTP 502", &since,
+	    &error), 0);
+	assert_int_equal(since, 1000);		/* the streak's start */
+	assert_int_equal(db_webhook_failed(db, w.id + 7, 5000, "x", &since,
+	    &error), 1);
+	assert_int_equal(db_webhook_ok(db, w.id, 6000, &error), 0);
+	assert_int_equal(db_webhook_failed(db, w.id, 7000, "HTTP 500", &since,
+	    &error), 0);
+	assert_int_equal(since, 7000);		/* a new streak */
+
+	assert_int_equal(db_webhook_disable(db, w.id, "2026-11-23", "3 天失败",
+	    &error), 0);
+	assert_int_equal(db_webhook_disable(db, w.id, "2026-11-24", "again",
+	    &error), 1);
+	assert_int_equal(db_webhook_get(db, w.id, webhook_cb, &h, &error), 0);
+	assert_string_equal(h.disabled, "2026-11-23");
+	assert_int_equal(db_webhook_enable(db, w.id, &error), 0);
+	db_close(db);
+
+	db = open_or_fail(f->path);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(db_foreach_webhook(db, webhook_cb, &h, &error), 0);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.url, "https://h.example/in");
+	assert_string_equal(h.disabled, "");
+	assert_int_equal(h.failing_since, 0);
+	assert_int_equal(db_webhook_delete(db, w.id, &error), 0);
+	assert_int_equal(db_webhook_delete(db, w.id, &error), 1);
+	assert_int_equal(db_webhook_get(db, w.id, webhook_cb, &h, &error), 1);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -414,6 +495,9 @@ main(void)
 		    test_feed_revisions_replace_whole_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_schema_2_store_gains_the_feed_tables, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_webhook_targets_keep_their_failure_streak, setup,
 		    teardown),
 	};
 

@@ -1,0 +1,1009 @@
+/*
+ * hook.c: webhooks on the outbox: the rows of a reminder for its
+ * recipient's targets, and one attempt at delivering such a row.
+ *
+ * Queueing.  Each enabled target of a recipient gets a row of its own
+ * beside the email: channel "webhook:ID", the idempotency key
+ * (recipient, channel, day) as for email, webhook-id derived from that
+ * key, the items (so the last look before sending can drop what closed),
+ * and the payload: the Standard Webhooks JSON every format is made from.
+ *
+ * An attempt.  The target is read afresh (it may have been disabled,
+ * removed or moved outside a new allow-list), its secret read from its
+ * file, the payload built into its signed requests, and the parts not
+ * yet sent are posted one after another while the robot's pace allows;
+ * each part that goes is written down at once, so a crash or a failure
+ * resumes at the next part.  The target keeps a failure streak: a
+ * success ends it; one that lasts disable_days (or a 410 Gone) disables
+ * the target, and the bureau is told by mail and on its own webhooks.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "notify/notify.h"
+
+#define CHANNEL_PREFIX	"webhook:"
+
+#define OK_EVERY	60	/* seconds between two writes of last_ok */
+#define SECRET_TTL	10	/* seconds a secret read is kept */
+
+/* The target as an attempt needs it (copied out of the store's row). */
+struct target {
+	long long		 id;
+	enum notify_format	 format;
+	char			*url;
+	char			*secret_file;
+	char			*kind;
+	char			*scope;
+	long long		 failing_since;
+	bool			 disabled;
+	bool			 found;
+};
+
+/*
+ * What the engine remembers of a target between attempts: what a burst
+ * would otherwise read for every post: the row (until the
+ * API or the engine changes a target), the URL's check (until then or a
+ * reload) and the secret (for SECRET_TTL: a rotated secret is taken
+ * within seconds).
+ */
+struct pace_slot {
+	long long		 target;
+	time_t			 ok_written;	/* last_ok last stored */
+	struct target		 row;
+	unsigned long		 row_gen;	/* 0: not read */
+	unsigned long		 url_gen;	/* URL checked, 0: not */
+	char			*secret;
+	time_t			 secret_at;
+};
+
+/* The pace of one robot (one URL). */
+struct robot_pace {
+	char			*url;
+	struct notify_pacer	 pacer;
+};
+
+/* A target's success, stored with the engine's next group commit. */
+struct ok_write {
+	long long		 target;
+	long long		 when;
+};
+
+struct hook_engine {
+	struct ok_write		*oks;
+	size_t			 noks;
+	struct robot_pace	*robots;
+	size_t			 nrobots;
+	struct event_base	*base;
+	struct db		*db;
+	struct post		*post;
+	const struct notify_conf *conf;		/* the engine's, borrowed */
+	struct pace_slot	*paces;
+	size_t			 npaces;
+	unsigned long		 targets_gen;	/* bumped by any change */
+	unsigned long		 conf_gen;	/* bumped by a reload */
+	void			(*kick)(void *);
+	void			(*log)(void *, bool, const char *);
+	void			*arg;
+};
+
+struct hook_attempt {
+	struct hook_engine	*e;
+	long long		 row;		/* the outbox row */
+	struct target		 t;
+	struct notify_batch	 batch;
+	size_t			 next;		/* the part to post */
+	struct post_transfer	*tr;
+	hook_done_cb		 cb;
+	void			*arg;
+};
+
+static void	 target_clear(struct target *);
+static void	 say(struct hook_engine *, bool, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct hook_engine *e, bool warning, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (e->log != NULL)
+		e->log(e->arg, warning, line);
+	free(line);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+stamp(time_t t)
+{
+	struct tm	 tm;
+	time_t		 local = t + 8 * 3600;
+	char		 buf[40];
+
+	gmtime_r(&local, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	return xstrdup(buf);
+}
+
+bool
+hook_channel(const char *channel, long long *target)
+{
+	char	*end;
+
+	if (channel == NULL || strncmp(channel, CHANNEL_PREFIX,
+	    strlen(CHANNEL_PREFIX)) != 0)
+		return false;
+	if (target != NULL)
+		*target = strtoll(channel + strlen(CHANNEL_PREFIX), &end, 10);
+	return true;
+}
+
+/* ---- queueing ---- */
+
+static int
+target_cb(const struct db_webhook *w, void *arg)
+{
+	if (w->disabled_at == NULL)
+		json_array_append_new(arg, json_pack("{s:I, s:s, s:o, s:s}",
+		    "id", (json_int_t)w->id, "kind", w->kind, "scope",
+		    w->scope ? json_string(w->scope) : json_null(), "format",
+		    w->format));
+	return 0;
+}
+
+json_t *
+hook_targets(struct db *db, char **error)
+{
+	json_t	*all = json_array();
+
+	if (db_foreach_webhook(db, target_cb, all, error) == -1) {
+		json_decref(all);
+		return NULL;
+	}
+	return all;
+}
+
+static const char *
+kind_of(int to)
+{
+	return to == SCHED_TO_UNIT ? "unit" : to == SCHED_TO_CENTRE ?
+	    "centre" : "bureau";
+}
+
+static bool
+target_is_for(const json_t *t, int to, const char *scope)
+{
+	const char	*ts = json_string_value(json_object_get(t, "scope"));
+
+	if (strcmp(json_string_value(json_object_get(t, "kind")),
+	    kind_of(to)) != 0)
+		return false;
+	return to == SCHED_TO_BUREAU || (ts != NULL && scope != NULL &&
+	    strcmp(ts, scope) == 0);
+}
+
+/* A centre's name, from its own obligations in the message. */
+static const char *
+centre_name(const struct sched_message *m)
+{
+	size_t	 i;
+
+	if (m->to != SCHED_TO_CENTRE)
+		return NULL;
+	for (i = 0; i < m->nitems; i++) {
+		if (m->items[i].ob->centre_name != NULL)
+			return m->items[i].ob->centre_name;
+	}
+	return NULL;
+}
+
+char *
+hook_payload_text(const struct sched_message *m,
+    const struct sched_rules *rules, time_t now)
+{
+	struct notify_recipient	 r = { m->to, m->scope, centre_name(m) };
+	json_t			*p;
+	char			*s;
+
+	p = notify_payload_reminder(m, &r, rules, (long long)now);
+	/* Compact and in insertion order: these are the bytes signed. */
+	s = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(p);
+	if (s == NULL)
+		abort();	/* jansson fails only when out of memory */
+	return s;
+}
+
+void
+hook_row_free(struct hook_row *h)
+{
+	free(h->idem);
+	free(h->recipient);
+	free(h->channel);
+	free(h->message_id);
+	free(h->rcpt);
+	free(h->items);
+	free(h->body);
+	free(h->day);
+	free(h->planned);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Fills a row of the outbox; every string is h's. */
+static void
+row_fill(struct hook_row *h, long long target, const char *format)
+{
+	struct db_outbox	*r = &h->row;
+
+	h->rcpt = xasprintf("{\"target\":%lld,\"format\":\"%s\"}", target,
+	    format);
+	h->message_id = notify_webhook_id(h->idem);
+	r->idem = h->idem;
+	r->recipient = h->recipient;
+	r->channel = h->channel;
+	r->day = h->day;
+	r->planned = h->planned;
+	r->message_id = h->message_id;
+	r->rcpt = h->rcpt;
+	r->items = h->items;
+	r->body = h->body;
+	r->body_len = strlen(h->body);
+}
+
+/* Email's idempotency key with this channel for "email": whatever
+ * (recipient, channel, day) scheme outbox_idem follows, a webhook row
+ * follows it too. */
+static char *
+channel_idem(const struct sched_message *m, const char *channel)
+{
+	char		*key = outbox_idem(m), *out;
+	const char	*at = strstr(key, "|email|");
+
+	if (at == NULL)		/* a scheme without the channel: append it */
+		out = xasprintf("%s|%s", key, channel);
+	else
+		out = xasprintf("%.*s|%s|%s", (int)(at - key), key, channel,
+		    at + strlen("|email|"));
+	free(key);
+	return out;
+}
+
+size_t
+hook_rows_for(const struct sched_message *m, const json_t *targets,
+    const struct sched_rules *rules, const char *items, time_t now,
+    const char *created, struct hook_row **rows, size_t *n)
+{
+	const json_t	*t;
+	struct hook_row	*h;
+	char		*who, *payload = NULL, d[SCHED_DATE_LEN];
+	size_t		 i, made = 0;
+	long long	 id;
+
+	json_array_foreach(targets, i, t) {
+		if (!target_is_for(t, m->to, m->scope))
+			continue;
+		if (payload == NULL)
+			payload = hook_payload_text(m, rules, now);
+		id = (long long)json_integer_value(json_object_get(t, "id"));
+		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+		h = &(*rows)[(*n)++];
+		memset(h, 0, sizeof(*h));
+		who = outbox_recipient(m);
+		h->recipient = who;
+		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
+		h->day = xstrdup(sched_date_format(m->day, d));
+		h->planned = xstrdup(sched_date_format(m->planned, d));
+		h->idem = channel_idem(m, h->channel);
+		h->items = xstrdup(items);
+		h->body = xstrdup(payload);
+		row_fill(h, id, json_string_value(json_object_get(t,
+		    "format")));
+		h->row.catch_up = m->catch_up;
+		h->row.next_attempt = (long long)now;
+		h->row.created_at = created;
+		made++;
+	}
+	free(payload);
+	return made;
+}
+
+/* ---- the engine ---- */
+
+struct hook_engine *
+hook_engine_new(struct event_base *base, struct db *db,
+    const struct notify_conf *conf, void (*kick)(void *),
+    void (*log)(void *, bool, const char *), void *arg, char **error)
+{
+	struct hook_engine	*e = xcalloc(1, sizeof(*e));
+
+	if ((e->post = post_new(base, conf->webhook_parallel, error)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->base = base;
+	e->db = db;
+	e->conf = conf;
+	e->targets_gen = e->conf_gen = 1;
+	e->kick = kick;
+	e->log = log;
+	e->arg = arg;
+	return e;
+}
+
+void
+hook_engine_conf(struct hook_engine *e, const struct notify_conf *conf)
+{
+	e->conf = conf;
+	e->conf_gen++;
+	post_set_per_host(e->post, conf->webhook_parallel);
+}
+
+void
+hook_targets_changed(struct hook_engine *e)
+{
+	e->targets_gen++;
+}
+
+bool
+hook_dirty(const struct hook_engine *e)
+{
+	return e->noks > 0;
+}
+
+void
+hook_flush(struct hook_engine *e)
+{
+	char	*error = NULL;
+	size_t	 i;
+
+	for (i = 0; i < e->noks; i++) {
+		if (db_webhook_ok(e->db, e->oks[i].target, e->oks[i].when,
+		    &error) == -1) {
+			say(e, true, "webhook %lld: %s", e->oks[i].target,
+			    error);
+			free(error);
+			error = NULL;
+		}
+	}
+	e->noks = 0;
+}
+
+void
+hook_engine_free(struct hook_engine *e)
+{
+	if (e == NULL)
+		return;
+	size_t	 i;
+
+	free(e->oks);
+	for (i = 0; i < e->nrobots; i++)
+		free(e->robots[i].url);
+	free(e->robots);
+	for (i = 0; i < e->npaces; i++) {
+		target_clear(&e->paces[i].row);
+		notify_secret_free(e->paces[i].secret);
+	}
+	post_free(e->post);
+	free(e->paces);
+	free(e);
+}
+
+static int
+slot_cmp(const void *key, const void *elem)
+{
+	long long	 k = *(const long long *)key;
+	long long	 t = ((const struct pace_slot *)elem)->target;
+
+	return k < t ? -1 : k > t;
+}
+
+/* A target's slot, kept sorted by id: looked up at every post. */
+static struct pace_slot *
+slot_of(struct hook_engine *e, long long target)
+{
+	struct pace_slot	*s;
+	size_t			 lo = 0, hi = e->npaces, mid;
+
+	/* bsearch wants a real array even for none (C11 7.22.5). */
+	if (e->npaces > 0 && (s = bsearch(&target, e->paces, e->npaces,
+	    sizeof(*e->paces), slot_cmp)) != NULL)
+		return s;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (e->paces[mid].target < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	e->paces = xreallocarray(e->paces, e->npaces + 1, sizeof(*e->paces));
+	memmove(&e->paces[lo + 1], &e->paces[lo], (e->npaces - lo) *
+	    sizeof(*e->paces));
+	e->npaces++;
+	s = &e->paces[lo];
+	memset(s, 0, sizeof(*s));
+	s->target = target;
+	return s;
+}
+
+static int
+robot_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct robot_pace *)elem)->url);
+}
+
+/*
+ * A robot's pacer.  A robot is its URL, not a target: the bureau may add
+ * one group's robot for several centres, and the robot counts every post
+ * it gets.  Kept sorted by URL.
+ */
+static struct notify_pacer *
+pacer_for(struct hook_engine *e, const char *url)
+{
+	struct robot_pace	*r;
+	size_t			 lo = 0, hi = e->nrobots, mid;
+
+	if (e->nrobots > 0 && (r = bsearch(url, e->robots, e->nrobots,
+	    sizeof(*e->robots), robot_cmp)) != NULL)
+		return &r->pacer;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(e->robots[mid].url, url) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	e->robots = xreallocarray(e->robots, e->nrobots + 1,
+	    sizeof(*e->robots));
+	memmove(&e->robots[lo + 1], &e->robots[lo], (e->nrobots - lo) *
+	    sizeof(*e->robots));
+	e->nrobots++;
+	r = &e->robots[lo];
+	r->url = xstrdup(url);
+	notify_pace_init(&r->pacer);
+	return &r->pacer;
+}
+
+static void
+target_clear(struct target *t)
+{
+	free(t->url);
+	free(t->secret_file);
+	free(t->kind);
+	free(t->scope);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+target_copy_cb(const struct db_webhook *w, void *arg)
+{
+	struct target	*t = arg;
+
+	t->id = w->id;
+	t->found = true;
+	t->disabled = w->disabled_at != NULL;
+	t->failing_since = w->failing_since;
+	t->url = xstrdup(w->url);
+	t->secret_file = w->secret_file ? xstrdup(w->secret_file) : NULL;
+	t->kind = xstrdup(w->kind);
+	t->scope = w->scope ? xstrdup(w->scope) : NULL;
+	if (notify_format_from_name(w->format, &t->format) == -1)
+		t->format = NOTIFY_STANDARD;
+	return 0;
+}
+
+/* Reads a target: 0 (t->found says whether it exists), -1 on error. */
+static int
+target_load(struct hook_engine *e, long long id, struct target *t,
+    char **error)
+{
+	memset(t, 0, sizeof(*t));
+	return db_webhook_get(e->db, id, target_copy_cb, t, error) == -1 ?
+	    -1 : 0;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+target_copy(struct target *to, const struct target *from)
+{
+	*to = *from;
+	to->url = dup_or_null(from->url);
+	to->secret_file = dup_or_null(from->secret_file);
+	to->kind = dup_or_null(from->kind);
+	to->scope = dup_or_null(from->scope);
+}
+
+/* The target, from the store only when it may have changed. */
+static int
+target_get(struct hook_engine *e, long long id, struct target *t,
+    char **error)
+{
+	struct pace_slot	*s = slot_of(e, id);
+
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		notify_secret_free(s->secret);
+		s->secret = NULL;
+		if (target_load(e, id, &s->row, error) == -1) {
+			s->row_gen = 0;
+			return -1;
+		}
+		s->row_gen = e->targets_gen;
+	}
+	target_copy(t, &s->row);
+	return 0;
+}
+
+/* Whether the URL may still be posted to (a reload may have narrowed the
+ * allow-list); *why when not. */
+static bool
+target_url_ok(struct hook_engine *e, const struct target *t, char **why)
+{
+	struct pace_slot	*s = slot_of(e, t->id);
+	unsigned long		 gen = e->conf_gen * 65536 + e->targets_gen;
+
+	if (s->url_gen == gen)
+		return true;
+	if (!notify_url_ok(t->format, t->url, e->conf->webhook_allow_hosts,
+	    why))
+		return false;
+	s->url_gen = gen;
+	return true;
+}
+
+/* The secret, read again after SECRET_TTL; the caller frees its copy. */
+static int
+target_secret(struct hook_engine *e, const struct target *t, char **secret,
+    char **why)
+{
+	struct pace_slot	*s = slot_of(e, t->id);
+	time_t			 now = time(NULL);
+
+	if (s->secret == NULL || now - s->secret_at >= SECRET_TTL) {
+		notify_secret_free(s->secret);
+		s->secret = NULL;
+		if (notify_secret_read(t->secret_file, &s->secret, why) == -1)
+			return -1;
+		s->secret_at = now;
+	}
+	*secret = xstrdup(s->secret);
+	return 0;
+}
+
+long long
+hook_not_before(struct hook_engine *e, long long target,
+    enum notify_format format, long long now)
+{
+	struct pace_slot	*s = slot_of(e, target);
+	char			*error = NULL;
+
+	/* Standard Webhooks are not paced: no need to read the target. */
+	if (format == NOTIFY_STANDARD)
+		return now;
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		if (target_load(e, target, &s->row, &error) == -1) {
+			free(error);
+			s->row_gen = 0;
+			return now;
+		}
+		s->row_gen = e->targets_gen;
+	}
+	if (!s->row.found)
+		return now;
+	return notify_pace_next(pacer_for(e, s->row.url), format, now);
+}
+
+/* ---- telling the bureau ---- */
+
+static int
+bureau_contact_cb(const struct db_contact *c, void *arg)
+{
+	if (strcmp(c->kind, "bureau") == 0 && mail_address_ok(c->email))
+		json_array_append_new(arg, json_pack("{s:s, s:s}", "email",
+		    c->email, "name", c->name));
+	return 0;
+}
+
+/* The notice as mail, for the bureau's contacts (or the spool). */
+static char *
+notice_mail(struct hook_engine *e, json_t *rcpt, const char *idem,
+    const char *text_body, const char *html, char **message_id,
+    size_t *len, char **error)
+{
+	struct notify_text	 text = { 0 };
+	struct mail_address	*to;
+	struct mail_spec	 spec = { 0 };
+	json_t			*a;
+	size_t			 i, n = json_array_size(rcpt);
+	char			*data;
+
+	text.subject = (char *)"ticd：webhook 目标已停用 / a webhook target "
+	    "was disabled";
+	text.text = (char *)text_body;
+	text.html = (char *)html;
+	to = xcalloc(n + 1, sizeof(*to));
+	json_array_foreach(rcpt, i, a) {
+		to[i].email = json_string_value(json_object_get(a, "email"));
+		to[i].name = json_string_value(json_object_get(a, "name"));
+	}
+	*message_id = mail_message_id(idem, e->conf->from);
+	spec.text = &text;
+	spec.from = e->conf->from;
+	spec.from_name = e->conf->from_name;
+	spec.to = to;
+	spec.nto = n;
+	spec.message_id = *message_id;
+	spec.date = time(NULL);
+	data = mail_build(&spec, len, error);
+	free(to);
+	return data;
+}
+
+static char *
+html_escape(const char *s)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': buf_adds(&b, "&lt;"); break;
+		case '>': buf_adds(&b, "&gt;"); break;
+		case '&': buf_adds(&b, "&amp;"); break;
+		case '"': buf_adds(&b, "&quot;"); break;
+		default: buf_add(&b, s, 1);
+		}
+	}
+	return buf_take(&b);
+}
+
+/*
+ * Queues the bureau's notice of a disabled target: mail to the bureau's
+ * contacts (the spool without SMTP) and a post to each of the bureau's
+ * other enabled targets, in one transaction; keyed by the target and the
+ * moment it was disabled, so it is queued once.
+ */
+static void
+notice(struct hook_engine *e, const struct target *t, const char *reason,
+    time_t now)
+{
+	struct hook_row	*rows = NULL, mail = { 0 };
+	struct db_outbox *all;
+	json_t		*targets, *rcpt = json_array(), *payload, *x;
+	char		*shown, *error = NULL, *created = stamp(now), *text;
+	char		*h1, *h2, *html, *pl, day[SCHED_DATE_LEN];
+	size_t		 n = 0, i, k;
+
+	shown = notify_url_redact(t->format, t->url);
+	payload = notify_payload_disabled(t->id, shown, reason,
+	    (long long)now);
+	pl = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(payload);
+	if ((targets = hook_targets(e->db, &error)) == NULL)
+		targets = json_array();
+	json_array_foreach(targets, i, x) {
+		long long id = (long long)json_integer_value(json_object_get(x,
+		    "id"));
+
+		if (id == t->id || !target_is_for(x, SCHED_TO_BUREAU, NULL))
+			continue;
+		rows = xreallocarray(rows, n + 1, sizeof(*rows));
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rows[n].recipient = xstrdup("bureau");
+		rows[n].channel = xasprintf(CHANNEL_PREFIX "%lld", id);
+		rows[n].idem = xasprintf("bureau|%s|disabled:%lld:%lld",
+		    rows[n].channel, t->id, (long long)now);
+		rows[n].items = xstrdup("[]");
+		rows[n].body = xstrdup(pl);
+		row_fill(&rows[n], id, json_string_value(json_object_get(x,
+		    "format")));
+		n++;
+	}
+	json_decref(targets);
+	(void)db_foreach_contact(e->db, bureau_contact_cb, rcpt, &error);
+	free(error);
+	error = NULL;
+	text = xasprintf("webhook 目标 %lld（%s %s%s%s）已停用。\n原因：%s\n"
+	    "修好接收端后，用 ticctl webhooks enable %lld 恢复，用 ticctl "
+	    "deliveries 查看未送达的提醒，ticctl redeliver ID 重发。\n\n"
+	    "Webhook target %lld (%s) was disabled: %s\nOnce the endpoint is "
+	    "fixed: ticctl webhooks enable %lld; ticctl deliveries lists what "
+	    "did not arrive, ticctl redeliver ID sends it again.\n", t->id,
+	    notify_format_name(t->format), t->kind, t->scope ? " " : "",
+	    t->scope ? t->scope : "", reason, t->id, t->id, shown, reason,
+	    t->id);
+	h1 = html_escape(text);
+	html = xasprintf("<!DOCTYPE html><html lang=\"zh-CN\"><body><pre>%s"
+	    "</pre></body></html>", h1);
+	free(h1);
+	if (json_array_size(rcpt) > 0 || *e->conf->smtp_url == '\0') {
+		mail.idem = xasprintf("bureau|email|disabled:%lld:%lld", t->id,
+		    (long long)now);
+		h2 = notice_mail(e, rcpt, mail.idem, text, html,
+		    &mail.message_id, &mail.row.body_len, &error);
+		if (h2 != NULL) {
+			mail.recipient = xstrdup("bureau");
+			mail.channel = xstrdup("email");
+			mail.items = xstrdup("[]");
+			mail.rcpt = json_dumps(rcpt, JSON_COMPACT);
+			mail.body = h2;
+			mail.row.idem = mail.idem;
+			mail.row.recipient = mail.recipient;
+			mail.row.channel = mail.channel;
+			mail.row.message_id = mail.message_id;
+			mail.row.rcpt = mail.rcpt;
+			mail.row.items = mail.items;
+			mail.row.body = mail.body;
+		} else {
+			say(e, true, "webhook %lld: the bureau's mail notice "
+			    "cannot be built: %s", t->id, error);
+			free(error);
+			error = NULL;
+		}
+	}
+	all = xcalloc(n + 1, sizeof(*all));
+	for (i = 0, k = 0; i < n; i++)
+		all[k++] = rows[i].row;
+	if (mail.body != NULL)
+		all[k++] = mail.row;
+	sched_date_format((int)((now + 8 * 3600) / 86400), day);
+	for (i = 0; i < k; i++) {
+		all[i].day = all[i].planned = day;
+		all[i].next_attempt = (long long)now;
+		all[i].created_at = created;
+	}
+	if (k > 0 && db_outbox_enqueue(e->db, all, k, NULL, NULL,
+	    &error) == -1) {
+		say(e, true, "webhook %lld: the bureau's notice was not "
+		    "queued: %s", t->id, error);
+		free(error);
+	} else if (k > 0 && e->kick != NULL)
+		e->kick(e->arg);
+	say(e, true, "webhook %lld (%s) disabled, the bureau told (%zu "
+	    "message(s)): %s", t->id, shown, k, reason);
+	for (i = 0; i < n; i++)
+		hook_row_free(&rows[i]);
+	hook_row_free(&mail);
+	free(rows);
+	free(all);
+	json_decref(rcpt);
+	free(text);
+	free(html);
+	free(pl);
+	free(shown);
+	free(created);
+}
+
+/* The target's record of this attempt: a success ends its failure
+ * streak; a failure that has lasted the configured days (or a 410)
+ * disables it. */
+static void
+account(struct hook_engine *e, const struct target *t,
+    const struct hook_result *r)
+{
+	time_t		 now = time(NULL);
+	long long	 since = 0;
+	char		*error = NULL, *when, *reason;
+	int		 days = e->conf->webhook_disable_days;
+
+	if (!t->found)
+		return;
+	if (r->verdict == NOTIFY_ANSWER_SENT) {
+		struct pace_slot *s = slot_of(e, t->id);
+
+		size_t		 i;
+
+		/* A healthy target is not written at every post: only to end
+		 * a failure streak, or now and then for last_ok; and then
+		 * with the delivery engine's next commit (hook_flush). */
+		if (t->failing_since == 0 && now - s->ok_written < OK_EVERY)
+			return;
+		s->ok_written = now;
+		s->row.failing_since = 0;
+		for (i = 0; i < e->noks && e->oks[i].target != t->id; i++)
+			;
+		if (i == e->noks) {
+			e->oks = xreallocarray(e->oks, e->noks + 1,
+			    sizeof(*e->oks));
+			e->noks++;
+		}
+		e->oks[i].target = t->id;
+		e->oks[i].when = (long long)now;
+		return;
+	}
+	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
+	    &error) == -1)
+		goto fail;
+	slot_of(e, t->id)->row.failing_since = since;
+	if (r->verdict != NOTIFY_ANSWER_GONE && (since == 0 ||
+	    (long long)now - since < (long long)days * 86400))
+		return;
+	reason = r->verdict == NOTIFY_ANSWER_GONE ?
+	    xasprintf("接收端答复 410 Gone / the endpoint answered 410 Gone: %s",
+	    r->why) : xasprintf("连续失败超过 %d 天 / failing for more than %d "
+	    "days; last: %s", days, days, r->why);
+	when = stamp(now);
+	if (db_webhook_disable(e->db, t->id, when, reason, &error) == 0) {
+		hook_targets_changed(e);
+		notice(e, t, reason, now);
+	}
+	free(when);
+	free(reason);
+	if (error == NULL)
+		return;
+fail:
+	say(e, true, "webhook %lld: %s", t->id, error);
+	free(error);
+}
+
+/* ---- one attempt ---- */
+
+static void	 post_done(const struct post_result *, void *);
+
+static void
+attempt_free(struct hook_attempt *a)
+{
+	notify_batch_clear(&a->batch);
+	target_clear(&a->t);
+	free(a);
+}
+
+/* Ends an attempt: the target's record, then the engine's callback. */
+static void
+attempt_end(struct hook_attempt *a, struct hook_result *r)
+{
+	r->parts = (int)a->batch.n;
+	r->parts_sent = (int)a->next;
+	account(a->e, &a->t, r);
+	a->cb(r, a->arg);
+	free(r->why);
+	free(r->response);
+	attempt_free(a);
+}
+
+/* Posts part a->next; -1 (with r filled) when it cannot start. */
+static int
+post_part(struct hook_attempt *a, struct hook_result *r)
+{
+	struct notify_request	*req = &a->batch.req[a->next];
+	char			*error = NULL;
+
+	notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
+	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
+	    post_done, a, &error);
+	if (a->tr == NULL) {
+		r->verdict = NOTIFY_ANSWER_RETRY;
+		r->why = error;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+post_done(const struct post_result *pr, void *arg)
+{
+	struct hook_attempt	*a = arg;
+	struct hook_result	 r = { .retry_after = -1 };
+	struct notify_answer	 ans;
+	struct notify_pacer	*pacer = pacer_for(a->e, a->t.url);
+	char			*error = NULL;
+	long long		 now = now_ms(), at = 0;
+
+	a->tr = NULL;
+	if (pr->curl_code != 0)
+		notify_classify_transport(pr->curl_code, pr->detail, &ans);
+	else
+		notify_classify(a->t.format, pr->status, pr->retry_after,
+		    pr->body, pr->len, now / 1000, &ans);
+	r.verdict = ans.verdict;
+	r.retry_after = ans.retry_after;
+	r.why = ans.why;
+	if (pr->curl_code == 0)
+		r.response = xasprintf("HTTP %ld", pr->status);
+	if (ans.verdict == NOTIFY_ANSWER_THROTTLED)
+		notify_pace_block(pacer, now + (ans.retry_after > 0 ?
+		    ans.retry_after : 60) * 1000LL);
+	if (ans.verdict != NOTIFY_ANSWER_SENT) {
+		attempt_end(a, &r);
+		return;
+	}
+	/* This part is delivered: written down before anything else (a
+	 * message of one part is done, and its state says so). */
+	a->next++;
+	if (a->batch.n > 1 && db_outbox_set_parts(a->e->db, a->row,
+	    (int)a->next, &error) == -1) {
+		say(a->e, true, "outbox row %lld: %s", a->row, error);
+		free(error);
+	}
+	if (a->next < a->batch.n &&
+	    (at = notify_pace_next(pacer, a->t.format, now)) <= now) {
+		free(r.why);
+		free(r.response);
+		memset(&r, 0, sizeof(r));
+		if (post_part(a, &r) == 0)
+			return;
+	} else if (a->next < a->batch.n)
+		r.next_ms = at;
+	attempt_end(a, &r);
+}
+
+struct hook_attempt *
+hook_send(struct hook_engine *e, long long row, long long target,
+    const char *message_id, const char *payload, size_t len, int parts_sent,
+    hook_done_cb cb, void *arg, struct hook_result *r)
+{
+	struct hook_attempt	*a = xcalloc(1, sizeof(*a));
+	char			*secret = NULL, *why = NULL, *error = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->retry_after = -1;
+	r->verdict = NOTIFY_ANSWER_DEAD;
+	a->e = e;
+	a->row = row;
+	a->cb = cb;
+	a->arg = arg;
+	if (target_get(e, target, &a->t, &error) == -1) {
+		r->verdict = NOTIFY_ANSWER_RETRY;
+		r->why = error;
+	} else if (!a->t.found)
+		r->why = xstrdup("webhook 目标已删除 / the webhook target was "
+		    "removed");
+	else if (a->t.disabled)
+		r->why = xstrdup("webhook 目标已停用 / the webhook target is "
+		    "disabled");
+	else if (!target_url_ok(e, &a->t, &why))
+		r->why = why;
+	else if (a->t.secret_file != NULL &&
+	    target_secret(e, &a->t, &secret, &why) == -1) {
+		/* A file's permissions can be mended: retried, and the
+		 * target's failure streak grows meanwhile. */
+		r->verdict = NOTIFY_ANSWER_RETRY;
+		r->why = why;
+		account(e, &a->t, r);
+	} else if (notify_build(a->t.format, a->t.url, secret, message_id,
+	    payload, len, now_ms(), &a->batch, &why) == -1)
+		r->why = why;
+	else {
+		a->next = parts_sent > 0 ? (size_t)parts_sent : 0;
+		if (a->next >= a->batch.n) {
+			/* Every part went before a crash or a stop. */
+			r->verdict = NOTIFY_ANSWER_SENT;
+			r->parts = r->parts_sent = (int)a->batch.n;
+		} else if (post_part(a, r) == 0) {
+			notify_secret_free(secret);
+			return a;
+		}
+	}
+	notify_secret_free(secret);
+	attempt_free(a);
+	return NULL;
+}
+
+void
+hook_cancel(struct hook_engine *e, struct hook_attempt *a)
+{
+	if (a->tr != NULL)
+		post_cancel(e->post, a->tr);
+	attempt_free(a);
+}

@@ -1,0 +1,30 @@
+/*
+ * notify-int.h: what notify/'s own files share and nobody else needs.
+ */
+#ifndef NOTIFY_INT_H
+#define NOTIFY_INT_H
+
+#include <stdarg.h>
+
+#include "notify/notify.h"
+
+/* webhook.c */
+/* The value after "name=" in a raw query string, or NULL. */
+const char *notify_query_value(const char *query, const char *name);
+bool	 notify_host_allowed(const char *host, const char *allow_hosts);
+/* A new, zeroed request at the end of a batch. */
+struct notify_request *notify_batch_add(struct notify_batch *);
+void	 notify_request_header(struct notify_request *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* At most a short line of an answer, control characters blanked, never
+ * cutting a UTF-8 sequence.  The caller frees it. */
+char	*notify_excerpt(const char *body, size_t len);
+
+/* robot.c */
+int	 notify_robot_build(enum notify_format, const char *url,
+	    const char *secret, const json_t *payload, long long now_ms,
+	    struct notify_batch *, char **why);
+void	 notify_robot_classify(enum notify_format, long status,
+	    const char *body, size_t len, struct notify_answer *);
+
+#endif

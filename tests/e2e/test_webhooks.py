@@ -1,0 +1,536 @@
+"""
+Webhooks and chat robots (issue 6): the real ticd, under libfaketime,
+posts the demo journal's reminders of Tue 2026-12-01 09:00 to receivers
+on 127.0.0.1 (conftest.py) that check what the real services check, with
+their own signature code: a Standard Webhooks consumer, WeCom's, DingTalk's
+(加签) and Feishu's (签名校验) robots, with their JSON error codes, size
+limits and rate limits.  Outages, 5xx, hangs, throttling, kill -9 in a
+burst and an endpoint that keeps failing are injected as they happen.
+
+On 2026-12-01 the demo plans three messages: centres yq-006 and yq-009
+(Art. 10's meeting for 2026) and the bureau (yq-011's publicity).  Every
+wait is bounded.
+"""
+import base64
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, DingTalkReceiver,
+                      FakeClock, FeishuReceiver, StandardReceiver,
+                      WeComReceiver, dingtalk_sign, faketime_env,
+                      feishu_sign, standard_signature, write_journal)
+
+pytestmark = pytest.mark.skipif(not os.path.exists(FAKETIME_LIB),
+                                reason="libfaketime is missing")
+
+DAY = "2026-12-01"
+BEFORE_NINE = DAY + " 08:59:50"
+WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DING_SECRET = "SEC4f3a9b0c2d1e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4"
+FEISHU_SECRET = "fs3cr3tValue0123456789"
+WECOM_KEY = "693a91f6-7f3e-4c8a-9d2b-0a1b2c3d4e5f"
+
+
+def secret_file(directory, name, value):
+    path = directory / name
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+def hook_ticd(factory, clock, conf="", start=BEFORE_NINE, journal=None,
+              name="ticd"):
+    """A ticd with the demo journal (or another), its clock started at
+    start; mail goes to the spool."""
+    t = factory(name)
+    t.write_conf(extra="[webhooks]\n" + conf)
+    t.token = t.make_token()
+    # The receivers' clock first: ticd may post as soon as it is up.
+    clock.set(start)
+    t.start(env=faketime_env(start), extra_args=["-i", str(journal or
+                                                           DEMO_JOURNAL)])
+    return t
+
+
+def add_target(t, kind, scope, url, fmt, secret=None, status=201):
+    body = {"kind": kind, "url": url, "format": fmt}
+    if scope is not None:
+        body["scope"] = scope
+    if secret is not None:
+        body["secret_file"] = secret
+    r = t.post("/api/v1/webhooks", body)
+    assert r.status == status, r
+    return r.json()
+
+
+def deliveries(t):
+    r = t.get("/api/v1/deliveries?limit=10000")
+    assert r.status == 200, r
+    return r.json()["deliveries"]
+
+
+def hooks_of(rows):
+    return [r for r in rows if r["channel"].startswith("webhook:")]
+
+
+def wait_rows(t, predicate, timeout=30.0):
+    """Polls the outbox's webhook rows (bounded) until predicate holds."""
+    deadline = time.monotonic() + timeout
+    rows = []
+    while time.monotonic() < deadline:
+        rows = hooks_of(deliveries(t))
+        if predicate(rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError("the outbox never got there: %r\n%s"
+                         % (rows, t.log_text()))
+
+
+def no_secret_leaks(t, *secrets):
+    """Neither the log nor what the API lists holds a secret."""
+    shown = t.log_text() + t.get("/api/v1/webhooks").body.decode() + \
+        json.dumps(deliveries(t), ensure_ascii=False)
+    for s in secrets:
+        assert s not in shown, s
+
+
+# ---- the receivers' own code against the issue's vectors ----
+
+def test_receivers_sign_as_the_issue_says():
+    assert standard_signature(
+        WHSEC, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+        b'{"test": 2432232314}') == \
+        "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert dingtalk_sign("SECabc123", "1700000000000") == \
+        "N5P09a4+p1AMJIJWnIvQd2Yxw9+fu/oEBnPrjCcsLXk="
+    assert feishu_sign("abc123", "1700000000") == \
+        "J0suvZQ7pBIXibHw5hyQvuZiXVa3ct5lilLN472FoLk="
+
+
+# ---- Standard Webhooks ----
+
+def test_standard_webhooks_signed_once_per_recipient(ticd_factory,
+                                                      receivers, tmp_path):
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock)
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    bureau = add_target(t, "bureau", None, rx.url("/in/bureau"), "standard",
+                        sec)
+    centre = add_target(t, "centre", "yq-006", rx.url("/in/006"),
+                        "standard", sec)
+    assert bureau["signed"] and bureau["secret_file"] == sec
+    assert rx.wait_for(2, timeout=30) == 2, t.log_text()
+    rows = wait_rows(t, lambda rs: len(rs) == 2 and
+                     all(r["state"] == "sent" for r in rs))
+    assert all(r.ok for r in rx.received), [r.why for r in rx.received]
+    by_path = {r.path: r for r in rx.received}
+    assert set(by_path) == {"/in/bureau", "/in/006"}
+    plan = {o["key"]: o for o in t.obligations()["obligations"]}
+    for row in rows:
+        rec = by_path["/in/bureau" if row["target"] == bureau["id"] else
+                      "/in/006"]
+        # The idempotency key's webhook-id, the same the outbox shows.
+        assert rec.headers["webhook-id"] == row["message_id"]
+        assert row["message_id"].startswith("msg_")
+        payload = rec.json()
+        assert payload["type"] == "reminder.digest"
+        assert payload["timestamp"].endswith("Z")
+        data = payload["data"]
+        assert data["day"] == DAY and data["late"] is False
+        assert [i["key"] for i in data["items"]] == row["items"]
+        for item in data["items"]:
+            o = plan[item["key"]]
+            for field in ("centre", "rule", "article", "due", "state",
+                          "provisional"):
+                assert item[field] == o[field], (field, item, o)
+            assert item["article_cn"] and item["closed_by"]
+        if row["target"] == centre["id"]:
+            assert data["recipient"] == {"kind": "centre", "scope": "yq-006",
+                                         "name": data["recipient"]["name"]}
+            assert data["recipient"]["name"]
+            assert {i["rule"] for i in data["items"]} == {"expert_meeting"}
+        else:
+            assert data["recipient"]["kind"] == "bureau"
+            assert "publicity" in {i["rule"] for i in data["items"]}
+    # Email went its way too (to the spool: no SMTP here).
+    assert len([r for r in deliveries(t) if r["channel"] == "email"]) == 3
+    no_secret_leaks(t, WHSEC, WHSEC[len("whsec_"):])
+    # A restart the same morning posts nothing twice.
+    t.stop()
+    clock.set(DAY + " 09:00:40")
+    t.start(env=faketime_env(DAY + " 09:00:40"))
+    time.sleep(2)
+    assert len(rx.received) == 2 and len(hooks_of(deliveries(t))) == 2
+
+
+def test_500_then_200_retried_with_the_same_webhook_id(ticd_factory,
+                                                       receivers, tmp_path):
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    rx.script = [(500, {"error": "upstream down"})]
+    t = hook_ticd(ticd_factory, clock)
+    add_target(t, "bureau", None, rx.url("/in"), "standard",
+               secret_file(tmp_path, "whsec", WHSEC))
+    rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "retrying")
+    assert rows[0]["attempts"] == 1 and "HTTP 500" in rows[0]["last_error"]
+    # Issue 5's schedule: again about 5 s later.
+    assert rx.wait_for(1, timeout=20) == 1, t.log_text()
+    rows = wait_rows(t, lambda rs: rs[0]["state"] == "sent")
+    assert rows[0]["attempts"] == 2
+    first, second = rx.received
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == \
+        rows[0]["message_id"]
+    assert first.body == second.body
+    assert second.at - first.at >= 4.0
+
+
+def test_a_hang_times_out_then_the_retry_arrives(ticd_factory, receivers,
+                                                 tmp_path):
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    rx.script = [("hang", 6)]
+    t = hook_ticd(ticd_factory, clock, conf="timeout = 2\n")
+    add_target(t, "bureau", None, rx.url("/in"), "standard",
+               secret_file(tmp_path, "whsec", WHSEC))
+    rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "retrying")
+    assert "timed out" in rows[0]["last_error"].lower(), rows
+    assert rx.wait_for(1, timeout=20) == 1, t.log_text()
+    rows = wait_rows(t, lambda rs: rs[0]["state"] == "sent")
+    assert rows[0]["attempts"] == 2
+    assert len({r.headers["webhook-id"] for r in rx.received}) == 1
+
+
+def test_429_honours_retry_after_and_4xx_is_dead(ticd_factory, receivers,
+                                                 tmp_path):
+    clock = FakeClock()
+    slow = receivers(StandardReceiver, WHSEC, clock)
+    slow.script = [(429, {"error": "slow down"}, {"Retry-After": "40"})]
+    gone = receivers(StandardReceiver, WHSEC, clock)
+    gone.script = [(404, {"error": "no such hook"})]
+    t = hook_ticd(ticd_factory, clock)
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    a = add_target(t, "bureau", None, slow.url("/in"), "standard", sec)
+    b = add_target(t, "centre", "yq-006", gone.url("/in"), "standard", sec)
+    rows = wait_rows(t, lambda rs: len(rs) == 2 and
+                     {r["state"] for r in rs} == {"retrying", "dead"})
+    st = {r["target"]: r for r in rows}
+    assert "HTTP 429" in st[a["id"]]["last_error"]
+    assert "HTTP 404" in st[b["id"]]["last_error"]
+    assert st[b["id"]]["attempts"] == 1
+    # Retry-After: 40 is later than the schedule's 5 s.
+    nxt = st[a["id"]]["next_attempt"]
+    assert nxt >= DAY + "T09:00:38", nxt
+    time.sleep(7)
+    assert len(slow.received) == 1 and len(gone.received) == 1
+
+
+# ---- the robots ----
+
+def test_each_robot_takes_what_ticd_sends(ticd_factory, receivers,
+                                          tmp_path):
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    ding = receivers(DingTalkReceiver, "dtok123", DING_SECRET, clock)
+    feishu = receivers(FeishuReceiver, "fs-hook-1", FEISHU_SECRET, clock)
+    t = hook_ticd(ticd_factory, clock)
+    w = add_target(t, "centre", "yq-006", wecom.url(wecom.path()), "wecom")
+    add_target(t, "centre", "yq-009", ding.url(ding.path()), "dingtalk",
+               secret_file(tmp_path, "ding", DING_SECRET))
+    add_target(t, "bureau", None, feishu.url(feishu.path()), "feishu",
+               secret_file(tmp_path, "feishu", FEISHU_SECRET))
+    # The WeCom key is the credential: never shown.
+    assert w["url"].endswith("key=***") and WECOM_KEY not in json.dumps(w)
+    for rx in (wecom, ding, feishu):
+        assert rx.wait_for(1, timeout=30) == 1, (rx, t.log_text())
+    wait_rows(t, lambda rs: len(rs) == 3 and
+              all(r["state"] == "sent" for r in rs))
+    for rx in (wecom, ding, feishu):
+        assert [r.ok for r in rx.received] == [True], \
+            [r.why for r in rx.received]
+    text = wecom.received[0].json()["markdown"]["content"]
+    assert "yq-006" in text and "第十条" in text and "2026-12-31" in text
+    md = ding.received[0].json()["markdown"]
+    assert "yq-009" in md["title"] and "专家委员会年度会议" in md["text"]
+    card = feishu.received[0].json()["card"]
+    assert "第七条第（五）项" in card["elements"][0]["content"]
+    # Every message holds the words a keyword-guarded robot may ask for.
+    assert card["header"]["title"]["content"].startswith("技术创新中心义务提醒")
+    assert "技术创新中心" in text and "提醒" in md["text"]
+    no_secret_leaks(t, WECOM_KEY, DING_SECRET, FEISHU_SECRET,
+                    "dtok123", "fs-hook-1")
+
+
+def test_robot_refusals_dead_and_throttling_waits(ticd_factory, receivers,
+                                                  tmp_path):
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    wecom.script = [(200, {"errcode": 45009,
+                           "errmsg": "api freq out of limit"})]
+    ding = receivers(DingTalkReceiver, "dtok123", DING_SECRET, clock)
+    feishu = receivers(FeishuReceiver, "fs-hook-1", FEISHU_SECRET, clock)
+    t = hook_ticd(ticd_factory, clock)
+    w = add_target(t, "centre", "yq-006", wecom.url(wecom.path()), "wecom")
+    # A secret that is not the robot's: DingTalk says 310000.
+    d = add_target(t, "centre", "yq-009", ding.url(ding.path()), "dingtalk",
+                   secret_file(tmp_path, "ding", "SECnotthesecret"))
+    # Feishu with 签名校验 on, but the target set up without a secret.
+    f = add_target(t, "bureau", None, feishu.url(feishu.path()), "feishu")
+    rows = wait_rows(t, lambda rs: len(rs) == 3 and
+                     sorted(r["state"] for r in rs) ==
+                     ["dead", "dead", "retrying"])
+    st = {r["target"]: r for r in rows}
+    assert "45009" in st[w["id"]]["last_error"]
+    # A robot's throttling waits its minute, not the schedule's 5 s.
+    assert st[w["id"]]["next_attempt"] >= DAY + "T09:00:58"
+    assert "310000" in st[d["id"]]["last_error"]
+    assert "19021" in st[f["id"]]["last_error"]
+    assert all(st[x["id"]]["attempts"] == 1 for x in (w, d, f))
+    time.sleep(7)
+    assert [len(x.received) for x in (wecom, ding, feishu)] == [1, 1, 1]
+
+
+def evaluation_journal(path, n):
+    """n centres of one unit, recognized in 2025, and the bureau's
+    evaluation round for 2026 due 2026-12-31: on 2026-12-01 (30 days
+    before) the unit's message names all n."""
+    events = []
+    for i in range(n):
+        cid = "ev-%03d" % i
+        events.append({"type": "registered", "date": "2025-01-06",
+                       "centre": cid, "unit": "矿区科技局",
+                       "name": "阳泉市第%d技术创新中心" % i})
+        events.append({"type": "recognized", "date": "2025-06-03",
+                       "centre": cid})
+    events.append({"type": "evaluation_round", "date": "2026-11-02",
+                   "year": 2026, "deadline": "2026-12-31"})
+    write_journal(path, events)
+    return path
+
+
+def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
+                                                tmp_path):
+    """One unit's digest of 260 items is about two dozen WeCom messages:
+    each under 4096 bytes, numbered, in order; 20 go at once, the rest a
+    minute later, and the robot never has to say 45009."""
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
+    t = hook_ticd(ticd_factory, clock, journal=journal)
+    add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
+    # 20 parts, then the row waits (pending) for the robot's minute.
+    rows = wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
+                     rs[0]["state"] == "pending", timeout=40)
+    first = [r for r in wecom.received if r.ok]
+    assert len(first) == 20, [r.why for r in wecom.received]
+    contents = [r.json()["markdown"]["content"] for r in first]
+    total = int(contents[0].split("部分）")[0].split("/")[-1])
+    assert total > 20, contents[0][:200]
+    assert rows[0]["next_attempt"] >= DAY + "T09:00:59", rows[0]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(wecom.accepted()) < total:
+        time.sleep(0.2)
+    got = wecom.accepted()
+    assert len(got) == total, t.log_text()
+    assert all(r.ok for r in wecom.received), [r.why for r in
+                                               wecom.received if not r.ok]
+    contents = [r.json()["markdown"]["content"] for r in got]
+    for i, c in enumerate(contents):
+        assert "（第 %d/%d 部分）" % (i + 1, total) in c
+        assert len(c.encode("utf-8")) <= 4096
+    # Every centre named once, in order, across the parts.
+    text = "\n".join(contents)
+    names = [text.index("ev-%03d" % i) for i in range(260)]
+    assert names == sorted(names)
+    assert got[20].at - got[0].at >= 59.0
+    wait_rows(t, lambda rs: rs[0]["state"] == "sent" and
+              rs[0]["parts_sent"] == total)
+
+
+def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
+                                                            receivers,
+                                                            tmp_path):
+    """120 centres, each with its own Standard Webhooks target, all due at
+    09:00; ticd is killed while the receiver is slowly taking them."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    n = 120
+    journal = evaluation_journal(tmp_path / "journal.jsonl", n)
+    t = hook_ticd(ticd_factory, clock, journal=journal,
+                  conf="parallel = 4\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    for i in range(n):
+        add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
+                   "standard", sec)
+    rx.script = [("hang", 0.3)] * 400	# slow, so the kill lands mid-way
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and len(rx.accepted()) < 10:
+        time.sleep(0.05)
+    assert len(rx.accepted()) >= 10, t.log_text()
+    t.proc.kill()
+    t.proc.wait(timeout=10)
+    before = len(rx.received)
+    assert before < n, "the burst was over before the kill"
+    rx.script = []
+    clock.set(DAY + " 09:01:30")
+    t.start(env=faketime_env(DAY + " 09:01:30"))
+    rows = wait_rows(t, lambda rs: len(rs) == n and
+                     all(r["state"] == "sent" for r in rs), timeout=60)
+    ids = {r["message_id"] for r in rows}
+    assert len(ids) == n
+    # Requests that were hanging when ticd died are answered (to nobody)
+    # a little later: wait for the receiver's last checks.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            any(r.ok is None for r in rx.received):
+        time.sleep(0.05)
+    seen = {}
+    for r in rx.received:
+        assert r.ok, r.why
+        seen.setdefault(r.headers["webhook-id"], []).append(r)
+    # Every message arrived; what arrived twice is the same message.
+    assert set(seen) == ids
+    for msg_id, copies in seen.items():
+        assert len({c.body for c in copies}) == 1, msg_id
+        assert len({c.path for c in copies}) == 1, msg_id
+    # What went twice: at most what was on the wire (4 connections) and
+    # what was answered in the loop turn before the kill (its states are
+    # written on the next: here a whole wave of 4 can be).
+    assert sum(len(c) for c in seen.values()) - n <= 2 * 4, \
+        "more duplicates than transfers in flight"
+
+
+def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
+        ticd_factory, receivers, tmp_path):
+    clock = FakeClock()
+    broken = receivers(StandardReceiver, WHSEC, clock)
+    broken.script = [500] * 50
+    ops = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock, conf="disable_after_days = 1\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    bad = add_target(t, "centre", "yq-006", broken.url("/in"), "standard",
+                     sec)
+    add_target(t, "bureau", None, ops.url("/ops"), "standard", sec)
+    assert ops.wait_for(1) == 1		# the bureau's own digest
+    wait_rows(t, lambda rs: any(r["target"] == bad["id"] and
+                                r["state"] == "retrying" for r in rs))
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}
+    assert listed[bad["id"]]["state"] == "failing"
+    assert listed[bad["id"]]["failing_since"].startswith(DAY)
+    # A day and more later the endpoint still fails: disabled, and the
+    # bureau hears of it on its own webhook (and by mail, to the spool).
+    t.stop()
+    later = "2026-12-02 09:10:00"
+    clock.set(later)
+    t.start(env=faketime_env(later))
+    assert ops.wait_for(3, timeout=30) >= 2, t.log_text()
+    notices = [r.json() for r in ops.accepted()
+               if r.json()["type"] == "webhook.disabled"]
+    assert len(notices) == 1, [r.json()["type"] for r in ops.accepted()]
+    assert notices[0]["data"]["target"] == bad["id"]
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}
+    assert listed[bad["id"]]["state"] == "disabled"
+    assert "1" in listed[bad["id"]]["disabled_reason"]
+    spool = list((t.dir / "spool").glob("*.eml"))
+    assert any("webhook" in f.read_text(errors="replace") for f in spool)
+    # ticctl turns it back on.
+    p = subprocess.run([TICCTL, "webhooks", "enable", str(bad["id"]),
+                        "--url", t.url(""), "--token", t.token],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}
+    assert listed[bad["id"]]["state"] == "enabled"
+
+
+def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    rx.script = [410]
+    t = hook_ticd(ticd_factory, clock)
+    bad = add_target(t, "centre", "yq-006", rx.url("/in"), "standard",
+                     secret_file(tmp_path, "whsec", WHSEC))
+    rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
+    assert "410" in rows[0]["last_error"]
+    w = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    assert w["id"] == bad["id"] and w["state"] == "disabled"
+    t.wait_log("webhook %d" % bad["id"])
+
+
+# ---- subscriptions ----
+
+def test_targets_checked_scoped_and_allow_listed(ticd_factory, receivers,
+                                                 tmp_path):
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock, start="2026-12-02 12:00:00",
+                  conf="allow_hosts = hooks.example.gov.cn *.example.cn\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    # Outside the allow-list, another scheme, a secret that is not one.
+    r = t.post("/api/v1/webhooks", {"kind": "bureau", "url": rx.url("/in"),
+                                    "format": "standard",
+                                    "secret_file": sec})
+    assert r.status == 422 and "allow_hosts" in r.message, r
+    for body in ({"kind": "bureau", "url": "ftp://hooks.example.gov.cn/x",
+                  "format": "standard", "secret_file": sec},
+                 {"kind": "bureau", "url": "https://a.example.cn/x",
+                  "format": "standard",
+                  "secret_file": secret_file(tmp_path, "bad", "hunter2")},
+                 {"kind": "bureau", "url": "https://a.example.cn/x",
+                  "format": "standard",
+                  "secret_file": str(tmp_path / "missing")}):
+        r = t.post("/api/v1/webhooks", body)
+        assert r.status == 422, (body, r)
+        assert "hunter2" not in r.body.decode()
+    for body in ({"kind": "unit", "url": "https://a.example.cn/x",
+                  "format": "standard", "secret_file": sec},
+                 {"kind": "bureau", "url": "https://a.example.cn/x",
+                  "format": "slack"},
+                 {"kind": "bureau", "url": "https://a.example.cn/x",
+                  "format": "standard"},
+                 {"kind": "bureau", "url": "https://qyapi.example.cn/"
+                  "cgi-bin/webhook/send?key=K", "format": "wecom",
+                  "secret_file": sec}):
+        assert t.post("/api/v1/webhooks", body).status == 400, body
+    ok = add_target(t, "centre", "yq-006", "https://a.example.cn/hook",
+                    "standard", sec)
+    add_target(t, "unit", "城区科技局", "https://b.example.cn/hook",
+               "standard", sec)
+    # A centre's token sees its own target, not the secret's file, and
+    # may not change targets; a unit sees its centres' and its own.
+    centre = t.new_token("centre", "yq-006")["token"]
+    mine = t.get("/api/v1/webhooks", token=centre).json()["webhooks"]
+    assert [w["id"] for w in mine] == [ok["id"]]
+    assert "secret_file" not in mine[0]
+    assert t.post("/api/v1/webhooks", {"kind": "centre", "scope": "yq-006",
+                                       "url": "https://a.example.cn/x",
+                                       "format": "standard"},
+                  token=centre).status == 403
+    assert t.delete("/api/v1/webhooks/%d" % ok["id"],
+                    token=centre).status == 403
+    other = t.new_token("centre", "yq-009")["token"]
+    assert t.delete("/api/v1/webhooks/%d" % ok["id"],
+                    token=other).status == 404
+    # ticctl, as the bureau: the table and removal.
+    p = subprocess.run([TICCTL, "webhooks", "--url", t.url(""), "--token",
+                        t.token], capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert "a.example.cn" in p.stdout.decode() and "standard" in \
+        p.stdout.decode()
+    p = subprocess.run([TICCTL, "webhooks", "add", "centre", "yq-009",
+                        "https://c.example.cn/hook", "--format", "standard",
+                        "--secret-file", sec, "--url", t.url(""),
+                        "--token", t.token], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([TICCTL, "webhooks", "remove", str(ok["id"]),
+                        "--url", t.url(""), "--token", t.token],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert len(t.get("/api/v1/webhooks").json()["webhooks"]) == 2
