@@ -1,0 +1,94 @@
+"""kill -9 again and again while reminders are being sent.
+
+1,000 centres, each with a contact, each due one reminder at 09:00 on
+2026-12-01 (the burst journal of tests/e2e/test_mail.py, under
+libfaketime); a real aiosmtpd (10 ms per DATA, so that the burst lasts)
+and `parallel = 4`.  ticd is killed with SIGKILL each time about 150 more
+messages have arrived, up to 5 times, and restarted (at 09:00:30); then
+it is left to finish.
+
+Pass rule: every one of the 1,000 rows of the outbox ends `sent`; every
+centre got its message; a centre that got it more than once got the same
+Message-ID each time; the Message-IDs received are exactly those of the
+outbox; duplicates at most 4 (`parallel`) per kill.  Bounded: about 40 s,
+at most 4 minutes.
+"""
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from support import e2e  # noqa: E402
+
+pytest.importorskip("aiosmtpd")
+pytestmark = pytest.mark.skipif(not os.path.exists(e2e.FAKETIME_LIB),
+                                reason="libfaketime is missing")
+from test_mail import DAY, FROM, burst_journal, parse  # noqa: E402
+
+BURST = 1000
+KILLS = 5
+STEP = 150
+
+
+def test_kill_9_in_a_loop_while_sending_loses_no_reminder(
+        ticd_factory, smtp_sink, tmp_path):
+    smtp_sink.delay = 0.01
+    jpath = tmp_path / "burst.jsonl"
+    burst_journal(jpath, BURST)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\nparallel = 4\n" % (FROM, smtp_sink.url()))
+    t.token = t.make_token()
+    t.start(env=e2e.faketime_env(DAY + " 08:00:00"),
+            extra_args=["-i", str(jpath)])
+    for i in range(BURST):
+        assert t.post("/api/v1/contacts", {
+            "kind": "centre", "scope": "k%05d" % i,
+            "email": "k%05d@centre.example" % i}).status == 201
+    t.stop()
+    t.start(env=e2e.faketime_env(DAY + " 08:59:58"))
+    kills = []
+    for k in range(KILLS):
+        target = len(smtp_sink.received) + STEP
+        if target >= BURST:
+            break
+        smtp_sink.wait_for(target, timeout=60)
+        if len(smtp_sink.received) >= BURST:
+            break
+        t.proc.kill()		# kill -9, mid-burst
+        t.proc.wait(timeout=10)
+        kills.append(len(smtp_sink.received))
+        t.start(env=e2e.faketime_env(DAY + " 09:00:30"))
+    assert kills, "the burst ended before any kill"
+    deadline = time.monotonic() + 150
+    rows = []
+    while time.monotonic() < deadline:
+        with sqlite3.connect(str(t.db), timeout=5) as db:
+            rows = db.execute("SELECT recipient, message_id, state "
+                              "FROM outbox").fetchall()
+        if len(rows) == BURST and all(s == "sent" for _, _, s in rows):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("not all sent: %d rows, states %r" % (
+            len(rows), {s for _, _, s in rows}))
+    time.sleep(1)
+    want = {"<%s>" % m for _, m, _ in rows}
+    got = {}
+    for _, rcpts, raw in smtp_sink.received:
+        assert len(rcpts) == 1
+        got.setdefault(rcpts[0], set()).add(parse(raw)["Message-ID"])
+    assert len(got) == BURST
+    assert all(len(ids) == 1 for ids in got.values())
+    assert set().union(*got.values()) == want
+    dups = len(smtp_sink.received) - BURST
+    print("kill -9 with reminders: %d kills (at %s messages received), "
+          "%d messages received for %d rows, %d duplicates (same "
+          "Message-ID), none lost" % (len(kills), kills,
+                                      len(smtp_sink.received), BURST, dups))
+    assert 0 <= dups <= 4 * len(kills), dups
+    assert t.proc.poll() is None
