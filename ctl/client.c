@@ -10,6 +10,7 @@
  * either the JSON of a 2xx answer or one error message to show, the
  * server's own when it sent one.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,4 +699,27 @@ ctl_client_warn(const struct ctl_client *c, const char *where)
 		    sep, message, c->token_from);
 	else
 		ctl_warnx(c->cmd, "%s%s%s", where, sep, message);
+}
+
+/* The end of a command's output: 0, or a warning when stdout failed
+ * (a full disk, a closed pipe), shared by every remote command. */
+int
+ctl_finish(const char *cmd)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CTL_OK;
+	ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+	return CTL_FAIL;
+}
+
+/* ticd's reply as it came, indented, for --json. */
+int
+ctl_print_json(const char *cmd, const json_t *obj)
+{
+	if (json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
+	    -1 || putchar('\n') == EOF) {
+		ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
+		return CTL_FAIL;
+	}
+	return ctl_finish(cmd);
 }

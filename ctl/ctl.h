@@ -89,6 +89,10 @@ char	*ctl_client_get_bytes(struct ctl_client *, const char *path,
 /* "ticctl CMD: [where: ]why the last call failed" on stderr: the
  * server's message verbatim when it sent one. */
 void	 ctl_client_warn(const struct ctl_client *, const char *where);
+/* Flushes stdout: CTL_OK, or CTL_FAIL with a warning. */
+int	 ctl_finish(const char *cmd);
+/* Prints a reply as indented JSON, then ctl_finish. */
+int	 ctl_print_json(const char *cmd, const json_t *);
 /* Percent-encodes a path segment or query value; the caller frees. */
 char	*ctl_url_escape(const char *);
 

@@ -42,26 +42,6 @@ short_cell(const json_t *obj, const char *key, size_t max)
 	return s;
 }
 
-static int
-done(const char *cmd)
-{
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return CTL_OK;
-	ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
-	return CTL_FAIL;
-}
-
-static int
-print_json(const char *cmd, const json_t *obj)
-{
-	if (json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
-	    -1 || putchar('\n') == EOF) {
-		ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
-		return CTL_FAIL;
-	}
-	return done(cmd);
-}
-
 static void
 deliveries_usage(FILE *f)
 {
@@ -118,7 +98,7 @@ deliveries_print(const json_t *reply)
 	printf("\n共 %zu 封。/ %zu message(s).\n", ctl_table_count(t),
 	    ctl_table_count(t));
 	ctl_table_free(t);
-	return done("deliveries");
+	return ctl_finish("deliveries");
 }
 
 int
@@ -181,7 +161,7 @@ ctl_deliveries(int argc, char **argv)
 		ctl_client_warn(c, NULL);
 		rc = CTL_FAIL;
 	} else
-		rc = json ? print_json(rem.cmd, reply) : deliveries_print(reply);
+		rc = json ? ctl_print_json(rem.cmd, reply) : deliveries_print(reply);
 	json_decref(reply);
 	buf_free(&path);
 	ctl_client_free(c);
@@ -248,11 +228,11 @@ ctl_redeliver(int argc, char **argv)
 		ctl_client_warn(c, NULL);
 		rc = CTL_FAIL;
 	} else if (json)
-		rc = print_json(rem.cmd, reply);
+		rc = ctl_print_json(rem.cmd, reply);
 	else {
 		printf("邮件 %lld 将重新发送 / message %lld will be sent again\n",
 		    id, id);
-		rc = done(rem.cmd);
+		rc = ctl_finish(rem.cmd);
 	}
 	json_decref(reply);
 	free(path);

@@ -52,26 +52,6 @@ unexpected(const char *cmd, const char *what)
 	    what);
 }
 
-static int
-finish(const char *cmd)
-{
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return CTL_OK;
-	ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
-	return CTL_FAIL;
-}
-
-static int
-print_json(const char *cmd, const json_t *obj)
-{
-	if (json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
-	    -1 || putchar('\n') == EOF) {
-		ctl_warnx(cmd, "写入失败 / cannot write: %s", strerror(errno));
-		return CTL_FAIL;
-	}
-	return finish(cmd);
-}
-
 /* GET, saying why on stderr when there is no 2xx answer. */
 static json_t *
 remote_get(struct ctl_client *c, const char *path)
@@ -286,7 +266,7 @@ print_obligations(const char *cmd, struct ctl_client *c, const json_t *reply,
 	sched_calendar_free(cal);
 	free(rows);
 	json_decref(names);
-	return finish(cmd);
+	return ctl_finish(cmd);
 }
 
 /* ---- centres, centre ---- */
@@ -388,7 +368,7 @@ print_centres(const char *cmd, const json_t *reply)
 	printf("\n共 %zu 个中心，截至 %s。\n", ctl_table_count(t),
 	    jstr(reply, "today") ? jstr(reply, "today") : "?");
 	ctl_table_free(t);
-	return finish(cmd);
+	return ctl_finish(cmd);
 }
 
 int
@@ -411,7 +391,7 @@ ctl_centres(int argc, char **argv)
 	if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
 		return CTL_FAIL;
 	if ((reply = remote_get(c, "/api/v1/centres")) != NULL) {
-		rc = json ? print_json(rem.cmd, reply) :
+		rc = json ? ctl_print_json(rem.cmd, reply) :
 		    print_centres(rem.cmd, reply);
 		json_decref(reply);
 	}
@@ -472,7 +452,7 @@ ctl_centre(int argc, char **argv)
 	if ((reply = remote_get(c, path)) == NULL)
 		goto out;
 	if (json) {
-		rc = print_json(rem.cmd, reply);
+		rc = ctl_print_json(rem.cmd, reply);
 		goto out;
 	}
 	if (!json_is_object(centre = json_object_get(reply, "centre")) ||
@@ -640,7 +620,7 @@ record_lines(struct ctl_client *c, const struct record_line *lines, size_t n,
 	}
 	if (n == 0)
 		ctl_warnx("record", "%s: 没有事件 / no events", name);
-	return finish("record");
+	return ctl_finish("record");
 }
 
 /* An argument that starts with "{" is an event, not a file name. */
@@ -685,7 +665,7 @@ ctl_record(int argc, char **argv)
 		if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
 			return CTL_FAIL;
 		if (record_one(c, arg, NULL) == 0)
-			rc = finish(rem.cmd);
+			rc = ctl_finish(rem.cmd);
 		ctl_client_free(c);
 		return rc;
 	}
@@ -876,7 +856,7 @@ ctl_obligations(int argc, char **argv)
 		goto out;
 	path = xasprintf("/api/v1/obligations%s", q.data);
 	if ((reply = remote_get(c, path)) != NULL) {
-		rc = json ? print_json(rem.cmd, reply) :
+		rc = json ? ctl_print_json(rem.cmd, reply) :
 		    print_obligations(rem.cmd, c, reply,
 		    json_object_get(reply, "obligations"));
 		json_decref(reply);
@@ -965,7 +945,7 @@ upcoming_print(struct ctl_client *c, json_t *reply, int days, bool json)
 		json_object_set_new(reply, "due_to", json_string(
 		    sched_date_format(as_of + days, d)));
 		json_object_set(reply, "obligations", chosen);
-		rc = print_json("upcoming", reply);
+		rc = ctl_print_json("upcoming", reply);
 	} else
 		rc = print_obligations("upcoming", c, reply, chosen);
 	json_decref(chosen);
@@ -1094,7 +1074,7 @@ tokens_list(struct ctl_client *c, bool json)
 	if ((reply = remote_get(c, "/api/v1/tokens")) == NULL)
 		return CTL_FAIL;
 	if (json) {
-		rc = print_json("tokens", reply);
+		rc = ctl_print_json("tokens", reply);
 		json_decref(reply);
 		return rc;
 	}
@@ -1118,7 +1098,7 @@ tokens_list(struct ctl_client *c, bool json)
 	printf("\n共 %zu 个令牌。\n", ctl_table_count(t));
 	ctl_table_free(t);
 	json_decref(reply);
-	return finish("tokens");
+	return ctl_finish("tokens");
 }
 
 static int
@@ -1140,10 +1120,10 @@ tokens_create(struct ctl_client *c, const char *role, const char *scope,
 	/* The secret alone on stdout, so that it can go straight into a
 	 * file; what it is goes to stderr. */
 	if (json)
-		rc = print_json("tokens", reply);
+		rc = ctl_print_json("tokens", reply);
 	else {
 		puts(jstr(reply, "token"));
-		rc = finish("tokens");
+		rc = ctl_finish("tokens");
 	}
 	if (rc == CTL_OK)
 		ctl_warnx("tokens", "已新建令牌 %" JSON_INTEGER_FORMAT "（%s%s%s）"
@@ -1178,7 +1158,7 @@ remote_delete(struct ctl_client *c, const char *cmd, const char *what,
 		printf("已删除 webhook %lld / webhook %lld removed\n", id, id);
 	else
 		printf("已删除联系人 %lld / contact %lld removed\n", id, id);
-	return finish(cmd);
+	return ctl_finish(cmd);
 }
 
 static bool
@@ -1306,7 +1286,7 @@ contacts_list(struct ctl_client *c, bool json)
 	if ((reply = remote_get(c, "/api/v1/contacts")) == NULL)
 		return CTL_FAIL;
 	if (json) {
-		rc = print_json("contacts", reply);
+		rc = ctl_print_json("contacts", reply);
 		json_decref(reply);
 		return rc;
 	}
@@ -1328,7 +1308,7 @@ contacts_list(struct ctl_client *c, bool json)
 	printf("\n共 %zu 个联系人。\n", ctl_table_count(t));
 	ctl_table_free(t);
 	json_decref(reply);
-	return finish("contacts");
+	return ctl_finish("contacts");
 }
 
 static int
@@ -1344,13 +1324,13 @@ contacts_add(struct ctl_client *c, char **args, int nargs, const char *name,
 	if ((reply = remote_post(c, "/api/v1/contacts", body)) == NULL)
 		return CTL_FAIL;
 	if (json)
-		rc = print_json("contacts", reply);
+		rc = ctl_print_json("contacts", reply);
 	else {
 		printf("已添加联系人 %" JSON_INTEGER_FORMAT " / contact %"
 		    JSON_INTEGER_FORMAT " added\n", json_integer_value(
 		    json_object_get(reply, "id")), json_integer_value(
 		    json_object_get(reply, "id")));
-		rc = finish("contacts");
+		rc = ctl_finish("contacts");
 	}
 	json_decref(reply);
 	return rc;
@@ -1500,7 +1480,7 @@ feeds_list(struct ctl_client *c, bool json)
 	if ((reply = remote_get(c, "/api/v1/feeds")) == NULL)
 		return CTL_FAIL;
 	if (json) {
-		rc = print_json("feeds", reply);
+		rc = ctl_print_json("feeds", reply);
 		json_decref(reply);
 		return rc;
 	}
@@ -1525,7 +1505,7 @@ feeds_list(struct ctl_client *c, bool json)
 	printf("\n共 %zu 个订阅。\n", ctl_table_count(t));
 	ctl_table_free(t);
 	json_decref(reply);
-	return finish("feeds");
+	return ctl_finish("feeds");
 }
 
 static int
@@ -1547,10 +1527,10 @@ feeds_create(struct ctl_client *c, const char *kind, const char *scope,
 	/* The links alone on stdout, one a line, for a script or a mail;
 	 * what they are goes to stderr. */
 	if (json)
-		rc = print_json("feeds", reply);
+		rc = ctl_print_json("feeds", reply);
 	else {
 		printf("%s\n%s\n", jstr(reply, "url"), jstr(reply, "webcal"));
-		rc = finish("feeds");
+		rc = ctl_finish("feeds");
 	}
 	if (rc == CTL_OK)
 		ctl_warnx("feeds", "已新建订阅 %" JSON_INTEGER_FORMAT "（%s%s%s）。"
@@ -1580,7 +1560,7 @@ feeds_revoke(struct ctl_client *c, long long id)
 	}
 	json_decref(reply);
 	printf("已吊销订阅 %lld / feed %lld revoked\n", id, id);
-	return finish("feeds");
+	return ctl_finish("feeds");
 }
 
 /* One of --bureau, --unit, --centre; false (after saying so) for a
@@ -1691,7 +1671,7 @@ ctl_feed_remote(const struct ctl_remote *rem, const char *path)
 	if ((ics = ctl_client_get_bytes(c, path, &len)) == NULL)
 		ctl_client_warn(c, NULL);
 	else if (fwrite(ics, 1, len, stdout) == len)
-		rc = finish(rem->cmd);
+		rc = ctl_finish(rem->cmd);
 	else
 		ctl_warnx(rem->cmd, "写入失败 / cannot write: %s",
 		    strerror(errno));
@@ -1774,7 +1754,7 @@ webhooks_list(struct ctl_client *c, bool json)
 	if ((reply = remote_get(c, "/api/v1/webhooks")) == NULL)
 		return CTL_FAIL;
 	if (json) {
-		rc = print_json("webhooks", reply);
+		rc = ctl_print_json("webhooks", reply);
 		json_decref(reply);
 		return rc;
 	}
@@ -1798,7 +1778,7 @@ webhooks_list(struct ctl_client *c, bool json)
 	printf("\n共 %zu 个 webhook。\n", ctl_table_count(t));
 	ctl_table_free(t);
 	json_decref(reply);
-	return finish("webhooks");
+	return ctl_finish("webhooks");
 }
 
 /*
@@ -1841,14 +1821,14 @@ webhooks_add(struct ctl_client *c, char **args, int nargs,
 	if ((reply = remote_post(c, "/api/v1/webhooks", body)) == NULL)
 		return CTL_FAIL;
 	if (json)
-		rc = print_json("webhooks", reply);
+		rc = ctl_print_json("webhooks", reply);
 	else {
 		printf("已添加 webhook %" JSON_INTEGER_FORMAT "：%s / webhook %"
 		    JSON_INTEGER_FORMAT " added\n", json_integer_value(
 		    json_object_get(reply, "id")), jstr(reply, "url") ?
 		    jstr(reply, "url") : "", json_integer_value(
 		    json_object_get(reply, "id")));
-		rc = finish("webhooks");
+		rc = ctl_finish("webhooks");
 	}
 	json_decref(reply);
 	return rc;
@@ -1870,10 +1850,10 @@ webhooks_enable(struct ctl_client *c, long long id, bool json)
 		return CTL_FAIL;
 	}
 	if (json)
-		rc = print_json("webhooks", reply);
+		rc = ctl_print_json("webhooks", reply);
 	else {
 		printf("已重新启用 webhook %lld / webhook %lld enabled\n", id, id);
-		rc = finish("webhooks");
+		rc = ctl_finish("webhooks");
 	}
 	json_decref(reply);
 	return rc;
