@@ -213,7 +213,7 @@ bench-large: deps all
 # tests/fuzz/NAME/ (replayed by every run), what a run finds in
 # $(FUZZ_BUILD)/corpus/NAME.  The library and the daemon (less main) are
 # built again with clang and the fuzzer's coverage.
-FUZZ_TARGETS	= event config holidays rules http feed
+FUZZ_TARGETS	= event config holidays rules http feed mail
 FUZZ_SECONDS	?= 600
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_BUILD	= build/fuzz
@@ -236,7 +236,7 @@ $(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/hostile.h \
     $(FUZZ_BUILD)/libfuzz.a
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_BUILD)/libfuzz.a $(FUZZ_LIBS)
