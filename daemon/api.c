@@ -258,7 +258,7 @@ get_metrics(struct call *c)
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	m->requests[2]++;
-	evhttp_send_reply(c->req, 200, NULL, buf);
+	http_send(c->req, 200, buf);
 	evbuffer_free(buf);
 }
 
