@@ -46,16 +46,10 @@ static struct sched_calendar	*cal;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char table[] = "2026-01-01\tholiday\t元旦\n"
-	    "2026-10-01\tholiday\t国庆节\n";
-	char	*error = NULL;
-
 	(void)argc;
 	(void)argv;
 	mail_init();
-	cal = sched_calendar_new();
-	if (sched_calendar_load(cal, "t", table, strlen(table), &error) == -1)
-		fuzz_fail("table: %s", error);
+	cal = fuzz_calendar();
 	return 0;
 }
 
