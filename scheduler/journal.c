@@ -16,6 +16,7 @@
 
 #include "common/common.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/sched-int.h"
 
 #define NONE	((size_t)-1)
 
@@ -41,6 +42,9 @@ struct sched_journal {
 	struct jcentre		 *centres;
 	size_t			  ncentres;
 	size_t			  capcentres;
+	struct jcentre		  bureau;	/* the bureau-wide events: with
+						 * a centre's own, all that its
+						 * plan depends on */
 };
 
 struct sched_journal *
@@ -71,6 +75,7 @@ sched_journal_free(struct sched_journal *j)
 	}
 	free(j->events);
 	free(j->centres);
+	free(j->bureau.events);
 	strmap_clear(&j->ids);
 	strmap_clear(&j->centre_ids);
 	free(j);
@@ -369,6 +374,16 @@ check_event(struct sched_journal *j, struct sched_event *ev,
 }
 
 static void
+index_append(struct jcentre *c, size_t index)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
+	}
+	c->events[c->n++] = index;
+}
+
+static void
 centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
 {
 	struct jcentre	*c = find_centre(j, ev->centre);
@@ -387,11 +402,7 @@ centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
 		free(ev->centre);
 	ev->centre = c->id;
 	ev->centre_index = (size_t)(c - j->centres);
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
-	}
-	c->events[c->n++] = index;
+	index_append(c, index);
 }
 
 int
@@ -410,6 +421,8 @@ sched_journal_add(struct sched_journal *j, struct sched_event *ev,
 		strmap_put(&j->ids, ev->id, j->n);
 	if (ev->centre != NULL)
 		centre_append(j, ev, j->n);
+	else
+		index_append(&j->bureau, j->n);
 	j->n++;
 	if (ev->type == SCHED_EV_RETRACTED)
 		set_effective(j, ev->target_index, false);
@@ -431,8 +444,20 @@ sched_journal_pop(struct sched_journal *j)
 	if (ev->centre != NULL) {
 		find_centre(j, ev->centre)->n--;
 		ev->centre = xstrdup(ev->centre);	/* the caller's own */
-	}
+	} else
+		j->bureau.n--;
 	return ev;
+}
+
+void
+sched_journal_centre_events(const struct sched_journal *j,
+    const char *centre, const size_t **events, size_t *n)
+{
+	const struct jcentre	*c = centre != NULL ? find_centre(j, centre) :
+				    &j->bureau;
+
+	*events = c != NULL ? c->events : NULL;
+	*n = c != NULL ? c->n : 0;
 }
 
 int

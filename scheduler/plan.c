@@ -89,6 +89,10 @@ struct planner {
 	int				 as_of;
 	int				 until;
 	int				 flags;
+	const size_t			*pick;		/* the journal's events
+							 * looked at; NULL: all */
+	size_t				 npick;
+	bool				 one_centre;	/* nothing bureau-wide */
 	struct pob			*obs;
 	size_t				 nobs;
 	size_t				 capobs;
@@ -718,6 +722,8 @@ on_evaluation_round(struct planner *p, const struct sched_event *ev)
 static void
 on_round(struct planner *p, const struct sched_event *ev)
 {
+	if (p->one_centre)
+		return;
 	ob_new(p, NONE, SCHED_R_APPLICATION, ev->date,
 	    ev->application_deadline, ev->round);
 	if (ev->recommendation_deadline != SCHED_NO_DAY)
@@ -782,6 +788,21 @@ step_key(const struct sched_event *ev, int lo)
 	    (ev->type == SCHED_EV_EVALUATION_ROUND);
 }
 
+/* How many events the plan looks at, and the i-th of them, in the
+ * journal's order. */
+static size_t
+picked(const struct planner *p)
+{
+	return p->pick != NULL ? p->npick : sched_journal_count(p->journal);
+}
+
+static const struct sched_event *
+pick(const struct planner *p, size_t i)
+{
+	return sched_journal_event(p->journal, p->pick != NULL ? p->pick[i] :
+	    i);
+}
+
 /*
  * The effective events, in the order they apply: by step_key, else as
  * recorded.  A counting sort, which is stable, so "as recorded" comes
@@ -790,15 +811,15 @@ step_key(const struct sched_event *ev, int lo)
  * pointers that missed the cache.
  */
 static const struct sched_event **
-order_events(const struct sched_journal *j, size_t *n)
+order_events(const struct planner *p, size_t *n)
 {
 	const struct sched_event	**steps, *ev;
 	size_t				  i, k, *start, nkeys;
-	size_t				  count = sched_journal_count(j);
+	size_t				  count = picked(p);
 	int				  lo = INT_MAX, hi = INT_MIN;
 
 	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
+		ev = pick(p, i);
 		if (applies(ev)) {
 			lo = ev->date < lo ? ev->date : lo;
 			hi = ev->date > hi ? ev->date : hi;
@@ -808,7 +829,7 @@ order_events(const struct sched_journal *j, size_t *n)
 	/* start[k]: where the first event of key k goes. */
 	start = xcalloc(nkeys + 1, sizeof(*start));
 	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
+		ev = pick(p, i);
 		if (applies(ev))
 			start[step_key(ev, lo) + 1]++;
 	}
@@ -817,7 +838,7 @@ order_events(const struct sched_journal *j, size_t *n)
 	*n = start[nkeys];
 	steps = xreallocarray(NULL, *n + 1, sizeof(*steps));
 	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
+		ev = pick(p, i);
 		if (applies(ev))
 			steps[start[step_key(ev, lo)]++] = ev;
 	}
@@ -894,12 +915,11 @@ sweep(struct planner *p)
 	bool		*skip;
 	size_t		 n, i;
 
-	steps = order_events(p->journal, &n);
+	steps = order_events(p, &n);
 	skip = superseded_rounds(steps, n);
 	/* Centres exist from their registration, whatever its day. */
-	for (i = 0; i < sched_journal_count(p->journal); i++) {
-		const struct sched_event *ev =
-		    sched_journal_event(p->journal, i);
+	for (i = 0; i < picked(p); i++) {
+		const struct sched_event *ev = pick(p, i);
 
 		if (ev->type == SCHED_EV_REGISTERED && !ev->retracted)
 			centre_of(p, ev);
@@ -1038,6 +1058,37 @@ planner_free(struct planner *p)
 	buf_free(&p->key);
 }
 
+static struct sched_plan *
+plan_make(struct planner *p)
+{
+	struct sched_plan	*plan;
+	size_t			 c, n;
+
+	n = sched_journal_centres(p->journal);
+	p->by_number = xreallocarray(NULL, n + 1, sizeof(*p->by_number));
+	for (c = 0; c < n; c++)
+		p->by_number[c] = NONE;
+	sweep(p);
+	for (c = 0; c < p->ncentres; c++) {
+		catch_up(p, c, p->as_of);
+		lay_out_meetings(p, c);
+	}
+	if (!p->one_centre)
+		ob_new(p, NONE, SCHED_R_MEASURES_EXPIRY, MEASURES_IN_FORCE,
+		    sched_years_from(MEASURES_IN_FORCE, 5), NULL);
+	finish_states(p);
+
+	plan = xcalloc(1, sizeof(*plan));
+	plan->as_of = p->as_of;
+	plan->until = p->until;
+	plan->obligations = obligations_out(p, &plan->count);
+	qsort(plan->obligations, plan->count, sizeof(*plan->obligations),
+	    ob_cmp);
+	centres_out(p, plan);
+	planner_free(p);
+	return plan;
+}
+
 struct sched_plan *
 sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
     const struct sched_rules *rules, int as_of, int until, int flags)
@@ -1046,30 +1097,44 @@ sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
 		.journal = j, .cal = cal, .rules = rules, .as_of = as_of,
 		.until = until, .flags = flags
 	};
+
+	return plan_make(&p);
+}
+
+/*
+ * Nothing of one centre's plan depends on another centre: each handler
+ * changes only the centre of its event, and an evaluation round opens
+ * each centre's evaluation from that centre's own state.  So the centre's
+ * events and the bureau-wide ones, merged back into recording order (the
+ * order the sweep's sort keeps for events of one day), replay exactly
+ * what the whole sweep does for it.
+ */
+struct sched_plan *
+sched_plan_centre(const struct sched_journal *j,
+    const struct sched_calendar *cal, const struct sched_rules *rules,
+    const char *centre, int as_of, int until, int flags)
+{
+	struct planner		 p = {
+		.journal = j, .cal = cal, .rules = rules, .as_of = as_of,
+		.until = until, .flags = flags, .one_centre = true
+	};
 	struct sched_plan	*plan;
-	size_t			 c, n;
+	const size_t		*mine, *bureau;
+	size_t			 nmine, nbureau, a = 0, b = 0, n = 0;
+	size_t			*merged;
 
-	n = sched_journal_centres(j);
-	p.by_number = xreallocarray(NULL, n + 1, sizeof(*p.by_number));
-	for (c = 0; c < n; c++)
-		p.by_number[c] = NONE;
-	sweep(&p);
-	for (c = 0; c < p.ncentres; c++) {
-		catch_up(&p, c, as_of);
-		lay_out_meetings(&p, c);
-	}
-	ob_new(&p, NONE, SCHED_R_MEASURES_EXPIRY, MEASURES_IN_FORCE,
-	    sched_years_from(MEASURES_IN_FORCE, 5), NULL);
-	finish_states(&p);
-
-	plan = xcalloc(1, sizeof(*plan));
-	plan->as_of = as_of;
-	plan->until = until;
-	plan->obligations = obligations_out(&p, &plan->count);
-	qsort(plan->obligations, plan->count, sizeof(*plan->obligations),
-	    ob_cmp);
-	centres_out(&p, plan);
-	planner_free(&p);
+	sched_journal_centre_events(j, centre, &mine, &nmine);
+	sched_journal_centre_events(j, NULL, &bureau, &nbureau);
+	if (nmine == 0)
+		nbureau = 0;	/* an unknown centre: an empty plan */
+	merged = xreallocarray(NULL, nmine + nbureau + 1, sizeof(*merged));
+	while (a < nmine || b < nbureau)
+		merged[n++] = b == nbureau || (a < nmine &&
+		    mine[a] < bureau[b]) ? mine[a++] : bureau[b++];
+	p.pick = merged;
+	p.npick = n;
+	plan = plan_make(&p);
+	free(merged);
 	return plan;
 }
 

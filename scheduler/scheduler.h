@@ -397,6 +397,15 @@ struct sched_plan {
 struct sched_plan *sched_plan(const struct sched_journal *,
 	    const struct sched_calendar *, const struct sched_rules *,
 	    int as_of, int until, int flags);
+/*
+ * One centre's part of sched_plan's answer: the same obligations of that
+ * centre, in the same order, and the centre as the plan's only centre
+ * (none when the journal does not know it); nothing bureau-wide.  It
+ * looks at that centre's events and the bureau-wide ones only.
+ */
+struct sched_plan *sched_plan_centre(const struct sched_journal *,
+	    const struct sched_calendar *, const struct sched_rules *,
+	    const char *centre, int as_of, int until, int flags);
 void	 sched_plan_free(struct sched_plan *);
 const char *sched_state_name(enum sched_state);
 const char *sched_centre_state_name(enum sched_centre_state);
