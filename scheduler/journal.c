@@ -383,11 +383,11 @@ index_append(struct jcentre *c, size_t index)
 	c->events[c->n++] = index;
 }
 
+/* Files the event under its centre c, made now when NULL. */
 static void
-centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
+centre_append(struct sched_journal *j, struct jcentre *c,
+    struct sched_event *ev, size_t index)
 {
-	struct jcentre	*c = find_centre(j, ev->centre);
-
 	if (c == NULL) {
 		if (j->ncentres == j->capcentres) {
 			j->capcentres = j->capcentres ? j->capcentres * 2 : 64;
@@ -405,12 +405,10 @@ centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
 	index_append(c, index);
 }
 
-int
-sched_journal_add(struct sched_journal *j, struct sched_event *ev,
-    const struct sched_rules *rules, int today, char **error)
+/* Appends an event that fits; c is its centre's, if known. */
+static void
+append(struct sched_journal *j, struct jcentre *c, struct sched_event *ev)
 {
-	if ((*error = check_event(j, ev, rules, today)) != NULL)
-		return -1;
 	if (j->n == j->cap) {
 		j->cap = j->cap ? j->cap * 2 : 256;
 		j->events = xreallocarray(j->events, j->cap, sizeof(ev));
@@ -420,12 +418,65 @@ sched_journal_add(struct sched_journal *j, struct sched_event *ev,
 	if (ev->id != NULL)
 		strmap_put(&j->ids, ev->id, j->n);
 	if (ev->centre != NULL)
-		centre_append(j, ev, j->n);
+		centre_append(j, c, ev, j->n);
 	else
 		index_append(&j->bureau, j->n);
 	j->n++;
 	if (ev->type == SCHED_EV_RETRACTED)
 		set_effective(j, ev->target_index, false);
+}
+
+int
+sched_journal_add(struct sched_journal *j, struct sched_event *ev,
+    const struct sched_rules *rules, int today, char **error)
+{
+	if ((*error = check_event(j, ev, rules, today)) != NULL)
+		return -1;
+	append(j, find_centre(j, ev->centre), ev);
+	return 0;
+}
+
+void
+sched_journal_reserve(struct sched_journal *j, size_t n)
+{
+	if (n > j->cap) {
+		j->cap = n;
+		j->events = xreallocarray(j->events, j->cap, sizeof(*j->events));
+	}
+	strmap_reserve(&j->ids, n);
+}
+
+/*
+ * What a stored event must still be for the journal to hold it: a
+ * centre's event after its registration (the planner makes a centre from
+ * its first event), and a retraction naming an earlier event in effect.
+ * The rest was checked when it was recorded, and the store keeps ids
+ * unique.
+ */
+int
+sched_journal_load(struct sched_journal *j, struct sched_event *ev,
+    char **error)
+{
+	struct jcentre	*c = find_centre(j, ev->centre);
+	long		 t;
+
+	*error = NULL;
+	if (ev->centre != NULL && c == NULL &&
+	    ev->type != SCHED_EV_REGISTERED)
+		*error = xasprintf("中心 \"%s\" 未登记 / centre \"%s\" is not "
+		    "registered", ev->centre, ev->centre);
+	else if (ev->type == SCHED_EV_RETRACTED) {
+		t = sched_journal_find_id(j, ev->target);
+		if (t < 0 || j->events[t]->retracted)
+			*error = xasprintf("撤回的事件 \"%s\" 不存在或已被撤回 / "
+			    "the retracted event \"%s\" is unknown or already "
+			    "retracted", ev->target, ev->target);
+		else
+			ev->target_index = (size_t)t;
+	}
+	if (*error != NULL)
+		return -1;
+	append(j, c, ev);
 	return 0;
 }
 

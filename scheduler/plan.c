@@ -888,10 +888,13 @@ superseded_rounds(const struct sched_event *const *steps, size_t n)
 static size_t
 centre_of(struct planner *p, const struct sched_event *ev)
 {
-	size_t		 c = p->by_number[ev->centre_index];
+	size_t		 c;
 	struct pcentre	*pc;
 
-	if (c != NONE)
+	/* One centre's plan has one centre: no table of the city's. */
+	if (p->one_centre && p->ncentres > 0)
+		return 0;
+	if (!p->one_centre && (c = p->by_number[ev->centre_index]) != NONE)
 		return c;
 	/* The journal put the registration first; it makes the centre. */
 	if (p->ncentres == p->capcentres) {
@@ -904,7 +907,8 @@ centre_of(struct planner *p, const struct sched_event *ev)
 	pc->reg = ev;
 	pc->director = pc->term = pc->composition = NONE;
 	pc->ban_until = SCHED_NO_DAY;
-	p->by_number[ev->centre_index] = p->ncentres;
+	if (!p->one_centre)
+		p->by_number[ev->centre_index] = p->ncentres;
 	return p->ncentres++;
 }
 
@@ -1064,7 +1068,7 @@ plan_make(struct planner *p)
 	struct sched_plan	*plan;
 	size_t			 c, n;
 
-	n = sched_journal_centres(p->journal);
+	n = p->one_centre ? 0 : sched_journal_centres(p->journal);
 	p->by_number = xreallocarray(NULL, n + 1, sizeof(*p->by_number));
 	for (c = 0; c < n; c++)
 		p->by_number[c] = NONE;

@@ -309,6 +309,17 @@ void	 sched_journal_free(struct sched_journal *);
  */
 int	 sched_journal_add(struct sched_journal *, struct sched_event *,
 	    const struct sched_rules *, int today, char **error);
+/*
+ * Adds an event read back from where the journal was kept (the daemon's
+ * store), checked when it was recorded: only what the journal needs to
+ * hold it is checked again (a centre's events follow its registration; a
+ * retraction names an earlier event still in effect), and ids are taken
+ * as unique.  Otherwise as sched_journal_add.
+ */
+int	 sched_journal_load(struct sched_journal *, struct sched_event *,
+	    char **error);
+/* Room for n events, so that a load does not grow the journal by steps. */
+void	 sched_journal_reserve(struct sched_journal *, size_t n);
 /* Undoes the last add (when storing it failed): the caller gets it back. */
 struct sched_event *sched_journal_pop(struct sched_journal *);
 size_t	 sched_journal_count(const struct sched_journal *);

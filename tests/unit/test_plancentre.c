@@ -6,7 +6,9 @@
  * for the whole plan, so the two must never differ: for every centre of
  * a journal (and one it does not know), the centre's plan must hold
  * exactly the whole plan's obligations of that centre, field by field,
- * in the same order, and the same centre entry.  The journals are the
+ * in the same order, and the same centre entry; and so must a journal
+ * of that centre's events alone (with the bureau-wide ones), which is
+ * what the daemon reads while it loads.  The journals are the
  * golden ones, the demo, and a few hundred random ones built here with
  * every event type, amended rounds, repeated evaluation years and
  * retractions (of retractions too), each planned as of several days.
@@ -94,8 +96,42 @@ check_centre(const struct sched_journal *j, const struct sched_calendar *cal,
 	sched_plan_free(one);
 }
 
-/* Every centre of the journal, as of a day, with or without explain;
- * returns how many obligations of centres were compared. */
+/*
+ * The journal the daemon reads from its store for one centre while the
+ * whole journal is still loading (daemon/load.c): that centre's events
+ * and the bureau-wide ones, in recording order, read back with
+ * sched_journal_load, without the retractions of events it does not
+ * hold.
+ */
+static struct sched_journal *
+centre_journal(const struct sched_journal *j, const char *id)
+{
+	struct sched_journal	*mine = sched_journal_new();
+	const struct sched_event *e;
+	struct sched_event	*copy;
+	json_t			*o;
+	char			*error = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sched_journal_count(j); i++) {
+		e = sched_journal_event(j, i);
+		if (e->centre != NULL && strcmp(e->centre, id) != 0)
+			continue;
+		if (e->type == SCHED_EV_RETRACTED &&
+		    sched_journal_find_id(mine, e->target) < 0)
+			continue;
+		o = sched_event_to_json(e);
+		copy = sched_event_from_json(o, &error);
+		json_decref(o);
+		assert_non_null(copy);
+		assert_int_equal(sched_journal_load(mine, copy, &error), 0);
+	}
+	return mine;
+}
+
+/* Every centre of the journal, as of a day, with or without explain,
+ * from the whole journal and from the centre's own; returns how many
+ * obligations of centres were compared. */
 static size_t
 check_journal(const struct sched_journal *j, const struct sched_calendar *cal,
     const struct sched_rules *rules, int as_of, int flags)
@@ -104,8 +140,15 @@ check_journal(const struct sched_journal *j, const struct sched_calendar *cal,
 	size_t			 c, n = 0, i;
 
 	whole = sched_plan(j, cal, rules, as_of, as_of + 400, flags);
-	for (c = 0; c < whole->ncentres; c++)
+	for (c = 0; c < whole->ncentres; c++) {
+		struct sched_journal *mine = centre_journal(j,
+		    whole->centres[c].id);
+
 		check_centre(j, cal, rules, whole, whole->centres[c].id, flags);
+		check_centre(mine, cal, rules, whole, whole->centres[c].id,
+		    flags);
+		sched_journal_free(mine);
+	}
 	check_centre(j, cal, rules, whole, "no-such-centre", flags);
 	for (i = 0; i < whole->count; i++)
 		n += whole->obligations[i].centre != NULL;
