@@ -174,14 +174,19 @@ sees_obligation(struct call *c, const struct sched_obligation *o)
 
 /* ---- /healthz, /metrics ---- */
 
+/* Answered at once, also while the journal loads (a monitor's probe
+ * must not make ticd read the rest of it in one go): then "events" is
+ * the number stored, which is what the journal will hold. */
 static void
 get_healthz(struct call *c)
 {
 	char	 d[SCHED_DATE_LEN];
 
-	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:I}",
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:I, s:b}",
 	    "status", "ok", "today", sched_date_format(c->t->today, d),
-	    "events", (json_int_t)sched_journal_count(c->t->journal)));
+	    "events", c->t->loading ? (json_int_t)c->t->load_total :
+	    (json_int_t)sched_journal_count(c->t->journal), "loading",
+	    c->t->loading));
 }
 
 /* The outbox by state, and what delivery has done since the start. */
@@ -1395,15 +1400,16 @@ route_feed_token(struct call *c)
 
 /*
  * What can be answered while the journal is still loading (load.c): one
- * centre's obligations or page, from that centre's own events.  The rest
- * waits for the whole journal.
+ * centre's obligations or page, from that centre's own events, and
+ * /healthz.  The rest waits for the whole journal.
  */
 static bool
-one_centre(struct call *c)
+answers_while_loading(struct call *c)
 {
 	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
 		return false;
-	return is(c, 4, "api", "v1", "centres") || (is(c, 3, "api", "v1",
+	return is(c, 1, "healthz", NULL, NULL) ||
+	    is(c, 4, "api", "v1", "centres") || (is(c, 3, "api", "v1",
 	    "obligations") && query(c, "centre") != NULL);
 }
 
@@ -1428,7 +1434,7 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 		evhttp_clear_headers(&c.query);
 		c.bad_query = true;
 	}
-	if (t->loading && !one_centre(&c))
+	if (t->loading && !answers_while_loading(&c))
 		load_finish(t);
 	if ((is(&c, 1, "healthz", NULL, NULL) || is(&c, 1, "metrics", NULL,
 	    NULL)) && c.method != EVHTTP_REQ_GET && c.method != EVHTTP_REQ_HEAD)

@@ -150,6 +150,7 @@ struct ticd {
 	struct feeds		*feeds;		/* feeds.c's; owned */
 	struct event		 load_ev;	/* load.c's slices */
 	struct timespec		 load_started;
+	long long		 load_total;	/* events stored at start */
 	bool			 loading;	/* the journal is not whole */
 	bool			 stopping;
 };

@@ -7,14 +7,14 @@
  * the journal on the loop, a slice a turn, at the lowest priority: a
  * request that arrives meanwhile is served before the next slice.  Only
  * one centre's obligations or page (GET /api/v1/obligations?centre=ID,
- * GET /api/v1/centres/ID) can be answered before the journal is whole:
- * from that centre's events and the bureau-wide ones, found through the
- * store's index by centre, read into a journal of their own and planned
- * with sched_plan_centre, which gives the same answer as the whole
- * journal.  Anything else needs the whole journal (to check a new event,
- * list every centre, plan the city): load_finish reads the rest at once
- * and that request waits as it would have at start.  Reminders start
- * once the journal is whole.
+ * GET /api/v1/centres/ID) and /healthz are answered before the journal
+ * is whole: the centre from its own events and the bureau-wide ones,
+ * found through the store's index by centre, read into a journal of
+ * their own and planned with sched_plan_centre, which gives the same
+ * answer as the whole journal.  Anything else needs the whole journal
+ * (to check a new event, list every centre, plan the city): load_finish
+ * reads the rest at once and that request waits as it would have at
+ * start.  Reminders start once the journal is whole.
  *
  * While it loads nothing is written to the journal (recording an event
  * finishes the load first), so the slices, the rows read for one centre
@@ -145,6 +145,8 @@ load_start(struct ticd *t, int priority)
 {
 	long long	 last = db_event_last_seq(t->db);
 
+	/* The journal is append-only: as many events as the last seq. */
+	t->load_total = last > 0 ? last : 0;
 	t->journal = sched_journal_new();
 	state_free_stored(t);
 	t->next_seq = 1;

@@ -86,6 +86,13 @@ def test_a_centre_is_answered_before_the_journal_is_read(big):
     early = r.json()
     page = big.get("/api/v1/centres/" + big.first)
     assert page.status == 200, page
+    # A monitor's probe is answered at once, and leaves the load alone.
+    health = big.healthz()
+    stored = sum(1 for x in open(big.journal, encoding="utf-8")
+                 if x.startswith("{"))
+    assert health["status"] == "ok" and health["events"] == stored
+    if health["loading"]:
+        assert "event(s) read from" not in big.log_text(mark)
     # Both came from the centre's own events, before the journal was read.
     log = big.log_text(mark)
     assert LOADING in log, log
@@ -99,6 +106,7 @@ def test_a_centre_is_answered_before_the_journal_is_read(big):
     # And once the journal is whole, the same answer.
     late = big.obligations(query="?centre=" + big.first)
     assert late["obligations"] == want
+    assert big.healthz()["loading"] is False
     assert big.stop() == 0
 
 
