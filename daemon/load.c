@@ -31,6 +31,7 @@
 /* Rows read in one turn of the loop: about 10 ms of work here, so a
  * request that arrives during a slice waits no longer than that. */
 #define LOAD_SLICE	4096
+#define LOAD_RETRY	1	/* seconds, after the store could not be read */
 
 struct reader {
 	struct ticd		*t;
@@ -77,20 +78,25 @@ read_cb(const struct db_event *row, void *arg)
 	return -1;
 }
 
-/* Reads up to "limit" more rows (-1: the rest); fatal if one cannot be
- * read, as it was when the whole journal was read before listening. */
-static size_t
-read_rows(struct ticd *t, long long limit)
+/*
+ * Reads up to "limit" more rows (-1: the rest) into *rows.  An event
+ * that cannot be read back is fatal, as it was when the whole journal
+ * was read before listening; so is a store that cannot be read when
+ * "must", else that is -1 with *error, to try again.
+ */
+static int
+read_rows(struct ticd *t, long long limit, bool must, size_t *rows,
+    char **error)
 {
 	struct reader	 r = { .t = t, .j = t->journal, .whole = true };
-	size_t		 rows;
-	char		*error = NULL;
 
 	if (db_foreach_event_after(t->db, t->next_seq - 1, limit, read_cb, &r,
-	    &rows, &error) == -1)
+	    rows, error) == 0)
+		return 0;
+	if (r.error != NULL || must)
 		fatalx("%s: %s", t->conf.database, r.error != NULL ? r.error :
-		    error);
-	return rows;
+		    *error);
+	return -1;
 }
 
 static void
@@ -112,32 +118,41 @@ loaded(struct ticd *t)
 }
 
 /*
- * A timer that is already due, rather than event_active: libevent runs
- * an event activated from its own callback again in the same pass, and
- * the loop would read the whole journal without once looking at its
- * sockets.  A due timer waits for the next pass, after a look at them.
+ * The next slice, by a timer (due at once, but for a retry), rather than
+ * event_active: libevent runs an event activated from its own callback
+ * again in the same pass, and the loop would read the whole journal
+ * without once looking at its sockets.  A due timer waits for the next
+ * pass, after a look at them.
  */
 static void
-next_slice(struct ticd *t)
+next_slice(struct ticd *t, time_t after)
 {
-	static const struct timeval	 now = { 0, 0 };
+	struct timeval	 tv = { after, 0 };
 
-	evtimer_add(&t->load_ev, &now);
+	evtimer_add(&t->load_ev, &tv);
 }
 
 static void
 load_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ticd	*t = arg;
+	size_t		 rows;
+	char		*error = NULL;
 
 	(void)fd;
 	(void)what;
 	if (!t->loading || t->stopping)
 		return;
-	if (read_rows(t, LOAD_SLICE) < LOAD_SLICE)
+	if (read_rows(t, LOAD_SLICE, false, &rows, &error) == -1) {
+		/* Busy, say: the rows read so far stay read. */
+		log_warnx("%s: reading the journal back: %s; trying again in "
+		    "%d s", t->conf.database, error, LOAD_RETRY);
+		free(error);
+		next_slice(t, LOAD_RETRY);
+	} else if (rows < LOAD_SLICE)
 		loaded(t);
 	else
-		next_slice(t);
+		next_slice(t, 0);
 }
 
 void
@@ -161,15 +176,18 @@ load_start(struct ticd *t, int priority)
 	t->loading = true;
 	evtimer_assign(&t->load_ev, t->base, load_cb, t);
 	event_priority_set(&t->load_ev, priority);
-	next_slice(t);
+	next_slice(t, 0);
 }
 
 void
 load_finish(struct ticd *t)
 {
+	size_t	 rows;
+	char	*error = NULL;
+
 	if (!t->loading)
 		return;
-	read_rows(t, -1);
+	(void)read_rows(t, -1, true, &rows, &error);
 	loaded(t);
 }
 
