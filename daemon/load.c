@@ -14,7 +14,8 @@
  * answer as the whole journal.  Anything else needs the whole journal
  * (to check a new event, list every centre, plan the city): load_finish
  * reads the rest at once and that request waits as it would have at
- * start.  Reminders start once the journal is whole.
+ * start.  Reminders start once the journal is whole, and only then does
+ * start-up's long wait for another process's lock on the store end.
  *
  * While it loads nothing is written to the journal (recording an event
  * finishes the load first), so the slices, the rows read for one centre
@@ -115,6 +116,9 @@ loaded(struct ticd *t)
 	 * events; from now on the whole journal answers. */
 	state_invalidate(t);
 	remind_start(t);
+	/* Start-up ends here: its writes (the outbox's reset) done, the
+	 * store now waits only briefly for another process's lock. */
+	db_started(t->db);
 }
 
 /*

@@ -372,7 +372,6 @@ main(int argc, char **argv)
 		fatalx("%s", error);
 	open_store(&t, import, token);
 	start_loop(&t);
-	db_started(t.db);
 	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s",
 	    db_event_last_seq(t.db), t.conf.listen);
 	log_info("ready");
