@@ -569,10 +569,11 @@ db_foreach_centre_event(struct db *db, const char *centre,
 	return rc;
 }
 
-long long
-db_event_count(struct db *db)
+/* The one integer a statement answers, or -1. */
+static long long
+integer_of(struct db *db, enum stmt s)
 {
-	sqlite3_stmt	*st = db->stmt[ST_COUNT_EVENTS];
+	sqlite3_stmt	*st = db->stmt[s];
 	long long	 n = -1;
 
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -582,15 +583,15 @@ db_event_count(struct db *db)
 }
 
 long long
+db_event_count(struct db *db)
+{
+	return integer_of(db, ST_COUNT_EVENTS);
+}
+
+long long
 db_event_last_seq(struct db *db)
 {
-	sqlite3_stmt	*st = db->stmt[ST_LAST_SEQ];
-	long long	 n = -1;
-
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return integer_of(db, ST_LAST_SEQ);
 }
 
 int
