@@ -511,6 +511,14 @@ sched_journal_centre_events(const struct sched_journal *j,
 	*n = c != NULL ? c->n : 0;
 }
 
+void
+sched_journal_numbered_events(const struct sched_journal *j, size_t number,
+    const size_t **events, size_t *n)
+{
+	*events = number < j->ncentres ? j->centres[number].events : NULL;
+	*n = number < j->ncentres ? j->centres[number].n : 0;
+}
+
 int
 sched_ban_first_allowed(const struct sched_journal *j,
     const struct sched_rules *rules, const char *centre, int day)
