@@ -826,7 +826,8 @@ order_steps(const struct sched_journal *j, const size_t *idx, size_t n,
 		out->v[out->n].index = idx[i];
 		out->v[out->n++].ev = ev;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), step_cmp);
+	if (out->n > 1)		/* none: v may be NULL, which qsort refuses */
+		qsort(out->v, out->n, sizeof(*out->v), step_cmp);
 }
 
 /*
