@@ -74,13 +74,14 @@ NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
 		  notify/smtp.c notify/deliver.c notify/notice.c \
 		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
 		  notify/target.c notify/post.c notify/hook.c
-DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/state.c daemon/auth.c \
+DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/load.c daemon/state.c \
+		  daemon/auth.c \
 		  daemon/http.c daemon/api.c daemon/remind.c daemon/feeds.c \
 		  daemon/feedtok.c daemon/feedrev.c daemon/cond.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar remind render mail cond feedrev strmap webhook
+		  calendar remind render mail cond feedrev strmap webhook plancentre
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)

@@ -77,6 +77,8 @@ void	 strmap_clear(struct strmap *);
 size_t	 strmap_get(const struct strmap *, const char *key);
 /* Maps key to value, replacing what it mapped to. */
 void	 strmap_put(struct strmap *, const char *key, size_t value);
+/* Room for n keys without growing. */
+void	 strmap_reserve(struct strmap *, size_t n);
 void	 strmap_del(struct strmap *, const char *key);
 
 /*

@@ -54,15 +54,15 @@ probe(const struct strmap *m, const char *key, uint32_t h)
 	return &m->slots[i];
 }
 
-/* Doubles the table; the keys are distinct, so each one simply takes
- * the first empty slot from its home on. */
+/* Moves the keys to a table of nslots; they are distinct, so each one
+ * simply takes the first empty slot from its home on. */
 static void
-grow(struct strmap *m)
+resize(struct strmap *m, size_t nslots)
 {
 	struct strmap_slot	*old = m->slots;
 	size_t			 i, k, n = m->nslots, mask;
 
-	m->nslots = n ? n * 2 : STRMAP_MIN_SLOTS;
+	m->nslots = nslots;
 	m->slots = xcalloc(m->nslots, sizeof(*m->slots));
 	mask = m->nslots - 1;
 	for (i = 0; i < n; i++) {
@@ -76,6 +76,12 @@ grow(struct strmap *m)
 	free(old);
 }
 
+static void
+grow(struct strmap *m)
+{
+	resize(m, m->nslots ? m->nslots * 2 : STRMAP_MIN_SLOTS);
+}
+
 void
 strmap_init(struct strmap *m)
 {
@@ -87,6 +93,18 @@ strmap_clear(struct strmap *m)
 {
 	free(m->slots);
 	strmap_init(m);
+}
+
+void
+strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t	 nslots = m->nslots ? m->nslots : STRMAP_MIN_SLOTS;
+
+	/* Grown before it passes three quarters full (strmap_put). */
+	while ((n + 1) * 4 > nslots * 3)
+		nslots *= 2;
+	if (nslots > m->nslots)
+		resize(m, nslots);
 }
 
 size_t

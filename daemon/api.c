@@ -174,14 +174,19 @@ sees_obligation(struct call *c, const struct sched_obligation *o)
 
 /* ---- /healthz, /metrics ---- */
 
+/* Answered at once, also while the journal loads (a monitor's probe
+ * must not make ticd read the rest of it in one go): then "events" is
+ * the number stored, which is what the journal will hold. */
 static void
 get_healthz(struct call *c)
 {
 	char	 d[SCHED_DATE_LEN];
 
-	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:I}",
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:I, s:b}",
 	    "status", "ok", "today", sched_date_format(c->t->today, d),
-	    "events", (json_int_t)sched_journal_count(c->t->journal)));
+	    "events", c->t->loading ? (json_int_t)c->t->load_total :
+	    (json_int_t)sched_journal_count(c->t->journal), "loading",
+	    c->t->loading));
 }
 
 /* The outbox by state, and what delivery has done since the start. */
@@ -410,22 +415,21 @@ get_centres(struct call *c)
 static void
 get_centre(struct call *c, const char *id)
 {
-	const struct sched_plan	*plan = state_plan(c->t);
-	const size_t		*mine;
+	struct centre_part	 part;
 	json_t			*obs;
-	size_t			 i, k, n;
+	size_t			 k;
 
 	if (!auth_sees_centre(c->t, c->tok, id) ||
-	    (i = state_plan_centre(c->t, id, &mine, &n)) == STRMAP_NONE) {
+	    state_plan_centre(c->t, id, SCHED_NO_DAY, &part) == -1) {
 		not_found(c);
 		return;
 	}
 	obs = json_array();
-	for (k = 0; k < n; k++)
+	for (k = 0; k < part.nobs; k++)
 		json_array_append_new(obs, sched_obligation_to_json(
-		    &plan->obligations[mine[k]], c->t->rules));
+		    &part.plan->obligations[part.obs[k]], c->t->rules));
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o, s:o}", "centre",
-	    centre_json(&plan->centres[i]), "obligations", obs));
+	    centre_json(part.centre), "obligations", obs));
 }
 
 /* state=open,overdue or state=open&state=overdue; 0 means any. */
@@ -464,6 +468,7 @@ get_obligations(struct call *c)
 	const char	*rule = query(c, "rule");
 	struct sched_plan *own = NULL;
 	const struct sched_plan *plan;
+	struct centre_part part;
 	const size_t	*mine = NULL;
 	enum sched_rule	 r = SCHED_R_COUNT;
 	json_t		*list;
@@ -486,14 +491,19 @@ get_obligations(struct call *c)
 		not_found(c);
 		return;
 	}
-	if (until != SCHED_NO_DAY)
+	/* One centre's without planning the city; else every one. */
+	if (centre != NULL) {
+		(void)state_plan_centre(c->t, centre, until, &part);
+		plan = part.plan;
+		mine = part.obs;
+		n = part.nobs;
+	} else if (until != SCHED_NO_DAY) {
 		plan = own = state_plan_until(c->t, until);
-	else
+		n = plan->count;
+	} else {
 		plan = state_plan(c->t);
-	/* One centre's, from the cached plan's index; else every one. */
-	n = plan->count;
-	if (centre != NULL && own == NULL)
-		state_plan_centre(c->t, centre, &mine, &n);
+		n = plan->count;
+	}
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		const struct sched_obligation *o =
@@ -1373,6 +1383,21 @@ route_feed_token(struct call *c)
 		    c->bad_query);
 }
 
+/*
+ * What can be answered while the journal is still loading (load.c): one
+ * centre's obligations or page, from that centre's own events, and
+ * /healthz.  The rest waits for the whole journal.
+ */
+static bool
+answers_while_loading(struct call *c)
+{
+	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
+		return false;
+	return is(c, 1, "healthz", NULL, NULL) ||
+	    is(c, 4, "api", "v1", "centres") || (is(c, 3, "api", "v1",
+	    "obligations") && query(c, "centre") != NULL);
+}
+
 void
 api_dispatch(struct ticd *t, struct evhttp_request *req)
 {
@@ -1394,6 +1419,8 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 		evhttp_clear_headers(&c.query);
 		c.bad_query = true;
 	}
+	if (t->loading && !answers_while_loading(&c))
+		load_finish(t);
 	if ((is(&c, 1, "healthz", NULL, NULL) || is(&c, 1, "metrics", NULL,
 	    NULL)) && c.method != EVHTTP_REQ_GET && c.method != EVHTTP_REQ_HEAD)
 		method_not_allowed(&c, "GET");

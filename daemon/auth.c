@@ -254,6 +254,9 @@ auth_sees_centre(struct ticd *t, const struct token *tok, const char *centre)
 	case ROLE_CENTRE:
 		return strcmp(tok->scope, centre) == 0;
 	case ROLE_UNIT:
+		/* The centre's unit is in its registration, somewhere in
+		 * the journal. */
+		load_finish(t);
 		reg = sched_journal_centre(t->journal, centre);
 		return reg != NULL && strcmp(reg->unit, tok->scope) == 0;
 	}

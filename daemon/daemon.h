@@ -2,11 +2,14 @@
  * daemon.h: ticd, the service.
  *
  * One process, one thread, one libevent loop.  The journal lives in
- * memory (the scheduler's, validated) and in sqlite (the truth); the plan
+ * memory (the scheduler's, validated) and in sqlite (the truth), and is
+ * read back at start while the loop already answers (load.c); the plan
  * is a cache rebuilt when an event is committed, the day changes or the
  * rules are reloaded.  Modules:
  *
  *   ticd.c	main: options, start-up, signals, timers, systemd
+ *   load.c	reading the journal back at start, a slice a turn of the
+ *		loop, and one centre's events meanwhile
  *   state.c	the journal, the plan cache, the clock, recording events
  *		with group commit
  *   auth.c	tokens: creation, hashing, lookup, scopes
@@ -78,6 +81,25 @@ struct plan_index {
 	size_t		*obs;		/* indexes into plan->obligations */
 };
 
+/* One centre planned alone, while there is no whole plan (state.c). */
+struct centre_plan {
+	char			*id;
+	struct sched_journal	*journal;	/* its own events, read from
+						 * the store while loading;
+						 * else NULL */
+	struct sched_plan	*plan;
+	size_t			*obs;		/* 0 .. count - 1 */
+};
+
+/* A centre and its obligations: indexes into plan->obligations, in the
+ * plan's order.  Valid until the next call or change of the plan. */
+struct centre_part {
+	const struct sched_plan		*plan;
+	const struct sched_centre	*centre;
+	const size_t			*obs;
+	size_t				 nobs;
+};
+
 /* The answer to whatever names nothing the caller may see. */
 #define HTTP_NOT_FOUND	"没有这个资源 / not found"
 
@@ -103,6 +125,8 @@ struct ticd {
 	struct sched_journal	*journal;
 	struct sched_plan	*plan;		/* cache; NULL when stale */
 	struct plan_index	 by_centre;	/* made with the plan */
+	struct centre_plan	 centre_plan;	/* the last centre asked for
+						 * while plan is NULL */
 	int			 today;
 	long long		 next_seq;
 	struct stored		*stored;	/* parallel to the journal */
@@ -124,22 +148,42 @@ struct ticd {
 	struct notify		*notify;
 	struct metrics		 metrics;
 	struct feeds		*feeds;		/* feeds.c's; owned */
+	struct event		 load_ev;	/* load.c's slices */
+	struct timespec		 load_started;
+	long long		 load_total;	/* events stored at start */
+	bool			 loading;	/* the journal is not whole */
 	bool			 stopping;
 };
 
+/* load.c */
+/* Starts reading the journal from the store, a slice a turn of the loop
+ * at this priority (the lowest); reminders start once it is whole. */
+void	 load_start(struct ticd *, int priority);
+/* Reads the rest of the journal now, if it is still loading: whatever
+ * needs the whole journal calls it first. */
+void	 load_finish(struct ticd *);
+/* A journal of one centre's stored events and the bureau-wide ones;
+ * NULL with *error if one cannot be read. */
+struct sched_journal *load_centre(struct ticd *, const char *centre,
+	    char **error);
+
 /* state.c */
 int	 state_today(void);
-int	 state_load(struct ticd *, char **error);
 int	 state_load_data(const struct conf *, struct sched_calendar **,
 	    struct sched_rules **, char **error);
 const struct sched_plan *state_plan(struct ticd *);
-/* A centre's place in the cached plan's centres, or STRMAP_NONE; with
- * *obs and *nobs its obligations (indexes into the plan, in its order). */
-size_t	 state_plan_centre(struct ticd *, const char *id, const size_t **obs,
-	    size_t *nobs);
+/* A centre and its obligations as of today, yearly ones through
+ * "until" (SCHED_NO_DAY: the cached plan's horizon), without planning
+ * the whole city; -1 for a centre the journal does not know. */
+int	 state_plan_centre(struct ticd *, const char *id, int until,
+	    struct centre_part *);
 struct sched_plan *state_plan_until(struct ticd *, int until);
 void	 state_invalidate(struct ticd *);
 void	 state_free_stored(struct ticd *);
+/* Adds a stored event's seq and recorded_at, in the journal's order. */
+void	 state_remember_stored(struct ticd *, long long seq,
+	    const char *recorded_at);
+void	 state_reserve_stored(struct ticd *, size_t n);
 void	 state_tick(struct ticd *);
 /* Checks and queues an event; the reply follows its commit.  Returns 0
  * when queued, else -1 with *status and *error for an immediate reply. */

@@ -373,6 +373,7 @@ feeds_update(struct ticd *t)
 
 	if (!f->stale && f->plan != NULL)
 		return;
+	load_finish(t);		/* feeds show the whole journal's plan */
 	/* Only committed events: those still queued are committed now,
 	 * rather than shown and then maybe taken back. */
 	if (t->npending > 0)

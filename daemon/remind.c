@@ -3,9 +3,10 @@
  *
  * One timer: at the configured time of day (Asia/Shanghai, from time())
  * the day's reminders are planned (sched_reminders) and queued in the
- * outbox; at start, what was missed while ticd was down is queued too
- * (sched_reminders_missed), from the day after the last one planned,
- * which the store remembers in the same transaction as the messages.
+ * outbox; once the journal is loaded at start, what was missed while
+ * ticd was down is queued too (sched_reminders_missed), from the day
+ * after the last one planned, which the store remembers in the same
+ * transaction as the messages.
  * The timer never sleeps more than a minute, so a clock that steps (or a
  * faked one) is followed.  Delivery itself is notify/'s.
  */
@@ -220,6 +221,7 @@ remind_cb(evutil_socket_t fd, short what, void *arg)
 void
 remind_start(struct ticd *t)
 {
+	static const struct timeval now = { 0, 0 };
 	struct notify_hooks	 hooks = {
 		.arg = t, .plan = hook_plan, .rules = hook_rules,
 		.calendar = hook_calendar, .drained = hook_drained,
@@ -239,7 +241,9 @@ remind_start(struct ticd *t)
 	    nc.smtp_url : nc.spool_dir);
 	notify_conf_clear(&nc);
 	evtimer_assign(&t->remind_ev, t->base, remind_cb, t);
-	remind_check(t);
+	/* On the next turn of the loop, not inside whatever finished
+	 * loading the journal: a catch-up plans the whole city. */
+	evtimer_add(&t->remind_ev, &now);
 }
 
 /* A reload: new mail settings and send time. */

@@ -1,6 +1,7 @@
 /*
- * state.c: the journal in memory, the plan cache, the clock, and
- * recording events.
+ * state.c: the journal in memory, the plan cache (the city's, or one
+ * centre's while nothing needs the city's), the clock, and recording
+ * events.
  *
  * Recording is group commit: a request's event is checked by the planner
  * (sched_journal_add, so a refusal changes nothing), queued, and its reply
@@ -87,8 +88,8 @@ state_load_data(const struct conf *conf, struct sched_calendar **calp,
  * the first of a run is freed.  A copy per event was 80 MB at 100,000
  * centres.
  */
-static void
-remember_stored(struct ticd *t, long long seq, const char *recorded_at)
+void
+state_remember_stored(struct ticd *t, long long seq, const char *recorded_at)
 {
 	char	*stamp = NULL;
 
@@ -106,6 +107,16 @@ remember_stored(struct ticd *t, long long seq, const char *recorded_at)
 }
 
 void
+state_reserve_stored(struct ticd *t, size_t n)
+{
+	if (n > t->capstored) {
+		t->capstored = n;
+		t->stored = xreallocarray(t->stored, t->capstored,
+		    sizeof(*t->stored));
+	}
+}
+
+void
 state_free_stored(struct ticd *t)
 {
 	size_t	 i;
@@ -118,59 +129,6 @@ state_free_stored(struct ticd *t)
 	free(t->stored);
 	t->stored = NULL;
 	t->nstored = t->capstored = 0;
-}
-
-struct loader {
-	struct ticd		*t;
-	struct sched_rules	*lenient;
-	char			*error;
-};
-
-static int
-load_event_cb(const struct db_event *dbev, void *arg)
-{
-	struct loader		*l = arg;
-	struct sched_event	*ev;
-	json_error_t		 jerr;
-	char			*why = NULL;
-
-	ev = sched_event_from_text(dbev->json, strlen(dbev->json), 0, &jerr,
-	    &why);
-	/* Stored events were accepted on their day: check them against no
-	 * "today" and without optional bans a later rule pack may add, so
-	 * a new setting never makes the store unreadable. */
-	if (ev != NULL && sched_journal_add(l->t->journal, ev, l->lenient,
-	    sched_day(SCHED_YEAR_MAX, 12, 31), &why) == 0) {
-		if (dbev->seq >= l->t->next_seq)
-			l->t->next_seq = dbev->seq + 1;
-		remember_stored(l->t, dbev->seq, dbev->recorded_at);
-		return 0;
-	}
-	sched_event_free(ev);
-	l->error = xasprintf("stored event %lld (%s) cannot be read back: %s",
-	    dbev->seq, dbev->id, why != NULL ? why : jerr.text);
-	free(why);
-	return -1;
-}
-
-int
-state_load(struct ticd *t, char **error)
-{
-	struct loader	 l = { .t = t };
-	int		 rc;
-
-	l.lenient = sched_rules_new();
-	t->journal = sched_journal_new();
-	state_free_stored(t);
-	t->next_seq = 1;
-	rc = db_foreach_event(t->db, load_event_cb, &l, error);
-	sched_rules_free(l.lenient);
-	if (l.error != NULL) {
-		free(*error);
-		*error = l.error;
-	}
-	t->today = state_today();
-	return rc;
 }
 
 static void
@@ -214,11 +172,22 @@ index_make(struct plan_index *x, const struct sched_plan *plan)
 	free(at);
 }
 
+static void
+centre_plan_free(struct centre_plan *cp)
+{
+	sched_plan_free(cp->plan);
+	sched_journal_free(cp->journal);
+	free(cp->id);
+	free(cp->obs);
+	memset(cp, 0, sizeof(*cp));
+}
+
 void
 state_invalidate(struct ticd *t)
 {
 	sched_plan_free(t->plan);
 	t->plan = NULL;
+	centre_plan_free(&t->centre_plan);
 	feeds_invalidate(t);
 	index_free(&t->by_centre);
 }
@@ -229,6 +198,7 @@ state_plan_until(struct ticd *t, int until)
 	struct timespec	 a, b;
 	struct sched_plan *plan;
 
+	load_finish(t);		/* the city's plan needs all its events */
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	plan = sched_plan(t->journal, t->cal, t->rules, t->today, until, 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -240,6 +210,7 @@ state_plan_until(struct ticd *t, int until)
 const struct sched_plan *
 state_plan(struct ticd *t)
 {
+	load_finish(t);		/* first: finishing may plan (reminders) */
 	if (t->plan == NULL) {
 		t->plan = state_plan_until(t, t->today + HORIZON_DAYS);
 		index_make(&t->by_centre, t->plan);
@@ -247,21 +218,77 @@ state_plan(struct ticd *t)
 	return t->plan;
 }
 
-size_t
-state_plan_centre(struct ticd *t, const char *id, const size_t **obs,
-    size_t *nobs)
+/* The one centre's own plan, made for this centre and horizon unless the
+ * last one was. */
+static const struct centre_plan *
+centre_plan(struct ticd *t, const char *id, int until)
 {
-	size_t	 k;
+	struct centre_plan	*cp = &t->centre_plan;
+	const struct sched_journal *j = t->journal;
+	char			*error = NULL;
+	size_t			 i;
 
-	state_plan(t);
-	k = strmap_get(&t->by_centre.centres, id);
-	*obs = NULL;
-	*nobs = 0;
-	if (k != STRMAP_NONE) {
-		*obs = &t->by_centre.obs[t->by_centre.start[k]];
-		*nobs = t->by_centre.start[k + 1] - t->by_centre.start[k];
+	if (cp->plan != NULL && cp->plan->until == until &&
+	    cp->plan->as_of == t->today && strcmp(cp->id, id) == 0)
+		return cp;
+	centre_plan_free(cp);
+	/* While the journal loads: this centre's events, from the store. */
+	if (t->loading && (j = cp->journal = load_centre(t, id,
+	    &error)) == NULL) {
+		log_warnx("reading centre %s's events: %s; reading the whole "
+		    "journal now", id, error);
+		free(error);
+		load_finish(t);
+		j = t->journal;
 	}
-	return k;
+	cp->plan = sched_plan_centre(j, t->cal, t->rules, id, t->today, until,
+	    0);
+	cp->id = xstrdup(id);
+	if (cp->journal != NULL)
+		log_debug("centre %s planned from its %zu stored event(s) "
+		    "(with the bureau-wide ones) while the journal loads", id,
+		    sched_journal_count(cp->journal));
+	cp->obs = xcalloc(cp->plan->count + 1, sizeof(*cp->obs));
+	for (i = 0; i < cp->plan->count; i++)
+		cp->obs[i] = i;
+	return cp;
+}
+
+/*
+ * Whatever plans the whole city first (a list, a feed, the reminders)
+ * leaves its plan and index for every later centre; until then a centre
+ * is planned alone, from its own events and the bureau-wide ones, which
+ * gives the same obligations (sched_plan_centre) at a few microseconds
+ * instead of seconds at 100,000 centres.
+ */
+int
+state_plan_centre(struct ticd *t, const char *id, int until,
+    struct centre_part *part)
+{
+	const struct centre_plan *cp;
+	size_t			 k;
+
+	memset(part, 0, sizeof(*part));
+	if (until == SCHED_NO_DAY)
+		until = t->today + HORIZON_DAYS;
+	if (t->plan != NULL && t->plan->until == until) {
+		part->plan = t->plan;
+		k = strmap_get(&t->by_centre.centres, id);
+		if (k == STRMAP_NONE)
+			return -1;
+		part->centre = &t->plan->centres[k];
+		part->obs = &t->by_centre.obs[t->by_centre.start[k]];
+		part->nobs = t->by_centre.start[k + 1] - t->by_centre.start[k];
+		return 0;
+	}
+	cp = centre_plan(t, id, until);
+	part->plan = cp->plan;
+	if (cp->plan->ncentres == 0)
+		return -1;
+	part->centre = &cp->plan->centres[0];
+	part->obs = cp->obs;
+	part->nobs = cp->plan->count;
+	return 0;
 }
 
 /* Called at least once a minute: a new day (midnight, a clock step, a
@@ -313,6 +340,7 @@ state_record(struct ticd *t, struct evhttp_request *req, json_t *obj,
 	struct sched_event	*ev;
 	struct pending		*p;
 
+	load_finish(t);		/* checked against the whole journal */
 	if ((ev = sched_event_from_json(obj, error)) == NULL) {
 		*status = 422;
 		return -1;
@@ -417,7 +445,8 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 			t->pending[i]->seq = rows[i].seq;
 			if (rows[i].seq >= t->next_seq)
 				t->next_seq = rows[i].seq + 1;
-			remember_stored(t, rows[i].seq, rows[i].recorded_at);
+			state_remember_stored(t, rows[i].seq,
+			    rows[i].recorded_at);
 		}
 		state_invalidate(t);
 		feeds_revised(t, time(NULL));
@@ -469,7 +498,8 @@ import_json(const struct sched_journal *j, const struct sched_event *ev,
 
 /*
  * Loads a journal file into an empty store (make run's demo), all in one
- * transaction, then reads the store back so that memory and disk agree.
+ * transaction; the journal in memory is then read back from the store
+ * (load.c), so that memory and disk agree.
  */
 int
 state_import(struct ticd *t, const char *path, char **error)
@@ -481,7 +511,7 @@ state_import(struct ticd *t, const char *path, char **error)
 	char			*stamp;
 	int			 rc;
 
-	if (sched_journal_count(t->journal) > 0)
+	if (db_event_last_seq(t->db) != 0)
 		return 0;
 	if ((f = fopen(path, "r")) == NULL) {
 		*error = xasprintf("%s: cannot open", path);
@@ -516,7 +546,5 @@ state_import(struct ticd *t, const char *path, char **error)
 	if (rc == -1)
 		return -1;
 	log_info("imported %zu event(s) from %s", n, path);
-	sched_journal_free(t->journal);
-	state_invalidate(t);
-	return state_load(t, error);
+	return 0;
 }

@@ -89,6 +89,8 @@ reload(struct ticd *t)
 	char			*error = NULL;
 
 	sd_notify(0, "RELOADING=1");
+	/* What moved is told against the whole journal's plan. */
+	load_finish(t);
 	memset(&next, 0, sizeof(next));
 	memset(&mail, 0, sizeof(mail));
 	if (conf_load(&next, t->conf_path, &error) == -1 ||
@@ -161,7 +163,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	remind_stop(t);
 	/* Mail in flight gets a few seconds to finish (hook_drained ends the
 	 * loop sooner); what is still going then stays in the outbox. */
-	if ((inflight = notify_stop(t->notify)) > 0 && t->conf.stop_wait > 0) {
+	if (t->notify != NULL && (inflight = notify_stop(t->notify)) > 0 &&
+	    t->conf.stop_wait > 0) {
 		struct timeval	 wait = { t->conf.stop_wait, 0 };
 
 		log_info("waiting up to %d s for %zu message(s) in flight",
@@ -248,6 +251,7 @@ start_loop(struct ticd *t)
 	signal(SIGPIPE, SIG_IGN);
 	add_timer(t, &t->tick_ev, tick_cb, TICK_SECONDS * 1000000LL);
 	feeds_start(t);
+	load_start(t, PRIORITIES - 1);
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		add_timer(t, &t->watchdog_ev, watchdog_cb, (long long)usec / 2);
 		/* First in its turn of the loop, even after a stall in libcurl
@@ -268,7 +272,7 @@ open_store(struct ticd *t, const char *import, bool create_token)
 	    "full") == 0 ? DB_SYNC_FULL : DB_SYNC_NORMAL, &error);
 	if (t->db == NULL)
 		fatalx("%s", error);
-	if (auth_load(t, &error) == -1 || state_load(t, &error) == -1)
+	if (auth_load(t, &error) == -1)
 		fatalx("%s: %s", t->conf.database, error);
 	if (create_token) {
 		if (auth_create(t, ROLE_BUREAU, NULL, "ticd -T", &id, &secret,
@@ -279,10 +283,9 @@ open_store(struct ticd *t, const char *import, bool create_token)
 		db_close(t->db);
 		exit(0);
 	}
+	t->today = state_today();
 	if (import != NULL && state_import(t, import, &error) == -1)
 		fatalx("%s", error);
-	log_info("%zu event(s) in %s", sched_journal_count(t->journal),
-	    t->conf.database);
 }
 
 static void
@@ -296,6 +299,8 @@ shut_down(struct ticd *t)
 	notify_free(t->notify);
 	t->notify = NULL;
 	feeds_stop(t);
+	if (event_initialized(&t->load_ev))
+		event_del(&t->load_ev);
 	event_del(&t->tick_ev);
 	if (event_initialized(&t->watchdog_ev))
 		event_del(&t->watchdog_ev);
@@ -367,10 +372,8 @@ main(int argc, char **argv)
 		fatalx("%s", error);
 	open_store(&t, import, token);
 	start_loop(&t);
-	remind_start(&t);
-	db_started(t.db);
-	sd_notifyf(0, "READY=1\nSTATUS=%zu events, listening on %s",
-	    sched_journal_count(t.journal), t.conf.listen);
+	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s",
+	    db_event_last_seq(t.db), t.conf.listen);
 	log_info("ready");
 	event_base_dispatch(t.base);
 	shut_down(&t);

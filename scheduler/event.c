@@ -513,6 +513,7 @@ sched_event_from_json(const json_t *obj, char **error)
  * refuse, or read differently, jansson still reads.
  */
 #define QUICK_MEMBERS	16
+#define QUICK_LINE	1024	/* bytes of a line copied on the stack */
 #define QUICK_DIGITS	18	/* never past long long */
 
 static char *
@@ -651,17 +652,28 @@ sched_event_from_text(const char *text, size_t len, size_t flags,
 {
 	struct member		 m[QUICK_MEMBERS];
 	struct sched_event	*ev;
-	char			*copy = xstrndup(text, len);
+	char			 line[QUICK_LINE], *copy = line;
 	json_t			*obj;
 	size_t			 n;
+	int			 rc;
 
+	/*
+	 * The reader writes into its copy, and keeps nothing of it (fields
+	 * are copied out).  On the stack for a usual line: a copy from the
+	 * heap for each of two million stored events, freed at once among
+	 * the events kept, left malloc sorting its bins.
+	 */
+	if (len >= sizeof(line))
+		copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
 	*error = NULL;
-	if (quick_read(copy, len, m, &n) == 0) {
-		ev = event_from_members(m, n, error);
+	rc = quick_read(copy, len, m, &n);
+	ev = rc == 0 ? event_from_members(m, n, error) : NULL;
+	if (copy != line)
 		free(copy);
+	if (rc == 0)
 		return ev;
-	}
-	free(copy);
 	if ((obj = json_loadb(text, len, flags, jerr)) == NULL)
 		return NULL;
 	ev = sched_event_from_json(obj, error);

@@ -16,6 +16,7 @@
 
 #include "common/common.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/sched-int.h"
 
 #define NONE	((size_t)-1)
 
@@ -41,6 +42,9 @@ struct sched_journal {
 	struct jcentre		 *centres;
 	size_t			  ncentres;
 	size_t			  capcentres;
+	struct jcentre		  bureau;	/* the bureau-wide events: with
+						 * a centre's own, all that its
+						 * plan depends on */
 };
 
 struct sched_journal *
@@ -71,6 +75,7 @@ sched_journal_free(struct sched_journal *j)
 	}
 	free(j->events);
 	free(j->centres);
+	free(j->bureau.events);
 	strmap_clear(&j->ids);
 	strmap_clear(&j->centre_ids);
 	free(j);
@@ -369,10 +374,20 @@ check_event(struct sched_journal *j, struct sched_event *ev,
 }
 
 static void
-centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
+index_append(struct jcentre *c, size_t index)
 {
-	struct jcentre	*c = find_centre(j, ev->centre);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
+	}
+	c->events[c->n++] = index;
+}
 
+/* Files the event under its centre c, made now when NULL. */
+static void
+centre_append(struct sched_journal *j, struct jcentre *c,
+    struct sched_event *ev, size_t index)
+{
 	if (c == NULL) {
 		if (j->ncentres == j->capcentres) {
 			j->capcentres = j->capcentres ? j->capcentres * 2 : 64;
@@ -387,19 +402,13 @@ centre_append(struct sched_journal *j, struct sched_event *ev, size_t index)
 		free(ev->centre);
 	ev->centre = c->id;
 	ev->centre_index = (size_t)(c - j->centres);
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->events = xreallocarray(c->events, c->cap, sizeof(size_t));
-	}
-	c->events[c->n++] = index;
+	index_append(c, index);
 }
 
-int
-sched_journal_add(struct sched_journal *j, struct sched_event *ev,
-    const struct sched_rules *rules, int today, char **error)
+/* Appends an event that fits; c is its centre's, if known. */
+static void
+append(struct sched_journal *j, struct jcentre *c, struct sched_event *ev)
 {
-	if ((*error = check_event(j, ev, rules, today)) != NULL)
-		return -1;
 	if (j->n == j->cap) {
 		j->cap = j->cap ? j->cap * 2 : 256;
 		j->events = xreallocarray(j->events, j->cap, sizeof(ev));
@@ -409,10 +418,65 @@ sched_journal_add(struct sched_journal *j, struct sched_event *ev,
 	if (ev->id != NULL)
 		strmap_put(&j->ids, ev->id, j->n);
 	if (ev->centre != NULL)
-		centre_append(j, ev, j->n);
+		centre_append(j, c, ev, j->n);
+	else
+		index_append(&j->bureau, j->n);
 	j->n++;
 	if (ev->type == SCHED_EV_RETRACTED)
 		set_effective(j, ev->target_index, false);
+}
+
+int
+sched_journal_add(struct sched_journal *j, struct sched_event *ev,
+    const struct sched_rules *rules, int today, char **error)
+{
+	if ((*error = check_event(j, ev, rules, today)) != NULL)
+		return -1;
+	append(j, find_centre(j, ev->centre), ev);
+	return 0;
+}
+
+void
+sched_journal_reserve(struct sched_journal *j, size_t n)
+{
+	if (n > j->cap) {
+		j->cap = n;
+		j->events = xreallocarray(j->events, j->cap, sizeof(*j->events));
+	}
+	strmap_reserve(&j->ids, n);
+}
+
+/*
+ * What a stored event must still be for the journal to hold it: a
+ * centre's event after its registration (the planner makes a centre from
+ * its first event), and a retraction naming an earlier event in effect.
+ * The rest was checked when it was recorded, and the store keeps ids
+ * unique.
+ */
+int
+sched_journal_load(struct sched_journal *j, struct sched_event *ev,
+    char **error)
+{
+	struct jcentre	*c = find_centre(j, ev->centre);
+	long		 t;
+
+	*error = NULL;
+	if (ev->centre != NULL && c == NULL &&
+	    ev->type != SCHED_EV_REGISTERED)
+		*error = xasprintf("中心 \"%s\" 未登记 / centre \"%s\" is not "
+		    "registered", ev->centre, ev->centre);
+	else if (ev->type == SCHED_EV_RETRACTED) {
+		t = sched_journal_find_id(j, ev->target);
+		if (t < 0 || j->events[t]->retracted)
+			*error = xasprintf("撤回的事件 \"%s\" 不存在或已被撤回 / "
+			    "the retracted event \"%s\" is unknown or already "
+			    "retracted", ev->target, ev->target);
+		else
+			ev->target_index = (size_t)t;
+	}
+	if (*error != NULL)
+		return -1;
+	append(j, c, ev);
 	return 0;
 }
 
@@ -431,8 +495,28 @@ sched_journal_pop(struct sched_journal *j)
 	if (ev->centre != NULL) {
 		find_centre(j, ev->centre)->n--;
 		ev->centre = xstrdup(ev->centre);	/* the caller's own */
-	}
+	} else
+		j->bureau.n--;
 	return ev;
+}
+
+void
+sched_journal_centre_events(const struct sched_journal *j,
+    const char *centre, const size_t **events, size_t *n)
+{
+	const struct jcentre	*c = centre != NULL ? find_centre(j, centre) :
+				    &j->bureau;
+
+	*events = c != NULL ? c->events : NULL;
+	*n = c != NULL ? c->n : 0;
+}
+
+void
+sched_journal_numbered_events(const struct sched_journal *j, size_t number,
+    const size_t **events, size_t *n)
+{
+	*events = number < j->ncentres ? j->centres[number].events : NULL;
+	*n = number < j->ncentres ? j->centres[number].n : 0;
 }
 
 int

@@ -3,7 +3,10 @@
  *
  * The planner replays the effective events of the journal in date order
  * (events of one day as recorded, an evaluation round after the others of
- * its day) through a small state machine per centre.  Each rule opens its
+ * its day) through a small state machine per centre, centre by centre:
+ * no centre's obligations depend on another's, so each centre's events,
+ * merged with the bureau's evaluation rounds, are replayed together
+ * (which is also how one centre is planned alone).  Each rule opens its
  * obligations in one handler below; closing and voiding are shared:
  *
  *   close	the event named in DOMAIN.md's "closed by" column happened;
@@ -89,6 +92,10 @@ struct planner {
 	int				 as_of;
 	int				 until;
 	int				 flags;
+	size_t				 centre;	/* the journal's number of
+							 * the one centre planned
+							 * (nothing bureau-wide);
+							 * NONE: every one */
 	struct pob			*obs;
 	size_t				 nobs;
 	size_t				 capobs;
@@ -694,30 +701,29 @@ on_centre_event(struct planner *p, size_t c, const struct sched_event *ev)
 /* Art. 14: every centre recognized at the end of the round's day must
  * submit its evaluation by the round's deadline. */
 static void
-on_evaluation_round(struct planner *p, const struct sched_event *ev)
+on_evaluation_round(struct planner *p, size_t c, const struct sched_event *ev)
 {
 	const struct year_mark	*sub;
-	size_t			 c, i;
+	size_t			 i;
 
-	for (c = 0; c < p->ncentres; c++) {
-		/* Marks, not find_rule: every centre, every round. */
-		if (!p->centres[c].recognized ||
-		    marks_find(&p->centres[c].evaluations, ev->year) != NULL)
-			continue;
-		marks_add(&p->centres[c].evaluations, ev->year, ev->date,
-		    INT_MIN);
-		i = ob_new_year(p, c, SCHED_R_EVALUATION, ev->date,
-		    ev->deadline, ev->year);
-		sub = marks_find(&p->centres[c].submitted, ev->year);
-		if (sub != NULL)
-			ob_close(p, i, sub->day);
-	}
+	/* Marks, not find_rule: every centre, every round. */
+	if (!p->centres[c].recognized ||
+	    marks_find(&p->centres[c].evaluations, ev->year) != NULL)
+		return;
+	marks_add(&p->centres[c].evaluations, ev->year, ev->date, INT_MIN);
+	i = ob_new_year(p, c, SCHED_R_EVALUATION, ev->date, ev->deadline,
+	    ev->year);
+	sub = marks_find(&p->centres[c].submitted, ev->year);
+	if (sub != NULL)
+		ob_close(p, i, sub->day);
 }
 
 /* Art. 7(1)-(3): a round's deadlines are the units' to meet. */
 static void
 on_round(struct planner *p, const struct sched_event *ev)
 {
+	if (p->centre != NONE)
+		return;
 	ob_new(p, NONE, SCHED_R_APPLICATION, ev->date,
 	    ev->application_deadline, ev->round);
 	if (ev->recommendation_deadline != SCHED_NO_DAY)
@@ -772,63 +778,62 @@ applies(const struct sched_event *ev)
 	return !ev->retracted && ev->type != SCHED_EV_RETRACTED;
 }
 
-/* Where an event falls in the order of application, from the first day
- * "lo": by day, and an evaluation round after the other events of its
- * day. */
-static size_t
-step_key(const struct sched_event *ev, int lo)
+/* One event where it falls in the order of application: by day, an
+ * evaluation round after the other events of its day, then as recorded
+ * (its index in the journal). */
+struct step {
+	long long		 key;
+	size_t			 index;
+	const struct sched_event *ev;
+};
+
+struct steps {
+	struct step	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static int
+step_cmp(const void *a, const void *b)
 {
-	return (size_t)(ev->date - lo) * 2 +
-	    (ev->type == SCHED_EV_EVALUATION_ROUND);
+	const struct step	*x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/*
- * The effective events, in the order they apply: by step_key, else as
- * recorded.  A counting sort, which is stable, so "as recorded" comes
- * free: a journal spans a few thousand days (at most the 400,000 of
- * years 1900-2999), and qsort spent its time comparing through event
- * pointers that missed the cache.
- */
-static const struct sched_event **
-order_events(const struct sched_journal *j, size_t *n)
+/* The effective events among these journal indexes, in order. */
+static void
+order_steps(const struct sched_journal *j, const size_t *idx, size_t n,
+    struct steps *out)
 {
-	const struct sched_event	**steps, *ev;
-	size_t				  i, k, *start, nkeys;
-	size_t				  count = sched_journal_count(j);
-	int				  lo = INT_MAX, hi = INT_MIN;
+	const struct sched_event	*ev;
+	size_t				 i;
 
-	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
-		if (applies(ev)) {
-			lo = ev->date < lo ? ev->date : lo;
-			hi = ev->date > hi ? ev->date : hi;
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		ev = sched_journal_event(j, idx[i]);
+		if (!applies(ev))
+			continue;
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 64;
+			out->v = xreallocarray(out->v, out->cap,
+			    sizeof(*out->v));
 		}
+		out->v[out->n].key = (long long)ev->date * 2 +
+		    (ev->type == SCHED_EV_EVALUATION_ROUND);
+		out->v[out->n].index = idx[i];
+		out->v[out->n++].ev = ev;
 	}
-	nkeys = lo <= hi ? (size_t)(hi - lo + 1) * 2 : 0;	/* two a day */
-	/* start[k]: where the first event of key k goes. */
-	start = xcalloc(nkeys + 1, sizeof(*start));
-	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
-		if (applies(ev))
-			start[step_key(ev, lo) + 1]++;
-	}
-	for (k = 1; k <= nkeys; k++)
-		start[k] += start[k - 1];
-	*n = start[nkeys];
-	steps = xreallocarray(NULL, *n + 1, sizeof(*steps));
-	for (i = 0; i < count; i++) {
-		ev = sched_journal_event(j, i);
-		if (applies(ev))
-			steps[start[step_key(ev, lo)]++] = ev;
-	}
-	free(start);
-	return steps;
+	if (out->n > 1)		/* none: v may be NULL, which qsort refuses */
+		qsort(out->v, out->n, sizeof(*out->v), step_cmp);
 }
 
 /*
  * A round announced twice (or an evaluation round for a year held twice)
- * is taken as amended: the last to apply counts.  Marks the ones that
- * are superseded so that the sweep skips them.
+ * is taken as amended: the last to apply counts.  Leaves out of the
+ * bureau-wide steps the ones that are superseded.
  */
 /* Marks step i superseded if an earlier step had the same name. */
 static void
@@ -841,16 +846,16 @@ keep_last(json_t *last, const char *name, size_t i, bool *skip)
 	json_object_set_new(last, name, json_integer((json_int_t)i));
 }
 
-static bool *
-superseded_rounds(const struct sched_event *const *steps, size_t n)
+static void
+drop_superseded(struct steps *st)
 {
-	bool	*skip = xcalloc(n + 1, sizeof(bool));
+	bool	*skip = xcalloc(st->n + 1, sizeof(bool));
 	json_t	*rounds = json_object(), *years = json_object();
 	char	 year[16];
-	size_t	 i;
+	size_t	 i, n = 0;
 
-	for (i = 0; i < n; i++) {
-		const struct sched_event *ev = steps[i];
+	for (i = 0; i < st->n; i++) {
+		const struct sched_event *ev = st->v[i].ev;
 
 		if (ev->type == SCHED_EV_ROUND_ANNOUNCED)
 			keep_last(rounds, ev->round, i, skip);
@@ -859,18 +864,33 @@ superseded_rounds(const struct sched_event *const *steps, size_t n)
 			keep_last(years, year, i, skip);
 		}
 	}
+	for (i = 0; i < st->n; i++) {
+		if (!skip[i])
+			st->v[n++] = st->v[i];
+	}
+	st->n = n;
 	json_decref(rounds);
 	json_decref(years);
-	return skip;
+	free(skip);
+}
+
+/* Our centre for the journal's centre number k, or NONE while it has
+ * none.  One centre's plan has one centre: no table of the city's. */
+static size_t
+numbered(const struct planner *p, size_t k)
+{
+	if (p->centre != NONE)
+		return p->ncentres > 0 ? 0 : NONE;
+	return p->by_number[k];
 }
 
 static size_t
 centre_of(struct planner *p, const struct sched_event *ev)
 {
-	size_t		 c = p->by_number[ev->centre_index];
+	size_t		 c;
 	struct pcentre	*pc;
 
-	if (c != NONE)
+	if ((c = numbered(p, ev->centre_index)) != NONE)
 		return c;
 	/* The journal put the registration first; it makes the centre. */
 	if (p->ncentres == p->capcentres) {
@@ -883,41 +903,89 @@ centre_of(struct planner *p, const struct sched_event *ev)
 	pc->reg = ev;
 	pc->director = pc->term = pc->composition = NONE;
 	pc->ban_until = SCHED_NO_DAY;
-	p->by_number[ev->centre_index] = p->ncentres;
+	if (p->centre == NONE)
+		p->by_number[ev->centre_index] = p->ncentres;
 	return p->ncentres++;
+}
+
+/*
+ * One centre's events, merged with the evaluation rounds (both in order
+ * of application), through its state machine.  Nothing of a centre
+ * depends on another, so the sweep goes centre by centre: each centre's
+ * state and obligations stay in the cache while its events apply, where
+ * a sweep of the whole city in date order went from centre to centre at
+ * every event.
+ */
+static void
+sweep_centre(struct planner *p, size_t k, const struct steps *mine,
+    const struct steps *rounds)
+{
+	const struct step	*s;
+	size_t			 a = 0, b = 0, c;
+
+	while (a < mine->n || b < rounds->n) {
+		if (b == rounds->n || (a < mine->n &&
+		    step_cmp(&mine->v[a], &rounds->v[b]) < 0)) {
+			s = &mine->v[a++];
+			on_centre_event(p, centre_of(p, s->ev), s->ev);
+		} else if ((c = numbered(p, k)) != NONE)
+			on_evaluation_round(p, c, rounds->v[b++].ev);
+		else
+			b++;	/* no centre (yet) to evaluate */
+	}
 }
 
 static void
 sweep(struct planner *p)
 {
-	const struct sched_event **steps;
-	bool		*skip;
-	size_t		 n, i;
+	const struct sched_journal *j = p->journal;
+	const size_t	*idx;
+	struct steps	 bureau = { 0 }, rounds = { 0 }, mine = { 0 };
+	size_t		 i, k, n, first, last;
 
-	steps = order_events(p->journal, &n);
-	skip = superseded_rounds(steps, n);
+	sched_journal_centre_events(j, NULL, &idx, &n);
+	order_steps(j, idx, n, &bureau);
+	drop_superseded(&bureau);
+	for (i = 0; i < bureau.n; i++) {
+		if (bureau.v[i].ev->type == SCHED_EV_ROUND_ANNOUNCED)
+			on_round(p, bureau.v[i].ev);
+		else if (bureau.v[i].ev->type == SCHED_EV_EVALUATION_ROUND)
+			rounds.n++;
+	}
+	rounds.v = xreallocarray(NULL, rounds.n + 1, sizeof(*rounds.v));
+	for (i = 0, k = 0; i < bureau.n; i++) {
+		if (bureau.v[i].ev->type == SCHED_EV_EVALUATION_ROUND)
+			rounds.v[k++] = bureau.v[i];
+	}
 	/* Centres exist from their registration, whatever its day. */
-	for (i = 0; i < sched_journal_count(p->journal); i++) {
-		const struct sched_event *ev =
-		    sched_journal_event(p->journal, i);
+	first = p->centre != NONE ? p->centre : 0;
+	last = p->centre != NONE ? p->centre + 1 : sched_journal_centres(j);
+	if (p->centre == NONE) {
+		for (i = 0; i < sched_journal_count(j); i++) {
+			const struct sched_event *ev = sched_journal_event(j, i);
 
-		if (ev->type == SCHED_EV_REGISTERED && !ev->retracted)
-			centre_of(p, ev);
+			if (ev->type == SCHED_EV_REGISTERED && !ev->retracted)
+				centre_of(p, ev);
+		}
 	}
-	for (i = 0; i < n; i++) {
-		const struct sched_event *ev = steps[i];
+	for (k = first; k < last; k++) {
+		sched_journal_numbered_events(j, k, &idx, &n);
+		if (p->centre != NONE) {
+			for (i = 0; i < n; i++) {
+				const struct sched_event *ev =
+				    sched_journal_event(j, idx[i]);
 
-		if (skip[i])
-			continue;
-		if (ev->type == SCHED_EV_ROUND_ANNOUNCED)
-			on_round(p, ev);
-		else if (ev->type == SCHED_EV_EVALUATION_ROUND)
-			on_evaluation_round(p, ev);
-		else if (ev->centre != NULL)
-			on_centre_event(p, centre_of(p, ev), ev);
+				if (ev->type == SCHED_EV_REGISTERED &&
+				    !ev->retracted)
+					centre_of(p, ev);
+			}
+		}
+		order_steps(j, idx, n, &mine);
+		sweep_centre(p, k, &mine, &rounds);
 	}
-	free(skip);
-	free(steps);
+	free(bureau.v);
+	free(rounds.v);
+	free(mine.v);
 }
 
 /* ---- finishing: states as of the plan's day ---- */
@@ -1038,39 +1106,80 @@ planner_free(struct planner *p)
 	buf_free(&p->key);
 }
 
+static struct sched_plan *
+plan_make(struct planner *p)
+{
+	struct sched_plan	*plan;
+	size_t			 c, n;
+
+	n = p->centre != NONE ? 0 : sched_journal_centres(p->journal);
+	p->by_number = xreallocarray(NULL, n + 1, sizeof(*p->by_number));
+	for (c = 0; c < n; c++)
+		p->by_number[c] = NONE;
+	sweep(p);
+	for (c = 0; c < p->ncentres; c++) {
+		catch_up(p, c, p->as_of);
+		lay_out_meetings(p, c);
+	}
+	if (p->centre == NONE)
+		ob_new(p, NONE, SCHED_R_MEASURES_EXPIRY, MEASURES_IN_FORCE,
+		    sched_years_from(MEASURES_IN_FORCE, 5), NULL);
+	finish_states(p);
+
+	plan = xcalloc(1, sizeof(*plan));
+	plan->as_of = p->as_of;
+	plan->until = p->until;
+	plan->obligations = obligations_out(p, &plan->count);
+	qsort(plan->obligations, plan->count, sizeof(*plan->obligations),
+	    ob_cmp);
+	centres_out(p, plan);
+	planner_free(p);
+	return plan;
+}
+
 struct sched_plan *
 sched_plan(const struct sched_journal *j, const struct sched_calendar *cal,
     const struct sched_rules *rules, int as_of, int until, int flags)
 {
 	struct planner		 p = {
 		.journal = j, .cal = cal, .rules = rules, .as_of = as_of,
+		.until = until, .flags = flags, .centre = NONE
+	};
+
+	return plan_make(&p);
+}
+
+/*
+ * Nothing of one centre's plan depends on another centre: each handler
+ * changes only the centre of its event, and an evaluation round opens
+ * each centre's evaluation from that centre's own state.  So the sweep
+ * of that centre alone (with the bureau-wide events) is exactly what
+ * the whole plan's sweep does for it.
+ */
+struct sched_plan *
+sched_plan_centre(const struct sched_journal *j,
+    const struct sched_calendar *cal, const struct sched_rules *rules,
+    const char *centre, int as_of, int until, int flags)
+{
+	struct planner		 p = {
+		.journal = j, .cal = cal, .rules = rules, .as_of = as_of,
 		.until = until, .flags = flags
 	};
 	struct sched_plan	*plan;
-	size_t			 c, n;
+	const size_t		*mine;
+	size_t			 n;
 
-	n = sched_journal_centres(j);
-	p.by_number = xreallocarray(NULL, n + 1, sizeof(*p.by_number));
-	for (c = 0; c < n; c++)
-		p.by_number[c] = NONE;
-	sweep(&p);
-	for (c = 0; c < p.ncentres; c++) {
-		catch_up(&p, c, as_of);
-		lay_out_meetings(&p, c);
+	sched_journal_centre_events(j, centre, &mine, &n);
+	if (n == 0) {		/* an unknown centre: an empty plan */
+		plan = xcalloc(1, sizeof(*plan));
+		plan->as_of = as_of;
+		plan->until = until;
+		plan->obligations = xcalloc(1, sizeof(*plan->obligations));
+		plan->centres = xcalloc(1, sizeof(*plan->centres));
+		return plan;
 	}
-	ob_new(&p, NONE, SCHED_R_MEASURES_EXPIRY, MEASURES_IN_FORCE,
-	    sched_years_from(MEASURES_IN_FORCE, 5), NULL);
-	finish_states(&p);
-
-	plan = xcalloc(1, sizeof(*plan));
-	plan->as_of = as_of;
-	plan->until = until;
-	plan->obligations = obligations_out(&p, &plan->count);
-	qsort(plan->obligations, plan->count, sizeof(*plan->obligations),
-	    ob_cmp);
-	centres_out(&p, plan);
-	planner_free(&p);
-	return plan;
+	p.centre = sched_journal_event(j, mine[0])->centre_index;
+	return plan_make(&p);
 }
 
 void

@@ -309,6 +309,17 @@ void	 sched_journal_free(struct sched_journal *);
  */
 int	 sched_journal_add(struct sched_journal *, struct sched_event *,
 	    const struct sched_rules *, int today, char **error);
+/*
+ * Adds an event read back from where the journal was kept (the daemon's
+ * store), checked when it was recorded: only what the journal needs to
+ * hold it is checked again (a centre's events follow its registration; a
+ * retraction names an earlier event still in effect), and ids are taken
+ * as unique.  Otherwise as sched_journal_add.
+ */
+int	 sched_journal_load(struct sched_journal *, struct sched_event *,
+	    char **error);
+/* Room for n events, so that a load does not grow the journal by steps. */
+void	 sched_journal_reserve(struct sched_journal *, size_t n);
 /* Undoes the last add (when storing it failed): the caller gets it back. */
 struct sched_event *sched_journal_pop(struct sched_journal *);
 size_t	 sched_journal_count(const struct sched_journal *);
@@ -397,6 +408,15 @@ struct sched_plan {
 struct sched_plan *sched_plan(const struct sched_journal *,
 	    const struct sched_calendar *, const struct sched_rules *,
 	    int as_of, int until, int flags);
+/*
+ * One centre's part of sched_plan's answer: the same obligations of that
+ * centre, in the same order, and the centre as the plan's only centre
+ * (none when the journal does not know it); nothing bureau-wide.  It
+ * looks at that centre's events and the bureau-wide ones only.
+ */
+struct sched_plan *sched_plan_centre(const struct sched_journal *,
+	    const struct sched_calendar *, const struct sched_rules *,
+	    const char *centre, int as_of, int until, int flags);
 void	 sched_plan_free(struct sched_plan *);
 const char *sched_state_name(enum sched_state);
 const char *sched_centre_state_name(enum sched_centre_state);

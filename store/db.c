@@ -125,6 +125,11 @@ static const char *migrations[] = {
 	/* How many parts of a robot message split under its size limit
 	 * went: a retry resumes at the next one. */
 	"ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;",
+	/* 6: the journal by centre (NULL: bureau-wide), so that one
+	 * centre's events are found without reading the whole journal
+	 * (a centre answered while ticd is still loading it). */
+	"CREATE INDEX events_by_centre ON events "
+	"(json_extract(json, '$.centre'));",
 };
 
 enum stmt {
@@ -134,6 +139,9 @@ enum stmt {
 	ST_INSERT_EVENT,
 	ST_SELECT_EVENTS,
 	ST_COUNT_EVENTS,
+	ST_LAST_SEQ,
+	ST_SELECT_EVENTS_AFTER,
+	ST_SELECT_CENTRE_EVENTS,
 	ST_INSERT_TOKEN,
 	ST_REVOKE_TOKEN,
 	ST_SELECT_TOKENS,
@@ -190,6 +198,15 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_SELECT_EVENTS] =
 	    "SELECT seq, id, recorded_at, json FROM events ORDER BY seq",
 	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
+	/* The rowid's b-tree answers at once, where count(*) reads it all. */
+	[ST_LAST_SEQ] = "SELECT ifnull(max(seq), 0) FROM events",
+	[ST_SELECT_EVENTS_AFTER] = "SELECT seq, id, recorded_at, json FROM "
+	    "events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	/* The expression is migration 6's index's, word for word, or
+	 * sqlite would not use the index. */
+	[ST_SELECT_CENTRE_EVENTS] = "SELECT seq, id, recorded_at, json FROM "
+	    "events WHERE json_extract(json, '$.centre') = ?1 OR "
+	    "json_extract(json, '$.centre') IS NULL ORDER BY seq",
 	[ST_INSERT_TOKEN] = "INSERT INTO tokens (hash, role, scope, label, "
 	    "created_at) VALUES (?, ?, ?, ?, ?)",
 	[ST_REVOKE_TOKEN] = "UPDATE tokens SET revoked_at = ? "
@@ -478,19 +495,30 @@ db_append_events(struct db *db, struct db_event *events, size_t n,
 	return 0;
 }
 
-int
-db_foreach_event(struct db *db, int (*fn)(const struct db_event *, void *),
-    void *arg, char **error)
+/* Steps a statement of events (seq, id, recorded_at, json) through fn;
+ * the text is sqlite's own, valid until the next step.  *rows counts
+ * them. */
+static int
+each_event(struct db *db, sqlite3_stmt *st, int (*fn)(const struct db_event *,
+    void *), void *arg, size_t *rows, char **error)
 {
-	sqlite3_stmt	*st = db->stmt[ST_SELECT_EVENTS];
 	struct db_event	 ev;
 	int		 rc;
 
+	*rows = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ev.seq = sqlite3_column_int64(st, 0);
 		ev.id = (const char *)sqlite3_column_text(st, 1);
 		ev.recorded_at = (const char *)sqlite3_column_text(st, 2);
 		ev.json = (const char *)sqlite3_column_text(st, 3);
+		if (ev.id == NULL || ev.recorded_at == NULL ||
+		    ev.json == NULL) {
+			sqlite3_reset(st);
+			*error = xasprintf("stored event %lld has an empty "
+			    "column", ev.seq);
+			return -1;
+		}
+		(*rows)++;
 		if (fn(&ev, arg) == -1) {
 			sqlite3_reset(st);
 			*error = xstrdup("stopped by the caller");
@@ -505,16 +533,65 @@ db_foreach_event(struct db *db, int (*fn)(const struct db_event *, void *),
 	return 0;
 }
 
-long long
-db_event_count(struct db *db)
+int
+db_foreach_event(struct db *db, int (*fn)(const struct db_event *, void *),
+    void *arg, char **error)
 {
-	sqlite3_stmt	*st = db->stmt[ST_COUNT_EVENTS];
+	size_t	 rows;
+
+	return each_event(db, db->stmt[ST_SELECT_EVENTS], fn, arg, &rows,
+	    error);
+}
+
+int
+db_foreach_event_after(struct db *db, long long after, long long limit,
+    int (*fn)(const struct db_event *, void *), void *arg, size_t *rows,
+    char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_SELECT_EVENTS_AFTER];
+
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit);
+	return each_event(db, st, fn, arg, rows, error);
+}
+
+int
+db_foreach_centre_event(struct db *db, const char *centre,
+    int (*fn)(const struct db_event *, void *), void *arg, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_SELECT_CENTRE_EVENTS];
+	size_t		 rows;
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, centre, -1, SQLITE_STATIC);
+	rc = each_event(db, st, fn, arg, &rows, error);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* The one integer a statement answers, or -1. */
+static long long
+integer_of(struct db *db, enum stmt s)
+{
+	sqlite3_stmt	*st = db->stmt[s];
 	long long	 n = -1;
 
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+long long
+db_event_count(struct db *db)
+{
+	return integer_of(db, ST_COUNT_EVENTS);
+}
+
+long long
+db_event_last_seq(struct db *db)
+{
+	return integer_of(db, ST_LAST_SEQ);
 }
 
 int

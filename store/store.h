@@ -47,7 +47,20 @@ int	 db_append_events(struct db *, struct db_event *, size_t n,
 /* Calls fn for each stored event in recording order; stops at fn's -1. */
 int	 db_foreach_event(struct db *, int (*fn)(const struct db_event *,
 	    void *), void *arg, char **error);
+/* The same for at most "limit" events (-1: all) after seq "after";
+ * *rows says how many were read. */
+int	 db_foreach_event_after(struct db *, long long after, long long limit,
+	    int (*fn)(const struct db_event *, void *), void *arg,
+	    size_t *rows, char **error);
+/* The same for one centre's events and the bureau-wide ones, through an
+ * index: a few rows, whatever the size of the journal. */
+int	 db_foreach_centre_event(struct db *, const char *centre,
+	    int (*fn)(const struct db_event *, void *), void *arg,
+	    char **error);
 long long db_event_count(struct db *);
+/* The last event's seq (0: none; -1: unreadable), at once: the journal
+ * is append-only, so no more events than that are stored. */
+long long db_event_last_seq(struct db *);
 /* An API or feed token: only the SHA-256 of its secret is kept. */
 struct db_token {
 	long long	 id;

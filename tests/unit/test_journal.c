@@ -609,6 +609,68 @@ test_retracting_a_revocation_lifts_the_ban(void **state)
 	    "'reason':'r'}", "Art. 16");
 }
 
+/* ---- reading back a stored journal (sched_journal_load) ---- */
+
+/* Adds an event as the daemon reads it back from its store. */
+static int
+load_text(struct sched_journal *j, const char *text, char **why)
+{
+	struct sched_event	*ev = TU_EVENT(text);
+
+	if (sched_journal_load(j, ev, why) == -1) {
+		sched_event_free(ev);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_a_stored_journal_is_read_back_without_judging_it_again(void **state)
+{
+	struct fx	*f = *state;
+	char		*why = NULL;
+
+	f->j = sched_journal_new();
+	sched_journal_reserve(f->j, 4);
+	assert_int_equal(load_text(f->j, revoked_c1[0], &why), 0);
+	assert_int_equal(load_text(f->j, revoked_c1[1], &why), 0);
+	assert_int_equal(load_text(f->j, revoked_c1[2], &why), 0);
+	/* Within the ban and after today: refused if recorded now, but it
+	 * was recorded under other rules, so it is read back as stored. */
+	assert_int_equal(load_text(f->j, "{'type':'applied','date':"
+	    "'2027-01-04','centre':'c1','id':'ap1'}", &why), 0);
+	assert_int_equal(sched_journal_count(f->j), 4);
+	assert_int_equal(sched_journal_find_id(f->j, "ap1"), 3);
+	assert_non_null(sched_journal_centre(f->j, "c1"));
+	assert_null(why);
+}
+
+static void
+test_a_stored_event_the_journal_cannot_hold_is_refused(void **state)
+{
+	struct fx	*f = *state;
+	char		*why = NULL;
+
+	f->j = TU_JOURNAL(f->rules, f->today, revoked_c1);
+	/* The planner makes a centre from its first event. */
+	assert_int_equal(load_text(f->j, "{'type':'recognized','date':"
+	    "'2025-10-20','centre':'c2'}", &why), -1);
+	assert_non_null(strstr(why, "centre \"c2\" is not registered"));
+	free(why);
+	assert_int_equal(load_text(f->j, "{'type':'retracted','date':"
+	    "'2026-04-01','event':'nope','reason':'r'}", &why), -1);
+	assert_non_null(strstr(why, "\"nope\" is unknown"));
+	free(why);
+	assert_int_equal(load_text(f->j, "{'type':'retracted','date':"
+	    "'2026-04-01','event':'rv1','reason':'r','id':'x1'}", &why), 0);
+	assert_true(sched_journal_event(f->j, 2)->retracted);
+	assert_int_equal(load_text(f->j, "{'type':'retracted','date':"
+	    "'2026-04-02','event':'rv1','reason':'r'}", &why), -1);
+	assert_non_null(strstr(why, "already retracted"));
+	free(why);
+	assert_int_equal(sched_journal_count(f->j), 4);
+}
+
 int
 main(void)
 {
@@ -641,6 +703,8 @@ main(void)
 		T(test_retracting_one_of_two_recognitions_is_accepted),
 		T(test_pop_of_a_retracted_retraction_retracts_its_event_again),
 		T(test_retracting_a_revocation_lifts_the_ban),
+		T(test_a_stored_journal_is_read_back_without_judging_it_again),
+		T(test_a_stored_event_the_journal_cannot_hold_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("journal", tests, NULL, NULL);

@@ -89,6 +89,53 @@ test_events_survive_reopen_in_order(void **state)
 	db_close(db);
 }
 
+/* Reading the journal back by slices, and one centre's events with the
+ * bureau-wide ones, through the index, in recording order. */
+static void
+test_events_are_read_by_slices_and_by_centre(void **state)
+{
+	struct fixture	*f = *state;
+	struct db	*db = open_or_fail(f->path);
+	struct db_event	 evs[] = {
+		{ 0, "r1", "t", "{\"type\":\"round_announced\"}" },
+		{ 0, "a1", "t", "{\"type\":\"x\",\"centre\":\"a\"}" },
+		{ 0, "b1", "t", "{\"type\":\"x\",\"centre\":\"b\"}" },
+		{ 0, "x1", "t", "{\"type\":\"retracted\",\"event\":\"b1\"}" },
+		{ 0, "a2", "t", "{\"type\":\"x\",\"centre\":\"a\"}" },
+		{ 0, "q1", "t", "{\"type\":\"x\",\"centre\":\"a\\\"q\"}" },
+	};
+	char		*error = NULL, seen[64] = "";
+	size_t		 rows;
+
+	assert_int_equal(db_event_last_seq(db), 0);
+	assert_int_equal(db_append_events(db, evs, 6, &error), 0);
+	assert_int_equal(db_event_last_seq(db), evs[5].seq);
+	assert_int_equal(db_foreach_event_after(db, 0, 4, collect, seen,
+	    &rows, &error), 0);
+	assert_int_equal(rows, 4);
+	assert_int_equal(db_foreach_event_after(db, evs[3].seq, 4, collect,
+	    seen, &rows, &error), 0);
+	assert_int_equal(rows, 2);
+	assert_string_equal(seen, "r1;a1;b1;x1;a2;q1;");
+	seen[0] = '\0';
+	assert_int_equal(db_foreach_event_after(db, evs[5].seq, -1, collect,
+	    seen, &rows, &error), 0);
+	assert_int_equal(rows, 0);
+	assert_int_equal(db_foreach_centre_event(db, "a", collect, seen,
+	    &error), 0);
+	assert_string_equal(seen, "r1;a1;x1;a2;");
+	/* The id as the JSON decodes it. */
+	seen[0] = '\0';
+	assert_int_equal(db_foreach_centre_event(db, "a\"q", collect, seen,
+	    &error), 0);
+	assert_string_equal(seen, "r1;x1;q1;");
+	seen[0] = '\0';
+	assert_int_equal(db_foreach_centre_event(db, "none", collect, seen,
+	    &error), 0);
+	assert_string_equal(seen, "r1;x1;");
+	db_close(db);
+}
+
 static void
 test_a_batch_is_stored_whole_or_not_at_all(void **state)
 {
@@ -478,6 +525,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_events_survive_reopen_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_events_are_read_by_slices_and_by_centre, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_batch_is_stored_whole_or_not_at_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -40,6 +40,33 @@ test_put_replaces_and_del_removes(void **state)
 	strmap_clear(&m);
 }
 
+static void
+test_reserve_makes_room_without_losing_keys(void **state)
+{
+	static char	 keys[1000][16];
+	struct strmap	 m;
+	size_t		 i, slots;
+
+	(void)state;
+	strmap_init(&m);
+	strmap_put(&m, "kept", 7);
+	strmap_reserve(&m, 1000);
+	slots = m.nslots;
+	assert_true(slots * 3 >= 1001 * 4);
+	for (i = 0; i < 1000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%zu", i);
+		strmap_put(&m, keys[i], i);
+	}
+	/* No growth on the way (one more than reserved fits too). */
+	assert_int_equal(m.nslots, slots);
+	assert_int_equal(strmap_get(&m, "kept"), 7);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(strmap_get(&m, keys[i]), i);
+	strmap_reserve(&m, 10);		/* never shrinks */
+	assert_int_equal(m.nslots, slots);
+	strmap_clear(&m);
+}
+
 #define NKEYS	3000
 
 /* Random puts and deletes over a few thousand keys, every key looked up
@@ -85,6 +112,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_an_empty_map_finds_nothing),
 		cmocka_unit_test(test_put_replaces_and_del_removes),
+		cmocka_unit_test(test_reserve_makes_room_without_losing_keys),
 		cmocka_unit_test(test_random_operations_agree_with_an_array),
 	};
 
