@@ -13,8 +13,9 @@
  *		the current plan just before it is sent
  *   mail.c	the message built with GMime (the only file that includes
  *		<gmime/gmime.h>); header hygiene; Message-IDs
- *   smtp.c	libcurl's multi interface on the libevent loop (curl's
- *		hiperfifo pattern) and one SMTP transfer
+ *   curlev.c	libcurl's multi interface on a libevent loop (curl's
+ *		hiperfifo pattern), for smtp.c and post.c
+ *   smtp.c	one SMTP transfer on the loop
  *   deliver.c	the delivery engine: the timer, states, backoff, spool
  *
  * Webhooks and chat robots (issue 6) ride the same outbox.  Their formats
