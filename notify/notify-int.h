@@ -24,6 +24,10 @@ int		 curlev_add(struct curlev *, CURL *);
 void		 curlev_remove(struct curlev *, CURL *);
 void		 curlev_free(struct curlev *);
 
+/* deliver.c */
+/* A copy of c with its defaults filled in; notify_conf_clear frees it. */
+void	 notify_conf_copy(struct notify_conf *to, const struct notify_conf *c);
+
 /* webhook.c */
 /* The value after "name=" in a raw query string, or NULL. */
 const char *notify_query_value(const char *query, const char *name);

@@ -1,17 +1,27 @@
 /*
- * smtp.c: one SMTP transfer with libcurl's multi interface on ticd's
- * libevent loop, through curlev.c's glue.  Nothing blocks the loop
- * (Debian's libcurl resolves names in a thread), so the API and the
- * systemd watchdog go on while mail is sent.  One exception is libcurl's,
- * not ours: see FINAL_REPLY_WAIT.
+ * smtp.c: SMTP transfers with libcurl's multi interface, on the mail
+ * thread's loop (mailer.c) through curlev.c's glue.
  *
  * The message's bytes are built once (mail.c) and read by curl through
  * CURLOPT_READFUNCTION; curl adds SMTP's dot-stuffing and final dot.
+ *
+ * libcurl 7.88 waits for the answer to the final "." in blocking mode
+ * (smtp_done → smtp_block_statemach, inside curl_multi_socket_action):
+ * that is why mail has a thread and a loop of its own, so a server that
+ * sits on its answer holds up other mail, never the daemon's loop.
+ * smtp_done also ignores "premature": a transfer taken out of the multi
+ * handle mid-message would be ended with the final "." (a truncated
+ * message delivered) and the answer waited for.  So the connections are
+ * kept in a list that any thread may shut down (smtp_shutdown): nothing
+ * more leaves, and a wait inside curl returns at once.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -20,12 +30,10 @@
 
 #define REPLY_MAX	256	/* of the server's last reply we keep */
 /*
- * libcurl 7.88 waits for the answer to the final "." in blocking mode
- * (smtp_done → smtp_block_statemach), inside curl_multi_socket_action,
- * so a server that sits on its answer stalls ticd's loop.  The wait is
- * bounded by CURLOPT_SERVER_RESPONSE_TIMEOUT: this many seconds, under
- * half of the unit's WatchdogSec=30s.  Real servers answer in
- * milliseconds; one that does not is retried later, like a timeout.
+ * The wait for the answer to the final "." (CURLOPT_SERVER_RESPONSE_TIMEOUT,
+ * at most this many seconds): it blocks the mail thread, so every other
+ * message in flight waits with it.  Real servers answer in milliseconds;
+ * one that does not is retried later, like a timeout.
  */
 #define FINAL_REPLY_WAIT 10
 
@@ -47,6 +55,12 @@ struct smtp_transfer {
 struct smtp {
 	struct curlev		*cev;
 	TAILQ_HEAD(, smtp_transfer) transfers;
+	/* The connections' sockets: the one thing another thread touches
+	 * (smtp_shutdown), so opened, closed and shut under the lock. */
+	pthread_mutex_t		 lock;
+	curl_socket_t		*fds;
+	size_t			 nfds, fds_cap;
+	bool			 shut;
 };
 
 static void
@@ -82,6 +96,47 @@ done_cb(CURL *easy, CURLcode result, void *arg)
 	transfer_free(tr);
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: the socket, in the list; none once shut. */
+static curl_socket_t
+open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct smtp	*s = arg;
+	curl_socket_t	 fd = CURL_SOCKET_BAD;
+
+	(void)purpose;
+	pthread_mutex_lock(&s->lock);
+	if (!s->shut && (fd = socket(a->family, a->socktype | SOCK_CLOEXEC,
+	    a->protocol)) != -1) {
+		if (s->nfds == s->fds_cap) {
+			s->fds_cap = s->fds_cap ? s->fds_cap * 2 : 8;
+			s->fds = xreallocarray(s->fds, s->fds_cap,
+			    sizeof(*s->fds));
+		}
+		s->fds[s->nfds++] = fd;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: out of the list and closed under the lock,
+ * so smtp_shutdown never reaches a number the system gave out again. */
+static int
+close_cb(void *arg, curl_socket_t fd)
+{
+	struct smtp	*s = arg;
+	size_t		 i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nfds; i++)
+		if (s->fds[i] == fd) {
+			s->fds[i] = s->fds[--s->nfds];
+			break;
+		}
+	close(fd);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
 struct smtp *
 smtp_new(struct event_base *base, char **error)
 {
@@ -92,11 +147,24 @@ smtp_new(struct event_base *base, char **error)
 		return NULL;
 	}
 	TAILQ_INIT(&s->transfers);
+	pthread_mutex_init(&s->lock, NULL);
 	/* SMTP has no multiplexing: a transfer never waits for another's
 	 * connection to find out whether it could share it. */
 	curl_multi_setopt(curlev_multi(s->cev), CURLMOPT_PIPELINING,
 	    (long)CURLPIPE_NOTHING);
 	return s;
+}
+
+void
+smtp_shutdown(struct smtp *s)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&s->lock);
+	s->shut = true;
+	for (i = 0; i < s->nfds; i++)
+		shutdown(s->fds[i], SHUT_RDWR);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
@@ -116,7 +184,10 @@ smtp_free(struct smtp *s)
 		return;
 	while ((tr = TAILQ_FIRST(&s->transfers)) != NULL)
 		smtp_cancel(s, tr);
+	/* Closes the cached connections through close_cb. */
 	curlev_free(s->cev);
+	pthread_mutex_destroy(&s->lock);
+	free(s->fds);
 	free(s);
 }
 
@@ -194,6 +265,10 @@ set_options(struct smtp_transfer *tr, const struct notify_conf *c)
 	    (long)(c->timeout < FINAL_REPLY_WAIT ? c->timeout :
 	    FINAL_REPLY_WAIT));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, tr->smtp);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, tr->smtp);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->errbuf);
 	/* Verbose output goes to debug_cb only. */
