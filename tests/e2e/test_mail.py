@@ -234,8 +234,9 @@ def test_server_sitting_on_the_final_dot_never_holds_the_api(ticd_factory):
         while sink.data_started < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert sink.data_started == 1, t.log_text()
-        # The first waits for the server's answer (the others for its
-        # connection, parallel = 1): the API answers at once.
+        # The first waits for the server's answer, and the others with it
+        # (libcurl waits in blocking mode, holding the mail thread): the
+        # API answers at once all the same.
         worst, n, until = 0.0, 0, time.monotonic() + 2
         while time.monotonic() < until:
             for path in ("/healthz", "/api/v1/deliveries"):
