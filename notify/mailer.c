@@ -87,6 +87,18 @@ wake(int fd)
 		;
 }
 
+/* With the lock held: j at the end of q, and whether the other side
+ * must be woken (not yet woken since it last drained q). */
+static bool
+push_locked(struct mail_jobs *q, bool *woken, struct mail_job *j)
+{
+	bool	 must = !*woken;
+
+	TAILQ_INSERT_TAIL(q, j, entry);
+	*woken = true;
+	return must;
+}
+
 static void
 drain(int fd)
 {
@@ -108,7 +120,7 @@ sent_cb(enum notify_outcome outcome, const char *error, const char *response,
 {
 	struct mail_job	*j = arg;
 	struct mailer	*m = j->m;
-	bool		 woke;
+	bool		 must;
 
 	pthread_mutex_lock(&m->lock);
 	if (m->quit) {
@@ -119,11 +131,9 @@ sent_cb(enum notify_outcome outcome, const char *error, const char *response,
 	j->error = error != NULL ? xstrdup(error) : NULL;
 	j->response = response != NULL ? xstrdup(response) : NULL;
 	TAILQ_REMOVE(&m->sending, j, entry);
-	TAILQ_INSERT_TAIL(&m->out, j, entry);
-	woke = m->out_woken;
-	m->out_woken = true;
+	must = push_locked(&m->out, &m->out_woken, j);
 	pthread_mutex_unlock(&m->lock);
-	if (!woke)
+	if (must)
 		wake(m->out_pipe[1]);
 }
 
@@ -211,15 +221,13 @@ out_cb(evutil_socket_t fd, short what, void *arg)
 static void
 submit(struct mailer *m, struct mail_job *j)
 {
-	bool	 woke;
+	bool	 must;
 
 	j->m = m;
 	pthread_mutex_lock(&m->lock);
-	TAILQ_INSERT_TAIL(&m->in, j, entry);
-	woke = m->in_woken;
-	m->in_woken = true;
+	must = push_locked(&m->in, &m->in_woken, j);
 	pthread_mutex_unlock(&m->lock);
-	if (!woke)
+	if (must)
 		wake(m->in_pipe[1]);
 }
 
