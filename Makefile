@@ -55,8 +55,10 @@ ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -I. -DDATADIR='"$(DATADIR)"' -MMD -MP \
 	  $(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) $(CTL_PKGS) \
 	    $(NOTIFY_PKGS) 2>/dev/null) \
 	  $(CPPFLAGS)
-ALL_CFLAGS = $(WARNINGS) $(CFLAGS)
+# -pthread: notify/'s mail thread (mailer.c).
+ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS)
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDFLAGS += -pthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
@@ -71,7 +73,8 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
-		  notify/smtp.c notify/deliver.c notify/notice.c \
+		  notify/curlev.c notify/smtp.c notify/mailer.c notify/deliver.c \
+		  notify/notice.c \
 		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
 		  notify/target.c notify/post.c notify/hook.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/load.c daemon/state.c \

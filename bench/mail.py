@@ -1,18 +1,24 @@
 """make bench, the mail part (issue 5): reminder mail per second from the
-real ticd to a local SMTP sink (aiosmtpd, in this process), beside a bare
-libcurl sender (bench/smtpsend.c: one easy handle, one reused connection)
-sending the same bytes to the same sink in the same run; and the API's
-p99 latency while ticd sends.
+real ticd to a local SMTP sink (aiosmtpd, bench/smtpsink.py, in a process
+of its own), beside a bare libcurl sender (bench/smtpsend.c: one easy
+handle, one reused connection) sending the same bytes to the same kind of
+sink in the same run; the API's p99 latency while ticd sends; and the CPU
+time each sender spends per message.
 
 N centres, each recognized in 2025, have Art. 10's meeting for 2026 due
 2026-12-31, so each gets one reminder on Tue 2026-12-01 at 09:00: ticd is
 started under libfaketime a few seconds before, with one contact per
 centre.  Rate: messages over the time from the first to the last message
-the sink received.  Writes <!-- bench:mail --> of docs/PERFORMANCE.md.
+the sink received.  CPU: ticd's user + system time (/proc) from the
+first to the last message (sending; the day's messages are planned and
+built before the first leaves), the bare sender's (rusage) for its whole
+run, each over the messages.
+Writes <!-- bench:mail --> of docs/PERFORMANCE.md.
 """
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,20 +31,38 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
-import conftest  # noqa: E402  (the e2e harness: Ticd, SmtpSink, faketime)
+import conftest  # noqa: E402  (the e2e harness: Ticd, faketime)
 from perfdoc import machine as machine_info  # noqa: E402
 
+SINK = os.path.join(ROOT, "bench", "smtpsink.py")
 
-class TimedSink(conftest.SmtpSink):
-    """The sink, remembering when each message arrived."""
 
-    def __init__(self):
-        super().__init__()
-        self.times = []
+class Sink:
+    """bench/smtpsink.py, taking n messages, in a process of its own: the
+    Python that receives shares no interpreter lock with the API probe."""
 
-    async def handle_DATA(self, server, session, envelope):
-        self.times.append(time.monotonic())
-        return await super().handle_DATA(server, session, envelope)
+    def __init__(self, n, sample=None):
+        self.port = conftest.free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, SINK, str(self.port), str(n)] +
+            ([sample] if sample else []), stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def url(self):
+        return "smtp://127.0.0.1:%d" % self.port
+
+    def result(self):
+        """(messages received, their arrival times), once n came."""
+        out, _ = self.proc.communicate(timeout=320)
+        r = json.loads(out.strip().splitlines()[-1])
+        return r["got"], r["times"]
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def journal(path, n):
@@ -53,19 +77,31 @@ def journal(path, n):
                                 "centre": c}) + "\n")
 
 
-def api_probe(t, stop, lat):
+def api_probe(t, stop, lat, cpu):
+    """GETs at a client's pace, not a load test; beside each, ticd's CPU
+    time so far, to read it at the first and last message."""
     while not stop.is_set():
         a = time.perf_counter()
         r = t.get("/api/v1/centres/b00000")
         if r.status == 200:
             lat.append(time.perf_counter() - a)
-        time.sleep(0.01)	# a client's pace, not a load test
+        cpu.append((time.monotonic(), cpu_seconds(t.proc.pid)))
+        time.sleep(0.01)
+
+
+def cpu_between(samples, t0, t1):
+    """CPU seconds from the last sample at or before t0 to the first at or
+    after t1 (a slightly wider window: the clock tick is 10 ms)."""
+    before = [c for at, c in samples if at <= t0]
+    after = [c for at, c in samples if at >= t1]
+    return (after[0] if after else samples[-1][1]) - \
+        (before[-1] if before else samples[0][1])
 
 
 def run_ticd(ticd_bin, n, work):
     conftest.TICD = ticd_bin
-    sink = TimedSink()
-    sink.up()
+    sample = os.path.join(work, "sample.eml")
+    sink = Sink(n, sample)
     t = conftest.Ticd(os.path.join(work, "ticd"))
     t.write_conf(extra="[mail]\nsmtp_url = %s\nstarttls = no\n"
                  "from = ticd@bench.example\n" % sink.url())
@@ -79,36 +115,33 @@ def run_ticd(ticd_bin, n, work):
                                         "b%05d" % i, "email":
                                         "c%05d@bench.example" % i})
         assert r.status == 201, r
-    stop, lat = threading.Event(), []
-    probe = threading.Thread(target=api_probe, args=(t, stop, lat))
+    stop, lat, cpu = threading.Event(), [], []
+    probe = threading.Thread(target=api_probe, args=(t, stop, lat, cpu))
     probe.start()
-    got = sink.wait_for(n, timeout=300)
+    got, times = sink.result()
     stop.set()
     probe.join()
     t.stop()
-    sink.down()
     assert got == n, "ticd sent %d of %d" % (got, n)
-    rate = (n - 1) / (sink.times[-1] - sink.times[0])
-    sample = sink.received[0][2]
+    rate = (n - 1) / (times[-1] - times[0])
     lat.sort()
     p99 = lat[int(len(lat) * 0.99) - 1] if lat else float("nan")
-    return rate, sample, p99, len(lat)
+    return rate, sample, p99, len(lat), \
+        cpu_between(cpu, times[0], times[-1]) / (n - 1)
 
 
-def run_bare(sender, n, sample, work):
-    sink = TimedSink()
-    sink.up()
-    path = os.path.join(work, "sample.eml")
-    with open(path, "wb") as f:
-        f.write(sample)
-    a = time.perf_counter()
+def run_bare(sender, n, sample):
+    sink = Sink(n)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sender, sink.url(), "<ticd@bench.example>",
-                    "<c00000@bench.example>", path, str(n)], check=True,
+                    "<c00000@bench.example>", sample, str(n)], check=True,
                    timeout=300)
-    wall = time.perf_counter() - a
-    sink.down()
-    assert len(sink.received) == n
-    return (n - 1) / (sink.times[-1] - sink.times[0]), wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    got, times = sink.result()
+    assert got == n, "the bare sender sent %d of %d" % (got, n)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime +
+                                               before.ru_stime)
+    return (n - 1) / (times[-1] - times[0]), cpu / n
 
 
 def main():
@@ -125,42 +158,60 @@ def main():
                     "$(pkg-config --cflags --libs libcurl)" % (
                         sender, os.path.join(ROOT, "bench", "smtpsend.c"))],
                    check=True)
-    ticd_rates, bare_rates, p99s = [], [], []
+    ticd_rates, bare_rates, p99s, ticd_cpu, bare_cpu = [], [], [], [], []
     for k in range(a.runs):
         d = os.path.join(work, "run%d" % k)
         os.makedirs(d)
-        rate, sample, p99, probes = run_ticd(os.path.abspath(a.ticd), a.n, d)
-        bare, _ = run_bare(sender, a.n, sample, d)
+        rate, sample, p99, probes, cpu = run_ticd(os.path.abspath(a.ticd),
+                                                  a.n, d)
+        bare, bcpu = run_bare(sender, a.n, sample)
         ticd_rates.append(rate)
         bare_rates.append(bare)
         p99s.append(p99)
-        print("run %d: ticd %.0f msg/s, bare libcurl %.0f msg/s, API p99 "
-              "%.1f ms over %d requests" % (k + 1, rate, bare, p99 * 1000,
-                                            probes), flush=True)
+        ticd_cpu.append(cpu)
+        bare_cpu.append(bcpu)
+        print("run %d: ticd %.0f msg/s (%.0f us CPU/msg), bare libcurl %.0f "
+              "msg/s (%.0f us CPU/msg), ratio %.2f, API p99 %.1f ms over %d "
+              "requests" % (k + 1, rate, cpu * 1e6, bare, bcpu * 1e6,
+                            rate / bare, p99 * 1000, probes), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     t, b = statistics.median(ticd_rates), statistics.median(bare_rates)
+    ratios = [x / y for x, y in zip(ticd_rates, bare_rates)]
     text = (
         "## Reminder mail (`bench/mail.py`)\n\n"
         "Measured %s on: %s.\n\n"
         "Command: `/usr/bin/python3 bench/mail.py --ticd %s --n %d "
         "--runs %d`\n\n"
         "%d centres each get one reminder at 09:00 on 2026-12-01 (ticd under "
-        "libfaketime, one contact each); ticd sends them over SMTP to an "
-        "aiosmtpd sink in the bench's process (no TLS), `[mail] parallel = 4`, "
-        "every attempt written to the store before and after (`synchronous = "
-        "full`). The bare sender (`bench/smtpsend.c`) sends one of those "
-        "messages' bytes %d times over one reused connection to the same kind "
-        "of sink. Rate: messages over the time from the first to the last the "
-        "sink received. Medians of %d runs.\n\n"
-        "| sender | messages/s (median) | runs |\n|---|---:|---|\n"
-        "| ticd (outbox, store, curl multi on libevent) | %.0f | %s |\n"
-        "| bare libcurl (one easy handle) | %.0f | %s |\n\n"
-        "ticd / bare: **%.2f** (target ≥ 0.85). API p99 during the burst "
-        "(`GET /api/v1/centres/ID`): **%.1f ms** (target < 50 ms).\n"
+        "libfaketime, one contact each); ticd sends them over SMTP (no TLS), "
+        "`[mail] parallel = 4`, every attempt written to the store before and "
+        "after (`synchronous = full`). The bare sender (`bench/smtpsend.c`) "
+        "sends one of those messages' bytes %d times over one reused "
+        "connection. Each sender has a fresh aiosmtpd sink of its own "
+        "(`bench/smtpsink.py`, a separate process that only counts and "
+        "answers). Rate: messages over the time from the first to the last "
+        "the sink received. CPU: user + system time per message, ticd's from "
+        "the first to the last message received (sending; the day's messages "
+        "are planned and built before the first leaves; the API probe's "
+        "requests of that second or so included), the bare sender's whole "
+        "run. Medians of %d runs.\n\n"
+        "| sender | messages/s (median) | runs | CPU per message (median) |\n"
+        "|---|---:|---|---:|\n"
+        "| ticd (outbox, store, SMTP on its mail thread) | %.0f | %s | "
+        "%.0f µs |\n"
+        "| bare libcurl (one easy handle) | %.0f | %s | %.0f µs |\n\n"
+        "ticd / bare, the median of each run's ratio (the two senders run "
+        "back to back, so a run's ratio sees the same machine): **%.2f** "
+        "(%s; target ≥ 0.85); the ratio of the medians above: %.2f. API p99 "
+        "during the burst (`GET /api/v1/centres/ID`): **%.1f ms** (target "
+        "< 50 ms).\n"
         % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), machine(),
            os.path.relpath(a.ticd, ROOT), a.n, a.runs, a.n, a.n, a.runs, t,
-           ", ".join("%.0f" % r for r in ticd_rates), b,
-           ", ".join("%.0f" % r for r in bare_rates), t / b,
+           ", ".join("%.0f" % r for r in ticd_rates),
+           statistics.median(ticd_cpu) * 1e6, b,
+           ", ".join("%.0f" % r for r in bare_rates),
+           statistics.median(bare_cpu) * 1e6, statistics.median(ratios),
+           ", ".join("%.2f" % r for r in ratios), t / b,
            statistics.median(p99s) * 1000))
     write_section(a.out, text)
     print(text)

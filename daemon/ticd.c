@@ -254,8 +254,7 @@ start_loop(struct ticd *t)
 	load_start(t, PRIORITIES - 1);
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		add_timer(t, &t->watchdog_ev, watchdog_cb, (long long)usec / 2);
-		/* First in its turn of the loop, even after a stall in libcurl
-		 * (notify/smtp.c, FINAL_REPLY_WAIT). */
+		/* First in its turn of the loop, even after a long turn. */
 		event_priority_set(&t->watchdog_ev, 0);
 		log_info("watchdog every %llu ms", (unsigned long long)usec /
 		    2000);

@@ -29,7 +29,7 @@
 #include <event2/event_struct.h>
 
 #include "common/common.h"
-#include "notify/notify.h"
+#include "notify/notify-int.h"
 
 #define DUE_BATCH	64	/* rows read from the store at a time */
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
@@ -65,7 +65,6 @@ struct delivery {
 	size_t			 len;
 	char			**rcpt;
 	size_t			 nrcpt;
-	struct smtp_transfer	*tr;
 	/* Webhooks: the target, the state it was in, the parts gone. */
 	bool			 webhook;
 	long long		 target;
@@ -81,7 +80,7 @@ struct notify {
 	struct db		*db;
 	struct notify_hooks	 hooks;
 	struct notify_conf	 conf;
-	struct smtp		*smtp;
+	struct mailer		*mailer;
 	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
@@ -92,6 +91,7 @@ struct notify {
 	struct later		*later;		/* states not yet written */
 	size_t			 nlater, later_cap;
 	bool			 stopping;
+	bool			 freeing;	/* in notify_free */
 };
 
 static void	 run(struct notify *);
@@ -134,8 +134,8 @@ dup_or_empty(const char *s)
 	return xstrdup(s != NULL ? s : "");
 }
 
-static void
-conf_copy(struct notify_conf *to, const struct notify_conf *from)
+void
+notify_conf_copy(struct notify_conf *to, const struct notify_conf *from)
 {
 	to->smtp_url = dup_or_empty(from->smtp_url);
 	to->starttls = dup_or_empty(from->starttls);
@@ -185,7 +185,8 @@ void
 notify_set_conf(struct notify *n, const struct notify_conf *c)
 {
 	notify_conf_clear(&n->conf);
-	conf_copy(&n->conf, c);
+	notify_conf_copy(&n->conf, c);
+	mailer_set_conf(n->mailer, &n->conf);
 	hook_engine_conf(n->hooks_engine, &n->conf);
 	notify_kick(n);
 }
@@ -381,6 +382,8 @@ finished(struct delivery *d)
 	TAILQ_REMOVE(&n->inflight, d, entry);
 	n->ninflight--;
 	delivery_free(d);
+	if (n->freeing)
+		return;		/* notify_free writes and frees the rest */
 	if (n->stopping) {
 		if (n->ninflight == 0)
 			(void)flush_later(n);
@@ -424,14 +427,12 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 	finished(d);
 }
 
+/* The mail thread's result, on the daemon's loop. */
 static void
-smtp_done(enum notify_outcome outcome, const char *error,
+mail_done(enum notify_outcome outcome, const char *error,
     const char *response, void *arg)
 {
-	struct delivery	*d = arg;
-
-	d->tr = NULL;
-	finish(d, outcome, error, response);
+	finish(arg, outcome, error, response);
 }
 
 /* How a webhook attempt ended.  A part delivered with parts left waits
@@ -643,10 +644,9 @@ start_transfer(struct notify *n, struct delivery *d)
 	} else if (d->nrcpt == 0) {
 		finish(d, NOTIFY_FAILED, "没有收件地址（排队时未配置 SMTP）/ no "
 		    "address: queued while mail went to the spool", NULL);
-	} else if ((d->tr = smtp_send(n->smtp, &n->conf,
-	    (const char *const *)d->rcpt, d->nrcpt, d->body, d->len,
-	    smtp_done, d, &error)) == NULL)
-		finish(d, NOTIFY_RETRY, error, NULL);
+	} else	/* The delivery keeps its bytes and addresses until then. */
+		mailer_send(n->mailer, (const char *const *)d->rcpt, d->nrcpt,
+		    d->body, d->len, mail_done, d);
 	free(error);
 }
 
@@ -851,19 +851,21 @@ notify_new(struct event_base *base, struct db *db,
 		free(n);
 		return NULL;
 	}
-	if ((n->smtp = smtp_new(base, error)) == NULL) {
-		curl_global_cleanup();
-		free(n);
-		return NULL;
-	}
 	mail_init();
 	n->base = base;
 	n->db = db;
 	n->hooks = *hooks;
-	conf_copy(&n->conf, conf);
+	notify_conf_copy(&n->conf, conf);
+	if ((n->mailer = mailer_new(base, &n->conf, error)) == NULL) {
+		notify_conf_clear(&n->conf);
+		mail_shutdown();
+		curl_global_cleanup();
+		free(n);
+		return NULL;
+	}
 	if ((n->hooks_engine = hook_engine_new(base, db, &n->conf, kick_cb,
 	    log_cb, n, error)) == NULL) {
-		smtp_free(n->smtp);
+		mailer_free(n->mailer);
 		notify_conf_clear(&n->conf);
 		mail_shutdown();
 		curl_global_cleanup();
@@ -920,12 +922,15 @@ notify_free(struct notify *n)
 	if (n == NULL)
 		return;
 	n->stopping = true;
+	n->freeing = true;
+	/* The mail thread joined: what it finished is reported (finish()
+	 * keeps those states) and the rest is cut off. */
+	mailer_free(n->mailer);
+	n->mailer = NULL;
 	/* What ended is stored as ended before the rest is put back. */
 	(void)flush_later(n);
 	while ((d = TAILQ_FIRST(&n->inflight)) != NULL) {
 		TAILQ_REMOVE(&n->inflight, d, entry);
-		if (d->tr != NULL)
-			smtp_cancel(n->smtp, d->tr);
 		if (d->ha != NULL)
 			hook_cancel(n->hooks_engine, d->ha);
 		delivery_free(d);
@@ -947,7 +952,6 @@ notify_free(struct notify *n)
 		evtimer_del(&n->due_ev);
 		evtimer_del(&n->kick_ev);
 	}
-	smtp_free(n->smtp);
 	hook_engine_free(n->hooks_engine);
 	later_drop(n, 0);
 	free(n->later);

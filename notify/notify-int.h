@@ -6,7 +6,27 @@
 
 #include <stdarg.h>
 
+#include <curl/curl.h>
+
 #include "notify/notify.h"
+
+/* curlev.c: libcurl's multi interface on a libevent loop */
+struct curlev;
+/* A transfer finished, already out of the multi handle: the owner's. */
+typedef void (*curlev_done_cb)(CURL *easy, CURLcode result, void *arg);
+/* Owner: smtp.c or post.c, freed (curlev_free) before the event base. */
+struct curlev	*curlev_new(struct event_base *, curlev_done_cb, void *arg,
+		    char **error);
+/* For the owner's CURLMOPT_* settings. */
+CURLM		*curlev_multi(struct curlev *);
+int		 curlev_add(struct curlev *, CURL *);
+/* Takes a transfer out before it ends; its callback is not called. */
+void		 curlev_remove(struct curlev *, CURL *);
+void		 curlev_free(struct curlev *);
+
+/* deliver.c */
+/* A copy of c with its defaults filled in; notify_conf_clear frees it. */
+void	 notify_conf_copy(struct notify_conf *to, const struct notify_conf *c);
 
 /* webhook.c */
 /* The value after "name=" in a raw query string, or NULL. */

@@ -5,16 +5,20 @@
  * into its final bytes and written there (all of one day's messages in
  * one transaction) before anything is sent.  Delivery then walks the
  * outbox on the daemon's libevent loop: one timer for the next row due,
- * libcurl's multi interface for SMTP, or a spool directory of .eml files
- * when no SMTP server is configured.  Modules:
+ * libcurl's multi interface for SMTP on a thread of its own, or a spool
+ * directory of .eml files when no SMTP server is configured.  Modules:
  *
  *   outbox.c	reminders → rows: recipients from the contacts, the words
  *		(render.c), the bytes (mail.c); the check of a row against
  *		the current plan just before it is sent
  *   mail.c	the message built with GMime (the only file that includes
  *		<gmime/gmime.h>); header hygiene; Message-IDs
- *   smtp.c	libcurl's multi interface on the libevent loop (curl's
- *		hiperfifo pattern) and one SMTP transfer
+ *   curlev.c	libcurl's multi interface on a libevent loop (curl's
+ *		hiperfifo pattern), for smtp.c and post.c
+ *   smtp.c	one SMTP transfer on the mail thread's loop
+ *   mailer.c	the mail thread: its own loop and curl multi handle, jobs in
+ *		and results out through queues, so libcurl's blocking wait
+ *		for SMTP's final reply never holds the daemon's loop
  *   deliver.c	the delivery engine: the timer, states, backoff, spool
  *
  * Webhooks and chat robots (issue 6) ride the same outbox.  Their formats
@@ -296,10 +300,13 @@ const struct notify_stats *notify_stats(const struct notify *);
 struct smtp;
 struct smtp_transfer;
 
-/* Called once per transfer, from the loop; the transfer is freed after. */
+/* Called once per transfer, on the loop that drives it; the transfer is
+ * freed after. */
 typedef void (*smtp_done_cb)(enum notify_outcome, const char *error,
     const char *response, void *arg);
 
+/* Owner: the mail thread (mailer.c); every call but smtp_shutdown from
+ * the thread whose loop is given. */
 struct smtp *smtp_new(struct event_base *, char **error);
 void	 smtp_free(struct smtp *);
 /* Starts sending len bytes (borrowed until done) to rcpt; NULL with
@@ -309,6 +316,29 @@ struct smtp_transfer *smtp_send(struct smtp *, const struct notify_conf *,
 	    size_t len, smtp_done_cb, void *arg, char **error);
 /* Stops a transfer without calling its callback. */
 void	 smtp_cancel(struct smtp *, struct smtp_transfer *);
+/* From any thread: shuts every connection down (nothing more is sent, a
+ * wait inside curl returns) and refuses new ones.  Before smtp_free when
+ * transfers may be in flight. */
+void	 smtp_shutdown(struct smtp *);
+
+/* ---- mailer.c ---- */
+
+struct mailer;
+
+/* Starts the mail thread; its results come back on the given loop.
+ * Owner: the delivery engine (mailer_free, before that loop's base). */
+struct mailer *mailer_new(struct event_base *, const struct notify_conf *,
+	    char **error);
+/* The settings for the sends queued after this call. */
+void	 mailer_set_conf(struct mailer *, const struct notify_conf *);
+/* Queues one message; cb is called on the given loop, exactly once, unless
+ * mailer_free comes first.  rcpt and data are borrowed: unchanged until
+ * then. */
+void	 mailer_send(struct mailer *, const char *const *rcpt, size_t nrcpt,
+	    const char *data, size_t len, smtp_done_cb cb, void *arg);
+/* Cuts the connections, joins the thread, reports what had ended (through
+ * the callbacks, before returning) and drops the rest unreported. */
+void	 mailer_free(struct mailer *);
 
 /* ---- formats ---- */
 

@@ -2,13 +2,10 @@
  * post.c: webhook POSTs with libcurl's multi interface on ticd's libevent
  * loop.
  *
- * The same hiperfifo pattern as smtp.c (curl names the sockets it waits
- * on and when it next needs the time; one libevent event per socket and
- * one timer call curl back), on a multi handle of its own: webhooks get
- * their own connection cache and their own cap on connections per host,
- * so a hanging endpoint can hold at most its share of transfers and never
- * delays mail.  curl is called only from libevent's callbacks; curl's own
- * callbacks only (re)arm events.
+ * The loop's glue is curlev.c's, as for mail, on a multi handle of its
+ * own: webhooks get their own connection cache and their own cap on
+ * connections per host, so a hanging endpoint can hold at most its share
+ * of transfers and never delays mail.
  *
  * A transfer owns its request (moved out of the caller's batch): curl
  * copies neither the body nor the header list.  Redirects are not
@@ -25,10 +22,9 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <event2/event_struct.h>
 
 #include "common/common.h"
-#include "notify/notify.h"
+#include "notify/notify-int.h"
 
 #define ANSWER_MAX	8192	/* bytes of an answer's body kept */
 #define RETRY_AFTER_MAX	64	/* bytes of a Retry-After value kept */
@@ -50,17 +46,8 @@ struct post_transfer {
 };
 
 struct post {
-	struct event_base	*base;
-	CURLM			*multi;
-	struct event		 timer_ev;
+	struct curlev		*cev;
 	TAILQ_HEAD(, post_transfer) transfers;
-};
-
-/* One socket curl waits on. */
-struct post_sock {
-	struct post		*post;
-	struct event		 ev;
-	bool			 armed;
 };
 
 static void
@@ -74,117 +61,26 @@ transfer_free(struct post_transfer *tr)
 	free(tr);
 }
 
-/* Reports each finished transfer to its owner, then frees it. */
+/* A finished transfer, out of the multi handle: its result to its owner,
+ * then freed. */
 static void
-check_done(struct post *p)
-{
-	struct post_transfer	*tr;
-	struct post_result	 r;
-	CURLMsg			*msg;
-	int			 left;
-
-	while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &tr);
-		memset(&r, 0, sizeof(r));
-		r.curl_code = (int)msg->data.result;
-		curl_easy_getinfo(tr->easy, CURLINFO_RESPONSE_CODE, &r.status);
-		r.retry_after = tr->retry_after[0] ? tr->retry_after : NULL;
-		r.body = tr->answer.data;
-		r.len = tr->answer.len;
-		r.detail = tr->errbuf[0] ? tr->errbuf : NULL;
-		curl_multi_remove_handle(p->multi, tr->easy);
-		TAILQ_REMOVE(&p->transfers, tr, entry);
-		tr->cb(&r, tr->arg);
-		transfer_free(tr);
-	}
-}
-
-static void
-socket_event_cb(evutil_socket_t fd, short kind, void *arg)
-{
-	struct post_sock	*sock = arg;
-	struct post		*p = sock->post;	/* sock may go below */
-	int			 action = 0, running;
-
-	if (kind & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (kind & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(p->multi, fd, action, &running);
-	check_done(p);
-	/* A callback may have started the next transfer (a robot message's
-	 * next part), arming the timer for it: keep it then. */
-	if (running <= 0 && TAILQ_EMPTY(&p->transfers) &&
-	    evtimer_pending(&p->timer_ev, NULL))
-		evtimer_del(&p->timer_ev);
-}
-
-static void
-timer_event_cb(evutil_socket_t fd, short kind, void *arg)
-{
-	struct post	*p = arg;
-	int		 running;
-
-	(void)fd;
-	(void)kind;
-	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(p);
-}
-
-/* CURLMOPT_TIMERFUNCTION: only (re)arms the libevent timer. */
-static int
-curl_timer_cb(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct post	*p = arg;
-	struct timeval	 tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(&p->timer_ev);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(&p->timer_ev, &tv);
-	return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: one persistent event per socket, changed to
- * what curl now waits for, freed when curl is done with the socket. */
-static int
-curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
-    void *sockp)
+done_cb(CURL *easy, CURLcode result, void *arg)
 {
 	struct post		*p = arg;
-	struct post_sock	*sock = sockp;
-	short			 kind = EV_PERSIST;
+	struct post_transfer	*tr;
+	struct post_result	 r;
 
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sock != NULL) {
-			if (sock->armed)
-				event_del(&sock->ev);
-			free(sock);
-			curl_multi_assign(p->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (sock == NULL) {
-		sock = xcalloc(1, sizeof(*sock));
-		sock->post = p;
-		curl_multi_assign(p->multi, fd, sock);
-	} else if (sock->armed)
-		event_del(&sock->ev);
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	event_assign(&sock->ev, p->base, fd, kind, socket_event_cb, sock);
-	event_add(&sock->ev, NULL);
-	sock->armed = true;
-	return 0;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tr);
+	memset(&r, 0, sizeof(r));
+	r.curl_code = (int)result;
+	curl_easy_getinfo(tr->easy, CURLINFO_RESPONSE_CODE, &r.status);
+	r.retry_after = tr->retry_after[0] ? tr->retry_after : NULL;
+	r.body = tr->answer.data;
+	r.len = tr->answer.len;
+	r.detail = tr->errbuf[0] ? tr->errbuf : NULL;
+	TAILQ_REMOVE(&p->transfers, tr, entry);
+	tr->cb(&r, tr->arg);
+	transfer_free(tr);
 }
 
 struct post *
@@ -192,18 +88,11 @@ post_new(struct event_base *base, long per_host, char **error)
 {
 	struct post	*p = xcalloc(1, sizeof(*p));
 
-	if ((p->multi = curl_multi_init()) == NULL) {
-		*error = xstrdup("curl_multi_init failed");
+	if ((p->cev = curlev_new(base, done_cb, p, error)) == NULL) {
 		free(p);
 		return NULL;
 	}
-	p->base = base;
 	TAILQ_INIT(&p->transfers);
-	evtimer_assign(&p->timer_ev, base, timer_event_cb, p);
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	post_set_per_host(p, per_host);
 	return p;
 }
@@ -213,15 +102,17 @@ post_set_per_host(struct post *p, long per_host)
 {
 	if (per_host < 1)
 		per_host = 1;
-	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+	curl_multi_setopt(curlev_multi(p->cev), CURLMOPT_MAX_HOST_CONNECTIONS,
+	    per_host);
 	/* Keep the connections: a burst to one host reuses them all. */
-	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, per_host * 4);
+	curl_multi_setopt(curlev_multi(p->cev), CURLMOPT_MAXCONNECTS,
+	    per_host * 4);
 }
 
 void
 post_cancel(struct post *p, struct post_transfer *tr)
 {
-	curl_multi_remove_handle(p->multi, tr->easy);
+	curlev_remove(p->cev, tr->easy);
 	TAILQ_REMOVE(&p->transfers, tr, entry);
 	transfer_free(tr);
 }
@@ -235,9 +126,7 @@ post_free(struct post *p)
 		return;
 	while ((tr = TAILQ_FIRST(&p->transfers)) != NULL)
 		post_cancel(p, tr);
-	/* Before the event base goes: curl may still remove sockets. */
-	curl_multi_cleanup(p->multi);
-	evtimer_del(&p->timer_ev);
+	curlev_free(p->cev);
 	free(p);
 }
 
@@ -335,7 +224,7 @@ post_send(struct post *p, struct notify_request *r, long timeout,
 	/* No "Expect: 100-continue" wait before a larger body. */
 	add_header(tr, "Expect:");
 	set_options(tr, timeout);
-	if (curl_multi_add_handle(p->multi, tr->easy) != CURLM_OK) {
+	if (curlev_add(p->cev, tr->easy) == -1) {
 		*error = xstrdup("curl_multi_add_handle failed");
 		transfer_free(tr);
 		return NULL;

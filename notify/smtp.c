@@ -1,40 +1,39 @@
 /*
- * smtp.c: libcurl's multi interface on ticd's libevent loop, and one
- * SMTP transfer.
- *
- * curl's hiperfifo pattern: curl says which sockets it waits on
- * (CURLMOPT_SOCKETFUNCTION) and when it next needs the time
- * (CURLMOPT_TIMERFUNCTION); we keep one libevent event per socket and one
- * timer, and call curl_multi_socket_action from their callbacks.  Nothing
- * blocks the loop (Debian's libcurl resolves names in a thread), so the
- * API and the systemd watchdog go on while mail is sent.  The curl
- * callbacks only (re)arm events: curl is called from libevent's callbacks,
- * never from its own.  One exception is libcurl's, not ours: see
- * FINAL_REPLY_WAIT.
+ * smtp.c: SMTP transfers with libcurl's multi interface, on the mail
+ * thread's loop (mailer.c) through curlev.c's glue.
  *
  * The message's bytes are built once (mail.c) and read by curl through
  * CURLOPT_READFUNCTION; curl adds SMTP's dot-stuffing and final dot.
+ *
+ * libcurl 7.88 waits for the answer to the final "." in blocking mode
+ * (smtp_done → smtp_block_statemach, inside curl_multi_socket_action):
+ * that is why mail has a thread and a loop of its own, so a server that
+ * sits on its answer holds up other mail, never the daemon's loop.
+ * smtp_done also ignores "premature": a transfer taken out of the multi
+ * handle mid-message would be ended with the final "." (a truncated
+ * message delivered) and the answer waited for.  So the connections are
+ * kept in a list that any thread may shut down (smtp_shutdown): nothing
+ * more leaves, and a wait inside curl returns at once.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
-#include <event2/event.h>
-#include <event2/event_struct.h>
 
 #include "common/common.h"
-#include "notify/notify.h"
+#include "notify/notify-int.h"
 
 #define REPLY_MAX	256	/* of the server's last reply we keep */
 /*
- * libcurl 7.88 waits for the answer to the final "." in blocking mode
- * (smtp_done → smtp_block_statemach), inside curl_multi_socket_action,
- * so a server that sits on its answer stalls ticd's loop.  The wait is
- * bounded by CURLOPT_SERVER_RESPONSE_TIMEOUT: this many seconds, under
- * half of the unit's WatchdogSec=30s.  Real servers answer in
- * milliseconds; one that does not is retried later, like a timeout.
+ * The wait for the answer to the final "." (CURLOPT_SERVER_RESPONSE_TIMEOUT,
+ * at most this many seconds): it blocks the mail thread, so every other
+ * message in flight waits with it.  Real servers answer in milliseconds;
+ * one that does not is retried later, like a timeout.
  */
 #define FINAL_REPLY_WAIT 10
 
@@ -54,21 +53,15 @@ struct smtp_transfer {
 };
 
 struct smtp {
-	struct event_base	*base;
-	CURLM			*multi;
-	struct event		 timer_ev;
+	struct curlev		*cev;
 	TAILQ_HEAD(, smtp_transfer) transfers;
+	/* The connections' sockets: the one thing another thread touches
+	 * (smtp_shutdown), so opened, closed and shut under the lock. */
+	pthread_mutex_t		 lock;
+	curl_socket_t		*fds;
+	size_t			 nfds, fds_cap;
+	bool			 shut;
 };
-
-/* One socket curl waits on. */
-struct smtp_sock {
-	struct smtp		*smtp;
-	curl_socket_t		 fd;
-	struct event		 ev;
-	bool			 armed;
-};
-
-static void	 socket_event_cb(evutil_socket_t, short, void *);
 
 static void
 transfer_free(struct smtp_transfer *tr)
@@ -79,121 +72,68 @@ transfer_free(struct smtp_transfer *tr)
 	free(tr);
 }
 
-/* Reports each finished transfer to its owner. */
+/* A finished transfer, out of the multi handle: reported, then freed. */
 static void
-check_done(struct smtp *s)
+done_cb(CURL *easy, CURLcode result, void *arg)
 {
+	struct smtp		*s = arg;
 	struct smtp_transfer	*tr;
-	CURLMsg			*msg;
-	int			 left;
 	long			 code = 0;
 	char			*error = NULL;
 	enum notify_outcome	 outcome;
 
-	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &tr);
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
-		    &code);
-		outcome = notify_outcome_of(msg->data.result == CURLE_OK, code);
-		/* What curl says, and what the server last said. */
-		if (outcome != NOTIFY_SENT)
-			error = xasprintf("%s%s%s%s%s", curl_easy_strerror(
-			    msg->data.result), tr->errbuf[0] ? ": " : "",
-			    tr->errbuf, tr->reply[0] ? " / server: " : "",
-			    tr->reply);
-		curl_multi_remove_handle(s->multi, tr->easy);
-		TAILQ_REMOVE(&s->transfers, tr, entry);
-		tr->cb(outcome, error, tr->reply[0] ? tr->reply : NULL,
-		    tr->arg);
-		free(error);
-		error = NULL;
-		transfer_free(tr);
-	}
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tr);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	outcome = notify_outcome_of(result == CURLE_OK, code);
+	/* What curl says, and what the server last said. */
+	if (outcome != NOTIFY_SENT)
+		error = xasprintf("%s%s%s%s%s", curl_easy_strerror(result),
+		    tr->errbuf[0] ? ": " : "", tr->errbuf,
+		    tr->reply[0] ? " / server: " : "", tr->reply);
+	TAILQ_REMOVE(&s->transfers, tr, entry);
+	tr->cb(outcome, error, tr->reply[0] ? tr->reply : NULL, tr->arg);
+	free(error);
+	transfer_free(tr);
 }
 
-static void
-socket_event_cb(evutil_socket_t fd, short kind, void *arg)
-{
-	struct smtp_sock	*sock = arg;
-	struct smtp		*s = sock->smtp;	/* sock may go below */
-	int			 action = 0, running;
-
-	if (kind & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (kind & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(s->multi, fd, action, &running);
-	check_done(s);
-	if (running <= 0 && evtimer_pending(&s->timer_ev, NULL))
-		evtimer_del(&s->timer_ev);
-}
-
-static void
-timer_event_cb(evutil_socket_t fd, short kind, void *arg)
+/* CURLOPT_OPENSOCKETFUNCTION: the socket, in the list; none once shut. */
+static curl_socket_t
+open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct smtp	*s = arg;
-	int		 running;
+	curl_socket_t	 fd = CURL_SOCKET_BAD;
 
-	(void)fd;
-	(void)kind;
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
-}
-
-/* CURLMOPT_TIMERFUNCTION: only (re)arms the libevent timer. */
-static int
-curl_timer_cb(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct smtp	*s = arg;
-	struct timeval	 tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(&s->timer_ev);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(&s->timer_ev, &tv);
-	return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: one persistent event per socket, changed to
- * what curl now waits for, freed when curl is done with the socket. */
-static int
-curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
-    void *sockp)
-{
-	struct smtp		*s = arg;
-	struct smtp_sock	*sock = sockp;
-	short			 kind = EV_PERSIST;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sock != NULL) {
-			if (sock->armed)
-				event_del(&sock->ev);
-			free(sock);
-			curl_multi_assign(s->multi, fd, NULL);
+	(void)purpose;
+	pthread_mutex_lock(&s->lock);
+	if (!s->shut && (fd = socket(a->family, a->socktype | SOCK_CLOEXEC,
+	    a->protocol)) != -1) {
+		if (s->nfds == s->fds_cap) {
+			s->fds_cap = s->fds_cap ? s->fds_cap * 2 : 8;
+			s->fds = xreallocarray(s->fds, s->fds_cap,
+			    sizeof(*s->fds));
 		}
-		return 0;
+		s->fds[s->nfds++] = fd;
 	}
-	if (sock == NULL) {
-		sock = xcalloc(1, sizeof(*sock));
-		sock->smtp = s;
-		sock->fd = fd;
-		curl_multi_assign(s->multi, fd, sock);
-	} else if (sock->armed)
-		event_del(&sock->ev);
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	event_assign(&sock->ev, s->base, fd, kind, socket_event_cb, sock);
-	event_add(&sock->ev, NULL);
-	sock->armed = true;
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: out of the list and closed under the lock,
+ * so smtp_shutdown never reaches a number the system gave out again. */
+static int
+close_cb(void *arg, curl_socket_t fd)
+{
+	struct smtp	*s = arg;
+	size_t		 i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nfds; i++)
+		if (s->fds[i] == fd) {
+			s->fds[i] = s->fds[--s->nfds];
+			break;
+		}
+	close(fd);
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -202,28 +142,35 @@ smtp_new(struct event_base *base, char **error)
 {
 	struct smtp	*s = xcalloc(1, sizeof(*s));
 
-	if ((s->multi = curl_multi_init()) == NULL) {
-		*error = xstrdup("curl_multi_init failed");
+	if ((s->cev = curlev_new(base, done_cb, s, error)) == NULL) {
 		free(s);
 		return NULL;
 	}
-	s->base = base;
 	TAILQ_INIT(&s->transfers);
-	evtimer_assign(&s->timer_ev, base, timer_event_cb, s);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	pthread_mutex_init(&s->lock, NULL);
 	/* SMTP has no multiplexing: a transfer never waits for another's
 	 * connection to find out whether it could share it. */
-	curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+	curl_multi_setopt(curlev_multi(s->cev), CURLMOPT_PIPELINING,
+	    (long)CURLPIPE_NOTHING);
 	return s;
+}
+
+void
+smtp_shutdown(struct smtp *s)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&s->lock);
+	s->shut = true;
+	for (i = 0; i < s->nfds; i++)
+		shutdown(s->fds[i], SHUT_RDWR);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
 smtp_cancel(struct smtp *s, struct smtp_transfer *tr)
 {
-	curl_multi_remove_handle(s->multi, tr->easy);
+	curlev_remove(s->cev, tr->easy);
 	TAILQ_REMOVE(&s->transfers, tr, entry);
 	transfer_free(tr);
 }
@@ -237,9 +184,10 @@ smtp_free(struct smtp *s)
 		return;
 	while ((tr = TAILQ_FIRST(&s->transfers)) != NULL)
 		smtp_cancel(s, tr);
-	/* Before the event base goes: curl may still remove sockets. */
-	curl_multi_cleanup(s->multi);
-	evtimer_del(&s->timer_ev);
+	/* Closes the cached connections through close_cb. */
+	curlev_free(s->cev);
+	pthread_mutex_destroy(&s->lock);
+	free(s->fds);
 	free(s);
 }
 
@@ -317,6 +265,10 @@ set_options(struct smtp_transfer *tr, const struct notify_conf *c)
 	    (long)(c->timeout < FINAL_REPLY_WAIT ? c->timeout :
 	    FINAL_REPLY_WAIT));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, tr->smtp);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, tr->smtp);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->errbuf);
 	/* Verbose output goes to debug_cb only. */
@@ -355,9 +307,9 @@ smtp_send(struct smtp *s, const struct notify_conf *c,
 		free(addr);
 	}
 	set_options(tr, c);
-	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	curl_multi_setopt(curlev_multi(s->cev), CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)c->parallel);
-	if (curl_multi_add_handle(s->multi, tr->easy) != CURLM_OK) {
+	if (curlev_add(s->cev, tr->easy) == -1) {
 		*error = xstrdup("curl_multi_add_handle failed");
 		transfer_free(tr);
 		return NULL;

@@ -19,11 +19,13 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 
 import pytest
 
-from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, faketime_env)
+from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, SmtpSink,
+                      faketime_env)
 
 icalendar = pytest.importorskip("icalendar")
 pytest.importorskip("aiosmtpd")
@@ -201,6 +203,107 @@ def test_4xx_then_accepted(ticd_factory, smtp_sink):
         assert r["attempts"] == 2, r
         assert "451" in (r["last_error"] or ""), r
     assert set(by_rcpt(smtp_sink)) == ADDRESSES
+
+
+class StallingSink(SmtpSink):
+    """Takes each message whole, then sits on its answer to the final "."
+    until release() (at most 20 s): what libcurl 7.88 waits for in
+    blocking mode (smtp_done), which once held ticd's whole loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.released = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        self.data_started += 1
+        deadline = time.monotonic() + 20
+        while not self.released.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              envelope.original_content))
+        return "250 2.0.0 OK queued"
+
+
+def test_server_sitting_on_the_final_dot_never_holds_the_api(ticd_factory):
+    sink = StallingSink()
+    sink.up()
+    try:
+        t = mail_ticd(ticd_factory, sink.url(), DAY + " 08:59:58")
+        deadline = time.monotonic() + 10
+        while sink.data_started < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sink.data_started == 1, t.log_text()
+        # The first waits for the server's answer, and the others with it
+        # (libcurl waits in blocking mode, holding the mail thread): the
+        # API answers at once all the same.
+        worst, n, until = 0.0, 0, time.monotonic() + 2
+        while time.monotonic() < until:
+            for path in ("/healthz", "/api/v1/deliveries"):
+                a = time.monotonic()
+                r = t.get(path)
+                worst = max(worst, time.monotonic() - a)
+                assert r.status == 200, r
+                n += 1
+            time.sleep(0.01)
+        states = [r["state"] for r in deliveries(t)]
+        assert "sending" in states and "sent" not in states, states
+        assert worst < 0.5, (worst, n)
+        # The server answers at last: each delivered once, first attempt.
+        sink.released.set()
+        rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                               all(r["state"] == "sent" for r in rs),
+                               timeout=10)
+        assert all(r["attempts"] == 1 for r in rows), rows
+        got = by_rcpt(sink)
+        assert set(got) == ADDRESSES and all(len(v) == 1
+                                             for v in got.values())
+    finally:
+        sink.released.set()
+        sink.down()
+
+
+def test_stop_while_a_server_sits_on_the_final_dot(ticd_factory):
+    # SIGTERM waits stop_wait (1 s) for the send, then cuts it: ticd ends
+    # within a second more, the row goes back to pending, and the next
+    # start sends it again with the same Message-ID.
+    sink = StallingSink()
+    sink.up()
+    try:
+        t = ticd_factory("ticd")
+        t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nstop_wait = 1\n"
+                     "smtp_url = %s\nstarttls = no\n" % (FROM, sink.url()))
+        t.token = t.make_token()
+        t.start(env=faketime_env(DAY + " 08:59:58"),
+                extra_args=["-i", str(DEMO_JOURNAL)])
+        for c in CONTACTS:
+            assert t.post("/api/v1/contacts", c).status == 201
+        deadline = time.monotonic() + 10
+        while sink.data_started < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sink.data_started == 1, t.log_text()
+        a = time.monotonic()
+        assert t.stop() == 0, t.log_text()
+        assert time.monotonic() - a < 2.5, t.log_text()
+        with sqlite3.connect(str(t.db), timeout=5) as db:
+            rows = db.execute("SELECT state, last_error FROM outbox").fetchall()
+        assert {s for s, _ in rows} == {"pending"}, rows
+        assert any("interrupted by ticd's stop" in (e or "")
+                   for _, e in rows), rows
+        sink.released.set()
+        t.start(env=faketime_env(DAY + " 09:00:30"))
+        rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                               all(r["state"] == "sent" for r in rs),
+                               timeout=10)
+        ids = {r["message_id"] for r in rows}
+        got = by_rcpt(sink)
+        assert set(got) == ADDRESSES, got
+        for msgs in got.values():
+            assert len({m["Message-ID"].strip("<>") for m in msgs}) == 1
+            assert msgs[0]["Message-ID"].strip("<>") in ids
+    finally:
+        sink.released.set()
+        sink.down()
 
 
 def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
