@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 import conftest  # noqa: E402  (the e2e harness: Ticd, faketime)
 import perfdoc  # noqa: E402  (the machine, sections of the document)
 
+LEAD = 5		# seconds from ticd's restart to 09:00
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NGINX_CONF = """
 worker_processes 1;
@@ -98,6 +99,10 @@ class Nginx:
         with open(os.path.join(self.dir, "access.log")) as f:
             return sorted(float(line) for line in f if line.strip())
 
+    def count(self):
+        with open(os.path.join(self.dir, "access.log")) as f:
+            return sum(1 for _ in f)
+
     def wait_for(self, n, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -149,14 +154,20 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
     t.token = t.make_token()
     jpath = os.path.join(work, "journal.jsonl")
     journal(jpath, n)
-    t.start(env=conftest.faketime_env("2026-12-01 08:59:20"),
+    # The targets are added through the API at 08:00, then ticd is
+    # restarted a few seconds before 09:00: the wait does not grow with N.
+    t.start(env=conftest.faketime_env("2026-12-01 08:00:00"),
             extra_args=["-i", jpath])
     for i in range(n):
         r = t.post("/api/v1/webhooks", {
             "kind": "centre", "scope": "w%05d" % i, "format": "standard",
             "url": nginx.url("/hook/%d" % i), "secret_file": secret})
         assert r.status == 201, r
+    assert t.stop() == 0
+    t.start(env=conftest.faketime_env("2026-12-01 08:59:%02d" %
+                                      (60 - LEAD)))
     assert t.today() == "2026-12-01"
+    assert nginx.count() == 0, "posts before 09:00: start ticd earlier"
     stop, lat = threading.Event(), []
     probe = threading.Thread(target=api_probe, args=(t, stop, lat))
     probe.start()
