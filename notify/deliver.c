@@ -31,9 +31,10 @@
 #include "common/common.h"
 #include "notify/notify.h"
 
-#define DUE_BATCH	64	/* rows read from the store at a time */
+#define DUE_BATCH	128	/* rows read from the store at a time */
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
 #define RUN_ROUNDS	16	/* batches per wake-up, at most */
+#define FLUSH_MS	10	/* the longest a result waits to be stored */
 
 /*
  * A state written later, with others, in one transaction: a sync per loop
@@ -69,7 +70,6 @@ struct delivery {
 	/* Webhooks: the target, the state it was in, the parts gone. */
 	bool			 webhook;
 	long long		 target;
-	enum notify_format	 format;
 	enum db_outbox_state	 state;
 	char			*message_id;
 	int			 parts_sent;
@@ -85,8 +85,12 @@ struct notify {
 	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
+	struct event		 flush_ev;	/* FLUSH_MS after a result */
 	TAILQ_HEAD(, delivery)	 inflight;
 	size_t			 ninflight;
+	TAILQ_HEAD(, delivery)	 ready;		/* "sending" stored, not begun */
+	size_t			 nready;
+	bool			 starting;	/* in start_ready() */
 	struct outbox_index	 index;
 	struct notify_stats	 stats;
 	struct later		*later;		/* states not yet written */
@@ -162,6 +166,28 @@ static size_t
 capacity(const struct notify *n)
 {
 	return (size_t)n->conf.parallel + (size_t)n->conf.webhook_parallel;
+}
+
+/*
+ * Rows marked "sending" ahead of their transfer: twice as many as go at
+ * once, fetched again when fewer than capacity() are left, so that one
+ * commit marks many rows and a transfer that ends is followed at once by
+ * the next (already on disk as sending).  A crash puts them back to
+ * pending like the rows in flight; they had not gone, so no reader gets
+ * them twice.
+ */
+static size_t
+lookahead(const struct notify *n)
+{
+	return 2 * capacity(n);
+}
+
+/* Results stored together: a wave of webhook transfers (the most that go
+ * to one host at once), at most FLUSH_MS after the first of them. */
+static size_t
+flush_rows(const struct notify *n)
+{
+	return (size_t)n->conf.webhook_parallel;
 }
 
 void
@@ -271,59 +297,62 @@ later_drop(struct notify *n, size_t from)
 	}
 }
 
-/* The webhook targets' successes (hook.c), in a transaction of their
- * own: most turns have none, a burst to many targets has many. */
-static void
-flush_hooks(struct notify *n)
+/* One state kept for later, written inside the caller's transaction. */
+static int
+later_write(struct notify *n, const struct later *l, char **why)
 {
-	char	*why = NULL;
+	struct db_outbox	 r;
 
-	if (db_begin(n->db, &why) == -1) {
-		say(n, true, "webhooks: %s", why);
-		free(why);
-		return;		/* kept for the next turn */
-	}
-	hook_flush(n->hooks_engine);
-	if (db_commit(n->db, &why) == -1) {
-		say(n, true, "webhooks: %s", why);
-		free(why);
-	}
+	memset(&r, 0, sizeof(r));
+	r.id = l->id;
+	r.state = l->state;
+	r.attempts = l->attempts;
+	r.next_attempt = l->next;
+	r.last_error = l->error;
+	r.last_response = l->response;
+	r.updated_at = l->when;
+	return db_outbox_update(n->db, &r, why);
 }
 
-/* Writes the states kept for later in one transaction: 0, or -1 (logged;
- * they are kept for the next try). */
+/*
+ * Writes the states kept for later and the webhook targets' successes
+ * (hook.c) in one transaction: one sync per turn of the loop, whatever
+ * came back or goes out in it.  0, or -1 (logged; all of it is kept for
+ * the next try).
+ */
 static int
 flush_later(struct notify *n)
 {
-	struct db_outbox	*rows;
-	char			*why = NULL;
-	size_t			 i;
-	int			 rc;
+	bool	 hooks = n->hooks_engine != NULL && hook_dirty(n->hooks_engine);
+	char	*why = NULL;
+	size_t	 i;
 
-	if (n->hooks_engine != NULL && hook_dirty(n->hooks_engine))
-		flush_hooks(n);
-	if (n->nlater == 0)
+	if (n->nlater == 0 && !hooks)
 		return 0;
-	rows = xcalloc(n->nlater, sizeof(*rows));
+	if (db_begin(n->db, &why) == -1)
+		goto fail;
+	if (hooks && hook_flush(n->hooks_engine, &why) == -1) {
+		db_rollback(n->db);
+		goto fail;
+	}
 	for (i = 0; i < n->nlater; i++) {
-		rows[i].id = n->later[i].id;
-		rows[i].state = n->later[i].state;
-		rows[i].attempts = n->later[i].attempts;
-		rows[i].next_attempt = n->later[i].next;
-		rows[i].last_error = n->later[i].error;
-		rows[i].last_response = n->later[i].response;
-		rows[i].updated_at = n->later[i].when;
+		if (later_write(n, &n->later[i], &why) == -1) {
+			db_rollback(n->db);
+			goto fail;
+		}
 	}
-	rc = db_outbox_update_many(n->db, rows, n->nlater, &why);
-	free(rows);
-	if (rc == -1) {
-		say(n, true, "outbox: %zu state(s) not written yet: %s",
-		    n->nlater, why);
-		free(why);
-		return -1;
-	}
+	if (db_commit(n->db, &why) == -1)
+		goto fail;
+	if (hooks)
+		hook_flushed(n->hooks_engine);
 	later_drop(n, 0);
+	evtimer_del(&n->flush_ev);
 	return 0;
+fail:
+	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
+	    why);
+	free(why);
+	return -1;
 }
 
 /*
@@ -372,7 +401,11 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	free(when);
 }
 
-/* An attempt is over and its row's state kept: the delivery goes. */
+static void	 start_ready(struct notify *);
+
+/* An attempt is over and its row's state kept: the delivery goes, the
+ * next row already marked sending takes its place, and the next turn
+ * writes the states and fetches more. */
 static void
 finished(struct delivery *d)
 {
@@ -386,8 +419,10 @@ finished(struct delivery *d)
 			(void)flush_later(n);
 		if (n->ninflight == 0 && n->hooks.drained != NULL)
 			n->hooks.drained(n->hooks.arg);
-	} else
+	} else {
+		start_ready(n);
 		notify_kick(n);
+	}
 }
 
 /* How an attempt ended: the row's next state, the log, the counters. */
@@ -409,7 +444,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		    d->recipient, d->day, response ? response : "ok");
 	} else if (delay >= 0) {
 		n->stats.retried++;
-		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
+		write_later(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, error, response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d failed, again in "
 		    "%ld s: %s", d->id, d->recipient, d->day, d->attempts, delay,
@@ -467,7 +502,7 @@ hook_finish(struct delivery *d, const struct hook_result *r)
 		if (r->retry_after > delay)
 			delay = r->retry_after;
 		n->stats.retried++;
-		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
+		write_later(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, r->why, r->response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d %s, again in %ld "
 		    "s: %s", d->id, d->recipient, d->day, d->attempts,
@@ -585,14 +620,6 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->message_id = xstrdup(row->message_id);
 	d->parts_sent = row->parts_sent;
 	d->webhook = hook_channel(row->channel, &d->target);
-	if (d->webhook) {
-		json_t	*rc = json_loads(row->rcpt, 0, NULL);
-
-		if (notify_format_from_name(json_string_value(json_object_get(
-		    rc, "format")), &d->format) == -1)
-			d->format = NOTIFY_STANDARD;
-		json_decref(rc);
-	}
 	f->d = d;
 	if (!d->webhook && rcpt_list(d, row->rcpt) == -1) {
 		f->error = xstrdup("收件人列表无法读取 / the recipients cannot be "
@@ -670,8 +697,7 @@ paced(struct notify *n, struct delivery *d, enum outbox_check verdict)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if ((at = hook_not_before(n->hooks_engine, d->target, d->format,
-	    now)) <= now)
+	if ((at = hook_not_before(n->hooks_engine, d->target, now)) <= now)
 		return false;
 	write_state(n, d->id, d->state, d->attempts, (at + 999) / 1000,
 	    "按机器人的频率限制等待 / waiting for the robot's rate limit", NULL);
@@ -750,7 +776,7 @@ arm(struct notify *n, time_t now)
 	struct timeval	 tv = { RECHECK_SECONDS, 0 };
 	long long	 when;
 
-	if (n->stopping || n->ninflight >= capacity(n) ||
+	if (n->stopping || n->nready >= capacity(n) ||
 	    db_outbox_next_attempt(n->db, &when) != 0)
 		return;
 	if (when - (long long)now < RECHECK_SECONDS)
@@ -758,6 +784,72 @@ arm(struct notify *n, time_t now)
 	evtimer_add(&n->due_ev, &tv);
 }
 
+/* Starts rows marked sending while there is room; not again from inside
+ * itself (a transfer that ends at once calls finished()). */
+static void
+start_ready(struct notify *n)
+{
+	struct delivery	*d;
+
+	if (n->starting)
+		return;
+	n->starting = true;
+	while (!n->stopping && n->ninflight < capacity(n) &&
+	    (d = TAILQ_FIRST(&n->ready)) != NULL) {
+		TAILQ_REMOVE(&n->ready, d, entry);
+		n->nready--;
+		start_transfer(n, d);
+	}
+	n->starting = false;
+}
+
+/* Frees the rows marked sending that never started: the store puts them
+ * back to pending (db_outbox_reset_sending). */
+static void
+ready_clear(struct notify *n)
+{
+	struct delivery	*d;
+
+	while ((d = TAILQ_FIRST(&n->ready)) != NULL) {
+		TAILQ_REMOVE(&n->ready, d, entry);
+		delivery_free(d);
+	}
+	n->nready = 0;
+}
+
+/*
+ * The results of the turn: stored now when a wave of them is waiting or
+ * nothing is in flight any more, else within FLUSH_MS (a crash in between
+ * sends them again, with the same id: at least once).
+ */
+static void
+settle(struct notify *n)
+{
+	struct timeval	 tv = { 0, FLUSH_MS * 1000 };
+	bool		 hooks = hook_dirty(n->hooks_engine);
+
+	if (n->nlater == 0 && !hooks)
+		return;
+	if (n->ninflight == 0 || n->nlater >= flush_rows(n))
+		(void)flush_later(n);
+	else if (!evtimer_pending(&n->flush_ev, NULL))
+		evtimer_add(&n->flush_ev, &tv);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)flush_later(arg);
+}
+
+/*
+ * One turn: the due rows read and looked at, their "sending" written with
+ * whatever the last turn's transfers left to write, in one transaction,
+ * then started as far as there is room (the rest waits, marked, in
+ * n->ready).
+ */
 static void
 run(struct notify *n)
 {
@@ -769,9 +861,9 @@ run(struct notify *n)
 
 	evtimer_del(&n->due_ev);
 	for (round = 0; round < RUN_ROUNDS && !n->stopping; round++) {
-		if (n->ninflight >= capacity(n))
+		if (n->nready >= capacity(n))
 			break;
-		want = capacity(n) - n->ninflight;
+		want = capacity(n) + lookahead(n) - n->ninflight - n->nready;
 		if (want > DUE_BATCH)
 			want = DUE_BATCH;
 		if ((got = db_outbox_due(n->db, (long long)now, ids,
@@ -791,10 +883,13 @@ run(struct notify *n)
 			later_drop(n, mark);
 			break;
 		}
-		for (i = 0; i < k; i++)
-			start_transfer(n, ready[i]);
+		for (i = 0; i < k; i++) {
+			TAILQ_INSERT_TAIL(&n->ready, ready[i], entry);
+			n->nready++;
+		}
+		start_ready(n);
 	}
-	(void)flush_later(n);
+	settle(n);
 	arm(n, now);
 }
 
@@ -871,8 +966,10 @@ notify_new(struct event_base *base, struct db *db,
 		return NULL;
 	}
 	TAILQ_INIT(&n->inflight);
+	TAILQ_INIT(&n->ready);
 	evtimer_assign(&n->due_ev, base, due_cb, n);
 	evtimer_assign(&n->kick_ev, base, due_cb, n);
+	evtimer_assign(&n->flush_ev, base, flush_cb, n);
 	when = now_stamp(time(NULL));
 	reset = db_outbox_reset_sending(db, (long long)time(NULL),
 	    "发送中 ticd 停止，重新发送 / ticd stopped during the send: sent "
@@ -895,6 +992,7 @@ notify_stop(struct notify *n)
 	n->stopping = true;
 	evtimer_del(&n->due_ev);
 	evtimer_del(&n->kick_ev);
+	(void)flush_later(n);
 	return n->ninflight;
 }
 
@@ -931,6 +1029,7 @@ notify_free(struct notify *n)
 		delivery_free(d);
 	}
 	n->ninflight = 0;
+	ready_clear(n);
 	/* What was cut off goes back to the outbox, to be sent again. */
 	when = now_stamp(time(NULL));
 	left = db_outbox_reset_sending(n->db, (long long)time(NULL),
@@ -946,6 +1045,7 @@ notify_free(struct notify *n)
 	if (event_initialized(&n->due_ev)) {
 		evtimer_del(&n->due_ev);
 		evtimer_del(&n->kick_ev);
+		evtimer_del(&n->flush_ev);
 	}
 	smtp_free(n->smtp);
 	hook_engine_free(n->hooks_engine);

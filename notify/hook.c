@@ -44,19 +44,26 @@ struct target {
 
 /*
  * What the engine remembers of a target between attempts: what a burst
- * would otherwise read for every post: the row (until the
- * API or the engine changes a target), the URL's check (until then or a
- * reload) and the secret (for SECRET_TTL: a rotated secret is taken
- * within seconds).
+ * would otherwise read for every post: the row (every target read in one
+ * scan, again once the API or the engine changes one), the URL's check
+ * (until then or a reload), and whether its success waits to be stored.
  */
 struct pace_slot {
 	long long		 target;
 	time_t			 ok_written;	/* last_ok last stored */
+	long long		 ok_when;	/* to store, when ok_queued */
+	bool			 ok_queued;
 	struct target		 row;
 	unsigned long		 row_gen;	/* 0: not read */
 	unsigned long		 url_gen;	/* URL checked, 0: not */
+};
+
+/* A secret file's content, for SECRET_TTL: a rotated secret is taken
+ * within seconds, and targets sharing a file read it once. */
+struct secret_slot {
+	char			*path;
 	char			*secret;
-	time_t			 secret_at;
+	time_t			 at;
 };
 
 /* The pace of one robot (one URL). */
@@ -65,15 +72,12 @@ struct robot_pace {
 	struct notify_pacer	 pacer;
 };
 
-/* A target's success, stored with the engine's next group commit. */
-struct ok_write {
-	long long		 target;
-	long long		 when;
-};
-
 struct hook_engine {
-	struct ok_write		*oks;
-	size_t			 noks;
+	long long		*oks;		/* targets whose success waits */
+	size_t			 noks, oks_cap;
+	struct secret_slot	*secrets;	/* sorted by path */
+	size_t			 nsecrets;
+	unsigned long		 loaded_gen;	/* targets_gen of the scan */
 	struct robot_pace	*robots;
 	size_t			 nrobots;
 	struct event_base	*base;
@@ -154,46 +158,47 @@ hook_channel(const char *channel, long long *target)
 
 /* ---- queueing ---- */
 
+/* The outbox's name of a target's recipient ("bureau", "unit:NAME",
+ * "centre:ID", as outbox_recipient), or NULL for a row without scope. */
+static char *
+target_recipient(const char *kind, const char *scope)
+{
+	if (strcmp(kind, "bureau") == 0)
+		return xstrdup("bureau");
+	if (scope == NULL)
+		return NULL;
+	return xasprintf("%s:%s", kind, scope);
+}
+
 static int
 target_cb(const struct db_webhook *w, void *arg)
 {
-	if (w->disabled_at == NULL)
-		json_array_append_new(arg, json_pack("{s:I, s:s, s:o, s:s}",
-		    "id", (json_int_t)w->id, "kind", w->kind, "scope",
-		    w->scope ? json_string(w->scope) : json_null(), "format",
-		    w->format));
+	json_t	*list;
+	char	*who;
+
+	if (w->disabled_at != NULL ||
+	    (who = target_recipient(w->kind, w->scope)) == NULL)
+		return 0;
+	if ((list = json_object_get(arg, who)) == NULL) {
+		list = json_array();
+		json_object_set_new(arg, who, list);
+	}
+	json_array_append_new(list, json_pack("{s:I, s:s}", "id",
+	    (json_int_t)w->id, "format", w->format));
+	free(who);
 	return 0;
 }
 
 json_t *
 hook_targets(struct db *db, char **error)
 {
-	json_t	*all = json_array();
+	json_t	*all = json_object();
 
 	if (db_foreach_webhook(db, target_cb, all, error) == -1) {
 		json_decref(all);
 		return NULL;
 	}
 	return all;
-}
-
-static const char *
-kind_of(int to)
-{
-	return to == SCHED_TO_UNIT ? "unit" : to == SCHED_TO_CENTRE ?
-	    "centre" : "bureau";
-}
-
-static bool
-target_is_for(const json_t *t, int to, const char *scope)
-{
-	const char	*ts = json_string_value(json_object_get(t, "scope"));
-
-	if (strcmp(json_string_value(json_object_get(t, "kind")),
-	    kind_of(to)) != 0)
-		return false;
-	return to == SCHED_TO_BUREAU || (ts != NULL && scope != NULL &&
-	    strcmp(ts, scope) == 0);
 }
 
 /* A centre's name, from its own obligations in the message. */
@@ -287,23 +292,23 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
     const struct sched_rules *rules, const char *items, time_t now,
     const char *created, struct hook_row **rows, size_t *n)
 {
-	const json_t	*t;
+	const json_t	*t, *mine;
 	struct hook_row	*h;
 	char		*who, *payload = NULL, d[SCHED_DATE_LEN];
 	size_t		 i, made = 0;
 	long long	 id;
 
-	json_array_foreach(targets, i, t) {
-		if (!target_is_for(t, m->to, m->scope))
-			continue;
+	who = outbox_recipient(m);
+	mine = json_object_get(targets, who);
+	free(who);
+	json_array_foreach(mine, i, t) {
 		if (payload == NULL)
 			payload = hook_payload_text(m, rules, now);
 		id = (long long)json_integer_value(json_object_get(t, "id"));
 		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
 		h = &(*rows)[(*n)++];
 		memset(h, 0, sizeof(*h));
-		who = outbox_recipient(m);
-		h->recipient = who;
+		h->recipient = outbox_recipient(m);
 		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
 		h->day = xstrdup(sched_date_format(m->day, d));
 		h->planned = xstrdup(sched_date_format(m->planned, d));
@@ -352,10 +357,14 @@ hook_engine_conf(struct hook_engine *e, const struct notify_conf *conf)
 	post_set_per_host(e->post, conf->webhook_parallel);
 }
 
+static void	 secrets_clear(struct hook_engine *);
+static struct pace_slot *slot_of(struct hook_engine *, long long);
+
 void
 hook_targets_changed(struct hook_engine *e)
 {
 	e->targets_gen++;
+	secrets_clear(e);
 }
 
 bool
@@ -364,21 +373,27 @@ hook_dirty(const struct hook_engine *e)
 	return e->noks > 0;
 }
 
-void
-hook_flush(struct hook_engine *e)
+int
+hook_flush(struct hook_engine *e, char **error)
 {
-	char	*error = NULL;
-	size_t	 i;
+	struct pace_slot	*s;
+	size_t			 i;
 
 	for (i = 0; i < e->noks; i++) {
-		if (db_webhook_ok(e->db, e->oks[i].target, e->oks[i].when,
-		    &error) == -1) {
-			say(e, true, "webhook %lld: %s", e->oks[i].target,
-			    error);
-			free(error);
-			error = NULL;
-		}
+		s = slot_of(e, e->oks[i]);
+		if (db_webhook_ok(e->db, s->target, s->ok_when, error) == -1)
+			return -1;
 	}
+	return 0;
+}
+
+void
+hook_flushed(struct hook_engine *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->noks; i++)
+		slot_of(e, e->oks[i])->ok_queued = false;
 	e->noks = 0;
 }
 
@@ -393,10 +408,9 @@ hook_engine_free(struct hook_engine *e)
 	for (i = 0; i < e->nrobots; i++)
 		free(e->robots[i].url);
 	free(e->robots);
-	for (i = 0; i < e->npaces; i++) {
+	for (i = 0; i < e->npaces; i++)
 		target_clear(&e->paces[i].row);
-		notify_secret_free(e->paces[i].secret);
-	}
+	secrets_clear(e);
 	post_free(e->post);
 	free(e->paces);
 	free(e);
@@ -487,11 +501,9 @@ target_clear(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int
-target_copy_cb(const struct db_webhook *w, void *arg)
+static void
+target_fill(struct target *t, const struct db_webhook *w)
 {
-	struct target	*t = arg;
-
 	t->id = w->id;
 	t->found = true;
 	t->disabled = w->disabled_at != NULL;
@@ -502,17 +514,36 @@ target_copy_cb(const struct db_webhook *w, void *arg)
 	t->scope = w->scope ? xstrdup(w->scope) : NULL;
 	if (notify_format_from_name(w->format, &t->format) == -1)
 		t->format = NOTIFY_STANDARD;
+}
+
+static int
+target_load_cb(const struct db_webhook *w, void *arg)
+{
+	struct hook_engine	*e = arg;
+	struct pace_slot	*s = slot_of(e, w->id);
+
+	target_clear(&s->row);
+	s->url_gen = 0;
+	target_fill(&s->row, w);
+	s->row_gen = e->targets_gen;
 	return 0;
 }
 
-/* Reads a target: 0 (t->found says whether it exists), -1 on error. */
+/*
+ * Reads every target in one scan (in id order: the slots are appended
+ * in order) once they may have changed: a burst to thousands of targets
+ * costs one read of the table, not one per post.  A slot the scan did not
+ * reach is a removed target.
+ */
 static int
-target_load(struct hook_engine *e, long long id, struct target *t,
-    char **error)
+targets_load(struct hook_engine *e, char **error)
 {
-	memset(t, 0, sizeof(*t));
-	return db_webhook_get(e->db, id, target_copy_cb, t, error) == -1 ?
-	    -1 : 0;
+	if (e->loaded_gen == e->targets_gen)
+		return 0;
+	if (db_foreach_webhook(e->db, target_load_cb, e, error) == -1)
+		return -1;
+	e->loaded_gen = e->targets_gen;
+	return 0;
 }
 
 static char *
@@ -531,24 +562,34 @@ target_copy(struct target *to, const struct target *from)
 	to->scope = dup_or_null(from->scope);
 }
 
-/* The target, from the store only when it may have changed. */
+/* The target's slot, its row current (found false once removed). */
+static struct pace_slot *
+target_slot(struct hook_engine *e, long long id, char **error)
+{
+	struct pace_slot	*s;
+
+	if (targets_load(e, error) == -1)
+		return NULL;
+	s = slot_of(e, id);
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		s->row.id = id;
+		s->row_gen = e->targets_gen;
+	}
+	return s;
+}
+
+/* The target as it is now; the caller clears its copy. */
 static int
 target_get(struct hook_engine *e, long long id, struct target *t,
     char **error)
 {
-	struct pace_slot	*s = slot_of(e, id);
+	struct pace_slot	*s;
 
-	if (s->row_gen != e->targets_gen) {
-		target_clear(&s->row);
-		s->url_gen = 0;
-		notify_secret_free(s->secret);
-		s->secret = NULL;
-		if (target_load(e, id, &s->row, error) == -1) {
-			s->row_gen = 0;
-			return -1;
-		}
-		s->row_gen = e->targets_gen;
-	}
+	memset(t, 0, sizeof(*t));
+	if ((s = target_slot(e, id, error)) == NULL)
+		return -1;
 	target_copy(t, &s->row);
 	return 0;
 }
@@ -570,48 +611,87 @@ target_url_ok(struct hook_engine *e, const struct target *t, char **why)
 	return true;
 }
 
+static void
+secrets_clear(struct hook_engine *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nsecrets; i++) {
+		free(e->secrets[i].path);
+		notify_secret_free(e->secrets[i].secret);
+	}
+	free(e->secrets);
+	e->secrets = NULL;
+	e->nsecrets = 0;
+}
+
+static int
+secret_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct secret_slot *)elem)->path);
+}
+
+/* A secret file's slot, kept sorted by path. */
+static struct secret_slot *
+secret_slot(struct hook_engine *e, const char *path)
+{
+	struct secret_slot	*s;
+	size_t			 lo = 0, hi = e->nsecrets, mid;
+
+	if (e->nsecrets > 0 && (s = bsearch(path, e->secrets, e->nsecrets,
+	    sizeof(*e->secrets), secret_cmp)) != NULL)
+		return s;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(e->secrets[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	e->secrets = xreallocarray(e->secrets, e->nsecrets + 1,
+	    sizeof(*e->secrets));
+	memmove(&e->secrets[lo + 1], &e->secrets[lo], (e->nsecrets - lo) *
+	    sizeof(*e->secrets));
+	e->nsecrets++;
+	s = &e->secrets[lo];
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(path);
+	return s;
+}
+
 /* The secret, read again after SECRET_TTL; the caller frees its copy. */
 static int
 target_secret(struct hook_engine *e, const struct target *t, char **secret,
     char **why)
 {
-	struct pace_slot	*s = slot_of(e, t->id);
+	struct secret_slot	*s = secret_slot(e, t->secret_file);
 	time_t			 now = time(NULL);
 
-	if (s->secret == NULL || now - s->secret_at >= SECRET_TTL) {
+	if (s->secret == NULL || now - s->at >= SECRET_TTL) {
 		notify_secret_free(s->secret);
 		s->secret = NULL;
 		if (notify_secret_read(t->secret_file, &s->secret, why) == -1)
 			return -1;
-		s->secret_at = now;
+		s->at = now;
 	}
 	*secret = xstrdup(s->secret);
 	return 0;
 }
 
 long long
-hook_not_before(struct hook_engine *e, long long target,
-    enum notify_format format, long long now)
+hook_not_before(struct hook_engine *e, long long target, long long now)
 {
-	struct pace_slot	*s = slot_of(e, target);
+	struct pace_slot	*s;
 	char			*error = NULL;
 
-	/* Standard Webhooks are not paced: no need to read the target. */
-	if (format == NOTIFY_STANDARD)
-		return now;
-	if (s->row_gen != e->targets_gen) {
-		target_clear(&s->row);
-		s->url_gen = 0;
-		if (target_load(e, target, &s->row, &error) == -1) {
-			free(error);
-			s->row_gen = 0;
-			return now;
-		}
-		s->row_gen = e->targets_gen;
+	if ((s = target_slot(e, target, &error)) == NULL) {
+		free(error);
+		return now;	/* the attempt finds the error again */
 	}
-	if (!s->row.found)
+	/* Standard Webhooks are not paced. */
+	if (!s->row.found || s->row.format == NOTIFY_STANDARD)
 		return now;
-	return notify_pace_next(pacer_for(e, s->row.url), format, now);
+	return notify_pace_next(pacer_for(e, s->row.url), s->row.format, now);
 }
 
 /* ---- telling the bureau ---- */
@@ -701,12 +781,14 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	pl = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(payload);
 	if ((targets = hook_targets(e->db, &error)) == NULL)
-		targets = json_array();
-	json_array_foreach(targets, i, x) {
+		targets = json_object();
+	free(error);
+	error = NULL;
+	json_array_foreach(json_object_get(targets, "bureau"), i, x) {
 		long long id = (long long)json_integer_value(json_object_get(x,
 		    "id"));
 
-		if (id == t->id || !target_is_for(x, SCHED_TO_BUREAU, NULL))
+		if (id == t->id)
 			continue;
 		rows = xreallocarray(rows, n + 1, sizeof(*rows));
 		memset(&rows[n], 0, sizeof(rows[n]));
@@ -812,8 +894,6 @@ account(struct hook_engine *e, const struct target *t,
 	if (r->verdict == NOTIFY_ANSWER_SENT) {
 		struct pace_slot *s = slot_of(e, t->id);
 
-		size_t		 i;
-
 		/* A healthy target is not written at every post: only to end
 		 * a failure streak, or now and then for last_ok; and then
 		 * with the delivery engine's next commit (hook_flush). */
@@ -821,15 +901,16 @@ account(struct hook_engine *e, const struct target *t,
 			return;
 		s->ok_written = now;
 		s->row.failing_since = 0;
-		for (i = 0; i < e->noks && e->oks[i].target != t->id; i++)
-			;
-		if (i == e->noks) {
-			e->oks = xreallocarray(e->oks, e->noks + 1,
-			    sizeof(*e->oks));
-			e->noks++;
+		s->ok_when = (long long)now;
+		if (!s->ok_queued) {
+			if (e->noks == e->oks_cap) {
+				e->oks_cap = e->oks_cap ? e->oks_cap * 2 : 16;
+				e->oks = xreallocarray(e->oks, e->oks_cap,
+				    sizeof(*e->oks));
+			}
+			e->oks[e->noks++] = t->id;
+			s->ok_queued = true;
 		}
-		e->oks[i].target = t->id;
-		e->oks[i].when = (long long)now;
 		return;
 	}
 	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
@@ -889,7 +970,8 @@ post_part(struct hook_attempt *a, struct hook_result *r)
 	struct notify_request	*req = &a->batch.req[a->next];
 	char			*error = NULL;
 
-	notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
+	if (a->t.format != NOTIFY_STANDARD)
+		notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
 	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
 	    post_done, a, &error);
 	if (a->tr == NULL) {
@@ -906,7 +988,7 @@ post_done(const struct post_result *pr, void *arg)
 	struct hook_attempt	*a = arg;
 	struct hook_result	 r = { .retry_after = -1 };
 	struct notify_answer	 ans;
-	struct notify_pacer	*pacer = pacer_for(a->e, a->t.url);
+	struct notify_pacer	*pacer = NULL;
 	char			*error = NULL;
 	long long		 now = now_ms(), at = 0;
 
@@ -921,7 +1003,10 @@ post_done(const struct post_result *pr, void *arg)
 	r.why = ans.why;
 	if (pr->curl_code == 0)
 		r.response = xasprintf("HTTP %ld", pr->status);
-	if (ans.verdict == NOTIFY_ANSWER_THROTTLED)
+	/* Standard Webhooks are not paced: a robot's pacer only. */
+	if (a->t.format != NOTIFY_STANDARD)
+		pacer = pacer_for(a->e, a->t.url);
+	if (ans.verdict == NOTIFY_ANSWER_THROTTLED && pacer != NULL)
 		notify_pace_block(pacer, now + (ans.retry_after > 0 ?
 		    ans.retry_after : 60) * 1000LL);
 	if (ans.verdict != NOTIFY_ANSWER_SENT) {
@@ -936,8 +1021,8 @@ post_done(const struct post_result *pr, void *arg)
 		say(a->e, true, "outbox row %lld: %s", a->row, error);
 		free(error);
 	}
-	if (a->next < a->batch.n &&
-	    (at = notify_pace_next(pacer, a->t.format, now)) <= now) {
+	if (a->next < a->batch.n && (pacer == NULL ||
+	    (at = notify_pace_next(pacer, a->t.format, now)) <= now)) {
 		free(r.why);
 		free(r.response);
 		memset(&r, 0, sizeof(r));

@@ -543,7 +543,8 @@ void	 post_cancel(struct post *, struct post_transfer *);
 
 /* Whether an outbox channel is a webhook's ("webhook:ID"), and which. */
 bool	 hook_channel(const char *channel, long long *target);
-/* The enabled targets as [{id, kind, scope, format}]; NULL with *error. */
+/* The enabled targets by recipient, as outbox_recipient names it:
+ * {"centre:ID": [{id, format}], …}; NULL with *error. */
 json_t	*hook_targets(struct db *, char **error);
 /* The payload stored for a reminder (the Standard Webhooks JSON). */
 char	*hook_payload_text(const struct sched_message *,
@@ -598,12 +599,15 @@ void	 hook_engine_free(struct hook_engine *);
  * again. */
 void	 hook_targets_changed(struct hook_engine *);
 /* Whether successes wait to be stored, and storing them: inside the
- * delivery engine's group commit. */
+ * delivery engine's group commit (-1 with *error: the caller rolls back,
+ * they are kept), then, once committed, hook_flushed. */
 bool	 hook_dirty(const struct hook_engine *);
-void	 hook_flush(struct hook_engine *);
-/* The earliest time (ms) the target's pace lets a post go. */
+int	 hook_flush(struct hook_engine *, char **error);
+void	 hook_flushed(struct hook_engine *);
+/* The earliest time (ms) the target's pace lets a post go (a robot's;
+ * Standard Webhooks go at once). */
 long long hook_not_before(struct hook_engine *, long long target,
-	    enum notify_format, long long now_ms);
+	    long long now_ms);
 /*
  * Starts delivering outbox row "row" to its target from part parts_sent
  * on; cb follows.  NULL when nothing was started, with *r saying why (or
