@@ -356,25 +356,51 @@ fail:
 }
 
 /*
- * A message dead: its state and the bureau's notice (who, which day, why,
- * how to redeliver) in one transaction.  Without a notice to queue, or
- * when it cannot be built, the state alone is written.
+ * The bureau's notice of a dead row, in p->row: a mail's own (who, which
+ * day, why, how to redeliver); a webhook post's, its target's one notice
+ * of its failure streak (hook.c).  0, 1 none, -1 with *why.
+ */
+static int
+dead_notice(struct notify *n, struct delivery *d, time_t now,
+    const char *reason, const char *created, struct notice_row *p,
+    struct hook_row *h, char **why)
+{
+	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
+				    .recipient = d->recipient, .day = d->day,
+				    .rcpt = (const char *const *)d->rcpt,
+				    .nrcpt = d->nrcpt, .reason = reason };
+	struct hook_dead	 hd = { .target = d->target, .row = d->id,
+				    .recipient = d->recipient, .day = d->day,
+				    .reason = reason };
+	int			 rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(h, 0, sizeof(*h));
+	if (!d->webhook)
+		return notice_dead_row(n->db, &n->conf, &nd, now, p, why);
+	rc = hook_dead_notice(n->hooks_engine, &hd, now, created, h, why);
+	if (rc == 0)
+		p->row = h->row;
+	return rc;
+}
+
+/*
+ * A message dead: its state and the bureau's notice in one transaction.
+ * Without a notice to queue, or when it cannot be built, the state alone
+ * is written.
  */
 static void
 go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
     const char *response)
 {
-	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
-				    .recipient = d->recipient, .day = d->day,
-				    .rcpt = (const char *const *)d->rcpt,
-				    .nrcpt = d->nrcpt };
 	struct notice_row	 p;
+	struct hook_row		 h;
 	struct db_outbox	 r;
 	char			*why = NULL, *when = now_stamp(now);
 	int			 rc;
 
-	nd.reason = error != NULL ? error : response != NULL ? response : "?";
-	rc = notice_dead_row(n->db, &n->conf, &nd, now, &p, &why);
+	rc = dead_notice(n, d, now, error != NULL ? error : response != NULL ?
+	    response : "?", when, &p, &h, &why);
 	if (rc == -1) {
 		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
 		    why);
@@ -396,7 +422,9 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	} else if (rc == 0 && p.row.id != 0)
 		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
 		    d->id, p.row.id);
-	if (rc == 0)
+	if (d->webhook)
+		hook_row_free(&h);
+	else if (rc == 0)
 		notice_row_free(&p);
 	free(when);
 }

@@ -705,176 +705,241 @@ bureau_contact_cb(const struct db_contact *c, void *arg)
 	return 0;
 }
 
-/* The notice as mail, for the bureau's contacts (or the spool). */
-static char *
-notice_mail(struct hook_engine *e, json_t *rcpt, const char *idem,
-    const char *text_body, const char *html, char **message_id,
-    size_t *len, char **error)
+/* A moment as the notice says it: Beijing time to the minute. */
+static void
+minute_words(long long t, char *buf, size_t len)
 {
-	struct notify_text	 text = { 0 };
+	struct tm	 tm;
+	time_t		 local = (time_t)t + 8 * 3600;
+
+	gmtime_r(&local, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* The start of the failure streak a notice is keyed by: the day's when
+ * the post died without one (an allow-list narrowed by a reload). */
+static long long
+streak_of(long long failing_since, time_t now)
+{
+	return failing_since != 0 ? failing_since :
+	    (long long)now - ((long long)now + 8 * 3600) % 86400;
+}
+
+/*
+ * The bureau's mail about a target, to its contacts (the spool without
+ * SMTP): one per failure streak, keyed by the target and the streak's
+ * start, so that whichever comes first of a dead post and the disabling
+ * is the only mail (the other finds its key taken and is not queued).
+ * 0, 1 when there is nobody to mail, -1 with *error.
+ */
+static int
+notice_mail_row(struct hook_engine *e, long long target, long long since,
+    const struct notify_text *text, time_t now, const char *created,
+    struct hook_row *mail, char **error)
+{
 	struct mail_address	*to;
 	struct mail_spec	 spec = { 0 };
-	json_t			*a;
-	size_t			 i, n = json_array_size(rcpt);
-	char			*data;
+	json_t			*rcpt = json_array(), *a;
+	size_t			 i, n;
+	char			 day[SCHED_DATE_LEN];
 
-	text.subject = (char *)"ticd：webhook 目标已停用 / a webhook target "
-	    "was disabled";
-	text.text = (char *)text_body;
-	text.html = (char *)html;
+	memset(mail, 0, sizeof(*mail));
+	if (db_foreach_contact(e->db, bureau_contact_cb, rcpt, error) == -1) {
+		json_decref(rcpt);
+		return -1;
+	}
+	/* As for reminders: without an address only the spool takes it. */
+	if ((n = json_array_size(rcpt)) == 0 && *e->conf->smtp_url != '\0') {
+		json_decref(rcpt);
+		return 1;
+	}
 	to = xcalloc(n + 1, sizeof(*to));
 	json_array_foreach(rcpt, i, a) {
 		to[i].email = json_string_value(json_object_get(a, "email"));
 		to[i].name = json_string_value(json_object_get(a, "name"));
 	}
-	*message_id = mail_message_id(idem, e->conf->from);
-	spec.text = &text;
+	mail->idem = xasprintf("bureau|email|webhook:%lld:%lld", target, since);
+	mail->message_id = mail_message_id(mail->idem, e->conf->from);
+	spec.text = text;
 	spec.from = e->conf->from;
 	spec.from_name = e->conf->from_name;
 	spec.to = to;
 	spec.nto = n;
-	spec.message_id = *message_id;
-	spec.date = time(NULL);
-	data = mail_build(&spec, len, error);
+	spec.message_id = mail->message_id;
+	spec.date = now;
+	mail->body = mail_build(&spec, &mail->row.body_len, error);
 	free(to);
-	return data;
+	mail->rcpt = json_dumps(rcpt, JSON_COMPACT);
+	json_decref(rcpt);
+	if (mail->body == NULL) {
+		hook_row_free(mail);
+		return -1;
+	}
+	sched_date_format((int)(((long long)now + 8 * 3600) / 86400), day);
+	mail->recipient = xstrdup("bureau");
+	mail->channel = xstrdup("email");
+	mail->items = xstrdup("[]");
+	mail->day = xstrdup(day);
+	mail->planned = xstrdup(day);
+	mail->row.idem = mail->idem;
+	mail->row.recipient = mail->recipient;
+	mail->row.channel = mail->channel;
+	mail->row.day = mail->row.planned = mail->day;
+	mail->row.message_id = mail->message_id;
+	mail->row.rcpt = mail->rcpt;
+	mail->row.items = mail->items;
+	mail->row.body = mail->body;
+	mail->row.next_attempt = (long long)now;
+	mail->row.created_at = created;
+	return 0;
 }
 
-static char *
-html_escape(const char *s)
+/* The bureau's other enabled targets each get a webhook.disabled post,
+ * keyed like the mail. */
+static void
+notice_posts(struct hook_engine *e, const struct target *t, long long since,
+    const char *payload, time_t now, const char *created,
+    struct hook_row **rows, size_t *n)
 {
-	struct buf	 b;
+	json_t		*targets, *x;
+	char		*error = NULL, day[SCHED_DATE_LEN];
+	size_t		 i;
+	struct hook_row	*h;
+	long long	 id;
 
-	buf_init(&b);
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': buf_adds(&b, "&lt;"); break;
-		case '>': buf_adds(&b, "&gt;"); break;
-		case '&': buf_adds(&b, "&amp;"); break;
-		case '"': buf_adds(&b, "&quot;"); break;
-		default: buf_add(&b, s, 1);
-		}
+	if ((targets = hook_targets(e->db, &error)) == NULL)
+		targets = json_object();
+	free(error);
+	sched_date_format((int)(((long long)now + 8 * 3600) / 86400), day);
+	json_array_foreach(json_object_get(targets, "bureau"), i, x) {
+		id = (long long)json_integer_value(json_object_get(x, "id"));
+		if (id == t->id)
+			continue;
+		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+		h = &(*rows)[(*n)++];
+		memset(h, 0, sizeof(*h));
+		h->recipient = xstrdup("bureau");
+		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
+		h->idem = xasprintf("bureau|%s|webhook:%lld:%lld", h->channel,
+		    t->id, since);
+		h->items = xstrdup("[]");
+		h->body = xstrdup(payload);
+		h->day = xstrdup(day);
+		h->planned = xstrdup(day);
+		row_fill(h, id, json_string_value(json_object_get(x,
+		    "format")));
+		h->row.next_attempt = (long long)now;
+		h->row.created_at = created;
 	}
-	return buf_take(&b);
+	json_decref(targets);
 }
 
 /*
- * Queues the bureau's notice of a disabled target: mail to the bureau's
- * contacts (the spool without SMTP) and a post to each of the bureau's
- * other enabled targets, in one transaction; keyed by the target and the
- * moment it was disabled, so it is queued once.
+ * Queues the bureau's notice of a disabled target in one transaction:
+ * mail (unless one of the same failure streak went, for a dead post) and
+ * a webhook.disabled post to each of the bureau's other targets.
  */
 static void
 notice(struct hook_engine *e, const struct target *t, const char *reason,
-    time_t now)
+    long long since, time_t now)
 {
-	struct hook_row	*rows = NULL, mail = { 0 };
-	struct db_outbox *all;
-	json_t		*targets, *rcpt = json_array(), *payload, *x;
-	char		*shown, *error = NULL, *created = stamp(now), *text;
-	char		*h1, *h2, *html, *pl, day[SCHED_DATE_LEN];
-	size_t		 n = 0, i, k;
+	struct notify_target_words w = { 0 };
+	struct notify_text	 text;
+	struct hook_row		*rows = NULL;
+	struct db_outbox	*all;
+	json_t			*payload;
+	char			*shown, *error = NULL, *created = stamp(now), *pl;
+	char			 from[24];
+	size_t			 n = 0, i;
 
+	since = streak_of(since, now);
 	shown = notify_url_redact(t->format, t->url);
 	payload = notify_payload_disabled(t->id, shown, reason,
 	    (long long)now);
 	pl = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(payload);
-	if ((targets = hook_targets(e->db, &error)) == NULL)
-		targets = json_object();
-	free(error);
-	error = NULL;
-	json_array_foreach(json_object_get(targets, "bureau"), i, x) {
-		long long id = (long long)json_integer_value(json_object_get(x,
-		    "id"));
-
-		if (id == t->id)
-			continue;
-		rows = xreallocarray(rows, n + 1, sizeof(*rows));
-		memset(&rows[n], 0, sizeof(rows[n]));
-		rows[n].recipient = xstrdup("bureau");
-		rows[n].channel = xasprintf(CHANNEL_PREFIX "%lld", id);
-		rows[n].idem = xasprintf("bureau|%s|disabled:%lld:%lld",
-		    rows[n].channel, t->id, (long long)now);
-		rows[n].items = xstrdup("[]");
-		rows[n].body = xstrdup(pl);
-		row_fill(&rows[n], id, json_string_value(json_object_get(x,
-		    "format")));
+	notice_posts(e, t, since, pl, now, created, &rows, &n);
+	minute_words(since, from, sizeof(from));
+	w.id = t->id;
+	w.format = notify_format_name(t->format);
+	w.kind = t->kind;
+	w.scope = t->scope;
+	w.url = shown;
+	w.reason = reason;
+	w.since = from;
+	notify_render_target(&w, &text);
+	rows = xreallocarray(rows, n + 1, sizeof(*rows));
+	if (notice_mail_row(e, t->id, since, &text, now, created, &rows[n],
+	    &error) == 0)
 		n++;
+	else if (error != NULL) {
+		say(e, true, "webhook %lld: the bureau's mail notice cannot be "
+		    "built: %s", t->id, error);
+		free(error);
+		error = NULL;
 	}
-	json_decref(targets);
-	(void)db_foreach_contact(e->db, bureau_contact_cb, rcpt, &error);
-	free(error);
-	error = NULL;
-	text = xasprintf("webhook 目标 %lld（%s %s%s%s）已停用。\n原因：%s\n"
-	    "修好接收端后，用 ticctl webhooks enable %lld 恢复，用 ticctl "
-	    "deliveries 查看未送达的提醒，ticctl redeliver ID 重发。\n\n"
-	    "Webhook target %lld (%s) was disabled: %s\nOnce the endpoint is "
-	    "fixed: ticctl webhooks enable %lld; ticctl deliveries lists what "
-	    "did not arrive, ticctl redeliver ID sends it again.\n", t->id,
-	    notify_format_name(t->format), t->kind, t->scope ? " " : "",
-	    t->scope ? t->scope : "", reason, t->id, t->id, shown, reason,
-	    t->id);
-	h1 = html_escape(text);
-	html = xasprintf("<!DOCTYPE html><html lang=\"zh-CN\"><body><pre>%s"
-	    "</pre></body></html>", h1);
-	free(h1);
-	if (json_array_size(rcpt) > 0 || *e->conf->smtp_url == '\0') {
-		mail.idem = xasprintf("bureau|email|disabled:%lld:%lld", t->id,
-		    (long long)now);
-		h2 = notice_mail(e, rcpt, mail.idem, text, html,
-		    &mail.message_id, &mail.row.body_len, &error);
-		if (h2 != NULL) {
-			mail.recipient = xstrdup("bureau");
-			mail.channel = xstrdup("email");
-			mail.items = xstrdup("[]");
-			mail.rcpt = json_dumps(rcpt, JSON_COMPACT);
-			mail.body = h2;
-			mail.row.idem = mail.idem;
-			mail.row.recipient = mail.recipient;
-			mail.row.channel = mail.channel;
-			mail.row.message_id = mail.message_id;
-			mail.row.rcpt = mail.rcpt;
-			mail.row.items = mail.items;
-			mail.row.body = mail.body;
-		} else {
-			say(e, true, "webhook %lld: the bureau's mail notice "
-			    "cannot be built: %s", t->id, error);
-			free(error);
-			error = NULL;
-		}
-	}
+	notify_text_free(&text);
 	all = xcalloc(n + 1, sizeof(*all));
-	for (i = 0, k = 0; i < n; i++)
-		all[k++] = rows[i].row;
-	if (mail.body != NULL)
-		all[k++] = mail.row;
-	sched_date_format((int)((now + 8 * 3600) / 86400), day);
-	for (i = 0; i < k; i++) {
-		all[i].day = all[i].planned = day;
-		all[i].next_attempt = (long long)now;
-		all[i].created_at = created;
-	}
-	if (k > 0 && db_outbox_enqueue(e->db, all, k, NULL, NULL,
+	for (i = 0; i < n; i++)
+		all[i] = rows[i].row;
+	if (n > 0 && db_outbox_enqueue(e->db, all, n, NULL, NULL,
 	    &error) == -1) {
 		say(e, true, "webhook %lld: the bureau's notice was not "
 		    "queued: %s", t->id, error);
 		free(error);
-	} else if (k > 0 && e->kick != NULL)
+	} else if (n > 0 && e->kick != NULL)
 		e->kick(e->arg);
 	say(e, true, "webhook %lld (%s) disabled, the bureau told (%zu "
-	    "message(s)): %s", t->id, shown, k, reason);
+	    "message(s)): %s", t->id, shown, n, reason);
 	for (i = 0; i < n; i++)
 		hook_row_free(&rows[i]);
-	hook_row_free(&mail);
 	free(rows);
 	free(all);
-	json_decref(rcpt);
-	free(text);
-	free(html);
 	free(pl);
 	free(shown);
 	free(created);
+}
+
+int
+hook_dead_notice(struct hook_engine *e, const struct hook_dead *d,
+    time_t now, const char *created, struct hook_row *mail, char **error)
+{
+	struct notify_target_words w = { 0 };
+	struct notify_text	 text;
+	struct pace_slot	*s;
+	char			 from[24], until[24], *shown;
+	long long		 since;
+	int			 rc;
+
+	memset(mail, 0, sizeof(*mail));
+	if ((s = target_slot(e, d->target, error)) == NULL)
+		return -1;
+	/* Removed by the bureau itself, or disabled: then the disabling's
+	 * notice told of its posts. */
+	if (!s->row.found || s->row.disabled)
+		return 1;
+	since = streak_of(s->row.failing_since, now);
+	minute_words(since, from, sizeof(from));
+	minute_words(since + (long long)e->conf->webhook_disable_days * 86400,
+	    until, sizeof(until));
+	shown = notify_url_redact(s->row.format, s->row.url);
+	w.id = d->target;
+	w.format = notify_format_name(s->row.format);
+	w.kind = s->row.kind;
+	w.scope = s->row.scope;
+	w.url = shown;
+	w.reason = d->reason;
+	w.since = from;
+	w.disable_at = until;
+	w.row = d->row;
+	w.recipient = d->recipient;
+	w.day = d->day;
+	notify_render_target(&w, &text);
+	rc = notice_mail_row(e, d->target, since, &text, now, created, mail,
+	    error);
+	notify_text_free(&text);
+	free(shown);
+	return rc;
 }
 
 /* The target's record of this attempt: a success ends its failure
@@ -927,7 +992,7 @@ account(struct hook_engine *e, const struct target *t,
 	when = stamp(now);
 	if (db_webhook_disable(e->db, t->id, when, reason, &error) == 0) {
 		hook_targets_changed(e);
-		notice(e, t, reason, now);
+		notice(e, t, reason, since, now);
 	}
 	free(when);
 	free(reason);

@@ -620,4 +620,22 @@ struct hook_attempt *hook_send(struct hook_engine *, long long row,
 /* Stops an attempt without calling its callback. */
 void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
 
+/* A webhook row gone dead, for the bureau's notice (all borrowed). */
+struct hook_dead {
+	long long		 target;
+	long long		 row;
+	const char		*recipient;
+	const char		*day;
+	const char		*reason;
+};
+/*
+ * The bureau's mail about a post gone dead, in *mail for the caller to
+ * queue with the dead state: one per failure streak of its target (keyed
+ * by the streak, shared with the disabling's notice), none for a target
+ * disabled (its disabling told) or removed.  0, 1 none, -1 with *error.
+ */
+int	 hook_dead_notice(struct hook_engine *, const struct hook_dead *,
+	    time_t now, const char *created, struct hook_row *mail,
+	    char **error);
+
 #endif

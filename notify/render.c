@@ -594,3 +594,97 @@ notify_text_free(struct notify_text *t)
 	free(t->ics);
 	memset(t, 0, sizeof(*t));
 }
+
+/* ---- the bureau's notice of a failing webhook target ---- */
+
+static char *
+pre_html(const char *text)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><body><pre>");
+	put_html(&b, text);
+	buf_adds(&b, "</pre></body></html>\n");
+	return buf_take(&b);
+}
+
+/* The target as the notice names it: 12（standard centre yq-006）. */
+static char *
+target_cn(const struct notify_target_words *w)
+{
+	char	*out, *kind = clean(w->kind), *scope = clean(w->scope ?
+		    w->scope : "");
+
+	out = xasprintf("%lld（%s %s%s%s）", w->id, w->format, kind,
+	    *scope ? " " : "", scope);
+	free(kind);
+	free(scope);
+	return out;
+}
+
+static void
+target_disabled(const struct notify_target_words *w, const char *who,
+    const char *url, const char *reason, struct notify_text *t)
+{
+	t->subject = xstrdup("【" BRAND "】webhook 目标已停用 / a webhook "
+	    "target was disabled");
+	t->text = xasprintf("市科技局：\n\n"
+	    "webhook 目标 %s 已停用：%s\n原因：%s\n"
+	    "它的投递已不再重试。修好接收端后，用 ticctl webhooks enable %lld "
+	    "恢复，用 ticctl deliveries --state dead 查看未送达的提醒，"
+	    "ticctl redeliver ID 重发。\n\n"
+	    "--\n"
+	    "Webhook target %lld (%s) was disabled: %s\nIts posts are no "
+	    "longer retried.  Once the endpoint is fixed: ticctl webhooks "
+	    "enable %lld; ticctl deliveries --state dead lists what did not "
+	    "arrive, ticctl redeliver ID sends it again.\n",
+	    who, url, reason, w->id, w->id, url, reason, w->id);
+}
+
+static void
+target_dead(const struct notify_target_words *w, const char *who,
+    const char *url, const char *reason, struct notify_text *t)
+{
+	char	*rcpt = clean(w->recipient ? w->recipient : "-");
+	char	*day = clean(w->day ? w->day : "-");
+
+	t->subject = xstrdup("【" BRAND "】webhook 目标持续失败，投递未送达 / "
+	    "a webhook target is failing");
+	t->text = xasprintf("市科技局：\n\n"
+	    "webhook 目标 %s 自 %s 起持续失败：%s\n"
+	    "发给 %s 的 %s 提醒（投递编号 %lld）未能送达，不再自动重试。\n"
+	    "原因：%s\n"
+	    "若到 %s 仍然失败，该目标将被停用（不再另发邮件）。"
+	    "修好接收端后，用 ticctl redeliver %lld 重发，ticctl deliveries "
+	    "--state dead 查看其他未送达的投递。\n\n"
+	    "--\n"
+	    "Webhook target %lld (%s) has been failing since %s.  The reminder "
+	    "of %s to %s, outbox %lld, could not be delivered and will not be "
+	    "retried: %s\nIf it still fails on %s the target is disabled "
+	    "(without another mail).  Once fixed: ticctl redeliver %lld; "
+	    "ticctl deliveries --state dead lists the others.\n",
+	    who, w->since, url, rcpt, day, w->row, reason, w->disable_at,
+	    w->row, w->id, url, w->since, day, rcpt, w->row, reason,
+	    w->disable_at, w->row);
+	free(rcpt);
+	free(day);
+}
+
+void
+notify_render_target(const struct notify_target_words *w,
+    struct notify_text *t)
+{
+	char	*who = target_cn(w), *url = clean(w->url);
+	char	*reason = clean(w->reason ? w->reason : "?");
+
+	memset(t, 0, sizeof(*t));
+	if (w->disable_at == NULL)
+		target_disabled(w, who, url, reason, t);
+	else
+		target_dead(w, who, url, reason, t);
+	t->html = pre_html(t->text);
+	free(who);
+	free(url);
+	free(reason);
+}

@@ -47,4 +47,29 @@ void	 notify_text_free(struct notify_text *);
  * centre's name and id.  The caller frees it. */
 char	*notify_recipient_label(const struct sched_message *);
 
+/*
+ * A failing webhook target, as the bureau's notice names it (hook.c); all
+ * borrowed.  disable_at NULL: the target was disabled; else one of its
+ * posts went dead (row, recipient, day) while it fails since "since",
+ * and it is disabled if it still fails at disable_at.
+ */
+struct notify_target_words {
+	long long	 id;
+	const char	*format;	/* standard, wecom, dingtalk, feishu */
+	const char	*kind;		/* bureau, unit, centre */
+	const char	*scope;		/* NULL for the bureau */
+	const char	*url;		/* its credentials hidden */
+	const char	*reason;
+	const char	*since;		/* YYYY-MM-DD HH:MM */
+	const char	*disable_at;
+	long long	 row;
+	const char	*recipient;
+	const char	*day;
+};
+
+/* The bureau's one mail about a failing target: subject, text and HTML
+ * (no .ics); notify_text_free frees them. */
+void	 notify_render_target(const struct notify_target_words *,
+	    struct notify_text *);
+
 #endif

@@ -12,6 +12,8 @@ On 2026-12-01 the demo plans three messages: centres yq-006 and yq-009
 wait is bounded.
 """
 import base64
+import email
+import email.policy
 import json
 import os
 import subprocess
@@ -480,6 +482,77 @@ def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
     w = t.get("/api/v1/webhooks").json()["webhooks"][0]
     assert w["id"] == bad["id"] and w["state"] == "disabled"
     t.wait_log("webhook %d" % bad["id"])
+
+
+def target_notices(t, target_id, row_id):
+    """The bureau's mails (the spool) about one webhook target or its post
+    row_id: their plain texts."""
+    out = []
+    for f in sorted((t.dir / "spool").glob("*.eml")):
+        msg = email.message_from_bytes(f.read_bytes(),
+                                       policy=email.policy.default)
+        text = msg.get_body(("plain",)).get_content()
+        if "webhook 目标 %d（" % target_id in text or \
+                "投递编号 %d）" % row_id in text:
+            out.append(text)
+    return out
+
+
+def redeliver(t, row_id):
+    r = t.post("/api/v1/deliveries/%d/redeliver" % row_id, {})
+    assert r.status == 200, r
+
+
+def test_one_notice_per_failing_target(ticd_factory, receivers, tmp_path):
+    """A target refusing every post (400: each dead at once) is failing
+    from its first refusal.  Its dead posts and, a day later, its
+    disabling make one mail to the bureau, not one each; the bureau's own
+    webhook hears once that it was disabled."""
+    clock = FakeClock()
+    bad = receivers(StandardReceiver, WHSEC, clock)
+    bad.script = [(400, {"error": "no"})] * 50
+    ops = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock, conf="disable_after_days = 1\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    b = add_target(t, "centre", "yq-006", bad.url("/in"), "standard", sec)
+    add_target(t, "bureau", None, ops.url("/ops"), "standard", sec)
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: any(r["target"] == b["id"] and
+                                       r["state"] == "dead" for r in rs))
+    row = [r for r in rows if r["target"] == b["id"]][0]
+    # The same post dead a second time, in the same failure streak.
+    redeliver(t, row["id"])
+    died = "outbox %d (centre:yq-006, %s) dead" % (row["id"], DAY)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and t.log_text().count(died) < 2:
+        time.sleep(0.05)
+    assert t.log_text().count(died) == 2, t.log_text()
+    assert t.log_text().count("the bureau is told") == 1, t.log_text()
+    texts = target_notices(t, b["id"], row["id"])
+    assert len(texts) == 1, texts
+    assert "持续失败" in texts[0] and "ticctl redeliver %d" % row["id"] in \
+        texts[0]
+    # A day later it still refuses: disabled, told on the bureau's own
+    # webhook, and no second mail.
+    t.stop()
+    later = "2026-12-02 09:10:00"
+    clock.set(later)
+    t.start(env=faketime_env(later))
+    redeliver(t, row["id"])
+    t.wait_log("webhook %d (" % b["id"])
+    wait_rows(t, lambda rs: [r for r in rs if r["id"] == row["id"]][0]
+              ["state"] == "dead" and all(r["state"] in ("sent", "dead")
+                                          for r in rs))
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}
+    assert listed[b["id"]]["state"] == "disabled"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+            r.json()["type"] == "webhook.disabled" for r in ops.accepted()):
+        time.sleep(0.05)
+    kinds = [r.json()["type"] for r in ops.accepted()]
+    assert kinds.count("webhook.disabled") == 1, kinds
+    assert len(target_notices(t, b["id"], row["id"])) == 1
 
 
 # ---- subscriptions ----
