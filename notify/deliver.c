@@ -95,6 +95,7 @@ struct notify {
 	struct notify_stats	 stats;
 	struct later		*later;		/* states not yet written */
 	size_t			 nlater, later_cap;
+	bool			 later_mail;	/* a mail's among them */
 	bool			 stopping;
 };
 
@@ -346,6 +347,7 @@ flush_later(struct notify *n)
 	if (hooks)
 		hook_flushed(n->hooks_engine);
 	later_drop(n, 0);
+	n->later_mail = false;
 	evtimer_del(&n->flush_ev);
 	return 0;
 fail:
@@ -464,6 +466,8 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 
 	if (outcome == NOTIFY_RETRY)
 		delay = notify_backoff(d->attempts, arc4random());
+	if (!d->webhook)
+		n->later_mail = true;
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
 		write_later(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
@@ -846,9 +850,11 @@ ready_clear(struct notify *n)
 }
 
 /*
- * The results of the turn: stored now when a wave of them is waiting or
- * nothing is in flight any more, else within FLUSH_MS (a crash in between
- * sends them again, with the same id: at least once).
+ * The results of the turn: stored now when a wave of them is waiting,
+ * nothing is in flight any more, or a mail's is among them (SMTP is slow
+ * enough for a commit a turn, and a crash then re-sends at most the mail
+ * on the wire); else within FLUSH_MS (a crash in between sends them
+ * again, with the same id: at least once).
  */
 static void
 settle(struct notify *n)
@@ -858,7 +864,7 @@ settle(struct notify *n)
 
 	if (n->nlater == 0 && !hooks)
 		return;
-	if (n->ninflight == 0 || n->nlater >= flush_rows(n))
+	if (n->ninflight == 0 || n->later_mail || n->nlater >= flush_rows(n))
 		(void)flush_later(n);
 	else if (!evtimer_pending(&n->flush_ev, NULL))
 		evtimer_add(&n->flush_ev, &tv);
