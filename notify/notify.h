@@ -26,8 +26,9 @@
  *   webhook.c	the Standard Webhooks payload of a reminder, target URLs
  *		(only http(s), the host allow-list, redaction of credentials),
  *		and what an answer means (sent, retry, throttled, dead)
- *   robot.c	WeCom, DingTalk and Feishu group robots: a markdown message
- *		split under each robot's size limit, their JSON answers
+ *   robot.c	WeCom, DingTalk and Feishu group robots: their markdown
+ *		(the words are render.c's) split under each robot's size
+ *		limit, their bodies and JSON answers
  *   pace.c	pacing under each robot's rate limit
  *   target.c	a target's secret, read from its file when needed
  *   post.c	HTTP POSTs on libcurl's multi interface and the loop
