@@ -37,7 +37,7 @@ TEST_PKGS = cmocka
 # Debian packages the build, the tests and `make run` need.
 DEBS	= gcc make pkg-config libjansson-dev libinih-dev libcmocka-dev libsqlite3-dev \
 	  libevent-dev libsystemd-dev libssl-dev libcurl4-openssl-dev \
-	  python3 python3-pytest faketime curl wrk util-linux \
+	  python3 python3-pytest python3-pytest-xdist faketime curl wrk util-linux \
 	  libical-dev python3-icalendar nodejs $(NPM_DEB) \
 	  libgmime-3.0-dev python3-aiosmtpd openssl nginx-light \
 	  clang libclang-rt-14-dev valgrind sqlite3 systemd iproute2 \
@@ -177,10 +177,15 @@ feeds: all
 	    --no-fund --loglevel=error
 	$(PYTHON) tests/feeds/run.py --ticctl $(BUILD)/bin/ticctl
 
+# The end-to-end tests mostly wait (for timers, retries, receivers), so
+# they run E2E_JOBS at a time (pytest-xdist): each test has its own ticd,
+# directory and ports.  E2E_JOBS=0 runs them one after another.
+E2E_JOBS ?= 3
 e2e: all
 	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd TICCTL_BIN=$(CURDIR)/$(BUILD)/bin/ticctl \
 	    ASAN_OPTIONS=verify_asan_link_order=0 \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	    $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    $(if $(filter-out 0,$(E2E_JOBS)),-n $(E2E_JOBS)) tests/e2e
 
 # The fuzz targets are always built with ASan and UBSan, so the sanitized
 # second pass of make check does not run them again.
@@ -213,7 +218,7 @@ bench-large: deps all
 # tests/fuzz/NAME/ (replayed by every run), what a run finds in
 # $(FUZZ_BUILD)/corpus/NAME.  The library and the daemon (less main) are
 # built again with clang and the fuzzer's coverage.
-FUZZ_TARGETS	= event config holidays rules http feed
+FUZZ_TARGETS	= event config holidays rules http feed mail
 FUZZ_SECONDS	?= 600
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_BUILD	= build/fuzz
@@ -236,7 +241,7 @@ $(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/hostile.h \
     $(FUZZ_BUILD)/libfuzz.a
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_BUILD)/libfuzz.a $(FUZZ_LIBS)

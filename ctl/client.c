@@ -548,7 +548,13 @@ client_setup(struct ctl_client *c, const char *method, const char *url,
 		return rc;
 	if (strcmp(method, "GET") == 0)
 		return curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-	if (body != NULL) {
+	/* A POST without a body is still a POST (without POSTFIELDS curl
+	 * would send a GET). */
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		if (body == NULL) {
+			body = "";
+			len = 0;
+		}
 		/* Not copied by curl: body lives until the call returns. */
 		if ((rc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len)) != CURLE_OK ||

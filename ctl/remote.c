@@ -1058,47 +1058,84 @@ tokens_usage(FILE *f)
 "2 bad usage.\n");
 }
 
+/* What a list command shows: its API path and list, the table's columns,
+ * how a row fills them, and the noun counted at the end ("个令牌"). */
+struct list_view {
+	const char	 *cmd;
+	const char	 *path;
+	const char	 *key;
+	const char	**headers;
+	size_t		  nheaders;
+	void		(*fill)(char **cells, const json_t *row);
+	const char	 *counted;
+};
+
+/* GET path, then the reply as JSON, or its list as a table. */
+static int
+remote_list(struct ctl_client *c, const struct list_view *v, bool json)
+{
+	struct ctl_table	*t;
+	json_t			*reply, *list, *row;
+	size_t			 i;
+	int			 rc;
+
+	if ((reply = remote_get(c, v->path)) == NULL)
+		return CTL_FAIL;
+	if (json) {
+		rc = ctl_print_json(v->cmd, reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_array(list = json_object_get(reply, v->key))) {
+		char *why = xasprintf("没有 %s 列表 / no %s list", v->key,
+		    v->key);
+
+		unexpected(v->cmd, why);
+		free(why);
+		json_decref(reply);
+		return CTL_FAIL;
+	}
+	t = ctl_table_new(v->nheaders, v->headers);
+	json_array_foreach(list, i, row)
+		v->fill(ctl_table_row(t), row);
+	ctl_table_print(t);
+	printf("\n共 %zu %s。\n", ctl_table_count(t), v->counted);
+	ctl_table_free(t);
+	json_decref(reply);
+	return ctl_finish(v->cmd);
+}
+
+/* "有效", or when it was revoked. */
+static char *
+revoked_cell(const json_t *row)
+{
+	return jstr(row, "revoked_at") != NULL ? xasprintf("已吊销 %s",
+	    jstr(row, "revoked_at")) : xstrdup("有效");
+}
+
 static const char *token_headers[] = {
 	"编号", "角色", "范围", "说明", "创建时间", "状态"
 };
 
+static void
+token_cells(char **cells, const json_t *tok)
+{
+	cells[0] = jcell(tok, "id");
+	cells[1] = jcell(tok, "role");
+	cells[2] = jcell(tok, "scope");
+	cells[3] = jcell(tok, "label");
+	cells[4] = jcell(tok, "created_at");
+	cells[5] = revoked_cell(tok);
+}
+
 static int
 tokens_list(struct ctl_client *c, bool json)
 {
-	struct ctl_table	*t;
-	json_t			*reply, *list, *tok;
-	char			**cells;
-	size_t			 i;
-	int			 rc;
+	static const struct list_view v = { "tokens", "/api/v1/tokens",
+	    "tokens", token_headers, nitems(token_headers), token_cells,
+	    "个令牌" };
 
-	if ((reply = remote_get(c, "/api/v1/tokens")) == NULL)
-		return CTL_FAIL;
-	if (json) {
-		rc = ctl_print_json("tokens", reply);
-		json_decref(reply);
-		return rc;
-	}
-	if (!json_is_array(list = json_object_get(reply, "tokens"))) {
-		unexpected("tokens", "没有 tokens 列表 / no tokens list");
-		json_decref(reply);
-		return CTL_FAIL;
-	}
-	t = ctl_table_new(nitems(token_headers), token_headers);
-	json_array_foreach(list, i, tok) {
-		cells = ctl_table_row(t);
-		cells[0] = jcell(tok, "id");
-		cells[1] = jcell(tok, "role");
-		cells[2] = jcell(tok, "scope");
-		cells[3] = jcell(tok, "label");
-		cells[4] = jcell(tok, "created_at");
-		cells[5] = jstr(tok, "revoked_at") != NULL ? xasprintf(
-		    "已吊销 %s", jstr(tok, "revoked_at")) : xstrdup("有效");
-	}
-	ctl_table_print(t);
-	printf("\n共 %zu 个令牌。\n", ctl_table_count(t));
-	ctl_table_free(t);
-	json_decref(reply);
-	return ctl_finish("tokens");
+	return remote_list(c, &v, json);
 }
 
 static int
@@ -1274,41 +1311,24 @@ static const char *contact_headers[] = {
 	"编号", "类别", "范围", "邮箱", "姓名"
 };
 
+static void
+contact_cells(char **cells, const json_t *row)
+{
+	cells[0] = jcell(row, "id");
+	cells[1] = jcell(row, "kind");
+	cells[2] = jcell(row, "scope");
+	cells[3] = jcell(row, "email");
+	cells[4] = jcell(row, "name");
+}
+
 static int
 contacts_list(struct ctl_client *c, bool json)
 {
-	struct ctl_table	*t;
-	json_t			*reply, *list, *row;
-	char			**cells;
-	size_t			 i;
-	int			 rc;
+	static const struct list_view v = { "contacts", "/api/v1/contacts",
+	    "contacts", contact_headers, nitems(contact_headers),
+	    contact_cells, "个联系人" };
 
-	if ((reply = remote_get(c, "/api/v1/contacts")) == NULL)
-		return CTL_FAIL;
-	if (json) {
-		rc = ctl_print_json("contacts", reply);
-		json_decref(reply);
-		return rc;
-	}
-	if (!json_is_array(list = json_object_get(reply, "contacts"))) {
-		unexpected("contacts", "没有 contacts 列表 / no contacts list");
-		json_decref(reply);
-		return CTL_FAIL;
-	}
-	t = ctl_table_new(nitems(contact_headers), contact_headers);
-	json_array_foreach(list, i, row) {
-		cells = ctl_table_row(t);
-		cells[0] = jcell(row, "id");
-		cells[1] = jcell(row, "kind");
-		cells[2] = jcell(row, "scope");
-		cells[3] = jcell(row, "email");
-		cells[4] = jcell(row, "name");
-	}
-	ctl_table_print(t);
-	printf("\n共 %zu 个联系人。\n", ctl_table_count(t));
-	ctl_table_free(t);
-	json_decref(reply);
-	return ctl_finish("contacts");
+	return remote_list(c, &v, json);
 }
 
 static int
@@ -1468,44 +1488,25 @@ feed_scope_cell(const json_t *row)
 	    "单位" : "中心", scope != NULL ? scope : "?");
 }
 
+static void
+feed_cells(char **cells, const json_t *row)
+{
+	cells[0] = jcell(row, "id");
+	cells[1] = feed_scope_cell(row);
+	cells[2] = jcell(row, "label");
+	cells[3] = jcell(row, "created_at");
+	cells[4] = jstr(row, "last_used_at") != NULL ?
+	    xstrdup(jstr(row, "last_used_at")) : xstrdup("从未 / never");
+	cells[5] = revoked_cell(row);
+}
+
 static int
 feeds_list(struct ctl_client *c, bool json)
 {
-	struct ctl_table	*t;
-	json_t			*reply, *list, *row;
-	char			**cells;
-	size_t			 i;
-	int			 rc;
+	static const struct list_view v = { "feeds", "/api/v1/feeds", "feeds",
+	    feed_headers, nitems(feed_headers), feed_cells, "个订阅" };
 
-	if ((reply = remote_get(c, "/api/v1/feeds")) == NULL)
-		return CTL_FAIL;
-	if (json) {
-		rc = ctl_print_json("feeds", reply);
-		json_decref(reply);
-		return rc;
-	}
-	if (!json_is_array(list = json_object_get(reply, "feeds"))) {
-		unexpected("feeds", "没有 feeds 列表 / no feeds list");
-		json_decref(reply);
-		return CTL_FAIL;
-	}
-	t = ctl_table_new(nitems(feed_headers), feed_headers);
-	json_array_foreach(list, i, row) {
-		cells = ctl_table_row(t);
-		cells[0] = jcell(row, "id");
-		cells[1] = feed_scope_cell(row);
-		cells[2] = jcell(row, "label");
-		cells[3] = jcell(row, "created_at");
-		cells[4] = jstr(row, "last_used_at") != NULL ?
-		    xstrdup(jstr(row, "last_used_at")) : xstrdup("从未 / never");
-		cells[5] = jstr(row, "revoked_at") != NULL ? xasprintf(
-		    "已吊销 %s", jstr(row, "revoked_at")) : xstrdup("有效");
-	}
-	ctl_table_print(t);
-	printf("\n共 %zu 个订阅。\n", ctl_table_count(t));
-	ctl_table_free(t);
-	json_decref(reply);
-	return ctl_finish("feeds");
+	return remote_list(c, &v, json);
 }
 
 static int
@@ -1742,43 +1743,26 @@ webhook_state_cn(const char *state)
 	return state;
 }
 
+static void
+webhook_cells(char **cells, const json_t *row)
+{
+	cells[0] = jcell(row, "id");
+	cells[1] = jcell(row, "kind");
+	cells[2] = jcell(row, "scope");
+	cells[3] = jcell(row, "format");
+	cells[4] = xstrdup(webhook_state_cn(jstr(row, "state")));
+	cells[5] = jcell(row, "url");
+	cells[6] = jcell(row, "label");
+}
+
 static int
 webhooks_list(struct ctl_client *c, bool json)
 {
-	struct ctl_table	*t;
-	json_t			*reply, *list, *row;
-	char			**cells;
-	size_t			 i;
-	int			 rc;
+	static const struct list_view v = { "webhooks", "/api/v1/webhooks",
+	    "webhooks", webhook_headers, nitems(webhook_headers),
+	    webhook_cells, "个 webhook" };
 
-	if ((reply = remote_get(c, "/api/v1/webhooks")) == NULL)
-		return CTL_FAIL;
-	if (json) {
-		rc = ctl_print_json("webhooks", reply);
-		json_decref(reply);
-		return rc;
-	}
-	if (!json_is_array(list = json_object_get(reply, "webhooks"))) {
-		unexpected("webhooks", "没有 webhooks 列表 / no webhooks list");
-		json_decref(reply);
-		return CTL_FAIL;
-	}
-	t = ctl_table_new(nitems(webhook_headers), webhook_headers);
-	json_array_foreach(list, i, row) {
-		cells = ctl_table_row(t);
-		cells[0] = jcell(row, "id");
-		cells[1] = jcell(row, "kind");
-		cells[2] = jcell(row, "scope");
-		cells[3] = jcell(row, "format");
-		cells[4] = xstrdup(webhook_state_cn(jstr(row, "state")));
-		cells[5] = jcell(row, "url");
-		cells[6] = jcell(row, "label");
-	}
-	ctl_table_print(t);
-	printf("\n共 %zu 个 webhook。\n", ctl_table_count(t));
-	ctl_table_free(t);
-	json_decref(reply);
-	return ctl_finish("webhooks");
+	return remote_list(c, &v, json);
 }
 
 /*

@@ -258,7 +258,7 @@ get_metrics(struct call *c)
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	m->requests[2]++;
-	evhttp_send_reply(c->req, 200, NULL, buf);
+	http_send(c->req, 200, buf);
 	evbuffer_free(buf);
 }
 
@@ -658,23 +658,6 @@ get_contacts(struct call *c)
 	    cl.list));
 }
 
-/* An address we can put in a header later: no spaces, controls or
- * angle brackets, one @ with text on both sides. */
-static bool
-plausible_email(const char *s)
-{
-	const char	*at = strchr(s, '@'), *p;
-
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return false;
-	for (p = s; *p != '\0'; p++) {
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||
-		    *p == ',' || *p == 0x7f)
-			return false;
-	}
-	return strlen(s) < 255;
-}
-
 static void
 post_contact(struct call *c)
 {
@@ -693,11 +676,13 @@ post_contact(struct call *c)
 	if (row.kind == NULL || (strcmp(row.kind, "bureau") != 0 &&
 	    strcmp(row.kind, "unit") != 0 && strcmp(row.kind, "centre") != 0) ||
 	    (strcmp(row.kind, "bureau") != 0) != (row.scope != NULL) ||
-	    row.email == NULL || !plausible_email(row.email) ||
+	    row.email == NULL || !mail_address_ok(row.email) ||
 	    strpbrk(row.name, "\r\n") != NULL) {
 		bad_request(c, "kind 应为 bureau、unit 或 centre（unit、centre 须有 "
-		    "scope）；email 应为有效地址 / kind must be bureau, unit or "
-		    "centre (unit and centre with a scope); email a valid address");
+		    "scope）；email 应为有效的 ASCII 邮箱地址（不含空格、<>,;:\"()[]\\）"
+		    " / kind must be bureau, unit or centre (unit and centre "
+		    "with a scope); email a valid ASCII address (no spaces or "
+		    "<>,;:\"()[]\\)");
 		json_decref(obj);
 		return;
 	}

@@ -175,6 +175,9 @@ int	 auth_role_from_name(const char *, enum role *);
 int	 http_start(struct ticd *, char **error);
 void	 http_stop_accepting(struct ticd *);
 void	 http_stop(struct ticd *);
+/* Sends status and body (a HEAD request gets the headers only, with the
+ * body's Content-Length). */
+void	 http_send(struct evhttp_request *, int status, struct evbuffer *);
 void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
 	    json_t *body);
 void	 http_reply_error(struct ticd *, struct evhttp_request *, int status,

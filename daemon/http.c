@@ -36,6 +36,24 @@ count_status(struct ticd *t, int status)
 }
 
 void
+http_send(struct evhttp_request *req, int status, struct evbuffer *body)
+{
+	char	 len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp 2.1 would send a HEAD reply's body, which a
+		 * keep-alive client then reads as the next reply: send
+		 * none, and say how long the GET's is. */
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evhttp_send_reply(req, status, NULL, NULL);
+		return;
+	}
+	evhttp_send_reply(req, status, NULL, body);
+}
+
+void
 http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
     json_t *body)
 {
@@ -54,7 +72,7 @@ http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	count_status(t, status);
-	evhttp_send_reply(req, status, NULL, buf);
+	http_send(req, status, buf);
 	evbuffer_free(buf);
 }
 

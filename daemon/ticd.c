@@ -368,6 +368,7 @@ main(int argc, char **argv)
 	open_store(&t, import, token);
 	start_loop(&t);
 	remind_start(&t);
+	db_started(t.db);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu events, listening on %s",
 	    sched_journal_count(t.journal), t.conf.listen);
 	log_info("ready");

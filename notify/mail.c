@@ -55,9 +55,11 @@ mail_address_ok(const char *s)
 		return false;
 	for (p = s; *p != '\0'; p++) {
 		/* Nothing that could end an SMTP command or a header, and
-		 * nothing that would need quoting. */
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>,;:\"()[]\\",
-		    *p) != NULL)
+		 * nothing that would need quoting.  ASCII only: an address in
+		 * UTF-8 needs SMTPUTF8 of every server on its way, and a
+		 * header that is not 7-bit, which ticd does not send. */
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("<>,;:\"()[]\\", *p) != NULL)
 			return false;
 	}
 	return true;

@@ -18,6 +18,10 @@
 /* How long a writer waits for another process's lock.  Short on purpose:
  * a wait blocks ticd's only loop (and its watchdog). */
 #define DB_BUSY_MS	250
+/* At start-up nothing is waiting on ticd yet, while another process (an
+ * administrator's sqlite3 shell, a VACUUM) may hold the store a while:
+ * wait longer before giving up rather than exit. */
+#define DB_START_BUSY_MS	30000
 
 static const char *migrations[] = {
 	/* 1: the journal. */
@@ -399,7 +403,7 @@ db_open(const char *path, enum db_sync sync, char **error)
 		db_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db->sql, DB_BUSY_MS);
+	sqlite3_busy_timeout(db->sql, DB_START_BUSY_MS);
 	if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;",
 	    error) == -1 || exec(db, sync == DB_SYNC_FULL ?
 	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
@@ -413,6 +417,12 @@ db_open(const char *path, enum db_sync sync, char **error)
 		return NULL;
 	}
 	return db;
+}
+
+void
+db_started(struct db *db)
+{
+	sqlite3_busy_timeout(db->sql, DB_BUSY_MS);
 }
 
 void

@@ -30,6 +30,10 @@ struct db;
 
 /* Opens (creating and migrating as needed); NULL with *error on failure. */
 struct db *db_open(const char *path, enum db_sync, char **error);
+/* Until this is called the store waits up to 30 s for a lock another
+ * process holds (start-up); after, 250 ms, so that the loop is never held
+ * long and a busy store answers 503. */
+void	 db_started(struct db *);
 void	 db_close(struct db *);
 /* The schema version this build writes, and the one of an open store. */
 int	 db_schema_version(void);

@@ -283,8 +283,43 @@ def test_bad_token_and_contact_requests_store_nothing(base):
                  {"kind": "unit", "scope": "u", "email": "not-an-address"},
                  {"kind": "unit", "scope": "u", "email": "a@b.cn",
                   "name": "x\r\nBcc: evil@example.com"},
-                 {"kind": "pigeon", "email": "a@b.cn"}):
+                 {"kind": "pigeon", "email": "a@b.cn"},
+                 # Addresses no reminder could go to (ticd speaks no
+                 # SMTPUTF8; ";" and ":" need quoting in a header): once
+                 # stored, their reminders were dropped without a word.
+                 {"kind": "unit", "scope": "u", "email": "张三@公司.中国"},
+                 {"kind": "unit", "scope": "u", "email": "a;b@c.cn"},
+                 {"kind": "unit", "scope": "u", "email": "a:b@c.cn"}):
         r = base.post("/api/v1/contacts", body)
         assert r.status == 400 and r.code == "bad_request", (body, r)
+        if "email" in body and "@" in body["email"] and "kind" in body \
+                and body["kind"] == "unit" and "name" not in body:
+            assert "ASCII" in r.json()["error"]["message"], r
     assert base.get("/api/v1/contacts").json()["contacts"] == []
     unchanged(base, base.events())
+
+
+def test_head_answers_headers_only_on_a_kept_connection(base):
+    """HEAD gets the GET's status and Content-Length and no body: a body
+    would be read by a keep-alive client as the start of its next reply."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", base.port, timeout=5)
+    auth = {"Authorization": "Bearer " + base.token}
+    for path, headers in (("/healthz", {}), ("/metrics", {}),
+                          ("/api/v1/centres", auth),
+                          ("/api/v1/centres", {}),
+                          ("/api/v1/obligations?state=nope", auth)):
+        c.request("GET", path, headers=headers)
+        got = c.getresponse()
+        body = got.read()
+        c.request("HEAD", path, headers=headers)
+        head = c.getresponse()
+        assert head.read() == b""
+        assert head.status == got.status, path
+        if path != "/metrics":		# counts requests: its length moves
+            assert int(head.getheader("Content-Length")) == len(body), path
+        # The same connection still reads the next reply right.
+        c.request("GET", "/healthz")
+        nxt = c.getresponse()
+        assert nxt.status == 200 and json.loads(nxt.read())["status"] == "ok"
+    c.close()

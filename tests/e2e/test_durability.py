@@ -257,3 +257,31 @@ def test_failed_commit_leaves_no_trace_in_the_plan(ticd, tmp_path):
         "that was never stored: %r" % [o["key"] for o in got]
     centre = ticd.get("/api/v1/centres/p1").json()["centre"]
     assert centre["state"] != "recognized", centre
+
+
+def test_start_waits_for_a_store_another_process_holds(ticd):
+    """An administrator's sqlite3 shell holds the store (BEGIN EXCLUSIVE)
+    while ticd starts: ticd waits for it instead of exiting, then serves
+    every event it had."""
+    import subprocess
+    first = ticd.record(registration("w1", 1))
+    assert ticd.stop() == 0
+    shell = subprocess.Popen(["sqlite3", "-batch", str(ticd.db)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    shell.stdin.write(b"BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+    shell.stdin.flush()
+    assert shell.stdout.readline().strip() == b"locked"
+    ticd.start(wait=False)
+    time.sleep(2)
+    assert ticd.running(), "ticd gave up on a held store:\n" + \
+        ticd.log_text()
+    shell.stdin.write(b"COMMIT;\n.quit\n")
+    shell.stdin.close()
+    assert shell.wait(timeout=10) == 0
+    ticd.wait_healthy()
+    assert [e["event"] for e in ticd.events()] == [first]
+    # Started, it waits only briefly again: a held store answers 503.
+    with StoreLock(ticd.db):
+        r = ticd.post("/api/v1/events", registration("w2", 2))
+        assert r.status == 503, r

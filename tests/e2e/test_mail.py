@@ -615,3 +615,48 @@ def test_reload_moving_a_provisional_date_tells_its_recipients(
     t.wait_log("reloaded", mark)
     time.sleep(1)
     assert len(deliveries(t)) == 1 and len(smtp_sink.received) == 1
+
+
+def test_moved_date_told_to_a_centre_when_its_rule_says_so(
+        ticd_factory, smtp_sink, tmp_path):
+    """The rule pack sends the objection review's news to the bureau only;
+    ticd.conf's [remind.objection_review] adds the centre under review.
+    The same move is then told to both, each in its own words."""
+    key = "yq-012/objection_review/2026-11-27"
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n"
+                     "2026-12-14\tholiday\t测试（虚构）\n", encoding="utf-8")
+    remind = "[remind.objection_review]\nremind_to = bureau, centre\n"
+    mail = ("[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+            "starttls = no\n" % (FROM, smtp_sink.url()))
+    t = ticd_factory("ticd")
+    t.write_conf(extra=mail + remind)
+    t.token = t.make_token()
+    t.start(env=faketime_env(DAY + " 08:00:00"),
+            extra_args=["-i", str(DEMO_JOURNAL)])
+    for c in CONTACTS + [{"kind": "centre", "scope": "yq-012",
+                          "email": "c012@centre.example", "name": "王五"}]:
+        assert t.post("/api/v1/contacts", c).status == 201
+    t.write_conf(extra="holidays = %s\n" % table + mail + remind)
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    assert smtp_sink.wait_for(2) == 2, t.log_text(mark)
+    rows = wait_deliveries(t, lambda rs: len(rs) == 2 and
+                           all(r["state"] == "sent" for r in rs))
+    moved = "moved:%s:2026-12-18:2026-12-21" % key
+    assert sorted(r["key"] for r in rows) == sorted(
+        ["bureau|email|%s|%s" % (DAY, moved),
+         "centre:yq-012|email|%s|%s" % (DAY, moved)]), rows
+    by_to = {rs[0]: parse(data) for _, rs, data in smtp_sink.received}
+    assert set(by_to) == {"kjj@yq.example", "c012@centre.example"}
+    for addr, msg in by_to.items():
+        assert msg["Subject"].startswith("【技术创新中心提醒】日期变更"), \
+            msg["Subject"]
+        text = msg.get_body(("plain",)).get_content()
+        assert "由 2026-12-18 改为 2026-12-21" in text and key in text
+    # Addressed to the contact by name; greeted as the centre.
+    assert by_to["c012@centre.example"]["To"].addresses[0].display_name \
+        == "王五"
+    assert by_to["c012@centre.example"].get_body(("plain",)).get_content() \
+        .startswith("阳泉市固废资源化利用技术创新中心：")

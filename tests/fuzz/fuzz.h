@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "scheduler/scheduler.h"
+
 #define FUZZ_UNUSED	__attribute__((unused))
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -107,6 +109,21 @@ fuzz_field(const uint8_t **p, const uint8_t *end, uint8_t sep)
 		}
 	}
 	return (char *)s;
+}
+
+/* A calendar of two holidays (2026-01-01, 2026-10-01): enough for the
+ * working-day counts the targets exercise. */
+FUZZ_UNUSED static struct sched_calendar *
+fuzz_calendar(void)
+{
+	static const char table[] = "2026-01-01\tholiday\t元旦\n"
+	    "2026-10-01\tholiday\t国庆节\n";
+	struct sched_calendar	*cal = sched_calendar_new();
+	char			*error = NULL;
+
+	if (sched_calendar_load(cal, "t", table, strlen(table), &error) == -1)
+		fuzz_fail("table: %s", error);
+	return cal;
 }
 
 #endif

@@ -37,16 +37,10 @@ static int			 today;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char table[] = "2026-01-01\tholiday\t元旦\n"
-	    "2026-10-01\tholiday\t国庆节\n";
-	char	*error = NULL;
-
 	(void)argc;
 	(void)argv;
-	cal = sched_calendar_new();
+	cal = fuzz_calendar();
 	rules = sched_rules_new();
-	if (sched_calendar_load(cal, "t", table, strlen(table), &error) == -1)
-		fuzz_fail("table: %s", error);
 	today = sched_day(2026, 12, 31);
 	return 0;
 }

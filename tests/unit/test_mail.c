@@ -245,6 +245,11 @@ test_bad_addresses_refused(void **state)
 	assert_false(mail_address_ok("@b"));
 	assert_false(mail_address_ok("a b@c"));
 	assert_false(mail_address_ok("a@b>"));
+	/* What the API refuses too: no SMTPUTF8, nothing needing quotes. */
+	assert_false(mail_address_ok("张三@公司.中国"));
+	assert_false(mail_address_ok("a@b\x7f.example"));
+	assert_false(mail_address_ok("a;b@c.example"));
+	assert_false(mail_address_ok("a:b@c.example"));
 	assert_false(mail_address_ok(NULL));
 }
 
