@@ -425,32 +425,61 @@ slot_cmp(const void *key, const void *elem)
 	return k < t ? -1 : k > t;
 }
 
-/* A target's slot, kept sorted by id: looked up at every post. */
-static struct pace_slot *
-slot_of(struct hook_engine *e, long long target)
+/*
+ * Where key is, or goes, in a sorted array (cmp as bsearch's): the
+ * engine's tables (targets, robots, secret files) are looked up at every
+ * post and grow rarely.
+ */
+static size_t
+sorted_find(const void *base, size_t n, size_t size, const void *key,
+    int (*cmp)(const void *, const void *), bool *found)
 {
-	struct pace_slot	*s;
-	size_t			 lo = 0, hi = e->npaces, mid;
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
 
-	/* bsearch wants a real array even for none (C11 7.22.5). */
-	if (e->npaces > 0 && (s = bsearch(&target, e->paces, e->npaces,
-	    sizeof(*e->paces), slot_cmp)) != NULL)
-		return s;
+	*found = false;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (e->paces[mid].target < target)
+		c = cmp(key, (const char *)base + mid * size);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c > 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	e->paces = xreallocarray(e->paces, e->npaces + 1, sizeof(*e->paces));
-	memmove(&e->paces[lo + 1], &e->paces[lo], (e->npaces - lo) *
-	    sizeof(*e->paces));
-	e->npaces++;
-	s = &e->paces[lo];
-	memset(s, 0, sizeof(*s));
-	s->target = target;
-	return s;
+	return lo;
+}
+
+/* The array grown by one zeroed element at i; *n counts it. */
+static void *
+sorted_insert(void *base, size_t *n, size_t size, size_t i)
+{
+	char	*a = xreallocarray(base, *n + 1, size);
+
+	memmove(a + (i + 1) * size, a + i * size, (*n - i) * size);
+	memset(a + i * size, 0, size);
+	(*n)++;
+	return a;
+}
+
+/* A target's slot, kept sorted by id. */
+static struct pace_slot *
+slot_of(struct hook_engine *e, long long target)
+{
+	size_t	 i;
+	bool	 found;
+
+	i = sorted_find(e->paces, e->npaces, sizeof(*e->paces), &target,
+	    slot_cmp, &found);
+	if (!found) {
+		e->paces = sorted_insert(e->paces, &e->npaces,
+		    sizeof(*e->paces), i);
+		e->paces[i].target = target;
+	}
+	return &e->paces[i];
 }
 
 static int
@@ -467,28 +496,18 @@ robot_cmp(const void *key, const void *elem)
 static struct notify_pacer *
 pacer_for(struct hook_engine *e, const char *url)
 {
-	struct robot_pace	*r;
-	size_t			 lo = 0, hi = e->nrobots, mid;
+	size_t	 i;
+	bool	 found;
 
-	if (e->nrobots > 0 && (r = bsearch(url, e->robots, e->nrobots,
-	    sizeof(*e->robots), robot_cmp)) != NULL)
-		return &r->pacer;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (strcmp(e->robots[mid].url, url) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	i = sorted_find(e->robots, e->nrobots, sizeof(*e->robots), url,
+	    robot_cmp, &found);
+	if (!found) {
+		e->robots = sorted_insert(e->robots, &e->nrobots,
+		    sizeof(*e->robots), i);
+		e->robots[i].url = xstrdup(url);
+		notify_pace_init(&e->robots[i].pacer);
 	}
-	e->robots = xreallocarray(e->robots, e->nrobots + 1,
-	    sizeof(*e->robots));
-	memmove(&e->robots[lo + 1], &e->robots[lo], (e->nrobots - lo) *
-	    sizeof(*e->robots));
-	e->nrobots++;
-	r = &e->robots[lo];
-	r->url = xstrdup(url);
-	notify_pace_init(&r->pacer);
-	return &r->pacer;
+	return &e->robots[i].pacer;
 }
 
 static void
@@ -635,28 +654,17 @@ secret_cmp(const void *key, const void *elem)
 static struct secret_slot *
 secret_slot(struct hook_engine *e, const char *path)
 {
-	struct secret_slot	*s;
-	size_t			 lo = 0, hi = e->nsecrets, mid;
+	size_t	 i;
+	bool	 found;
 
-	if (e->nsecrets > 0 && (s = bsearch(path, e->secrets, e->nsecrets,
-	    sizeof(*e->secrets), secret_cmp)) != NULL)
-		return s;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (strcmp(e->secrets[mid].path, path) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	i = sorted_find(e->secrets, e->nsecrets, sizeof(*e->secrets), path,
+	    secret_cmp, &found);
+	if (!found) {
+		e->secrets = sorted_insert(e->secrets, &e->nsecrets,
+		    sizeof(*e->secrets), i);
+		e->secrets[i].path = xstrdup(path);
 	}
-	e->secrets = xreallocarray(e->secrets, e->nsecrets + 1,
-	    sizeof(*e->secrets));
-	memmove(&e->secrets[lo + 1], &e->secrets[lo], (e->nsecrets - lo) *
-	    sizeof(*e->secrets));
-	e->nsecrets++;
-	s = &e->secrets[lo];
-	memset(s, 0, sizeof(*s));
-	s->path = xstrdup(path);
-	return s;
+	return &e->secrets[i];
 }
 
 /* The secret, read again after SECRET_TTL; the caller frees its copy. */
