@@ -37,11 +37,12 @@
 #define FLUSH_MS	10	/* the longest a result waits to be stored */
 
 /*
- * A state written later, with others, in one transaction: a sync per loop
- * turn rather than two per message (sqlite with synchronous=full syncs on
- * every commit).  "sending" is flushed before any of the turn's transfers
- * starts; "sent" on the next turn, so a crash in between leaves the row
- * "sending", sent again with the same Message-ID, as a crash mid-send.
+ * A state written later, with others, in one transaction: a sync per
+ * batch rather than two per message (sqlite with synchronous=full syncs
+ * on every commit).  "sending" is flushed before any of the batch's
+ * transfers starts; results once a wave of them is waiting (settle()), so
+ * a crash in between leaves the row "sending", sent again with the same
+ * Message-ID, as a crash mid-send.
  */
 struct later {
 	long long		 id;
