@@ -8,14 +8,18 @@
  * key, the items (so the last look before sending can drop what closed),
  * and the payload: the Standard Webhooks JSON every format is made from.
  *
- * An attempt.  The target is read afresh (it may have been disabled,
- * removed or moved outside a new allow-list), its secret read from its
- * file, the payload built into its signed requests, and the parts not
- * yet sent are posted one after another while the robot's pace allows;
- * each part that goes is written down at once, so a crash or a failure
- * resumes at the next part.  The target keeps a failure streak: a
+ * An attempt.  The target is taken as it is now (every target read in
+ * one scan, again once the API or the engine changes one: it may have
+ * been disabled or removed; its URL checked against the allow-list of
+ * the current configuration), its secret read from its file (cached per
+ * file for seconds), the payload built into its signed requests, and the
+ * parts not yet sent are posted one after another while the robot's pace
+ * allows; each part that goes is written down at once, so a crash or a
+ * failure resumes at the next part.  The target keeps a failure streak: a
  * success ends it; one that lasts disable_days (or a 410 Gone) disables
- * the target, and the bureau is told by mail and on its own webhooks.
+ * the target.  The bureau gets one mail per streak, keyed by it: about
+ * the first post that goes dead in it or about the disabling, whichever
+ * comes first; the disabling is also posted to the bureau's own webhooks.
  */
 #include <stdlib.h>
 #include <string.h>
