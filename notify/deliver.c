@@ -31,16 +31,18 @@
 #include "common/common.h"
 #include "notify/notify-int.h"
 
-#define DUE_BATCH	64	/* rows read from the store at a time */
+#define DUE_BATCH	128	/* rows read from the store at a time */
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
 #define RUN_ROUNDS	16	/* batches per wake-up, at most */
+#define FLUSH_MS	10	/* the longest a result waits to be stored */
 
 /*
- * A state written later, with others, in one transaction: a sync per loop
- * turn rather than two per message (sqlite with synchronous=full syncs on
- * every commit).  "sending" is flushed before any of the turn's transfers
- * starts; "sent" on the next turn, so a crash in between leaves the row
- * "sending", sent again with the same Message-ID, as a crash mid-send.
+ * A state written later, with others, in one transaction: a sync per
+ * batch rather than two per message (sqlite with synchronous=full syncs
+ * on every commit).  "sending" is flushed before any of the batch's
+ * transfers starts; results once a wave of them is waiting (settle()), so
+ * a crash in between leaves the row "sending", sent again with the same
+ * Message-ID, as a crash mid-send.
  */
 struct later {
 	long long		 id;
@@ -68,7 +70,6 @@ struct delivery {
 	/* Webhooks: the target, the state it was in, the parts gone. */
 	bool			 webhook;
 	long long		 target;
-	enum notify_format	 format;
 	enum db_outbox_state	 state;
 	char			*message_id;
 	int			 parts_sent;
@@ -84,12 +85,17 @@ struct notify {
 	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
+	struct event		 flush_ev;	/* FLUSH_MS after a result */
 	TAILQ_HEAD(, delivery)	 inflight;
 	size_t			 ninflight;
+	TAILQ_HEAD(, delivery)	 ready;		/* "sending" stored, not begun */
+	size_t			 nready;
+	bool			 starting;	/* in start_ready() */
 	struct outbox_index	 index;
 	struct notify_stats	 stats;
 	struct later		*later;		/* states not yet written */
 	size_t			 nlater, later_cap;
+	bool			 later_mail;	/* a mail's among them */
 	bool			 stopping;
 	bool			 freeing;	/* in notify_free */
 };
@@ -162,6 +168,28 @@ static size_t
 capacity(const struct notify *n)
 {
 	return (size_t)n->conf.parallel + (size_t)n->conf.webhook_parallel;
+}
+
+/*
+ * Rows marked "sending" ahead of their transfer: twice as many as go at
+ * once, fetched again when fewer than capacity() are left, so that one
+ * commit marks many rows and a transfer that ends is followed at once by
+ * the next (already on disk as sending).  A crash puts them back to
+ * pending like the rows in flight; they had not gone, so no reader gets
+ * them twice.
+ */
+static size_t
+lookahead(const struct notify *n)
+{
+	return 2 * capacity(n);
+}
+
+/* Results stored together: a wave of webhook transfers (the most that go
+ * to one host at once), at most FLUSH_MS after the first of them. */
+static size_t
+flush_rows(const struct notify *n)
+{
+	return (size_t)n->conf.webhook_parallel;
 }
 
 void
@@ -272,81 +300,111 @@ later_drop(struct notify *n, size_t from)
 	}
 }
 
-/* The webhook targets' successes (hook.c), in a transaction of their
- * own: most turns have none, a burst to many targets has many. */
-static void
-flush_hooks(struct notify *n)
-{
-	char	*why = NULL;
-
-	if (db_begin(n->db, &why) == -1) {
-		say(n, true, "webhooks: %s", why);
-		free(why);
-		return;		/* kept for the next turn */
-	}
-	hook_flush(n->hooks_engine);
-	if (db_commit(n->db, &why) == -1) {
-		say(n, true, "webhooks: %s", why);
-		free(why);
-	}
-}
-
-/* Writes the states kept for later in one transaction: 0, or -1 (logged;
- * they are kept for the next try). */
+/* One state kept for later, written inside the caller's transaction. */
 static int
-flush_later(struct notify *n)
+later_write(struct notify *n, const struct later *l, char **why)
 {
-	struct db_outbox	*rows;
-	char			*why = NULL;
-	size_t			 i;
-	int			 rc;
+	struct db_outbox	 r;
 
-	if (n->hooks_engine != NULL && hook_dirty(n->hooks_engine))
-		flush_hooks(n);
-	if (n->nlater == 0)
-		return 0;
-	rows = xcalloc(n->nlater, sizeof(*rows));
-	for (i = 0; i < n->nlater; i++) {
-		rows[i].id = n->later[i].id;
-		rows[i].state = n->later[i].state;
-		rows[i].attempts = n->later[i].attempts;
-		rows[i].next_attempt = n->later[i].next;
-		rows[i].last_error = n->later[i].error;
-		rows[i].last_response = n->later[i].response;
-		rows[i].updated_at = n->later[i].when;
-	}
-	rc = db_outbox_update_many(n->db, rows, n->nlater, &why);
-	free(rows);
-	if (rc == -1) {
-		say(n, true, "outbox: %zu state(s) not written yet: %s",
-		    n->nlater, why);
-		free(why);
-		return -1;
-	}
-	later_drop(n, 0);
-	return 0;
+	memset(&r, 0, sizeof(r));
+	r.id = l->id;
+	r.state = l->state;
+	r.attempts = l->attempts;
+	r.next_attempt = l->next;
+	r.last_error = l->error;
+	r.last_response = l->response;
+	r.updated_at = l->when;
+	return db_outbox_update(n->db, &r, why);
 }
 
 /*
- * A message dead: its state and the bureau's notice (who, which day, why,
- * how to redeliver) in one transaction.  Without a notice to queue, or
- * when it cannot be built, the state alone is written.
+ * Writes the states kept for later and the webhook targets' successes
+ * (hook.c) in one transaction: one sync per turn of the loop, whatever
+ * came back or goes out in it.  0, or -1 (logged; all of it is kept for
+ * the next try).
+ */
+static int
+flush_later(struct notify *n)
+{
+	bool	 hooks = n->hooks_engine != NULL && hook_dirty(n->hooks_engine);
+	char	*why = NULL;
+	size_t	 i;
+
+	if (n->nlater == 0 && !hooks)
+		return 0;
+	if (db_begin(n->db, &why) == -1)
+		goto fail;
+	if (hooks && hook_flush(n->hooks_engine, &why) == -1) {
+		db_rollback(n->db);
+		goto fail;
+	}
+	for (i = 0; i < n->nlater; i++) {
+		if (later_write(n, &n->later[i], &why) == -1) {
+			db_rollback(n->db);
+			goto fail;
+		}
+	}
+	if (db_commit(n->db, &why) == -1)
+		goto fail;
+	if (hooks)
+		hook_flushed(n->hooks_engine);
+	later_drop(n, 0);
+	n->later_mail = false;
+	evtimer_del(&n->flush_ev);
+	return 0;
+fail:
+	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
+	    why);
+	free(why);
+	return -1;
+}
+
+/*
+ * The bureau's notice of a dead row, in p->row: a mail's own (who, which
+ * day, why, how to redeliver); a webhook post's, its target's one notice
+ * of its failure streak (hook.c).  0, 1 none, -1 with *why.
+ */
+static int
+dead_notice(struct notify *n, struct delivery *d, time_t now,
+    const char *reason, const char *created, struct notice_row *p,
+    struct hook_row *h, char **why)
+{
+	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
+				    .recipient = d->recipient, .day = d->day,
+				    .rcpt = (const char *const *)d->rcpt,
+				    .nrcpt = d->nrcpt, .reason = reason };
+	struct hook_dead	 hd = { .target = d->target, .row = d->id,
+				    .recipient = d->recipient, .day = d->day,
+				    .reason = reason };
+	int			 rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(h, 0, sizeof(*h));
+	if (!d->webhook)
+		return notice_dead_row(n->db, &n->conf, &nd, now, p, why);
+	rc = hook_dead_notice(n->hooks_engine, &hd, now, created, h, why);
+	if (rc == 0)
+		p->row = h->row;
+	return rc;
+}
+
+/*
+ * A message dead: its state and the bureau's notice in one transaction.
+ * Without a notice to queue, or when it cannot be built, the state alone
+ * is written.
  */
 static void
 go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
     const char *response)
 {
-	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
-				    .recipient = d->recipient, .day = d->day,
-				    .rcpt = (const char *const *)d->rcpt,
-				    .nrcpt = d->nrcpt };
 	struct notice_row	 p;
+	struct hook_row		 h;
 	struct db_outbox	 r;
 	char			*why = NULL, *when = now_stamp(now);
 	int			 rc;
 
-	nd.reason = error != NULL ? error : response != NULL ? response : "?";
-	rc = notice_dead_row(n->db, &n->conf, &nd, now, &p, &why);
+	rc = dead_notice(n, d, now, error != NULL ? error : response != NULL ?
+	    response : "?", when, &p, &h, &why);
 	if (rc == -1) {
 		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
 		    why);
@@ -368,12 +426,18 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	} else if (rc == 0 && p.row.id != 0)
 		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
 		    d->id, p.row.id);
-	if (rc == 0)
+	if (d->webhook)
+		hook_row_free(&h);
+	else if (rc == 0)
 		notice_row_free(&p);
 	free(when);
 }
 
-/* An attempt is over and its row's state kept: the delivery goes. */
+static void	 start_ready(struct notify *);
+
+/* An attempt is over and its row's state kept: the delivery goes, the
+ * next row already marked sending takes its place, and the next turn
+ * writes the states and fetches more. */
 static void
 finished(struct delivery *d)
 {
@@ -389,8 +453,10 @@ finished(struct delivery *d)
 			(void)flush_later(n);
 		if (n->ninflight == 0 && n->hooks.drained != NULL)
 			n->hooks.drained(n->hooks.arg);
-	} else
+	} else {
+		start_ready(n);
 		notify_kick(n);
+	}
 }
 
 /* How an attempt ended: the row's next state, the log, the counters. */
@@ -404,6 +470,8 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 
 	if (outcome == NOTIFY_RETRY)
 		delay = notify_backoff(d->attempts, arc4random());
+	if (!d->webhook)
+		n->later_mail = true;
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
 		write_later(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
@@ -412,7 +480,7 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 		    d->recipient, d->day, response ? response : "ok");
 	} else if (delay >= 0) {
 		n->stats.retried++;
-		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
+		write_later(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, error, response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d failed, again in "
 		    "%ld s: %s", d->id, d->recipient, d->day, d->attempts, delay,
@@ -468,7 +536,7 @@ hook_finish(struct delivery *d, const struct hook_result *r)
 		if (r->retry_after > delay)
 			delay = r->retry_after;
 		n->stats.retried++;
-		write_state(n, d->id, DB_OUT_RETRYING, d->attempts,
+		write_later(n, d->id, DB_OUT_RETRYING, d->attempts,
 		    (long long)now + delay, r->why, r->response);
 		say(n, true, "outbox %lld (%s, %s) attempt %d %s, again in %ld "
 		    "s: %s", d->id, d->recipient, d->day, d->attempts,
@@ -586,14 +654,6 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->message_id = xstrdup(row->message_id);
 	d->parts_sent = row->parts_sent;
 	d->webhook = hook_channel(row->channel, &d->target);
-	if (d->webhook) {
-		json_t	*rc = json_loads(row->rcpt, 0, NULL);
-
-		if (notify_format_from_name(json_string_value(json_object_get(
-		    rc, "format")), &d->format) == -1)
-			d->format = NOTIFY_STANDARD;
-		json_decref(rc);
-	}
 	f->d = d;
 	if (!d->webhook && rcpt_list(d, row->rcpt) == -1) {
 		f->error = xstrdup("收件人列表无法读取 / the recipients cannot be "
@@ -670,8 +730,7 @@ paced(struct notify *n, struct delivery *d, enum outbox_check verdict)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if ((at = hook_not_before(n->hooks_engine, d->target, d->format,
-	    now)) <= now)
+	if ((at = hook_not_before(n->hooks_engine, d->target, now)) <= now)
 		return false;
 	write_state(n, d->id, d->state, d->attempts, (at + 999) / 1000,
 	    "按机器人的频率限制等待 / waiting for the robot's rate limit", NULL);
@@ -750,7 +809,7 @@ arm(struct notify *n, time_t now)
 	struct timeval	 tv = { RECHECK_SECONDS, 0 };
 	long long	 when;
 
-	if (n->stopping || n->ninflight >= capacity(n) ||
+	if (n->stopping || n->nready >= capacity(n) ||
 	    db_outbox_next_attempt(n->db, &when) != 0)
 		return;
 	if (when - (long long)now < RECHECK_SECONDS)
@@ -758,6 +817,74 @@ arm(struct notify *n, time_t now)
 	evtimer_add(&n->due_ev, &tv);
 }
 
+/* Starts rows marked sending while there is room; not again from inside
+ * itself (a transfer that ends at once calls finished()). */
+static void
+start_ready(struct notify *n)
+{
+	struct delivery	*d;
+
+	if (n->starting)
+		return;
+	n->starting = true;
+	while (!n->stopping && n->ninflight < capacity(n) &&
+	    (d = TAILQ_FIRST(&n->ready)) != NULL) {
+		TAILQ_REMOVE(&n->ready, d, entry);
+		n->nready--;
+		start_transfer(n, d);
+	}
+	n->starting = false;
+}
+
+/* Frees the rows marked sending that never started: the store puts them
+ * back to pending (db_outbox_reset_sending). */
+static void
+ready_clear(struct notify *n)
+{
+	struct delivery	*d;
+
+	while ((d = TAILQ_FIRST(&n->ready)) != NULL) {
+		TAILQ_REMOVE(&n->ready, d, entry);
+		delivery_free(d);
+	}
+	n->nready = 0;
+}
+
+/*
+ * The results of the turn: stored now when a wave of them is waiting,
+ * nothing is in flight any more, or a mail's is among them (SMTP is slow
+ * enough for a commit a turn, and a crash then re-sends at most the mail
+ * on the wire); else within FLUSH_MS (a crash in between sends them
+ * again, with the same id: at least once).
+ */
+static void
+settle(struct notify *n)
+{
+	struct timeval	 tv = { 0, FLUSH_MS * 1000 };
+	bool		 hooks = hook_dirty(n->hooks_engine);
+
+	if (n->nlater == 0 && !hooks)
+		return;
+	if (n->ninflight == 0 || n->later_mail || n->nlater >= flush_rows(n))
+		(void)flush_later(n);
+	else if (!evtimer_pending(&n->flush_ev, NULL))
+		evtimer_add(&n->flush_ev, &tv);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)flush_later(arg);
+}
+
+/*
+ * One turn: the due rows read and looked at, their "sending" written with
+ * whatever the last turn's transfers left to write, in one transaction,
+ * then started as far as there is room (the rest waits, marked, in
+ * n->ready).
+ */
 static void
 run(struct notify *n)
 {
@@ -769,9 +896,9 @@ run(struct notify *n)
 
 	evtimer_del(&n->due_ev);
 	for (round = 0; round < RUN_ROUNDS && !n->stopping; round++) {
-		if (n->ninflight >= capacity(n))
+		if (n->nready >= capacity(n))
 			break;
-		want = capacity(n) - n->ninflight;
+		want = capacity(n) + lookahead(n) - n->ninflight - n->nready;
 		if (want > DUE_BATCH)
 			want = DUE_BATCH;
 		if ((got = db_outbox_due(n->db, (long long)now, ids,
@@ -791,10 +918,13 @@ run(struct notify *n)
 			later_drop(n, mark);
 			break;
 		}
-		for (i = 0; i < k; i++)
-			start_transfer(n, ready[i]);
+		for (i = 0; i < k; i++) {
+			TAILQ_INSERT_TAIL(&n->ready, ready[i], entry);
+			n->nready++;
+		}
+		start_ready(n);
 	}
-	(void)flush_later(n);
+	settle(n);
 	arm(n, now);
 }
 
@@ -873,8 +1003,10 @@ notify_new(struct event_base *base, struct db *db,
 		return NULL;
 	}
 	TAILQ_INIT(&n->inflight);
+	TAILQ_INIT(&n->ready);
 	evtimer_assign(&n->due_ev, base, due_cb, n);
 	evtimer_assign(&n->kick_ev, base, due_cb, n);
+	evtimer_assign(&n->flush_ev, base, flush_cb, n);
 	when = now_stamp(time(NULL));
 	reset = db_outbox_reset_sending(db, (long long)time(NULL),
 	    "发送中 ticd 停止，重新发送 / ticd stopped during the send: sent "
@@ -897,6 +1029,7 @@ notify_stop(struct notify *n)
 	n->stopping = true;
 	evtimer_del(&n->due_ev);
 	evtimer_del(&n->kick_ev);
+	(void)flush_later(n);
 	return n->ninflight;
 }
 
@@ -936,6 +1069,7 @@ notify_free(struct notify *n)
 		delivery_free(d);
 	}
 	n->ninflight = 0;
+	ready_clear(n);
 	/* What was cut off goes back to the outbox, to be sent again. */
 	when = now_stamp(time(NULL));
 	left = db_outbox_reset_sending(n->db, (long long)time(NULL),
@@ -951,6 +1085,7 @@ notify_free(struct notify *n)
 	if (event_initialized(&n->due_ev)) {
 		evtimer_del(&n->due_ev);
 		evtimer_del(&n->kick_ev);
+		evtimer_del(&n->flush_ev);
 	}
 	hook_engine_free(n->hooks_engine);
 	later_drop(n, 0);

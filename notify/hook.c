@@ -8,14 +8,18 @@
  * key, the items (so the last look before sending can drop what closed),
  * and the payload: the Standard Webhooks JSON every format is made from.
  *
- * An attempt.  The target is read afresh (it may have been disabled,
- * removed or moved outside a new allow-list), its secret read from its
- * file, the payload built into its signed requests, and the parts not
- * yet sent are posted one after another while the robot's pace allows;
- * each part that goes is written down at once, so a crash or a failure
- * resumes at the next part.  The target keeps a failure streak: a
+ * An attempt.  The target is taken as it is now (every target read in
+ * one scan, again once the API or the engine changes one: it may have
+ * been disabled or removed; its URL checked against the allow-list of
+ * the current configuration), its secret read from its file (cached per
+ * file for seconds), the payload built into its signed requests, and the
+ * parts not yet sent are posted one after another while the robot's pace
+ * allows; each part that goes is written down at once, so a crash or a
+ * failure resumes at the next part.  The target keeps a failure streak: a
  * success ends it; one that lasts disable_days (or a 410 Gone) disables
- * the target, and the bureau is told by mail and on its own webhooks.
+ * the target.  The bureau gets one mail per streak, keyed by it: about
+ * the first post that goes dead in it or about the disabling, whichever
+ * comes first; the disabling is also posted to the bureau's own webhooks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,19 +48,26 @@ struct target {
 
 /*
  * What the engine remembers of a target between attempts: what a burst
- * would otherwise read for every post: the row (until the
- * API or the engine changes a target), the URL's check (until then or a
- * reload) and the secret (for SECRET_TTL: a rotated secret is taken
- * within seconds).
+ * would otherwise read for every post: the row (every target read in one
+ * scan, again once the API or the engine changes one), the URL's check
+ * (until then or a reload), and whether its success waits to be stored.
  */
 struct pace_slot {
 	long long		 target;
 	time_t			 ok_written;	/* last_ok last stored */
+	long long		 ok_when;	/* to store, when ok_queued */
+	bool			 ok_queued;
 	struct target		 row;
 	unsigned long		 row_gen;	/* 0: not read */
 	unsigned long		 url_gen;	/* URL checked, 0: not */
+};
+
+/* A secret file's content, for SECRET_TTL: a rotated secret is taken
+ * within seconds, and targets sharing a file read it once. */
+struct secret_slot {
+	char			*path;
 	char			*secret;
-	time_t			 secret_at;
+	time_t			 at;
 };
 
 /* The pace of one robot (one URL). */
@@ -65,15 +76,12 @@ struct robot_pace {
 	struct notify_pacer	 pacer;
 };
 
-/* A target's success, stored with the engine's next group commit. */
-struct ok_write {
-	long long		 target;
-	long long		 when;
-};
-
 struct hook_engine {
-	struct ok_write		*oks;
-	size_t			 noks;
+	long long		*oks;		/* targets whose success waits */
+	size_t			 noks, oks_cap;
+	struct secret_slot	*secrets;	/* sorted by path */
+	size_t			 nsecrets;
+	unsigned long		 loaded_gen;	/* targets_gen of the scan */
 	struct robot_pace	*robots;
 	size_t			 nrobots;
 	struct event_base	*base;
@@ -154,46 +162,47 @@ hook_channel(const char *channel, long long *target)
 
 /* ---- queueing ---- */
 
+/* The outbox's name of a target's recipient ("bureau", "unit:NAME",
+ * "centre:ID", as outbox_recipient), or NULL for a row without scope. */
+static char *
+target_recipient(const char *kind, const char *scope)
+{
+	if (strcmp(kind, "bureau") == 0)
+		return xstrdup("bureau");
+	if (scope == NULL)
+		return NULL;
+	return xasprintf("%s:%s", kind, scope);
+}
+
 static int
 target_cb(const struct db_webhook *w, void *arg)
 {
-	if (w->disabled_at == NULL)
-		json_array_append_new(arg, json_pack("{s:I, s:s, s:o, s:s}",
-		    "id", (json_int_t)w->id, "kind", w->kind, "scope",
-		    w->scope ? json_string(w->scope) : json_null(), "format",
-		    w->format));
+	json_t	*list;
+	char	*who;
+
+	if (w->disabled_at != NULL ||
+	    (who = target_recipient(w->kind, w->scope)) == NULL)
+		return 0;
+	if ((list = json_object_get(arg, who)) == NULL) {
+		list = json_array();
+		json_object_set_new(arg, who, list);
+	}
+	json_array_append_new(list, json_pack("{s:I, s:s}", "id",
+	    (json_int_t)w->id, "format", w->format));
+	free(who);
 	return 0;
 }
 
 json_t *
 hook_targets(struct db *db, char **error)
 {
-	json_t	*all = json_array();
+	json_t	*all = json_object();
 
 	if (db_foreach_webhook(db, target_cb, all, error) == -1) {
 		json_decref(all);
 		return NULL;
 	}
 	return all;
-}
-
-static const char *
-kind_of(int to)
-{
-	return to == SCHED_TO_UNIT ? "unit" : to == SCHED_TO_CENTRE ?
-	    "centre" : "bureau";
-}
-
-static bool
-target_is_for(const json_t *t, int to, const char *scope)
-{
-	const char	*ts = json_string_value(json_object_get(t, "scope"));
-
-	if (strcmp(json_string_value(json_object_get(t, "kind")),
-	    kind_of(to)) != 0)
-		return false;
-	return to == SCHED_TO_BUREAU || (ts != NULL && scope != NULL &&
-	    strcmp(ts, scope) == 0);
 }
 
 /* A centre's name, from its own obligations in the message. */
@@ -287,23 +296,23 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
     const struct sched_rules *rules, const char *items, time_t now,
     const char *created, struct hook_row **rows, size_t *n)
 {
-	const json_t	*t;
+	const json_t	*t, *mine;
 	struct hook_row	*h;
 	char		*who, *payload = NULL, d[SCHED_DATE_LEN];
 	size_t		 i, made = 0;
 	long long	 id;
 
-	json_array_foreach(targets, i, t) {
-		if (!target_is_for(t, m->to, m->scope))
-			continue;
+	who = outbox_recipient(m);
+	mine = json_object_get(targets, who);
+	free(who);
+	json_array_foreach(mine, i, t) {
 		if (payload == NULL)
 			payload = hook_payload_text(m, rules, now);
 		id = (long long)json_integer_value(json_object_get(t, "id"));
 		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
 		h = &(*rows)[(*n)++];
 		memset(h, 0, sizeof(*h));
-		who = outbox_recipient(m);
-		h->recipient = who;
+		h->recipient = outbox_recipient(m);
 		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
 		h->day = xstrdup(sched_date_format(m->day, d));
 		h->planned = xstrdup(sched_date_format(m->planned, d));
@@ -352,10 +361,14 @@ hook_engine_conf(struct hook_engine *e, const struct notify_conf *conf)
 	post_set_per_host(e->post, conf->webhook_parallel);
 }
 
+static void	 secrets_clear(struct hook_engine *);
+static struct pace_slot *slot_of(struct hook_engine *, long long);
+
 void
 hook_targets_changed(struct hook_engine *e)
 {
 	e->targets_gen++;
+	secrets_clear(e);
 }
 
 bool
@@ -364,21 +377,27 @@ hook_dirty(const struct hook_engine *e)
 	return e->noks > 0;
 }
 
-void
-hook_flush(struct hook_engine *e)
+int
+hook_flush(struct hook_engine *e, char **error)
 {
-	char	*error = NULL;
-	size_t	 i;
+	struct pace_slot	*s;
+	size_t			 i;
 
 	for (i = 0; i < e->noks; i++) {
-		if (db_webhook_ok(e->db, e->oks[i].target, e->oks[i].when,
-		    &error) == -1) {
-			say(e, true, "webhook %lld: %s", e->oks[i].target,
-			    error);
-			free(error);
-			error = NULL;
-		}
+		s = slot_of(e, e->oks[i]);
+		if (db_webhook_ok(e->db, s->target, s->ok_when, error) == -1)
+			return -1;
 	}
+	return 0;
+}
+
+void
+hook_flushed(struct hook_engine *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->noks; i++)
+		slot_of(e, e->oks[i])->ok_queued = false;
 	e->noks = 0;
 }
 
@@ -393,10 +412,9 @@ hook_engine_free(struct hook_engine *e)
 	for (i = 0; i < e->nrobots; i++)
 		free(e->robots[i].url);
 	free(e->robots);
-	for (i = 0; i < e->npaces; i++) {
+	for (i = 0; i < e->npaces; i++)
 		target_clear(&e->paces[i].row);
-		notify_secret_free(e->paces[i].secret);
-	}
+	secrets_clear(e);
 	post_free(e->post);
 	free(e->paces);
 	free(e);
@@ -411,32 +429,61 @@ slot_cmp(const void *key, const void *elem)
 	return k < t ? -1 : k > t;
 }
 
-/* A target's slot, kept sorted by id: looked up at every post. */
-static struct pace_slot *
-slot_of(struct hook_engine *e, long long target)
+/*
+ * Where key is, or goes, in a sorted array (cmp as bsearch's): the
+ * engine's tables (targets, robots, secret files) are looked up at every
+ * post and grow rarely.
+ */
+static size_t
+sorted_find(const void *base, size_t n, size_t size, const void *key,
+    int (*cmp)(const void *, const void *), bool *found)
 {
-	struct pace_slot	*s;
-	size_t			 lo = 0, hi = e->npaces, mid;
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
 
-	/* bsearch wants a real array even for none (C11 7.22.5). */
-	if (e->npaces > 0 && (s = bsearch(&target, e->paces, e->npaces,
-	    sizeof(*e->paces), slot_cmp)) != NULL)
-		return s;
+	*found = false;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (e->paces[mid].target < target)
+		c = cmp(key, (const char *)base + mid * size);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c > 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	e->paces = xreallocarray(e->paces, e->npaces + 1, sizeof(*e->paces));
-	memmove(&e->paces[lo + 1], &e->paces[lo], (e->npaces - lo) *
-	    sizeof(*e->paces));
-	e->npaces++;
-	s = &e->paces[lo];
-	memset(s, 0, sizeof(*s));
-	s->target = target;
-	return s;
+	return lo;
+}
+
+/* The array grown by one zeroed element at i; *n counts it. */
+static void *
+sorted_insert(void *base, size_t *n, size_t size, size_t i)
+{
+	char	*a = xreallocarray(base, *n + 1, size);
+
+	memmove(a + (i + 1) * size, a + i * size, (*n - i) * size);
+	memset(a + i * size, 0, size);
+	(*n)++;
+	return a;
+}
+
+/* A target's slot, kept sorted by id. */
+static struct pace_slot *
+slot_of(struct hook_engine *e, long long target)
+{
+	size_t	 i;
+	bool	 found;
+
+	i = sorted_find(e->paces, e->npaces, sizeof(*e->paces), &target,
+	    slot_cmp, &found);
+	if (!found) {
+		e->paces = sorted_insert(e->paces, &e->npaces,
+		    sizeof(*e->paces), i);
+		e->paces[i].target = target;
+	}
+	return &e->paces[i];
 }
 
 static int
@@ -453,28 +500,18 @@ robot_cmp(const void *key, const void *elem)
 static struct notify_pacer *
 pacer_for(struct hook_engine *e, const char *url)
 {
-	struct robot_pace	*r;
-	size_t			 lo = 0, hi = e->nrobots, mid;
+	size_t	 i;
+	bool	 found;
 
-	if (e->nrobots > 0 && (r = bsearch(url, e->robots, e->nrobots,
-	    sizeof(*e->robots), robot_cmp)) != NULL)
-		return &r->pacer;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (strcmp(e->robots[mid].url, url) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	i = sorted_find(e->robots, e->nrobots, sizeof(*e->robots), url,
+	    robot_cmp, &found);
+	if (!found) {
+		e->robots = sorted_insert(e->robots, &e->nrobots,
+		    sizeof(*e->robots), i);
+		e->robots[i].url = xstrdup(url);
+		notify_pace_init(&e->robots[i].pacer);
 	}
-	e->robots = xreallocarray(e->robots, e->nrobots + 1,
-	    sizeof(*e->robots));
-	memmove(&e->robots[lo + 1], &e->robots[lo], (e->nrobots - lo) *
-	    sizeof(*e->robots));
-	e->nrobots++;
-	r = &e->robots[lo];
-	r->url = xstrdup(url);
-	notify_pace_init(&r->pacer);
-	return &r->pacer;
+	return &e->robots[i].pacer;
 }
 
 static void
@@ -487,11 +524,9 @@ target_clear(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int
-target_copy_cb(const struct db_webhook *w, void *arg)
+static void
+target_fill(struct target *t, const struct db_webhook *w)
 {
-	struct target	*t = arg;
-
 	t->id = w->id;
 	t->found = true;
 	t->disabled = w->disabled_at != NULL;
@@ -502,17 +537,36 @@ target_copy_cb(const struct db_webhook *w, void *arg)
 	t->scope = w->scope ? xstrdup(w->scope) : NULL;
 	if (notify_format_from_name(w->format, &t->format) == -1)
 		t->format = NOTIFY_STANDARD;
+}
+
+static int
+target_load_cb(const struct db_webhook *w, void *arg)
+{
+	struct hook_engine	*e = arg;
+	struct pace_slot	*s = slot_of(e, w->id);
+
+	target_clear(&s->row);
+	s->url_gen = 0;
+	target_fill(&s->row, w);
+	s->row_gen = e->targets_gen;
 	return 0;
 }
 
-/* Reads a target: 0 (t->found says whether it exists), -1 on error. */
+/*
+ * Reads every target in one scan (in id order: the slots are appended
+ * in order) once they may have changed: a burst to thousands of targets
+ * costs one read of the table, not one per post.  A slot the scan did not
+ * reach is a removed target.
+ */
 static int
-target_load(struct hook_engine *e, long long id, struct target *t,
-    char **error)
+targets_load(struct hook_engine *e, char **error)
 {
-	memset(t, 0, sizeof(*t));
-	return db_webhook_get(e->db, id, target_copy_cb, t, error) == -1 ?
-	    -1 : 0;
+	if (e->loaded_gen == e->targets_gen)
+		return 0;
+	if (db_foreach_webhook(e->db, target_load_cb, e, error) == -1)
+		return -1;
+	e->loaded_gen = e->targets_gen;
+	return 0;
 }
 
 static char *
@@ -531,24 +585,34 @@ target_copy(struct target *to, const struct target *from)
 	to->scope = dup_or_null(from->scope);
 }
 
-/* The target, from the store only when it may have changed. */
+/* The target's slot, its row current (found false once removed). */
+static struct pace_slot *
+target_slot(struct hook_engine *e, long long id, char **error)
+{
+	struct pace_slot	*s;
+
+	if (targets_load(e, error) == -1)
+		return NULL;
+	s = slot_of(e, id);
+	if (s->row_gen != e->targets_gen) {
+		target_clear(&s->row);
+		s->url_gen = 0;
+		s->row.id = id;
+		s->row_gen = e->targets_gen;
+	}
+	return s;
+}
+
+/* The target as it is now; the caller clears its copy. */
 static int
 target_get(struct hook_engine *e, long long id, struct target *t,
     char **error)
 {
-	struct pace_slot	*s = slot_of(e, id);
+	struct pace_slot	*s;
 
-	if (s->row_gen != e->targets_gen) {
-		target_clear(&s->row);
-		s->url_gen = 0;
-		notify_secret_free(s->secret);
-		s->secret = NULL;
-		if (target_load(e, id, &s->row, error) == -1) {
-			s->row_gen = 0;
-			return -1;
-		}
-		s->row_gen = e->targets_gen;
-	}
+	memset(t, 0, sizeof(*t));
+	if ((s = target_slot(e, id, error)) == NULL)
+		return -1;
 	target_copy(t, &s->row);
 	return 0;
 }
@@ -570,48 +634,76 @@ target_url_ok(struct hook_engine *e, const struct target *t, char **why)
 	return true;
 }
 
+static void
+secrets_clear(struct hook_engine *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nsecrets; i++) {
+		free(e->secrets[i].path);
+		notify_secret_free(e->secrets[i].secret);
+	}
+	free(e->secrets);
+	e->secrets = NULL;
+	e->nsecrets = 0;
+}
+
+static int
+secret_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct secret_slot *)elem)->path);
+}
+
+/* A secret file's slot, kept sorted by path. */
+static struct secret_slot *
+secret_slot(struct hook_engine *e, const char *path)
+{
+	size_t	 i;
+	bool	 found;
+
+	i = sorted_find(e->secrets, e->nsecrets, sizeof(*e->secrets), path,
+	    secret_cmp, &found);
+	if (!found) {
+		e->secrets = sorted_insert(e->secrets, &e->nsecrets,
+		    sizeof(*e->secrets), i);
+		e->secrets[i].path = xstrdup(path);
+	}
+	return &e->secrets[i];
+}
+
 /* The secret, read again after SECRET_TTL; the caller frees its copy. */
 static int
 target_secret(struct hook_engine *e, const struct target *t, char **secret,
     char **why)
 {
-	struct pace_slot	*s = slot_of(e, t->id);
+	struct secret_slot	*s = secret_slot(e, t->secret_file);
 	time_t			 now = time(NULL);
 
-	if (s->secret == NULL || now - s->secret_at >= SECRET_TTL) {
+	if (s->secret == NULL || now - s->at >= SECRET_TTL) {
 		notify_secret_free(s->secret);
 		s->secret = NULL;
 		if (notify_secret_read(t->secret_file, &s->secret, why) == -1)
 			return -1;
-		s->secret_at = now;
+		s->at = now;
 	}
 	*secret = xstrdup(s->secret);
 	return 0;
 }
 
 long long
-hook_not_before(struct hook_engine *e, long long target,
-    enum notify_format format, long long now)
+hook_not_before(struct hook_engine *e, long long target, long long now)
 {
-	struct pace_slot	*s = slot_of(e, target);
+	struct pace_slot	*s;
 	char			*error = NULL;
 
-	/* Standard Webhooks are not paced: no need to read the target. */
-	if (format == NOTIFY_STANDARD)
-		return now;
-	if (s->row_gen != e->targets_gen) {
-		target_clear(&s->row);
-		s->url_gen = 0;
-		if (target_load(e, target, &s->row, &error) == -1) {
-			free(error);
-			s->row_gen = 0;
-			return now;
-		}
-		s->row_gen = e->targets_gen;
+	if ((s = target_slot(e, target, &error)) == NULL) {
+		free(error);
+		return now;	/* the attempt finds the error again */
 	}
-	if (!s->row.found)
+	/* Standard Webhooks are not paced. */
+	if (!s->row.found || s->row.format == NOTIFY_STANDARD)
 		return now;
-	return notify_pace_next(pacer_for(e, s->row.url), format, now);
+	return notify_pace_next(pacer_for(e, s->row.url), s->row.format, now);
 }
 
 /* ---- telling the bureau ---- */
@@ -625,174 +717,241 @@ bureau_contact_cb(const struct db_contact *c, void *arg)
 	return 0;
 }
 
-/* The notice as mail, for the bureau's contacts (or the spool). */
-static char *
-notice_mail(struct hook_engine *e, json_t *rcpt, const char *idem,
-    const char *text_body, const char *html, char **message_id,
-    size_t *len, char **error)
+/* A moment as the notice says it: Beijing time to the minute. */
+static void
+minute_words(long long t, char *buf, size_t len)
 {
-	struct notify_text	 text = { 0 };
+	struct tm	 tm;
+	time_t		 local = (time_t)t + 8 * 3600;
+
+	gmtime_r(&local, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* The start of the failure streak a notice is keyed by: the day's when
+ * the post died without one (an allow-list narrowed by a reload). */
+static long long
+streak_of(long long failing_since, time_t now)
+{
+	return failing_since != 0 ? failing_since :
+	    (long long)now - ((long long)now + 8 * 3600) % 86400;
+}
+
+/*
+ * The bureau's mail about a target, to its contacts (the spool without
+ * SMTP): one per failure streak, keyed by the target and the streak's
+ * start, so that whichever comes first of a dead post and the disabling
+ * is the only mail (the other finds its key taken and is not queued).
+ * 0, 1 when there is nobody to mail, -1 with *error.
+ */
+static int
+notice_mail_row(struct hook_engine *e, long long target, long long since,
+    const struct notify_text *text, time_t now, const char *created,
+    struct hook_row *mail, char **error)
+{
 	struct mail_address	*to;
 	struct mail_spec	 spec = { 0 };
-	json_t			*a;
-	size_t			 i, n = json_array_size(rcpt);
-	char			*data;
+	json_t			*rcpt = json_array(), *a;
+	size_t			 i, n;
+	char			 day[SCHED_DATE_LEN];
 
-	text.subject = (char *)"ticd：webhook 目标已停用 / a webhook target "
-	    "was disabled";
-	text.text = (char *)text_body;
-	text.html = (char *)html;
+	memset(mail, 0, sizeof(*mail));
+	if (db_foreach_contact(e->db, bureau_contact_cb, rcpt, error) == -1) {
+		json_decref(rcpt);
+		return -1;
+	}
+	/* As for reminders: without an address only the spool takes it. */
+	if ((n = json_array_size(rcpt)) == 0 && *e->conf->smtp_url != '\0') {
+		json_decref(rcpt);
+		return 1;
+	}
 	to = xcalloc(n + 1, sizeof(*to));
 	json_array_foreach(rcpt, i, a) {
 		to[i].email = json_string_value(json_object_get(a, "email"));
 		to[i].name = json_string_value(json_object_get(a, "name"));
 	}
-	*message_id = mail_message_id(idem, e->conf->from);
-	spec.text = &text;
+	mail->idem = xasprintf("bureau|email|webhook:%lld:%lld", target, since);
+	mail->message_id = mail_message_id(mail->idem, e->conf->from);
+	spec.text = text;
 	spec.from = e->conf->from;
 	spec.from_name = e->conf->from_name;
 	spec.to = to;
 	spec.nto = n;
-	spec.message_id = *message_id;
-	spec.date = time(NULL);
-	data = mail_build(&spec, len, error);
+	spec.message_id = mail->message_id;
+	spec.date = now;
+	mail->body = mail_build(&spec, &mail->row.body_len, error);
 	free(to);
-	return data;
+	mail->rcpt = json_dumps(rcpt, JSON_COMPACT);
+	json_decref(rcpt);
+	if (mail->body == NULL) {
+		hook_row_free(mail);
+		return -1;
+	}
+	sched_date_format((int)(((long long)now + 8 * 3600) / 86400), day);
+	mail->recipient = xstrdup("bureau");
+	mail->channel = xstrdup("email");
+	mail->items = xstrdup("[]");
+	mail->day = xstrdup(day);
+	mail->planned = xstrdup(day);
+	mail->row.idem = mail->idem;
+	mail->row.recipient = mail->recipient;
+	mail->row.channel = mail->channel;
+	mail->row.day = mail->row.planned = mail->day;
+	mail->row.message_id = mail->message_id;
+	mail->row.rcpt = mail->rcpt;
+	mail->row.items = mail->items;
+	mail->row.body = mail->body;
+	mail->row.next_attempt = (long long)now;
+	mail->row.created_at = created;
+	return 0;
 }
 
-static char *
-html_escape(const char *s)
+/* The bureau's other enabled targets each get a webhook.disabled post,
+ * keyed like the mail. */
+static void
+notice_posts(struct hook_engine *e, const struct target *t, long long since,
+    const char *payload, time_t now, const char *created,
+    struct hook_row **rows, size_t *n)
 {
-	struct buf	 b;
+	json_t		*targets, *x;
+	char		*error = NULL, day[SCHED_DATE_LEN];
+	size_t		 i;
+	struct hook_row	*h;
+	long long	 id;
 
-	buf_init(&b);
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': buf_adds(&b, "&lt;"); break;
-		case '>': buf_adds(&b, "&gt;"); break;
-		case '&': buf_adds(&b, "&amp;"); break;
-		case '"': buf_adds(&b, "&quot;"); break;
-		default: buf_add(&b, s, 1);
-		}
+	if ((targets = hook_targets(e->db, &error)) == NULL)
+		targets = json_object();
+	free(error);
+	sched_date_format((int)(((long long)now + 8 * 3600) / 86400), day);
+	json_array_foreach(json_object_get(targets, "bureau"), i, x) {
+		id = (long long)json_integer_value(json_object_get(x, "id"));
+		if (id == t->id)
+			continue;
+		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+		h = &(*rows)[(*n)++];
+		memset(h, 0, sizeof(*h));
+		h->recipient = xstrdup("bureau");
+		h->channel = xasprintf(CHANNEL_PREFIX "%lld", id);
+		h->idem = xasprintf("bureau|%s|webhook:%lld:%lld", h->channel,
+		    t->id, since);
+		h->items = xstrdup("[]");
+		h->body = xstrdup(payload);
+		h->day = xstrdup(day);
+		h->planned = xstrdup(day);
+		row_fill(h, id, json_string_value(json_object_get(x,
+		    "format")));
+		h->row.next_attempt = (long long)now;
+		h->row.created_at = created;
 	}
-	return buf_take(&b);
+	json_decref(targets);
 }
 
 /*
- * Queues the bureau's notice of a disabled target: mail to the bureau's
- * contacts (the spool without SMTP) and a post to each of the bureau's
- * other enabled targets, in one transaction; keyed by the target and the
- * moment it was disabled, so it is queued once.
+ * Queues the bureau's notice of a disabled target in one transaction:
+ * mail (unless one of the same failure streak went, for a dead post) and
+ * a webhook.disabled post to each of the bureau's other targets.
  */
 static void
 notice(struct hook_engine *e, const struct target *t, const char *reason,
-    time_t now)
+    long long since, time_t now)
 {
-	struct hook_row	*rows = NULL, mail = { 0 };
-	struct db_outbox *all;
-	json_t		*targets, *rcpt = json_array(), *payload, *x;
-	char		*shown, *error = NULL, *created = stamp(now), *text;
-	char		*h1, *h2, *html, *pl, day[SCHED_DATE_LEN];
-	size_t		 n = 0, i, k;
+	struct notify_target_words w = { 0 };
+	struct notify_text	 text;
+	struct hook_row		*rows = NULL;
+	struct db_outbox	*all;
+	json_t			*payload;
+	char			*shown, *error = NULL, *created = stamp(now), *pl;
+	char			 from[24];
+	size_t			 n = 0, i;
 
+	since = streak_of(since, now);
 	shown = notify_url_redact(t->format, t->url);
 	payload = notify_payload_disabled(t->id, shown, reason,
 	    (long long)now);
 	pl = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(payload);
-	if ((targets = hook_targets(e->db, &error)) == NULL)
-		targets = json_array();
-	json_array_foreach(targets, i, x) {
-		long long id = (long long)json_integer_value(json_object_get(x,
-		    "id"));
-
-		if (id == t->id || !target_is_for(x, SCHED_TO_BUREAU, NULL))
-			continue;
-		rows = xreallocarray(rows, n + 1, sizeof(*rows));
-		memset(&rows[n], 0, sizeof(rows[n]));
-		rows[n].recipient = xstrdup("bureau");
-		rows[n].channel = xasprintf(CHANNEL_PREFIX "%lld", id);
-		rows[n].idem = xasprintf("bureau|%s|disabled:%lld:%lld",
-		    rows[n].channel, t->id, (long long)now);
-		rows[n].items = xstrdup("[]");
-		rows[n].body = xstrdup(pl);
-		row_fill(&rows[n], id, json_string_value(json_object_get(x,
-		    "format")));
+	notice_posts(e, t, since, pl, now, created, &rows, &n);
+	minute_words(since, from, sizeof(from));
+	w.id = t->id;
+	w.format = notify_format_name(t->format);
+	w.kind = t->kind;
+	w.scope = t->scope;
+	w.url = shown;
+	w.reason = reason;
+	w.since = from;
+	notify_render_target(&w, &text);
+	rows = xreallocarray(rows, n + 1, sizeof(*rows));
+	if (notice_mail_row(e, t->id, since, &text, now, created, &rows[n],
+	    &error) == 0)
 		n++;
+	else if (error != NULL) {
+		say(e, true, "webhook %lld: the bureau's mail notice cannot be "
+		    "built: %s", t->id, error);
+		free(error);
+		error = NULL;
 	}
-	json_decref(targets);
-	(void)db_foreach_contact(e->db, bureau_contact_cb, rcpt, &error);
-	free(error);
-	error = NULL;
-	text = xasprintf("webhook 目标 %lld（%s %s%s%s）已停用。\n原因：%s\n"
-	    "修好接收端后，用 ticctl webhooks enable %lld 恢复，用 ticctl "
-	    "deliveries 查看未送达的提醒，ticctl redeliver ID 重发。\n\n"
-	    "Webhook target %lld (%s) was disabled: %s\nOnce the endpoint is "
-	    "fixed: ticctl webhooks enable %lld; ticctl deliveries lists what "
-	    "did not arrive, ticctl redeliver ID sends it again.\n", t->id,
-	    notify_format_name(t->format), t->kind, t->scope ? " " : "",
-	    t->scope ? t->scope : "", reason, t->id, t->id, shown, reason,
-	    t->id);
-	h1 = html_escape(text);
-	html = xasprintf("<!DOCTYPE html><html lang=\"zh-CN\"><body><pre>%s"
-	    "</pre></body></html>", h1);
-	free(h1);
-	if (json_array_size(rcpt) > 0 || *e->conf->smtp_url == '\0') {
-		mail.idem = xasprintf("bureau|email|disabled:%lld:%lld", t->id,
-		    (long long)now);
-		h2 = notice_mail(e, rcpt, mail.idem, text, html,
-		    &mail.message_id, &mail.row.body_len, &error);
-		if (h2 != NULL) {
-			mail.recipient = xstrdup("bureau");
-			mail.channel = xstrdup("email");
-			mail.items = xstrdup("[]");
-			mail.rcpt = json_dumps(rcpt, JSON_COMPACT);
-			mail.body = h2;
-			mail.row.idem = mail.idem;
-			mail.row.recipient = mail.recipient;
-			mail.row.channel = mail.channel;
-			mail.row.message_id = mail.message_id;
-			mail.row.rcpt = mail.rcpt;
-			mail.row.items = mail.items;
-			mail.row.body = mail.body;
-		} else {
-			say(e, true, "webhook %lld: the bureau's mail notice "
-			    "cannot be built: %s", t->id, error);
-			free(error);
-			error = NULL;
-		}
-	}
+	notify_text_free(&text);
 	all = xcalloc(n + 1, sizeof(*all));
-	for (i = 0, k = 0; i < n; i++)
-		all[k++] = rows[i].row;
-	if (mail.body != NULL)
-		all[k++] = mail.row;
-	sched_date_format((int)((now + 8 * 3600) / 86400), day);
-	for (i = 0; i < k; i++) {
-		all[i].day = all[i].planned = day;
-		all[i].next_attempt = (long long)now;
-		all[i].created_at = created;
-	}
-	if (k > 0 && db_outbox_enqueue(e->db, all, k, NULL, NULL,
+	for (i = 0; i < n; i++)
+		all[i] = rows[i].row;
+	if (n > 0 && db_outbox_enqueue(e->db, all, n, NULL, NULL,
 	    &error) == -1) {
 		say(e, true, "webhook %lld: the bureau's notice was not "
 		    "queued: %s", t->id, error);
 		free(error);
-	} else if (k > 0 && e->kick != NULL)
+	} else if (n > 0 && e->kick != NULL)
 		e->kick(e->arg);
 	say(e, true, "webhook %lld (%s) disabled, the bureau told (%zu "
-	    "message(s)): %s", t->id, shown, k, reason);
+	    "message(s)): %s", t->id, shown, n, reason);
 	for (i = 0; i < n; i++)
 		hook_row_free(&rows[i]);
-	hook_row_free(&mail);
 	free(rows);
 	free(all);
-	json_decref(rcpt);
-	free(text);
-	free(html);
 	free(pl);
 	free(shown);
 	free(created);
+}
+
+int
+hook_dead_notice(struct hook_engine *e, const struct hook_dead *d,
+    time_t now, const char *created, struct hook_row *mail, char **error)
+{
+	struct notify_target_words w = { 0 };
+	struct notify_text	 text;
+	struct pace_slot	*s;
+	char			 from[24], until[24], *shown;
+	long long		 since;
+	int			 rc;
+
+	memset(mail, 0, sizeof(*mail));
+	if ((s = target_slot(e, d->target, error)) == NULL)
+		return -1;
+	/* Removed by the bureau itself, or disabled: then the disabling's
+	 * notice told of its posts. */
+	if (!s->row.found || s->row.disabled)
+		return 1;
+	since = streak_of(s->row.failing_since, now);
+	minute_words(since, from, sizeof(from));
+	minute_words(since + (long long)e->conf->webhook_disable_days * 86400,
+	    until, sizeof(until));
+	shown = notify_url_redact(s->row.format, s->row.url);
+	w.id = d->target;
+	w.format = notify_format_name(s->row.format);
+	w.kind = s->row.kind;
+	w.scope = s->row.scope;
+	w.url = shown;
+	w.reason = d->reason;
+	w.since = from;
+	w.disable_at = until;
+	w.row = d->row;
+	w.recipient = d->recipient;
+	w.day = d->day;
+	notify_render_target(&w, &text);
+	rc = notice_mail_row(e, d->target, since, &text, now, created, mail,
+	    error);
+	notify_text_free(&text);
+	free(shown);
+	return rc;
 }
 
 /* The target's record of this attempt: a success ends its failure
@@ -812,8 +971,6 @@ account(struct hook_engine *e, const struct target *t,
 	if (r->verdict == NOTIFY_ANSWER_SENT) {
 		struct pace_slot *s = slot_of(e, t->id);
 
-		size_t		 i;
-
 		/* A healthy target is not written at every post: only to end
 		 * a failure streak, or now and then for last_ok; and then
 		 * with the delivery engine's next commit (hook_flush). */
@@ -821,15 +978,16 @@ account(struct hook_engine *e, const struct target *t,
 			return;
 		s->ok_written = now;
 		s->row.failing_since = 0;
-		for (i = 0; i < e->noks && e->oks[i].target != t->id; i++)
-			;
-		if (i == e->noks) {
-			e->oks = xreallocarray(e->oks, e->noks + 1,
-			    sizeof(*e->oks));
-			e->noks++;
+		s->ok_when = (long long)now;
+		if (!s->ok_queued) {
+			if (e->noks == e->oks_cap) {
+				e->oks_cap = e->oks_cap ? e->oks_cap * 2 : 16;
+				e->oks = xreallocarray(e->oks, e->oks_cap,
+				    sizeof(*e->oks));
+			}
+			e->oks[e->noks++] = t->id;
+			s->ok_queued = true;
 		}
-		e->oks[i].target = t->id;
-		e->oks[i].when = (long long)now;
 		return;
 	}
 	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
@@ -846,7 +1004,7 @@ account(struct hook_engine *e, const struct target *t,
 	when = stamp(now);
 	if (db_webhook_disable(e->db, t->id, when, reason, &error) == 0) {
 		hook_targets_changed(e);
-		notice(e, t, reason, now);
+		notice(e, t, reason, since, now);
 	}
 	free(when);
 	free(reason);
@@ -889,7 +1047,8 @@ post_part(struct hook_attempt *a, struct hook_result *r)
 	struct notify_request	*req = &a->batch.req[a->next];
 	char			*error = NULL;
 
-	notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
+	if (a->t.format != NOTIFY_STANDARD)
+		notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
 	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
 	    post_done, a, &error);
 	if (a->tr == NULL) {
@@ -906,7 +1065,7 @@ post_done(const struct post_result *pr, void *arg)
 	struct hook_attempt	*a = arg;
 	struct hook_result	 r = { .retry_after = -1 };
 	struct notify_answer	 ans;
-	struct notify_pacer	*pacer = pacer_for(a->e, a->t.url);
+	struct notify_pacer	*pacer = NULL;
 	char			*error = NULL;
 	long long		 now = now_ms(), at = 0;
 
@@ -921,7 +1080,10 @@ post_done(const struct post_result *pr, void *arg)
 	r.why = ans.why;
 	if (pr->curl_code == 0)
 		r.response = xasprintf("HTTP %ld", pr->status);
-	if (ans.verdict == NOTIFY_ANSWER_THROTTLED)
+	/* Standard Webhooks are not paced: a robot's pacer only. */
+	if (a->t.format != NOTIFY_STANDARD)
+		pacer = pacer_for(a->e, a->t.url);
+	if (ans.verdict == NOTIFY_ANSWER_THROTTLED && pacer != NULL)
 		notify_pace_block(pacer, now + (ans.retry_after > 0 ?
 		    ans.retry_after : 60) * 1000LL);
 	if (ans.verdict != NOTIFY_ANSWER_SENT) {
@@ -936,8 +1098,8 @@ post_done(const struct post_result *pr, void *arg)
 		say(a->e, true, "outbox row %lld: %s", a->row, error);
 		free(error);
 	}
-	if (a->next < a->batch.n &&
-	    (at = notify_pace_next(pacer, a->t.format, now)) <= now) {
+	if (a->next < a->batch.n && (pacer == NULL ||
+	    (at = notify_pace_next(pacer, a->t.format, now)) <= now)) {
 		free(r.why);
 		free(r.response);
 		memset(&r, 0, sizeof(r));

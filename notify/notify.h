@@ -30,8 +30,9 @@
  *   webhook.c	the Standard Webhooks payload of a reminder, target URLs
  *		(only http(s), the host allow-list, redaction of credentials),
  *		and what an answer means (sent, retry, throttled, dead)
- *   robot.c	WeCom, DingTalk and Feishu group robots: a markdown message
- *		split under each robot's size limit, their JSON answers
+ *   robot.c	WeCom, DingTalk and Feishu group robots: their markdown
+ *		(the words are render.c's) split under each robot's size
+ *		limit, their bodies and JSON answers
  *   pace.c	pacing under each robot's rate limit
  *   target.c	a target's secret, read from its file when needed
  *   post.c	HTTP POSTs on libcurl's multi interface and the loop
@@ -573,7 +574,8 @@ void	 post_cancel(struct post *, struct post_transfer *);
 
 /* Whether an outbox channel is a webhook's ("webhook:ID"), and which. */
 bool	 hook_channel(const char *channel, long long *target);
-/* The enabled targets as [{id, kind, scope, format}]; NULL with *error. */
+/* The enabled targets by recipient, as outbox_recipient names it:
+ * {"centre:ID": [{id, format}], …}; NULL with *error. */
 json_t	*hook_targets(struct db *, char **error);
 /* The payload stored for a reminder (the Standard Webhooks JSON). */
 char	*hook_payload_text(const struct sched_message *,
@@ -628,12 +630,15 @@ void	 hook_engine_free(struct hook_engine *);
  * again. */
 void	 hook_targets_changed(struct hook_engine *);
 /* Whether successes wait to be stored, and storing them: inside the
- * delivery engine's group commit. */
+ * delivery engine's group commit (-1 with *error: the caller rolls back,
+ * they are kept), then, once committed, hook_flushed. */
 bool	 hook_dirty(const struct hook_engine *);
-void	 hook_flush(struct hook_engine *);
-/* The earliest time (ms) the target's pace lets a post go. */
+int	 hook_flush(struct hook_engine *, char **error);
+void	 hook_flushed(struct hook_engine *);
+/* The earliest time (ms) the target's pace lets a post go (a robot's;
+ * Standard Webhooks go at once). */
 long long hook_not_before(struct hook_engine *, long long target,
-	    enum notify_format, long long now_ms);
+	    long long now_ms);
 /*
  * Starts delivering outbox row "row" to its target from part parts_sent
  * on; cb follows.  NULL when nothing was started, with *r saying why (or
@@ -645,5 +650,23 @@ struct hook_attempt *hook_send(struct hook_engine *, long long row,
 	    struct hook_result *r);
 /* Stops an attempt without calling its callback. */
 void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
+
+/* A webhook row gone dead, for the bureau's notice (all borrowed). */
+struct hook_dead {
+	long long		 target;
+	long long		 row;
+	const char		*recipient;
+	const char		*day;
+	const char		*reason;
+};
+/*
+ * The bureau's mail about a post gone dead, in *mail for the caller to
+ * queue with the dead state: one per failure streak of its target (keyed
+ * by the streak, shared with the disabling's notice), none for a target
+ * disabled (its disabling told) or removed.  0, 1 none, -1 with *error.
+ */
+int	 hook_dead_notice(struct hook_engine *, const struct hook_dead *,
+	    time_t now, const char *created, struct hook_row *mail,
+	    char **error);
 
 #endif

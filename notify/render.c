@@ -1,6 +1,9 @@
 /*
- * render.c: the words of one reminder message: its subject, plain text,
- * HTML and .ics attachment.
+ * render.c: the words of every message ticd sends: a reminder's subject,
+ * plain text, HTML and .ics attachment; the chat robots' markdown of a
+ * webhook payload (notify_md_*: robot.c keeps each robot's limits,
+ * bodies and signatures); the bureau's notices of a failing webhook
+ * target.
  *
  * Each item is first turned into words once (a heading and labelled
  * lines, plain UTF-8), and the text and the HTML are both written from
@@ -14,6 +17,7 @@
 
 #include "calendar/calendar.h"
 #include "common/common.h"
+#include "notify/notify.h"
 #include "notify/render.h"
 
 #define BRAND		"技术创新中心提醒"
@@ -593,4 +597,338 @@ notify_text_free(struct notify_text *t)
 	free(t->html);
 	free(t->ics);
 	memset(t, 0, sizeof(*t));
+}
+
+/* ---- the bureau's notice of a failing webhook target ---- */
+
+static char *
+pre_html(const char *text)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><body><pre>");
+	put_html(&b, text);
+	buf_adds(&b, "</pre></body></html>\n");
+	return buf_take(&b);
+}
+
+/* The target as the notice names it: 12（standard centre yq-006）. */
+static char *
+target_cn(const struct notify_target_words *w)
+{
+	char	*out, *kind = clean(w->kind), *scope = clean(w->scope ?
+		    w->scope : "");
+
+	out = xasprintf("%lld（%s %s%s%s）", w->id, w->format, kind,
+	    *scope ? " " : "", scope);
+	free(kind);
+	free(scope);
+	return out;
+}
+
+static void
+target_disabled(const struct notify_target_words *w, const char *who,
+    const char *url, const char *reason, struct notify_text *t)
+{
+	t->subject = xstrdup("【" BRAND "】webhook 目标已停用 / a webhook "
+	    "target was disabled");
+	t->text = xasprintf("市科技局：\n\n"
+	    "webhook 目标 %s已停用：%s\n原因：%s\n"
+	    "它的投递已不再重试。修好接收端后，用 ticctl webhooks enable %lld "
+	    "恢复，用 ticctl deliveries --state dead 查看未送达的提醒，"
+	    "ticctl redeliver ID 重发。\n\n"
+	    "--\n"
+	    "Webhook target %lld (%s) was disabled: %s\nIts posts are no "
+	    "longer retried.  Once the endpoint is fixed: ticctl webhooks "
+	    "enable %lld; ticctl deliveries --state dead lists what did not "
+	    "arrive, ticctl redeliver ID sends it again.\n",
+	    who, url, reason, w->id, w->id, url, reason, w->id);
+}
+
+static void
+target_dead(const struct notify_target_words *w, const char *who,
+    const char *url, const char *reason, struct notify_text *t)
+{
+	char	*rcpt = clean(w->recipient ? w->recipient : "-");
+	char	*day = clean(w->day ? w->day : "-");
+
+	t->subject = xstrdup("【" BRAND "】webhook 目标持续失败，投递未送达 / "
+	    "a webhook target is failing");
+	t->text = xasprintf("市科技局：\n\n"
+	    "webhook 目标 %s自 %s 起持续失败：%s\n"
+	    "发给 %s 的 %s 提醒（投递编号 %lld）未能送达，不再自动重试。\n"
+	    "原因：%s\n"
+	    "若到 %s 仍然失败，该目标将被停用（不再另发邮件）。"
+	    "修好接收端后，用 ticctl redeliver %lld 重发，ticctl deliveries "
+	    "--state dead 查看其他未送达的投递。\n\n"
+	    "--\n"
+	    "Webhook target %lld (%s) has been failing since %s.  The reminder "
+	    "of %s to %s, outbox %lld, could not be delivered and will not be "
+	    "retried: %s\nIf it still fails on %s the target is disabled "
+	    "(without another mail).  Once fixed: ticctl redeliver %lld; "
+	    "ticctl deliveries --state dead lists the others.\n",
+	    who, w->since, url, rcpt, day, w->row, reason, w->disable_at,
+	    w->row, w->id, url, w->since, day, rcpt, w->row, reason,
+	    w->disable_at, w->row);
+	free(rcpt);
+	free(day);
+}
+
+void
+notify_render_target(const struct notify_target_words *w,
+    struct notify_text *t)
+{
+	char	*who = target_cn(w), *url = clean(w->url);
+	char	*reason = clean(w->reason ? w->reason : "?");
+
+	memset(t, 0, sizeof(*t));
+	if (w->disable_at == NULL)
+		target_disabled(w, who, url, reason, t);
+	else
+		target_dead(w, who, url, reason, t);
+	t->html = pre_html(t->text);
+	free(who);
+	free(url);
+	free(reason);
+}
+
+/* ---- chat robots' markdown (robot.c) ---- */
+
+#define NAME_MAX_BYTES	200	/* a name in a heading or an item */
+#define TITLE_MAX_BYTES	60	/* a notification's title */
+
+static const char *
+jstr(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* The full-width form of an ASCII character markdown or HTML would read,
+ * or NULL. */
+static const char *
+fullwidth(unsigned char c)
+{
+	switch (c) {
+	case '*': return "＊";
+	case '_': return "＿";
+	case '`': return "｀";
+	case '#': return "＃";
+	case '~': return "～";
+	case '|': return "｜";
+	case '\\': return "＼";
+	case '[': return "［";
+	case ']': return "］";
+	case '<': return "＜";
+	case '>': return "＞";
+	case '!': return "！";
+	case '@': return "＠";
+	default: return NULL;
+	}
+}
+
+/*
+ * Appends text, at most max bytes of it: control characters become
+ * spaces; for data (names, ids) every metacharacter becomes full-width,
+ * for the rule pack's words (the operator's, and full of identifiers
+ * like expert_meeting_held) only HTML's angle brackets do.
+ */
+static void
+add_text(struct buf *b, const char *s, size_t max, bool data)
+{
+	size_t		 i, n = s ? strlen(s) : 0;
+	unsigned char	 c;
+	const char	*fw;
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			buf_adds(b, " ");
+		else if ((fw = fullwidth(c)) != NULL && (data || c == '<' ||
+		    c == '>'))
+			buf_adds(b, fw);
+		else
+			buf_add(b, s + i, 1);
+	}
+	if (n < (s ? strlen(s) : 0))
+		buf_adds(b, "…");
+}
+
+static void
+add_clean(struct buf *b, const char *s, size_t max)
+{
+	add_text(b, s, max, true);
+}
+
+static void
+add_words(struct buf *b, const char *s, size_t max)
+{
+	add_text(b, s, max, false);
+}
+
+/* Who the message is for, as people say it. */
+static void
+add_who(struct buf *b, const json_t *data)
+{
+	const json_t	*r = json_object_get(data, "recipient");
+	const char	*kind = jstr(r, "kind"), *scope = jstr(r, "scope");
+	const char	*name = jstr(r, "name");
+
+	if (kind == NULL || strcmp(kind, "bureau") == 0 || scope == NULL) {
+		buf_adds(b, "市科技局");
+		return;
+	}
+	add_clean(b, scope, NAME_MAX_BYTES);
+	if (strcmp(kind, "unit") == 0)
+		buf_adds(b, "（组织管理单位）");
+	else if (name != NULL) {
+		buf_adds(b, " ");
+		add_clean(b, name, NAME_MAX_BYTES);
+	}
+}
+
+static void
+add_weekday(struct buf *b, const char *date)
+{
+	int	 day;
+
+	if (date != NULL && sched_date_parse(date, &day) == 0)
+		buf_printf(b, "（%s）", sched_weekday_cn(day));
+}
+
+/* How much time is left, or how late it is. */
+static void
+add_left(struct buf *b, const json_t *it)
+{
+	json_int_t	 days = json_integer_value(json_object_get(it,
+			    "days_left"));
+	json_int_t	 work = json_integer_value(json_object_get(it,
+			    "workdays_left"));
+	const char	*state = jstr(it, "state");
+
+	if (days < 0 || (state != NULL && strcmp(state, "overdue") == 0))
+		buf_printf(b, "**已逾期 %" JSON_INTEGER_FORMAT " 天**",
+		    days < 0 ? -days : 0);
+	else if (days == 0)
+		buf_adds(b, "**今天到期**");
+	else
+		buf_printf(b, "还剩 %" JSON_INTEGER_FORMAT " 天（%"
+		    JSON_INTEGER_FORMAT " 个工作日）", days, work);
+}
+
+static void
+md_line(struct buf *b, const struct notify_md *r, const char *label)
+{
+	buf_adds(b, r->nl);
+	buf_adds(b, r->quote);
+	buf_adds(b, label);
+}
+
+void
+notify_md_item(struct buf *b, const struct notify_md *r, const json_t *it,
+    size_t n)
+{
+	const char	*centre = jstr(it, "centre");
+	json_t		*year = json_object_get(it, "year");
+
+	buf_printf(b, "**%zu. ", n);
+	add_words(b, jstr(it, "title"), NAME_MAX_BYTES);
+	if (json_is_integer(year))
+		buf_printf(b, "（%" JSON_INTEGER_FORMAT " 年度）",
+		    json_integer_value(year));
+	buf_adds(b, "**");
+	if (centre != NULL) {
+		md_line(b, r, "中心：");
+		add_clean(b, centre, NAME_MAX_BYTES);
+		if (jstr(it, "centre_name") != NULL) {
+			buf_adds(b, " ");
+			add_clean(b, jstr(it, "centre_name"), NAME_MAX_BYTES);
+		}
+	} else
+		md_line(b, r, "范围：全市");
+	md_line(b, r, "依据：《办法》");
+	add_words(b, jstr(it, "article_cn"), NAME_MAX_BYTES);
+	md_line(b, r, "截止：");
+	add_clean(b, jstr(it, "due"), SCHED_DATE_LEN);
+	add_weekday(b, jstr(it, "due"));
+	if (json_is_true(json_object_get(it, "provisional")))
+		buf_adds(b, "（暂定：放假安排未公布）");
+	buf_adds(b, "，");
+	add_left(b, it);
+	md_line(b, r, "应办：");
+	add_words(b, jstr(it, "action"), 4 * NAME_MAX_BYTES);
+	md_line(b, r, "办结：");
+	add_words(b, jstr(it, "closed_by"), 4 * NAME_MAX_BYTES);
+}
+
+void
+notify_md_head(struct buf *b, const struct notify_md *r,
+    const json_t *payload, const char *marker)
+{
+	const json_t	*data = json_object_get(payload, "data");
+	const char	*type = jstr(payload, "type");
+
+	if (type != NULL && strcmp(type, NOTIFY_TYPE_DISABLED) == 0) {
+		if (r->heading)
+			buf_printf(b, "### 技术创新中心义务提醒：webhook 已停用%s",
+			    r->nl);
+		buf_printf(b, "目标 %" JSON_INTEGER_FORMAT "：",
+		    json_integer_value(json_object_get(data, "target")));
+		add_clean(b, jstr(data, "url"), 4 * NAME_MAX_BYTES);
+		md_line(b, r, "原因：");
+		add_words(b, jstr(data, "reason"), 4 * NAME_MAX_BYTES);
+		md_line(b, r, "恢复：ticctl webhooks enable ID");
+		return;
+	}
+	if (r->heading)
+		buf_printf(b, "### 技术创新中心义务提醒%s", r->nl);
+	add_who(b, data);
+	buf_adds(b, " · ");
+	add_clean(b, jstr(data, "day"), SCHED_DATE_LEN);
+	add_weekday(b, jstr(data, "day"));
+	if (json_is_true(json_object_get(data, "late"))) {
+		buf_adds(b, " · 补发（原定 ");
+		add_clean(b, jstr(data, "planned"), SCHED_DATE_LEN);
+		buf_adds(b, "）");
+	}
+	if (json_is_true(json_object_get(data, "catch_up")))
+		buf_adds(b, " · 汇总此前未送达的提醒");
+	buf_printf(b, "，共 %zu 项%s", json_array_size(json_object_get(data,
+	    "items")), marker);
+}
+
+char *
+notify_md_title(const json_t *payload, const char *marker)
+{
+	const json_t	*r = json_object_get(json_object_get(payload, "data"),
+			    "recipient");
+	const char	*type = jstr(payload, "type");
+	const char	*scope = jstr(r, "scope");
+	struct buf	 b;
+
+	buf_init(&b);
+	/* Robots with custom keywords take only messages holding one: every
+	 * title (and so every Feishu card) names 技术创新中心 and 提醒. */
+	if (type != NULL && strcmp(type, NOTIFY_TYPE_DISABLED) == 0)
+		buf_adds(&b, "技术创新中心义务提醒：webhook 已停用");
+	else {
+		buf_adds(&b, "技术创新中心义务提醒：");
+		if (scope != NULL)
+			add_clean(&b, scope, TITLE_MAX_BYTES);
+		else
+			buf_adds(&b, "市科技局");
+	}
+	buf_adds(&b, marker);
+	return buf_take(&b);
+}
+
+char *
+notify_md_marker(size_t i, size_t n)
+{
+	return n > 1 ? xasprintf("（第 %zu/%zu 部分）", i, n) : xstrdup("");
 }

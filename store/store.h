@@ -170,9 +170,6 @@ int	 db_outbox_get(struct db *, long long id,
  * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
-/* db_outbox_update of n rows in one transaction (one sync, not n). */
-int	 db_outbox_update_many(struct db *, const struct db_outbox *rows,
-	    size_t n, char **error);
 /* db_outbox_update and db_outbox_enqueue's rows in one transaction: a
  * message's end and the notice it calls for are stored together or not
  * at all. */
@@ -303,11 +300,13 @@ int	 db_webhook_enable(struct db *, long long id, char **error);
 /*
  * One transaction around several of the writes above, for writers that
  * batch (the delivery engine: one commit for a round of "sending" marks,
- * one for the results that came back together).  Never across a turn of
+ * with the results that came back since the last).  Never across a turn of
  * the event loop.  A failed commit is rolled back.
  */
 int	 db_begin(struct db *, char **error);
 int	 db_commit(struct db *, char **error);
+/* Undoes db_begin's transaction after a write in it failed. */
+void	 db_rollback(struct db *);
 
 /* PRAGMA integrity_check says "ok". */
 int	 db_check(struct db *, char **error);

@@ -12,6 +12,8 @@ On 2026-12-01 the demo plans three messages: centres yq-006 and yq-009
 wait is bounded.
 """
 import base64
+import email
+import email.policy
 import json
 import os
 import subprocess
@@ -28,7 +30,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(FAKETIME_LIB),
                                 reason="libfaketime is missing")
 
 DAY = "2026-12-01"
-BEFORE_NINE = DAY + " 08:59:50"
+EARLY = DAY + " 08:00:00"		# targets are added, then nine()
+NINE_LEAD = DAY + " 08:59:58"
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 DING_SECRET = "SEC4f3a9b0c2d1e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4"
 FEISHU_SECRET = "fs3cr3tValue0123456789"
@@ -42,7 +45,7 @@ def secret_file(directory, name, value):
     return str(path)
 
 
-def hook_ticd(factory, clock, conf="", start=BEFORE_NINE, journal=None,
+def hook_ticd(factory, clock, conf="", start=EARLY, journal=None,
               name="ticd"):
     """A ticd with the demo journal (or another), its clock started at
     start; mail goes to the spool."""
@@ -54,6 +57,14 @@ def hook_ticd(factory, clock, conf="", start=BEFORE_NINE, journal=None,
     t.start(env=faketime_env(start), extra_args=["-i", str(journal or
                                                            DEMO_JOURNAL)])
     return t
+
+
+def nine(t, clock):
+    """ticd restarted two seconds before 09:00, once the test's targets are
+    added at leisure (no wait for 09:00 that grows with what is added)."""
+    assert t.stop() == 0, t.log_text()
+    clock.set(NINE_LEAD)
+    t.start(env=faketime_env(NINE_LEAD))
 
 
 def add_target(t, kind, scope, url, fmt, secret=None, status=201):
@@ -123,6 +134,7 @@ def test_standard_webhooks_signed_once_per_recipient(ticd_factory,
                         sec)
     centre = add_target(t, "centre", "yq-006", rx.url("/in/006"),
                         "standard", sec)
+    nine(t, clock)
     assert bureau["signed"] and bureau["secret_file"] == sec
     assert rx.wait_for(2, timeout=30) == 2, t.log_text()
     rows = wait_rows(t, lambda rs: len(rs) == 2 and
@@ -176,6 +188,7 @@ def test_500_then_200_retried_with_the_same_webhook_id(ticd_factory,
     t = hook_ticd(ticd_factory, clock)
     add_target(t, "bureau", None, rx.url("/in"), "standard",
                secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
     rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "retrying")
     assert rows[0]["attempts"] == 1 and "HTTP 500" in rows[0]["last_error"]
     # Issue 5's schedule: again about 5 s later.
@@ -197,6 +210,7 @@ def test_a_hang_times_out_then_the_retry_arrives(ticd_factory, receivers,
     t = hook_ticd(ticd_factory, clock, conf="timeout = 2\n")
     add_target(t, "bureau", None, rx.url("/in"), "standard",
                secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
     rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "retrying")
     assert "timed out" in rows[0]["last_error"].lower(), rows
     assert rx.wait_for(1, timeout=20) == 1, t.log_text()
@@ -216,6 +230,7 @@ def test_429_honours_retry_after_and_4xx_is_dead(ticd_factory, receivers,
     sec = secret_file(tmp_path, "whsec", WHSEC)
     a = add_target(t, "bureau", None, slow.url("/in"), "standard", sec)
     b = add_target(t, "centre", "yq-006", gone.url("/in"), "standard", sec)
+    nine(t, clock)
     rows = wait_rows(t, lambda rs: len(rs) == 2 and
                      {r["state"] for r in rs} == {"retrying", "dead"})
     st = {r["target"]: r for r in rows}
@@ -243,6 +258,7 @@ def test_each_robot_takes_what_ticd_sends(ticd_factory, receivers,
                secret_file(tmp_path, "ding", DING_SECRET))
     add_target(t, "bureau", None, feishu.url(feishu.path()), "feishu",
                secret_file(tmp_path, "feishu", FEISHU_SECRET))
+    nine(t, clock)
     # The WeCom key is the credential: never shown.
     assert w["url"].endswith("key=***") and WECOM_KEY not in json.dumps(w)
     for rx in (wecom, ding, feishu):
@@ -280,6 +296,7 @@ def test_robot_refusals_dead_and_throttling_waits(ticd_factory, receivers,
                    secret_file(tmp_path, "ding", "SECnotthesecret"))
     # Feishu with 签名校验 on, but the target set up without a secret.
     f = add_target(t, "bureau", None, feishu.url(feishu.path()), "feishu")
+    nine(t, clock)
     rows = wait_rows(t, lambda rs: len(rs) == 3 and
                      sorted(r["state"] for r in rs) ==
                      ["dead", "dead", "retrying"])
@@ -322,6 +339,7 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
     journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
     t = hook_ticd(ticd_factory, clock, journal=journal)
     add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
+    nine(t, clock)
     # 20 parts, then the row waits (pending) for the robot's minute.
     rows = wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
                      rs[0]["state"] == "pending", timeout=40)
@@ -367,6 +385,7 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
         add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
                    "standard", sec)
     rx.script = [("hang", 0.3)] * 400	# slow, so the kill lands mid-way
+    nine(t, clock)
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline and len(rx.accepted()) < 10:
         time.sleep(0.05)
@@ -415,6 +434,7 @@ def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
     bad = add_target(t, "centre", "yq-006", broken.url("/in"), "standard",
                      sec)
     add_target(t, "bureau", None, ops.url("/ops"), "standard", sec)
+    nine(t, clock)
     assert ops.wait_for(1) == 1		# the bureau's own digest
     wait_rows(t, lambda rs: any(r["target"] == bad["id"] and
                                 r["state"] == "retrying" for r in rs))
@@ -456,11 +476,83 @@ def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
     t = hook_ticd(ticd_factory, clock)
     bad = add_target(t, "centre", "yq-006", rx.url("/in"), "standard",
                      secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
     rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
     assert "410" in rows[0]["last_error"]
     w = t.get("/api/v1/webhooks").json()["webhooks"][0]
     assert w["id"] == bad["id"] and w["state"] == "disabled"
     t.wait_log("webhook %d" % bad["id"])
+
+
+def target_notices(t, target_id, row_id):
+    """The bureau's mails (the spool) about one webhook target or its post
+    row_id: their plain texts."""
+    out = []
+    for f in sorted((t.dir / "spool").glob("*.eml")):
+        msg = email.message_from_bytes(f.read_bytes(),
+                                       policy=email.policy.default)
+        text = msg.get_body(("plain",)).get_content()
+        if "webhook 目标 %d（" % target_id in text or \
+                "投递编号 %d）" % row_id in text:
+            out.append(text)
+    return out
+
+
+def redeliver(t, row_id):
+    r = t.post("/api/v1/deliveries/%d/redeliver" % row_id, {})
+    assert r.status == 200, r
+
+
+def test_one_notice_per_failing_target(ticd_factory, receivers, tmp_path):
+    """A target refusing every post (400: each dead at once) is failing
+    from its first refusal.  Its dead posts and, a day later, its
+    disabling make one mail to the bureau, not one each; the bureau's own
+    webhook hears once that it was disabled."""
+    clock = FakeClock()
+    bad = receivers(StandardReceiver, WHSEC, clock)
+    bad.script = [(400, {"error": "no"})] * 50
+    ops = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock, conf="disable_after_days = 1\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    b = add_target(t, "centre", "yq-006", bad.url("/in"), "standard", sec)
+    add_target(t, "bureau", None, ops.url("/ops"), "standard", sec)
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: any(r["target"] == b["id"] and
+                                       r["state"] == "dead" for r in rs))
+    row = [r for r in rows if r["target"] == b["id"]][0]
+    # The same post dead a second time, in the same failure streak.
+    redeliver(t, row["id"])
+    died = "outbox %d (centre:yq-006, %s) dead" % (row["id"], DAY)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and t.log_text().count(died) < 2:
+        time.sleep(0.05)
+    assert t.log_text().count(died) == 2, t.log_text()
+    assert t.log_text().count("the bureau is told") == 1, t.log_text()
+    texts = target_notices(t, b["id"], row["id"])
+    assert len(texts) == 1, texts
+    assert "持续失败" in texts[0] and "ticctl redeliver %d" % row["id"] in \
+        texts[0]
+    # A day later it still refuses: disabled, told on the bureau's own
+    # webhook, and no second mail.
+    t.stop()
+    later = "2026-12-02 09:10:00"
+    clock.set(later)
+    t.start(env=faketime_env(later))
+    redeliver(t, row["id"])
+    t.wait_log("webhook %d (" % b["id"])
+    wait_rows(t, lambda rs: [r for r in rs if r["id"] == row["id"]][0]
+              ["state"] == "dead" and all(r["state"] in ("sent", "dead")
+                                          for r in rs))
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}
+    assert listed[b["id"]]["state"] == "disabled"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+            r.json()["type"] == "webhook.disabled" for r in ops.accepted()):
+        time.sleep(0.05)
+    kinds = [r.json()["type"] for r in ops.accepted()]
+    assert kinds.count("webhook.disabled") == 1, kinds
+    assert len(target_notices(t, b["id"], row["id"])) == 1
 
 
 # ---- subscriptions ----

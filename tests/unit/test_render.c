@@ -4,13 +4,17 @@
  * working days left, 暂定, what closes it), the late and catch-up marks,
  * HTML escaping and control characters from data, the greeting, the
  * .ics attachment (METHOD:PUBLISH, one VEVENT per item, parsed back by
- * libical without X-LIC-ERROR), and the same bytes for the same input.
+ * libical without X-LIC-ERROR), and the same bytes for the same input;
+ * the chat robots' markdown of a webhook payload (heading, item block,
+ * title, part marker; data's metacharacters full-width); the bureau's
+ * notices of a failing webhook target.
  */
 #include "tests/unit/testutil.h"
 
 #include <libical/ical.h>
 
 #include "common/common.h"
+#include "notify/notify.h"
 #include "notify/render.h"
 
 struct world {
@@ -344,6 +348,87 @@ test_an_empty_message_is_refused(void **state)
 	sched_calendar_free(cal);
 }
 
+/* ---- chat robots and the bureau's notices ---- */
+
+static const struct notify_md wecom_md = { "\n", "> ", true };
+
+static void
+test_robot_markdown_words(void **state)
+{
+	json_t	*p = json_loads("{\"type\":\"reminder.digest\",\"data\":{"
+		    "\"recipient\":{\"kind\":\"centre\",\"scope\":\"yq-1\","
+		    "\"name\":\"甲[中心](http://x) @all\"},\"day\":\"2026-09-01\","
+		    "\"late\":true,\"planned\":\"2026-08-31\",\"items\":[{"
+		    "\"centre\":\"yq-1\",\"centre_name\":\"甲<b>\","
+		    "\"title\":\"年度绩效评价\",\"year\":2026,"
+		    "\"article_cn\":\"第十四条\",\"due\":\"2026-09-15\","
+		    "\"provisional\":true,\"days_left\":14,\"workdays_left\":10,"
+		    "\"state\":\"open\",\"action\":\"提交材料\","
+		    "\"closed_by\":\"evaluation_submitted\"}]}}", 0, NULL);
+	struct buf	 b;
+	char		*title, *marker;
+
+	(void)state;
+	assert_non_null(p);
+	marker = notify_md_marker(2, 3);
+	assert_string_equal(marker, "（第 2/3 部分）");
+	buf_init(&b);
+	notify_md_head(&b, &wecom_md, p, marker);
+	notify_md_item(&b, &wecom_md,
+	    json_array_get(json_object_get(json_object_get(p, "data"),
+	    "items"), 0), 1);
+	HAS(b.data, "### 技术创新中心义务提醒\n");
+	HAS(b.data, "yq-1 甲［中心］(http://x) ＠all · 2026-09-01（周二）");
+	HAS(b.data, " · 补发（原定 2026-08-31），共 1 项（第 2/3 部分）");
+	HAS(b.data, "**1. 年度绩效评价（2026 年度）**");
+	HAS(b.data, "\n> 中心：yq-1 甲＜b＞");
+	HAS(b.data, "\n> 依据：《办法》第十四条");
+	HAS(b.data, "\n> 截止：2026-09-15（周二）（暂定：放假安排未公布），"
+	    "还剩 14 天（10 个工作日）");
+	HAS(b.data, "\n> 办结：evaluation_submitted");
+	assert_null(strstr(b.data, "[中心]"));
+	assert_null(strstr(b.data, "@all"));
+	title = notify_md_title(p, "");
+	assert_string_equal(title, "技术创新中心义务提醒：yq-1");
+	free(title);
+	free(marker);
+	marker = notify_md_marker(1, 1);
+	assert_string_equal(marker, "");
+	free(marker);
+	buf_free(&b);
+	json_decref(p);
+}
+
+static void
+test_target_notices(void **state)
+{
+	struct notify_target_words w = { .id = 7, .format = "standard",
+		    .kind = "centre", .scope = "yq-1\r\nBcc: x",
+		    .url = "https://a.example.cn/<in>", .reason = "HTTP 500",
+		    .since = "2026-12-01 09:00" };
+	struct notify_text	 t;
+
+	(void)state;
+	notify_render_target(&w, &t);
+	HAS(t.subject, "webhook 目标已停用");
+	HAS(t.text, "webhook 目标 7（standard centre yq-1  Bcc: x）已停用：");
+	HAS(t.text, "ticctl webhooks enable 7");
+	HAS(t.html, "https://a.example.cn/&lt;in&gt;");
+	assert_null(t.ics);
+	notify_text_free(&t);
+	w.disable_at = "2026-12-04 09:00";
+	w.row = 41;
+	w.recipient = "centre:yq-1";
+	w.day = "2026-12-01";
+	notify_render_target(&w, &t);
+	HAS(t.subject, "持续失败");
+	HAS(t.text, "自 2026-12-01 09:00 起持续失败");
+	HAS(t.text, "发给 centre:yq-1 的 2026-12-01 提醒（投递编号 41）");
+	HAS(t.text, "若到 2026-12-04 09:00 仍然失败");
+	HAS(t.text, "ticctl redeliver 41");
+	notify_text_free(&t);
+}
+
 int
 main(void)
 {
@@ -356,6 +441,8 @@ main(void)
 		cmocka_unit_test(test_html_is_escaped_and_data_cannot_inject),
 		cmocka_unit_test(test_same_input_same_bytes),
 		cmocka_unit_test(test_an_empty_message_is_refused),
+		cmocka_unit_test(test_robot_markdown_words),
+		cmocka_unit_test(test_target_notices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
