@@ -162,6 +162,9 @@ void	 load_start(struct ticd *, int priority);
 /* Reads the rest of the journal now, if it is still loading: whatever
  * needs the whole journal calls it first. */
 void	 load_finish(struct ticd *);
+/* Reads the rest of the journal now and nothing more (no reminders, no
+ * log line): for a harness without ticd's start (tests/fuzz). */
+void	 load_rest(struct ticd *);
 /* A journal of one centre's stored events and the bureau-wide ones;
  * NULL with *error if one cannot be read. */
 struct sched_journal *load_centre(struct ticd *, const char *centre,

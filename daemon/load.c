@@ -184,7 +184,7 @@ load_start(struct ticd *t, int priority)
 }
 
 void
-load_finish(struct ticd *t)
+load_rest(struct ticd *t)
 {
 	size_t	 rows;
 	char	*error = NULL;
@@ -192,6 +192,16 @@ load_finish(struct ticd *t)
 	if (!t->loading)
 		return;
 	(void)read_rows(t, -1, true, &rows, &error);
+	t->loading = false;
+	event_del(&t->load_ev);
+}
+
+void
+load_finish(struct ticd *t)
+{
+	if (!t->loading)
+		return;
+	load_rest(t);
 	loaded(t);
 }
 

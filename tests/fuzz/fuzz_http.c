@@ -142,12 +142,14 @@ daemon_up(void)
 		fuzz_fail("events: %s", error);
 	for (i = 0; i < nitems(base_events); i++)
 		free((char *)rows[i].id);
-	if (auth_load(&t, &error) == -1 || state_load(&t, &error) == -1)
+	if (auth_load(&t, &error) == -1)
 		fuzz_fail("load: %s", error);
-	t.today = sched_day(2026, 6, 1);
 	if ((t.base = event_base_new()) == NULL ||
 	    event_base_priority_init(t.base, 3) != 0)
 		fuzz_fail("event base");
+	load_start(&t, 2);
+	load_rest(&t);
+	t.today = sched_day(2026, 6, 1);
 	event_assign(&t.commit_ev, t.base, -1, 0, state_commit_cb, &t);
 	event_priority_set(&t.commit_ev, 2);
 	if (http_start(&t, &error) == -1)
