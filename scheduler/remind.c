@@ -116,7 +116,9 @@ offset_cmp(const void *a, const void *b)
 static char *
 parse_offsets(const char *value, struct sched_remind_schedule *s)
 {
-	struct sched_remind_offset v[SCHED_REMIND_MAX_OFFSETS];
+	/* Zeroed, padding too: the schedule is copied and compared whole
+	 * (a refused setting must leave it byte for byte as it was). */
+	struct sched_remind_offset v[SCHED_REMIND_MAX_OFFSETS] = { 0 };
 	char	*copy, *word, *save = NULL, *why = NULL;
 	size_t	 n = 0, i, k;
 
