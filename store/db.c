@@ -667,6 +667,27 @@ write_one(struct db *db, enum stmt s, const char *what, char **error)
 	return 0;
 }
 
+/* write_one for an INSERT: *id is the new row's. */
+static int
+insert_one(struct db *db, enum stmt s, const char *what, long long *id,
+    char **error)
+{
+	if (write_one(db, s, what, error) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+/* write_one for a change of one row by id: 0, 1 when there is no such
+ * row, -1 with *error. */
+static int
+change_one(struct db *db, enum stmt s, const char *what, char **error)
+{
+	if (write_one(db, s, what, error) == -1)
+		return -1;
+	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+}
+
 int
 db_token_insert(struct db *db, struct db_token *t, char **error)
 {
@@ -677,10 +698,8 @@ db_token_insert(struct db *db, struct db_token *t, char **error)
 	bind_text(st, 3, t->scope);
 	bind_text(st, 4, t->label);
 	bind_text(st, 5, t->created_at);
-	if (write_one(db, ST_INSERT_TOKEN, "storing a token", error) == -1)
-		return -1;
-	t->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	return insert_one(db, ST_INSERT_TOKEN, "storing a token",
+	    &t->id, error);
 }
 
 int
@@ -690,9 +709,7 @@ db_token_revoke(struct db *db, long long id, const char *when, char **error)
 
 	bind_text(st, 1, when);
 	sqlite3_bind_int64(st, 2, id);
-	if (write_one(db, ST_REVOKE_TOKEN, "revoking a token", error) == -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_REVOKE_TOKEN, "revoking a token", error);
 }
 
 int
@@ -732,19 +749,15 @@ db_contact_insert(struct db *db, struct db_contact *c, char **error)
 	bind_text(st, 3, c->email);
 	bind_text(st, 4, c->name);
 	bind_text(st, 5, c->created_at);
-	if (write_one(db, ST_INSERT_CONTACT, "storing a contact", error) == -1)
-		return -1;
-	c->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	return insert_one(db, ST_INSERT_CONTACT, "storing a contact",
+	    &c->id, error);
 }
 
 int
 db_contact_delete(struct db *db, long long id, char **error)
 {
 	sqlite3_bind_int64(db->stmt[ST_DELETE_CONTACT], 1, id);
-	if (write_one(db, ST_DELETE_CONTACT, "removing a contact", error) == -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_DELETE_CONTACT, "removing a contact", error);
 }
 
 int
@@ -1135,11 +1148,8 @@ db_feed_token_insert(struct db *db, struct db_feed_token *t, char **error)
 	bind_text(st, 3, t->scope);
 	bind_text(st, 4, t->label);
 	bind_text(st, 5, t->created_at);
-	if (write_one(db, ST_INSERT_FEED_TOKEN, "storing a feed token",
-	    error) == -1)
-		return -1;
-	t->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	return insert_one(db, ST_INSERT_FEED_TOKEN, "storing a feed token",
+	    &t->id, error);
 }
 
 int
@@ -1150,10 +1160,8 @@ db_feed_token_revoke(struct db *db, long long id, const char *when,
 
 	bind_text(st, 1, when);
 	sqlite3_bind_int64(st, 2, id);
-	if (write_one(db, ST_REVOKE_FEED_TOKEN, "revoking a feed token",
-	    error) == -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_REVOKE_FEED_TOKEN,
+	    "revoking a feed token", error);
 }
 
 int
@@ -1307,19 +1315,15 @@ db_webhook_insert(struct db *db, struct db_webhook *w, char **error)
 	bind_text(st, 5, w->secret_file);
 	bind_text(st, 6, w->label);
 	bind_text(st, 7, w->created_at);
-	if (write_one(db, ST_INSERT_WEBHOOK, "storing a webhook", error) == -1)
-		return -1;
-	w->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	return insert_one(db, ST_INSERT_WEBHOOK, "storing a webhook",
+	    &w->id, error);
 }
 
 int
 db_webhook_delete(struct db *db, long long id, char **error)
 {
 	sqlite3_bind_int64(db->stmt[ST_DELETE_WEBHOOK], 1, id);
-	if (write_one(db, ST_DELETE_WEBHOOK, "removing a webhook", error) == -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_DELETE_WEBHOOK, "removing a webhook", error);
 }
 
 static long long
@@ -1436,19 +1440,14 @@ db_webhook_disable(struct db *db, long long id, const char *when,
 	bind_text(st, 1, when);
 	bind_text(st, 2, reason);
 	sqlite3_bind_int64(st, 3, id);
-	if (write_one(db, ST_WEBHOOK_DISABLE, "disabling a webhook", error) ==
-	    -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_WEBHOOK_DISABLE, "disabling a webhook", error);
 }
 
 int
 db_webhook_enable(struct db *db, long long id, char **error)
 {
 	sqlite3_bind_int64(db->stmt[ST_WEBHOOK_ENABLE], 1, id);
-	if (write_one(db, ST_WEBHOOK_ENABLE, "enabling a webhook", error) == -1)
-		return -1;
-	return sqlite3_changes(db->sql) == 1 ? 0 : 1;
+	return change_one(db, ST_WEBHOOK_ENABLE, "enabling a webhook", error);
 }
 
 int
