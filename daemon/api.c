@@ -546,8 +546,7 @@ get_tokens(struct call *c)
 
 	if (db_foreach_token(c->t->db, token_row_cb, list, &error) == -1) {
 		json_decref(list);
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "tokens", list));
@@ -577,8 +576,7 @@ post_token(struct call *c)
 		    "has none");
 	} else if (auth_create(c->t, r, scope, label, &id, &secret,
 	    &error) == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else {
 		http_reply_json(c->t, c->req, 201, json_pack("{s:I, s:s, s:s, "
 		    "s:o, s:s}", "id", (json_int_t)id, "token", secret, "role",
@@ -612,8 +610,7 @@ delete_token(struct call *c, const char *sid)
 	}
 	rc = auth_revoke(c->t, id, &revoked_at, &error);
 	if (rc == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else
@@ -660,8 +657,7 @@ get_contacts(struct call *c)
 
 	if (db_foreach_contact(c->t->db, contact_row_cb, &cl, &error) == -1) {
 		json_decref(cl.list);
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "contacts",
@@ -698,8 +694,7 @@ post_contact(struct call *c)
 	}
 	row.created_at = state_timestamp();
 	if (db_contact_insert(c->t->db, &row, &error) == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else
 		http_reply_json(c->t, c->req, 201, json_pack("{s:I, s:s, s:o, "
 		    "s:s, s:s}", "id", (json_int_t)row.id, "kind", row.kind,
@@ -734,8 +729,7 @@ contact_visible(struct call *c, long long id, bool *seen)
 	char			*error = NULL;
 
 	if (db_foreach_contact(c->t->db, contact_find_cb, &cf, &error) == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 		return false;
 	}
 	*seen = cf.seen;
@@ -768,8 +762,7 @@ delete_contact(struct call *c, const char *sid)
 	}
 	rc = db_contact_delete(c->t->db, id, &error);
 	if (rc == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else
@@ -863,8 +856,7 @@ get_deliveries(struct call *c)
 	if (db_outbox_foreach(c->t->db, state, (int)limit, delivery_row_cb,
 	    list, &error) == -1) {
 		json_decref(list);
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "deliveries",
@@ -895,8 +887,7 @@ post_redeliver(struct call *c, const char *sid)
 	    &error);
 	free(when);
 	if (rc == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else if (rc == 2)
@@ -998,8 +989,7 @@ get_webhooks(struct call *c)
 
 	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
 		json_decref(wl.list);
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "webhooks",
@@ -1106,8 +1096,7 @@ post_webhook(struct call *c)
 		row.label = "";
 	row.created_at = created = state_timestamp();
 	if (db_webhook_insert(c->t->db, &row, &error) == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else {
 		notify_targets_changed(c->t->notify);
 		shown = notify_url_redact(f, row.url);
@@ -1130,13 +1119,28 @@ webhook_not_yours(struct call *c, long long id)
 	char			*error = NULL;
 
 	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (wl.seen)
 		forbidden(c, "只有市科技局可以管理 webhook / only the bureau "
 		    "manages webhooks");
 	else
 		not_found(c);
+}
+
+/* The id of a target to change, which only the bureau may do; false
+ * once a refusal is sent. */
+static bool
+bureau_target_id(struct call *c, const char *sid, long long *id)
+{
+	if (!parse_id(sid, id)) {
+		not_found(c);
+		return false;
+	}
+	if (c->tok->role != ROLE_BUREAU) {
+		webhook_not_yours(c, *id);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -1146,18 +1150,11 @@ delete_webhook(struct call *c, const char *sid)
 	char		*error = NULL;
 	int		 rc;
 
-	if (!parse_id(sid, &id)) {
-		not_found(c);
+	if (!bureau_target_id(c, sid, &id))
 		return;
-	}
-	if (c->tok->role != ROLE_BUREAU) {
-		webhook_not_yours(c, id);
-		return;
-	}
 	rc = db_webhook_delete(c->t->db, id, &error);
 	if (rc == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else {
@@ -1186,20 +1183,13 @@ enable_webhook(struct call *c, const char *sid)
 	char		*error = NULL;
 	int		 rc;
 
-	if (!parse_id(sid, &id)) {
-		not_found(c);
+	if (!bureau_target_id(c, sid, &id))
 		return;
-	}
-	if (c->tok->role != ROLE_BUREAU) {
-		webhook_not_yours(c, id);
-		return;
-	}
 	rc = db_webhook_enable(c->t->db, id, &error);
 	if (rc == 0)
 		rc = db_webhook_get(c->t->db, id, webhook_reply_cb, c, &error);
 	if (rc == -1) {
-		http_reply_error(c->t, c->req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else {

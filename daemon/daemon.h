@@ -229,6 +229,10 @@ void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
 	    json_t *body);
 void	 http_reply_error(struct ticd *, struct evhttp_request *, int status,
 	    const char *code, const char *message);
+/* The store could not answer (busy, locked, the disk full): 503 with its
+ * reason, which is freed. */
+void	 http_reply_unavailable(struct ticd *, struct evhttp_request *,
+	    char *error);
 
 /* remind.c */
 void	 remind_start(struct ticd *);

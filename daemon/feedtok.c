@@ -288,8 +288,7 @@ feedtok_api_list(struct ticd *t, struct evhttp_request *req,
 
 	if (db_foreach_feed_token(t->db, list_cb, &l, &error) == -1) {
 		json_decref(l.list);
-		http_reply_error(t, req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(t, req, error);
 		return;
 	}
 	http_reply_json(t, req, 200, json_pack("{s:o}", "feeds", l.list));
@@ -400,8 +399,7 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 	row.label = label;
 	row.created_at = state_timestamp();
 	if (db_feed_token_insert(t->db, &row, &error) == -1) {
-		http_reply_error(t, req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(t, req, error);
 	} else {
 		remember(t->feeds, hash, row.id, kind, scope);
 		log_info("feed token %lld created (%s%s%s)", row.id, row.kind,
@@ -477,8 +475,7 @@ feedtok_api_revoke(struct ticd *t, struct evhttp_request *req,
 		return;
 	}
 	if (db_foreach_feed_token(t->db, find_cb, &fd, &error) == -1) {
-		http_reply_error(t, req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(t, req, error);
 		goto out;
 	}
 	/* Revoked, unknown or out of sight: all the same to the caller. */
@@ -489,8 +486,7 @@ feedtok_api_revoke(struct ticd *t, struct evhttp_request *req,
 	when = state_timestamp();
 	rc = db_feed_token_revoke(t->db, fd.id, when, &error);
 	if (rc == -1) {
-		http_reply_error(t, req, 503, "unavailable", error);
-		free(error);
+		http_reply_unavailable(t, req, error);
 	} else if (rc == 1)
 		http_reply_error(t, req, 404, "not_found", HTTP_NOT_FOUND);
 	else {

@@ -84,6 +84,14 @@ http_reply_error(struct ticd *t, struct evhttp_request *req, int status,
 	    "code", code, "message", message));
 }
 
+void
+http_reply_unavailable(struct ticd *t, struct evhttp_request *req,
+    char *error)
+{
+	http_reply_error(t, req, 503, "unavailable", error);
+	free(error);
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
