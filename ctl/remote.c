@@ -1198,17 +1198,21 @@ remote_delete(struct ctl_client *c, const char *cmd, const char *what,
 	return ctl_finish(cmd);
 }
 
+/*
+ * Whether "KIND [SCOPE] …" has the right number of words after KIND:
+ * "then" for the bureau, a SCOPE and "then" for a unit or a centre.  Else
+ * says so, with "shape" (the command's own words), and is false.
+ */
 static bool
-role_args(const char *role, int nargs)
+scoped_args(const char *cmd, const char *kind, int nargs, int then,
+    const char *shape)
 {
-	if (strcmp(role, "bureau") == 0 && nargs == 0)
+	if (strcmp(kind, "bureau") == 0 && nargs == then)
 		return true;
-	if ((strcmp(role, "unit") == 0 || strcmp(role, "centre") == 0) &&
-	    nargs == 1)
+	if ((strcmp(kind, "unit") == 0 || strcmp(kind, "centre") == 0) &&
+	    nargs == then + 1)
 		return true;
-	ctl_warnx("tokens", "create：ROLE 为 bureau（无 SCOPE）、unit 或 centre"
-	    "（须有 SCOPE）/ ROLE is bureau (without SCOPE), unit or centre "
-	    "(with a SCOPE)");
+	ctl_warnx(cmd, "%s", shape);
 	return false;
 }
 
@@ -1253,7 +1257,10 @@ ctl_tokens(int argc, char **argv)
 		if (nargs != 0 || label != NULL)
 			goto usage;
 	} else if (strcmp(verb, "create") == 0) {
-		if (nargs < 1 || !role_args(argv[optind], nargs - 1))
+		if (nargs < 1 || !scoped_args(rem.cmd, argv[optind], nargs - 1,
+		    0, "create：ROLE 为 bureau（无 SCOPE）、unit 或 centre（须有 "
+		    "SCOPE）/ ROLE is bureau (without SCOPE), unit or centre "
+		    "(with a SCOPE)"))
 			goto usage;
 	} else if (strcmp(verb, "revoke") == 0) {
 		if (nargs != 1 || label != NULL || json ||
@@ -1356,20 +1363,6 @@ contacts_add(struct ctl_client *c, char **args, int nargs, const char *name,
 	return rc;
 }
 
-static bool
-kind_args(const char *kind, int nargs)
-{
-	if (strcmp(kind, "bureau") == 0 && nargs == 1)
-		return true;
-	if ((strcmp(kind, "unit") == 0 || strcmp(kind, "centre") == 0) &&
-	    nargs == 2)
-		return true;
-	ctl_warnx("contacts", "add：KIND 为 bureau（其后只有 EMAIL）、unit 或 "
-	    "centre（其后为 SCOPE EMAIL）/ KIND is bureau (then EMAIL), unit or "
-	    "centre (then SCOPE EMAIL)");
-	return false;
-}
-
 int
 ctl_contacts(int argc, char **argv)
 {
@@ -1411,7 +1404,10 @@ ctl_contacts(int argc, char **argv)
 		if (nargs != 0 || name != NULL)
 			goto usage;
 	} else if (strcmp(verb, "add") == 0) {
-		if (nargs < 1 || !kind_args(argv[optind], nargs - 1))
+		if (nargs < 1 || !scoped_args(rem.cmd, argv[optind], nargs - 1,
+		    1, "add：KIND 为 bureau（其后只有 EMAIL）、unit 或 centre（其后"
+		    "为 SCOPE EMAIL）/ KIND is bureau (then EMAIL), unit or centre "
+		    "(then SCOPE EMAIL)"))
 			goto usage;
 	} else if (strcmp(verb, "remove") == 0) {
 		if (nargs != 1 || name != NULL || json ||
@@ -1843,20 +1839,6 @@ webhooks_enable(struct ctl_client *c, long long id, bool json)
 	return rc;
 }
 
-static bool
-webhook_kind_args(const char *kind, int nargs)
-{
-	if (strcmp(kind, "bureau") == 0 && nargs == 1)
-		return true;
-	if ((strcmp(kind, "unit") == 0 || strcmp(kind, "centre") == 0) &&
-	    nargs == 2)
-		return true;
-	ctl_warnx("webhooks", "add：KIND 为 bureau（其后只有 URL）、unit 或 "
-	    "centre（其后为 SCOPE URL）/ KIND is bureau (then URL), unit or "
-	    "centre (then SCOPE URL)");
-	return false;
-}
-
 int
 ctl_webhooks(int argc, char **argv)
 {
@@ -1908,7 +1890,10 @@ ctl_webhooks(int argc, char **argv)
 		if (nargs != 0 || add_opts)
 			goto usage;
 	} else if (strcmp(verb, "add") == 0) {
-		if (nargs < 1 || !webhook_kind_args(argv[optind], nargs - 1))
+		if (nargs < 1 || !scoped_args(rem.cmd, argv[optind], nargs - 1,
+		    1, "add：KIND 为 bureau（其后只有 URL）、unit 或 centre（其后为 "
+		    "SCOPE URL）/ KIND is bureau (then URL), unit or centre (then "
+		    "SCOPE URL)"))
 			goto usage;
 		if (format == NULL) {
 			ctl_warnx("webhooks", "add 需要 --format（standard、wecom、"
