@@ -102,23 +102,25 @@ struct notify {
 
 static void	 run(struct notify *);
 
-static void
-say(struct notify *n, bool warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(struct notify *n, bool warning, const char *fmt, ...)
+void
+notify_say(void (*log)(void *, bool, const char *), void *arg, bool warning,
+    const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*line;
 
+	if (log == NULL)
+		return;
 	va_start(ap, fmt);
 	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n->hooks.log != NULL)
-		n->hooks.log(n->hooks.arg, warning, line);
+	log(arg, warning, line);
 	free(line);
 }
+
+/* A line to the daemon's log, through its hook. */
+#define say(n, warning, ...) \
+	notify_say((n)->hooks.log, (n)->hooks.arg, (warning), __VA_ARGS__)
 
 static char *
 now_stamp(time_t t)
@@ -946,7 +948,10 @@ kick_cb(void *arg)
 static void
 log_cb(void *arg, bool warning, const char *line)
 {
-	say(arg, warning, "%s", line);
+	struct notify	*n = arg;
+
+	if (n->hooks.log != NULL)
+		n->hooks.log(n->hooks.arg, warning, line);
 }
 
 void

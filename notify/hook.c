@@ -27,6 +27,7 @@
 
 #include "common/common.h"
 #include "notify/notify.h"
+#include "notify/notify-int.h"
 
 #define CHANNEL_PREFIX	"webhook:"
 
@@ -109,22 +110,9 @@ struct hook_attempt {
 };
 
 static void	 target_clear(struct target *);
-static void	 say(struct hook_engine *, bool, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-say(struct hook_engine *e, bool warning, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*line;
-
-	va_start(ap, fmt);
-	line = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (e->log != NULL)
-		e->log(e->arg, warning, line);
-	free(line);
-}
+/* A line to the daemon's log, through the engine's hook. */
+#define say(e, warning, ...) \
+	notify_say((e)->log, (e)->arg, (warning), __VA_ARGS__)
 
 static long long
 now_ms(void)

@@ -25,6 +25,11 @@ void		 curlev_remove(struct curlev *, CURL *);
 void		 curlev_free(struct curlev *);
 
 /* deliver.c */
+/* Formats a line and hands it to log (the daemon's, through its hooks);
+ * nothing when log is NULL. */
+void	 notify_say(void (*log)(void *, bool, const char *), void *arg,
+	    bool warning, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 /* A copy of c with its defaults filled in; notify_conf_clear frees it. */
 void	 notify_conf_copy(struct notify_conf *to, const struct notify_conf *c);
 
