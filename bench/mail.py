@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 import conftest  # noqa: E402  (the e2e harness: Ticd, faketime)
-from perfdoc import machine as machine_info  # noqa: E402
+import perfdoc  # noqa: E402  (the machine, sections of the document)
 
 SINK = os.path.join(ROOT, "bench", "smtpsink.py")
 
@@ -65,30 +65,6 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def journal(path, n):
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(n):
-            c = "b%05d" % i
-            f.write(json.dumps({"type": "registered", "date": "2025-03-03",
-                                "centre": c, "name": "基准中心%d" % i,
-                                "unit": "城区科技局"}, ensure_ascii=False)
-                    + "\n")
-            f.write(json.dumps({"type": "recognized", "date": "2025-06-02",
-                                "centre": c}) + "\n")
-
-
-def api_probe(t, stop, lat, cpu):
-    """GETs at a client's pace, not a load test; beside each, ticd's CPU
-    time so far, to read it at the first and last message."""
-    while not stop.is_set():
-        a = time.perf_counter()
-        r = t.get("/api/v1/centres/b00000")
-        if r.status == 200:
-            lat.append(time.perf_counter() - a)
-        cpu.append((time.monotonic(), cpu_seconds(t.proc.pid)))
-        time.sleep(0.01)
-
-
 def cpu_between(samples, t0, t1):
     """CPU seconds from the last sample at or before t0 to the first at or
     after t1 (a slightly wider window: the clock tick is 10 ms)."""
@@ -107,7 +83,7 @@ def run_ticd(ticd_bin, n, work):
                  "from = ticd@bench.example\n" % sink.url())
     t.token = t.make_token()
     jpath = os.path.join(work, "journal.jsonl")
-    journal(jpath, n)
+    perfdoc.centres_journal(jpath, n, "b")
     t.start(env=conftest.faketime_env("2026-12-01 08:59:30"),
             extra_args=["-i", jpath])
     for i in range(n):
@@ -116,7 +92,11 @@ def run_ticd(ticd_bin, n, work):
                                         "c%05d@bench.example" % i})
         assert r.status == 201, r
     stop, lat, cpu = threading.Event(), [], []
-    probe = threading.Thread(target=api_probe, args=(t, stop, lat, cpu))
+    # Beside each request, ticd's CPU time so far, to read it at the
+    # first and the last message.
+    probe = threading.Thread(target=perfdoc.api_probe, args=(
+        t, "/api/v1/centres/b00000", stop, lat, lambda: cpu.append(
+            (time.monotonic(), cpu_seconds(t.proc.pid)))))
     probe.start()
     got, times = sink.result()
     stop.set()
@@ -124,9 +104,7 @@ def run_ticd(ticd_bin, n, work):
     t.stop()
     assert got == n, "ticd sent %d of %d" % (got, n)
     rate = (n - 1) / (times[-1] - times[0])
-    lat.sort()
-    p99 = lat[int(len(lat) * 0.99) - 1] if lat else float("nan")
-    return rate, sample, p99, len(lat), \
+    return rate, sample, perfdoc.p99(lat), len(lat), \
         cpu_between(cpu, times[0], times[-1]) / (n - 1)
 
 
@@ -153,11 +131,7 @@ def main():
                                                   "PERFORMANCE.md"))
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="ticd-bench-mail-")
-    sender = os.path.join(work, "smtpsend")
-    subprocess.run(["sh", "-c", "cc -std=c11 -O2 -o %s %s "
-                    "$(pkg-config --cflags --libs libcurl)" % (
-                        sender, os.path.join(ROOT, "bench", "smtpsend.c"))],
-                   check=True)
+    sender = perfdoc.build_sender(work, "smtpsend.c")
     ticd_rates, bare_rates, p99s, ticd_cpu, bare_cpu = [], [], [], [], []
     for k in range(a.runs):
         d = os.path.join(work, "run%d" % k)
@@ -179,7 +153,7 @@ def main():
     ratios = [x / y for x, y in zip(ticd_rates, bare_rates)]
     text = (
         "## Reminder mail (`bench/mail.py`)\n\n"
-        "Measured %s on: %s.\n\n"
+        "Measured %s on:\n\n%s\n\n"
         "Command: `/usr/bin/python3 bench/mail.py --ticd %s --n %d "
         "--runs %d`\n\n"
         "%d centres each get one reminder at 09:00 on 2026-12-01 (ticd under "
@@ -205,7 +179,7 @@ def main():
         "(%s; target ≥ 0.85); the ratio of the medians above: %.2f. API p99 "
         "during the burst (`GET /api/v1/centres/ID`): **%.1f ms** (target "
         "< 50 ms).\n"
-        % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), machine(),
+        % (perfdoc.stamp(), "\n".join(perfdoc.machine_lines()),
            os.path.relpath(a.ticd, ROOT), a.n, a.runs, a.n, a.n, a.runs, t,
            ", ".join("%.0f" % r for r in ticd_rates),
            statistics.median(ticd_cpu) * 1e6, b,
@@ -213,28 +187,8 @@ def main():
            statistics.median(bare_cpu) * 1e6, statistics.median(ratios),
            ", ".join("%.2f" % r for r in ratios), t / b,
            statistics.median(p99s) * 1000))
-    write_section(a.out, text)
+    perfdoc.write_section("mail", text, a.out)
     print(text)
-
-
-def machine():
-    """One line: the machine the figures were measured on."""
-    m = machine_info()
-    return "%s; %s; %s; load %s" % (m["cpu"], m["memory"], m["os"], m["load"])
-
-
-def write_section(out, text):
-    import re
-    start, end = "<!-- bench:mail -->", "<!-- /bench:mail -->"
-    doc = open(out, encoding="utf-8").read()
-    block = "%s\n%s\n%s" % (start, text, end)
-    if start in doc:
-        doc = re.sub(re.escape(start) + ".*?" + re.escape(end),
-                     lambda _: block, doc, flags=re.S)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(doc)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ convention.  Text outside the markers is for people and is never rewritten.
 Nothing here is a test: the scripts measure and write; no figure is asserted.
 """
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -97,6 +98,52 @@ def machine_lines(extra=None):
              f"- load average when it started (1, 5, 15 min): {m['load']} — the machine is "
              "shared, so every figure is a median of several runs"]
     return lines + (extra or [])
+
+
+def build_sender(work, source):
+    """Compiles bench/SOURCE (a bare libcurl sender, the anchor) into work;
+    returns the program's path."""
+    prog = os.path.join(work, os.path.splitext(source)[0])
+    subprocess.run(["sh", "-c", "cc -std=c11 -O2 -o %s %s "
+                    "$(pkg-config --cflags --libs libcurl)" % (
+                        prog, os.path.join(HERE, source))], check=True)
+    return prog
+
+
+def centres_journal(path, n, prefix, extra=()):
+    """A journal of n recognized centres PREFIX00000…, then the events of
+    extra (dicts)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            c = "%s%05d" % (prefix, i)
+            f.write(json.dumps({"type": "registered", "date": "2025-03-03",
+                                "centre": c, "name": "基准中心%d" % i,
+                                "unit": "城区科技局"}, ensure_ascii=False)
+                    + "\n")
+            f.write(json.dumps({"type": "recognized", "date": "2025-06-02",
+                                "centre": c}) + "\n")
+        for ev in extra:
+            f.write(json.dumps(ev, ensure_ascii=False) + "\n")
+
+
+def api_probe(t, path, stop, lat, each=None):
+    """GETs path of a running ticd (tests/e2e's Ticd) at a client's pace,
+    not a load test, until stop is set; the latency of each 200 goes to
+    lat, and each() is called after every request."""
+    while not stop.is_set():
+        a = time.perf_counter()
+        r = t.get(path)
+        if r.status == 200:
+            lat.append(time.perf_counter() - a)
+        if each is not None:
+            each()
+        time.sleep(0.01)
+
+
+def p99(lat):
+    """The 99th percentile of latencies, NaN for none."""
+    lat = sorted(lat)
+    return lat[int(len(lat) * 0.99) - 1] if lat else float("nan")
 
 
 def stamp():

@@ -121,29 +121,6 @@ class Nginx:
             self.proc.kill()
 
 
-def journal(path, n):
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(n):
-            c = "w%05d" % i
-            f.write(json.dumps({"type": "registered", "date": "2025-03-03",
-                                "centre": c, "name": "基准中心%d" % i,
-                                "unit": "城区科技局"}, ensure_ascii=False)
-                    + "\n")
-            f.write(json.dumps({"type": "recognized", "date": "2025-06-02",
-                                "centre": c}) + "\n")
-        f.write(json.dumps({"type": "evaluation_round", "date": "2026-11-02",
-                            "year": 2026, "deadline": "2026-12-31"}) + "\n")
-
-
-def api_probe(t, stop, lat):
-    while not stop.is_set():
-        a = time.perf_counter()
-        r = t.get("/api/v1/centres/w00000")
-        if r.status == 200:
-            lat.append(time.perf_counter() - a)
-        time.sleep(0.01)	# a client's pace, not a load test
-
-
 def run_ticd(ticd_bin, n, work, nginx, parallel):
     conftest.TICD = ticd_bin
     t = conftest.Ticd(os.path.join(work, "ticd"))
@@ -154,7 +131,9 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
                  "[webhooks]\nparallel = %d\n" % parallel)
     t.token = t.make_token()
     jpath = os.path.join(work, "journal.jsonl")
-    journal(jpath, n)
+    perfdoc.centres_journal(jpath, n, "w", [{
+        "type": "evaluation_round", "date": "2026-11-02", "year": 2026,
+        "deadline": "2026-12-31"}])
     # The targets are added through the API at 08:00, then ticd is
     # restarted a few seconds before 09:00: the wait does not grow with N.
     t.start(env=conftest.faketime_env("2026-12-01 08:00:00"),
@@ -170,7 +149,8 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
     assert t.today() == "2026-12-01"
     assert nginx.count() == 0, "posts before 09:00: start ticd earlier"
     stop, lat = threading.Event(), []
-    probe = threading.Thread(target=api_probe, args=(t, stop, lat))
+    probe = threading.Thread(target=perfdoc.api_probe,
+                             args=(t, "/api/v1/centres/w00000", stop, lat))
     probe.start()
     ok = nginx.wait_for(n, timeout=600)
     stop.set()
@@ -183,9 +163,8 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
     assert len(times) == n, (len(times), n)
     assert len([r for r in rows["deliveries"]
                 if r["channel"].startswith("webhook:")]) == n
-    lat.sort()
-    p99 = lat[int(len(lat) * 0.99) - 1] if lat else float("nan")
-    return (n - 1) / (times[-1] - times[0]), p99, len(lat), sample
+    return (n - 1) / (times[-1] - times[0]), perfdoc.p99(lat), len(lat), \
+        sample
 
 
 def run_bare(sender, n, work, nginx, parallel):
@@ -215,11 +194,7 @@ def main():
                                                   "PERFORMANCE.md"))
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="ticd-bench-hooks-")
-    sender = os.path.join(work, "hooksend")
-    subprocess.run(["sh", "-c", "cc -std=c11 -O2 -o %s %s "
-                    "$(pkg-config --cflags --libs libcurl)" % (
-                        sender, os.path.join(ROOT, "bench", "hooksend.c"))],
-                   check=True)
+    sender = perfdoc.build_sender(work, "hooksend.c")
     nginx = Nginx(work)
     ticd_rates, bare_rates, p99s = [], [], []
     try:
