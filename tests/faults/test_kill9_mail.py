@@ -14,9 +14,7 @@ outbox; duplicates at most 4 (`parallel`) per kill.  Bounded: about 40 s,
 at most 4 minutes.
 """
 import os
-import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,7 @@ from support import e2e  # noqa: E402
 pytest.importorskip("aiosmtpd")
 pytestmark = pytest.mark.skipif(not os.path.exists(e2e.FAKETIME_LIB),
                                 reason="libfaketime is missing")
-from test_mail import DAY, FROM, burst_journal, parse  # noqa: E402
+from test_mail import DAY, FROM, burst_delivered_once, burst_journal  # noqa: E402
 
 BURST = 1000
 KILLS = 5
@@ -64,28 +62,7 @@ def test_kill_9_in_a_loop_while_sending_loses_no_reminder(
         kills.append(len(smtp_sink.received))
         t.start(env=e2e.faketime_env(DAY + " 09:00:30"))
     assert kills, "the burst ended before any kill"
-    deadline = time.monotonic() + 150
-    rows = []
-    while time.monotonic() < deadline:
-        with sqlite3.connect(str(t.db), timeout=5) as db:
-            rows = db.execute("SELECT recipient, message_id, state "
-                              "FROM outbox").fetchall()
-        if len(rows) == BURST and all(s == "sent" for _, _, s in rows):
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("not all sent: %d rows, states %r" % (
-            len(rows), {s for _, _, s in rows}))
-    time.sleep(1)
-    want = {"<%s>" % m for _, m, _ in rows}
-    got = {}
-    for _, rcpts, raw in smtp_sink.received:
-        assert len(rcpts) == 1
-        got.setdefault(rcpts[0], set()).add(parse(raw)["Message-ID"])
-    assert len(got) == BURST
-    assert all(len(ids) == 1 for ids in got.values())
-    assert set().union(*got.values()) == want
-    dups = len(smtp_sink.received) - BURST
+    dups = burst_delivered_once(t, smtp_sink, BURST, timeout=150, settle=1)
     print("kill -9 with reminders: %d kills (at %s messages received), "
           "%d messages received for %d rows, %d duplicates (same "
           "Message-ID), none lost" % (len(kills), kills,
