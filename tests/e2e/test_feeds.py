@@ -27,8 +27,7 @@ import urllib.parse
 import icalendar
 import pytest
 
-from conftest import (FAKETIME_LIB, REPO, TICCTL, http_request, post_demo,
-                      write_journal)
+from conftest import FAKETIME_LIB, REPO, TICCTL, http_request, post_demo
 
 UNIT_A = "城区科技局"
 UNIT_B = "郊区科技局"

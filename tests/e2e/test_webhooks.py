@@ -11,7 +11,6 @@ On 2026-12-01 the demo plans three messages: centres yq-006 and yq-009
 (Art. 10's meeting for 2026) and the bureau (yq-011's publicity).  Every
 wait is bounded.
 """
-import base64
 import email
 import email.policy
 import json

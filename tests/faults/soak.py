@@ -21,7 +21,6 @@ JSON to --out.
 """
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys

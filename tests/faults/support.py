@@ -97,6 +97,29 @@ class Conn:
         return status, out, hdrs
 
 
+def poll_api_while(t, rows, done, timeout=40):
+    """Asks GET /healthz and GET /api/v1/deliveries, each answered 200, on
+    one kept connection in a loop until done(rows(t)) holds (or timeout
+    seconds pass): the API as a client sees it while deliveries are held
+    up.  Returns (the last rows, the slowest answer in s, requests)."""
+    c = Conn(t.port, timeout=5)
+    worst, asked, got = 0.0, 0, []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path, tok in (("/healthz", None),
+                          ("/api/v1/deliveries", t.token)):
+            t0 = time.monotonic()
+            st, _, _ = c.request("GET", path, token=tok)
+            worst = max(worst, time.monotonic() - t0)
+            asked += 1
+            assert st == 200, (path, st)
+        got = rows(t)
+        if done(got):
+            break
+        time.sleep(0.02)
+    return got, worst, asked
+
+
 def rss_kib(pid):
     """Resident memory of a process, KiB (VmRSS)."""
     with open("/proc/%d/status" % pid) as f:

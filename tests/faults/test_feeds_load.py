@@ -16,7 +16,7 @@ import asyncio
 import resource
 import time
 
-from support import meeting, recognized, registered  # noqa: F401
+from support import recognized, registered  # noqa: E402
 
 CONNS = 500
 TOTAL = 10_000

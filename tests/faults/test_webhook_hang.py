@@ -20,13 +20,13 @@ with attempts 2; ticd is alive throughout.  Bounded: about 15 s, at most
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from support import Conn, e2e  # noqa: E402
+from support import e2e, poll_api_while  # noqa: E402
+from test_webhooks import deliveries, hooks_of, wait_rows  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(e2e.FAKETIME_LIB),
                                 reason="libfaketime is missing")
@@ -35,13 +35,6 @@ DAY = "2026-12-01"
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 RECIPIENTS = [("centre", "yq-006"), ("centre", "yq-009"), ("bureau", None)]
 HOLD = 30
-
-
-def hook_rows(t):
-    r = t.get("/api/v1/deliveries?limit=1000")
-    assert r.status == 200, r
-    return [d for d in r.json()["deliveries"]
-            if d["channel"].startswith("webhook:") and "|dead:" not in d["key"]]
 
 
 def test_webhook_receiver_hangs(ticd_factory, receivers, tmp_path):
@@ -65,21 +58,9 @@ def test_webhook_receiver_hangs(ticd_factory, receivers, tmp_path):
             body["scope"] = scope
         assert t.post("/api/v1/webhooks", body).status == 201
 
-    c = Conn(t.port, timeout=5)
-    worst, asked, rows = 0.0, 0, []
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        for path, tok in (("/healthz", None),
-                          ("/api/v1/deliveries", t.token)):
-            t0 = time.monotonic()
-            st, _, _ = c.request("GET", path, token=tok)
-            worst = max(worst, time.monotonic() - t0)
-            asked += 1
-            assert st == 200, (path, st)
-        rows = hook_rows(t)
-        if len(rows) == 3 and all(r["state"] == "retrying" for r in rows):
-            break
-        time.sleep(0.02)
+    rows, worst, asked = poll_api_while(
+        t, lambda t: hooks_of(deliveries(t)), lambda rs: len(rs) == 3 and
+        all(r["state"] == "retrying" for r in rs))
     assert len(rows) == 3 and all(r["state"] == "retrying" for r in rows), \
         (rows, t.log_text())
     for r in rows:
@@ -99,12 +80,8 @@ def test_webhook_receiver_hangs(ticd_factory, receivers, tmp_path):
 
     # The receiver still holds the first three; the retries get answers.
     assert rx.wait_for(3, timeout=40) == 3, t.log_text()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        rows = hook_rows(t)
-        if all(r["state"] == "sent" for r in rows):
-            break
-        time.sleep(0.1)
+    rows = wait_rows(t, lambda rs: all(r["state"] == "sent" for r in rs),
+                     timeout=20)
     assert all(r["state"] == "sent" and r["attempts"] == 2
                for r in rows), rows
     accepted = rx.accepted()

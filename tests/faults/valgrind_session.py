@@ -12,7 +12,6 @@ Pass rule: both runs exit 0, so valgrind found no error and no definite
 leak; its summary lines are printed.
 """
 import argparse
-import json
 import os
 import shlex
 import signal

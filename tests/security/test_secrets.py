@@ -15,9 +15,8 @@ below.
 import os
 import signal
 import subprocess
-import time
 
-from support import Conn, TICD, e2e
+from support import e2e
 
 TICCTL = e2e.TICCTL
 
