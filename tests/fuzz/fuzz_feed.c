@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t		*p = data, *end = data + size;
 	char			*f[F_COUNT], *out;
-	struct sched_rules	*rules = sched_rules_new();
+	struct sched_rules	*rules;
 	struct sched_journal	*j;
 	struct hostile		 h;
 	struct sched_plan	*plan;
@@ -62,14 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < F_COUNT; i++)
 		f[i] = fuzz_field(&p, end, SEP);
 	h = (struct hostile){ f[F_CENTRE], f[F_NAME], f[F_UNIT], f[F_NOTE],
-	    f[F_ROUND], f[F_REASON] };
+	    f[F_ROUND], f[F_REASON], f[F_TITLE] };
 	sw = p < end ? *p : 0;
-	if (*f[F_TITLE] != '\0') {
-		free(rules->text[SCHED_R_EVALUATION].title);
-		rules->text[SCHED_R_EVALUATION].title = xstrdup(f[F_TITLE]);
-		free(rules->pack);
-		rules->pack = xstrdup(f[F_TITLE]);
-	}
+	rules = hostile_rules(&h);
 	j = hostile_journal(&h, rules);
 	plan = sched_plan(j, cal, rules, sched_day(2026, 12, 31),
 	    sched_day(2028, 12, 31), SCHED_PLAN_EXPLAIN);

@@ -284,7 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t		*p = data, *end = data + size;
 	char			*f[F_COUNT], *error = NULL;
 	const char		*email;
-	struct sched_rules	*rules = sched_rules_new();
+	struct sched_rules	*rules;
 	struct sched_journal	*j;
 	struct sched_plan	*plan;
 	struct sched_reminders	*rs;
@@ -298,11 +298,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f[i] = fuzz_field(&p, end, SEP);
 	sw = p < end ? *p : 0;
 	h = (struct hostile){ f[F_CENTRE], f[F_NAME], f[F_UNIT], f[F_NOTE],
-	    f[F_ROUND], f[F_REASON] };
-	if (*f[F_TITLE] != '\0') {
-		free(rules->text[SCHED_R_EVALUATION].title);
-		rules->text[SCHED_R_EVALUATION].title = xstrdup(f[F_TITLE]);
-	}
+	    f[F_ROUND], f[F_REASON], f[F_TITLE] };
+	rules = hostile_rules(&h);
 	email = mail_address_ok(f[F_EMAIL]) ? f[F_EMAIL] : "a@centre.example";
 	/* From 2026-11-16 (the round's start) to two months later. */
 	from = sched_day(2026, 11, 16) + (sw >> 1) % 64;

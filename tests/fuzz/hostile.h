@@ -27,6 +27,7 @@ struct hostile {
 	const char	*note;
 	const char	*round;
 	const char	*reason;
+	const char	*title;		/* "": the pack's own */
 };
 
 FUZZ_UNUSED static void
@@ -45,6 +46,23 @@ hostile_add(struct sched_journal *j, const struct sched_rules *rules,
 		fprintf(stderr, "refused: %s\n", why);
 	free(why);
 	sched_event_free(ev);
+}
+
+/* The default rules, with title (when given) as the evaluation rule's
+ * title and the pack's name: both reach feeds and mail.  The caller
+ * frees them. */
+FUZZ_UNUSED static struct sched_rules *
+hostile_rules(const struct hostile *h)
+{
+	struct sched_rules	*rules = sched_rules_new();
+
+	if (*h->title != '\0') {
+		free(rules->text[SCHED_R_EVALUATION].title);
+		rules->text[SCHED_R_EVALUATION].title = xstrdup(h->title);
+		free(rules->pack);
+		rules->pack = xstrdup(h->title);
+	}
+	return rules;
 }
 
 /* The centre id the journal used. */
