@@ -412,13 +412,13 @@ add_header(struct evhttp_request *req, const char *name, const char *value)
 }
 
 /* Replies with a render: 304 when the client has these bytes, else the
- * bytes by reference (HEAD: their length). */
+ * bytes by reference. */
 static void
 reply_render(struct ticd *t, struct evhttp_request *req,
     struct feed_render *r)
 {
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	char			 len[32];
+	struct evbuffer		*body;
 
 	add_header(req, "Content-Type", "text/calendar; charset=utf-8");
 	add_header(req, "ETag", r->etag);
@@ -434,23 +434,26 @@ reply_render(struct ticd *t, struct evhttp_request *req,
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		/* evhttp 2.1 would send a HEAD reply's body: send none, and
-		 * say how long the GET's is. */
-		snprintf(len, sizeof(len), "%zu", r->len);
-		add_header(req, "Content-Length", len);
-	} else {
-		r->refs++;
-		if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
-		    r->bytes, r->len, render_unref_cb, r) == -1) {
-			r->refs--;
-			http_reply_error(t, req, 503, "unavailable", "内存不足 / "
-			    "out of memory");
-			return;
-		}
+	/* By reference: the render's bytes are never copied; http_send
+	 * moves the reference into the reply (or, for HEAD, only counts
+	 * it). */
+	if ((body = evbuffer_new()) == NULL) {
+		http_reply_error(t, req, 503, "unavailable", "内存不足 / out of "
+		    "memory");
+		return;
+	}
+	r->refs++;
+	if (evbuffer_add_reference(body, r->bytes, r->len, render_unref_cb,
+	    r) == -1) {
+		r->refs--;
+		evbuffer_free(body);
+		http_reply_error(t, req, 503, "unavailable", "内存不足 / out of "
+		    "memory");
+		return;
 	}
 	t->metrics.requests[2]++;
-	evhttp_send_reply(req, 200, "OK", NULL);
+	http_send(req, 200, body);
+	evbuffer_free(body);
 }
 
 static void
