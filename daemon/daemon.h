@@ -239,7 +239,6 @@ void	 remind_start(struct ticd *);
 void	 remind_check(struct ticd *);
 int	 remind_mail_conf(const struct conf *, struct notify_conf *,
 	    char **error);
-int	 remind_reload(struct ticd *, const struct conf *next, char **error);
 void	 remind_rearm(struct ticd *);
 /* Before a reload: the provisional dates of open obligations (key → day;
  * the caller decrefs).  After it: those whose date moved are told, old

@@ -246,19 +246,6 @@ remind_start(struct ticd *t)
 	evtimer_add(&t->remind_ev, &now);
 }
 
-/* A reload: new mail settings and send time. */
-int
-remind_reload(struct ticd *t, const struct conf *next, char **error)
-{
-	struct notify_conf	 nc;
-
-	if (remind_mail_conf(next, &nc, error) == -1)
-		return -1;
-	notify_set_conf(t->notify, &nc);
-	notify_conf_clear(&nc);
-	return 0;
-}
-
 /* ---- moved dates ---- */
 
 static bool

@@ -381,11 +381,6 @@ int	 notify_whsec_decode(const char *secret, unsigned char *key);
  */
 char	*notify_sign_standard(const char *secret, const char *id,
 	    long long timestamp, const char *body, size_t len);
-/* Whether a webhook-signature header (space-separated "v1,…" entries)
- * holds a valid signature; compares in constant time. */
-bool	 notify_verify_standard(const char *secret, const char *id,
-	    long long timestamp, const char *body, size_t len,
-	    const char *header);
 /* DingTalk: base64 HMAC-SHA256 keyed by the secret over
  * "timestamp_ms\nsecret" (not yet URL-encoded).  The caller frees it. */
 char	*notify_sign_dingtalk(const char *secret, long long timestamp_ms);
@@ -479,9 +474,6 @@ int	 notify_build(enum notify_format, const char *url, const char *secret,
 	    const char *webhook_id, const char *payload, size_t len,
 	    long long now_ms, struct notify_batch *, char **why);
 void	 notify_batch_clear(struct notify_batch *);
-
-/* The greatest body (bytes) each robot takes; 0: no limit of ours. */
-size_t	 notify_body_limit(enum notify_format);
 
 /* ---- answers (webhook.c, robot.c) ---- */
 

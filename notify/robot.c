@@ -69,12 +69,6 @@ static const struct robot_code robot_codes[] = {
 	    "限流 / frequency limited" },
 };
 
-size_t
-notify_body_limit(enum notify_format f)
-{
-	return f < NOTIFY_FORMAT_COUNT ? robots[f].limit : 0;
-}
-
 static const char *
 jstr(const json_t *obj, const char *key)
 {

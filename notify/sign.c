@@ -151,38 +151,6 @@ notify_sign_standard(const char *secret, const char *id, long long timestamp,
 	return out;
 }
 
-bool
-notify_verify_standard(const char *secret, const char *id,
-    long long timestamp, const char *body, size_t len, const char *header)
-{
-	unsigned char	 md[SHA256_LEN], got[SHA256_LEN + 3];
-	const char	*p = header, *end;
-	char		*one;
-	bool		 ok = false;
-	int		 n;
-
-	if (header == NULL ||
-	    standard_mac(secret, id, timestamp, body, len, md) == -1)
-		return false;
-	/* Every entry is looked at, so the time taken does not say which
-	 * one matched. */
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, " ");
-		if (end - p > 3 && strncmp(p, "v1,", 3) == 0) {
-			one = xstrndup(p + 3, (size_t)(end - p - 3));
-			n = b64_decode(one, got, sizeof(got));
-			free(one);
-			if (n == SHA256_LEN &&
-			    CRYPTO_memcmp(got, md, SHA256_LEN) == 0)
-				ok = true;
-		}
-		p = end;
-	}
-	return ok;
-}
-
 char *
 notify_sign_dingtalk(const char *secret, long long timestamp_ms)
 {

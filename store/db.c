@@ -147,7 +147,6 @@ enum stmt {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_INSERT_EVENT,
-	ST_SELECT_EVENTS,
 	ST_COUNT_EVENTS,
 	ST_LAST_SEQ,
 	ST_SELECT_EVENTS_AFTER,
@@ -206,8 +205,6 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT_EVENT] =
 	    "INSERT INTO events (id, recorded_at, json) VALUES (?, ?, ?)",
-	[ST_SELECT_EVENTS] =
-	    "SELECT seq, id, recorded_at, json FROM events ORDER BY seq",
 	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
 	/* The rowid's b-tree answers at once, where count(*) reads it all. */
 	[ST_LAST_SEQ] = "SELECT ifnull(max(seq), 0) FROM events",
@@ -550,16 +547,6 @@ each_event(struct db *db, sqlite3_stmt *st, int (*fn)(const struct db_event *,
 		return -1;
 	}
 	return 0;
-}
-
-int
-db_foreach_event(struct db *db, int (*fn)(const struct db_event *, void *),
-    void *arg, char **error)
-{
-	size_t	 rows;
-
-	return each_event(db, db->stmt[ST_SELECT_EVENTS], fn, arg, &rows,
-	    error);
 }
 
 int

@@ -44,11 +44,9 @@ int	 db_user_version(struct db *);
  */
 int	 db_append_events(struct db *, struct db_event *, size_t n,
 	    char **error);
-/* Calls fn for each stored event in recording order; stops at fn's -1. */
-int	 db_foreach_event(struct db *, int (*fn)(const struct db_event *,
-	    void *), void *arg, char **error);
-/* The same for at most "limit" events (-1: all) after seq "after";
- * *rows says how many were read. */
+/* Calls fn for at most "limit" stored events (-1: all) after seq
+ * "after", in recording order; stops at fn's -1.  *rows says how many
+ * were read. */
 int	 db_foreach_event_after(struct db *, long long after, long long limit,
 	    int (*fn)(const struct db_event *, void *), void *arg,
 	    size_t *rows, char **error);

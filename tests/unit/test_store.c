@@ -77,13 +77,16 @@ test_events_survive_reopen_in_order(void **state)
 		{ 0, "e2", "2026-11-28T09:00:00+08:00", "{\"type\":\"b\"}" },
 	};
 	char		*error = NULL, seen[64] = "";
+	size_t		 rows;
 
 	assert_int_equal(db_append_events(db, evs, 2, &error), 0);
 	assert_true(evs[0].seq < evs[1].seq);
 	db_close(db);
 	db = open_or_fail(f->path);
 	assert_int_equal(db_event_count(db), 2);
-	assert_int_equal(db_foreach_event(db, collect, seen, &error), 0);
+	assert_int_equal(db_foreach_event_after(db, 0, -1, collect, seen,
+	    &rows, &error), 0);
+	assert_int_equal(rows, 2);
 	assert_string_equal(seen, "e1;e2;");
 	assert_int_equal(db_check(db, &error), 0);
 	db_close(db);

@@ -29,24 +29,9 @@ test_standard_webhooks_vector(void **state)
 	    strlen(body));
 	assert_string_equal(sig,
 	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-	assert_true(notify_verify_standard(WHSEC, MSG_ID, 1614265330, body,
-	    strlen(body), sig));
-	/* Several signatures, space-separated (a secret being rotated). */
-	assert_true(notify_verify_standard(WHSEC, MSG_ID, 1614265330, body,
-	    strlen(body), "v1,Zm9vYmFyYmF6 v2,xyz v1,g0hM9SsE+OTPJTGt/tmIKtSy"
-	    "ZlE3uFJELVlNIOLJ1OE="));
-	/* Anything changed: refused. */
-	assert_false(notify_verify_standard(WHSEC, MSG_ID, 1614265331, body,
-	    strlen(body), sig));
-	assert_false(notify_verify_standard(WHSEC, "msg_other", 1614265330,
-	    body, strlen(body), sig));
-	assert_false(notify_verify_standard(WHSEC, MSG_ID, 1614265330,
-	    "{\"test\": 2432232315}", strlen(body), sig));
-	assert_false(notify_verify_standard(WHSEC, MSG_ID, 1614265330, body,
-	    strlen(body), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE"));
-	assert_false(notify_verify_standard(WHSEC, MSG_ID, 1614265330, body,
-	    strlen(body), NULL));
 	free(sig);
+	/* Verifying is the receiver's: tests/e2e's StandardReceiver does
+	 * it with its own code (hmac, base64) on every post ticd makes. */
 }
 
 static void
@@ -269,7 +254,7 @@ test_standard_request_is_the_payload_signed(void **state)
 {
 	struct notify_batch	 b;
 	const char		*payload = "{\"type\":\"x\"}";
-	char			*why = NULL;
+	char			*why = NULL, *sig;
 
 	(void)state;
 	assert_int_equal(notify_build(NOTIFY_STANDARD, "https://h.example/in",
@@ -282,9 +267,13 @@ test_standard_request_is_the_payload_signed(void **state)
 	assert_string_equal(b.req[0].headers[1], "webhook-id: " MSG_ID);
 	assert_string_equal(b.req[0].headers[2],
 	    "webhook-timestamp: 1614265330");
-	assert_true(notify_verify_standard(WHSEC, MSG_ID, 1614265330, payload,
-	    strlen(payload), b.req[0].headers[3] + strlen(
-	    "webhook-signature: ")));
+	/* The header is the payload's signature (its value checked against
+	 * the issue's vector in test_standard_webhooks_vector). */
+	sig = notify_sign_standard(WHSEC, MSG_ID, 1614265330, payload,
+	    strlen(payload));
+	assert_string_equal(b.req[0].headers[3] + strlen("webhook-signature: "),
+	    sig);
+	free(sig);
 	notify_batch_clear(&b);
 	/* No secret, no standard request. */
 	assert_int_equal(notify_build(NOTIFY_STANDARD, "https://h.example/in",
