@@ -121,7 +121,22 @@ class Nginx:
             self.proc.kill()
 
 
-def run_ticd(ticd_bin, n, work, nginx, parallel):
+def perf_start(path, pid):
+    """perf record of ticd's burst (--perf), with call graphs."""
+    if path is None:
+        return None
+    return subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4999",
+                             "--call-graph", "dwarf,16384", "-o", path, "-p",
+                             str(pid)], stdout=subprocess.DEVNULL)
+
+
+def perf_stop(rec):
+    if rec is not None:
+        rec.send_signal(signal.SIGINT)
+        rec.wait(timeout=120)
+
+
+def run_ticd(ticd_bin, n, work, nginx, parallel, perf=None):
     conftest.TICD = ticd_bin
     t = conftest.Ticd(os.path.join(work, "ticd"))
     secret = os.path.join(work, "whsec")
@@ -136,7 +151,7 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
         "deadline": "2026-12-31"}])
     # The targets are added through the API at 08:00, then ticd is
     # restarted a few seconds before 09:00: the wait does not grow with N.
-    t.start(env=conftest.faketime_env("2026-12-01 08:00:00"),
+    t.start(env=perfdoc.faketime_env("2026-12-01 08:00:00"),
             extra_args=["-i", jpath])
     for i in range(n):
         r = t.post("/api/v1/webhooks", {
@@ -144,15 +159,17 @@ def run_ticd(ticd_bin, n, work, nginx, parallel):
             "url": nginx.url("/hook/%d" % i), "secret_file": secret})
         assert r.status == 201, r
     assert t.stop() == 0
-    t.start(env=conftest.faketime_env("2026-12-01 08:59:%02d" %
+    t.start(env=perfdoc.faketime_env("2026-12-01 08:59:%02d" %
                                       (60 - LEAD)))
     assert t.today() == "2026-12-01"
     assert nginx.count() == 0, "posts before 09:00: start ticd earlier"
+    rec = perf_start(perf, t.proc.pid)
     stop, lat = threading.Event(), []
     probe = threading.Thread(target=perfdoc.api_probe,
                              args=(t, "/api/v1/centres/w00000", stop, lat))
     probe.start()
     ok = nginx.wait_for(n, timeout=600)
+    perf_stop(rec)
     stop.set()
     probe.join()
     rows = t.get("/api/v1/deliveries?state=sent&limit=10000").json()
@@ -190,6 +207,8 @@ def main():
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--parallel", type=int, default=16)
+    # perf record of ticd's burst in the last run, into this file.
+    ap.add_argument("--perf")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs",
                                                   "PERFORMANCE.md"))
     a = ap.parse_args()
@@ -203,7 +222,9 @@ def main():
             os.makedirs(d)
             nginx.reset()
             rate, p99, probes, _ = run_ticd(os.path.abspath(a.ticd), a.n, d,
-                                            nginx, a.parallel)
+                                            nginx, a.parallel,
+                                            a.perf if k == a.runs - 1
+                                            else None)
             bare = run_bare(sender, a.n, d, nginx, a.parallel)
             ticd_rates.append(rate)
             bare_rates.append(bare)
