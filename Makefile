@@ -73,7 +73,8 @@ CONF_SRCS	= conf/files.c conf/config.c conf/journal.c
 STORE_SRCS	= store/db.c
 CAL_SRCS	= calendar/feed.c calendar/text.c
 NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
-		  notify/curlev.c notify/smtp.c notify/mailer.c notify/deliver.c \
+		  notify/curlev.c notify/worker.c notify/smtp.c notify/mailer.c \
+		  notify/deliver.c \
 		  notify/notice.c \
 		  notify/sign.c notify/webhook.c notify/robot.c notify/pace.c \
 		  notify/target.c notify/post.c notify/hook.c

@@ -164,12 +164,20 @@ notify_conf_copy(struct notify_conf *to, const struct notify_conf *from)
 	    from->webhook_disable_days : 3;
 }
 
-/* Transfers at once: mail's and webhooks' (each also capped per host by
- * its own multi handle). */
+/*
+ * Deliveries under way at once: mail's, and webhooks' several times
+ * their parallel.  The webhook thread posts at most webhook_parallel at
+ * once (post.c) and keeps the rest waiting, in order: so it keeps posting
+ * while this loop stores a batch's states (a commit waits for the disk),
+ * instead of running dry after each wave.
+ */
+#define HOOK_QUEUE	4
+
 static size_t
 capacity(const struct notify *n)
 {
-	return (size_t)n->conf.parallel + (size_t)n->conf.webhook_parallel;
+	return (size_t)n->conf.parallel +
+	    HOOK_QUEUE * (size_t)n->conf.webhook_parallel;
 }
 
 /*
@@ -319,40 +327,54 @@ later_write(struct notify *n, const struct later *l, char **why)
 	return db_outbox_update(n->db, &r, why);
 }
 
+/* The states kept for later and the webhook targets' successes (hook.c),
+ * written inside the caller's transaction; -1 with *why (the caller rolls
+ * back, and all of it is kept for the next try). */
+static int
+later_store(struct notify *n, char **why)
+{
+	size_t	 i;
+
+	if (hook_dirty(n->hooks_engine) && hook_flush(n->hooks_engine,
+	    why) == -1)
+		return -1;
+	for (i = 0; i < n->nlater; i++)
+		if (later_write(n, &n->later[i], why) == -1)
+			return -1;
+	return 0;
+}
+
+/* Once committed: what later_store wrote is forgotten. */
+static void
+later_stored(struct notify *n)
+{
+	hook_flushed(n->hooks_engine);
+	later_drop(n, 0);
+	n->later_mail = false;
+	evtimer_del(&n->flush_ev);
+}
+
 /*
- * Writes the states kept for later and the webhook targets' successes
- * (hook.c) in one transaction: one sync per turn of the loop, whatever
- * came back or goes out in it.  0, or -1 (logged; all of it is kept for
- * the next try).
+ * Writes what later_store writes in a transaction of its own: one sync
+ * for whatever came back in a turn of the loop.  0, or -1 (logged; all
+ * of it is kept for the next try).
  */
 static int
 flush_later(struct notify *n)
 {
-	bool	 hooks = n->hooks_engine != NULL && hook_dirty(n->hooks_engine);
 	char	*why = NULL;
-	size_t	 i;
 
-	if (n->nlater == 0 && !hooks)
+	if (n->nlater == 0 && !hook_dirty(n->hooks_engine))
 		return 0;
 	if (db_begin(n->db, &why) == -1)
 		goto fail;
-	if (hooks && hook_flush(n->hooks_engine, &why) == -1) {
+	if (later_store(n, &why) == -1) {
 		db_rollback(n->db);
 		goto fail;
 	}
-	for (i = 0; i < n->nlater; i++) {
-		if (later_write(n, &n->later[i], &why) == -1) {
-			db_rollback(n->db);
-			goto fail;
-		}
-	}
 	if (db_commit(n->db, &why) == -1)
 		goto fail;
-	if (hooks)
-		hook_flushed(n->hooks_engine);
-	later_drop(n, 0);
-	n->later_mail = false;
-	evtimer_del(&n->flush_ev);
+	later_stored(n);
 	return 0;
 fail:
 	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
@@ -882,17 +904,53 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * One turn: the due rows read and looked at, their "sending" written with
- * whatever the last turn's transfers left to write, in one transaction,
- * then started as far as there is room (the rest waits, marked, in
- * n->ready).
+ * One batch of a turn, in one transaction: the due rows read and looked
+ * at, their "sending" written with whatever the last transfers left to
+ * write (one sync, and no read transaction of its own for each row).  The
+ * deliveries to start once committed are in ready[]; their number, or -1
+ * when the store failed (logged; nothing is started, and the rows are
+ * still pending, looked at again on the next turn).
  */
+static ssize_t
+prepare_batch(struct notify *n, time_t now, size_t want,
+    struct delivery **ready)
+{
+	long long	 ids[DUE_BATCH];
+	size_t		 got, i, k = 0, mark = n->nlater;
+	char		*why = NULL;
+
+	if (db_begin(n->db, &why) == -1)
+		goto fail;
+	got = db_outbox_due(n->db, (long long)now, ids, want);
+	for (i = 0; i < got && !n->stopping; i++)
+		if ((ready[k] = prepare(n, ids[i])) != NULL)
+			k++;
+	if (later_store(n, &why) == -1) {
+		db_rollback(n->db);
+		goto fail;
+	}
+	if (db_commit(n->db, &why) == -1)
+		goto fail;
+	later_stored(n);
+	return (ssize_t)k;
+fail:
+	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
+	    why);
+	free(why);
+	while (k > 0)
+		delivery_free(ready[--k]);
+	later_drop(n, mark);
+	return -1;
+}
+
+/* One turn: batches prepared and started as far as there is room (the
+ * rest waits, marked, in n->ready). */
 static void
 run(struct notify *n)
 {
-	long long	 ids[DUE_BATCH];
 	struct delivery	*ready[DUE_BATCH];
-	size_t		 want, got, i, k, mark;
+	size_t		 want, i;
+	ssize_t		 k;
 	time_t		 now = time(NULL);
 	int		 round;
 
@@ -903,24 +961,9 @@ run(struct notify *n)
 		want = capacity(n) + lookahead(n) - n->ninflight - n->nready;
 		if (want > DUE_BATCH)
 			want = DUE_BATCH;
-		if ((got = db_outbox_due(n->db, (long long)now, ids,
-		    want)) == 0)
+		if ((k = prepare_batch(n, now, want, ready)) <= 0)
 			break;
-		mark = n->nlater;
-		for (i = 0, k = 0; i < got && !n->stopping; i++)
-			if ((ready[k] = prepare(n, ids[i])) != NULL)
-				k++;
-		/* Every "sending" stored before the first byte leaves: a
-		 * crash from here on re-sends these rows, and only those. */
-		if (flush_later(n) == -1) {
-			/* Not started, still pending in the store: tried
-			 * again on the next turn. */
-			while (k > 0)
-				delivery_free(ready[--k]);
-			later_drop(n, mark);
-			break;
-		}
-		for (i = 0; i < k; i++) {
+		for (i = 0; i < (size_t)k; i++) {
 			TAILQ_INSERT_TAIL(&n->ready, ready[i], entry);
 			n->nready++;
 		}
@@ -1065,6 +1108,8 @@ notify_free(struct notify *n)
 	 * keeps those states) and the rest is cut off. */
 	mailer_free(n->mailer);
 	n->mailer = NULL;
+	/* The same for the webhook thread (nothing more starts). */
+	hook_engine_stop(n->hooks_engine);
 	/* What ended is stored as ended before the rest is put back. */
 	(void)flush_later(n);
 	while ((d = TAILQ_FIRST(&n->inflight)) != NULL) {

@@ -346,7 +346,7 @@ hook_engine_conf(struct hook_engine *e, const struct notify_conf *conf)
 {
 	e->conf = conf;
 	e->conf_gen++;
-	post_set_per_host(e->post, conf->webhook_parallel);
+	post_set_parallel(e->post, conf->webhook_parallel);
 }
 
 static void	 secrets_clear(struct hook_engine *);
@@ -390,12 +390,18 @@ hook_flushed(struct hook_engine *e)
 }
 
 void
+hook_engine_stop(struct hook_engine *e)
+{
+	post_stop(e->post);
+}
+
+void
 hook_engine_free(struct hook_engine *e)
 {
-	if (e == NULL)
-		return;
 	size_t	 i;
 
+	if (e == NULL)
+		return;
 	free(e->oks);
 	for (i = 0; i < e->nrobots; i++)
 		free(e->robots[i].url);
@@ -1028,23 +1034,16 @@ attempt_end(struct hook_attempt *a, struct hook_result *r)
 	attempt_free(a);
 }
 
-/* Posts part a->next; -1 (with r filled) when it cannot start. */
-static int
-post_part(struct hook_attempt *a, struct hook_result *r)
+/* Posts part a->next. */
+static void
+post_part(struct hook_attempt *a)
 {
 	struct notify_request	*req = &a->batch.req[a->next];
-	char			*error = NULL;
 
 	if (a->t.format != NOTIFY_STANDARD)
 		notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
 	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
-	    post_done, a, &error);
-	if (a->tr == NULL) {
-		r->verdict = NOTIFY_ANSWER_RETRY;
-		r->why = error;
-		return -1;
-	}
-	return 0;
+	    post_done, a);
 }
 
 static void
@@ -1090,9 +1089,8 @@ post_done(const struct post_result *pr, void *arg)
 	    (at = notify_pace_next(pacer, a->t.format, now)) <= now)) {
 		free(r.why);
 		free(r.response);
-		memset(&r, 0, sizeof(r));
-		if (post_part(a, &r) == 0)
-			return;
+		post_part(a);
+		return;
 	} else if (a->next < a->batch.n)
 		r.next_ms = at;
 	attempt_end(a, &r);
@@ -1140,7 +1138,8 @@ hook_send(struct hook_engine *e, long long row, long long target,
 			/* Every part went before a crash or a stop. */
 			r->verdict = NOTIFY_ANSWER_SENT;
 			r->parts = r->parts_sent = (int)a->batch.n;
-		} else if (post_part(a, r) == 0) {
+		} else {
+			post_part(a);
 			notify_secret_free(secret);
 			return a;
 		}

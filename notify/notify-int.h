@@ -4,6 +4,8 @@
 #ifndef NOTIFY_INT_H
 #define NOTIFY_INT_H
 
+#include <sys/queue.h>
+
 #include <stdarg.h>
 
 #include <curl/curl.h>
@@ -23,6 +25,35 @@ int		 curlev_add(struct curlev *, CURL *);
 /* Takes a transfer out before it ends; its callback is not called. */
 void		 curlev_remove(struct curlev *, CURL *);
 void		 curlev_free(struct curlev *);
+
+/* worker.c: a thread with its own event loop, fed jobs by the daemon's */
+struct worker;
+/* In the owner's job; its entry is the worker's while queued, and the
+ * owner's while the job runs on the thread. */
+struct worker_job {
+	TAILQ_ENTRY(worker_job)	 entry;
+};
+typedef void (*worker_job_cb)(struct worker_job *, void *arg);
+/* start is called on the thread, report on main_base's loop. */
+struct worker	*worker_new(struct event_base *main_base, worker_job_cb start,
+		    worker_job_cb report, void *arg, char **error);
+/* The thread's loop, for the owner's handles (set up before worker_run,
+ * freed after worker_join). */
+struct event_base *worker_base(struct worker *);
+int		 worker_run(struct worker *, char **error);
+/* The daemon's loop: a job for the thread. */
+void		 worker_submit(struct worker *, struct worker_job *);
+/* The thread: a job ended, to be reported. */
+void		 worker_done(struct worker *, struct worker_job *);
+/* Any thread: whether worker_quit was called. */
+bool		 worker_quitting(struct worker *);
+/* Nothing more starts; the thread leaves its loop when woken. */
+void		 worker_quit(struct worker *);
+/* Quits, wakes and joins the thread, then reports (on the caller's
+ * thread) the jobs it finished. */
+void		 worker_join(struct worker *);
+/* Joins if needed; drop gets each job never started. */
+void		 worker_free(struct worker *, worker_job_cb drop);
 
 /* deliver.c */
 /* Formats a line and hands it to log (the daemon's, through its hooks);

@@ -35,7 +35,10 @@
  *		limit, their bodies and JSON answers
  *   pace.c	pacing under each robot's rate limit
  *   target.c	a target's secret, read from its file when needed
- *   post.c	HTTP POSTs on libcurl's multi interface and the loop
+ *   worker.c	a thread with its own loop, fed jobs by the daemon's: the
+ *		mail thread and the webhook thread are each one
+ *   post.c	HTTP POSTs on libcurl's multi interface, on the webhook
+ *		thread
  *   hook.c	webhook rows of the outbox, and one attempt at one
  *
  * A webhook delivery is one stored payload (notify_payload_*) turned, at
@@ -552,15 +555,24 @@ struct post_result {
 
 typedef void (*post_done_cb)(const struct post_result *, void *arg);
 
-/* Owner: the delivery engine (post_free, before the event base). */
-struct post *post_new(struct event_base *, long per_host, char **error);
-void	 post_set_per_host(struct post *, long per_host);
-void	 post_free(struct post *);
-/* Starts a POST, taking r's URL and body; NULL with *error. */
+/* Starts the webhook thread; results come back on the given loop.  At
+ * most parallel POSTs are under way at once (the rest wait their turn on
+ * the thread, in order).  Owner: the delivery engine (post_free, before
+ * that loop's base). */
+struct post *post_new(struct event_base *, long parallel, char **error);
+/* A new cap, from the next POST that begins. */
+void	 post_set_parallel(struct post *, long parallel);
+/* Queues a POST, taking r's URL and body.  cb is called on the given
+ * loop exactly once (a failure to start is curl's error), unless the
+ * transfer is cancelled or post_free comes first. */
 struct post_transfer *post_send(struct post *, struct notify_request *r,
-	    long timeout, post_done_cb, void *arg, char **error);
-/* Stops a transfer without calling its callback. */
+	    long timeout, post_done_cb, void *arg);
+/* The transfer's callback will not be called; it is freed in time. */
 void	 post_cancel(struct post *, struct post_transfer *);
+/* Joins the thread: nothing more starts, and what had ended is reported
+ * (through the callbacks, before returning). */
+void	 post_stop(struct post *);
+void	 post_free(struct post *);
 
 /* ---- webhooks on the outbox (hook.c) ---- */
 
@@ -617,6 +629,9 @@ struct hook_engine *hook_engine_new(struct event_base *, struct db *,
 	    const struct notify_conf *, void (*kick)(void *),
 	    void (*log)(void *, bool, const char *), void *arg, char **error);
 void	 hook_engine_conf(struct hook_engine *, const struct notify_conf *);
+/* Stopping: the webhook thread joined, the posts that had ended reported
+ * (their callbacks called); nothing more is posted. */
+void	 hook_engine_stop(struct hook_engine *);
 void	 hook_engine_free(struct hook_engine *);
 /* A target was added, removed or enabled: what was read of them is read
  * again. */

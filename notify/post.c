@@ -1,21 +1,26 @@
 /*
- * post.c: webhook POSTs with libcurl's multi interface on ticd's libevent
- * loop.
+ * post.c: webhook POSTs with libcurl's multi interface, on a thread of
+ * their own (worker.c) with its own event loop and curl multi handle.
  *
- * The loop's glue is curlev.c's, as for mail, on a multi handle of its
- * own: webhooks get their own connection cache and their own cap on
- * connections per host, so a hanging endpoint can hold at most its share
- * of transfers and never delays mail.
+ * The daemon's loop keeps the outbox, the store and the signing; curl's
+ * work per transfer (a handle set up, the connection looked up and checked,
+ * the sockets re-armed, the answer parsed) is about as much again, and in
+ * a burst the loop was busy with both (issue 6: 0.22x a bare libcurl
+ * sender).  So transfers run on this thread, and the loop only queues
+ * requests and takes results, a batch per wake-up.  The thread never
+ * touches the store, the targets or the daemon's loop.
  *
- * A transfer owns its request (moved out of the caller's batch): curl
- * copies neither the body nor the header list.  Redirects are not
- * followed: a target's URL is the one the bureau set, and the allow-list
- * was checked against it.  What comes back is kept bounded: the status,
- * Retry-After, and the first few KiB of the body (robots answer a line of
- * JSON).
+ * The glue to the thread's loop is curlev.c's, as for mail: webhooks get
+ * their own connection cache and their own cap on connections per host,
+ * so a hanging endpoint can hold at most its share of transfers and never
+ * delays mail.  A transfer owns its request (moved out of the caller's
+ * batch): curl copies neither the body nor the header list.  Redirects are
+ * not followed: a target's URL is the one the bureau set, and the
+ * allow-list was checked against it.  What comes back is kept bounded: the
+ * status, Retry-After, and the first few KiB of the body (robots answer a
+ * line of JSON).
  */
-#include <sys/queue.h>
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,29 +36,42 @@
 #define CONNECT_MAX	10	/* seconds to connect, at most */
 
 struct post_transfer {
-	TAILQ_ENTRY(post_transfer) entry;
+	struct worker_job	 job;		/* first: the worker's */
 	struct post		*post;
+	long			 parallel;	/* > 0: a new cap, no POST */
 	CURL			*easy;
 	struct curl_slist	*headers;	/* curl does not copy these */
 	char			*url;
 	char			*body;
 	size_t			 len;
+	long			 timeout;
+	/* The answer, filled in on the thread. */
+	CURLcode		 result;
+	long			 status;
 	struct buf		 answer;
 	char			 retry_after[RETRY_AFTER_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
+	/* The daemon's side. */
+	bool			 cancelled;	/* dropped unreported */
 	post_done_cb		 cb;
 	void			*arg;
 };
 
 struct post {
+	struct worker		*w;
+	/* The thread's, until worker_join: the transfers in curl's hands,
+	 * at most parallel of them, and those waiting their turn. */
 	struct curlev		*cev;
-	TAILQ_HEAD(, post_transfer) transfers;
+	TAILQ_HEAD(, worker_job) sending, waiting;
+	size_t			 nsending;
+	long			 parallel;
 };
 
 static void
 transfer_free(struct post_transfer *tr)
 {
-	curl_easy_cleanup(tr->easy);
+	if (tr->easy != NULL)
+		curl_easy_cleanup(tr->easy);
 	curl_slist_free_all(tr->headers);
 	free(tr->url);
 	free(tr->body);
@@ -61,73 +79,35 @@ transfer_free(struct post_transfer *tr)
 	free(tr);
 }
 
-/* A finished transfer, out of the multi handle: its result to its owner,
- * then freed. */
+/* ---- the thread ---- */
+
+static void	 sent(struct post *, struct post_transfer *);
+
+/* A finished transfer, out of the multi handle: its answer kept, its
+ * handle freed, the rest queued for the daemon's loop. */
 static void
 done_cb(CURL *easy, CURLcode result, void *arg)
 {
 	struct post		*p = arg;
 	struct post_transfer	*tr;
-	struct post_result	 r;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tr);
-	memset(&r, 0, sizeof(r));
-	r.curl_code = (int)result;
-	curl_easy_getinfo(tr->easy, CURLINFO_RESPONSE_CODE, &r.status);
-	r.retry_after = tr->retry_after[0] ? tr->retry_after : NULL;
-	r.body = tr->answer.data;
-	r.len = tr->answer.len;
-	r.detail = tr->errbuf[0] ? tr->errbuf : NULL;
-	TAILQ_REMOVE(&p->transfers, tr, entry);
-	tr->cb(&r, tr->arg);
-	transfer_free(tr);
+	tr->result = result;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &tr->status);
+	curl_easy_cleanup(easy);
+	tr->easy = NULL;
+	sent(p, tr);
 }
 
-struct post *
-post_new(struct event_base *base, long per_host, char **error)
+static void
+set_parallel(struct post *p, long parallel)
 {
-	struct post	*p = xcalloc(1, sizeof(*p));
-
-	if ((p->cev = curlev_new(base, done_cb, p, error)) == NULL) {
-		free(p);
-		return NULL;
-	}
-	TAILQ_INIT(&p->transfers);
-	post_set_per_host(p, per_host);
-	return p;
-}
-
-void
-post_set_per_host(struct post *p, long per_host)
-{
-	if (per_host < 1)
-		per_host = 1;
+	p->parallel = parallel;
 	curl_multi_setopt(curlev_multi(p->cev), CURLMOPT_MAX_HOST_CONNECTIONS,
-	    per_host);
+	    parallel);
 	/* Keep the connections: a burst to one host reuses them all. */
 	curl_multi_setopt(curlev_multi(p->cev), CURLMOPT_MAXCONNECTS,
-	    per_host * 4);
-}
-
-void
-post_cancel(struct post *p, struct post_transfer *tr)
-{
-	curlev_remove(p->cev, tr->easy);
-	TAILQ_REMOVE(&p->transfers, tr, entry);
-	transfer_free(tr);
-}
-
-void
-post_free(struct post *p)
-{
-	struct post_transfer	*tr;
-
-	if (p == NULL)
-		return;
-	while ((tr = TAILQ_FIRST(&p->transfers)) != NULL)
-		post_cancel(p, tr);
-	curlev_free(p->cev);
-	free(p);
+	    parallel * 4);
 }
 
 /* The answer's body, at most ANSWER_MAX bytes of it; the rest is read
@@ -164,7 +144,7 @@ header_cb(char *line, size_t size, size_t nmemb, void *arg)
 }
 
 static void
-set_options(struct post_transfer *tr, long timeout)
+set_options(struct post_transfer *tr)
 {
 	CURL	*e = tr->easy;
 
@@ -174,9 +154,9 @@ set_options(struct post_transfer *tr, long timeout)
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, tr->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)tr->len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, tr->headers);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout < CONNECT_MAX ?
-	    timeout : (long)CONNECT_MAX);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, tr->timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, tr->timeout < CONNECT_MAX ?
+	    tr->timeout : (long)CONNECT_MAX);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->errbuf);
@@ -184,6 +164,180 @@ set_options(struct post_transfer *tr, long timeout)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, tr);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, tr);
+}
+
+/* A transfer that could not start: reported as curl's failure. */
+static void
+done_failed(struct post *p, struct post_transfer *tr, const char *why)
+{
+	if (tr->easy != NULL)
+		curl_easy_cleanup(tr->easy);
+	tr->easy = NULL;
+	tr->result = CURLE_FAILED_INIT;
+	snprintf(tr->errbuf, sizeof(tr->errbuf), "%s", why);
+	sent(p, tr);
+}
+
+/* Hands tr to curl. */
+static void
+begin(struct post *p, struct post_transfer *tr)
+{
+	TAILQ_INSERT_TAIL(&p->sending, &tr->job, entry);
+	p->nsending++;
+	if ((tr->easy = curl_easy_init()) == NULL) {
+		done_failed(p, tr, "curl_easy_init failed");
+		return;
+	}
+	set_options(tr);
+	if (curlev_add(p->cev, tr->easy) == -1)
+		done_failed(p, tr, "curl_multi_add_handle failed");
+}
+
+/* Starts waiting transfers while fewer than parallel are in curl's
+ * hands.  They wait here rather than in curl's own queue of pending
+ * transfers, so a transfer's timeout starts when it does. */
+static void
+begin_waiting(struct post *p)
+{
+	struct worker_job	*j;
+
+	while ((size_t)p->parallel > p->nsending &&
+	    (j = TAILQ_FIRST(&p->waiting)) != NULL) {
+		TAILQ_REMOVE(&p->waiting, j, entry);
+		begin(p, (struct post_transfer *)j);
+	}
+}
+
+/* A transfer is over (or could not start): reported, and the next
+ * waiting one begins. */
+static void
+sent(struct post *p, struct post_transfer *tr)
+{
+	TAILQ_REMOVE(&p->sending, &tr->job, entry);
+	p->nsending--;
+	worker_done(p->w, &tr->job);
+	begin_waiting(p);
+}
+
+/* A job, on the thread: a new cap taken, or a POST queued to begin in
+ * its turn. */
+static void
+start_cb(struct worker_job *j, void *arg)
+{
+	struct post		*p = arg;
+	struct post_transfer	*tr = (struct post_transfer *)j;
+
+	if (tr->parallel > 0) {
+		set_parallel(p, tr->parallel);
+		transfer_free(tr);
+	} else
+		TAILQ_INSERT_TAIL(&p->waiting, &tr->job, entry);
+	begin_waiting(p);
+}
+
+/* ---- the daemon's side ---- */
+
+/* A result, to its owner; then freed. */
+static void
+report_cb(struct worker_job *j, void *arg)
+{
+	struct post_transfer	*tr = (struct post_transfer *)j;
+	struct post_result	 r;
+
+	(void)arg;
+	if (!tr->cancelled) {
+		memset(&r, 0, sizeof(r));
+		r.curl_code = (int)tr->result;
+		r.status = tr->status;
+		r.retry_after = tr->retry_after[0] ? tr->retry_after : NULL;
+		r.body = tr->answer.data;
+		r.len = tr->answer.len;
+		r.detail = tr->errbuf[0] ? tr->errbuf : NULL;
+		tr->cb(&r, tr->arg);
+	}
+	transfer_free(tr);
+}
+
+static void
+drop_cb(struct worker_job *j, void *arg)
+{
+	(void)arg;
+	transfer_free((struct post_transfer *)j);
+}
+
+struct post *
+post_new(struct event_base *base, long parallel, char **error)
+{
+	struct post	*p = xcalloc(1, sizeof(*p));
+
+	TAILQ_INIT(&p->sending);
+	TAILQ_INIT(&p->waiting);
+	if ((p->w = worker_new(base, start_cb, report_cb, p, error)) == NULL)
+		goto fail;
+	if ((p->cev = curlev_new(worker_base(p->w), done_cb, p,
+	    error)) == NULL)
+		goto fail;
+	set_parallel(p, parallel < 1 ? 1 : parallel);
+	if (worker_run(p->w, error) == -1)
+		goto fail;
+	return p;
+fail:
+	curlev_free(p->cev);
+	worker_free(p->w, drop_cb);
+	free(p);
+	return NULL;
+}
+
+void
+post_set_parallel(struct post *p, long parallel)
+{
+	struct post_transfer	*tr = xcalloc(1, sizeof(*tr));
+
+	/* The multi handle is the thread's: the change goes as a job. */
+	tr->parallel = parallel < 1 ? 1 : parallel;
+	worker_submit(p->w, &tr->job);
+}
+
+void
+post_cancel(struct post *p, struct post_transfer *tr)
+{
+	(void)p;
+	/* The transfer may be on the thread: it is freed when it comes
+	 * back, or by post_free, never reported. */
+	tr->cancelled = true;
+}
+
+void
+post_stop(struct post *p)
+{
+	/* Nothing more starts; what had ended is reported now. */
+	worker_join(p->w);
+}
+
+void
+post_free(struct post *p)
+{
+	struct worker_job	*j;
+
+	if (p == NULL)
+		return;
+	post_stop(p);
+	/* The thread is gone: its transfers are this thread's to end. */
+	while ((j = TAILQ_FIRST(&p->sending)) != NULL) {
+		struct post_transfer *tr = (struct post_transfer *)j;
+
+		TAILQ_REMOVE(&p->sending, j, entry);
+		if (tr->easy != NULL)
+			curlev_remove(p->cev, tr->easy);
+		transfer_free(tr);
+	}
+	while ((j = TAILQ_FIRST(&p->waiting)) != NULL) {
+		TAILQ_REMOVE(&p->waiting, j, entry);
+		transfer_free((struct post_transfer *)j);
+	}
+	curlev_free(p->cev);
+	worker_free(p->w, drop_cb);
+	free(p);
 }
 
 /* Appends a header line; curl_slist_append fails only out of memory. */
@@ -199,19 +353,15 @@ add_header(struct post_transfer *tr, const char *line)
 
 struct post_transfer *
 post_send(struct post *p, struct notify_request *r, long timeout,
-    post_done_cb cb, void *arg, char **error)
+    post_done_cb cb, void *arg)
 {
 	struct post_transfer	*tr = xcalloc(1, sizeof(*tr));
 	size_t			 i;
 
-	if ((tr->easy = curl_easy_init()) == NULL) {
-		free(tr);
-		*error = xstrdup("curl_easy_init failed");
-		return NULL;
-	}
 	tr->post = p;
 	tr->cb = cb;
 	tr->arg = arg;
+	tr->timeout = timeout;
 	/* Moved, not copied: the request is ours until the transfer ends. */
 	tr->url = r->url;
 	tr->body = r->body;
@@ -223,12 +373,6 @@ post_send(struct post *p, struct notify_request *r, long timeout,
 	add_header(tr, "User-Agent: ticd");
 	/* No "Expect: 100-continue" wait before a larger body. */
 	add_header(tr, "Expect:");
-	set_options(tr, timeout);
-	if (curlev_add(p->cev, tr->easy) == -1) {
-		*error = xstrdup("curl_multi_add_handle failed");
-		transfer_free(tr);
-		return NULL;
-	}
-	TAILQ_INSERT_TAIL(&p->transfers, tr, entry);
+	worker_submit(p->w, &tr->job);
 	return tr;
 }
