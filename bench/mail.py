@@ -58,22 +58,6 @@ class Sink:
         return r["got"], r["times"]
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far (/proc/PID/stat)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_between(samples, t0, t1):
-    """CPU seconds from the last sample at or before t0 to the first at or
-    after t1 (a slightly wider window: the clock tick is 10 ms)."""
-    before = [c for at, c in samples if at <= t0]
-    after = [c for at, c in samples if at >= t1]
-    return (after[0] if after else samples[-1][1]) - \
-        (before[-1] if before else samples[0][1])
-
-
 def run_ticd(ticd_bin, n, work):
     conftest.TICD = ticd_bin
     sample = os.path.join(work, "sample.eml")
@@ -96,7 +80,7 @@ def run_ticd(ticd_bin, n, work):
     # first and the last message.
     probe = threading.Thread(target=perfdoc.api_probe, args=(
         t, "/api/v1/centres/b00000", stop, lat, lambda: cpu.append(
-            (time.monotonic(), cpu_seconds(t.proc.pid)))))
+            (time.monotonic(), perfdoc.cpu_seconds(t.proc.pid)))))
     probe.start()
     got, times = sink.result()
     stop.set()
@@ -105,7 +89,7 @@ def run_ticd(ticd_bin, n, work):
     assert got == n, "ticd sent %d of %d" % (got, n)
     rate = (n - 1) / (times[-1] - times[0])
     return rate, sample, perfdoc.p99(lat), len(lat), \
-        cpu_between(cpu, times[0], times[-1]) / (n - 1)
+        perfdoc.cpu_between(cpu, times[0], times[-1]) / (n - 1)
 
 
 def run_bare(sender, n, sample):

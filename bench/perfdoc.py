@@ -156,6 +156,55 @@ def faketime_env(start):
     return env
 
 
+def cpu_seconds(pid, tid=None):
+    """User + system CPU time so far of a process (/proc/PID/stat), or of
+    one of its threads."""
+    path = "/proc/%d/stat" % pid if tid is None else \
+        "/proc/%d/task/%d/stat" % (pid, tid)
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_run_seconds(pid, tid):
+    """Seconds a thread has run on a CPU so far, to the nanosecond
+    (/proc/PID/task/TID/schedstat; /proc's stat counts 10 ms ticks)."""
+    with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+        return int(f.read().split()[0]) / 1e9
+
+
+def sample_threads(pid, tids, stop, out, every=0.01):
+    """Until stop is set: (wall clock, [run seconds of each of tids]) into
+    out, every few ms, beside the process rather than through it (a busy
+    loop answers no request, so an API probe would miss its start)."""
+    while not stop.is_set():
+        out.append((time.time(), [thread_run_seconds(pid, t) for t in tids]))
+        time.sleep(every)
+
+
+def thread_id(pid, name, timeout=30):
+    """The thread of a process whose name (comm) is name, once it has one
+    (a thread is named just after it starts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() == name:
+                    return int(tid)
+        time.sleep(0.01)
+    raise RuntimeError("no thread %s in process %d" % (name, pid))
+
+
+def cpu_between(samples, t0, t1):
+    """CPU seconds from the last sample at or before t0 to the first at or
+    after t1 (a slightly wider window).  samples: (time, CPU seconds so
+    far), in order."""
+    before = [c for at, c in samples if at <= t0]
+    after = [c for at, c in samples if at >= t1]
+    return (after[0] if after else samples[-1][1]) - \
+        (before[-1] if before else samples[0][1])
+
+
 def p99(lat):
     """The 99th percentile of latencies, NaN for none."""
     lat = sorted(lat)

@@ -102,7 +102,11 @@ struct hook_attempt {
 	struct hook_engine	*e;
 	long long		 row;		/* the outbox row */
 	struct target		 t;
-	struct notify_batch	 batch;
+	char			*secret;	/* the target's, or NULL */
+	const char		*message_id;	/* borrowed from the caller, */
+	const char		*payload;	/* unchanged until cb */
+	size_t			 len;
+	size_t			 parts;		/* once the first is built */
 	size_t			 next;		/* the part to post */
 	struct post_transfer	*tr;
 	hook_done_cb		 cb;
@@ -1016,34 +1020,55 @@ static void	 post_done(const struct post_result *, void *);
 static void
 attempt_free(struct hook_attempt *a)
 {
-	notify_batch_clear(&a->batch);
+	notify_secret_free(a->secret);
 	target_clear(&a->t);
 	free(a);
 }
 
-/* Ends an attempt: the target's record, then the engine's callback. */
+/* Ends an attempt: the target's record (unless nothing was posted),
+ * then the engine's callback. */
 static void
-attempt_end(struct hook_attempt *a, struct hook_result *r)
+attempt_end(struct hook_attempt *a, struct hook_result *r, bool posted)
 {
-	r->parts = (int)a->batch.n;
+	r->parts = (int)a->parts;
 	r->parts_sent = (int)a->next;
-	account(a->e, &a->t, r);
+	if (posted)
+		account(a->e, &a->t, r);
 	a->cb(r, a->arg);
 	free(r->why);
 	free(r->response);
 	attempt_free(a);
 }
 
-/* Posts part a->next. */
+/* Posts part a->next, built on the webhook thread. */
 static void
 post_part(struct hook_attempt *a)
 {
-	struct notify_request	*req = &a->batch.req[a->next];
+	struct post_spec	 spec = {
+		.format = a->t.format, .url = a->t.url, .secret = a->secret,
+		.message_id = a->message_id, .payload = a->payload,
+		.len = a->len, .now_ms = now_ms(), .part = a->next,
+	};
 
 	if (a->t.format != NOTIFY_STANDARD)
-		notify_pace_sent(pacer_for(a->e, a->t.url), now_ms());
-	a->tr = post_send(a->e->post, req, (long)a->e->conf->webhook_timeout,
-	    post_done, a);
+		notify_pace_sent(pacer_for(a->e, a->t.url), spec.now_ms);
+	a->tr = post_send(a->e->post, &spec,
+	    (long)a->e->conf->webhook_timeout, post_done, a);
+}
+
+/* Nothing was posted: the message cannot be built (dead), or every part
+ * had gone before a crash or a stop (sent). */
+static void
+post_nothing(struct hook_attempt *a, const struct post_result *pr)
+{
+	struct hook_result	 r = { .retry_after = -1 };
+
+	if (pr->build_error != NULL) {
+		r.verdict = NOTIFY_ANSWER_DEAD;
+		r.why = xstrdup(pr->build_error);
+	} else
+		r.verdict = NOTIFY_ANSWER_SENT;
+	attempt_end(a, &r, false);
 }
 
 static void
@@ -1057,6 +1082,11 @@ post_done(const struct post_result *pr, void *arg)
 	long long		 now = now_ms(), at = 0;
 
 	a->tr = NULL;
+	a->parts = pr->parts;
+	if (pr->build_error != NULL || pr->none) {
+		post_nothing(a, pr);
+		return;
+	}
 	if (pr->curl_code != 0)
 		notify_classify_transport(pr->curl_code, pr->detail, &ans);
 	else
@@ -1074,26 +1104,26 @@ post_done(const struct post_result *pr, void *arg)
 		notify_pace_block(pacer, now + (ans.retry_after > 0 ?
 		    ans.retry_after : 60) * 1000LL);
 	if (ans.verdict != NOTIFY_ANSWER_SENT) {
-		attempt_end(a, &r);
+		attempt_end(a, &r, true);
 		return;
 	}
 	/* This part is delivered: written down before anything else (a
 	 * message of one part is done, and its state says so). */
 	a->next++;
-	if (a->batch.n > 1 && db_outbox_set_parts(a->e->db, a->row,
+	if (a->parts > 1 && db_outbox_set_parts(a->e->db, a->row,
 	    (int)a->next, &error) == -1) {
 		say(a->e, true, "outbox row %lld: %s", a->row, error);
 		free(error);
 	}
-	if (a->next < a->batch.n && (pacer == NULL ||
+	if (a->next < a->parts && (pacer == NULL ||
 	    (at = notify_pace_next(pacer, a->t.format, now)) <= now)) {
 		free(r.why);
 		free(r.response);
 		post_part(a);
 		return;
-	} else if (a->next < a->batch.n)
+	} else if (a->next < a->parts)
 		r.next_ms = at;
-	attempt_end(a, &r);
+	attempt_end(a, &r, true);
 }
 
 struct hook_attempt *
@@ -1102,13 +1132,16 @@ hook_send(struct hook_engine *e, long long row, long long target,
     hook_done_cb cb, void *arg, struct hook_result *r)
 {
 	struct hook_attempt	*a = xcalloc(1, sizeof(*a));
-	char			*secret = NULL, *why = NULL, *error = NULL;
+	char			*why = NULL, *error = NULL;
 
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
 	r->verdict = NOTIFY_ANSWER_DEAD;
 	a->e = e;
 	a->row = row;
+	a->message_id = message_id;
+	a->payload = payload;
+	a->len = len;
 	a->cb = cb;
 	a->arg = arg;
 	if (target_get(e, target, &a->t, &error) == -1) {
@@ -1123,28 +1156,19 @@ hook_send(struct hook_engine *e, long long row, long long target,
 	else if (!target_url_ok(e, &a->t, &why))
 		r->why = why;
 	else if (a->t.secret_file != NULL &&
-	    target_secret(e, &a->t, &secret, &why) == -1) {
+	    target_secret(e, &a->t, &a->secret, &why) == -1) {
 		/* A file's permissions can be mended: retried, and the
 		 * target's failure streak grows meanwhile. */
 		r->verdict = NOTIFY_ANSWER_RETRY;
 		r->why = why;
 		account(e, &a->t, r);
-	} else if (notify_build(a->t.format, a->t.url, secret, message_id,
-	    payload, len, now_ms(), &a->batch, &why) == -1)
-		r->why = why;
-	else {
+	} else {
+		/* Built and posted on the webhook thread, from the part
+		 * that did not go last time. */
 		a->next = parts_sent > 0 ? (size_t)parts_sent : 0;
-		if (a->next >= a->batch.n) {
-			/* Every part went before a crash or a stop. */
-			r->verdict = NOTIFY_ANSWER_SENT;
-			r->parts = r->parts_sent = (int)a->batch.n;
-		} else {
-			post_part(a);
-			notify_secret_free(secret);
-			return a;
-		}
+		post_part(a);
+		return a;
 	}
-	notify_secret_free(secret);
 	attempt_free(a);
 	return NULL;
 }

@@ -136,7 +136,7 @@ mailer_new(struct event_base *main_base, const struct notify_conf *conf,
 
 	TAILQ_INIT(&m->sending);
 	notify_conf_copy(&m->conf, conf);
-	if ((m->w = worker_new(main_base, start_cb, report_cb, m,
+	if ((m->w = worker_new("ticd-mail", main_base, start_cb, report_cb, m,
 	    error)) == NULL)
 		goto fail;
 	if ((m->smtp = smtp_new(worker_base(m->w), error)) == NULL ||

@@ -34,9 +34,11 @@ struct worker_job {
 	TAILQ_ENTRY(worker_job)	 entry;
 };
 typedef void (*worker_job_cb)(struct worker_job *, void *arg);
-/* start is called on the thread, report on main_base's loop. */
-struct worker	*worker_new(struct event_base *main_base, worker_job_cb start,
-		    worker_job_cb report, void *arg, char **error);
+/* start is called on the thread, report on main_base's loop.  name: the
+ * thread's (top -H, ps -L), at most 15 bytes. */
+struct worker	*worker_new(const char *name, struct event_base *main_base,
+		    worker_job_cb start, worker_job_cb report, void *arg,
+		    char **error);
 /* The thread's loop, for the owner's handles (set up before worker_run,
  * freed after worker_join). */
 struct event_base *worker_base(struct worker *);

@@ -543,8 +543,27 @@ void	 notify_pace_block(struct notify_pacer *, long long until_ms);
 struct post;
 struct post_transfer;
 
-/* What came back; borrowed for the callback's duration. */
+/* One part of a message to post: built on the webhook thread with
+ * notify_build (signed, a robot's body split under its size limit); all
+ * copied by post_send. */
+struct post_spec {
+	enum notify_format	 format;
+	const char		*url;		/* the target's */
+	const char		*secret;	/* or NULL */
+	const char		*message_id;
+	const char		*payload;
+	size_t			 len;
+	long long		 now_ms;
+	size_t			 part;		/* which part, from 0 */
+};
+
+/* What came back; borrowed for the callback's duration.  Nothing was
+ * posted when build_error is set (the message cannot be built) or none
+ * is (there is no such part: every part had gone). */
 struct post_result {
+	const char	*build_error;
+	bool		 none;
+	size_t		 parts;		/* the message's, once built */
 	int		 curl_code;	/* 0: a reply came */
 	long		 status;
 	const char	*retry_after;	/* the header's value, or NULL */
@@ -562,10 +581,10 @@ typedef void (*post_done_cb)(const struct post_result *, void *arg);
 struct post *post_new(struct event_base *, long parallel, char **error);
 /* A new cap, from the next POST that begins. */
 void	 post_set_parallel(struct post *, long parallel);
-/* Queues a POST, taking r's URL and body.  cb is called on the given
- * loop exactly once (a failure to start is curl's error), unless the
- * transfer is cancelled or post_free comes first. */
-struct post_transfer *post_send(struct post *, struct notify_request *r,
+/* Queues a POST of one part.  cb is called on the given loop exactly
+ * once (a failure to start is curl's error), unless the transfer is
+ * cancelled or post_free comes first. */
+struct post_transfer *post_send(struct post *, const struct post_spec *,
 	    long timeout, post_done_cb, void *arg);
 /* The transfer's callback will not be called; it is freed in time. */
 void	 post_cancel(struct post *, struct post_transfer *);

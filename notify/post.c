@@ -2,13 +2,15 @@
  * post.c: webhook POSTs with libcurl's multi interface, on a thread of
  * their own (worker.c) with its own event loop and curl multi handle.
  *
- * The daemon's loop keeps the outbox, the store and the signing; curl's
- * work per transfer (a handle set up, the connection looked up and checked,
- * the sockets re-armed, the answer parsed) is about as much again, and in
- * a burst the loop was busy with both (issue 6: 0.22x a bare libcurl
- * sender).  So transfers run on this thread, and the loop only queues
- * requests and takes results, a batch per wake-up.  The thread never
- * touches the store, the targets or the daemon's loop.
+ * In a burst the daemon's loop was busy with everything a post costs: the
+ * store, the signing and curl's own work per transfer (a handle set up,
+ * the connection looked up and checked, sockets re-armed, the answer
+ * parsed): issue 6's bench had ticd at 0.22x a bare libcurl sender.  Now
+ * the loop keeps the outbox, the store and the targets; a post's request
+ * is built here (notify_build is pure: the signature, a robot's body and
+ * parts) and sent here, and the loop takes the results a batch per
+ * wake-up.  The thread never touches the store, the targets or the
+ * daemon's loop.
  *
  * The glue to the thread's loop is curlev.c's, as for mail: webhooks get
  * their own connection cache and their own cap on connections per host,
@@ -34,18 +36,32 @@
 #define ANSWER_MAX	8192	/* bytes of an answer's body kept */
 #define RETRY_AFTER_MAX	64	/* bytes of a Retry-After value kept */
 #define CONNECT_MAX	10	/* seconds to connect, at most */
+#define IDLE_MAX	32	/* easy handles kept for reuse */
 
 struct post_transfer {
 	struct worker_job	 job;		/* first: the worker's */
 	struct post		*post;
 	long			 parallel;	/* > 0: a new cap, no POST */
+	/* What to build, copied from the caller's post_spec. */
+	enum notify_format	 format;
+	char			*target;	/* the target's URL */
+	char			*secret;	/* wiped when freed */
+	char			*message_id;
+	char			*payload;
+	size_t			 payload_len;
+	long long		 now_ms;
+	size_t			 part;
+	long			 timeout;
+	/* The request, built on the thread. */
 	CURL			*easy;
 	struct curl_slist	*headers;	/* curl does not copy these */
 	char			*url;
 	char			*body;
 	size_t			 len;
-	long			 timeout;
 	/* The answer, filled in on the thread. */
+	size_t			 parts;
+	bool			 none;		/* no such part: all went */
+	char			*build_error;
 	CURLcode		 result;
 	long			 status;
 	struct buf		 answer;
@@ -65,6 +81,10 @@ struct post {
 	TAILQ_HEAD(, worker_job) sending, waiting;
 	size_t			 nsending;
 	long			 parallel;
+	/* Easy handles of finished transfers, reset for the next ones (a
+	 * new handle is an allocation and a setup per post). */
+	CURL			*idle[IDLE_MAX];
+	size_t			 nidle;
 };
 
 static void
@@ -73,6 +93,11 @@ transfer_free(struct post_transfer *tr)
 	if (tr->easy != NULL)
 		curl_easy_cleanup(tr->easy);
 	curl_slist_free_all(tr->headers);
+	free(tr->target);
+	notify_secret_free(tr->secret);
+	free(tr->message_id);
+	free(tr->payload);
+	free(tr->build_error);
 	free(tr->url);
 	free(tr->body);
 	buf_free(&tr->answer);
@@ -94,7 +119,11 @@ done_cb(CURL *easy, CURLcode result, void *arg)
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tr);
 	tr->result = result;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &tr->status);
-	curl_easy_cleanup(easy);
+	if (p->nidle < IDLE_MAX) {
+		curl_easy_reset(easy);
+		p->idle[p->nidle++] = easy;
+	} else
+		curl_easy_cleanup(easy);
 	tr->easy = NULL;
 	sent(p, tr);
 }
@@ -178,13 +207,68 @@ done_failed(struct post *p, struct post_transfer *tr, const char *why)
 	sent(p, tr);
 }
 
-/* Hands tr to curl. */
+/* Appends a header line; curl_slist_append fails only out of memory. */
+static void
+add_header(struct post_transfer *tr, const char *line)
+{
+	struct curl_slist	*l;
+
+	if ((l = curl_slist_append(tr->headers, line)) == NULL)
+		abort();
+	tr->headers = l;
+}
+
+/*
+ * The message's parts built (notify_build: signed, a robot's split under
+ * its size limit, always the same way) and part tr->part made the request;
+ * false when there is nothing to post: the message cannot be built
+ * (build_error), or every part already went (none).
+ */
+static bool
+build(struct post_transfer *tr)
+{
+	struct notify_batch	 b;
+	struct notify_request	*r;
+	size_t			 i;
+
+	if (notify_build(tr->format, tr->target, tr->secret, tr->message_id,
+	    tr->payload, tr->payload_len, tr->now_ms, &b,
+	    &tr->build_error) == -1)
+		return false;
+	tr->parts = b.n;
+	if (tr->part >= b.n) {
+		tr->none = true;
+		notify_batch_clear(&b);
+		return false;
+	}
+	r = &b.req[tr->part];
+	/* Moved, not copied: curl reads them until the transfer ends. */
+	tr->url = r->url;
+	tr->body = r->body;
+	tr->len = r->len;
+	r->url = r->body = NULL;
+	for (i = 0; i < r->nheaders; i++)
+		add_header(tr, r->headers[i]);
+	add_header(tr, "User-Agent: ticd");
+	/* No "Expect: 100-continue" wait before a larger body. */
+	add_header(tr, "Expect:");
+	notify_batch_clear(&b);
+	return true;
+}
+
+/* Hands tr to curl, once built. */
 static void
 begin(struct post *p, struct post_transfer *tr)
 {
 	TAILQ_INSERT_TAIL(&p->sending, &tr->job, entry);
 	p->nsending++;
-	if ((tr->easy = curl_easy_init()) == NULL) {
+	if (!build(tr)) {
+		sent(p, tr);
+		return;
+	}
+	if (p->nidle > 0)
+		tr->easy = p->idle[--p->nidle];
+	else if ((tr->easy = curl_easy_init()) == NULL) {
 		done_failed(p, tr, "curl_easy_init failed");
 		return;
 	}
@@ -253,6 +337,9 @@ report_cb(struct worker_job *j, void *arg)
 		r.body = tr->answer.data;
 		r.len = tr->answer.len;
 		r.detail = tr->errbuf[0] ? tr->errbuf : NULL;
+		r.parts = tr->parts;
+		r.none = tr->none;
+		r.build_error = tr->build_error;
 		tr->cb(&r, tr->arg);
 	}
 	transfer_free(tr);
@@ -272,7 +359,8 @@ post_new(struct event_base *base, long parallel, char **error)
 
 	TAILQ_INIT(&p->sending);
 	TAILQ_INIT(&p->waiting);
-	if ((p->w = worker_new(base, start_cb, report_cb, p, error)) == NULL)
+	if ((p->w = worker_new("ticd-webhooks", base, start_cb, report_cb, p,
+	    error)) == NULL)
 		goto fail;
 	if ((p->cev = curlev_new(worker_base(p->w), done_cb, p,
 	    error)) == NULL)
@@ -335,44 +423,34 @@ post_free(struct post *p)
 		TAILQ_REMOVE(&p->waiting, j, entry);
 		transfer_free((struct post_transfer *)j);
 	}
+	while (p->nidle > 0)
+		curl_easy_cleanup(p->idle[--p->nidle]);
 	curlev_free(p->cev);
 	worker_free(p->w, drop_cb);
 	free(p);
 }
 
-/* Appends a header line; curl_slist_append fails only out of memory. */
-static void
-add_header(struct post_transfer *tr, const char *line)
-{
-	struct curl_slist	*l;
-
-	if ((l = curl_slist_append(tr->headers, line)) == NULL)
-		abort();
-	tr->headers = l;
-}
-
 struct post_transfer *
-post_send(struct post *p, struct notify_request *r, long timeout,
+post_send(struct post *p, const struct post_spec *spec, long timeout,
     post_done_cb cb, void *arg)
 {
 	struct post_transfer	*tr = xcalloc(1, sizeof(*tr));
-	size_t			 i;
 
 	tr->post = p;
 	tr->cb = cb;
 	tr->arg = arg;
 	tr->timeout = timeout;
-	/* Moved, not copied: the request is ours until the transfer ends. */
-	tr->url = r->url;
-	tr->body = r->body;
-	tr->len = r->len;
-	r->url = r->body = NULL;
+	tr->format = spec->format;
+	tr->target = xstrdup(spec->url);
+	tr->secret = spec->secret != NULL ? xstrdup(spec->secret) : NULL;
+	tr->message_id = xstrdup(spec->message_id);
+	tr->payload = xmalloc(spec->len + 1);
+	memcpy(tr->payload, spec->payload, spec->len);
+	tr->payload[spec->len] = '\0';
+	tr->payload_len = spec->len;
+	tr->now_ms = spec->now_ms;
+	tr->part = spec->part;
 	buf_init(&tr->answer);
-	for (i = 0; i < r->nheaders; i++)
-		add_header(tr, r->headers[i]);
-	add_header(tr, "User-Agent: ticd");
-	/* No "Expect: 100-continue" wait before a larger body. */
-	add_header(tr, "Expect:");
 	worker_submit(p->w, &tr->job);
 	return tr;
 }
