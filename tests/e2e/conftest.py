@@ -593,13 +593,16 @@ class Receiver:
     script: what to do with the next requests, one entry each, before the
     receiver's own answer: an int status (with an empty body), a tuple
     (status, body, headers), or ("hang", seconds) to answer only after that
-    long.  Every request is kept in received, checks and all."""
+    long.  Every request is kept in received, checks and all; most_open:
+    the most requests it was answering at once."""
 
     def __init__(self, clock=None):
         self.clock = clock or FakeClock()
         self.received = []
         self.script = []
         self.lock = threading.Lock()
+        self.open = 0
+        self.most_open = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -649,6 +652,15 @@ class Receiver:
         with self.lock:
             self.received.append(rec)
             step = self.script.pop(0) if self.script else None
+            self.open += 1
+            self.most_open = max(self.most_open, self.open)
+        try:
+            return self.answer(rec, step)
+        finally:
+            with self.lock:
+                self.open -= 1
+
+    def answer(self, rec, step):
         if isinstance(step, tuple) and step[0] == "hang":
             time.sleep(step[1])
             step = None

@@ -368,6 +368,37 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
               rs[0]["parts_sent"] == total)
 
 
+def test_a_burst_posts_parallel_at_once_each_timed_from_its_start(
+        ticd_factory, receivers, tmp_path):
+    """24 centres, each with its own target on one slow receiver (0.4 s a
+    request), `parallel = 2` and a 2 s timeout: the receiver never answers
+    more than 2 requests at once, and the last of them, which waits about
+    5 s for its turn, is not timed out for it: all 24 go at the first
+    attempt, once each."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    n = 24
+    journal = evaluation_journal(tmp_path / "journal.jsonl", n)
+    t = hook_ticd(ticd_factory, clock, journal=journal,
+                  conf="parallel = 2\ntimeout = 2\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    for i in range(n):
+        add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
+                   "standard", sec)
+    rx.script = [("hang", 0.4)] * n
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: len(rs) == n and
+                     all(r["state"] == "sent" for r in rs), timeout=60)
+    assert [r["attempts"] for r in rows] == [1] * n, rows
+    assert rx.most_open == 2, rx.most_open
+    assert sorted(r.path for r in rx.received) == \
+        sorted("/in/%d" % i for i in range(n))
+    assert all(r.ok for r in rx.received)
+    # The queue was real: the burst took about n / 2 turns of 0.4 s.
+    took = rx.received[-1].at - rx.received[0].at
+    assert took >= (n / 2 - 1) * 0.4 - 0.2, took
+
+
 def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
                                                             receivers,
                                                             tmp_path):
