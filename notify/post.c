@@ -106,7 +106,8 @@ transfer_free(struct post_transfer *tr)
 
 /* ---- the thread ---- */
 
-static void	 sent(struct post *, struct post_transfer *);
+static void	 over(struct post *, struct post_transfer *);
+static void	 begin_waiting(struct post *);
 
 /* A finished transfer, out of the multi handle: its answer kept, its
  * handle freed, the rest queued for the daemon's loop. */
@@ -125,7 +126,8 @@ done_cb(CURL *easy, CURLcode result, void *arg)
 	} else
 		curl_easy_cleanup(easy);
 	tr->easy = NULL;
-	sent(p, tr);
+	over(p, tr);
+	begin_waiting(p);
 }
 
 static void
@@ -204,7 +206,7 @@ done_failed(struct post *p, struct post_transfer *tr, const char *why)
 	tr->easy = NULL;
 	tr->result = CURLE_FAILED_INIT;
 	snprintf(tr->errbuf, sizeof(tr->errbuf), "%s", why);
-	sent(p, tr);
+	over(p, tr);
 }
 
 /* Appends a header line; curl_slist_append fails only out of memory. */
@@ -256,14 +258,14 @@ build(struct post_transfer *tr)
 	return true;
 }
 
-/* Hands tr to curl, once built. */
+/* Hands tr to curl, once built; or reports it at once. */
 static void
 begin(struct post *p, struct post_transfer *tr)
 {
 	TAILQ_INSERT_TAIL(&p->sending, &tr->job, entry);
 	p->nsending++;
 	if (!build(tr)) {
-		sent(p, tr);
+		over(p, tr);
 		return;
 	}
 	if (p->nidle > 0)
@@ -292,15 +294,14 @@ begin_waiting(struct post *p)
 	}
 }
 
-/* A transfer is over (or could not start): reported, and the next
- * waiting one begins. */
+/* A transfer is over (or could not start): out of the count, and its
+ * result on its way to the daemon's loop.  The caller begins the next. */
 static void
-sent(struct post *p, struct post_transfer *tr)
+over(struct post *p, struct post_transfer *tr)
 {
 	TAILQ_REMOVE(&p->sending, &tr->job, entry);
 	p->nsending--;
 	worker_done(p->w, &tr->job);
-	begin_waiting(p);
 }
 
 /* A job, on the thread: a new cap taken, or a POST queued to begin in
