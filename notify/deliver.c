@@ -904,12 +904,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * One batch of a turn, in one transaction: the due rows read and looked
- * at, their "sending" written with whatever the last transfers left to
- * write (one sync, and no read transaction of its own for each row).  The
- * deliveries to start once committed are in ready[]; their number, or -1
- * when the store failed (logged; nothing is started, and the rows are
- * still pending, looked at again on the next turn).
+ * One batch of a turn: the due rows read and looked at, and their
+ * "sending" written with whatever the last transfers left to write, in
+ * one transaction (one sync, and no read transaction of its own for each
+ * row).  Nothing due, nothing written (and no write lock taken: an admin's
+ * sqlite3 shell may hold it).  The deliveries to start once committed are
+ * in ready[]; their number, or -1 when the store failed (logged; nothing
+ * is started, and the rows are still pending, looked at again on the next
+ * turn).
  */
 static ssize_t
 prepare_batch(struct notify *n, time_t now, size_t want,
@@ -919,9 +921,10 @@ prepare_batch(struct notify *n, time_t now, size_t want,
 	size_t		 got, i, k = 0, mark = n->nlater;
 	char		*why = NULL;
 
+	if ((got = db_outbox_due(n->db, (long long)now, ids, want)) == 0)
+		return 0;
 	if (db_begin(n->db, &why) == -1)
 		goto fail;
-	got = db_outbox_due(n->db, (long long)now, ids, want);
 	for (i = 0; i < got && !n->stopping; i++)
 		if ((ready[k] = prepare(n, ids[i])) != NULL)
 			k++;
