@@ -667,8 +667,11 @@ long long hook_not_before(struct hook_engine *, long long target,
 	    long long now_ms);
 /*
  * Starts delivering outbox row "row" to its target from part parts_sent
- * on; cb follows.  NULL when nothing was started, with *r saying why (or
- * SENT when every part had gone).
+ * on (the webhook thread builds and posts it); cb follows, also when
+ * nothing was posted (the message cannot be built: dead; every part had
+ * gone: sent).  message_id and payload are borrowed until cb.  NULL when
+ * the target cannot be posted to now (removed, disabled, its URL refused,
+ * its secret unreadable), with *r saying why.
  */
 struct hook_attempt *hook_send(struct hook_engine *, long long row,
 	    long long target, const char *message_id, const char *payload,
