@@ -3,9 +3,10 @@
  * daemon's loop: the mail thread (mailer.c) and the webhook thread
  * (post.c) are each one.
  *
- * Jobs go in and results come out through two queues under one mutex,
- * each with a pipe that wakes the other side's loop once per batch (not
- * per job).  A job is the owner's struct with a struct worker_job in it;
+ * Jobs go in and results come out through two lanes alike: the jobs of
+ * one turn of the sender's loop are handed over together, under one
+ * mutex, and a pipe wakes the receiver's loop once per batch (not per
+ * job).  A job is the owner's struct with a struct worker_job in it;
  * the worker only queues it, calls the owner's start on the thread and the
  * owner's report on the daemon's loop.  What a job does meanwhile (a
  * transfer on the thread's loop) is the owner's, and so is keeping track
@@ -37,28 +38,37 @@
 
 TAILQ_HEAD(worker_jobs, worker_job);
 
+/*
+ * One direction of jobs ("in": the daemon's loop to the thread; "out":
+ * back).  The sender keeps the jobs of its loop's turn in pending, and its
+ * flush event hands them over to queued once the turn's callbacks have run
+ * (made active: it runs after them, in the same turn); then the receiver
+ * is woken unless it was woken since it last took its queue.  Waking a
+ * sleeping thread is what costs (a system call on each side, and on a
+ * virtual machine an interrupt): measured with a burst of webhooks, one
+ * wake per job cost more CPU than curl's whole transfer.
+ */
+struct lane {
+	struct worker		*w;
+	struct worker_jobs	 pending;	/* the sender's */
+	struct event		 flush;		/* on the sender's loop */
+	struct worker_jobs	 queued;	/* under w->lock */
+	bool			 woken;		/* under w->lock */
+	int			 pipe[2];
+	struct event		 ready;		/* on the receiver's loop */
+};
+
 struct worker {
 	char			 name[16];	/* the thread's, for top -H */
 	worker_job_cb		 start;		/* on the thread */
 	worker_job_cb		 report;	/* on the daemon's loop */
 	void			*arg;
-	/* The daemon's side. */
-	struct event		 out_ev;	/* results to report */
-	int			 out_pipe[2];
-	struct worker_jobs	 in_pending;	/* submitted, not yet queued */
-	struct event		 in_flush;
-	/* Shared, under lock. */
 	pthread_mutex_t		 lock;
-	struct worker_jobs	 in, out;
-	bool			 in_woken, out_woken, quit;
-	/* The thread's side. */
+	bool			 quit;		/* under lock */
+	struct lane		 in, out;
 	pthread_t		 thread;
 	bool			 running;	/* created, not joined */
-	struct event_base	*base;
-	struct event		 in_ev;		/* jobs to start */
-	int			 in_pipe[2];
-	struct worker_jobs	 out_pending;	/* done, not yet queued */
-	struct event		 out_flush;
+	struct event_base	*base;		/* the thread's */
 };
 
 /* One byte wakes the other loop; the flag keeps it to one a batch. */
@@ -69,81 +79,48 @@ wake(int fd)
 		;
 }
 
-/* One read: there is at most a byte a batch, and one left over (written
- * after the read) wakes the loop again, which finds the queue empty. */
 static void
-drain(int fd)
+push(struct lane *l, struct worker_job *j)
+{
+	TAILQ_INSERT_TAIL(&l->pending, j, entry);
+	event_active(&l->flush, EV_TIMEOUT, 1);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lane	*l = arg;
+	bool		 must;
+
+	(void)fd;
+	(void)what;
+	if (TAILQ_EMPTY(&l->pending))
+		return;
+	pthread_mutex_lock(&l->w->lock);
+	TAILQ_CONCAT(&l->queued, &l->pending, entry);
+	must = !l->woken;
+	l->woken = true;
+	pthread_mutex_unlock(&l->w->lock);
+	if (must)
+		wake(l->pipe[1]);
+}
+
+/* The receiver: everything queued, into "into"; whether the worker is
+ * quitting.  One read of the pipe: there is at most a byte a batch, and
+ * one written after the read wakes the loop again, to an empty queue. */
+static bool
+take(struct lane *l, struct worker_jobs *into)
 {
 	char	 buf[64];
+	bool	 quit;
 
-	(void)!read(fd, buf, sizeof(buf));
-}
-
-/*
- * Jobs for the other side are kept on this side until the callback that
- * made them, and those already due on this loop, have run (flush, by an
- * event made active: it runs after them in the same turn of the loop);
- * then queued together, waking the other side unless it was woken since
- * it last took its queue.  Waking a sleeping thread is what costs (a
- * system call on each side, and on a virtual machine an interrupt):
- * measured with a burst of webhooks, one wake per job cost more CPU than
- * curl's whole transfer.
- */
-static void
-push(struct worker_jobs *pending, struct event *flush, struct worker_job *j)
-{
-	TAILQ_INSERT_TAIL(pending, j, entry);
-	event_active(flush, EV_TIMEOUT, 1);
-}
-
-static void
-flush(struct worker *w, struct worker_jobs *pending, struct worker_jobs *q,
-    bool *woken, int fd)
-{
-	bool	 must;
-
-	if (TAILQ_EMPTY(pending))
-		return;
-	pthread_mutex_lock(&w->lock);
-	TAILQ_CONCAT(q, pending, entry);
-	must = !*woken;
-	*woken = true;
-	pthread_mutex_unlock(&w->lock);
-	if (must)
-		wake(fd);
-}
-
-static void
-in_flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-
-	(void)fd;
-	(void)what;
-	flush(w, &w->in_pending, &w->in, &w->in_woken, w->in_pipe[1]);
-}
-
-static void
-out_flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-
-	(void)fd;
-	(void)what;
-	flush(w, &w->out_pending, &w->out, &w->out_woken, w->out_pipe[1]);
-}
-
-/* Everything in q, taken under the lock; *woken cleared. */
-static void
-take(struct worker *w, struct worker_jobs *q, bool *woken,
-    struct worker_jobs *into, bool *quit)
-{
-	pthread_mutex_lock(&w->lock);
-	TAILQ_CONCAT(into, q, entry);
-	*woken = false;
-	if (quit != NULL)
-		*quit = w->quit;
-	pthread_mutex_unlock(&w->lock);
+	(void)!read(l->pipe[0], buf, sizeof(buf));
+	pthread_mutex_lock(&l->w->lock);
+	TAILQ_CONCAT(into, &l->queued, entry);
+	l->woken = false;
+	quit = l->w->quit;
+	pthread_mutex_unlock(&l->w->lock);
+	return quit;
 }
 
 /* ---- the thread ---- */
@@ -151,20 +128,18 @@ take(struct worker *w, struct worker_jobs *q, bool *woken,
 /* Jobs arrived: started in order; once quitting, none is, and the loop
  * ends (the jobs stay queued for worker_free). */
 static void
-in_cb(evutil_socket_t fd, short what, void *arg)
+in_ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker		*w = arg;
 	struct worker_jobs	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 	struct worker_job	*j;
-	bool			 quit;
 
+	(void)fd;
 	(void)what;
-	drain(fd);
-	take(w, &w->in, &w->in_woken, &jobs, &quit);
-	if (quit) {
+	if (take(&w->in, &jobs)) {
 		pthread_mutex_lock(&w->lock);
-		TAILQ_CONCAT(&jobs, &w->in, entry);
-		TAILQ_CONCAT(&w->in, &jobs, entry);
+		TAILQ_CONCAT(&jobs, &w->in.queued, entry);
+		TAILQ_CONCAT(&w->in.queued, &jobs, entry);
 		pthread_mutex_unlock(&w->lock);
 		event_base_loopbreak(w->base);
 		return;
@@ -198,22 +173,22 @@ worker_quitting(struct worker *w)
 void
 worker_done(struct worker *w, struct worker_job *j)
 {
-	push(&w->out_pending, &w->out_flush, j);
+	push(&w->out, j);
 }
 
 /* ---- the daemon's side ---- */
 
 /* Results arrived: each reported, on the daemon's loop. */
 static void
-out_cb(evutil_socket_t fd, short what, void *arg)
+out_ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker		*w = arg;
 	struct worker_jobs	 done = TAILQ_HEAD_INITIALIZER(done);
 	struct worker_job	*j;
 
+	(void)fd;
 	(void)what;
-	drain(fd);
-	take(w, &w->out, &w->out_woken, &done, NULL);
+	(void)take(&w->out, &done);
 	while ((j = TAILQ_FIRST(&done)) != NULL) {
 		TAILQ_REMOVE(&done, j, entry);
 		w->report(j, w->arg);
@@ -223,27 +198,46 @@ out_cb(evutil_socket_t fd, short what, void *arg)
 void
 worker_submit(struct worker *w, struct worker_job *j)
 {
-	push(&w->in_pending, &w->in_flush, j);
+	push(&w->in, j);
 }
 
+/* A lane from the sender's loop to the receiver's; 0 or -1. */
 static int
-pipe_open(int fds[2], char **error)
+lane_open(struct lane *l, struct worker *w, struct event_base *sender,
+    struct event_base *receiver, event_callback_fn ready_cb, char **error)
 {
-	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1) {
+	if (pipe2(l->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
 		*error = xasprintf("pipe: %s", strerror(errno));
-		fds[0] = fds[1] = -1;
+		l->pipe[0] = l->pipe[1] = -1;
 		return -1;
 	}
+	event_assign(&l->flush, sender, -1, 0, flush_cb, l);
+	event_assign(&l->ready, receiver, l->pipe[0], EV_READ | EV_PERSIST,
+	    ready_cb, w);
+	event_add(&l->ready, NULL);
 	return 0;
 }
 
 static void
-pipe_close(int fds[2])
+lane_close(struct lane *l)
 {
-	if (fds[0] != -1)
-		close(fds[0]);
-	if (fds[1] != -1)
-		close(fds[1]);
+	if (event_initialized(&l->flush))
+		event_del(&l->flush);
+	if (event_initialized(&l->ready))
+		event_del(&l->ready);
+	if (l->pipe[0] != -1)
+		close(l->pipe[0]);
+	if (l->pipe[1] != -1)
+		close(l->pipe[1]);
+}
+
+static void
+lane_init(struct lane *l, struct worker *w)
+{
+	l->w = w;
+	TAILQ_INIT(&l->pending);
+	TAILQ_INIT(&l->queued);
+	l->pipe[0] = l->pipe[1] = -1;
 }
 
 struct worker *
@@ -258,26 +252,16 @@ worker_new(const char *name, struct event_base *main_base,
 	w->report = report;
 	w->arg = arg;
 	pthread_mutex_init(&w->lock, NULL);
-	TAILQ_INIT(&w->in);
-	TAILQ_INIT(&w->out);
-	TAILQ_INIT(&w->in_pending);
-	TAILQ_INIT(&w->out_pending);
-	w->in_pipe[0] = w->in_pipe[1] = w->out_pipe[0] = w->out_pipe[1] = -1;
-	if (pipe_open(w->in_pipe, error) == -1 ||
-	    pipe_open(w->out_pipe, error) == -1)
-		goto fail;
+	lane_init(&w->in, w);
+	lane_init(&w->out, w);
 	if ((w->base = event_base_new()) == NULL) {
 		*error = xstrdup("event_base_new failed");
 		goto fail;
 	}
-	event_assign(&w->in_ev, w->base, w->in_pipe[0], EV_READ | EV_PERSIST,
-	    in_cb, w);
-	event_add(&w->in_ev, NULL);
-	event_assign(&w->out_flush, w->base, -1, 0, out_flush_cb, w);
-	event_assign(&w->out_ev, main_base, w->out_pipe[0],
-	    EV_READ | EV_PERSIST, out_cb, w);
-	event_add(&w->out_ev, NULL);
-	event_assign(&w->in_flush, main_base, -1, 0, in_flush_cb, w);
+	if (lane_open(&w->in, w, main_base, w->base, in_ready_cb,
+	    error) == -1 || lane_open(&w->out, w, w->base, main_base,
+	    out_ready_cb, error) == -1)
+		goto fail;
 	return w;
 fail:
 	worker_free(w, NULL);
@@ -323,14 +307,14 @@ worker_join(struct worker *w)
 {
 	worker_quit(w);
 	if (w->running) {
-		wake(w->in_pipe[1]);
+		wake(w->in.pipe[1]);
 		pthread_join(w->thread, NULL);
 		w->running = false;
 	}
 	/* The thread is gone: what it finished is reported here, with what
 	 * it had not handed over yet. */
-	TAILQ_CONCAT(&w->out, &w->out_pending, entry);
-	out_cb(w->out_pipe[0], EV_READ, w);
+	TAILQ_CONCAT(&w->out.queued, &w->out.pending, entry);
+	out_ready_cb(-1, EV_READ, w);
 }
 
 void
@@ -342,25 +326,17 @@ worker_free(struct worker *w, worker_job_cb drop)
 		return;
 	if (w->running)
 		worker_join(w);
-	TAILQ_CONCAT(&w->in, &w->in_pending, entry);
-	while ((j = TAILQ_FIRST(&w->in)) != NULL) {
-		TAILQ_REMOVE(&w->in, j, entry);
+	TAILQ_CONCAT(&w->in.queued, &w->in.pending, entry);
+	while ((j = TAILQ_FIRST(&w->in.queued)) != NULL) {
+		TAILQ_REMOVE(&w->in.queued, j, entry);
 		if (drop != NULL)
 			drop(j, w->arg);
 	}
-	if (event_initialized(&w->out_ev))
-		event_del(&w->out_ev);
-	if (event_initialized(&w->in_flush))
-		event_del(&w->in_flush);
-	if (w->base != NULL) {
-		if (event_initialized(&w->in_ev))
-			event_del(&w->in_ev);
-		if (event_initialized(&w->out_flush))
-			event_del(&w->out_flush);
+	/* Every event off both loops before the thread's is freed. */
+	lane_close(&w->in);
+	lane_close(&w->out);
+	if (w->base != NULL)
 		event_base_free(w->base);
-	}
-	pipe_close(w->in_pipe);
-	pipe_close(w->out_pipe);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
