@@ -344,20 +344,41 @@ later_store(struct notify *n, char **why)
 	return 0;
 }
 
-/* Once committed: what later_store wrote is forgotten. */
-static void
-later_stored(struct notify *n)
+/*
+ * Writes what later_store writes and commits the caller's transaction
+ * (begun with db_begin); then what was written is forgotten.  -1 with
+ * *why, rolled back, all of it kept for the next try.
+ */
+static int
+later_commit(struct notify *n, char **why)
 {
+	if (later_store(n, why) == -1) {
+		db_rollback(n->db);
+		return -1;
+	}
+	if (db_commit(n->db, why) == -1)
+		return -1;
 	hook_flushed(n->hooks_engine);
 	later_drop(n, 0);
 	n->later_mail = false;
 	evtimer_del(&n->flush_ev);
+	return 0;
+}
+
+/* A write that failed: said, and nothing lost (kept, or still in the
+ * store as it was). */
+static void
+later_failed(struct notify *n, char *why)
+{
+	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
+	    why);
+	free(why);
 }
 
 /*
- * Writes what later_store writes in a transaction of its own: one sync
- * for whatever came back in a turn of the loop.  0, or -1 (logged; all
- * of it is kept for the next try).
+ * The states kept for later in a transaction of their own: one sync for
+ * whatever came back in a turn of the loop.  0, or -1 (logged; all of it
+ * is kept for the next try).
  */
 static int
 flush_later(struct notify *n)
@@ -366,21 +387,11 @@ flush_later(struct notify *n)
 
 	if (n->nlater == 0 && !hook_dirty(n->hooks_engine))
 		return 0;
-	if (db_begin(n->db, &why) == -1)
-		goto fail;
-	if (later_store(n, &why) == -1) {
-		db_rollback(n->db);
-		goto fail;
+	if (db_begin(n->db, &why) == -1 || later_commit(n, &why) == -1) {
+		later_failed(n, why);
+		return -1;
 	}
-	if (db_commit(n->db, &why) == -1)
-		goto fail;
-	later_stored(n);
 	return 0;
-fail:
-	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
-	    why);
-	free(why);
-	return -1;
 }
 
 /*
@@ -928,18 +939,10 @@ prepare_batch(struct notify *n, time_t now, size_t want,
 	for (i = 0; i < got && !n->stopping; i++)
 		if ((ready[k] = prepare(n, ids[i])) != NULL)
 			k++;
-	if (later_store(n, &why) == -1) {
-		db_rollback(n->db);
-		goto fail;
-	}
-	if (db_commit(n->db, &why) == -1)
-		goto fail;
-	later_stored(n);
-	return (ssize_t)k;
+	if (later_commit(n, &why) == 0)
+		return (ssize_t)k;
 fail:
-	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
-	    why);
-	free(why);
+	later_failed(n, why);
 	while (k > 0)
 		delivery_free(ready[--k]);
 	later_drop(n, mark);
