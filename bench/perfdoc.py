@@ -156,12 +156,9 @@ def faketime_env(start):
     return env
 
 
-def cpu_seconds(pid, tid=None):
-    """User + system CPU time so far of a process (/proc/PID/stat), or of
-    one of its threads."""
-    path = "/proc/%d/stat" % pid if tid is None else \
-        "/proc/%d/task/%d/stat" % (pid, tid)
-    with open(path) as f:
+def cpu_seconds(pid):
+    """User + system CPU time so far of a process (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

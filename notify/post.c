@@ -40,7 +40,6 @@
 
 struct post_transfer {
 	struct worker_job	 job;		/* first: the worker's */
-	struct post		*post;
 	long			 parallel;	/* > 0: a new cap, no POST */
 	/* What to build, copied from the caller's post_spec. */
 	enum notify_format	 format;
@@ -437,7 +436,6 @@ post_send(struct post *p, const struct post_spec *spec, long timeout,
 {
 	struct post_transfer	*tr = xcalloc(1, sizeof(*tr));
 
-	tr->post = p;
 	tr->cb = cb;
 	tr->arg = arg;
 	tr->timeout = timeout;
