@@ -368,6 +368,21 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
               rs[0]["parts_sent"] == total)
 
 
+def burst(ticd_factory, receivers, tmp_path, n, conf):
+    """A ticd with n centres due at 09:00 (evaluation_journal), each with
+    its own Standard Webhooks target on one receiver; (ticd, receiver,
+    clock), before nine()."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    journal = evaluation_journal(tmp_path / "journal.jsonl", n)
+    t = hook_ticd(ticd_factory, clock, journal=journal, conf=conf)
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    for i in range(n):
+        add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
+                   "standard", sec)
+    return t, rx, clock
+
+
 def test_a_burst_posts_parallel_at_once_each_timed_from_its_start(
         ticd_factory, receivers, tmp_path):
     """24 centres, each with its own target on one slow receiver (0.4 s a
@@ -375,16 +390,9 @@ def test_a_burst_posts_parallel_at_once_each_timed_from_its_start(
     more than 2 requests at once, and the last of them, which waits about
     5 s for its turn, is not timed out for it: all 24 go at the first
     attempt, once each."""
-    clock = FakeClock()
-    rx = receivers(StandardReceiver, WHSEC, clock)
     n = 24
-    journal = evaluation_journal(tmp_path / "journal.jsonl", n)
-    t = hook_ticd(ticd_factory, clock, journal=journal,
-                  conf="parallel = 2\ntimeout = 2\n")
-    sec = secret_file(tmp_path, "whsec", WHSEC)
-    for i in range(n):
-        add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
-                   "standard", sec)
+    t, rx, clock = burst(ticd_factory, receivers, tmp_path, n,
+                         "parallel = 2\ntimeout = 2\n")
     rx.script = [("hang", 0.4)] * n
     nine(t, clock)
     rows = wait_rows(t, lambda rs: len(rs) == n and
@@ -404,16 +412,9 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
                                                             tmp_path):
     """120 centres, each with its own Standard Webhooks target, all due at
     09:00; ticd is killed while the receiver is slowly taking them."""
-    clock = FakeClock()
-    rx = receivers(StandardReceiver, WHSEC, clock)
     n = 120
-    journal = evaluation_journal(tmp_path / "journal.jsonl", n)
-    t = hook_ticd(ticd_factory, clock, journal=journal,
-                  conf="parallel = 4\n")
-    sec = secret_file(tmp_path, "whsec", WHSEC)
-    for i in range(n):
-        add_target(t, "centre", "ev-%03d" % i, rx.url("/in/%d" % i),
-                   "standard", sec)
+    t, rx, clock = burst(ticd_factory, receivers, tmp_path, n,
+                         "parallel = 4\n")
     rx.script = [("hang", 0.3)] * 400	# slow, so the kill lands mid-way
     nine(t, clock)
     deadline = time.monotonic() + 40
