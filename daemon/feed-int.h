@@ -107,7 +107,7 @@ struct feed_token {
 
 int	 feedtok_load(struct ticd *, char **error);
 void	 feedtok_clear(struct feeds *);
-/* The token whose secret this is, or NULL; notes the use. */
+/* The token whose secret this is, or NULL. */
 struct feed_token *feedtok_lookup(struct ticd *, const char *secret);
 /* Writes the uses noted since the last flush, in one transaction. */
 void	 feedtok_flush(struct ticd *);

@@ -539,8 +539,11 @@ feeds_get_token(struct ticd *t, struct evhttp_request *req,
 		http_reply_error(t, req, 404, "not_found", HTTP_NOT_FOUND);
 		return;
 	}
-	if (variants(t, req, query, bad_query, &alarms, &todo))
+	/* A refused query is not a use: bad input changes nothing. */
+	if (variants(t, req, query, bad_query, &alarms, &todo)) {
+		tok->used = time(NULL);
 		serve(t, req, tok->kind, tok->scope, alarms, todo);
+	}
 }
 
 /* A scope named in a query: bounded UTF-8. */

@@ -135,9 +135,8 @@ plausible_secret(const char *s)
 struct feed_token *
 feedtok_lookup(struct ticd *t, const char *secret)
 {
-	struct feed_token	*tok;
-	char			*hash;
-	json_t			*v;
+	char	*hash;
+	json_t	*v;
 
 	if (!plausible_secret(secret) ||
 	    (hash = auth_hash_secret(secret)) == NULL)
@@ -146,9 +145,7 @@ feedtok_lookup(struct ticd *t, const char *secret)
 	free(hash);
 	if (v == NULL)
 		return NULL;
-	tok = t->feeds->toks[json_integer_value(v)];
-	tok->used = time(NULL);
-	return tok;
+	return t->feeds->toks[json_integer_value(v)];
 }
 
 void

@@ -414,6 +414,23 @@ def test_bad_input_changes_nothing(demo):
     assert fetch(url).status == 200
 
 
+def test_a_refused_fetch_is_not_a_use(demo):
+    """A feed link fetched only with a query it refuses still reads
+    'never used'; the first good fetch is its first use."""
+    made = demo.post("/api/v1/feeds", {"kind": "unit", "scope": UNIT_A,
+                                       "label": "refused"}).json()
+
+    def last_use():
+        return {x["id"]: x for x in demo.get("/api/v1/feeds").json()[
+            "feeds"]}[made["id"]]["last_used_at"]
+    for query in ("?alarms=maybe", "?todo=2", "?alarms"):
+        assert fetch(made["url"] + query).status == 400
+    assert last_use() is None
+    assert fetch(made["url"]).status == 200
+    assert last_use() is not None
+    assert demo.delete("/api/v1/feeds/%d" % made["id"]).status in (200, 204)
+
+
 # ---- tests that change the journal: a ticd each ----
 
 TWO_UNITS = [
