@@ -146,6 +146,9 @@ enum stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_INSERT_EVENT,
 	ST_COUNT_EVENTS,
 	ST_LAST_SEQ,
@@ -203,6 +206,11 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	/* A write of several statements that is whole or nothing whether
+	 * or not a caller's transaction is open (a BEGIN inside one fails). */
+	[ST_SAVEPOINT] = "SAVEPOINT part",
+	[ST_RELEASE] = "RELEASE part",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO part",
 	[ST_INSERT_EVENT] =
 	    "INSERT INTO events (id, recorded_at, json) VALUES (?, ?, ?)",
 	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
@@ -1028,8 +1036,12 @@ db_outbox_set_content(struct db *db, long long id, const char *items,
 {
 	sqlite3_stmt	*st = db->stmt[ST_OUT_CONTENT];
 
-	if (db_begin(db, error) == -1)
+	/* The delivery engine rewrites a message inside its batch's
+	 * transaction; anyone else, in one of its own. */
+	if (step_done(db, ST_SAVEPOINT) == -1) {
+		*error = db_error(db, "SAVEPOINT");
 		return -1;
+	}
 	bind_text(st, 1, items);
 	bind_text(st, 2, when);
 	sqlite3_bind_int64(st, 3, id);
@@ -1039,9 +1051,12 @@ db_outbox_set_content(struct db *db, long long id, const char *items,
 		*error = db_error(db, "rewriting a message");
 		goto fail;
 	}
-	return db_commit(db, error);
+	if (step_done(db, ST_RELEASE) == 0)
+		return 0;
+	*error = db_error(db, "RELEASE");
 fail:
-	(void)step_done(db, ST_ROLLBACK);
+	(void)step_done(db, ST_ROLLBACK_TO);
+	(void)step_done(db, ST_RELEASE);
 	return -1;
 }
 

@@ -173,7 +173,8 @@ int	 db_outbox_update(struct db *, const struct db_outbox *r,
  * at all. */
 int	 db_outbox_update_queue(struct db *, const struct db_outbox *r,
 	    struct db_outbox *rows, size_t n, char **error);
-/* Replaces the items and bytes of a row (items dropped before sending). */
+/* Replaces the items and bytes of a row (items dropped before sending),
+ * both or neither; inside the caller's transaction if one is open. */
 int	 db_outbox_set_content(struct db *, long long id, const char *items,
 	    const void *body, size_t len, const char *when, char **error);
 /* Rows left "sending" (by a crash or a stop) go back to pending, due at

@@ -368,6 +368,36 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
               rs[0]["parts_sent"] == total)
 
 
+def test_an_item_closed_before_the_retry_is_left_out_of_it(ticd_factory,
+                                                          receivers,
+                                                          tmp_path):
+    """The unit's message names three centres' evaluations; the first post
+    fails (500), one centre submits before the retry: the retry names the
+    other two (same webhook-id), and so does the stored message."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    rx.script = [(500, {"error": "upstream down"})]
+    journal = evaluation_journal(tmp_path / "journal.jsonl", 3)
+    t = hook_ticd(ticd_factory, clock, journal=journal)
+    add_target(t, "unit", "矿区科技局", rx.url("/in"), "standard",
+               secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
+    keys = ["ev-%03d/evaluation/2026" % i for i in range(3)]
+    rows = wait_rows(t, lambda rs: rs and rs[0]["state"] == "retrying")
+    assert rows[0]["items"] == keys, rows[0]
+    t.record({"type": "evaluation_submitted", "date": DAY,
+              "centre": "ev-000", "year": 2026})
+    assert rx.wait_for(1, timeout=20) == 1, t.log_text()
+    rows = wait_rows(t, lambda rs: rs[0]["state"] == "sent")
+    first, second = rx.received
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert [i["key"] for i in first.json()["data"]["items"]] == keys
+    assert [i["key"] for i in second.json()["data"]["items"]] == keys[1:]
+    assert rows[0]["items"] == keys[1:], rows[0]
+    assert "closed or void" in rows[0]["last_error"], rows[0]
+    assert "transaction" not in t.log_text(), t.log_text()
+
+
 def burst(ticd_factory, receivers, tmp_path, n, conf):
     """A ticd with n centres due at 09:00 (evaluation_journal), each with
     its own Standard Webhooks target on one receiver; (ticd, receiver,

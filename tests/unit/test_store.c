@@ -322,6 +322,22 @@ test_outbox_rows(void **state)
 	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
 	    &error), 0);
 	assert_int_equal(got.body_len, rows[0].body_len);
+	/* And inside the delivery engine's batch transaction, kept with it
+	 * or undone with it. */
+	assert_int_equal(db_begin(db, &error), 0);
+	assert_int_equal(db_outbox_set_content(db, rows[0].id, "[]", "abcd",
+	    4, "now", &error), 0);
+	db_rollback(db);
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.body_len, rows[0].body_len);
+	assert_int_equal(db_begin(db, &error), 0);
+	assert_int_equal(db_outbox_set_content(db, rows[0].id, "[]", "abcd",
+	    4, "now", &error), 0);
+	assert_int_equal(db_commit(db, &error), 0);
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.body_len, 4);
 	db_close(db);
 }
 
