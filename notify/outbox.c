@@ -245,7 +245,8 @@ pending_row_free(struct pending_row *p)
 	free(p->body);
 }
 
-/* Makes one row; 1 when the message is skipped (no address for SMTP). */
+/* Makes one row; 1 when the message is skipped (no address for SMTP),
+ * said in notes unless notes is NULL (its webhooks carry it). */
 static int
 make_row(const struct sched_message *m, json_t *contacts,
     const struct notify_conf *conf, const struct sched_rules *rules,
@@ -259,8 +260,10 @@ make_row(const struct sched_message *m, json_t *contacts,
 	memset(p, 0, sizeof(*p));
 	p->recipient = outbox_recipient(m);
 	if (json_array_size(rcpt) == 0 && *conf->smtp_url != '\0') {
-		buf_printf(notes, "%s 没有联系人，提醒未排队 / no contact for %s: "
-		    "its reminder is not queued\n", p->recipient, p->recipient);
+		if (notes != NULL)
+			buf_printf(notes, "%s 没有联系人，提醒未排队 / no contact for %s: "
+			    "its reminder is not queued\n", p->recipient,
+			    p->recipient);
 		json_decref(rcpt);
 		free(p->recipient);
 		return 1;
@@ -305,7 +308,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	struct hook_row		*hooks = NULL;
 	struct db_outbox	*rows = NULL;
 	json_t			*contacts = json_array(), *targets, *ij;
-	size_t			 i, k, n = 0, nh = 0, total = 0;
+	size_t			 i, k, n = 0, nh = 0, total = 0, hooked;
 	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
 
@@ -325,18 +328,21 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	p = xcalloc(total + 1, sizeof(*p));
 	for (i = 0; i < nsets && rc != -1; i++) {
 		for (k = 0; sets[i] != NULL && k < sets[i]->count; k++) {
+			ij = items_json(&sets[i]->messages[k]);
+			items = dump(ij);
+			json_decref(ij);
+			/* A recipient reached by webhook is no one to warn
+			 * about for lack of an address. */
+			hooked = hook_rows_for(&sets[i]->messages[k], targets,
+			    rules, items, now, created, &hooks, &nh);
+			free(items);
 			rc = make_row(&sets[i]->messages[k], contacts, conf,
-			    rules, cal, now, created, &p[n], notes, error);
+			    rules, cal, now, created, &p[n], hooked > 0 ? NULL :
+			    notes, error);
 			if (rc == -1)
 				break;
 			if (rc == 0)
 				n++;
-			ij = items_json(&sets[i]->messages[k]);
-			items = dump(ij);
-			json_decref(ij);
-			hook_rows_for(&sets[i]->messages[k], targets, rules,
-			    items, now, created, &hooks, &nh);
-			free(items);
 		}
 	}
 	json_decref(contacts);

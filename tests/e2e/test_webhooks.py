@@ -179,6 +179,24 @@ def test_standard_webhooks_signed_once_per_recipient(ticd_factory,
     assert len(rx.received) == 2 and len(hooks_of(deliveries(t))) == 2
 
 
+def test_no_address_warning_for_a_recipient_reached_by_webhook(
+        ticd_factory, receivers, tmp_path):
+    """Mail over SMTP and no contacts: yq-006, which has a webhook target,
+    gets its reminder there and no "no contact" warning; yq-009, which has
+    neither, is still warned about."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock,
+                  conf="[mail]\nsmtp_url = smtp://127.0.0.1:9\n")
+    add_target(t, "centre", "yq-006", rx.url("/in/006"), "standard",
+               secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
+    assert rx.wait_for(1, timeout=30) == 1, t.log_text()
+    log = t.log_text()
+    assert "no contact for centre:yq-009" in log, log
+    assert "no contact for centre:yq-006" not in log, log
+
+
 def test_500_then_200_retried_with_the_same_webhook_id(ticd_factory,
                                                        receivers, tmp_path):
     clock = FakeClock()
