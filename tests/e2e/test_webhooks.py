@@ -15,6 +15,7 @@ import email
 import email.policy
 import json
 import os
+import sqlite3
 import subprocess
 import time
 
@@ -500,6 +501,43 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
     # written on the next: here a whole wave of 4 can be).
     assert sum(len(c) for c in seen.values()) - n <= 2 * 4, \
         "more duplicates than transfers in flight"
+
+
+def test_sigterm_in_a_burst_finishes_what_is_under_way_and_repeats_nothing(
+        ticd_factory, receivers, tmp_path):
+    """120 centres due at 09:00, a receiver taking 0.3 s a request; SIGTERM
+    mid-burst: ticd lets the posts under way end (within stop_wait), stores
+    their results, and exits 0; no row is left "sending", every message the
+    receiver took is "sent", and after a restart the rest go: each
+    webhook-id exactly once."""
+    n = 120
+    t, rx, clock = burst(ticd_factory, receivers, tmp_path, n,
+                         "parallel = 4\n")
+    rx.script = [("hang", 0.3)] * n
+    nine(t, clock)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and len(rx.accepted()) < 10:
+        time.sleep(0.05)
+    assert len(rx.accepted()) >= 10, t.log_text()
+    began = time.monotonic()
+    assert t.stop() == 0, t.log_text()
+    assert time.monotonic() - began < 7, "longer than stop_wait (5 s)"
+    taken = {r.headers["webhook-id"] for r in rx.accepted()}
+    assert len(taken) < n, "the burst was over before the stop"
+    with sqlite3.connect(str(t.db), timeout=5) as db:
+        states = dict(db.execute("SELECT message_id, state FROM outbox "
+                                 "WHERE channel LIKE 'webhook:%'"))
+    assert len(states) == n
+    assert "sending" not in states.values()
+    assert {m for m, s in states.items() if s == "sent"} == taken
+    rx.script = []
+    clock.set(DAY + " 09:01:30")
+    t.start(env=faketime_env(DAY + " 09:01:30"))
+    wait_rows(t, lambda rs: len(rs) == n and
+              all(r["state"] == "sent" for r in rs), timeout=60)
+    ids = [r.headers["webhook-id"] for r in rx.received]
+    assert all(r.ok for r in rx.received), [r.why for r in rx.received]
+    assert sorted(ids) == sorted(states), "each message exactly once"
 
 
 def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
