@@ -286,7 +286,7 @@ channel_idem(const struct sched_message *m, const char *channel)
 size_t
 hook_rows_for(const struct sched_message *m, const json_t *targets,
     const struct sched_rules *rules, const char *items, time_t now,
-    const char *created, struct hook_row **rows, size_t *n)
+    const char *created, struct hook_row **rows, size_t *n, size_t *cap)
 {
 	const json_t	*t, *mine;
 	struct hook_row	*h;
@@ -301,7 +301,10 @@ hook_rows_for(const struct sched_message *m, const json_t *targets,
 		if (payload == NULL)
 			payload = hook_payload_text(m, rules, now);
 		id = (long long)json_integer_value(json_object_get(t, "id"));
-		*rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*rows = xreallocarray(*rows, *cap, sizeof(**rows));
+		}
 		h = &(*rows)[(*n)++];
 		memset(h, 0, sizeof(*h));
 		h->recipient = outbox_recipient(m);

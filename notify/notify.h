@@ -620,11 +620,13 @@ struct hook_row {
 
 /*
  * Appends to *rows one row per target of the message's recipient (items
- * is the row's items JSON, as email's); returns how many.
+ * is the row's items JSON, as email's); returns how many.  *cap is the
+ * array's room, doubled as it fills (a city's day queues thousands).
  */
 size_t	 hook_rows_for(const struct sched_message *, const json_t *targets,
 	    const struct sched_rules *, const char *items, time_t now,
-	    const char *created, struct hook_row **rows, size_t *n);
+	    const char *created, struct hook_row **rows, size_t *n,
+	    size_t *cap);
 void	 hook_row_free(struct hook_row *);
 
 /* How an attempt ended.  why and response are freed after the callback. */

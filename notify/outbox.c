@@ -308,7 +308,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	struct hook_row		*hooks = NULL;
 	struct db_outbox	*rows = NULL;
 	json_t			*contacts = json_array(), *targets, *ij;
-	size_t			 i, k, n = 0, nh = 0, total = 0, hooked;
+	size_t			 i, k, n = 0, nh = 0, hcap = 0, total = 0, hooked;
 	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
 
@@ -334,7 +334,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 			/* A recipient reached by webhook is no one to warn
 			 * about for lack of an address. */
 			hooked = hook_rows_for(&sets[i]->messages[k], targets,
-			    rules, items, now, created, &hooks, &nh);
+			    rules, items, now, created, &hooks, &nh, &hcap);
 			free(items);
 			rc = make_row(&sets[i]->messages[k], contacts, conf,
 			    rules, cal, now, created, &p[n], hooked > 0 ? NULL :
