@@ -261,9 +261,9 @@ make_row(const struct sched_message *m, json_t *contacts,
 	p->recipient = outbox_recipient(m);
 	if (json_array_size(rcpt) == 0 && *conf->smtp_url != '\0') {
 		if (notes != NULL)
-			buf_printf(notes, "%s 没有联系人，提醒未排队 / no contact for %s: "
-			    "its reminder is not queued\n", p->recipient,
-			    p->recipient);
+			buf_printf(notes, "%s 没有联系人，提醒未排队 / no "
+			    "contact for %s: its reminder is not queued\n",
+			    p->recipient, p->recipient);
 		json_decref(rcpt);
 		free(p->recipient);
 		return 1;
