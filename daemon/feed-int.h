@@ -109,6 +109,8 @@ int	 feedtok_load(struct ticd *, char **error);
 void	 feedtok_clear(struct feeds *);
 /* The token whose secret this is, or NULL. */
 struct feed_token *feedtok_lookup(struct ticd *, const char *secret);
+/* Notes that the token's feed was served now (feedtok_flush stores it). */
+void	 feedtok_used(struct feed_token *);
 /* Writes the uses noted since the last flush, in one transaction. */
 void	 feedtok_flush(struct ticd *);
 const char *feedtok_kind_name(enum cal_scope);

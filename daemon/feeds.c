@@ -541,7 +541,7 @@ feeds_get_token(struct ticd *t, struct evhttp_request *req,
 	}
 	/* A refused query is not a use: bad input changes nothing. */
 	if (variants(t, req, query, bad_query, &alarms, &todo)) {
-		tok->used = time(NULL);
+		feedtok_used(tok);
 		serve(t, req, tok->kind, tok->scope, alarms, todo);
 	}
 }

@@ -149,6 +149,12 @@ feedtok_lookup(struct ticd *t, const char *secret)
 }
 
 void
+feedtok_used(struct feed_token *tok)
+{
+	tok->used = time(NULL);
+}
+
+void
 feedtok_flush(struct ticd *t)
 {
 	struct feeds		*f = t->feeds;
