@@ -88,6 +88,7 @@ struct notify {
 	struct event		 flush_ev;	/* FLUSH_MS after a result */
 	TAILQ_HEAD(, delivery)	 inflight;
 	size_t			 ninflight;
+	size_t			 nmail;		/* of them, mail */
 	TAILQ_HEAD(, delivery)	 ready;		/* "sending" stored, not begun */
 	size_t			 nready;
 	bool			 starting;	/* in start_ready() */
@@ -165,19 +166,40 @@ notify_conf_copy(struct notify_conf *to, const struct notify_conf *from)
 }
 
 /*
- * Deliveries under way at once: mail's, and webhooks' several times
- * their parallel.  The webhook thread posts at most webhook_parallel at
- * once (post.c) and keeps the rest waiting, in order: so it keeps posting
- * while this loop stores a batch's states (a commit waits for the disk),
- * instead of running dry after each wave.
+ * Deliveries under way at once: mail's parallel, and webhooks' several
+ * times theirs.  The webhook thread posts at most webhook_parallel at once
+ * (post.c) and keeps the rest waiting, in order: so it keeps posting while
+ * this loop stores a batch's states (a commit waits for the disk), instead
+ * of running dry after each wave.  The mail thread would queue mail beyond
+ * parallel in curl, where a message's timeout runs while it waits, and a
+ * crash would repeat every message it had sent meanwhile: so no more.
  */
 #define HOOK_QUEUE	4
 
 static size_t
+mail_room(const struct notify *n)
+{
+	return (size_t)n->conf.parallel;
+}
+
+static size_t
+hook_room(const struct notify *n)
+{
+	return HOOK_QUEUE * (size_t)n->conf.webhook_parallel;
+}
+
+static size_t
 capacity(const struct notify *n)
 {
-	return (size_t)n->conf.parallel +
-	    HOOK_QUEUE * (size_t)n->conf.webhook_parallel;
+	return mail_room(n) + hook_room(n);
+}
+
+/* Whether d's kind has room for one more under way. */
+static bool
+has_room(const struct notify *n, const struct delivery *d)
+{
+	return d->webhook ? n->ninflight - n->nmail < hook_room(n) :
+	    n->nmail < mail_room(n);
 }
 
 /*
@@ -480,6 +502,8 @@ finished(struct delivery *d)
 
 	TAILQ_REMOVE(&n->inflight, d, entry);
 	n->ninflight--;
+	if (!d->webhook)
+		n->nmail--;
 	delivery_free(d);
 	if (n->freeing)
 		return;		/* notify_free writes and frees the rest */
@@ -718,6 +742,8 @@ start_transfer(struct notify *n, struct delivery *d)
 
 	TAILQ_INSERT_TAIL(&n->inflight, d, entry);
 	n->ninflight++;
+	if (!d->webhook)
+		n->nmail++;
 	if (d->webhook) {
 		struct hook_result	 r;
 
@@ -852,18 +878,22 @@ arm(struct notify *n, time_t now)
 	evtimer_add(&n->due_ev, &tv);
 }
 
-/* Starts rows marked sending while there is room; not again from inside
- * itself (a transfer that ends at once calls finished()). */
+/* Starts rows marked sending, in order, each while its kind has room;
+ * not again from inside itself (a transfer that ends at once calls
+ * finished()). */
 static void
 start_ready(struct notify *n)
 {
-	struct delivery	*d;
+	struct delivery	*d, *next;
 
 	if (n->starting)
 		return;
 	n->starting = true;
-	while (!n->stopping && n->ninflight < capacity(n) &&
-	    (d = TAILQ_FIRST(&n->ready)) != NULL) {
+	for (d = TAILQ_FIRST(&n->ready); d != NULL && !n->stopping &&
+	    n->ninflight < capacity(n); d = next) {
+		next = TAILQ_NEXT(d, entry);
+		if (!has_room(n, d))
+			continue;
 		TAILQ_REMOVE(&n->ready, d, entry);
 		n->nready--;
 		start_transfer(n, d);
@@ -1124,7 +1154,7 @@ notify_free(struct notify *n)
 			hook_cancel(n->hooks_engine, d->ha);
 		delivery_free(d);
 	}
-	n->ninflight = 0;
+	n->ninflight = n->nmail = 0;
 	ready_clear(n);
 	/* What was cut off goes back to the outbox, to be sent again. */
 	when = now_stamp(time(NULL));

@@ -688,6 +688,35 @@ def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
     assert 0 <= dups <= 4, dups	# at most what was in flight (parallel)
 
 
+def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
+        ticd_factory, smtp_sink, tmp_path):
+    """10 messages due at once, `parallel = 1`, a server taking 1 s a
+    message and a 5 s timeout: the last waits about 9 s for its turn and
+    is not timed out for it; each goes once, at the first attempt.  (Mail
+    handed to the mail thread beyond `parallel` waited in curl's own
+    queue, its timeout running.)"""
+    n = 10
+    jpath = tmp_path / "burst.jsonl"
+    burst_journal(jpath, n)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 5\nsmtp_url = %s\n"
+                 "starttls = no\nparallel = 1\n" % (FROM, smtp_sink.url()))
+    t.token = t.make_token()
+    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
+                                                              str(jpath)])
+    for i in range(n):
+        assert t.post("/api/v1/contacts", {
+            "kind": "centre", "scope": "k%05d" % i,
+            "email": "k%05d@centre.example" % i}).status == 201
+    t.stop()
+    smtp_sink.delay = 1.0
+    t.start(env=faketime_env(DAY + " 08:59:58"))
+    rows = wait_deliveries(t, lambda rs: len(rs) == n and
+                           all(r["state"] == "sent" for r in rs), timeout=60)
+    assert [r["attempts"] for r in rows] == [1] * n, rows
+    assert len(smtp_sink.received) == n
+
+
 # ---- a reload moves a provisional date ----
 
 def test_reload_moving_a_provisional_date_tells_its_recipients(
