@@ -293,13 +293,35 @@ begin_waiting(struct post *p)
 	}
 }
 
-/* A transfer is over (or could not start): out of the count, and its
- * result on its way to the daemon's loop.  The caller begins the next. */
+/*
+ * The request of a transfer that is over, freed here: the thread
+ * allocated it, and memory freed by another thread goes back to its
+ * arena under that arena's lock (in a burst the loop spent about a tenth
+ * of its time a post freeing the body and header lists this way).  The
+ * secret is wiped as soon as it is no longer needed.
+ */
+static void
+request_free(struct post_transfer *tr)
+{
+	curl_slist_free_all(tr->headers);
+	tr->headers = NULL;
+	free(tr->url);
+	tr->url = NULL;
+	free(tr->body);
+	tr->body = NULL;
+	notify_secret_free(tr->secret);
+	tr->secret = NULL;
+}
+
+/* A transfer is over (or could not start): out of the count, its request
+ * freed, and its result on its way to the daemon's loop.  The caller
+ * begins the next. */
 static void
 over(struct post *p, struct post_transfer *tr)
 {
 	TAILQ_REMOVE(&p->sending, &tr->job, entry);
 	p->nsending--;
+	request_free(tr);
 	worker_done(p->w, &tr->job);
 }
 
