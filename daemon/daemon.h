@@ -124,6 +124,8 @@ struct ticd {
 	struct sched_rules	*rules;
 	struct sched_journal	*journal;
 	struct sched_plan	*plan;		/* cache; NULL when stale */
+	/* One more each time the plan is made stale (state_invalidate). */
+	unsigned long long	 plan_generation;
 	struct plan_index	 by_centre;	/* made with the plan */
 	struct centre_plan	 centre_plan;	/* the last centre asked for
 						 * while plan is NULL */

@@ -34,6 +34,12 @@ hook_plan(void *arg)
 	return state_plan(t);
 }
 
+static unsigned long long
+hook_plan_generation(void *arg)
+{
+	return ((struct ticd *)arg)->plan_generation;
+}
+
 static const struct sched_rules *
 hook_rules(void *arg)
 {
@@ -152,9 +158,10 @@ static void
 queue(struct ticd *t, const struct sched_reminders *const *sets,
     size_t nsets, int through, time_t now)
 {
-	struct buf	 notes;
-	size_t		 queued = 0;
-	char		*error = NULL, d[SCHED_DATE_LEN], *line, *save = NULL;
+	struct buf		 notes;
+	struct outbox_queued	 queued;
+	char			*error = NULL, d[SCHED_DATE_LEN], *line;
+	char			*save = NULL;
 
 	buf_init(&notes);
 	if (outbox_queue(t->db, notify_get_conf(t->notify), sets, nsets,
@@ -169,9 +176,10 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 	    line != NULL; line = strtok_r(NULL, "\n", &save))
 		log_warnx("%s", line);
 	buf_free(&notes);
-	if (queued > 0) {
+	if (queued.count > 0) {
 		log_info("%zu reminder message(s) queued, planned through %s",
-		    queued, sched_date_format(through, d));
+		    queued.count, sched_date_format(through, d));
+		notify_queued(t->notify, &queued);
 		notify_kick(t->notify);
 	}
 }
@@ -223,7 +231,8 @@ remind_start(struct ticd *t)
 {
 	static const struct timeval now = { 0, 0 };
 	struct notify_hooks	 hooks = {
-		.arg = t, .plan = hook_plan, .rules = hook_rules,
+		.arg = t, .plan = hook_plan,
+		.plan_generation = hook_plan_generation, .rules = hook_rules,
 		.calendar = hook_calendar, .drained = hook_drained,
 		.log = hook_log,
 	};

@@ -185,6 +185,7 @@ centre_plan_free(struct centre_plan *cp)
 void
 state_invalidate(struct ticd *t)
 {
+	t->plan_generation++;
 	sched_plan_free(t->plan);
 	t->plan = NULL;
 	centre_plan_free(&t->centre_plan);

@@ -96,6 +96,9 @@ struct notify_hooks {
 	void	*arg;
 	/* The plan as of today, and the rules and calendar it was made with. */
 	const struct sched_plan *(*plan)(void *arg);
+	/* A number that changes whenever the plan may have (an event, a new
+	 * day, a reload), read after plan(); NULL: never assumed unchanged. */
+	unsigned long long (*plan_generation)(void *arg);
 	const struct sched_rules *(*rules)(void *arg);
 	const struct sched_calendar *(*calendar)(void *arg);
 	/* Called once nothing is in flight after notify_stop. */
@@ -160,20 +163,28 @@ void	 outbox_index_clear(struct outbox_index *);
 const struct sched_obligation *outbox_find(struct outbox_index *,
 	    const struct sched_plan *, const char *key);
 
+/* The rows one outbox_queue call added: how many, and the span of their
+ * ids.  The ids are AUTOINCREMENT's, taken in one transaction: no other
+ * row has, or will ever have, an id in [first, last]. */
+struct outbox_queued {
+	size_t		 count;
+	long long	 first, last;
+};
+
 /*
  * Plans, renders, builds and queues in one transaction the messages
  * given (from sched_reminders and sched_reminders_missed), and remembers
  * last_day as planned.  Recipients come from the contacts; one without
  * any is queued only for the spool (addressed to undisclosed-recipients)
  * and skipped for SMTP, with a line in *notes for the log.  *queued says
- * how many rows were new.  -1 with *error: nothing was queued and
- * last_day not kept.
+ * which rows were new.  -1 with *error: nothing was queued and last_day
+ * not kept.
  */
 int	 outbox_queue(struct db *, const struct notify_conf *,
 	    const struct sched_reminders *const *sets, size_t nsets,
 	    const struct sched_rules *,
 	    const struct sched_calendar *, int last_day, time_t now,
-	    size_t *queued, struct buf *notes, char **error);
+	    struct outbox_queued *queued, struct buf *notes, char **error);
 /* The idempotency key and recipient of a message ("centre:ID" …). */
 char	*outbox_recipient(const struct sched_message *);
 char	*outbox_idem(const struct sched_message *);
@@ -280,6 +291,10 @@ void	 notify_set_conf(struct notify *, const struct notify_conf *);
 const struct notify_conf *notify_get_conf(const struct notify *);
 /* Something was queued or redelivered: look at the outbox again soon. */
 void	 notify_kick(struct notify *);
+/* Rows outbox_queue just made from the current plan: while the plan's
+ * generation stays the same, their last look before sending is skipped
+ * (it would find every item as it was queued). */
+void	 notify_queued(struct notify *, const struct outbox_queued *);
 /* The API changed a webhook target. */
 void	 notify_targets_changed(struct notify *);
 /* Starts nothing more; returns how many transfers are in flight (the

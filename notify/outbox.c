@@ -297,12 +297,25 @@ make_row(const struct sched_message *m, json_t *contacts,
 	return 0;
 }
 
+/* A row outbox_queue added (id != 0), counted and in the span. */
+static void
+queued_note(struct outbox_queued *q, long long id)
+{
+	if (id == 0)
+		return;
+	if (q->count == 0 || id < q->first)
+		q->first = id;
+	if (q->count == 0 || id > q->last)
+		q->last = id;
+	q->count++;
+}
+
 int
 outbox_queue(struct db *db, const struct notify_conf *conf,
     const struct sched_reminders *const *sets, size_t nsets,
     const struct sched_rules *rules,
     const struct sched_calendar *cal, int last_day, time_t now,
-    size_t *queued, struct buf *notes, char **error)
+    struct outbox_queued *queued, struct buf *notes, char **error)
 {
 	struct pending_row	*p = NULL;
 	struct hook_row		*hooks = NULL;
@@ -312,7 +325,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
 
-	*queued = 0;
+	memset(queued, 0, sizeof(*queued));
 	if (db_foreach_contact(db, contact_cb, contacts, error) == -1) {
 		json_decref(contacts);
 		return -1;
@@ -356,7 +369,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 		rc = db_outbox_enqueue(db, rows, n + nh, NOTIFY_META_LAST_DAY,
 		    sched_date_format(last_day, last), error);
 		for (i = 0; rc == 0 && i < n + nh; i++)
-			*queued += rows[i].id != 0;
+			queued_note(queued, rows[i].id);
 	}
 	for (i = 0; i < n; i++)
 		pending_row_free(&p[i]);

@@ -540,6 +540,46 @@ def test_sigterm_in_a_burst_finishes_what_is_under_way_and_repeats_nothing(
     assert sorted(ids) == sorted(states), "each message exactly once"
 
 
+def test_an_item_closed_mid_burst_is_left_out_of_its_first_post(
+        ticd_factory, receivers, tmp_path):
+    """120 centres due at 09:00, a receiver taking 0.3 s a request; after
+    10 posts the last centre submits its evaluation.  Its message, still
+    waiting its turn, goes without that item, at its first attempt; the
+    others name theirs.  (A row queued from the plan as it stands goes
+    without a last look at the plan; a recorded event makes a new plan,
+    and the look is back.)"""
+    n = 120
+    t, rx, clock = burst(ticd_factory, receivers, tmp_path, n,
+                         "parallel = 4\n")
+    rx.script = [("hang", 0.3)] * n
+    nine(t, clock)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and len(rx.accepted()) < 10:
+        time.sleep(0.05)
+    assert len(rx.accepted()) >= 10, t.log_text()
+    last = "ev-%03d" % (n - 1)
+    closed = last + "/evaluation/2026"
+    t.record({"type": "evaluation_submitted", "date": DAY, "centre": last,
+              "year": 2026})
+    assert len(rx.received) < n - 1, "the burst was over before the event"
+    rows = wait_rows(t, lambda rs: len(rs) == n and
+                     all(r["state"] == "sent" for r in rs), timeout=60)
+    assert [r["attempts"] for r in rows] == [1] * n, rows
+    mine = [r for r in rows if r["recipient"] == "centre:" + last][0]
+    assert mine["items"] and closed not in mine["items"], mine
+    assert "closed or void" in mine["last_error"], mine
+    posts = {r.path: r for r in rx.received}
+    assert sorted(posts) == sorted("/in/%d" % i for i in range(n))
+    assert len(rx.received) == n
+    assert all(r.ok for r in rx.received), [r.why for r in rx.received]
+
+    def keys(path):
+        return [i["key"] for i in posts[path].json()["data"]["items"]]
+    assert closed not in keys("/in/%d" % (n - 1))
+    assert keys("/in/%d" % (n - 1)) == mine["items"]
+    assert "ev-000/evaluation/2026" in keys("/in/0")
+
+
 def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
         ticd_factory, receivers, tmp_path):
     clock = FakeClock()
