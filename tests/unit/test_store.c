@@ -355,6 +355,124 @@ test_outbox_rows(void **state)
 	db_close(db);
 }
 
+/* The outbox as migration 7 left it: the state's CHECK an IN list.  Made
+ * from a current store by sqlite's own procedure, user_version 7. */
+static void
+outbox_as_of_7(const char *path)
+{
+	sqlite3	*raw;
+	char	*msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+	    "PRAGMA foreign_keys = OFF; BEGIN;"
+	    "CREATE TABLE old (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " idem TEXT NOT NULL UNIQUE, recipient TEXT NOT NULL,"
+	    " channel TEXT NOT NULL, day TEXT NOT NULL, planned TEXT NOT NULL,"
+	    " catch_up INTEGER NOT NULL DEFAULT 0, message_id TEXT NOT NULL,"
+	    " rcpt TEXT NOT NULL CHECK (json_valid(rcpt)),"
+	    " items TEXT NOT NULL CHECK (json_valid(items)),"
+	    " state TEXT NOT NULL CHECK (state IN ('pending', 'sending',"
+	    " 'sent', 'retrying', 'dead', 'dropped')),"
+	    " attempts INTEGER NOT NULL DEFAULT 0,"
+	    " next_attempt INTEGER NOT NULL, last_error TEXT,"
+	    " last_response TEXT, created_at TEXT NOT NULL,"
+	    " updated_at TEXT NOT NULL,"
+	    " parts_sent INTEGER NOT NULL DEFAULT 0);"
+	    "INSERT INTO old SELECT * FROM outbox;"
+	    "DELETE FROM sqlite_sequence WHERE name = 'old';"
+	    "INSERT INTO sqlite_sequence SELECT 'old', seq FROM sqlite_sequence"
+	    " WHERE name = 'outbox';"
+	    "DROP TABLE outbox; ALTER TABLE old RENAME TO outbox;"
+	    "CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+	    "PRAGMA user_version = 7; COMMIT;", NULL, NULL, &msg), SQLITE_OK);
+	sqlite3_close(raw);
+}
+
+/* The sql sqlite keeps for a table or index, or "" (a static buffer). */
+static const char *
+schema_of(const char *path, const char *name)
+{
+	static char	 out[2048];
+	sqlite3		*raw;
+	sqlite3_stmt	*st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT sql FROM "
+	    "sqlite_master WHERE name = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return out;
+}
+
+/* Migration 8 makes the outbox again with its CHECK as a chain of "=":
+ * every row, state and body kept, the CHECK still refusing a bad state,
+ * the index back, and no id given twice (the top row had been removed). */
+static void
+test_outbox_made_again_keeps_rows_and_ids(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_outbox	 rows[3] = { out_row("a|email|d", 100),
+				    out_row("b|email|d", 50),
+				    out_row("c|email|d", 70) };
+	struct db_outbox	 later = out_row("d|email|d", 80), got, upd;
+	sqlite3			*raw;
+	char			*error = NULL;
+
+	assert_int_equal(db_outbox_enqueue(db, rows, 3, NULL, NULL, &error),
+	    0);
+	memset(&upd, 0, sizeof(upd));
+	upd.id = rows[1].id;
+	upd.state = DB_OUT_RETRYING;
+	upd.attempts = 2;
+	upd.next_attempt = 60;
+	upd.last_error = "timeout";
+	upd.updated_at = "now";
+	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
+	db_close(db);
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA foreign_keys = OFF;"
+	    "DELETE FROM outbox_body WHERE id = 3;"
+	    "DELETE FROM outbox WHERE id = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	outbox_as_of_7(f->path);
+	assert_non_null(strstr(schema_of(f->path, "outbox"), "IN ("));
+
+	db = open_or_fail(f->path);
+	assert_int_equal(db_user_version(db), db_schema_version());
+	assert_null(strstr(schema_of(f->path, "outbox"), "IN ("));
+	assert_non_null(strstr(schema_of(f->path, "outbox"),
+	    "state = 'dropped'"));
+	assert_non_null(strstr(schema_of(f->path, "outbox_due"),
+	    "(state, next_attempt)"));
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_PENDING);
+	assert_int_equal(got.body_len, rows[0].body_len);
+	assert_int_equal(db_outbox_get(db, rows[1].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_RETRYING);
+	assert_int_equal(got.attempts, 2);
+	assert_int_equal(db_outbox_get(db, 3, copy_state, &got, &error), 1);
+	/* Id 3 was given once: the next row takes 4. */
+	assert_int_equal(db_outbox_enqueue(db, &later, 1, NULL, NULL, &error),
+	    0);
+	assert_int_equal(later.id, 4);
+	upd.id = later.id;
+	upd.state = DB_OUT_SENT;
+	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
+	db_close(db);
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(raw, "UPDATE outbox SET state = "
+	    "'lost' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+}
+
 static int
 collect_feed_token(const struct db_feed_token *t, void *arg)
 {
@@ -580,6 +698,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_an_unwritable_path_is_a_clear_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outbox_made_again_keeps_rows_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
