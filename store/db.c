@@ -1110,24 +1110,45 @@ db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
 	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
 }
 
+/*
+ * A write of several statements, whole or nothing, whether or not the
+ * caller has a transaction open (a BEGIN inside one fails: the delivery
+ * engine writes inside its batch's).  part_end(db, 0, …) releases it;
+ * part_end(db, -1, …) undoes it, and keeps the caller's *error.
+ */
+static int
+part_begin(struct db *db, char **error)
+{
+	if (step_done(db, ST_SAVEPOINT) == 0)
+		return 0;
+	*error = db_error(db, "SAVEPOINT");
+	return -1;
+}
+
+static int
+part_end(struct db *db, int rc, char **error)
+{
+	if (rc == 0 && step_done(db, ST_RELEASE) == 0)
+		return 0;
+	if (rc == 0)
+		*error = db_error(db, "RELEASE");
+	(void)step_done(db, ST_ROLLBACK_TO);
+	(void)step_done(db, ST_RELEASE);
+	return -1;
+}
+
 int
 db_outbox_update_queue(struct db *db, const struct db_outbox *r,
     struct db_outbox *rows, size_t n, char **error)
 {
-	if (step_done(db, ST_BEGIN) == -1) {
-		*error = db_error(db, "BEGIN IMMEDIATE");
+	int	 rc;
+
+	if (part_begin(db, error) == -1)
 		return -1;
-	}
-	if (db_outbox_update(db, r, error) == -1) {
-		(void)step_done(db, ST_ROLLBACK);
-		return -1;
-	}
-	if (insert_rows(db, rows, n) == -1 || step_done(db, ST_COMMIT) == -1) {
+	if ((rc = db_outbox_update(db, r, error)) == 0 &&
+	    (rc = insert_rows(db, rows, n)) == -1)
 		*error = db_error(db, "queueing a notice");
-		(void)step_done(db, ST_ROLLBACK);
-		return -1;
-	}
-	return 0;
+	return part_end(db, rc, error);
 }
 
 int
@@ -1135,29 +1156,17 @@ db_outbox_set_content(struct db *db, long long id, const char *items,
     const void *body, size_t len, const char *when, char **error)
 {
 	sqlite3_stmt	*st = db->stmt[ST_OUT_CONTENT];
+	int		 rc;
 
-	/* The delivery engine rewrites a message inside its batch's
-	 * transaction; anyone else, in one of its own. */
-	if (step_done(db, ST_SAVEPOINT) == -1) {
-		*error = db_error(db, "SAVEPOINT");
+	if (part_begin(db, error) == -1)
 		return -1;
-	}
 	bind_text(st, 1, items);
 	bind_text(st, 2, when);
 	sqlite3_bind_int64(st, 3, id);
-	if (write_one(db, ST_OUT_CONTENT, "rewriting a message", error) == -1)
-		goto fail;
-	if (body_put(db, id, body, len) == -1) {
+	if ((rc = write_one(db, ST_OUT_CONTENT, "rewriting a message",
+	    error)) == 0 && (rc = body_put(db, id, body, len)) == -1)
 		*error = db_error(db, "rewriting a message");
-		goto fail;
-	}
-	if (step_done(db, ST_RELEASE) == 0)
-		return 0;
-	*error = db_error(db, "RELEASE");
-fail:
-	(void)step_done(db, ST_ROLLBACK_TO);
-	(void)step_done(db, ST_RELEASE);
-	return -1;
+	return part_end(db, rc, error);
 }
 
 long long

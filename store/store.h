@@ -168,9 +168,9 @@ int	 db_outbox_get(struct db *, long long id,
  * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
-/* db_outbox_update and db_outbox_enqueue's rows in one transaction: a
- * message's end and the notice it calls for are stored together or not
- * at all. */
+/* db_outbox_update and db_outbox_enqueue's rows together: a message's end
+ * and the notice it calls for are stored both or neither, inside the
+ * caller's transaction if one is open. */
 int	 db_outbox_update_queue(struct db *, const struct db_outbox *r,
 	    struct db_outbox *rows, size_t n, char **error);
 /* Replaces the items and bytes of a row (items dropped before sending),

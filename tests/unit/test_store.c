@@ -249,6 +249,22 @@ copy_state(const struct db_outbox *r, void *arg)
 	return 0;
 }
 
+/* A state for db_outbox_update to write to row id. */
+static struct db_outbox
+state_row(long long id, enum db_outbox_state state, int attempts,
+    long long next)
+{
+	struct db_outbox	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.state = state;
+	r.attempts = attempts;
+	r.next_attempt = next;
+	r.updated_at = "now";
+	return r;
+}
+
 /* The length of row id's stored body, as db_outbox_get gives it back. */
 static size_t
 stored_body_len(struct db *db, long long id)
@@ -287,6 +303,7 @@ test_outbox_rows(void **state)
 	struct db_outbox	 rows[2] = { out_row("a|email|d", 100),
 				    out_row("b|email|d", 50) };
 	struct db_outbox	 again = out_row("a|email|d", 10), got, upd;
+	struct db_outbox	 notice = out_row("bureau|email|d|dead", 10);
 	long long		 ids[4], when, counts[DB_OUT_COUNT];
 	char			*error = NULL, *v;
 
@@ -308,12 +325,7 @@ test_outbox_rows(void **state)
 	assert_int_equal(db_outbox_next_attempt(db, &when), 0);
 	assert_int_equal(when, 50);
 
-	memset(&upd, 0, sizeof(upd));
-	upd.id = rows[1].id;
-	upd.state = DB_OUT_SENDING;
-	upd.attempts = 1;
-	upd.next_attempt = 50;
-	upd.updated_at = "now";
+	upd = state_row(rows[1].id, DB_OUT_SENDING, 1, 50);
 	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
 	assert_int_equal(db_outbox_due(db, 1000, ids, 4), 1);
 	assert_int_equal(db_outbox_redeliver(db, rows[1].id, 0, "now",
@@ -352,6 +364,17 @@ test_outbox_rows(void **state)
 	assert_int_equal(rewritten_in_batch(db, rows[0].id, false),
 	    rows[0].body_len);
 	assert_int_equal(rewritten_in_batch(db, rows[0].id, true), 4);
+	/* A message's end and the bureau's notice, in a batch too. */
+	assert_int_equal(db_begin(db, &error), 0);
+	upd.id = rows[0].id;
+	assert_int_equal(db_outbox_update_queue(db, &upd, &notice, 1, &error),
+	    0);
+	assert_int_equal(db_commit(db, &error), 0);
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_DEAD);
+	assert_true(notice.id > rows[1].id);
+	assert_int_equal(stored_body_len(db, notice.id), notice.body_len);
 	db_close(db);
 }
 
@@ -426,13 +449,8 @@ test_outbox_made_again_keeps_rows_and_ids(void **state)
 
 	assert_int_equal(db_outbox_enqueue(db, rows, 3, NULL, NULL, &error),
 	    0);
-	memset(&upd, 0, sizeof(upd));
-	upd.id = rows[1].id;
-	upd.state = DB_OUT_RETRYING;
-	upd.attempts = 2;
-	upd.next_attempt = 60;
+	upd = state_row(rows[1].id, DB_OUT_RETRYING, 2, 60);
 	upd.last_error = "timeout";
-	upd.updated_at = "now";
 	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
 	db_close(db);
 	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
