@@ -681,22 +681,15 @@ out:
 	return rc;
 }
 
-/* The plan's generation now (after hooks.plan, which may have turned the
- * day); whether it is the one the fresh spans were queued under. */
-static bool
-plan_unchanged(struct notify *n)
-{
-	return n->hooks.plan_generation != NULL && n->nfresh > 0 &&
-	    n->hooks.plan_generation(n->hooks.arg) == n->fresh_gen;
-}
-
-/* Whether row id was queued from the plan as it still is. */
+/* Whether row id was queued from the plan as it still is: the plan's
+ * generation read after hooks.plan (which may have turned the day). */
 static bool
 queued_from_this_plan(struct notify *n, long long id)
 {
 	size_t	 i;
 
-	if (!plan_unchanged(n))
+	if (n->nfresh == 0 || n->hooks.plan_generation(n->hooks.arg) !=
+	    n->fresh_gen)
 		return false;
 	for (i = 0; i < n->nfresh; i++)
 		if (id >= n->fresh[i].first && id <= n->fresh[i].last)
