@@ -629,6 +629,27 @@ def burst_journal(path, n):
                                 "centre": c}) + "\n")
 
 
+def burst_ticd(ticd_factory, smtp_sink, tmp_path, n, mail):
+    """A ticd, stopped, with burst_journal's n centres and an address for
+    each (added at 08:00, when nothing is due), mailing smtp_sink with the
+    [mail] lines in mail besides from, smtp_url and starttls: start it a
+    little before 09:00 and the burst comes."""
+    jpath = tmp_path / "burst.jsonl"
+    burst_journal(jpath, n)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\nsmtp_url = %s\nstarttls = no\n%s"
+                 % (FROM, smtp_sink.url(), mail))
+    t.token = t.make_token()
+    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
+                                                              str(jpath)])
+    for i in range(n):
+        assert t.post("/api/v1/contacts", {
+            "kind": "centre", "scope": "k%05d" % i,
+            "email": "k%05d@centre.example" % i}).status == 201
+    t.stop()
+    return t
+
+
 def burst_delivered_once(t, sink, n, timeout, settle=0.0):
     """Waits (bounded) until the outbox's n rows are all sent (and settle
     seconds more, for a copy still on its way), then checks
@@ -661,20 +682,8 @@ def burst_delivered_once(t, sink, n, timeout, settle=0.0):
 
 def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
                                                  tmp_path):
-    jpath = tmp_path / "burst.jsonl"
-    burst_journal(jpath, BURST)
-    t = ticd_factory("ticd")
-    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
-                 "starttls = no\nparallel = 4\n" % (FROM, smtp_sink.url()))
-    t.token = t.make_token()
-    # Contacts first, at 08:00, when nothing is due; then 09:00 comes.
-    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
-                                                              str(jpath)])
-    for i in range(BURST):
-        assert t.post("/api/v1/contacts", {
-            "kind": "centre", "scope": "k%05d" % i,
-            "email": "k%05d@centre.example" % i}).status == 201
-    t.stop()
+    t = burst_ticd(ticd_factory, smtp_sink, tmp_path, BURST,
+                   "timeout = 10\nparallel = 4\n")
     t.start(env=faketime_env(DAY + " 08:59:58"))
     assert smtp_sink.wait_for(BURST // 4, timeout=60) >= BURST // 4, \
         t.log_text()
@@ -696,19 +705,8 @@ def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
     handed to the mail thread beyond `parallel` waited in curl's own
     queue, its timeout running.)"""
     n = 10
-    jpath = tmp_path / "burst.jsonl"
-    burst_journal(jpath, n)
-    t = ticd_factory("ticd")
-    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 5\nsmtp_url = %s\n"
-                 "starttls = no\nparallel = 1\n" % (FROM, smtp_sink.url()))
-    t.token = t.make_token()
-    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
-                                                              str(jpath)])
-    for i in range(n):
-        assert t.post("/api/v1/contacts", {
-            "kind": "centre", "scope": "k%05d" % i,
-            "email": "k%05d@centre.example" % i}).status == 201
-    t.stop()
+    t = burst_ticd(ticd_factory, smtp_sink, tmp_path, n,
+                   "timeout = 5\nparallel = 1\n")
     smtp_sink.delay = 1.0
     t.start(env=faketime_env(DAY + " 08:59:58"))
     rows = wait_deliveries(t, lambda rs: len(rs) == n and

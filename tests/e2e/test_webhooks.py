@@ -432,6 +432,14 @@ def burst(ticd_factory, receivers, tmp_path, n, conf):
     return t, rx, clock
 
 
+def wait_accepted(t, rx, k, timeout=40):
+    """Waits (bounded) until the receiver has taken k posts, mid-burst."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(rx.accepted()) < k:
+        time.sleep(0.05)
+    assert len(rx.accepted()) >= k, t.log_text()
+
+
 def test_a_burst_posts_parallel_at_once_each_timed_from_its_start(
         ticd_factory, receivers, tmp_path):
     """24 centres, each with its own target on one slow receiver (0.4 s a
@@ -466,10 +474,7 @@ def test_kill_9_in_a_burst_duplicates_only_with_the_same_id(ticd_factory,
                          "parallel = 4\n")
     rx.script = [("hang", 0.3)] * 400	# slow, so the kill lands mid-way
     nine(t, clock)
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline and len(rx.accepted()) < 10:
-        time.sleep(0.05)
-    assert len(rx.accepted()) >= 10, t.log_text()
+    wait_accepted(t, rx, 10)
     t.proc.kill()
     t.proc.wait(timeout=10)
     before = len(rx.received)
@@ -515,10 +520,7 @@ def test_sigterm_in_a_burst_finishes_what_is_under_way_and_repeats_nothing(
                          "parallel = 4\n")
     rx.script = [("hang", 0.3)] * n
     nine(t, clock)
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline and len(rx.accepted()) < 10:
-        time.sleep(0.05)
-    assert len(rx.accepted()) >= 10, t.log_text()
+    wait_accepted(t, rx, 10)
     began = time.monotonic()
     assert t.stop() == 0, t.log_text()
     assert time.monotonic() - began < 7, "longer than stop_wait (5 s)"
@@ -553,10 +555,7 @@ def test_an_item_closed_mid_burst_is_left_out_of_its_first_post(
                          "parallel = 4\n")
     rx.script = [("hang", 0.3)] * n
     nine(t, clock)
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline and len(rx.accepted()) < 10:
-        time.sleep(0.05)
-    assert len(rx.accepted()) >= 10, t.log_text()
+    wait_accepted(t, rx, 10)
     last = "ev-%03d" % (n - 1)
     closed = last + "/evaluation/2026"
     t.record({"type": "evaluation_submitted", "date": DAY, "centre": last,

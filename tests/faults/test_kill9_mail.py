@@ -25,7 +25,7 @@ from support import e2e  # noqa: E402
 pytest.importorskip("aiosmtpd")
 pytestmark = pytest.mark.skipif(not os.path.exists(e2e.FAKETIME_LIB),
                                 reason="libfaketime is missing")
-from test_mail import DAY, FROM, burst_delivered_once, burst_journal  # noqa: E402
+from test_mail import DAY, burst_delivered_once, burst_ticd  # noqa: E402
 
 BURST = 1000
 KILLS = 5
@@ -35,19 +35,8 @@ STEP = 150
 def test_kill_9_in_a_loop_while_sending_loses_no_reminder(
         ticd_factory, smtp_sink, tmp_path):
     smtp_sink.delay = 0.01
-    jpath = tmp_path / "burst.jsonl"
-    burst_journal(jpath, BURST)
-    t = ticd_factory("ticd")
-    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
-                 "starttls = no\nparallel = 4\n" % (FROM, smtp_sink.url()))
-    t.token = t.make_token()
-    t.start(env=e2e.faketime_env(DAY + " 08:00:00"),
-            extra_args=["-i", str(jpath)])
-    for i in range(BURST):
-        assert t.post("/api/v1/contacts", {
-            "kind": "centre", "scope": "k%05d" % i,
-            "email": "k%05d@centre.example" % i}).status == 201
-    t.stop()
+    t = burst_ticd(ticd_factory, smtp_sink, tmp_path, BURST,
+                   "timeout = 10\nparallel = 4\n")
     t.start(env=e2e.faketime_env(DAY + " 08:59:58"))
     kills = []
     for k in range(KILLS):
