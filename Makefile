@@ -65,7 +65,8 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c common/jsontext.c
+COMMON_SRCS	= common/xmalloc.c common/ini.c common/strmap.c common/jsontext.c \
+		  common/evbase.c
 SCHED_SRCS	= scheduler/date.c scheduler/workcal.c scheduler/rules.c \
 		  scheduler/event.c scheduler/journal.c scheduler/plan.c \
 		  scheduler/explain.c scheduler/remind.c

@@ -17,6 +17,12 @@
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
+struct event_base;
+
+/* A libevent loop with epoll's changes batched (evbase.c); NULL if
+ * libevent cannot make one. */
+struct event_base *evbase_new(void);
+
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);

@@ -209,34 +209,13 @@ add_signal(struct ticd *t, struct event *ev, int sig)
 	evsignal_add(ev, NULL);
 }
 
-/*
- * The loop, with epoll's changes batched: evhttp turns a connection's
- * read and write interest on and off several times for each request,
- * and without the changelist each turn is an epoll_ctl call (the most
- * costly part of a 304).  The changelist's one caveat, a dup()ed
- * descriptor, does not arise here: ticd dups none.
- */
-static struct event_base *
-new_base(void)
-{
-	struct event_config	*cfg = event_config_new();
-	struct event_base	*base;
-
-	if (cfg == NULL)
-		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return base;
-}
-
 static void
 start_loop(struct ticd *t)
 {
 	uint64_t	 usec;
 	char		*error = NULL;
 
-	if ((t->base = new_base()) == NULL ||
+	if ((t->base = evbase_new()) == NULL ||
 	    event_base_priority_init(t->base, PRIORITIES) != 0)
 		fatalx("cannot set up the event loop");
 	/* The commit runs after every request read in the same turn of the

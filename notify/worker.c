@@ -254,7 +254,7 @@ worker_new(const char *name, struct event_base *main_base,
 	pthread_mutex_init(&w->lock, NULL);
 	lane_init(&w->in, w);
 	lane_init(&w->out, w);
-	if ((w->base = event_base_new()) == NULL) {
+	if ((w->base = evbase_new()) == NULL) {
 		*error = xstrdup("event_base_new failed");
 		goto fail;
 	}
