@@ -1,6 +1,6 @@
 /*
- * sign.c: the signatures of webhook deliveries, all HMAC-SHA256 with
- * OpenSSL's one-shot HMAC() and base64 (EVP_EncodeBlock):
+ * sign.c: the signatures of webhook deliveries, all HMAC-SHA256 through
+ * OpenSSL's EVP_MAC, and base64 (EVP_EncodeBlock):
  *
  *   Standard Webhooks	keyed by the base64-decoded whsec_ secret, over
  *			"webhook-id.webhook-timestamp.body"; "v1," + base64
@@ -11,18 +11,27 @@
  * the issue's vectors (tests/unit/test_webhook.c) pin both down.  No
  * secret is ever copied into an error message.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "common/common.h"
 #include "notify/notify.h"
 
 #define SHA256_LEN	32
 #define B64_LEN(n)	(((n) + 2) / 3 * 4)
+
+/* Bytes signed one after the other, without copying them together. */
+struct piece {
+	const void	*data;
+	size_t		 len;
+};
 
 /* Base64 of n bytes, NUL-terminated, in a new string. */
 static char *
@@ -34,20 +43,68 @@ b64(const unsigned char *data, size_t n)
 	return out;
 }
 
-/* HMAC-SHA256 into md (SHA256_LEN bytes); -1 only if OpenSSL fails. */
-static int
-hmac256(const void *key, size_t keylen, const void *data, size_t len,
-    unsigned char *md)
-{
-	/* HMAC() wants a non-NULL key and message even of length 0. */
-	static const unsigned char nothing[1];
-	unsigned int	 mdlen = 0;
+/*
+ * An HMAC-SHA256 context set up once and copied for each signature.
+ * OpenSSL 3's one-shot HMAC() looks up the HMAC and SHA-256
+ * implementations by name at every call, under the library's lock: that
+ * was a tenth of the webhook thread's CPU in a burst.  A copy of a
+ * context already set up skips the lookups.  The template is only read
+ * once made (each caller keys, uses and frees its own copy), so any
+ * thread may sign.  It is keyed with a placeholder because a context
+ * never initialised cannot be copied on every OpenSSL 3 release.
+ */
+static EVP_MAC_CTX	*hmac_template;
+static pthread_once_t	 hmac_once = PTHREAD_ONCE_INIT;
 
-	if (HMAC(EVP_sha256(), keylen ? key : nothing, (int)keylen,
-	    len ? data : nothing, len, md, &mdlen) == NULL ||
-	    mdlen != SHA256_LEN)
+static void
+hmac_template_make(void)
+{
+	static const unsigned char	 placeholder[1];
+	char				 digest[] = "SHA256";
+	OSSL_PARAM			 params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
+		    0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC				*mac;
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return;
+	hmac_template = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);	/* the context keeps a reference of its own */
+	if (hmac_template != NULL && EVP_MAC_init(hmac_template, placeholder,
+	    sizeof(placeholder), params) != 1) {
+		EVP_MAC_CTX_free(hmac_template);
+		hmac_template = NULL;
+	}
+}
+
+/* HMAC-SHA256 over the n pieces in turn into md (SHA256_LEN bytes); -1
+ * only if OpenSSL fails. */
+static int
+hmac256(const void *key, size_t keylen, const struct piece *pieces,
+    size_t n, unsigned char *md)
+{
+	static const unsigned char	 nothing[1];
+	EVP_MAC_CTX			*ctx;
+	size_t				 i, mdlen = 0;
+	int				 ok;
+
+	(void)pthread_once(&hmac_once, hmac_template_make);
+	/* A NULL key would keep the template's placeholder: never given. */
+	if (key == NULL)
+		key = nothing;
+	if (hmac_template == NULL ||
+	    (ctx = EVP_MAC_CTX_dup(hmac_template)) == NULL)
 		return -1;
-	return 0;
+	ok = EVP_MAC_init(ctx, key, keylen, NULL);
+	for (i = 0; ok == 1 && i < n; i++)
+		if (pieces[i].len > 0)
+			ok = EVP_MAC_update(ctx, pieces[i].data, pieces[i].len);
+	if (ok == 1)
+		ok = EVP_MAC_final(ctx, md, &mdlen, SHA256_LEN);
+	EVP_MAC_CTX_free(ctx);	/* wipes the keyed state */
+	return ok == 1 && mdlen == SHA256_LEN ? 0 : -1;
 }
 
 static int
@@ -121,18 +178,21 @@ standard_mac(const char *secret, const char *id, long long timestamp,
     const char *body, size_t len, unsigned char *md)
 {
 	unsigned char	 key[NOTIFY_WHSEC_MAX];
-	struct buf	 msg;
+	char		 ts[24];
+	struct piece	 signed_bytes[] = {
+		{ id, 0 }, { ".", 1 }, { ts, 0 }, { ".", 1 }, { body, len },
+	};
 	int		 klen, rc;
 
 	if ((klen = notify_whsec_decode(secret, key)) < 0 || id == NULL ||
 	    strchr(id, '.') != NULL)
 		return -1;
-	buf_init(&msg);
-	buf_printf(&msg, "%s.%lld.", id, timestamp);
-	buf_add(&msg, body, len);
-	rc = hmac256(key, (size_t)klen, msg.data, msg.len, md);
+	signed_bytes[0].len = strlen(id);
+	signed_bytes[2].len = (size_t)snprintf(ts, sizeof(ts), "%lld",
+	    timestamp);
+	rc = hmac256(key, (size_t)klen, signed_bytes, nitems(signed_bytes),
+	    md);
 	OPENSSL_cleanse(key, sizeof(key));
-	buf_free(&msg);
 	return rc;
 }
 
@@ -159,7 +219,8 @@ notify_sign_dingtalk(const char *secret, long long timestamp_ms)
 	int		 rc;
 
 	msg = xasprintf("%lld\n%s", timestamp_ms, secret);
-	rc = hmac256(secret, strlen(secret), msg, strlen(msg), md);
+	rc = hmac256(secret, strlen(secret), &(struct piece){ msg,
+	    strlen(msg) }, 1, md);
 	OPENSSL_cleanse(msg, strlen(msg));
 	free(msg);
 	return rc == 0 ? b64(md, sizeof(md)) : NULL;
@@ -173,7 +234,7 @@ notify_sign_feishu(const char *secret, long long timestamp)
 	int		 rc;
 
 	key = xasprintf("%lld\n%s", timestamp, secret);
-	rc = hmac256(key, strlen(key), "", 0, md);
+	rc = hmac256(key, strlen(key), NULL, 0, md);
 	OPENSSL_cleanse(key, strlen(key));
 	free(key);
 	return rc == 0 ? b64(md, sizeof(md)) : NULL;

@@ -5,6 +5,9 @@
  */
 #include "testutil.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "common/common.h"
 
 #include "notify/notify.h"
@@ -91,6 +94,38 @@ test_feishu_vector(void **state)
 	sig = notify_sign_feishu("abc123", 1700000000);
 	assert_string_equal(sig, "J0suvZQ7pBIXibHw5hyQvuZiXVa3ct5lilLN472FoLk=");
 	free(sig);
+}
+
+/*
+ * The signatures come from copies of one HMAC context made once
+ * (sign.c): each copy must be keyed by its own secret only.  Keys of
+ * every kind of length (none, short, a SHA-256 block, longer ones that
+ * HMAC hashes first), signed in turn, each against OpenSSL's one-shot
+ * HMAC() and its own base64.
+ */
+static void
+test_signatures_keyed_each_by_its_own_secret(void **state)
+{
+	static const size_t	 lens[] = { 0, 1, 63, 64, 65, 200, 1, 0 };
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	char			 secret[201], msg[256], want[64], *sig;
+	size_t			 i;
+	long long		 ts = 1700000000000LL;
+
+	(void)state;
+	for (i = 0; i < nitems(lens); i++) {
+		memset(secret, 'a' + (int)i, lens[i]);
+		secret[lens[i]] = '\0';
+		snprintf(msg, sizeof(msg), "%lld\n%s", ts + (long long)i,
+		    secret);
+		assert_non_null(HMAC(EVP_sha256(), secret, (int)lens[i],
+		    (const unsigned char *)msg, strlen(msg), md, &mdlen));
+		EVP_EncodeBlock((unsigned char *)want, md, (int)mdlen);
+		sig = notify_sign_dingtalk(secret, ts + (long long)i);
+		assert_string_equal(sig, want);
+		free(sig);
+	}
 }
 
 static void
@@ -670,6 +705,7 @@ main(void)
 		cmocka_unit_test(test_whsec_secrets),
 		cmocka_unit_test(test_dingtalk_vector),
 		cmocka_unit_test(test_feishu_vector),
+		cmocka_unit_test(test_signatures_keyed_each_by_its_own_secret),
 		cmocka_unit_test(test_webhook_id_is_stable_and_ascii),
 		cmocka_unit_test(test_payload_carries_the_obligation_fields),
 		cmocka_unit_test(test_standard_request_is_the_payload_signed),
