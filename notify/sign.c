@@ -12,6 +12,7 @@
  * secret is ever copied into an error message.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,39 +45,61 @@ b64(const unsigned char *data, size_t n)
 }
 
 /*
- * An HMAC-SHA256 context set up once and copied for each signature.
- * OpenSSL 3's one-shot HMAC() looks up the HMAC and SHA-256
- * implementations by name at every call, under the library's lock: that
- * was a tenth of the webhook thread's CPU in a burst.  A copy of a
- * context already set up skips the lookups.  The template is only read
- * once made (each caller keys, uses and frees its own copy), so any
- * thread may sign.  It is keyed with a placeholder because a context
- * never initialised cannot be copied on every OpenSSL 3 release.
+ * HMAC-SHA256 with one context per thread, keyed again for each
+ * signature.  OpenSSL 3's one-shot HMAC() looks up the HMAC and SHA-256
+ * implementations by name at every call, under the library's lock, and
+ * allocates and frees a context with three digest contexts in it: a
+ * tenth of the webhook thread's CPU in a burst.  A context is made once
+ * on each thread that signs (the webhook thread; a test's main thread)
+ * and freed when that thread ends.  Between two signatures it holds the
+ * last key's inner and outer digest states, in memory that already holds
+ * the secrets themselves (hook.c's cache).
  */
-static EVP_MAC_CTX	*hmac_template;
+static pthread_key_t	 hmac_key;
+static bool		 hmac_key_made;
 static pthread_once_t	 hmac_once = PTHREAD_ONCE_INIT;
 
 static void
-hmac_template_make(void)
+hmac_ctx_free(void *ctx)
 {
-	static const unsigned char	 placeholder[1];
-	char				 digest[] = "SHA256";
-	OSSL_PARAM			 params[] = {
+	EVP_MAC_CTX_free(ctx);
+}
+
+static void
+hmac_key_make(void)
+{
+	hmac_key_made = pthread_key_create(&hmac_key, hmac_ctx_free) == 0;
+}
+
+/* The calling thread's context, made on its first use; NULL if OpenSSL
+ * cannot make one. */
+static EVP_MAC_CTX *
+hmac_ctx(void)
+{
+	char		 digest[] = "SHA256";
+	OSSL_PARAM	 params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
 		    0),
 		OSSL_PARAM_construct_end(),
 	};
-	EVP_MAC				*mac;
+	EVP_MAC		*mac;
+	EVP_MAC_CTX	*ctx;
 
+	(void)pthread_once(&hmac_once, hmac_key_make);
+	if (!hmac_key_made)
+		return NULL;
+	if ((ctx = pthread_getspecific(hmac_key)) != NULL)
+		return ctx;
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return;
-	hmac_template = EVP_MAC_CTX_new(mac);
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac);	/* the context keeps a reference of its own */
-	if (hmac_template != NULL && EVP_MAC_init(hmac_template, placeholder,
-	    sizeof(placeholder), params) != 1) {
-		EVP_MAC_CTX_free(hmac_template);
-		hmac_template = NULL;
+	if (ctx == NULL || EVP_MAC_CTX_set_params(ctx, params) != 1 ||
+	    pthread_setspecific(hmac_key, ctx) != 0) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
 	}
+	return ctx;
 }
 
 /* HMAC-SHA256 over the n pieces in turn into md (SHA256_LEN bytes); -1
@@ -90,20 +113,15 @@ hmac256(const void *key, size_t keylen, const struct piece *pieces,
 	size_t				 i, mdlen = 0;
 	int				 ok;
 
-	(void)pthread_once(&hmac_once, hmac_template_make);
-	/* A NULL key would keep the template's placeholder: never given. */
-	if (key == NULL)
-		key = nothing;
-	if (hmac_template == NULL ||
-	    (ctx = EVP_MAC_CTX_dup(hmac_template)) == NULL)
+	if ((ctx = hmac_ctx()) == NULL)
 		return -1;
-	ok = EVP_MAC_init(ctx, key, keylen, NULL);
+	/* A NULL key would keep the last signature's: never given. */
+	ok = EVP_MAC_init(ctx, key != NULL ? key : nothing, keylen, NULL);
 	for (i = 0; ok == 1 && i < n; i++)
 		if (pieces[i].len > 0)
 			ok = EVP_MAC_update(ctx, pieces[i].data, pieces[i].len);
 	if (ok == 1)
 		ok = EVP_MAC_final(ctx, md, &mdlen, SHA256_LEN);
-	EVP_MAC_CTX_free(ctx);	/* wipes the keyed state */
 	return ok == 1 && mdlen == SHA256_LEN ? 0 : -1;
 }
 

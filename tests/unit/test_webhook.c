@@ -97,8 +97,8 @@ test_feishu_vector(void **state)
 }
 
 /*
- * The signatures come from copies of one HMAC context made once
- * (sign.c): each copy must be keyed by its own secret only.  Keys of
+ * The signatures come from one HMAC context per thread, keyed again for
+ * each (sign.c): each must be keyed by its own secret only.  Keys of
  * every kind of length (none, short, a SHA-256 block, longer ones that
  * HMAC hashes first), signed in turn, each against OpenSSL's one-shot
  * HMAC() and its own base64.
