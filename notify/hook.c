@@ -372,18 +372,28 @@ hook_dirty(const struct hook_engine *e)
 	return e->noks > 0;
 }
 
+/* The successes waiting, one statement for each run of them recorded in
+ * the same second (in a burst, dozens of targets at a time). */
 int
 hook_flush(struct hook_engine *e, char **error)
 {
-	struct pace_slot	*s;
-	size_t			 i;
+	struct buf	 ids;
+	long long	 when;
+	size_t		 i = 0;
+	int		 rc = 0;
 
-	for (i = 0; i < e->noks; i++) {
-		s = slot_of(e, e->oks[i]);
-		if (db_webhook_ok(e->db, s->target, s->ok_when, error) == -1)
-			return -1;
+	buf_init(&ids);
+	while (rc == 0 && i < e->noks) {
+		when = slot_of(e, e->oks[i])->ok_when;
+		buf_printf(&ids, "[%lld", e->oks[i]);
+		while (++i < e->noks && slot_of(e, e->oks[i])->ok_when == when)
+			buf_printf(&ids, ",%lld", e->oks[i]);
+		buf_adds(&ids, "]");
+		rc = db_webhook_ok_ids(e->db, ids.data, when, error);
+		ids.len = 0;
 	}
-	return 0;
+	buf_free(&ids);
+	return rc;
 }
 
 void

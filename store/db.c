@@ -210,6 +210,7 @@ enum stmt {
 	ST_OUT_NEXT,
 	ST_OUT_GET,
 	ST_OUT_UPDATE,
+	ST_OUT_UPDATE_IDS,
 	ST_OUT_CONTENT,
 	ST_OUT_RESET,
 	ST_OUT_LIST,
@@ -227,6 +228,7 @@ enum stmt {
 	ST_SELECT_WEBHOOKS,
 	ST_SELECT_WEBHOOK,
 	ST_WEBHOOK_OK,
+	ST_WEBHOOK_OK_IDS,
 	ST_WEBHOOK_FAILED,
 	ST_WEBHOOK_DISABLE,
 	ST_WEBHOOK_ENABLE,
@@ -302,6 +304,13 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_OUT_UPDATE] = "UPDATE outbox SET state = ?, attempts = ?, "
 	    "next_attempt = ?, last_error = coalesce(?, last_error), "
 	    "last_response = ?, updated_at = ? WHERE id = ?",
+	/* The same state for many rows in one statement: the delivery
+	 * engine's batches mark dozens of rows alike (sending, or sent with
+	 * the same answer in the same second). */
+	[ST_OUT_UPDATE_IDS] = "UPDATE outbox SET state = ?, attempts = ?, "
+	    "next_attempt = ?, last_error = coalesce(?, last_error), "
+	    "last_response = ?, updated_at = ? "
+	    "WHERE id IN (SELECT value FROM json_each(?))",
 	[ST_OUT_CONTENT] = "UPDATE outbox SET items = ?, updated_at = ? "
 	    "WHERE id = ?",
 	[ST_OUT_RESET] = "UPDATE outbox SET state = 'pending', next_attempt = ?, "
@@ -338,6 +347,9 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "WHERE id = ?",
 	[ST_WEBHOOK_OK] = "UPDATE webhooks SET failing_since = NULL, "
 	    "last_ok = ?, last_error = NULL WHERE id = ?",
+	[ST_WEBHOOK_OK_IDS] = "UPDATE webhooks SET failing_since = NULL, "
+	    "last_ok = ?, last_error = NULL "
+	    "WHERE id IN (SELECT value FROM json_each(?))",
 	/* The streak's start stays the first failure's. */
 	[ST_WEBHOOK_FAILED] = "UPDATE webhooks SET failing_since = "
 	    "coalesce(failing_since, ?), last_error = ? WHERE id = ? "
@@ -1095,19 +1107,37 @@ db_outbox_get(struct db *db, long long id,
 	return found;
 }
 
-int
-db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
+/* The new state's columns, parameters 1 to 6 of both updates. */
+static void
+bind_out_state(sqlite3_stmt *st, const struct db_outbox *r)
 {
-	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE];
-
 	bind_text(st, 1, out_states[r->state]);
 	sqlite3_bind_int(st, 2, r->attempts);
 	sqlite3_bind_int64(st, 3, r->next_attempt);
 	bind_text(st, 4, r->last_error);
 	bind_text(st, 5, r->last_response);
 	bind_text(st, 6, r->updated_at);
+}
+
+int
+db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE];
+
+	bind_out_state(st, r);
 	sqlite3_bind_int64(st, 7, r->id);
 	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
+}
+
+int
+db_outbox_update_ids(struct db *db, const struct db_outbox *r,
+    const char *ids, char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE_IDS];
+
+	bind_out_state(st, r);
+	bind_text(st, 7, ids);
+	return write_one(db, ST_OUT_UPDATE_IDS, "updating the outbox", error);
 }
 
 /*
@@ -1515,6 +1545,18 @@ db_webhook_ok(struct db *db, long long id, long long now, char **error)
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
 	return write_one(db, ST_WEBHOOK_OK, "recording a webhook's success",
+	    error);
+}
+
+int
+db_webhook_ok_ids(struct db *db, const char *ids, long long now,
+    char **error)
+{
+	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_OK_IDS];
+
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, ids);
+	return write_one(db, ST_WEBHOOK_OK_IDS, "recording webhooks' success",
 	    error);
 }
 

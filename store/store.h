@@ -168,6 +168,10 @@ int	 db_outbox_get(struct db *, long long id,
  * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
+/* The same for every row whose id is in ids, a JSON array ("[4,5,9]");
+ * r->id is not read. */
+int	 db_outbox_update_ids(struct db *, const struct db_outbox *r,
+	    const char *ids, char **error);
 /* db_outbox_update and db_outbox_enqueue's rows together: a message's end
  * and the notice it calls for are stored both or neither, inside the
  * caller's transaction if one is open. */
@@ -285,6 +289,9 @@ int	 db_webhook_get(struct db *, long long id,
 	    char **error);
 /* A delivery succeeded at now: the failure streak ends. */
 int	 db_webhook_ok(struct db *, long long id, long long now,
+	    char **error);
+/* The same for every target whose id is in ids, a JSON array. */
+int	 db_webhook_ok_ids(struct db *, const char *ids, long long now,
 	    char **error);
 /* A delivery failed at now: *since is when the streak began.  0, 1 no
  * such target, -1 error. */

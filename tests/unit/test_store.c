@@ -249,6 +249,14 @@ copy_state(const struct db_outbox *r, void *arg)
 	return 0;
 }
 
+/* The row's last error into arg, a char[64] ("" for none). */
+static int
+copy_error(const struct db_outbox *r, void *arg)
+{
+	snprintf(arg, 64, "%s", r->last_error != NULL ? r->last_error : "");
+	return 0;
+}
+
 /* A state for db_outbox_update to write to row id. */
 static struct db_outbox
 state_row(long long id, enum db_outbox_state state, int attempts,
@@ -430,6 +438,47 @@ schema_of(const char *path, const char *name)
 	sqlite3_finalize(st);
 	sqlite3_close(raw);
 	return out;
+}
+
+/* One statement for rows alike (the delivery engine's batches): only the
+ * ids listed change, each as db_outbox_update would change it alone (an
+ * error kept when none is given). */
+static void
+test_alike_states_are_written_in_one_statement(void **state)
+{
+	struct fixture		*f = *state;
+	struct db		*db = open_or_fail(f->path);
+	struct db_outbox	 rows[3] = { out_row("a|email|d", 10),
+				    out_row("b|email|d", 10),
+				    out_row("c|email|d", 10) };
+	struct db_outbox	 upd, got;
+	char			*error = NULL, ids[64];
+
+	assert_int_equal(db_outbox_enqueue(db, rows, 3, "last", "2026-12-01",
+	    &error), 0);
+	upd = state_row(rows[0].id, DB_OUT_RETRYING, 1, 20);
+	upd.last_error = "HTTP 500";
+	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
+	upd = state_row(0, DB_OUT_SENT, 2, 30);
+	upd.last_response = "HTTP 204";
+	snprintf(ids, sizeof(ids), "[%lld,%lld]", rows[0].id, rows[2].id);
+	assert_int_equal(db_outbox_update_ids(db, &upd, ids, &error), 0);
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_SENT);
+	assert_int_equal(got.attempts, 2);
+	assert_int_equal(db_outbox_get(db, rows[1].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_PENDING);
+	assert_int_equal(got.attempts, 0);
+	assert_int_equal(db_outbox_get(db, rows[2].id, copy_state, &got,
+	    &error), 0);
+	assert_int_equal(got.state, DB_OUT_SENT);
+	/* The first row's error stays ("sent, after: HTTP 500"). */
+	assert_int_equal(db_outbox_get(db, rows[0].id, copy_error, ids,
+	    &error), 0);
+	assert_string_equal(ids, "HTTP 500");
+	db_close(db);
 }
 
 /* Migration 8 makes the outbox again with its CHECK as a chain of "=":
@@ -648,7 +697,7 @@ test_webhook_targets_keep_their_failure_streak(void **state)
 	    "2026-11-20T09:00:00+08:00" };
 	struct db_webhook	 bad = w;
 	struct hooks_seen	 h = { 0 };
-	char			*error = NULL;
+	char			*error = NULL, ids[32];
 	long long		 since;
 
 	assert_int_equal(db_webhook_insert(db, &w, &error), 0);
@@ -675,6 +724,16 @@ test_webhook_targets_keep_their_failure_streak(void **state)
 	assert_int_equal(db_webhook_failed(db, w.id, 7000, "HTTP 500", &since,
 	    &error), 0);
 	assert_int_equal(since, 7000);		/* a new streak */
+	/* Successes recorded together end each listed target's streak. */
+	snprintf(ids, sizeof(ids), "[%lld]", w.id);
+	assert_int_equal(db_webhook_ok_ids(db, ids, 7500, &error), 0);
+	assert_int_equal(db_webhook_failed(db, w.id, 7600, "HTTP 500", &since,
+	    &error), 0);
+	assert_int_equal(since, 7600);
+	assert_int_equal(db_webhook_ok_ids(db, "[]", 7700, &error), 0);
+	assert_int_equal(db_webhook_failed(db, w.id, 7800, "HTTP 500", &since,
+	    &error), 0);
+	assert_int_equal(since, 7600);		/* not listed: it goes on */
 
 	assert_int_equal(db_webhook_disable(db, w.id, "2026-11-23", "3 天失败",
 	    &error), 0);
@@ -718,6 +777,9 @@ main(void)
 		    test_an_unwritable_path_is_a_clear_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outbox_made_again_keeps_rows_and_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_alike_states_are_written_in_one_statement, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
