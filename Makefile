@@ -86,7 +86,8 @@ DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/load.c daemon/state.c \
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c
 UNIT_TESTS	= date workcal event journal rules plan property store config \
-		  calendar remind render mail cond feedrev strmap webhook plancentre
+		  calendar remind render mail cond feedrev strmap webhook plancentre \
+		  log
 
 LIB_SRCS = $(COMMON_SRCS) $(SCHED_SRCS) $(CONF_SRCS) $(STORE_SRCS) \
 	   $(CAL_SRCS) $(NOTIFY_SRCS)
@@ -140,6 +141,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h \
 # The daemon's pure parts are tested with their own objects linked in.
 $(BUILD)/tests/test_cond: $(BUILD)/obj/daemon/cond.o
 $(BUILD)/tests/test_feedrev: $(BUILD)/obj/daemon/feedrev.o
+$(BUILD)/tests/test_log: $(BUILD)/obj/daemon/log.o
 
 # Installs only what is missing, so a second run asks apt nothing.
 deps:

@@ -216,7 +216,8 @@ start_loop(struct ticd *t)
 	char		*error = NULL;
 
 	if ((t->base = evbase_new()) == NULL ||
-	    event_base_priority_init(t->base, PRIORITIES) != 0)
+	    event_base_priority_init(t->base, PRIORITIES) != 0 ||
+	    log_batch(t->base, PRIORITIES - 1) == -1)
 		fatalx("cannot set up the event loop");
 	/* The commit runs after every request read in the same turn of the
 	 * loop, so that requests arriving together share a transaction. */
@@ -293,6 +294,7 @@ shut_down(struct ticd *t)
 	sched_rules_free(t->rules);
 	auth_clear(t);
 	free(t->pending);
+	log_unbatch();		/* its event goes before the loop */
 	event_base_free(t->base);
 	conf_clear(&t->conf);
 	log_info("stopped");
