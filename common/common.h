@@ -40,6 +40,8 @@ struct buf {
 
 void	 buf_init(struct buf *);
 void	 buf_free(struct buf *);
+/* Empties the buffer and keeps its memory for what comes next. */
+void	 buf_reset(struct buf *);
 void	 buf_add(struct buf *, const char *, size_t);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_printf(struct buf *, const char *, ...)

@@ -120,6 +120,14 @@ buf_free(struct buf *b)
 }
 
 void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+void
 buf_add(struct buf *b, const char *s, size_t len)
 {
 	if (b->data == NULL)

@@ -60,7 +60,7 @@ log_flush(void)
 			break;
 		off += (size_t)n;
 	}
-	gathered.len = 0;
+	buf_reset(&gathered);
 }
 
 static void

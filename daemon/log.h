@@ -5,6 +5,7 @@
  * (sd-daemon(3)), or to syslog once ticd has left its terminal.
  * log_warn adds strerror(errno); fatal and fatalx are for start-up, out
  * of memory and impossible states only.  Never log a secret or a token.
+ * Only the daemon's loop logs: the mail and webhook threads report to it.
  */
 #ifndef LOG_H
 #define LOG_H

@@ -361,7 +361,7 @@ later_alike(const struct later *a, const struct later *b)
 }
 
 /*
- * The kept states from l[0] on that are alike, n at most, written inside
+ * The kept states from l[0] on that are alike, max at most, written inside
  * the caller's transaction: one statement for all of them (a batch marks
  * dozens of rows sending, or sent with the same answer in the same
  * second: one UPDATE a row was a third of the loop's store work).  How

@@ -389,8 +389,8 @@ hook_flush(struct hook_engine *e, char **error)
 		while (++i < e->noks && slot_of(e, e->oks[i])->ok_when == when)
 			buf_printf(&ids, ",%lld", e->oks[i]);
 		buf_adds(&ids, "]");
-		rc = db_webhook_ok_ids(e->db, ids.data, when, error);
-		ids.len = 0;
+		rc = db_webhook_ok(e->db, ids.data, when, error);
+		buf_reset(&ids);
 	}
 	buf_free(&ids);
 	return rc;

@@ -228,7 +228,6 @@ enum stmt {
 	ST_SELECT_WEBHOOKS,
 	ST_SELECT_WEBHOOK,
 	ST_WEBHOOK_OK,
-	ST_WEBHOOK_OK_IDS,
 	ST_WEBHOOK_FAILED,
 	ST_WEBHOOK_DISABLE,
 	ST_WEBHOOK_ENABLE,
@@ -345,9 +344,8 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "ORDER BY id",
 	[ST_SELECT_WEBHOOK] = "SELECT " WEBHOOK_COLUMNS " FROM webhooks "
 	    "WHERE id = ?",
+	/* Many targets at once: the successes of the same second. */
 	[ST_WEBHOOK_OK] = "UPDATE webhooks SET failing_since = NULL, "
-	    "last_ok = ?, last_error = NULL WHERE id = ?",
-	[ST_WEBHOOK_OK_IDS] = "UPDATE webhooks SET failing_since = NULL, "
 	    "last_ok = ?, last_error = NULL "
 	    "WHERE id IN (SELECT value FROM json_each(?))",
 	/* The streak's start stays the first failure's. */
@@ -1538,25 +1536,13 @@ db_webhook_get(struct db *db, long long id,
 }
 
 int
-db_webhook_ok(struct db *db, long long id, long long now, char **error)
+db_webhook_ok(struct db *db, const char *ids, long long now, char **error)
 {
 	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_OK];
 
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	return write_one(db, ST_WEBHOOK_OK, "recording a webhook's success",
-	    error);
-}
-
-int
-db_webhook_ok_ids(struct db *db, const char *ids, long long now,
-    char **error)
-{
-	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_OK_IDS];
-
-	sqlite3_bind_int64(st, 1, now);
 	bind_text(st, 2, ids);
-	return write_one(db, ST_WEBHOOK_OK_IDS, "recording webhooks' success",
+	return write_one(db, ST_WEBHOOK_OK, "recording webhooks' success",
 	    error);
 }
 

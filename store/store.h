@@ -287,11 +287,9 @@ int	 db_foreach_webhook(struct db *, int (*)(const struct db_webhook *,
 int	 db_webhook_get(struct db *, long long id,
 	    int (*fn)(const struct db_webhook *, void *), void *arg,
 	    char **error);
-/* A delivery succeeded at now: the failure streak ends. */
-int	 db_webhook_ok(struct db *, long long id, long long now,
-	    char **error);
-/* The same for every target whose id is in ids, a JSON array. */
-int	 db_webhook_ok_ids(struct db *, const char *ids, long long now,
+/* Deliveries succeeded at now, to each target whose id is in ids (a
+ * JSON array, "[3,8]"): their failure streaks end. */
+int	 db_webhook_ok(struct db *, const char *ids, long long now,
 	    char **error);
 /* A delivery failed at now: *since is when the streak began.  0, 1 no
  * such target, -1 error. */
