@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -131,7 +132,6 @@ def _get_once(port, path, token):
     written and read with a bare socket: the probe runs in the same 2 CPUs
     as the burst, and urllib cost about 1 ms of this process's CPU a
     request.  The status, or None when the reply is cut short."""
-    import socket
     req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
            "%s\r\nConnection: close\r\n\r\n" % (path, token)).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

@@ -364,14 +364,14 @@ later_alike(const struct later *a, const struct later *b)
  * The kept states from l[0] on that are alike, max at most, written inside
  * the caller's transaction: one statement for all of them (a batch marks
  * dozens of rows sending, or sent with the same answer in the same
- * second: one UPDATE a row was a third of the loop's store work).  How
- * many were written, or -1 with *why.
+ * second; measured alone, two updates a post cost 20-22 µs of CPU row by
+ * row and 15.5-20 µs grouped).  How many were written, or -1 with *why.
  */
 static ssize_t
 later_write(struct notify *n, const struct later *l, size_t max, char **why)
 {
 	struct db_outbox	 r;
-	struct buf		 ids;
+	long long		*ids;
 	size_t			 i, k;
 	int			 rc;
 
@@ -387,12 +387,11 @@ later_write(struct notify *n, const struct later *l, size_t max, char **why)
 		;
 	if (k == 1)
 		return db_outbox_update(n->db, &r, why) == -1 ? -1 : 1;
-	buf_init(&ids);
+	ids = xreallocarray(NULL, k, sizeof(*ids));
 	for (i = 0; i < k; i++)
-		buf_printf(&ids, "%c%lld", i == 0 ? '[' : ',', l[i].id);
-	buf_adds(&ids, "]");
-	rc = db_outbox_update_ids(n->db, &r, ids.data, why);
-	buf_free(&ids);
+		ids[i] = l[i].id;
+	rc = db_outbox_update_ids(n->db, &r, ids, k, why);
+	free(ids);
 	return rc == -1 ? -1 : (ssize_t)k;
 }
 

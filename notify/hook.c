@@ -377,23 +377,19 @@ hook_dirty(const struct hook_engine *e)
 int
 hook_flush(struct hook_engine *e, char **error)
 {
-	struct buf	 ids;
 	long long	 when;
-	size_t		 i = 0;
-	int		 rc = 0;
+	size_t		 from, i;
 
-	buf_init(&ids);
-	while (rc == 0 && i < e->noks) {
-		when = slot_of(e, e->oks[i])->ok_when;
-		buf_printf(&ids, "[%lld", e->oks[i]);
-		while (++i < e->noks && slot_of(e, e->oks[i])->ok_when == when)
-			buf_printf(&ids, ",%lld", e->oks[i]);
-		buf_adds(&ids, "]");
-		rc = db_webhook_ok(e->db, ids.data, when, error);
-		buf_reset(&ids);
+	for (from = 0; from < e->noks; from = i) {
+		when = slot_of(e, e->oks[from])->ok_when;
+		for (i = from + 1; i < e->noks &&
+		    slot_of(e, e->oks[i])->ok_when == when; i++)
+			;
+		if (db_webhook_ok(e->db, &e->oks[from], i - from, when,
+		    error) == -1)
+			return -1;
 	}
-	buf_free(&ids);
-	return rc;
+	return 0;
 }
 
 void

@@ -7,6 +7,7 @@
  * and a newer one is refused rather than misread.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1127,15 +1128,41 @@ db_outbox_update(struct db *db, const struct db_outbox *r, char **error)
 	return write_one(db, ST_OUT_UPDATE, "updating the outbox", error);
 }
 
+/*
+ * The n ids as the JSON array json_each reads ("[4,5,9]") into b: the
+ * statements that change many rows at once take them as one parameter,
+ * whatever their number (sqlite binds no arrays without an extension
+ * Debian does not build).  Only integers are written: nothing to escape.
+ */
+static void
+ids_json(struct buf *b, const long long *ids, size_t n)
+{
+	char	 one[24];
+	size_t	 i;
+
+	buf_init(b);
+	buf_adds(b, "[");
+	for (i = 0; i < n; i++) {
+		snprintf(one, sizeof(one), "%s%lld", i > 0 ? "," : "", ids[i]);
+		buf_adds(b, one);
+	}
+	buf_adds(b, "]");
+}
+
 int
 db_outbox_update_ids(struct db *db, const struct db_outbox *r,
-    const char *ids, char **error)
+    const long long *ids, size_t n, char **error)
 {
 	sqlite3_stmt	*st = db->stmt[ST_OUT_UPDATE_IDS];
+	struct buf	 json;
+	int		 rc;
 
+	ids_json(&json, ids, n);
 	bind_out_state(st, r);
-	bind_text(st, 7, ids);
-	return write_one(db, ST_OUT_UPDATE_IDS, "updating the outbox", error);
+	bind_text(st, 7, json.data);
+	rc = write_one(db, ST_OUT_UPDATE_IDS, "updating the outbox", error);
+	buf_free(&json);
+	return rc;
 }
 
 /*
@@ -1536,14 +1563,20 @@ db_webhook_get(struct db *db, long long id,
 }
 
 int
-db_webhook_ok(struct db *db, const char *ids, long long now, char **error)
+db_webhook_ok(struct db *db, const long long *ids, size_t n, long long now,
+    char **error)
 {
 	sqlite3_stmt	*st = db->stmt[ST_WEBHOOK_OK];
+	struct buf	 json;
+	int		 rc;
 
+	ids_json(&json, ids, n);
 	sqlite3_bind_int64(st, 1, now);
-	bind_text(st, 2, ids);
-	return write_one(db, ST_WEBHOOK_OK, "recording webhooks' success",
+	bind_text(st, 2, json.data);
+	rc = write_one(db, ST_WEBHOOK_OK, "recording webhooks' success",
 	    error);
+	buf_free(&json);
+	return rc;
 }
 
 int

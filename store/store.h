@@ -168,10 +168,10 @@ int	 db_outbox_get(struct db *, long long id,
  * there), last_response and updated_at of row r->id. */
 int	 db_outbox_update(struct db *, const struct db_outbox *r,
 	    char **error);
-/* The same for every row whose id is in ids, a JSON array ("[4,5,9]");
- * r->id is not read. */
+/* The same for each of the n rows in ids, in one statement; r->id is not
+ * read. */
 int	 db_outbox_update_ids(struct db *, const struct db_outbox *r,
-	    const char *ids, char **error);
+	    const long long *ids, size_t n, char **error);
 /* db_outbox_update and db_outbox_enqueue's rows together: a message's end
  * and the notice it calls for are stored both or neither, inside the
  * caller's transaction if one is open. */
@@ -287,10 +287,10 @@ int	 db_foreach_webhook(struct db *, int (*)(const struct db_webhook *,
 int	 db_webhook_get(struct db *, long long id,
 	    int (*fn)(const struct db_webhook *, void *), void *arg,
 	    char **error);
-/* Deliveries succeeded at now, to each target whose id is in ids (a
- * JSON array, "[3,8]"): their failure streaks end. */
-int	 db_webhook_ok(struct db *, const char *ids, long long now,
-	    char **error);
+/* Deliveries succeeded at now, to each of the n targets in ids: their
+ * failure streaks end. */
+int	 db_webhook_ok(struct db *, const long long *ids, size_t n,
+	    long long now, char **error);
 /* A delivery failed at now: *since is when the streak began.  0, 1 no
  * such target, -1 error. */
 int	 db_webhook_failed(struct db *, long long id, long long now,
