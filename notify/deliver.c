@@ -762,20 +762,35 @@ struct fetched {
 	char			*error;
 };
 
+/*
+ * The row's addresses; -1 unless its JSON is an array of objects each with
+ * a string "email".  ticd writes nothing else, but a row edited by hand
+ * once stopped ticd at every start (an element without "email"): such a
+ * row now goes dead, and the bureau is told.
+ */
 static int
 rcpt_list(struct delivery *d, const char *json)
 {
-	json_t	*a = json_loads(json, 0, NULL), *v;
-	size_t	 i;
+	json_t		*a = json_loads(json, 0, NULL), *v;
+	const char	*email;
+	size_t		 i;
+	int		 rc = 0;
 
-	if (a == NULL)
+	if (!json_is_array(a)) {
+		json_decref(a);
 		return -1;
+	}
 	d->rcpt = xcalloc(json_array_size(a) + 1, sizeof(*d->rcpt));
-	json_array_foreach(a, i, v)
-		d->rcpt[d->nrcpt++] = xstrdup(json_string_value(
-		    json_object_get(v, "email")));
+	json_array_foreach(a, i, v) {
+		if ((email = json_string_value(json_object_get(v,
+		    "email"))) == NULL) {
+			rc = -1;
+			break;
+		}
+		d->rcpt[d->nrcpt++] = xstrdup(email);
+	}
 	json_decref(a);
-	return 0;
+	return rc;
 }
 
 static int
@@ -905,9 +920,10 @@ prepare(struct notify *n, long long id)
 		return NULL;
 	}
 	if (f.error != NULL) {
-		write_state(n, id, DB_OUT_DEAD, f.d->attempts, (long long)time(
-		    NULL), f.error, NULL);
+		/* It cannot go, however often it is tried: dead, and the
+		 * bureau told, as for a message refused for good. */
 		say(n, true, "outbox %lld dead: %s", id, f.error);
+		go_dead(n, f.d, time(NULL), f.error, NULL);
 	} else if (f.verdict == OUTBOX_DROPPED) {
 		n->stats.dropped++;
 		write_state(n, id, DB_OUT_DROPPED, f.d->attempts,

@@ -370,6 +370,45 @@ def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     assert len(deliveries(t)) == 4
 
 
+def test_row_edited_unreadable_goes_dead_and_the_bureau_is_told(
+        ticd_factory, smtp_sink):
+    # A stored message whose recipients were edited by hand into something
+    # ticd cannot read (an element without "email") once stopped ticd at
+    # every start.  Now it goes dead, is not sent, and the bureau is told;
+    # the others go, and ticd keeps running.
+    smtp_sink.down()
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "retrying" for r in rs))
+    victim = next(r for r in rows if r["recipient"] != "bureau")
+    t.stop()
+    with sqlite3.connect(str(t.db), timeout=5) as db:
+        db.execute("UPDATE outbox SET rcpt = ? WHERE id = ?",
+                   ('[{"name": "王主任"}]', victim["id"]))
+    smtp_sink.up()
+    t.start(env=faketime_env(DAY + " 09:01:00"))
+    rows = wait_deliveries(t, lambda rs: len(rs) == 4 and
+                           all(r["state"] in ("sent", "dead") for r in rs))
+    dead = [r for r in rows if r["state"] == "dead"]
+    assert [r["id"] for r in dead] == [victim["id"]], rows
+    assert dead[0]["attempts"] == victim["attempts"], "no attempt counted"
+    assert "收件人列表无法读取" in dead[0]["last_error"], dead[0]
+    notice = [r for r in rows if "|dead:" in r["key"]]
+    assert len(notice) == 1, rows
+    assert notice[0]["state"] == "sent" and notice[0]["to"] == \
+        ["kjj@yq.example"]
+    assert notice[0]["key"].endswith("|dead:%d" % victim["id"])
+    assert smtp_sink.wait_for(3) == 3, t.log_text()
+    got = by_rcpt(smtp_sink)
+    assert victim["to"][0] not in got, "the unreadable message went"
+    text = next(m for m in got["kjj@yq.example"]
+                if m["Subject"].startswith("【技术创新中心提醒】投递失败"))
+    body = text.get_body(("plain",)).get_content()
+    assert victim["recipient"] in body and "收件人列表无法读取" in body
+    assert "ticctl redeliver %d" % victim["id"] in body
+    assert t.proc.poll() is None, t.log_text()
+
+
 def test_kill_9_mid_send_resends_with_the_same_message_id(ticd_factory,
                                                          smtp_sink):
     # The server keeps each message, then sits on its answer: ticd is
