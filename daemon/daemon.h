@@ -117,6 +117,9 @@ struct ticd {
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp_bound_socket *listener;
+	struct event		 accept_ev;	/* accepting again (http.c) */
+	time_t			 accept_said;	/* last warned of a pause */
+	unsigned long		 accept_pauses;	/* since then */
 	const char		*conf_path;
 	struct conf		 conf;
 	struct db		*db;

@@ -4,19 +4,25 @@
  * Every reply goes through http_reply_json or http_reply_error, so the
  * headers, the status counters and the error shape are decided here once.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "common/common.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
 #define HTTP_TIMEOUT	30		/* seconds a client may idle */
+#define ACCEPT_PAUSE	1		/* seconds not accepting, out of fds */
+#define ACCEPT_SAY	60		/* seconds between warnings of it */
 #define HTTP_MAX_HEADERS (32 * 1024)
 /*
  * A bufferevent writes at most 16 KiB per call by default, so a feed of
@@ -137,6 +143,54 @@ split_listen(const char *listen, char **host, unsigned short *port)
 	return 0;
 }
 
+/* The daemon whose listener it is: libevent calls the listener's error
+ * callback with evhttp's own argument, not one of ours. */
+static struct ticd	*listening;
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ticd	*t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->listener != NULL)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(
+		    t->listener));
+}
+
+/*
+ * accept() failed for a reason other than a client gone: out of file
+ * descriptors (EMFILE, ENFILE) or of memory.  Without this callback
+ * libevent 2.1's listener warns and tries again at once: ticd spun at
+ * full CPU and wrote the warning thousands of times a second until a
+ * connection closed.  As tmux and OpenSMTPD do, accepting stops for
+ * ACCEPT_PAUSE; the connections already open are served (an idle one is
+ * closed after HTTP_TIMEOUT) and new ones wait in the listen backlog.
+ * Said once a minute at most, with how often it happened meanwhile.
+ */
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct ticd	*t = listening;
+	struct timeval	 pause = { ACCEPT_PAUSE, 0 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+	time_t		 now = time(NULL);
+
+	(void)arg;
+	evconnlistener_disable(lev);
+	evtimer_add(&t->accept_ev, &pause);
+	t->accept_pauses++;
+	if (t->accept_said != 0 && now - t->accept_said < ACCEPT_SAY)
+		return;
+	log_warnx("accept: %s: no new connection for %d s (%lu time(s) in "
+	    "the last minute); connections idle %d s are closed",
+	    evutil_socket_error_to_string(err), ACCEPT_PAUSE,
+	    t->accept_pauses, HTTP_TIMEOUT);
+	t->accept_said = now;
+	t->accept_pauses = 0;
+}
+
 int
 http_start(struct ticd *t, char **error)
 {
@@ -169,6 +223,10 @@ http_start(struct ticd *t, char **error)
 		free(host);
 		return -1;
 	}
+	listening = t;
+	evtimer_assign(&t->accept_ev, t->base, accept_resume_cb, t);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(
+	    t->listener), accept_error_cb);
 	log_info("listening on %s", t->conf.listen);
 	free(host);
 	return 0;
@@ -177,8 +235,10 @@ http_start(struct ticd *t, char **error)
 void
 http_stop_accepting(struct ticd *t)
 {
-	if (t->listener != NULL)
+	if (t->listener != NULL) {
+		evtimer_del(&t->accept_ev);
 		evhttp_del_accept_socket(t->http, t->listener);
+	}
 	t->listener = NULL;
 }
 

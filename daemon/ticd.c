@@ -2,6 +2,8 @@
  * ticd.c: the daemon's entry point: options, start-up, signals, timers,
  * systemd notification, and a clean stop.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +211,28 @@ add_signal(struct ticd *t, struct event *ev, int sig)
 	evsignal_add(ev, NULL);
 }
 
+/*
+ * The soft limit on open files raised to the hard one.  systemd starts a
+ * service with 1024 (for select()'s sake) under a far higher hard limit,
+ * and asks programs that use no select() to raise it themselves
+ * (systemd.exec(5), LimitNOFILE=): libevent waits with epoll, libcurl
+ * with poll.  Each API client, feed reader and delivery holds one.
+ */
+static void
+raise_open_files(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE");
+	else
+		log_debug("open files: up to %llu",
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 start_loop(struct ticd *t)
 {
@@ -223,6 +247,7 @@ start_loop(struct ticd *t)
 	 * loop, so that requests arriving together share a transaction. */
 	event_assign(&t->commit_ev, t->base, -1, 0, state_commit_cb, t);
 	event_priority_set(&t->commit_ev, PRIORITIES - 1);
+	raise_open_files();
 	if (http_start(t, &error) == -1)
 		fatalx("%s", error);
 	add_signal(t, &t->sighup_ev, SIGHUP);
