@@ -6,7 +6,8 @@
  * long line is silently split.  We feed inih through ini_parse_stream with
  * our own reader: it counts lines, reports a line that is too long or not
  * INI at all (inih would only return the first such line), and hands
- * inih an empty line in its place so that parsing goes on.
+ * inih an empty line in its place so that parsing goes on.  A line that
+ * is not UTF-8 is refused the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,10 @@ ini_reader_cb(char *str, int num, void *stream)
 		    "at most)";
 	if (problem == NULL && memchr(r->p, '\0', len) != NULL)
 		problem = "含有 NUL 字节 / contains a NUL byte";
+	/* Values reach JSON, mail and feeds, which take UTF-8 only (jansson
+	 * drops a string that is not; a feed would carry the bytes). */
+	if (problem == NULL && !utf8_valid(r->p, len))
+		problem = "不是 UTF-8 编码 / not UTF-8 (save the file as UTF-8)";
 	if (problem != NULL) {
 		ini_error(r, r->line, problem);
 		len = 0;

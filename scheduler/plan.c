@@ -1285,9 +1285,10 @@ dump_name(struct buf *b, bool *first, const char *name)
 }
 
 /*
- * A string member.  json_string() refuses text that is not UTF-8 (a rule
- * pack or holiday table is not checked for it), and the object then went
- * without the member: so does the dump, so that its bytes never differ.
+ * A string member.  json_string() refuses text that is not UTF-8, and
+ * the object then goes without the member: so does the dump, so that its
+ * bytes never differ.  (Rule packs and holiday tables are refused when
+ * they are not UTF-8; an event's text is checked when it is recorded.)
  */
 static void
 dump_string(struct buf *b, bool *first, const char *name, const char *value)

@@ -91,6 +91,11 @@ parse_row(const char *line, size_t len, struct row *row)
 	char		 date[16], *kind;
 	int		 y, m, d;
 
+	/* Checked first, so that no error below quotes bytes that are not
+	 * text: a holiday's name reaches feeds and mail. */
+	if (!utf8_valid(line, len))
+		return xstrdup("不是 UTF-8 编码 / not UTF-8 (save the table as "
+		    "UTF-8)");
 	t1 = memchr(line, '\t', len);
 	t2 = t1 != NULL ? memchr(t1 + 1, '\t', (size_t)(end - t1 - 1)) : NULL;
 	if (t1 == NULL || t2 == NULL)

@@ -94,6 +94,24 @@ test_a_line_too_long_for_inih_is_an_error_not_a_split(void **state)
 	conf_clear(&c);
 }
 
+static void
+test_a_line_that_is_not_utf8_is_an_error(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	/* A comment in GB 18030 ("默认"), as an editor saving "ANSI" does. */
+	assert_int_equal(parse(&c, "[ticd]\n# \xc4\xac\xc8\xcf\n"
+	    "listen = 127.0.0.1:9000\n", &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:2: "));
+	assert_non_null(strstr(error, "not UTF-8"));
+	assert_string_equal(c.listen, "127.0.0.1:8470");
+	free(error);
+	conf_clear(&c);
+}
+
 /* What would lose the store or break a header or a feed (issue 7). */
 static void
 test_empty_database_and_bad_urls_are_refused(void **state)
@@ -211,6 +229,7 @@ main(void)
 		cmocka_unit_test(
 		    test_a_line_too_long_for_inih_is_an_error_not_a_split),
 		cmocka_unit_test(test_public_url_is_a_url_or_empty),
+		cmocka_unit_test(test_a_line_that_is_not_utf8_is_an_error),
 		cmocka_unit_test(test_empty_database_and_bad_urls_are_refused),
 		cmocka_unit_test(test_shipped_example_is_valid),
 	};

@@ -278,6 +278,22 @@ test_a_line_that_is_not_ini_is_refused_with_its_line(void **state)
 	REFUSED("[publicity\ntitle = x\n", "test.ini:1:");
 }
 
+/* Titles reach JSON, mail and feeds: bytes that are not UTF-8 (a pack
+ * saved as GB 18030) are refused where they are, not dropped later. */
+static void
+test_a_line_that_is_not_utf8_is_refused_with_its_line(void **state)
+{
+	(void)state;
+	/* "新标题" in GB 18030. */
+	REFUSED("[publicity]\ntitle = \xd0\xc2\xb1\xea\xcc\xe2\n",
+	    "test.ini:2:");
+	REFUSED("[publicity]\ntitle = \xd0\xc2\xb1\xea\xcc\xe2\n",
+	    "not UTF-8");
+	/* An overlong "/" and a lone continuation byte, in a comment too. */
+	REFUSED("# \xc0\xaf\n[publicity]\ntitle = x\n", "test.ini:1:");
+	REFUSED("[publicity]\ntitle = x\x80\n", "test.ini:2:");
+}
+
 static void
 test_every_bad_line_is_reported(void **state)
 {
@@ -371,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_a_bad_audience_is_refused_with_its_line),
 		cmocka_unit_test(test_a_bad_boolean_is_refused_with_its_line),
 		cmocka_unit_test(test_a_line_that_is_not_ini_is_refused_with_its_line),
+		cmocka_unit_test(test_a_line_that_is_not_utf8_is_refused_with_its_line),
 		cmocka_unit_test(test_every_bad_line_is_reported),
 		cmocka_unit_test(test_abandonment_bars_reapply_refuses_an_application),
 		cmocka_unit_test(test_abandonment_does_not_bar_by_default),

@@ -682,6 +682,17 @@ test_a_date_listed_twice_is_refused(void **state)
 }
 
 static void
+test_a_name_that_is_not_utf8_is_refused_with_its_line(void **state)
+{
+	(void)state;
+	/* "春节" in GB 18030: a table saved from a spreadsheet as ANSI. */
+	assert_refused("date\tkind\tname\n"
+	    "2027-02-08\tholiday\t\xb4\xba\xbd\xda\n", "extra.tsv:2:");
+	assert_refused("2027-02-08\tholiday\t\xb4\xba\xbd\xda\n",
+	    "not UTF-8");
+}
+
+static void
 test_a_refused_correction_keeps_2026(void **state)
 {
 	(void)state;
@@ -722,6 +733,7 @@ main(void)
 		cmocka_unit_test(test_a_missing_column_is_refused_with_its_line),
 		cmocka_unit_test(test_a_workday_on_a_weekday_is_refused),
 		cmocka_unit_test(test_a_date_listed_twice_is_refused),
+		cmocka_unit_test(test_a_name_that_is_not_utf8_is_refused_with_its_line),
 		cmocka_unit_test(test_a_refused_correction_keeps_2026),
 	};
 
