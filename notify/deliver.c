@@ -98,7 +98,7 @@ struct notify {
 	struct notify_stats	 stats;
 	struct later		*later;		/* states not yet written */
 	size_t			 nlater, later_cap;
-	bool			 later_mail;	/* a mail's among them */
+	size_t			 mail_unwritten; /* mail answered, among them */
 	/*
 	 * The rows outbox_queue made from the plan of generation fresh_gen
 	 * (notify_queued).  Their last look would find each item as it was
@@ -202,6 +202,19 @@ hook_room(const struct notify *n)
 	return HOOK_QUEUE * (size_t)n->conf.webhook_parallel;
 }
 
+/*
+ * Mail on the wire and mail answered but not yet written together stay
+ * within parallel: a slot is taken again only once the last result in it
+ * is on disk, so a crash re-sends at most parallel messages.  (Started
+ * at once, the next message went out before the commit of the one before,
+ * and a kill -9 in a burst repeated six with parallel = 4.)
+ */
+static bool
+mail_has_room(const struct notify *n)
+{
+	return n->nmail + n->mail_unwritten < mail_room(n);
+}
+
 static size_t
 capacity(const struct notify *n)
 {
@@ -213,7 +226,7 @@ static bool
 has_room(const struct notify *n, const struct delivery *d)
 {
 	return d->webhook ? n->ninflight - n->nmail < hook_room(n) :
-	    n->nmail < mail_room(n);
+	    mail_has_room(n);
 }
 
 /*
@@ -431,7 +444,7 @@ later_commit(struct notify *n, char **why)
 		return -1;
 	hook_flushed(n->hooks_engine);
 	later_drop(n, 0);
-	n->later_mail = false;
+	n->mail_unwritten = 0;
 	evtimer_del(&n->flush_ev);
 	return 0;
 }
@@ -578,8 +591,9 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 
 	if (outcome == NOTIFY_RETRY)
 		delay = notify_backoff(d->attempts, arc4random());
-	if (!d->webhook)
-		n->later_mail = true;
+	/* Its slot is free again only once this is on disk (has_room). */
+	if (!d->webhook && (outcome == NOTIFY_SENT || delay >= 0))
+		n->mail_unwritten++;
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
 		write_later(n, d->id, DB_OUT_SENT, d->attempts, (long long)now,
@@ -1007,7 +1021,7 @@ ready_remove(struct notify *n, struct delivery *d)
 static bool
 ready_can_start(const struct notify *n)
 {
-	return (n->nready_mail > 0 && n->nmail < mail_room(n)) ||
+	return (n->nready_mail > 0 && mail_has_room(n)) ||
 	    (n->nready > n->nready_mail &&
 	    n->ninflight - n->nmail < hook_room(n));
 }
@@ -1050,9 +1064,9 @@ ready_clear(struct notify *n)
 /*
  * The results of the turn: stored now when a wave of them is waiting,
  * nothing is in flight any more, or a mail's is among them (SMTP is slow
- * enough for a commit a turn, and a crash then re-sends at most the mail
- * on the wire); else within FLUSH_MS (a crash in between sends them
- * again, with the same id: at least once).
+ * enough for a commit a turn, and the mail that waited for it starts
+ * then); else within FLUSH_MS (a crash in between sends them again, with
+ * the same id: at least once).
  */
 static void
 settle(struct notify *n)
@@ -1062,9 +1076,12 @@ settle(struct notify *n)
 
 	if (n->nlater == 0 && !hooks)
 		return;
-	if (n->ninflight == 0 || n->later_mail || n->nlater >= flush_rows(n))
-		(void)flush_later(n);
-	else if (!evtimer_pending(&n->flush_ev, NULL))
+	if (n->ninflight == 0 || n->mail_unwritten > 0 ||
+	    n->nlater >= flush_rows(n)) {
+		/* Mail that waited for its results to be written goes now. */
+		if (flush_later(n) == 0)
+			start_ready(n);
+	} else if (!evtimer_pending(&n->flush_ev, NULL))
 		evtimer_add(&n->flush_ev, &tv);
 }
 
