@@ -6,8 +6,8 @@
  * long line is silently split.  We feed inih through ini_parse_stream with
  * our own reader: it counts lines, reports a line that is too long or not
  * INI at all (inih would only return the first such line), and hands
- * inih an empty line in its place so that parsing goes on.  A line that
- * is not UTF-8 is refused the same way.
+ * inih an empty line in its place so that parsing goes on.  A setting
+ * or section that is not UTF-8 is refused the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +35,17 @@ ini_error(struct ini_reader *r, int line, const char *what)
 	r->nerrors++;
 }
 
+/* Whether a line is blank or a comment: nothing of it is read. */
+static bool
+line_unread(const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i == len || s[i] == '#' || s[i] == ';';
+}
+
 /* What inih accepts: blank, comment, [section], name = value, or (with
  * INI_ALLOW_MULTILINE) an indented continuation line. */
 static const char *
@@ -42,10 +53,10 @@ line_problem(const char *s, size_t len)
 {
 	size_t	 i = 0;
 
+	if (line_unread(s, len))
+		return NULL;
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	if (i == len || s[i] == '#' || s[i] == ';')
-		return NULL;
 	if (s[i] == '[')
 		return memchr(s + i, ']', len - i) ? NULL :
 		    "缺少 ] / missing ] after the section name";
@@ -78,8 +89,11 @@ ini_reader_cb(char *str, int num, void *stream)
 	if (problem == NULL && memchr(r->p, '\0', len) != NULL)
 		problem = "含有 NUL 字节 / contains a NUL byte";
 	/* Values reach JSON, mail and feeds, which take UTF-8 only (jansson
-	 * drops a string that is not; a feed would carry the bytes). */
-	if (problem == NULL && !utf8_valid(r->p, len))
+	 * drops a string that is not; a feed would carry the bytes).  A
+	 * comment may be in any encoding: a file saved as GB 18030 with
+	 * ASCII settings worked before and still does. */
+	if (problem == NULL && !line_unread(r->p, len) &&
+	    !utf8_valid(r->p, len))
 		problem = "不是 UTF-8 编码 / not UTF-8 (save the file as UTF-8)";
 	if (problem != NULL) {
 		ini_error(r, r->line, problem);

@@ -167,7 +167,7 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
  * connection closed.  As tmux and OpenSMTPD do, accepting stops for
  * ACCEPT_PAUSE; the connections already open are served (an idle one is
  * closed after HTTP_TIMEOUT) and new ones wait in the listen backlog.
- * Said once a minute at most, with how often it happened meanwhile.
+ * Said once a minute at most, with how often it happened since.
  */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
@@ -183,8 +183,8 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 	t->accept_pauses++;
 	if (t->accept_said != 0 && now - t->accept_said < ACCEPT_SAY)
 		return;
-	log_warnx("accept: %s: no new connection for %d s (%lu time(s) in "
-	    "the last minute); connections idle %d s are closed",
+	log_warnx("accept: %s: no new connection for %d s (%lu pause(s) "
+	    "since last said); connections idle %d s are closed",
 	    evutil_socket_error_to_string(err), ACCEPT_PAUSE,
 	    t->accept_pauses, HTTP_TIMEOUT);
 	t->accept_said = now;
@@ -245,6 +245,7 @@ http_stop_accepting(struct ticd *t)
 void
 http_stop(struct ticd *t)
 {
+	http_stop_accepting(t);
 	if (t->http != NULL)
 		evhttp_free(t->http);
 	t->http = NULL;

@@ -35,6 +35,7 @@
 #define RECHECK_SECONDS	60	/* the longest the timer sleeps */
 #define RUN_ROUNDS	16	/* batches per wake-up, at most */
 #define FLUSH_MS	10	/* the longest a result waits to be stored */
+#define REWRITE_SECONDS	5	/* a write that failed is tried again */
 #define FRESH_MAX	16	/* spans of rows queued under the current plan */
 
 /*
@@ -86,7 +87,9 @@ struct notify {
 	struct hook_engine	*hooks_engine;
 	struct event		 due_ev;
 	struct event		 kick_ev;
-	struct event		 flush_ev;	/* FLUSH_MS after a result */
+	struct event		 flush_ev;	/* FLUSH_MS after a result, or
+						 * REWRITE_SECONDS after a
+						 * failed write */
 	TAILQ_HEAD(, delivery)	 inflight;
 	size_t			 ninflight;
 	size_t			 nmail;		/* of them, mail */
@@ -591,8 +594,10 @@ finish(struct delivery *d, enum notify_outcome outcome, const char *error,
 
 	if (outcome == NOTIFY_RETRY)
 		delay = notify_backoff(d->attempts, arc4random());
-	/* Its slot is free again only once this is on disk (has_room). */
-	if (!d->webhook && (outcome == NOTIFY_SENT || delay >= 0))
+	/* Its slot is free again only once this is on disk (has_room); a
+	 * file in the spool is written again under the same name. */
+	if (!d->webhook && *n->conf.smtp_url != '\0' &&
+	    (outcome == NOTIFY_SENT || delay >= 0))
 		n->mail_unwritten++;
 	if (outcome == NOTIFY_SENT) {
 		n->stats.sent++;
@@ -1061,11 +1066,24 @@ ready_clear(struct notify *n)
 	}
 }
 
+/* The states kept for later written now; if the store refuses (an
+ * admin's sqlite3 shell holds its lock), tried again in REWRITE_SECONDS:
+ * mail waits for its results to be written, and nothing else may come
+ * to write them. */
+static void
+flush_or_retry(struct notify *n)
+{
+	struct timeval	 tv = { REWRITE_SECONDS, 0 };
+
+	if (flush_later(n) == -1)
+		evtimer_add(&n->flush_ev, &tv);
+}
+
 /*
  * The results of the turn: stored now when a wave of them is waiting,
  * nothing is in flight any more, or a mail's is among them (SMTP is slow
  * enough for a commit a turn, and the mail that waited for it starts
- * then); else within FLUSH_MS (a crash in between sends them again, with
+ * after); else within FLUSH_MS (a crash in between sends them again, with
  * the same id: at least once).
  */
 static void
@@ -1077,20 +1095,21 @@ settle(struct notify *n)
 	if (n->nlater == 0 && !hooks)
 		return;
 	if (n->ninflight == 0 || n->mail_unwritten > 0 ||
-	    n->nlater >= flush_rows(n)) {
-		/* Mail that waited for its results to be written goes now. */
-		if (flush_later(n) == 0)
-			start_ready(n);
-	} else if (!evtimer_pending(&n->flush_ev, NULL))
+	    n->nlater >= flush_rows(n))
+		flush_or_retry(n);
+	else if (!evtimer_pending(&n->flush_ev, NULL))
 		evtimer_add(&n->flush_ev, &tv);
 }
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct notify	*n = arg;
+
 	(void)fd;
 	(void)what;
-	(void)flush_later(arg);
+	flush_or_retry(n);
+	start_ready(n);
 }
 
 /*
@@ -1153,6 +1172,9 @@ run(struct notify *n)
 		start_ready(n);
 	}
 	settle(n);
+	/* What a commit above let start (mail whose slot was waiting for
+	 * its result to be written), whichever commit it was. */
+	start_ready(n);
 	arm(n, now);
 }
 

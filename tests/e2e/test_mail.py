@@ -736,6 +736,33 @@ def test_kill_9_in_a_burst_of_1000_loses_nothing(ticd_factory, smtp_sink,
     assert 0 <= dups <= 4, dups	# at most what was in flight (parallel)
 
 
+def test_store_locked_mid_burst_holds_mail_only_while_locked(ticd_factory,
+                                                            smtp_sink,
+                                                            tmp_path):
+    # Another process holds the store's write lock for 2 s in a burst: the
+    # results of the mail sent meanwhile cannot be written, and a mail's
+    # slot waits for its result to be written; once the lock goes they are
+    # written and the burst goes on (each message once), not stuck until
+    # something else wakes ticd.
+    n = 60
+    smtp_sink.delay = 0.02
+    t = burst_ticd(ticd_factory, smtp_sink, tmp_path, n,
+                   "timeout = 10\nparallel = 1\n")
+    t.start(env=faketime_env(DAY + " 08:59:58"))
+    assert smtp_sink.wait_for(10, timeout=60) >= 10, t.log_text()
+    lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        time.sleep(2)
+        held = len(smtp_sink.received)
+        assert held < n, "the burst ended under the lock"
+    finally:
+        lock.execute("COMMIT")
+        lock.close()
+    assert "not written yet" in t.log_text(), t.log_text()
+    assert burst_delivered_once(t, smtp_sink, n, timeout=30) == 0
+
+
 def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
         ticd_factory, smtp_sink, tmp_path):
     """10 messages due at once, `parallel = 1`, a server taking 1 s a

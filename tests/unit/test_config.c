@@ -102,13 +102,18 @@ test_a_line_that_is_not_utf8_is_an_error(void **state)
 
 	(void)state;
 	conf_defaults(&c);
-	/* A comment in GB 18030 ("默认"), as an editor saving "ANSI" does. */
-	assert_int_equal(parse(&c, "[ticd]\n# \xc4\xac\xc8\xcf\n"
-	    "listen = 127.0.0.1:9000\n", &error), -1);
-	assert_non_null(strstr(error, "ticd.conf:2: "));
+	/* A value in GB 18030 ("默认"), as an editor saving "ANSI" does. */
+	assert_int_equal(parse(&c, "[ticd]\nlisten = 127.0.0.1:9000\n"
+	    "public_url = https://example.org/\xc4\xac\xc8\xcf\n", &error),
+	    -1);
+	assert_non_null(strstr(error, "ticd.conf:3: "));
 	assert_non_null(strstr(error, "not UTF-8"));
 	assert_string_equal(c.listen, "127.0.0.1:8470");
 	free(error);
+	/* Comments are not read: theirs may be in any encoding. */
+	assert_int_equal(parse(&c, "[ticd]\n# \xc4\xac\xc8\xcf\n"
+	    "listen = 127.0.0.1:9000\n", &error), 0);
+	assert_string_equal(c.listen, "127.0.0.1:9000");
 	conf_clear(&c);
 }
 

@@ -289,9 +289,10 @@ test_a_line_that_is_not_utf8_is_refused_with_its_line(void **state)
 	    "test.ini:2:");
 	REFUSED("[publicity]\ntitle = \xd0\xc2\xb1\xea\xcc\xe2\n",
 	    "not UTF-8");
-	/* An overlong "/" and a lone continuation byte, in a comment too. */
-	REFUSED("# \xc0\xaf\n[publicity]\ntitle = x\n", "test.ini:1:");
+	/* An overlong "/", a lone continuation byte. */
+	REFUSED("[publicity]\ntitle = \xc0\xaf\n", "test.ini:2:");
 	REFUSED("[publicity]\ntitle = x\x80\n", "test.ini:2:");
+	REFUSED("[publi\xff" "city]\ntitle = x\n", "test.ini:1:");
 }
 
 static void
