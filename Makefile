@@ -160,9 +160,11 @@ run: deps all
 	@mkdir -p var
 	@test -f var/ticd.conf || printf '[ticd]\nlisten = 127.0.0.1:$(PORT)\ndatabase = $(CURDIR)/var/ticd.db\nlog_level = info\n' > var/ticd.conf
 	@test -s var/token || $(BUILD)/bin/ticd -c var/ticd.conf -T > var/token
+	@test -s var/feed || $(BUILD)/bin/ticd -c var/ticd.conf -F > var/feed
 	@echo
 	@echo "  ticd: http://127.0.0.1:$(PORT)   (config var/ticd.conf, store var/ticd.db)"
 	@echo "  API token (bureau, also in var/token): $$(cat var/token)"
+	@echo "  the bureau's calendar feed (also in var/feed; subscribe to it, README): $$(cat var/feed)"
 	@echo "  try:  export TICD_URL=http://127.0.0.1:$(PORT) TICD_TOKEN=\$$(cat var/token)"
 	@echo "        curl -H \"Authorization: Bearer \$$TICD_TOKEN\" \$$TICD_URL/api/v1/obligations"
 	@echo "        $(BUILD)/bin/ticctl obligations"

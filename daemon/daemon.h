@@ -285,5 +285,7 @@ void	 feedtok_api_create(struct ticd *, struct evhttp_request *,
 	    const struct token *, json_t *body);
 void	 feedtok_api_revoke(struct ticd *, struct evhttp_request *,
 	    const struct token *, const char *id);
+/* ticd -F: a bureau feed made beside the API; its link, or NULL. */
+char	*feedtok_create_bureau(struct ticd *, const char *label, char **error);
 
 #endif

@@ -415,6 +415,38 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 	free(secret);
 }
 
+/*
+ * A bureau feed made without the API, as ticd -T makes a token: make run
+ * prints its link, and a first set-up has one before any token exists.
+ * The daemon reads it from the store at its next start (or SIGHUP).
+ */
+char *
+feedtok_create_bureau(struct ticd *t, const char *label, char **error)
+{
+	struct db_feed_token	 row = { 0 };
+	char			*secret, *hash, *base, *url = NULL;
+
+	secret = auth_new_secret(FEEDTOK_PREFIX);
+	if ((hash = auth_hash_secret(secret)) == NULL) {
+		*error = xstrdup("SHA-256 failed");
+		free(secret);
+		return NULL;
+	}
+	row.hash = hash;
+	row.kind = feedtok_kind_name(CAL_SCOPE_BUREAU);
+	row.label = label;
+	row.created_at = state_timestamp();
+	if (db_feed_token_insert(t->db, &row, error) == 0) {
+		base = link_base(t);
+		url = xasprintf("%s/feeds/%s.ics", base, secret);
+		free(base);
+	}
+	free((char *)row.created_at);
+	free(hash);
+	free(secret);
+	return url;
+}
+
 struct finding {
 	long long	 id;
 	char		*kind;

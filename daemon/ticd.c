@@ -30,7 +30,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-"用法 / usage: ticd [-dn] [-c FILE] [-i JOURNAL] [-T]\n"
+"用法 / usage: ticd [-dn] [-c FILE] [-i JOURNAL] [-T | -F]\n"
 "\n"
 "  -c FILE     配置文件 / the configuration (default " DEFAULT_CONF ")\n"
 "  -n          只检查配置：打印 configuration OK 或每个错误 / check the\n"
@@ -39,7 +39,9 @@ usage(int status)
 "  -i JOURNAL  数据库为空时导入此日志（JSON Lines）/ import this journal\n"
 "              into an empty store at start (make run's demo)\n"
 "  -T          新建一个 bureau 令牌，打印后退出（首次部署用）/ create a\n"
-"              bureau API token, print it once and exit (first set-up)\n");
+"              bureau API token, print it once and exit (first set-up)\n"
+"  -F          新建一个科技局日历订阅，打印其链接后退出 / create a feed of\n"
+"              the bureau's calendar, print its link once and exit\n");
 	exit(status);
 }
 
@@ -266,11 +268,37 @@ start_loop(struct ticd *t)
 	}
 }
 
-static void
-open_store(struct ticd *t, const char *import, bool create_token)
+/* What ticd -T or -F makes before it exits, if anything. */
+enum make_first {
+	MAKE_NOTHING,
+	MAKE_TOKEN,		/* -T: a bureau API token */
+	MAKE_FEED		/* -F: a bureau feed, its link */
+};
+
+/* ticd -T or -F: made, printed once, and ticd exits. */
+static void __attribute__((noreturn))
+make_first(struct ticd *t, enum make_first what)
 {
-	char		*error = NULL, *secret;
+	char		*error = NULL, *out;
 	long long	 id;
+
+	if (what == MAKE_TOKEN) {
+		if (auth_create(t, ROLE_BUREAU, NULL, "ticd -T", &id, &out,
+		    &error) == -1)
+			fatalx("%s", error);
+	} else if ((out = feedtok_create_bureau(t, "ticd -F", &error)) ==
+	    NULL)
+		fatalx("%s", error);
+	printf("%s\n", out);
+	free(out);
+	db_close(t->db);
+	exit(fflush(stdout) == 0 ? 0 : 1);
+}
+
+static void
+open_store(struct ticd *t, const char *import, enum make_first what)
+{
+	char		*error = NULL;
 
 	t->db = db_open(t->conf.database, strcmp(t->conf.synchronous,
 	    "full") == 0 ? DB_SYNC_FULL : DB_SYNC_NORMAL, &error);
@@ -278,15 +306,8 @@ open_store(struct ticd *t, const char *import, bool create_token)
 		fatalx("%s", error);
 	if (auth_load(t, &error) == -1)
 		fatalx("%s: %s", t->conf.database, error);
-	if (create_token) {
-		if (auth_create(t, ROLE_BUREAU, NULL, "ticd -T", &id, &secret,
-		    &error) == -1)
-			fatalx("%s", error);
-		printf("%s\n", secret);
-		free(secret);
-		db_close(t->db);
-		exit(0);
-	}
+	if (what != MAKE_NOTHING)
+		make_first(t, what);
 	t->today = state_today();
 	if (import != NULL && state_import(t, import, &error) == -1)
 		fatalx("%s", error);
@@ -331,12 +352,13 @@ main(int argc, char **argv)
 	struct ticd	 t;
 	const char	*import = NULL;
 	char		*error = NULL;
-	bool		 check = false, debug = false, token = false;
+	bool		 check = false, debug = false;
+	enum make_first	 what = MAKE_NOTHING;
 	int		 ch;
 
 	memset(&t, 0, sizeof(t));
 	t.conf_path = DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "c:dhi:KnT")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dFhi:KnT")) != -1) {
 		switch (ch) {
 		case 'K':
 			/* Not in usage: the build writes ticd.conf(5)'s list
@@ -356,7 +378,10 @@ main(int argc, char **argv)
 			check = true;
 			break;
 		case 'T':
-			token = true;
+			what = MAKE_TOKEN;
+			break;
+		case 'F':
+			what = MAKE_FEED;
 			break;
 		case 'h':
 			usage(0);
@@ -375,7 +400,7 @@ main(int argc, char **argv)
 		log_setverbose(verbosity(t.conf.log_level));
 	if (state_load_data(&t.conf, &t.cal, &t.rules, &error) == -1)
 		fatalx("%s", error);
-	open_store(&t, import, token);
+	open_store(&t, import, what);
 	start_loop(&t);
 	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s",
 	    db_event_last_seq(t.db), t.conf.listen);

@@ -27,7 +27,8 @@ import urllib.parse
 import icalendar
 import pytest
 
-from conftest import FAKETIME_LIB, REPO, TICCTL, http_request, post_demo
+from conftest import (FAKETIME_LIB, REPO, TICCTL, TICD, http_request,
+                      post_demo)
 
 UNIT_A = "城区科技局"
 UNIT_B = "郊区科技局"
@@ -222,6 +223,33 @@ def test_feed_tokens_made_listed_and_their_links(demo):
     row = {x["id"]: x for x in
            demo.get("/api/v1/feeds").json()["feeds"]}[f["id"]]
     assert row["last_used_at"] is not None and row["revoked_at"] is None
+
+
+def test_a_bureau_feed_made_with_ticd_f(ticd_factory):
+    """ticd -F (make run's): a link printed once, to a feed of the bureau's
+    calendar once ticd starts, listed by the API as "ticd -F"; the store
+    keeps only its hash."""
+    t = ticd_factory("ticd")
+    t.token = t.make_token()
+    p = subprocess.run([TICD, "-c", str(t.conf), "-F"], capture_output=True,
+                       timeout=30, env=t.env())
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+    link = p.stdout.decode().strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:%d/feeds/ticf_[A-Za-z0-9_-]{43}"
+                        r"\.ics" % t.port, link), link
+    secret = link.rsplit("/", 1)[1][:-len(".ics")]
+    with sqlite3.connect(str(t.db)) as db:
+        dump = "\n".join(db.iterdump())
+    assert secret not in dump
+    t.start(extra_args=["-i", str(REPO / "conf" / "demo" / "journal.jsonl")])
+    r = fetch(link)
+    assert r.status == 200, r
+    cal = icalendar.Calendar.from_ical(r.body)
+    assert len(cal.walk("VEVENT")) > 0
+    assert r.body == t.get("/api/v1/feed?bureau=1").body
+    feeds = t.get("/api/v1/feeds").json()["feeds"]
+    assert [(f["kind"], f["scope"], f["label"]) for f in feeds] == \
+        [("bureau", None, "ticd -F")]
 
 
 def test_api_feed_is_the_same_bytes(demo):
