@@ -689,6 +689,7 @@ feeds_reload(struct ticd *t)
 	 * obligation changed. */
 	feeds_revised(t, time(NULL));
 	drop_all(t->feeds);
+	feedtok_reload(t);
 }
 
 void

@@ -114,6 +114,47 @@ feedtok_load(struct ticd *t, char **error)
 	return db_foreach_feed_token(t->db, load_cb, t->feeds, error);
 }
 
+/*
+ * The tokens read again (SIGHUP): one made beside the daemon (ticd -F) is
+ * served from then on.  The uses noted in memory carry over by id; if the
+ * store cannot be read, the tokens known stay.
+ */
+void
+feedtok_reload(struct ticd *t)
+{
+	struct feeds		*f = t->feeds;
+	struct feed_token	**old = f->toks;
+	json_t			*old_index = f->tok_index;
+	size_t			 nold = f->ntoks, i, k;
+	char			*error = NULL;
+
+	f->toks = NULL;
+	f->ntoks = 0;
+	f->tok_index = json_object();
+	if (db_foreach_feed_token(t->db, load_cb, f, &error) == -1) {
+		log_warnx("reloading feed tokens: %s", error);
+		free(error);
+		feedtok_clear(f);
+		f->toks = old;
+		f->ntoks = nold;
+		f->tok_index = old_index;
+		return;
+	}
+	for (i = 0; i < f->ntoks; i++)
+		for (k = 0; k < nold; k++)
+			if (old[k]->id == f->toks[i]->id) {
+				f->toks[i]->used = old[k]->used;
+				f->toks[i]->stored = old[k]->stored;
+				break;
+			}
+	for (k = 0; k < nold; k++) {
+		free(old[k]->scope);
+		free(old[k]);
+	}
+	free(old);
+	json_decref(old_index);
+}
+
 /* The shape of a secret, checked before any hashing: a path segment
  * that is not one costs nothing. */
 static bool

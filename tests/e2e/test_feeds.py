@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import time
@@ -250,6 +251,21 @@ def test_a_bureau_feed_made_with_ticd_f(ticd_factory):
     feeds = t.get("/api/v1/feeds").json()["feeds"]
     assert [(f["kind"], f["scope"], f["label"]) for f in feeds] == \
         [("bureau", None, "ticd -F")]
+    # One made beside the running daemon is served from its next reload;
+    # the first link keeps working, and its last use stays known.
+    p = subprocess.run([TICD, "-c", str(t.conf), "-F"], capture_output=True,
+                       timeout=30, env=t.env())
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+    late = p.stdout.decode().strip()
+    assert fetch(late).status == 404
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    assert fetch(late).status == 200
+    assert fetch(link).status == 200
+    feeds = {f["id"]: f for f in t.get("/api/v1/feeds").json()["feeds"]}
+    assert len(feeds) == 2
+    assert all(f["last_used_at"] is not None for f in feeds.values())
 
 
 def test_api_feed_is_the_same_bytes(demo):
