@@ -35,14 +35,23 @@ ini_error(struct ini_reader *r, int line, const char *what)
 	r->nerrors++;
 }
 
-/* Whether a line is blank or a comment: nothing of it is read. */
-static bool
-line_unread(const char *s, size_t len)
+/* Where a line's text starts, after its indentation. */
+static size_t
+indent(const char *s, size_t len)
 {
 	size_t	 i = 0;
 
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
+	return i;
+}
+
+/* Whether a line is blank or a comment: nothing of it is read. */
+static bool
+line_unread(const char *s, size_t len)
+{
+	size_t	 i = indent(s, len);
+
 	return i == len || s[i] == '#' || s[i] == ';';
 }
 
@@ -51,12 +60,10 @@ line_unread(const char *s, size_t len)
 static const char *
 line_problem(const char *s, size_t len)
 {
-	size_t	 i = 0;
+	size_t	 i = indent(s, len);
 
 	if (line_unread(s, len))
 		return NULL;
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
-		i++;
 	if (s[i] == '[')
 		return memchr(s + i, ']', len - i) ? NULL :
 		    "缺少 ] / missing ] after the section name";

@@ -105,9 +105,8 @@ struct feed_token {
 	time_t		 stored;	/* the last use the store has */
 };
 
+/* The tokens read (at start, on SIGHUP); those known stay on -1. */
 int	 feedtok_load(struct ticd *, char **error);
-/* Reads them again (a reload); keeps those known if the store fails. */
-void	 feedtok_reload(struct ticd *);
 void	 feedtok_clear(struct feeds *);
 /* The token whose secret this is, or NULL. */
 struct feed_token *feedtok_lookup(struct ticd *, const char *secret);

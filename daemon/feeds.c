@@ -682,6 +682,8 @@ feeds_revised(struct ticd *t, time_t when)
 void
 feeds_reload(struct ticd *t)
 {
+	char	*error = NULL;
+
 	if (t->feeds == NULL)
 		return;
 	/* The rule pack's words, public_url and retention are in every
@@ -689,7 +691,10 @@ feeds_reload(struct ticd *t)
 	 * obligation changed. */
 	feeds_revised(t, time(NULL));
 	drop_all(t->feeds);
-	feedtok_reload(t);
+	if (feedtok_load(t, &error) == -1) {
+		log_warnx("reloading feed tokens: %s", error);
+		free(error);
+	}
 }
 
 void

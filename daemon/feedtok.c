@@ -106,53 +106,37 @@ load_cb(const struct db_feed_token *row, void *arg)
 	return 0;
 }
 
+/*
+ * The tokens read from the store, at start and on SIGHUP (a feed made
+ * beside the daemon with ticd -F is served from then on): into a new set,
+ * which replaces the old one only once read whole, so a store that cannot
+ * be read leaves the tokens known.  The uses noted in memory carry over.
+ */
 int
 feedtok_load(struct ticd *t, char **error)
 {
-	feedtok_clear(t->feeds);
-	t->feeds->tok_index = json_object();
-	return db_foreach_feed_token(t->db, load_cb, t->feeds, error);
-}
-
-/*
- * The tokens read again (SIGHUP): one made beside the daemon (ticd -F) is
- * served from then on.  The uses noted in memory carry over by id; if the
- * store cannot be read, the tokens known stay.
- */
-void
-feedtok_reload(struct ticd *t)
-{
-	struct feeds		*f = t->feeds;
-	struct feed_token	**old = f->toks;
-	json_t			*old_index = f->tok_index;
-	size_t			 nold = f->ntoks, i, k;
-	char			*error = NULL;
+	struct feeds	 old = *t->feeds, *f = t->feeds;
+	size_t		 i, k;
 
 	f->toks = NULL;
 	f->ntoks = 0;
 	f->tok_index = json_object();
-	if (db_foreach_feed_token(t->db, load_cb, f, &error) == -1) {
-		log_warnx("reloading feed tokens: %s", error);
-		free(error);
+	if (db_foreach_feed_token(t->db, load_cb, f, error) == -1) {
 		feedtok_clear(f);
-		f->toks = old;
-		f->ntoks = nold;
-		f->tok_index = old_index;
-		return;
+		f->toks = old.toks;
+		f->ntoks = old.ntoks;
+		f->tok_index = old.tok_index;
+		return -1;
 	}
 	for (i = 0; i < f->ntoks; i++)
-		for (k = 0; k < nold; k++)
-			if (old[k]->id == f->toks[i]->id) {
-				f->toks[i]->used = old[k]->used;
-				f->toks[i]->stored = old[k]->stored;
+		for (k = 0; k < old.ntoks; k++)
+			if (old.toks[k]->id == f->toks[i]->id) {
+				f->toks[i]->used = old.toks[k]->used;
+				f->toks[i]->stored = old.toks[k]->stored;
 				break;
 			}
-	for (k = 0; k < nold; k++) {
-		free(old[k]->scope);
-		free(old[k]);
-	}
-	free(old);
-	json_decref(old_index);
+	feedtok_clear(&old);
+	return 0;
 }
 
 /* The shape of a secret, checked before any hashing: a path segment
@@ -392,14 +376,58 @@ link_base(struct ticd *t)
 	return xstrndup(u, n);
 }
 
+/* A feed's link: what its subscribers are given. */
+static char *
+feed_link(struct ticd *t, const char *secret)
+{
+	char	*base = link_base(t), *url;
+
+	url = xasprintf("%s/feeds/%s.ics", base, secret);
+	free(base);
+	return url;
+}
+
+/*
+ * A feed token made and stored (row filled in, its id set); its secret,
+ * which only the caller ever sees, or NULL with *error.
+ */
+static char *
+feed_token_make(struct ticd *t, enum cal_scope kind, const char *scope,
+    const char *label, struct db_feed_token *row, char **error)
+{
+	char	*secret = auth_new_secret(FEEDTOK_PREFIX), *hash;
+
+	if ((hash = auth_hash_secret(secret)) == NULL) {
+		*error = xstrdup("SHA-256 failed");
+		free(secret);
+		return NULL;
+	}
+	row->hash = hash;
+	row->kind = feedtok_kind_name(kind);
+	row->scope = scope;
+	row->label = label;
+	row->created_at = state_timestamp();
+	if (db_feed_token_insert(t->db, row, error) == -1) {
+		free(secret);
+		secret = NULL;
+	}
+	return secret;
+}
+
+static void
+feed_row_free(struct db_feed_token *row)
+{
+	free((char *)row->hash);
+	free((char *)row->created_at);
+}
+
 static void
 reply_created(struct ticd *t, struct evhttp_request *req, long long id,
     const char *secret, enum cal_scope kind, const char *scope,
     const char *label, const char *created_at)
 {
-	char	*base = link_base(t), *url, *webcal;
+	char	*url = feed_link(t, secret), *webcal;
 
-	url = xasprintf("%s/feeds/%s.ics", base, secret);
 	/* webcal:// is what calendar applications register for: the same
 	 * URL with its scheme replaced. */
 	webcal = xasprintf("webcal://%s", strstr(url, "://") + 3);
@@ -410,7 +438,6 @@ reply_created(struct ticd *t, struct evhttp_request *req, long long id,
 	    "webcal", webcal));
 	free(url);
 	free(webcal);
-	free(base);
 }
 
 void
@@ -420,7 +447,7 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 	struct db_feed_token	 row = { 0 };
 	enum cal_scope		 kind;
 	const char		*scope, *label;
-	char			*secret, *hash, *error = NULL;
+	char			*secret, *error = NULL;
 	int			 status;
 
 	if (!parse_new(t, req, body, &kind, &scope, &label))
@@ -431,28 +458,17 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 		feedtok_reply_refused(t, req, status);
 		return;
 	}
-	secret = auth_new_secret(FEEDTOK_PREFIX);
-	if ((hash = auth_hash_secret(secret)) == NULL) {
-		http_reply_error(t, req, 503, "unavailable", "SHA-256 failed");
-		free(secret);
-		return;
-	}
-	row.hash = hash;
-	row.kind = feedtok_kind_name(kind);
-	row.scope = scope;
-	row.label = label;
-	row.created_at = state_timestamp();
-	if (db_feed_token_insert(t->db, &row, &error) == -1) {
+	if ((secret = feed_token_make(t, kind, scope, label, &row,
+	    &error)) == NULL) {
 		http_reply_unavailable(t, req, error);
 	} else {
-		remember(t->feeds, hash, row.id, kind, scope);
+		remember(t->feeds, row.hash, row.id, kind, scope);
 		log_info("feed token %lld created (%s%s%s)", row.id, row.kind,
 		    scope ? " " : "", scope ? scope : "");
 		reply_created(t, req, row.id, secret, kind, scope, label,
 		    row.created_at);
 	}
-	free((char *)row.created_at);
-	free(hash);
+	feed_row_free(&row);
 	free(secret);
 }
 
@@ -465,25 +481,12 @@ char *
 feedtok_create_bureau(struct ticd *t, const char *label, char **error)
 {
 	struct db_feed_token	 row = { 0 };
-	char			*secret, *hash, *base, *url = NULL;
+	char			*secret, *url = NULL;
 
-	secret = auth_new_secret(FEEDTOK_PREFIX);
-	if ((hash = auth_hash_secret(secret)) == NULL) {
-		*error = xstrdup("SHA-256 failed");
-		free(secret);
-		return NULL;
-	}
-	row.hash = hash;
-	row.kind = feedtok_kind_name(CAL_SCOPE_BUREAU);
-	row.label = label;
-	row.created_at = state_timestamp();
-	if (db_feed_token_insert(t->db, &row, error) == 0) {
-		base = link_base(t);
-		url = xasprintf("%s/feeds/%s.ics", base, secret);
-		free(base);
-	}
-	free((char *)row.created_at);
-	free(hash);
+	if ((secret = feed_token_make(t, CAL_SCOPE_BUREAU, NULL, label, &row,
+	    error)) != NULL)
+		url = feed_link(t, secret);
+	feed_row_free(&row);
 	free(secret);
 	return url;
 }

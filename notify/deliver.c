@@ -218,6 +218,12 @@ mail_has_room(const struct notify *n)
 	return n->nmail + n->mail_unwritten < mail_room(n);
 }
 
+static bool
+hook_has_room(const struct notify *n)
+{
+	return n->ninflight - n->nmail < hook_room(n);
+}
+
 static size_t
 capacity(const struct notify *n)
 {
@@ -228,8 +234,7 @@ capacity(const struct notify *n)
 static bool
 has_room(const struct notify *n, const struct delivery *d)
 {
-	return d->webhook ? n->ninflight - n->nmail < hook_room(n) :
-	    mail_has_room(n);
+	return d->webhook ? hook_has_room(n) : mail_has_room(n);
 }
 
 /*
@@ -1027,8 +1032,7 @@ static bool
 ready_can_start(const struct notify *n)
 {
 	return (n->nready_mail > 0 && mail_has_room(n)) ||
-	    (n->nready > n->nready_mail &&
-	    n->ninflight - n->nmail < hook_room(n));
+	    (n->nready > n->nready_mail && hook_has_room(n));
 }
 
 /* Starts rows marked sending, in order, each while its kind has room;

@@ -72,3 +72,16 @@ def test_out_of_file_descriptors_pauses_accepting(tmp_path):
     assert status == 200
     assert t.proc.poll() is None
     t.stop()
+
+
+def test_soft_limit_raised_to_the_hard_one(tmp_path):
+    """systemd starts services with a soft limit of 1024 under a far higher
+    hard one; ticd raises its own soft limit to the hard one."""
+    t = e2e.Ticd(tmp_path / "ticd")
+    t.start(argv_prefix=["prlimit", "--nofile=%d:%d" % (LIMIT, 4 * LIMIT)])
+    try:
+        with open("/proc/%d/limits" % t.proc.pid) as f:
+            line = next(x for x in f if x.startswith("Max open files"))
+        assert line.split()[3:5] == [str(4 * LIMIT)] * 2, line
+    finally:
+        t.stop()
