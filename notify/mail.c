@@ -23,6 +23,17 @@ void
 mail_init(void)
 {
 	g_mime_init();
+	/*
+	 * GMime folds a header with the rules of its parser's options, and
+	 * by default those are loose: a "=?" inside a word starts a token of
+	 * its own, and one with no "?" after it runs to the end of the value
+	 * and is cut at column 78 with a TAB put into it.  A centre named
+	 * "a=?b" would then be read in a subject as "2026-1<TAB>2-18" or
+	 * "a =?b".  The strict rules fold only where there is white space.
+	 * Every message's header list copies these options when it is made.
+	 */
+	g_mime_parser_options_set_rfc2047_compliance_mode(
+	    g_mime_parser_options_get_default(), GMIME_RFC_COMPLIANCE_STRICT);
 }
 
 void

@@ -225,6 +225,58 @@ test_no_header_injection(void **state)
 	free(data);
 }
 
+/* The Subject's value as a reader unfolds it: each CRLF taken out. */
+static char *
+raw_subject_unfolded(const char *hdr)
+{
+	const char	*p = strstr(hdr, "\r\nSubject: "), *end;
+	char		*out, *q;
+
+	assert_non_null(p);
+	p += strlen("\r\nSubject: ");
+	for (end = p; (end = strstr(end, "\r\n")) != NULL &&
+	    (end[2] == ' ' || end[2] == '\t'); end += 2)
+		;
+	assert_non_null(end);
+	out = q = strndup(p, (size_t)(end - p));
+	for (; p < end; p++) {
+		if (*p != '\r' && *p != '\n')
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
+/*
+ * A "=?" inside a word: GMime's loose folding cut the rest of the value
+ * at column 78 with a TAB ("2026-1<TAB>2-18"), or put a space before the
+ * "=?".  ticd has it fold only where there was white space.
+ */
+static void
+test_subject_folds_only_at_spaces(void **state)
+{
+	static char	 subject[] = "【技术创新中心提醒】【第十四条】中心 evi=?x."
+	    "example#Unit</td> / ticd reminder: 1 obligation, first due "
+	    "2026-12-18 and evi=?x again";
+	struct notify_text	 t = sample;
+	struct mail_address	 to = { "中心", "a@centre.example" };
+	size_t			 len;
+	char			*data, *hdr, *value;
+
+	(void)state;
+	t.subject = subject;
+	data = build(&t, &to, 1, &len);
+	hdr = headers_of(data);
+	check_header_lines(hdr);
+	value = raw_subject_unfolded(hdr);
+	assert_null(strchr(value, '\t'));
+	assert_non_null(strstr(value, " evi=?x.example#Unit</td> / ticd "
+	    "reminder: 1 obligation, first due 2026-12-18 and evi=?x again"));
+	free(value);
+	free(hdr);
+	free(data);
+}
+
 static void
 test_bad_addresses_refused(void **state)
 {
@@ -368,6 +420,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers_and_parts),
 		cmocka_unit_test(test_no_header_injection),
+		cmocka_unit_test(test_subject_folds_only_at_spaces),
 		cmocka_unit_test(test_bad_addresses_refused),
 		cmocka_unit_test(test_undisclosed_recipients),
 		cmocka_unit_test(test_message_id_is_stable),
