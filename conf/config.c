@@ -109,8 +109,9 @@ static const struct config_key config_keys[] = {
 	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
 	    "for sends in flight; the rest stay in the outbox"),
 	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
-	    "对外地址，用于日历订阅链接；空则由 listen 得出 / the public base "
-	    "URL of feed links (http:// or https://); empty: from listen"),
+	    "对外地址，用于日历订阅链接及其中每项义务的说明页链接；空则由 "
+	    "listen 得出 / the public base URL of feed links and of each "
+	    "entry's page (http:// or https://); empty: from listen"),
 	K("ticd", "feed_retention", KEY_INT, "400", 0, 100000, NULL, true,
 	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
 	    "起）/ days done and void obligations stay in feeds after their "

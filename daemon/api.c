@@ -1,6 +1,7 @@
 /*
- * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1, and
- * the routes of the calendar feeds (feeds.c, feedtok.c).
+ * api.c: the HTTP API (docs/api.md): /healthz, /metrics and /api/v1, the
+ * routes of the calendar feeds (feeds.c, feedtok.c) and the page each feed
+ * entry links to (/obligations/KEY).
  *
  * Each handler checks the token's scope before anything else it reveals:
  * what the token may not see answers 404 exactly like what does not
@@ -1374,6 +1375,41 @@ route_feed_token(struct call *c)
 }
 
 /*
+ * GET /obligations/KEY: the page a calendar entry's URL opens
+ * (calendar/text.c cal_text_url).  The key is "CENTRE/RULE[/...][#n]"
+ * or "@bureau/RULE..."; the page depends only on the rule, so that a
+ * guessed key tells nothing of whether that centre has the obligation.
+ */
+static int
+rule_of_key(const char *key, enum sched_rule *r)
+{
+	const char	*slash = strchr(key, '/');
+	char		*name;
+	int		 rc;
+
+	if (slash == NULL || slash == key)
+		return -1;
+	name = xstrndup(slash + 1, strcspn(slash + 1, "/#"));
+	rc = sched_rule_from_name(name, r);
+	free(name);
+	return rc;
+}
+
+static void
+get_obligation_page(struct call *c)
+{
+	enum sched_rule	 r;
+
+	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
+		method_not_allowed(c, "GET, HEAD");
+	else if (rule_of_key(c->segs[1], &r) == -1)
+		not_found(c);
+	else
+		http_reply_html(c->t, c->req, notify_rule_page(c->t->rules,
+		    r));
+}
+
+/*
  * What can be answered while the journal is still loading (load.c): one
  * centre's obligations or page, from that centre's own events, and
  * /healthz.  The rest waits for the whole journal.
@@ -1384,6 +1420,7 @@ answers_while_loading(struct call *c)
 	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
 		return false;
 	return is(c, 1, "healthz", NULL, NULL) ||
+	    is(c, 2, "obligations", NULL, NULL) ||
 	    is(c, 4, "api", "v1", "centres") || (is(c, 3, "api", "v1",
 	    "obligations") && query(c, "centre") != NULL);
 }
@@ -1423,6 +1460,8 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 		route_api(&c);
 	else if (c.nsegs == 2 && strcmp(c.segs[0], "feeds") == 0)
 		route_feed_token(&c);
+	else if (is(&c, 2, "obligations", NULL, NULL))
+		get_obligation_page(&c);
 	else
 		not_found(&c);
 out:

@@ -234,6 +234,8 @@ void	 http_reply_json(struct ticd *, struct evhttp_request *, int status,
 	    json_t *body);
 void	 http_reply_error(struct ticd *, struct evhttp_request *, int status,
 	    const char *code, const char *message);
+/* 200 with an HTML page for people, which is freed. */
+void	 http_reply_html(struct ticd *, struct evhttp_request *, char *html);
 /* The store could not answer (busy, locked, the disk full): 503 with its
  * reason, which is freed. */
 void	 http_reply_unavailable(struct ticd *, struct evhttp_request *,

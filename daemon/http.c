@@ -82,6 +82,28 @@ http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
 	evbuffer_free(buf);
 }
 
+/* A page for people (the obligation page): no script, style or frame of
+ * any origin, and it may be kept a while (it changes with the rule pack). */
+void
+http_reply_html(struct ticd *t, struct evhttp_request *req, char *html)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (buf == NULL)
+		fatalx("out of memory for a reply");
+	evbuffer_add(buf, html, strlen(html));
+	free(html);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "public, max-age=300");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	count_status(t, 200);
+	http_send(req, 200, buf);
+	evbuffer_free(buf);
+}
+
 void
 http_reply_error(struct ticd *t, struct evhttp_request *req, int status,
     const char *code, const char *message)

@@ -693,6 +693,78 @@ notify_render_target(const struct notify_target_words *w,
 	free(reason);
 }
 
+/* ---- the page a calendar entry links to (daemon/api.c) ---- */
+
+static const char *
+audience_cn(int bit)
+{
+	switch (bit) {
+	case SCHED_TO_CENTRE:
+		return "技术创新中心";
+	case SCHED_TO_UNIT:
+		return "组织管理单位";
+	case SCHED_TO_BUREAU:
+		return "市科技局";
+	}
+	return "?";
+}
+
+static void
+page_row(struct buf *b, const char *label, const char *value)
+{
+	buf_adds(b, "<tr><th align=\"left\">");
+	put_html(b, label);
+	buf_adds(b, "</th><td>");
+	put_html(b, value);
+	buf_adds(b, "</td></tr>\n");
+}
+
+char *
+notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
+{
+	const struct sched_rule_text *t = &rules->text[r];
+	struct buf	 b, who;
+	char		*head;
+	int		 bit;
+
+	buf_init(&who);
+	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
+		if (t->to & bit)
+			buf_printf(&who, "%s%s", who.len > 0 ? "、" : "",
+			    audience_cn(bit));
+	}
+	head = xasprintf("【%s】%s", sched_rule_article_cn(r),
+	    title_of(rules, r));
+	buf_init(&b);
+	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>");
+	put_html(&b, head);
+	buf_adds(&b, "</title>\n</head>\n<body>\n<h1>");
+	put_html(&b, head);
+	buf_adds(&b, "</h1>\n<table>\n");
+	page_row(&b, "依据", "《阳泉市技术创新中心认定管理办法》");
+	page_row(&b, "条款", sched_rule_article_cn(r));
+	if (t->action != NULL)
+		page_row(&b, "应办事项", t->action);
+	if (t->closed_by != NULL)
+		page_row(&b, "办结条件", t->closed_by);
+	if (who.len > 0)
+		page_row(&b, "办理方", who.data);
+	buf_adds(&b, "</table>\n<p>");
+	/* The key in the link names a centre, which anyone may guess: the
+	 * page says only what the rule pack says, the same for every key. */
+	put_html(&b, "本页说明这一类义务。该条目的到期日、状态和所属中心见您订阅的"
+	    "日历；事项办结后，由市科技局在 ticd 中记录相应事件。");
+	buf_printf(&b, "</p>\n<p lang=\"en\">%s (Art. %s) of the Yangquan "
+	    "measures for technology innovation centres. This page explains "
+	    "the rule; the entry's due date, state and centre are in your "
+	    "calendar.</p>\n</body>\n</html>\n", sched_rule_name(r),
+	    sched_rule_article(r));
+	free(head);
+	buf_free(&who);
+	return buf_take(&b);
+}
+
 /* ---- chat robots' markdown (robot.c) ---- */
 
 #define NAME_MAX_BYTES	200	/* a name in a heading or an item */

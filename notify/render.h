@@ -55,6 +55,13 @@ void	 notify_text_free(struct notify_text *);
 char	*notify_recipient_label(const struct sched_message *);
 
 /*
+ * The page a calendar entry's URL opens (public_url/obligations/KEY): the
+ * rule's article, what to do, what closes it and who acts, from the rule
+ * pack alone (nothing of a centre's).  HTML, Chinese first; caller frees.
+ */
+char	*notify_rule_page(const struct sched_rules *, enum sched_rule);
+
+/*
  * A failing webhook target, as the bureau's notice names it (hook.c); all
  * borrowed.  disable_at NULL: the target was disabled; else one of its
  * posts went dead (row, recipient, day) while it fails since "since",

@@ -625,6 +625,50 @@ def test_public_url_makes_the_links(ticd_factory):
                                         "obligations/")
 
 
+def test_an_entrys_link_opens_its_rule_and_nothing_of_the_centre(
+        ticd_factory):
+    """The URL a calendar entry carries answers (behind the public_url, the
+    same path on ticd): a page with the rule's article, title, what to do
+    and who acts; the same page for any key of that rule, so a guessed key
+    says nothing of a centre."""
+    t = ticd_factory("page")
+    t.write_conf(extra="public_url = https://cal.example.cn/yq/\n")
+    t.token = t.make_token()
+    t.start()
+    for ev in TWO_UNITS:
+        t.record(ev)
+    f = new_feed(t, "centre", "b1")
+    seen = {}
+    for c in parse(fetch(t.url("/feeds/%s.ics" % f["token"])).body)[1]:
+        link = str(c["URL"])
+        path = link[len("https://cal.example.cn/yq"):]
+        r = fetch(t.url(path))
+        assert r.status == 200, (link, r.status)
+        assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert r.headers["Content-Security-Policy"] == "default-src 'none'"
+        page = r.body.decode()
+        h1 = re.search(r"<h1>(.*)</h1>", page).group(1)
+        # "【第十四条】年度绩效评价材料提交截止" heads the entry's SUMMARY too.
+        assert h1.startswith("【第") and str(c["SUMMARY"]).startswith(h1)
+        assert "应办事项" in page and "办理方" in page
+        assert "b1" not in page and "乙一中心" not in page
+        assert "<script" not in page
+        seen[path] = r.body
+    assert len(seen) >= 3
+    # A key of the same rule for a centre that does not exist: same page.
+    path, body = next(iter(seen.items()))
+    rule = urllib.parse.unquote(path.split("/")[-1]).split("/")[1]
+    other = "/obligations/" + urllib.parse.quote("zz-404/%s/2031" % rule,
+                                                  safe="")
+    assert fetch(t.url(other)).body == body
+    assert fetch(t.url(path), method="HEAD").body == b""
+    for bad in ("/obligations/" + urllib.parse.quote("b1/no_such_rule",
+                                                      safe=""),
+                "/obligations/b1", "/obligations/%2Fcommittee_meeting"):
+        assert fetch(t.url(bad)).status == 404, bad
+    assert fetch(t.url(path), method="POST").status == 405
+
+
 def test_ticctl_feeds_and_feed_from_ticd(two, tmp_path):
     env = dict(os.environ, TICD_URL=two.url(""), TICD_TOKEN=two.token)
     env.pop("TICCTL_CONFIG", None)

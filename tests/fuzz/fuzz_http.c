@@ -70,7 +70,8 @@ static const struct {
 static const char *allowed_headers[] = {
 	"Content-Type", "Cache-Control", "X-Content-Type-Options",
 	"Content-Length", "Date", "Connection", "Allow", "WWW-Authenticate",
-	"Transfer-Encoding", "Keep-Alive",
+	"Transfer-Encoding", "Keep-Alive", "Content-Security-Policy",
+	"Referrer-Policy",
 };
 
 static struct ticd	 t;

@@ -429,6 +429,38 @@ test_target_notices(void **state)
 	notify_text_free(&t);
 }
 
+/* The page a calendar entry links to: the rule pack's words, escaped,
+ * with who acts; an edited pack's title cannot make markup. */
+static void
+test_rule_page(void **state)
+{
+	static const char pack[] = "[evaluation]\n"
+	    "title = 年度<b>评价</b> & \"材料\"\nto = centre unit\n";
+	struct sched_rules	*rules = tu_rules();
+	char			*page, *error = NULL;
+
+	(void)state;
+	page = notify_rule_page(rules, SCHED_R_EVALUATION);
+	HAS(page, "<h1>【第十四条】年度绩效评价材料提交截止</h1>");
+	HAS(page, "<th align=\"left\">应办事项</th>");
+	HAS(page, "<th align=\"left\">办结条件</th>");
+	HAS(page, "evaluation (Art. 14)");
+	free(page);
+	page = notify_rule_page(rules, SCHED_R_TRANSITION);
+	HAS(page, "<td>技术创新中心、组织管理单位、市科技局</td>");
+	free(page);
+	if (sched_rules_load(rules, "edited.ini", pack, sizeof(pack) - 1,
+	    &error) != 0)
+		fail_msg("%s", error);
+	page = notify_rule_page(rules, SCHED_R_EVALUATION);
+	HAS(page, "<h1>【第十四条】年度&lt;b&gt;评价&lt;/b&gt; &amp; "
+	    "&quot;材料&quot;</h1>");
+	LACKS(page, "<b>");
+	HAS(page, "<td>技术创新中心、组织管理单位</td>");
+	free(page);
+	sched_rules_free(rules);
+}
+
 int
 main(void)
 {
@@ -443,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_an_empty_message_is_refused),
 		cmocka_unit_test(test_robot_markdown_words),
 		cmocka_unit_test(test_target_notices),
+		cmocka_unit_test(test_rule_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
