@@ -184,6 +184,52 @@ add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
 	return 0;
 }
 
+/* Does a word of s read as an RFC 2047 encoded-word ("=?...?=")? */
+static bool
+has_encoded_word(const char *s)
+{
+	size_t	 n;
+
+	for (; *s != '\0'; s += n) {
+		s += strspn(s, " \t");
+		n = strcspn(s, " \t");
+		if (n > 4 && strncmp(s, "=?", 2) == 0 &&
+		    strncmp(s + n - 2, "?=", 2) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The subject as base64 encoded-words only, each of at most 45 octets of
+ * whole UTF-8 characters (60 of base64, 72 with its frame: RFC 2047's
+ * limit is 75).  By hand because GMime 3.2 writes a word that already
+ * reads as an encoded-word as it is, with no way to have it encoded, and
+ * a reader would decode it: a centre named "=?UTF-8?B?5rWL?=" would show
+ * as 测.  Given encoded-words only, GMime leaves them and folds between.
+ */
+static char *
+subject_encoded(const char *s)
+{
+	struct buf	 b;
+	size_t		 len = strlen(s), n;
+	gchar		*b64;
+
+	buf_init(&b);
+	while (len > 0) {
+		n = len < 45 ? len : 45;
+		/* Back to a character's first octet (10xxxxxx continue). */
+		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		b64 = g_base64_encode((const guchar *)s, n);
+		buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len > 0 ? " " : "", b64);
+		g_free(b64);
+		s += n;
+		len -= n;
+	}
+	return b.data != NULL ? buf_take(&b) : xstrdup("");
+}
+
 static void
 set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 {
@@ -193,6 +239,12 @@ set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 	char		*subject = mail_header_clean(spec->text->subject);
 	char		*id = mail_header_clean(spec->message_id);
 
+	if (has_encoded_word(subject)) {
+		char	*encoded = subject_encoded(subject);
+
+		free(subject);
+		subject = encoded;
+	}
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_mime_message_set_date(msg, local);
 	g_mime_message_set_message_id(msg, id);

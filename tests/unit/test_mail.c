@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <gmime/gmime.h>
 
+#include "common/common.h"
 #include "notify/notify.h"
 
 #define SUBJECT	"【提醒】阳泉市技术创新中心义务：年度绩效评价材料提交截止 2026-11-30（周一）"
@@ -277,6 +279,82 @@ test_subject_folds_only_at_spaces(void **state)
 	free(data);
 }
 
+/* The unfolded Subject read as RFC 2047 says: each encoded-word decoded
+ * alone, the white space between two adjacent ones dropped. */
+static char *
+subject_as_read(const char *value)
+{
+	struct buf	 out;
+	const char	*p = value;
+	size_t		 n, space;
+	bool		 after_word = false;
+	char		*word, *text;
+
+	buf_init(&out);
+	for (; *p != '\0'; p += n) {
+		space = strspn(p, " \t");
+		p += space;
+		n = strcspn(p, " \t");
+		word = strndup(p, n);
+		if (n > 4 && strncmp(word, "=?", 2) == 0 &&
+		    strcmp(word + n - 2, "?=") == 0) {
+			if (!after_word)
+				buf_add(&out, p - space, space);
+			text = g_mime_utils_header_decode_text(NULL, word);
+			buf_adds(&out, text);
+			g_free(text);
+			after_word = true;
+		} else {
+			buf_add(&out, p - space, space + n);
+			after_word = false;
+		}
+		free(word);
+	}
+	return out.data != NULL ? buf_take(&out) : xstrdup("");
+}
+
+/*
+ * A name that is itself an encoded-word: GMime would write it as it is
+ * and a reader would decode it (测, the space before it gone).  The whole
+ * subject is then encoded, and reads back as it was.
+ */
+static void
+test_subject_with_an_encoded_word_in_it(void **state)
+{
+	static char	 subject[] = "【技术创新中心提醒】【第十四条】年度绩效评价"
+	    "（2026年度） 30天后到期（2026-12-18 周五） · =?UTF-8?B?5rWL?= "
+	    "/ ticd reminder: 1 obligation, first due 2026-12-18";
+	struct notify_text	 t = sample;
+	struct mail_address	 to = { "中心", "a@centre.example" };
+	size_t			 len;
+	char			*data, *hdr, *value, *read;
+
+	(void)state;
+	t.subject = subject;
+	data = build(&t, &to, 1, &len);
+	hdr = headers_of(data);
+	check_header_lines(hdr);
+	value = raw_subject_unfolded(hdr);
+	assert_null(strstr(value, " =?UTF-8?B?5rWL?= "));
+	read = subject_as_read(value);
+	assert_string_equal(read, subject);
+	free(read);
+	free(value);
+	/* An ordinary subject is left to GMime, and reads back too. */
+	t.subject = s_subject;
+	free(hdr);
+	free(data);
+	data = build(&t, &to, 1, &len);
+	hdr = headers_of(data);
+	value = raw_subject_unfolded(hdr);
+	read = subject_as_read(value);
+	assert_string_equal(read, SUBJECT);
+	free(read);
+	free(value);
+	free(hdr);
+	free(data);
+}
+
 static void
 test_bad_addresses_refused(void **state)
 {
@@ -421,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_headers_and_parts),
 		cmocka_unit_test(test_no_header_injection),
 		cmocka_unit_test(test_subject_folds_only_at_spaces),
+		cmocka_unit_test(test_subject_with_an_encoded_word_in_it),
 		cmocka_unit_test(test_bad_addresses_refused),
 		cmocka_unit_test(test_undisclosed_recipients),
 		cmocka_unit_test(test_message_id_is_stable),
