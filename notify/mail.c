@@ -23,17 +23,6 @@ void
 mail_init(void)
 {
 	g_mime_init();
-	/*
-	 * GMime folds a header with the rules of its parser's options, and
-	 * by default those are loose: a "=?" inside a word starts a token of
-	 * its own, and one with no "?" after it runs to the end of the value
-	 * and is cut at column 78 with a TAB put into it.  A centre named
-	 * "a=?b" would then be read in a subject as "2026-1<TAB>2-18" or
-	 * "a =?b".  The strict rules fold only where there is white space.
-	 * Every message's header list copies these options when it is made.
-	 */
-	g_mime_parser_options_set_rfc2047_compliance_mode(
-	    g_mime_parser_options_get_default(), GMIME_RFC_COMPLIANCE_STRICT);
 }
 
 void
@@ -166,58 +155,29 @@ body_parts(const struct notify_text *text)
 	return GMIME_OBJECT(mixed);
 }
 
-/* Adds a mailbox whose display name is data: cleaned first. */
-static int
-add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
-    const char *email, char **error)
-{
-	char	*clean;
-
-	if (!mail_address_ok(email)) {
-		*error = xasprintf("地址不可用 / an unusable address: %s",
-		    email != NULL ? email : "(none)");
-		return -1;
-	}
-	clean = mail_header_clean(name);
-	g_mime_message_add_mailbox(msg, type, *clean ? clean : NULL, email);
-	free(clean);
-	return 0;
-}
-
-/* Does a word of s read as an RFC 2047 encoded-word ("=?...?=")? */
-static bool
-has_encoded_word(const char *s)
-{
-	size_t	 n;
-
-	for (; *s != '\0'; s += n) {
-		s += strspn(s, " \t");
-		n = strcspn(s, " \t");
-		if (n > 4 && strncmp(s, "=?", 2) == 0 &&
-		    strncmp(s + n - 2, "?=", 2) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
- * The subject as base64 encoded-words only, each of at most 45 octets of
- * whole UTF-8 characters (60 of base64, 72 with its frame: RFC 2047's
- * limit is 75).  By hand because GMime 3.2 writes a word that already
- * reads as an encoded-word as it is, with no way to have it encoded, and
- * a reader would decode it: a centre named "=?UTF-8?B?5rWL?=" would show
- * as 测.  Given encoded-words only, GMime leaves them and folds between.
+ * Text with a "=?" in it, as base64 encoded-words only, each of at most 39
+ * octets of whole UTF-8 characters (52 of base64, 64 with its frame, so
+ * even the Subject's first line stays within RFC 2047's 76; 39 is 13
+ * Chinese characters, so most words need no padding).  By hand because
+ * GMime 3.2 writes a word that reads as an encoded-word as it is, with no
+ * way to have it encoded, and readers decode one anywhere it stands, even
+ * inside a word: a centre named "=?UTF-8?B?5rWL?=" would show as 测.
+ * Given encoded-words only, GMime leaves them and folds between them.
+ * Text without "=?" is left to GMime.
  */
 static char *
-subject_encoded(const char *s)
+header_text(const char *s)
 {
 	struct buf	 b;
 	size_t		 len = strlen(s), n;
 	gchar		*b64;
 
+	if (strstr(s, "=?") == NULL)
+		return xstrdup(s);
 	buf_init(&b);
 	while (len > 0) {
-		n = len < 45 ? len : 45;
+		n = len < 39 ? len : 39;
 		/* Back to a character's first octet (10xxxxxx continue). */
 		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
@@ -227,7 +187,28 @@ subject_encoded(const char *s)
 		s += n;
 		len -= n;
 	}
-	return b.data != NULL ? buf_take(&b) : xstrdup("");
+	return buf_take(&b);
+}
+
+/* Adds a mailbox whose display name is data: cleaned, and encoded when it
+ * holds a "=?" (header_text). */
+static int
+add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
+    const char *email, char **error)
+{
+	char	*clean, *text;
+
+	if (!mail_address_ok(email)) {
+		*error = xasprintf("地址不可用 / an unusable address: %s",
+		    email != NULL ? email : "(none)");
+		return -1;
+	}
+	clean = mail_header_clean(name);
+	text = header_text(clean);
+	g_mime_message_add_mailbox(msg, type, *text ? text : NULL, email);
+	free(text);
+	free(clean);
+	return 0;
 }
 
 static void
@@ -236,15 +217,10 @@ set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 	GTimeZone	*tz = g_time_zone_new_offset(8 * 3600);
 	GDateTime	*utc = g_date_time_new_from_unix_utc((gint64)spec->date);
 	GDateTime	*local = g_date_time_to_timezone(utc, tz);
-	char		*subject = mail_header_clean(spec->text->subject);
+	char		*clean = mail_header_clean(spec->text->subject);
+	char		*subject = header_text(clean);
 	char		*id = mail_header_clean(spec->message_id);
 
-	if (has_encoded_word(subject)) {
-		char	*encoded = subject_encoded(subject);
-
-		free(subject);
-		subject = encoded;
-	}
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_mime_message_set_date(msg, local);
 	g_mime_message_set_message_id(msg, id);
@@ -256,6 +232,7 @@ set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 	g_date_time_unref(utc);
 	g_time_zone_unref(tz);
 	free(subject);
+	free(clean);
 	free(id);
 }
 

@@ -30,6 +30,7 @@
 #include "notify/render.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/hostile.h"
+#include "tests/mailread.h"
 
 #define SEP		0x1f
 #define DAYS		60
@@ -166,81 +167,23 @@ check_header_lines(const char *data, size_t len)
 	}
 }
 
-/*
- * The Subject as RFC 2047 reads it: each encoded-word decoded on its own,
- * the white space between two adjacent ones dropped.  GMime 3.2.13's own
- * reading glues adjacent base64 words before decoding and loses what
- * follows a word's padding (GMime issue #133, fixed upstream later); mail
- * clients read each word alone, as Python's email package does.
- */
-static bool
-encoded_word_at(const char *p)
-{
-	size_t	 n = strcspn(p, " \t\r\n");
-
-	return n > 4 && strncmp(p, "=?", 2) == 0 &&
-	    strncmp(p + n - 2, "?=", 2) == 0;
-}
-
-/*
- * The header unfolded: each CRLF taken out, the white space after it kept
- * (RFC 5322 2.2.3).  ticd has GMime fold only where there was white space
- * (mail_init), so nothing else is taken out: a fold inside a word, as
- * GMime's loose rules make before a "=?" (regress-gmime-fold) or within a
- * "=?" with no "?" after it (regress-gmime-cut), shows to a reader.
- */
-static char *
-unfold(const char *raw)
-{
-	struct buf	 out;
-	const char	*p;
-
-	buf_init(&out);
-	for (p = raw; *p != '\0'; p++) {
-		if (*p != '\r' && *p != '\n')
-			buf_add(&out, p, 1);
-	}
-	return out.data != NULL ? buf_take(&out) : xstrdup("");
-}
-
+/* The Subject as a reader shows it (tests/mailread.h), but for the one
+ * space GMime writes after "Subject:". */
 static char *
 subject_as_read(GMimeMessage *msg)
 {
 	GMimeHeaderList	*hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
 	GMimeHeader	*h = g_mime_header_list_get_header(hl, "Subject");
 	const char	*raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
-	struct buf	 out;
-	char		*unfolded, *p, *word, *text;
-	size_t		 n, space;
-	bool		 after_word = false;
+	char		*unfolded, *read, *text;
 
 	if (raw == NULL)
 		fuzz_fail("no Subject read back");
-	unfolded = unfold(raw);
-	buf_init(&out);
-	for (p = unfolded; *p != '\0'; p += n) {
-		space = strspn(p, " \t");
-		p += space;
-		n = strcspn(p, " \t");
-		word = xstrndup(p, n);
-		if (encoded_word_at(word)) {
-			if (!after_word)
-				buf_add(&out, p - space, space);
-			text = g_mime_utils_header_decode_text(NULL, word);
-			buf_add(&out, text, strlen(text));
-			g_free(text);
-			after_word = true;
-		} else {
-			buf_add(&out, p - space, space + n);
-			after_word = false;
-		}
-		free(word);
-	}
-	free(unfolded);
-	/* GMime writes "Subject: " then the value: one space is its own. */
-	text = xstrdup(out.data != NULL ? out.data + (out.len > 0 &&
-	    out.data[0] == ' ') : "");
-	buf_free(&out);
+	unfolded = mailread_unfold(raw, strlen(raw));
+	read = mailread_text(unfolded);
+	text = xstrdup(read + (read[0] == ' '));
+	g_free(read);
+	g_free(unfolded);
 	return text;
 }
 
