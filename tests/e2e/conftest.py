@@ -180,6 +180,7 @@ class Ticd:
         self.max_body = max_body
         self.log_level = log_level
         self.proc = None
+        self.start_mark = 0
         self.token = None
         self.write_conf()
 
@@ -217,11 +218,12 @@ class Ticd:
         env.update(extra or {})
         return env
 
-    def start(self, env=None, argv_prefix=None, wait=True, extra_args=()):
+    def start(self, env=None, argv_prefix=None, wait=True, extra_args=(),
+              timeout=10.0):
         """Starts ticd (optionally under a wrapper) and waits for /healthz.
         A port taken meanwhile by someone else is replaced by another."""
         for attempt in range(5):
-            mark = self.log_size()
+            mark = self.start_mark = self.log_size()
             argv = list(argv_prefix or []) + [TICD, "-c", str(self.conf)] \
                 + list(extra_args)
             with open(self.log, "ab") as log:
@@ -231,7 +233,7 @@ class Ticd:
             if not wait:
                 return None
             try:
-                return self.wait_healthy()
+                return self.wait_healthy(timeout)
             except DaemonDied:
                 if "cannot listen" not in self.log_text(mark) or \
                         attempt == 4:
@@ -245,12 +247,22 @@ class Ticd:
         raise AssertionError("unreachable")
 
     def wait_healthy(self, timeout=10.0):
+        """/healthz from this ticd: not before it says it listens, since
+        until then its port may be answered by another test's ticd (one
+        that took the same free port), and a SIGTERM sent then would find
+        this one still starting, with no handler yet."""
         deadline = time.monotonic() + timeout
         last = None
+        listening = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise DaemonDied("ticd exited with %d before answering:\n%s"
                                  % (self.proc.returncode, self.log_text()))
+            listening = listening or \
+                "listening on" in self.log_text(self.start_mark)
+            if not listening:
+                time.sleep(0.05)
+                continue
             try:
                 r = http_request(self.url("/healthz"), timeout=2)
                 if r.status == 200:
