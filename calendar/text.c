@@ -105,7 +105,7 @@ cal_feed_name(const struct cal_feed_options *opts)
 char *
 cal_text_feed_description(const struct sched_rules *rules)
 {
-	return xasprintf("依《阳泉市技术创新中心认定管理办法》推算的各项义务"
+	return xasprintf("依" SCHED_MEASURES_CN "推算的各项义务"
 	    "到期日（规则包 %s），由 ticd 生成。日期为全天事件；标注“暂定”"
 	    "的日期所在年份的放假安排尚未发布，发布后可能调整。",
 	    rules->pack != NULL ? rules->pack : "-");
@@ -223,25 +223,10 @@ cal_text_summary(const struct sched_obligation *o,
 static void
 put_audience(struct buf *b, int to)
 {
-	static const struct {
-		int		 bit;
-		const char	*name;
-	} who[] = {
-		{ SCHED_TO_CENTRE, "中心及依托单位" },
-		{ SCHED_TO_UNIT, "组织管理单位" },
-		{ SCHED_TO_BUREAU, "市科技局" },
-	};
-	size_t	 i;
-	bool	 first = true;
+	char	*who = sched_audiences_cn(to);
 
-	for (i = 0; i < nitems(who); i++) {
-		if ((to & who[i].bit) == 0)
-			continue;
-		buf_printf(b, "%s%s", first ? "" : "、", who[i].name);
-		first = false;
-	}
-	if (first)
-		buf_adds(b, "—");
+	buf_adds(b, who != NULL ? who : "—");
+	free(who);
 }
 
 char *

@@ -1376,25 +1376,9 @@ route_feed_token(struct call *c)
 
 /*
  * GET /obligations/KEY: the page a calendar entry's URL opens
- * (calendar/text.c cal_text_url).  The key is "CENTRE/RULE[/...][#n]"
- * or "@bureau/RULE..."; the page depends only on the rule, so that a
- * guessed key tells nothing of whether that centre has the obligation.
+ * (calendar/text.c cal_text_url).  It depends only on the key's rule, so
+ * that a guessed key tells nothing of whether that centre has it.
  */
-static int
-rule_of_key(const char *key, enum sched_rule *r)
-{
-	const char	*slash = strchr(key, '/');
-	char		*name;
-	int		 rc;
-
-	if (slash == NULL || slash == key)
-		return -1;
-	name = xstrndup(slash + 1, strcspn(slash + 1, "/#"));
-	rc = sched_rule_from_name(name, r);
-	free(name);
-	return rc;
-}
-
 static void
 get_obligation_page(struct call *c)
 {
@@ -1402,7 +1386,7 @@ get_obligation_page(struct call *c)
 
 	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
 		method_not_allowed(c, "GET, HEAD");
-	else if (rule_of_key(c->segs[1], &r) == -1)
+	else if (sched_key_rule(c->segs[1], &r) == -1)
 		not_found(c);
 	else
 		http_reply_html(c->t, c->req, notify_rule_page(c->t->rules,

@@ -59,12 +59,27 @@ http_send(struct evhttp_request *req, int status, struct evbuffer *body)
 	evhttp_send_reply(req, status, NULL, body);
 }
 
+/* Every reply with a body: its type and caching, counted, sent; the
+ * buffer is freed. */
+static void
+reply(struct ticd *t, struct evhttp_request *req, int status,
+    const char *type, const char *cache, struct evbuffer *buf)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", cache);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	count_status(t, status);
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}
+
 void
 http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
     json_t *body)
 {
 	struct evbuffer	*buf = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char		*s;
 
 	s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -74,12 +89,8 @@ http_reply_json(struct ticd *t, struct evhttp_request *req, int status,
 	evbuffer_add(buf, s, strlen(s));
 	evbuffer_add(buf, "\n", 1);
 	free(s);
-	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	count_status(t, status);
-	http_send(req, status, buf);
-	evbuffer_free(buf);
+	reply(t, req, status, "application/json; charset=utf-8", "no-store",
+	    buf);
 }
 
 /* A page for people (the obligation page): no script, style or frame of
@@ -94,14 +105,10 @@ http_reply_html(struct ticd *t, struct evhttp_request *req, char *html)
 		fatalx("out of memory for a reply");
 	evbuffer_add(buf, html, strlen(html));
 	free(html);
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "public, max-age=300");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	count_status(t, 200);
-	http_send(req, 200, buf);
-	evbuffer_free(buf);
+	reply(t, req, 200, "text/html; charset=utf-8", "public, max-age=300",
+	    buf);
 }
 
 void

@@ -433,7 +433,7 @@ intro(const struct render *r)
 }
 
 static const char footer_cn[] =
-    "本邮件由 ticd 依《阳泉市技术创新中心认定管理办法》自动发送，请勿直接回复。"
+    "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接回复。"
     "事项办结后，请市科技局在 ticd 中记录相应事件，提醒随即停止。"
     "附件 .ics 可导入日历。";
 static const char footer_en[] =
@@ -465,6 +465,17 @@ text_body(const struct render *r, const char *lead)
 	return buf_take(&b);
 }
 
+/* A row of an item's or a page's table: label and value, escaped. */
+static void
+html_row(struct buf *b, const char *label, const char *value)
+{
+	buf_adds(b, "<tr><th align=\"left\">");
+	put_html(b, label);
+	buf_adds(b, "</th><td>");
+	put_html(b, value);
+	buf_adds(b, "</td></tr>\n");
+}
+
 static char *
 html_body(const struct render *r, const char *subj, const char *lead)
 {
@@ -486,13 +497,8 @@ html_body(const struct render *r, const char *subj, const char *lead)
 		buf_adds(&b, "<li>\n<p><strong>");
 		put_html(&b, w->heading);
 		buf_adds(&b, "</strong></p>\n<table>\n");
-		for (k = 0; k < w->nlines; k++) {
-			buf_adds(&b, "<tr><th align=\"left\">");
-			put_html(&b, w->lines[k].label);
-			buf_adds(&b, "</th><td>");
-			put_html(&b, w->lines[k].value);
-			buf_adds(&b, "</td></tr>\n");
-		}
+		for (k = 0; k < w->nlines; k++)
+			html_row(&b, w->lines[k].label, w->lines[k].value);
 		buf_adds(&b, "</table>\n</li>\n");
 	}
 	buf_adds(&b, "</ol>\n<div lang=\"en\">\n<p>English summary:</p>\n"
@@ -695,44 +701,13 @@ notify_render_target(const struct notify_target_words *w,
 
 /* ---- the page a calendar entry links to (daemon/api.c) ---- */
 
-static const char *
-audience_cn(int bit)
-{
-	switch (bit) {
-	case SCHED_TO_CENTRE:
-		return "技术创新中心";
-	case SCHED_TO_UNIT:
-		return "组织管理单位";
-	case SCHED_TO_BUREAU:
-		return "市科技局";
-	}
-	return "?";
-}
-
-static void
-page_row(struct buf *b, const char *label, const char *value)
-{
-	buf_adds(b, "<tr><th align=\"left\">");
-	put_html(b, label);
-	buf_adds(b, "</th><td>");
-	put_html(b, value);
-	buf_adds(b, "</td></tr>\n");
-}
-
 char *
 notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 {
 	const struct sched_rule_text *t = &rules->text[r];
-	struct buf	 b, who;
-	char		*head;
-	int		 bit;
+	struct buf	 b;
+	char		*head, *who = sched_audiences_cn(t->to);
 
-	buf_init(&who);
-	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
-		if (t->to & bit)
-			buf_printf(&who, "%s%s", who.len > 0 ? "、" : "",
-			    audience_cn(bit));
-	}
 	head = xasprintf("【%s】%s", sched_rule_article_cn(r),
 	    title_of(rules, r));
 	buf_init(&b);
@@ -742,14 +717,14 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	buf_adds(&b, "</title>\n</head>\n<body>\n<h1>");
 	put_html(&b, head);
 	buf_adds(&b, "</h1>\n<table>\n");
-	page_row(&b, "依据", "《阳泉市技术创新中心认定管理办法》");
-	page_row(&b, "条款", sched_rule_article_cn(r));
+	html_row(&b, "依据", SCHED_MEASURES_CN);
+	html_row(&b, "条款", sched_rule_article_cn(r));
 	if (t->action != NULL)
-		page_row(&b, "应办事项", t->action);
+		html_row(&b, "应办事项", t->action);
 	if (t->closed_by != NULL)
-		page_row(&b, "办结条件", t->closed_by);
-	if (who.len > 0)
-		page_row(&b, "办理方", who.data);
+		html_row(&b, "办结条件", t->closed_by);
+	if (who != NULL)
+		html_row(&b, "办理方", who);
 	buf_adds(&b, "</table>\n<p>");
 	/* The key in the link names a centre, which anyone may guess: the
 	 * page says only what the rule pack says, the same for every key. */
@@ -761,7 +736,7 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	    "calendar.</p>\n</body>\n</html>\n", sched_rule_name(r),
 	    sched_rule_article(r));
 	free(head);
-	buf_free(&who);
+	free(who);
 	return buf_take(&b);
 }
 

@@ -181,6 +181,21 @@ key_part(struct buf *b, const char *s)
 	}
 }
 
+int
+sched_key_rule(const char *key, enum sched_rule *r)
+{
+	const char	*slash = strchr(key, '/');
+	char		*name;
+	int		 rc;
+
+	if (slash == NULL || slash == key)
+		return -1;
+	name = xstrndup(slash + 1, strcspn(slash + 1, "/#"));
+	rc = sched_rule_from_name(name, r);
+	free(name);
+	return rc;
+}
+
 /* Is this key taken by another obligation of the centre?  Only two
  * obligations of one centre, rule and day can collide, so looking at the
  * centre's own of that rule is enough. */

@@ -117,6 +117,33 @@ sched_audience_name(int bit)
 	return "?";
 }
 
+char *
+sched_audiences_cn(int to)
+{
+	static const struct {
+		int		 bit;
+		const char	*name;
+	} who[] = {
+		{ SCHED_TO_CENTRE, "中心及依托单位" },
+		{ SCHED_TO_UNIT, "组织管理单位" },
+		{ SCHED_TO_BUREAU, "市科技局" },
+	};
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < nitems(who); i++) {
+		if (to & who[i].bit)
+			buf_printf(&b, "%s%s", b.len > 0 ? "、" : "",
+			    who[i].name);
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
 /*
  * The reminder schedule of a pack that says none: 30 days, 7 days and 1
  * working day before, on the day, then weekly four times, to whoever

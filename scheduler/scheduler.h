@@ -194,6 +194,11 @@ bool	 sched_rule_is_period(enum sched_rule);
 /* Yearly rules carry a year. */
 bool	 sched_rule_is_yearly(enum sched_rule);
 const char *sched_audience_name(int bit);
+/* Who must act, as the feeds and pages name them: "中心及依托单位、组织管理
+ *单位" for SCHED_TO_CENTRE | SCHED_TO_UNIT; NULL for none.  Caller frees. */
+char	*sched_audiences_cn(int to);
+/* The measures' name, as every text ticd writes cites them. */
+#define SCHED_MEASURES_CN	"《阳泉市技术创新中心认定管理办法》"
 
 /* ---- events (event.c) ---- */
 
@@ -376,6 +381,13 @@ struct sched_obligation {
 	int			 closed_on;	/* when done or void, else NO_DAY */
 	char			*explain;	/* with SCHED_PLAN_EXPLAIN */
 };
+
+/*
+ * The rule of an obligation's key ("CENTRE/RULE[/WHAT][#n]", the centre
+ * and WHAT %-escaped so that they hold no "/", or "@bureau/RULE..."), as
+ * plan.c makes it; -1 when key is not such a key.
+ */
+int	 sched_key_rule(const char *key, enum sched_rule *);
 
 struct sched_centre {
 	const char		*id;		/* borrowed */

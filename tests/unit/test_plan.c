@@ -1375,6 +1375,37 @@ test_keys_are_unique_and_stable_as_states_change(void **state)
 	sched_plan_free(early);
 }
 
+/* Every key tells its rule back (the page a feed entry links to is found
+ * by it); what is not a key is refused. */
+static void
+test_a_key_tells_its_rule(void **state)
+{
+	struct fx		*f = *state;
+	enum sched_rule		 r;
+	size_t			 i;
+	bool			 bureau = false;
+
+	busy_journal(f);
+	ADD(f, "{'type':'registered','date':'2025-09-01','centre':'q/1#2',"
+	    "'name':'N','unit':'U'}");
+	PLAN(f, "2029-01-01", "2028-12-31");
+	for (i = 0; i < f->plan->count; i++) {
+		const struct sched_obligation *o = &f->plan->obligations[i];
+
+		if (sched_key_rule(o->key, &r) != 0)
+			fail_msg("key %s refused", o->key);
+		assert_int_equal(r, o->rule);
+		bureau = bureau || o->centre == NULL;
+	}
+	assert_true(bureau);
+	assert_int_equal(sched_key_rule("", &r), -1);
+	assert_int_equal(sched_key_rule("q", &r), -1);
+	assert_int_equal(sched_key_rule("/evaluation", &r), -1);
+	assert_int_equal(sched_key_rule("q/no_such_rule", &r), -1);
+	assert_int_equal(sched_key_rule("zz/evaluation#3", &r), 0);
+	assert_int_equal(r, SCHED_R_EVALUATION);
+}
+
 static void
 test_every_plan_is_in_order(void **state)
 {
@@ -1589,6 +1620,7 @@ main(void)
 		T(test_a_retracted_registration_removes_the_centre),
 		T(test_output_is_sorted_by_due_bureau_centre_rule_year),
 		T(test_keys_are_unique_and_stable_as_states_change),
+		T(test_a_key_tells_its_rule),
 		T(test_every_plan_is_in_order),
 		T(test_an_obligation_as_json),
 		T(test_the_text_dump_is_what_jansson_writes),

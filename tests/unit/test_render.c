@@ -447,7 +447,7 @@ test_rule_page(void **state)
 	HAS(page, "evaluation (Art. 14)");
 	free(page);
 	page = notify_rule_page(rules, SCHED_R_TRANSITION);
-	HAS(page, "<td>技术创新中心、组织管理单位、市科技局</td>");
+	HAS(page, "<td>中心及依托单位、组织管理单位、市科技局</td>");
 	free(page);
 	if (sched_rules_load(rules, "edited.ini", pack, sizeof(pack) - 1,
 	    &error) != 0)
@@ -456,7 +456,7 @@ test_rule_page(void **state)
 	HAS(page, "<h1>【第十四条】年度&lt;b&gt;评价&lt;/b&gt; &amp; "
 	    "&quot;材料&quot;</h1>");
 	LACKS(page, "<b>");
-	HAS(page, "<td>技术创新中心、组织管理单位</td>");
+	HAS(page, "<td>中心及依托单位、组织管理单位</td>");
 	free(page);
 	sched_rules_free(rules);
 }
