@@ -4,13 +4,17 @@
  * The message is built once, when it is queued, and its bytes are what
  * both SMTP and the spool send: so a retry, a redelivery and a restart
  * after a crash send exactly what was first built, Message-ID included.
- * GMime does the MIME structure and RFC 2047 (an encoded-word per UTF-8
- * run, folded); this file adds what GMime cannot know: that no byte of the
- * data may break a header line, whatever a centre's or a contact's name
- * holds.  The only file of ticd that includes <gmime/gmime.h>.
+ * GMime does the MIME structure and folds the headers; this file adds
+ * what GMime cannot know or does not do: that no byte of the data may
+ * break a header line, whatever a centre's or a contact's name holds, and
+ * RFC 2047's encoded-words for a Subject or a name that is not plain
+ * ASCII, within their limits (header_text); and that To: shows each
+ * address as the envelope has it.  The only file of ticd that includes
+ * <gmime/gmime.h>.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gmime/gmime.h>
 
@@ -45,6 +49,30 @@ mail_header_clean(const char *s)
 	return out;
 }
 
+/*
+ * Whether To: would show the address the envelope gets: GMime writes a
+ * mailbox's domain through IDNA, and so changes one whose "xn--" label is
+ * not valid punycode into another ("centre.xn--exampl" became
+ * "centre.xn--kxaki4e"), writes one IDNA 2008 refuses in UTF-8
+ * ("xn--ls8h.la" became "💩.la"), and drops a trailing dot.  Only a
+ * domain's case may change: it means nothing.
+ */
+static bool
+written_as_is(const char *addr, const char *at)
+{
+	InternetAddress	*ia = internet_address_mailbox_new(NULL, addr);
+	const char	*w = internet_address_mailbox_get_idn_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia)), *wat;
+	size_t		 local = (size_t)(at - addr);
+	bool		 same;
+
+	wat = w != NULL ? strrchr(w, '@') : NULL;
+	same = wat != NULL && (size_t)(wat - w) == local &&
+	    strncmp(w, addr, local) == 0 && strcasecmp(wat, at) == 0;
+	g_object_unref(ia);
+	return same;
+}
+
 bool
 mail_address_ok(const char *s)
 {
@@ -62,7 +90,7 @@ mail_address_ok(const char *s)
 		    strchr("<>,;:\"()[]\\", *p) != NULL)
 			return false;
 	}
-	return true;
+	return written_as_is(s, at);
 }
 
 char *
@@ -155,16 +183,60 @@ body_parts(const struct notify_text *text)
 	return GMIME_OBJECT(mixed);
 }
 
+#define WORD_OCTETS	39	/* octets of text in one encoded-word, at most */
+#define PLAIN_WORD_MAX	60	/* octets of a word GMime writes as it is */
+
 /*
- * Text with a "=?" in it, as base64 encoded-words only, each of at most 39
- * octets of whole UTF-8 characters (52 of base64, 64 with its frame, so
- * even the Subject's first line stays within RFC 2047's 76; 39 is 13
- * Chinese characters, so most words need no padding).  By hand because
- * GMime 3.2 writes a word that reads as an encoded-word as it is, with no
- * way to have it encoded, and readers decode one anywhere it stands, even
- * inside a word: a centre named "=?UTF-8?B?5rWL?=" would show as 测.
- * Given encoded-words only, GMime leaves them and folds between them.
- * Text without "=?" is left to GMime.
+ * Whether GMime may write s as it is: plain ASCII, with nothing in it that
+ * reads as an encoded-word and no word so long that GMime would encode it
+ * to fold it (as quoted-printable words of up to 196 characters).
+ */
+static bool
+plain_text(const char *s)
+{
+	size_t	 word = 0;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80 || (s[0] == '=' && s[1] == '?'))
+			return false;
+		word = *s == ' ' ? 0 : word + 1;
+		if (word > PLAIN_WORD_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* The octets of s (len of them) that the next encoded-word takes: whole
+ * UTF-8 characters, at most WORD_OCTETS. */
+static size_t
+word_octets(const char *s, size_t len)
+{
+	size_t	 n;
+
+	if (len <= WORD_OCTETS)
+		return len;
+	/* Back to a character's first octet (10xxxxxx continue one). */
+	for (n = WORD_OCTETS; n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80;
+	    n--)
+		;
+	return n;
+}
+
+/*
+ * A Subject or a display name as RFC 2047 wants it: plain text as it is
+ * (GMime folds it), anything else as base64 encoded-words only, each of at
+ * most 39 octets of whole UTF-8 characters: 52 of base64, 64 with its
+ * frame, so even the Subject's first line stays within RFC 2047's 76 (39
+ * octets are 13 Chinese characters).
+ *
+ * By hand, because GMime 3.2 gets two things wrong that no setting
+ * changes.  Its words are too long: a Chinese subject's first line was 157
+ * characters, its word 148, where RFC 2047 allows 75 a word and 76 a line;
+ * a name of one long ASCII word became words of up to 196.  And it writes
+ * text that reads as an encoded-word as it is, while readers decode one
+ * anywhere it stands, even inside a word: a centre named
+ * "=?UTF-8?B?5rWL?=" showed as 测.  Given encoded-words only, GMime leaves
+ * them as they are and folds between them.
  */
 static char *
 header_text(const char *s)
@@ -173,14 +245,11 @@ header_text(const char *s)
 	size_t		 len = strlen(s), n;
 	gchar		*b64;
 
-	if (strstr(s, "=?") == NULL)
+	if (plain_text(s))
 		return xstrdup(s);
 	buf_init(&b);
 	while (len > 0) {
-		n = len < 39 ? len : 39;
-		/* Back to a character's first octet (10xxxxxx continue). */
-		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
+		n = word_octets(s, len);
 		b64 = g_base64_encode((const guchar *)s, n);
 		buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len > 0 ? " " : "", b64);
 		g_free(b64);
@@ -190,8 +259,8 @@ header_text(const char *s)
 	return buf_take(&b);
 }
 
-/* Adds a mailbox whose display name is data: cleaned, and encoded when it
- * holds a "=?" (header_text). */
+/* Adds a mailbox whose display name is data: cleaned, and encoded unless
+ * it is plain text (header_text). */
 static int
 add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
     const char *email, char **error)

@@ -14,7 +14,8 @@
  * "<" always escaped); the .ics passes the feed's checks with one VEVENT
  * per item.  The mail (built when the address is one ticd accepts) has
  * CRLF lines only, a header section of 7-bit lines of at most 998 octets
- * whose every field is one ticd writes; GMime reads it back with the
+ * whose every field is one ticd writes and whose every encoded-word is
+ * within RFC 2047's 75 characters; GMime reads it back with the
  * subject, the recipient's address and the Message-ID it was given.
  */
 #include <stdbool.h>
@@ -121,8 +122,33 @@ check_text(const struct sched_message *m, const struct notify_text *t)
 	ical_check_parse(t->ics);
 }
 
+/* Each "=?" of a header line (n octets at p) starts an encoded-word
+ * ("=?charset?enc?text?=") of at most 75 characters, RFC 2047's limit:
+ * ticd writes none of its data's "=?" as it is. */
+static void
+check_encoded_words(const char *p, size_t n)
+{
+	const char	*end = p + n, *w, *q;
+	int		 marks;
+
+	while ((w = memmem(p, (size_t)(end - p), "=?", 2)) != NULL) {
+		for (q = w + 2, marks = 0; q < end && marks < 2; q++)
+			if (*q == '?')
+				marks++;
+		if (marks < 2 || (q = memmem(q, (size_t)(end - q), "?=", 2)) ==
+		    NULL)
+			fuzz_fail("a \"=?\" that starts no encoded-word: %.*s",
+			    (int)n, end - n);
+		if (q + 2 - w > 75)
+			fuzz_fail("an encoded-word of %zu characters: %.*s",
+			    (size_t)(q + 2 - w), (int)n, end - n);
+		p = q + 2;
+	}
+}
+
 /* The header section: 7-bit lines of at most 998 octets, CRLF only, each
- * a continuation or a field ticd writes. */
+ * a continuation or a field ticd writes, with encoded-words within RFC
+ * 2047's limit. */
 static void
 check_header_lines(const char *data, size_t len)
 {
@@ -146,6 +172,7 @@ check_header_lines(const char *data, size_t len)
 				fuzz_fail("byte 0x%02x in a header: %.*s",
 				    (unsigned char)p[i], (int)n, p);
 		}
+		check_encoded_words(p, n);
 		if (*p != ' ' && *p != '\t') {
 			for (i = 0; fields[i] != NULL; i++) {
 				size_t k = strlen(fields[i]);
@@ -165,6 +192,18 @@ check_header_lines(const char *data, size_t len)
 		    (*p == '\n' && (p == data || p[-1] != '\r')))
 			fuzz_fail("a bare CR or LF at %zu", (size_t)(p - data));
 	}
+}
+
+/* Whether a and b are one address: the same local part, and domains
+ * alike but for their case. */
+static bool
+same_address(const char *a, const char *b)
+{
+	const char	*at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+
+	return at_a != NULL && at_b != NULL && at_a - a == at_b - b &&
+	    strncmp(a, b, (size_t)(at_a - a)) == 0 &&
+	    strcasecmp(at_a, at_b) == 0;
 }
 
 /* The Subject as a reader shows it (tests/mailread.h), but for the one
@@ -206,11 +245,12 @@ check_parsed(const char *data, size_t len, const char *subject,
 		fuzz_fail("subject read back as \"%s\", not \"%s\"", read,
 		    want);
 	free(read);
+	/* As written (a domain's IDNA form), its domain's case aside. */
 	to = g_mime_message_get_to(msg);
 	if (internet_address_list_length(to) != 1 ||
 	    !INTERNET_ADDRESS_IS_MAILBOX(a = internet_address_list_get_address(
-	    to, 0)) || strcmp(internet_address_mailbox_get_addr(
-	    INTERNET_ADDRESS_MAILBOX(a)), email) != 0)
+	    to, 0)) || !same_address(internet_address_mailbox_get_idn_addr(
+	    INTERNET_ADDRESS_MAILBOX(a)), email))
 		fuzz_fail("the recipient is not <%s>", email);
 	got = g_mime_message_get_message_id(msg);
 	if (got == NULL || strcmp(got, message_id) != 0)

@@ -301,11 +301,107 @@ test_text_with_encoded_words_in_it_reads_as_it_was(void **state)
 		free(data);
 		free(subject);
 	}
-	/* A subject without "=?" is GMime's to write, and reads back. */
-	data = build(&sample, &to, 1, &len);
+}
+
+/* Each encoded-word of a header line ("=?charset?enc?text?=") holds at
+ * most 75 characters, RFC 2047's limit; returns how many there were. */
+static int
+check_encoded_words(const char *hdr)
+{
+	const char	*p = hdr, *q;
+	int		 words = 0;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		/* "=?", charset, "?", encoding, "?", text, "?=" */
+		q = strchr(p + 2, '?');
+		assert_non_null(q);
+		q = strchr(q + 1, '?');
+		assert_non_null(q);
+		q = strstr(q + 1, "?=");
+		assert_non_null(q);
+		assert_in_range(q + 2 - p, 9, 75);
+		words++;
+		p = q + 2;
+	}
+	return words;
+}
+
+/*
+ * A long Chinese subject and long Chinese names, as the bureau's messages
+ * have them.  GMime 3.2 wrote a subject's encoded-words of up to 117
+ * octets: a first line of 157 characters, a word of 148, where RFC 2047
+ * allows 75 a word and 76 a line.  Now every word and line is within them,
+ * and all of it reads back as it was; plain ASCII stays plain.
+ */
+static void
+test_chinese_headers_within_rfc2047_limits(void **state)
+{
+	char			 subject[] = "【技术创新中心提醒】【第十四条】"
+	    "年度绩效评价材料提交截止（2026年度） 30天后到期（2026-12-18 周五）"
+	    " · 阳泉市某某新材料技术创新中心 / ticd reminder: 1 obligation, "
+	    "first due 2026-12-18";
+	char			 ascii[] = "ticd reminder: 1 obligation, first "
+	    "due 2026-12-18, a subject long enough to be folded by GMime";
+	struct notify_text	 t = sample;
+	struct mail_address	 to[] = {
+		{ "阳泉市某某新材料技术创新中心 联系人 王某某", "a@centre.example" },
+		{ NULL, "b@centre.example" },
+		{ "Wang Mou, 山西 (阳泉) =?x", "c@centre.example" },
+	};
+	char			 long_word[100], long_subject[120];
+	InternetAddressList	*got;
+	GMimeMessage		*m;
+	size_t			 len, i;
+	char			*data, *hdr, *read;
+
+	(void)state;
+	/* One long ASCII word GMime encoded itself to fold it, its "?" as
+	 * "=3F": words of up to 196 characters (found by the mail fuzz). */
+	memset(long_word, '?', sizeof(long_word) - 1);
+	memcpy(long_word, "rea", 3);
+	memcpy(long_word + sizeof(long_word) - 4, "son", 4);
+	to[1].name = long_word;
+	t.subject = subject;
+	data = build(&t, to, nitems(to), &len);
 	hdr = headers_of(data);
-	read = subject_read(hdr, 998);
-	assert_string_equal(read, SUBJECT);
+	check_header_lines(hdr);
+	assert_true(check_encoded_words(hdr) >= 8);
+	read = subject_read(hdr, 76);
+	assert_string_equal(read, subject);
+	g_free(read);
+	m = parse(data, len);
+	got = g_mime_message_get_to(m);
+	for (i = 0; i < nitems(to); i++)
+		assert_string_equal(internet_address_get_name(
+		    internet_address_list_get_address(got, (int)i)), to[i].name);
+	assert_string_equal(internet_address_get_name(
+	    internet_address_list_get_address(g_mime_message_get_from(m), 0)),
+	    "阳泉市科技局 ticd");
+	g_object_unref(m);
+	free(hdr);
+	free(data);
+
+	/* Plain ASCII is GMime's to write: as it is, folded at a space. */
+	t.subject = ascii;
+	data = build(&t, NULL, 0, &len);
+	hdr = headers_of(data);
+	assert_non_null(strstr(hdr, "\r\nSubject: ticd reminder: 1 "
+	    "obligation, first due 2026-12-18,"));
+	read = subject_read(hdr, 78);
+	assert_string_equal(read, ascii);
+	g_free(read);
+	free(hdr);
+	free(data);
+
+	/* But not a word too long to fold. */
+	memset(long_subject, 'a', sizeof(long_subject) - 1);
+	long_subject[sizeof(long_subject) - 1] = '\0';
+	t.subject = long_subject;
+	data = build(&t, NULL, 0, &len);
+	hdr = headers_of(data);
+	assert_true(check_encoded_words(hdr) >= 3);
+	read = subject_read(hdr, 76);
+	assert_string_equal(read, long_subject);
 	g_free(read);
 	free(hdr);
 	free(data);
@@ -318,7 +414,7 @@ test_bad_addresses_refused(void **state)
 				    .from_name = "", .message_id = "i@x" };
 	struct mail_address	 to = { "n", "a@b.example\r\nRCPT TO:<c@d>" };
 	size_t			 len;
-	char			*error = NULL;
+	char			*error = NULL, *data, *hdr;
 
 	(void)state;
 	spec.to = &to;
@@ -333,6 +429,22 @@ test_bad_addresses_refused(void **state)
 	assert_false(mail_address_ok("a@b>"));
 	/* What the API refuses too: no SMTPUTF8, nothing needing quotes. */
 	assert_false(mail_address_ok("张三@公司.中国"));
+	/* Nor what To: would show otherwise than the envelope has it: an
+	 * "xn--" label that is not punycode (GMime wrote xn--kxaki4e), one
+	 * IDNA 2008 refuses (GMime wrote UTF-8), a trailing dot (dropped). */
+	assert_false(mail_address_ok("zhang@centre.xn--exampl"));
+	assert_false(mail_address_ok("a@xn--ls8h.la"));
+	assert_false(mail_address_ok("a@b.example."));
+	/* A Chinese domain in its ASCII form is fine, in any case. */
+	assert_true(mail_address_ok("li@xn--55qx5d.xn--fiqs8s"));
+	assert_true(mail_address_ok("li@XN--55qx5d.xn--FIQS8S"));
+	to.email = "li@xn--55qx5d.xn--fiqs8s";
+	data = mail_build(&spec, &len, &error);
+	assert_non_null(data);
+	hdr = headers_of(data);
+	assert_non_null(strstr(hdr, "\r\nTo: n <li@xn--55qx5d.xn--fiqs8s>\r\n"));
+	free(hdr);
+	free(data);
 	assert_false(mail_address_ok("a@b\x7f.example"));
 	assert_false(mail_address_ok("a;b@c.example"));
 	assert_false(mail_address_ok("a:b@c.example"));
@@ -456,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_no_header_injection),
 		cmocka_unit_test(
 		    test_text_with_encoded_words_in_it_reads_as_it_was),
+		cmocka_unit_test(test_chinese_headers_within_rfc2047_limits),
 		cmocka_unit_test(test_bad_addresses_refused),
 		cmocka_unit_test(test_undisclosed_recipients),
 		cmocka_unit_test(test_message_id_is_stable),
