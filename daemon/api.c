@@ -686,12 +686,12 @@ post_contact(struct call *c)
 	    row.email == NULL || !mail_address_ok(row.email) ||
 	    strpbrk(row.name, "\r\n") != NULL) {
 		bad_request(c, "kind 应为 bureau、unit 或 centre（unit、centre 须有 "
-		    "scope）；email 应为有效的 ASCII 邮箱地址（不含空格、<>,;:\"()[]\\，"
-		    "域名不以点结尾，xn-- 标签须为有效的国际化域名）"
+		    "scope）；email 应为有效的 ASCII 邮箱地址（不含空格、<>,;:\"()[]\\ "
+		    "或 =?，域名不以点结尾，xn-- 标签须为有效的国际化域名）"
 		    " / kind must be bureau, unit or centre (unit and centre "
-		    "with a scope); email a valid ASCII address (no spaces or "
-		    "<>,;:\"()[]\\, no dot ending the domain, its xn-- labels "
-		    "valid IDNA)");
+		    "with a scope); email a valid ASCII address (no spaces, "
+		    "<>,;:\"()[]\\ or =?, no dot ending the domain, its xn-- "
+		    "labels valid IDNA)");
 		json_decref(obj);
 		return;
 	}

@@ -89,6 +89,10 @@ mail_address_ok(const char *s)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>,;:\"()[]\\", *p) != NULL)
 			return false;
+		/* Readers decode an encoded-word even in an address:
+		 * "=?UTF-8?B?5rWL?=@b.example" reads as 测@b.example. */
+		if (p[0] == '=' && p[1] == '?')
+			return false;
 	}
 	return written_as_is(s, at);
 }

@@ -82,15 +82,28 @@ greeting_name(json_t *rcpt)
 	return name != NULL && *name != '\0' ? name : NULL;
 }
 
+struct contacts {
+	json_t		*all;
+	struct buf	*notes;		/* or NULL */
+};
+
+/* A contact, kept if mail can go to it.  One the API took before its rule
+ * grew stricter (an address To: would show otherwise) gets nothing: said
+ * each time reminders are queued, so it does not go quietly. */
 static int
 contact_cb(const struct db_contact *c, void *arg)
 {
-	json_t	*all = arg;
+	struct contacts	*cs = arg;
 
 	if (mail_address_ok(c->email))
-		json_array_append_new(all, json_pack("{s:s, s:o, s:s, s:s}",
+		json_array_append_new(cs->all, json_pack("{s:s, s:o, s:s, s:s}",
 		    "kind", c->kind, "scope", c->scope ? json_string(c->scope) :
 		    json_null(), "email", c->email, "name", c->name));
+	else if (cs->notes != NULL)
+		buf_printf(cs->notes, "联系人 %lld 的地址 %s 无法使用，不会收到提醒"
+		    "（ticctl contacts remove %lld 后重新添加）/ contact %lld: "
+		    "no mail can go to %s; remove it and add a usable address\n",
+		    c->id, c->email, c->id, c->id, c->email);
 	return 0;
 }
 
@@ -321,12 +334,13 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 	struct hook_row		*hooks = NULL;
 	struct db_outbox	*rows = NULL;
 	json_t			*contacts = json_array(), *targets, *ij;
+	struct contacts		 cs = { contacts, notes };
 	size_t			 i, k, n = 0, nh = 0, hcap = 0, total = 0, hooked;
 	char			 created[40], last[SCHED_DATE_LEN], *items;
 	int			 rc = 0;
 
 	memset(queued, 0, sizeof(*queued));
-	if (db_foreach_contact(db, contact_cb, contacts, error) == -1) {
+	if (db_foreach_contact(db, contact_cb, &cs, error) == -1) {
 		json_decref(contacts);
 		return -1;
 	}

@@ -16,6 +16,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -97,6 +98,18 @@ def by_rcpt(sink):
     return out
 
 
+def check_rfc2047_limits(raw):
+    """What a strict reader checks in the header: every encoded-word at
+    most 75 characters, and the Subject's lines at most 76."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    for word in re.findall(r"=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=", head):
+        assert len(word) <= 75, word
+    subject = re.search(r"^Subject:.*?(?=\r\n\S)", head,
+                        re.M | re.S).group(0)
+    for line in subject.split("\r\n"):
+        assert len(line) <= 76, line
+
+
 def ics_of(msg):
     for part in msg.walk():
         if part.get_content_type() == "text/calendar":
@@ -115,6 +128,8 @@ def test_digest_arrives_at_send_time_as_a_reader_sees_it(ticd_factory,
     assert smtp_sink.wait_for(3) == 3, t.log_text()
     got = by_rcpt(smtp_sink)
     assert set(got) == ADDRESSES
+    for _, _, raw in smtp_sink.received:
+        check_rfc2047_limits(raw)
     rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
                            all(r["state"] == "sent" for r in rs))
     ids = {r["message_id"] for r in rows}
@@ -166,6 +181,28 @@ def test_digest_arrives_at_send_time_as_a_reader_sees_it(ticd_factory,
     t.start(env=faketime_env(DAY + " 09:00:30"))
     time.sleep(2)
     assert len(deliveries(t)) == 3 and len(smtp_sink.received) == 3
+
+
+def test_a_stored_contact_no_mail_can_go_to_is_named_each_day(ticd_factory,
+                                                              smtp_sink):
+    """A contact the API took before its rule grew stricter (here an "xn--"
+    label that is not punycode: To: would show another domain) gets no
+    mail, and the log says so when the day's reminders are queued, with
+    what to do; the centre's other contact gets its mail."""
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    assert t.stop() == 0
+    with sqlite3.connect(str(t.db)) as db:
+        cur = db.execute(
+            "INSERT INTO contacts (kind, scope, email, name, created_at) "
+            "VALUES ('centre', 'yq-009', 'z@c.xn--exampl', '', "
+            "'2026-11-01T09:00:00+08:00')")
+        bad = cur.lastrowid
+    db.close()
+    t.start(env=faketime_env(BEFORE_NINE))
+    assert smtp_sink.wait_for(3) == 3, t.log_text()
+    assert set(by_rcpt(smtp_sink)) == ADDRESSES
+    t.wait_log("contact %d: no mail can go to z@c.xn--exampl" % bad)
+    assert "ticctl contacts remove %d" % bad in t.log_text()
 
 
 def test_nothing_on_a_sunday(ticd_factory, smtp_sink):

@@ -435,6 +435,10 @@ test_bad_addresses_refused(void **state)
 	assert_false(mail_address_ok("zhang@centre.xn--exampl"));
 	assert_false(mail_address_ok("a@xn--ls8h.la"));
 	assert_false(mail_address_ok("a@b.example."));
+	/* Nor an encoded-word, which readers decode even there (测@b). */
+	assert_false(mail_address_ok("=?UTF-8?B?5rWL?=@b.example"));
+	assert_false(mail_address_ok("a=?b@c.example"));
+	assert_true(mail_address_ok("a=b?c@d.example"));
 	/* A Chinese domain in its ASCII form is fine, in any case. */
 	assert_true(mail_address_ok("li@xn--55qx5d.xn--fiqs8s"));
 	assert_true(mail_address_ok("li@XN--55qx5d.xn--FIQS8S"));
