@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import pytest
 
@@ -87,6 +88,12 @@ def test_a_centre_is_answered_before_the_journal_is_read(big):
     early = r.json()
     page = big.get("/api/v1/centres/" + big.first)
     assert page.status == 200, page
+    # So is the page a calendar entry's link opens (the rule pack is read
+    # before the server starts).
+    rule_page = http_request(big.url("/obligations/" + urllib.parse.quote(
+        early["obligations"][0]["key"], safe="")))
+    assert rule_page.status == 200, rule_page
+    assert b"<h1>" in rule_page.body
     # A monitor's probe is answered at once, and leaves the load alone.
     health = big.healthz()
     stored = sum(1 for x in open(big.journal, encoding="utf-8")
