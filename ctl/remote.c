@@ -1321,10 +1321,15 @@ static const char *contact_headers[] = {
 static void
 contact_cells(char **cells, const json_t *row)
 {
+	const char	*email = jstr(row, "email");
+
 	cells[0] = jcell(row, "id");
 	cells[1] = jcell(row, "kind");
 	cells[2] = jcell(row, "scope");
-	cells[3] = jcell(row, "email");
+	/* One no mail can go to (stored by an older ticd) says so. */
+	cells[3] = email != NULL && json_is_false(json_object_get(row,
+	    "usable")) ? xasprintf("%s（不可用 / unusable）", email) :
+	    jcell(row, "email");
 	cells[4] = jcell(row, "name");
 }
 

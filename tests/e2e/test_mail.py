@@ -203,6 +203,17 @@ def test_a_stored_contact_no_mail_can_go_to_is_named_each_day(ticd_factory,
     assert set(by_rcpt(smtp_sink)) == ADDRESSES
     t.wait_log("contact %d: no mail can go to z@c.xn--exampl" % bad)
     assert "ticctl contacts remove %d" % bad in t.log_text()
+    # The list says which one, to the API and in ticctl's table.
+    listed = {c["email"]: c["usable"]
+              for c in t.get("/api/v1/contacts").json()["contacts"]}
+    assert listed == dict({a: True for a in ADDRESSES},
+                          **{"z@c.xn--exampl": False})
+    p = subprocess.run([TICCTL, "contacts", "--url", t.url(""), "--token",
+                        t.token], capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    assert "z@c.xn--exampl（不可用 / unusable）" in out, out
+    assert "b009@centre.example（" not in out, out
 
 
 def test_nothing_on_a_sunday(ticd_factory, smtp_sink):
