@@ -87,6 +87,24 @@ struct contacts {
 	struct buf	*notes;		/* or NULL */
 };
 
+/* What the log shows of an address no mail can go to: printable ASCII as
+ * it is, any other byte as \xNN (an older ticd took UTF-8, where U+2028
+ * breaks a line in some viewers and U+202E turns one round). */
+static char *
+printable(const char *s)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			buf_printf(&b, "\\x%02x", (unsigned char)*s);
+		else
+			buf_add(&b, s, 1);
+	}
+	return buf_take(&b);
+}
+
 /* A contact, kept if mail can go to it.  One the API took before its rule
  * grew stricter (an address To: would show otherwise) gets nothing: said
  * each time reminders are queued, so it does not go quietly. */
@@ -94,16 +112,20 @@ static int
 contact_cb(const struct db_contact *c, void *arg)
 {
 	struct contacts	*cs = arg;
+	char		*shown;
 
 	if (mail_address_ok(c->email))
 		json_array_append_new(cs->all, json_pack("{s:s, s:o, s:s, s:s}",
 		    "kind", c->kind, "scope", c->scope ? json_string(c->scope) :
 		    json_null(), "email", c->email, "name", c->name));
-	else if (cs->notes != NULL)
+	else if (cs->notes != NULL) {
+		shown = printable(c->email);
 		buf_printf(cs->notes, "联系人 %lld 的地址 %s 无法使用，不会收到提醒"
 		    "（ticctl contacts remove %lld 后重新添加）/ contact %lld: "
 		    "no mail can go to %s; remove it and add a usable address\n",
-		    c->id, c->email, c->id, c->id, c->email);
+		    c->id, shown, c->id, c->id, shown);
+		free(shown);
+	}
 	return 0;
 }
 
