@@ -49,6 +49,14 @@ mail_header_clean(const char *s)
 	return out;
 }
 
+/* Whether readers would decode part of s: they take any "=?" for the start
+ * of an encoded-word, wherever it stands, even inside an address. */
+static bool
+reads_as_encoded(const char *s)
+{
+	return strstr(s, "=?") != NULL;
+}
+
 /*
  * Whether To: would show the address the envelope gets: GMime writes a
  * mailbox's domain through IDNA, and so changes one whose "xn--" label is
@@ -89,12 +97,9 @@ mail_address_ok(const char *s)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>,;:\"()[]\\", *p) != NULL)
 			return false;
-		/* Readers decode an encoded-word even in an address:
-		 * "=?UTF-8?B?5rWL?=@b.example" reads as 测@b.example. */
-		if (p[0] == '=' && p[1] == '?')
-			return false;
 	}
-	return written_as_is(s, at);
+	/* "=?UTF-8?B?5rWL?=@b.example" reads as 测@b.example. */
+	return !reads_as_encoded(s) && written_as_is(s, at);
 }
 
 char *
@@ -200,8 +205,10 @@ plain_text(const char *s)
 {
 	size_t	 word = 0;
 
+	if (reads_as_encoded(s))
+		return false;
 	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s >= 0x80 || (s[0] == '=' && s[1] == '?'))
+		if ((unsigned char)*s >= 0x80)
 			return false;
 		word = *s == ' ' ? 0 : word + 1;
 		if (word > PLAIN_WORD_MAX)
@@ -227,7 +234,8 @@ word_octets(const char *s, size_t len)
 }
 
 /*
- * A Subject or a display name as RFC 2047 wants it: plain text as it is
+ * A Subject or a display name (data: cleaned first, mail_header_clean) as
+ * RFC 2047 wants it: plain text as it is
  * (GMime folds it), anything else as base64 encoded-words only, each of at
  * most 39 octets of whole UTF-8 characters: 52 of base64, 64 with its
  * frame, so even the Subject's first line stays within RFC 2047's 76 (39
@@ -243,14 +251,16 @@ word_octets(const char *s, size_t len)
  * them as they are and folds between them.
  */
 static char *
-header_text(const char *s)
+header_text(const char *data)
 {
 	struct buf	 b;
+	char		*clean = mail_header_clean(data);
+	const char	*s = clean;
 	size_t		 len = strlen(s), n;
 	gchar		*b64;
 
 	if (plain_text(s))
-		return xstrdup(s);
+		return clean;
 	buf_init(&b);
 	while (len > 0) {
 		n = word_octets(s, len);
@@ -260,27 +270,25 @@ header_text(const char *s)
 		s += n;
 		len -= n;
 	}
+	free(clean);
 	return buf_take(&b);
 }
 
-/* Adds a mailbox whose display name is data: cleaned, and encoded unless
- * it is plain text (header_text). */
+/* Adds a mailbox whose display name is data (header_text). */
 static int
 add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
     const char *email, char **error)
 {
-	char	*clean, *text;
+	char	*text;
 
 	if (!mail_address_ok(email)) {
 		*error = xasprintf("地址不可用 / an unusable address: %s",
 		    email != NULL ? email : "(none)");
 		return -1;
 	}
-	clean = mail_header_clean(name);
-	text = header_text(clean);
+	text = header_text(name);
 	g_mime_message_add_mailbox(msg, type, *text ? text : NULL, email);
 	free(text);
-	free(clean);
 	return 0;
 }
 
@@ -290,8 +298,7 @@ set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 	GTimeZone	*tz = g_time_zone_new_offset(8 * 3600);
 	GDateTime	*utc = g_date_time_new_from_unix_utc((gint64)spec->date);
 	GDateTime	*local = g_date_time_to_timezone(utc, tz);
-	char		*clean = mail_header_clean(spec->text->subject);
-	char		*subject = header_text(clean);
+	char		*subject = header_text(spec->text->subject);
 	char		*id = mail_header_clean(spec->message_id);
 
 	g_mime_message_set_subject(msg, subject, "utf-8");
@@ -305,7 +312,6 @@ set_headers(GMimeMessage *msg, const struct mail_spec *spec)
 	g_date_time_unref(utc);
 	g_time_zone_unref(tz);
 	free(subject);
-	free(clean);
 	free(id);
 }
 

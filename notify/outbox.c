@@ -87,45 +87,27 @@ struct contacts {
 	struct buf	*notes;		/* or NULL */
 };
 
-/* What the log shows of an address no mail can go to: printable ASCII as
- * it is, any other byte as \xNN (an older ticd took UTF-8, where U+2028
- * breaks a line in some viewers and U+202E turns one round). */
-static char *
-printable(const char *s)
-{
-	struct buf	 b;
-
-	buf_init(&b);
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			buf_printf(&b, "\\x%02x", (unsigned char)*s);
-		else
-			buf_add(&b, s, 1);
-	}
-	return buf_take(&b);
-}
-
-/* A contact, kept if mail can go to it.  One the API took before its rule
+/*
+ * A contact, kept if mail can go to it.  One the API took before its rule
  * grew stricter (an address To: would show otherwise) gets nothing: said
- * each time reminders are queued, so it does not go quietly. */
+ * each time reminders are queued, so it does not go quietly.  By its id:
+ * `ticctl contacts` shows the address, marked; the log does not carry it,
+ * for an older ticd took UTF-8 (U+202E would turn a log line round).
+ */
 static int
 contact_cb(const struct db_contact *c, void *arg)
 {
 	struct contacts	*cs = arg;
-	char		*shown;
 
 	if (mail_address_ok(c->email))
 		json_array_append_new(cs->all, json_pack("{s:s, s:o, s:s, s:s}",
 		    "kind", c->kind, "scope", c->scope ? json_string(c->scope) :
 		    json_null(), "email", c->email, "name", c->name));
-	else if (cs->notes != NULL) {
-		shown = printable(c->email);
-		buf_printf(cs->notes, "联系人 %lld 的地址 %s 无法使用，不会收到提醒"
-		    "（ticctl contacts remove %lld 后重新添加）/ contact %lld: "
-		    "no mail can go to %s; remove it and add a usable address\n",
-		    c->id, shown, c->id, c->id, shown);
-		free(shown);
-	}
+	else if (cs->notes != NULL)
+		buf_printf(cs->notes, "联系人 %lld 的地址无法使用，不会收到提醒（见 "
+		    "ticctl contacts；删除后重新添加）/ contact %lld: no mail can "
+		    "go to its address (marked in ticctl contacts); remove it "
+		    "and add a usable one\n", c->id, c->id);
 	return 0;
 }
 

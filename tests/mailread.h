@@ -87,6 +87,30 @@ mailread_word(const char *p, GString *out)
 	return end + 2;
 }
 
+/* The encoded-words of header text s: how many, and the longest's length
+ * in *longest (RFC 2047 allows 75 characters); -1 when a "=?" in s starts
+ * none, which a reader would show as it is. */
+static inline int
+mailread_words(const char *s, size_t *longest)
+{
+	GString		*scratch = g_string_new(NULL);
+	const char	*p, *end;
+	int		 words = 0;
+
+	*longest = 0;
+	for (p = s; (p = strstr(p, "=?")) != NULL; p = end) {
+		if ((end = mailread_word(p, scratch)) == NULL) {
+			words = -1;
+			break;
+		}
+		if ((size_t)(end - p) > *longest)
+			*longest = (size_t)(end - p);
+		words++;
+	}
+	g_string_free(scratch, TRUE);
+	return words;
+}
+
 /* The unfolded value as a reader shows it; g_free it. */
 static inline char *
 mailread_text(const char *value)

@@ -197,8 +197,8 @@ def test_a_stored_contact_no_mail_can_go_to_is_named_each_day(ticd_factory,
             "VALUES ('centre', 'yq-009', 'z@c.xn--exampl', '', "
             "'2026-11-01T09:00:00+08:00')")
         bad = cur.lastrowid
-        # An older ticd took UTF-8 too: U+202E would turn the log line
-        # round, so the log shows its bytes.
+        # An older ticd took UTF-8 too: U+202E would turn a log line
+        # round, so the log names the contact by its id alone.
         cur = db.execute(
             "INSERT INTO contacts (kind, scope, email, name, created_at) "
             "VALUES ('bureau', NULL, 'evil\u202e@x.example', '', "
@@ -208,10 +208,8 @@ def test_a_stored_contact_no_mail_can_go_to_is_named_each_day(ticd_factory,
     t.start(env=faketime_env(BEFORE_NINE))
     assert smtp_sink.wait_for(3) == 3, t.log_text()
     assert set(by_rcpt(smtp_sink)) == ADDRESSES
-    t.wait_log("contact %d: no mail can go to z@c.xn--exampl" % bad)
-    assert "ticctl contacts remove %d" % bad in t.log_text()
-    t.wait_log("contact %d: no mail can go to evil\\xe2\\x80\\xae@x.example"
-               % evil)
+    t.wait_log("contact %d: no mail can go to its address" % bad)
+    t.wait_log("contact %d: no mail can go to its address" % evil)
     assert "\u202e" not in t.log_text()
     # The list says which one, to the API and in ticctl's table.
     listed = {c["email"]: c["usable"]

@@ -122,28 +122,20 @@ check_text(const struct sched_message *m, const struct notify_text *t)
 	ical_check_parse(t->ics);
 }
 
-/* Each "=?" of a header line (n octets at p) starts an encoded-word
- * ("=?charset?enc?text?=") of at most 75 characters, RFC 2047's limit:
- * ticd writes none of its data's "=?" as it is. */
+/* Each "=?" of the header section (n octets at p) starts an encoded-word
+ * of at most 75 characters, RFC 2047's limit: ticd writes none of its
+ * data's "=?" as it is. */
 static void
 check_encoded_words(const char *p, size_t n)
 {
-	const char	*end = p + n, *w, *q;
-	int		 marks;
+	char	*hdr = g_strndup(p, n);
+	size_t	 longest;
 
-	while ((w = memmem(p, (size_t)(end - p), "=?", 2)) != NULL) {
-		for (q = w + 2, marks = 0; q < end && marks < 2; q++)
-			if (*q == '?')
-				marks++;
-		if (marks < 2 || (q = memmem(q, (size_t)(end - q), "?=", 2)) ==
-		    NULL)
-			fuzz_fail("a \"=?\" that starts no encoded-word: %.*s",
-			    (int)n, end - n);
-		if (q + 2 - w > 75)
-			fuzz_fail("an encoded-word of %zu characters: %.*s",
-			    (size_t)(q + 2 - w), (int)n, end - n);
-		p = q + 2;
-	}
+	if (mailread_words(hdr, &longest) == -1)
+		fuzz_fail("a \"=?\" that starts no encoded-word: %s", hdr);
+	if (longest > 75)
+		fuzz_fail("an encoded-word of %zu characters: %s", longest, hdr);
+	g_free(hdr);
 }
 
 /* The header section: 7-bit lines of at most 998 octets, CRLF only, each
@@ -172,7 +164,6 @@ check_header_lines(const char *data, size_t len)
 				fuzz_fail("byte 0x%02x in a header: %.*s",
 				    (unsigned char)p[i], (int)n, p);
 		}
-		check_encoded_words(p, n);
 		if (*p != ' ' && *p != '\t') {
 			for (i = 0; fields[i] != NULL; i++) {
 				size_t k = strlen(fields[i]);
@@ -187,6 +178,7 @@ check_header_lines(const char *data, size_t len)
 		}
 		p = crlf + 2;
 	}
+	check_encoded_words(data, (size_t)(p - data));
 	for (p = data; p < end; p++) {
 		if ((*p == '\r' && (p + 1 == end || p[1] != '\n')) ||
 		    (*p == '\n' && (p == data || p[-1] != '\r')))
