@@ -749,7 +749,7 @@ streak_of(long long failing_since, time_t now)
  * SMTP): one per failure streak, keyed by the target and the streak's
  * start, so that whichever comes first of a dead post and the disabling
  * is the only mail (the other finds its key taken and is not queued).
- * 0, 1 when there is nobody to mail, -1 with *error.
+ * 0, NOTICE_NOBODY, -1 with *error.
  */
 static int
 notice_mail_row(struct hook_engine *e, long long target, long long since,
@@ -770,7 +770,7 @@ notice_mail_row(struct hook_engine *e, long long target, long long since,
 	/* As for reminders: without an address only the spool takes it. */
 	if ((n = json_array_size(rcpt)) == 0 && *e->conf->smtp_url != '\0') {
 		json_decref(rcpt);
-		return 1;
+		return NOTICE_NOBODY;
 	}
 	to = xcalloc(n + 1, sizeof(*to));
 	json_array_foreach(rcpt, i, a) {
@@ -870,6 +870,7 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	char			*shown, *error = NULL, *created = stamp(now), *pl;
 	char			 from[24];
 	size_t			 n = 0, i;
+	int			 rc;
 
 	since = streak_of(since, now);
 	shown = notify_url_redact(t->format, t->url);
@@ -888,8 +889,8 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	w.since = from;
 	notify_render_target(&w, &text);
 	rows = xreallocarray(rows, n + 1, sizeof(*rows));
-	if (notice_mail_row(e, t->id, since, &text, now, created, &rows[n],
-	    &error) == 0)
+	if ((rc = notice_mail_row(e, t->id, since, &text, now, created,
+	    &rows[n], &error)) == 0)
 		n++;
 	else if (error != NULL) {
 		say(e, true, "webhook %lld: the bureau's mail notice cannot be "
@@ -908,8 +909,14 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 		free(error);
 	} else if (n > 0 && e->kick != NULL)
 		e->kick(e->arg);
-	say(e, true, "webhook %lld (%s) disabled, the bureau told (%zu "
-	    "message(s)): %s", t->id, shown, n, reason);
+	if (n == 0 && rc == NOTICE_NOBODY)
+		say(e, true, "webhook %lld (%s) disabled; the bureau cannot be "
+		    "told: no bureau contact has an address mail can go to "
+		    "(ticctl contacts), and it has no other webhook: %s", t->id,
+		    shown, reason);
+	else
+		say(e, true, "webhook %lld (%s) disabled, the bureau told (%zu "
+		    "message(s)): %s", t->id, shown, n, reason);
 	for (i = 0; i < n; i++)
 		hook_row_free(&rows[i]);
 	free(rows);

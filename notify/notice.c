@@ -163,7 +163,7 @@ notice_dead_row(struct db *db, const struct notify_conf *conf,
 	/* As for reminders: without an address only the spool takes it. */
 	if (json_array_size(rcpt) == 0 && *conf->smtp_url != '\0') {
 		json_decref(rcpt);
-		return 1;
+		return NOTICE_NOBODY;
 	}
 	stamp(now, p->created, sizeof(p->created));
 	memcpy(p->day, p->created, 10);

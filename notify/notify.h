@@ -254,10 +254,16 @@ struct notice_row {
 /* Whether a row's idempotency key is a dead message's notice. */
 bool	 notice_is_dead_notice(const char *idem);
 /*
+ * What the bureau's notices return when mail goes over SMTP and no bureau
+ * contact has an address it can go to: nothing is queued, and the caller
+ * says so in the log (the notice would otherwise vanish unseen; without
+ * SMTP the spool takes it).
+ */
+#define NOTICE_NOBODY	2
+/*
  * The notice to the bureau's contacts that d went dead: who, which day,
  * why, and "ticctl redeliver ID".  0 with *p to queue; 1 when none is due
- * (d is itself a notice, or SMTP and the bureau has no contact); -1 with
- * *error.
+ * (d is itself a notice); NOTICE_NOBODY; -1 with *error.
  */
 int	 notice_dead_row(struct db *, const struct notify_conf *,
 	    const struct notice_dead *d, time_t now, struct notice_row *p,
@@ -709,7 +715,8 @@ struct hook_dead {
  * The bureau's mail about a post gone dead, in *mail for the caller to
  * queue with the dead state: one per failure streak of its target (keyed
  * by the streak, shared with the disabling's notice), none for a target
- * disabled (its disabling told) or removed.  0, 1 none, -1 with *error.
+ * disabled (its disabling told) or removed.  0, 1 none, NOTICE_NOBODY, -1
+ * with *error.
  */
 int	 hook_dead_notice(struct hook_engine *, const struct hook_dead *,
 	    time_t now, const char *created, struct hook_row *mail,

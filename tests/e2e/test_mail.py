@@ -427,6 +427,35 @@ def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     assert len(deliveries(t)) == 4
 
 
+def test_dead_message_without_a_bureau_contact_is_said_in_the_log(
+        ticd_factory, smtp_sink):
+    # No bureau contact: the notice of a dead message has nowhere to go
+    # over SMTP.  The log names the message and what to do, once; no
+    # notice row is queued.  With a bureau contact, the next one is told.
+    smtp_sink.replies = ["554 5.1.1 mailbox unavailable"]
+    t = mail_ticd(ticd_factory, smtp_sink.url(),
+                  contacts=[c for c in CONTACTS if c["kind"] != "bureau"])
+    rows = wait_deliveries(t, lambda rs: len(rs) == 2 and
+                           all(r["state"] in ("sent", "dead") for r in rs))
+    dead = [r for r in rows if r["state"] == "dead"]
+    assert len(dead) == 1, rows
+    line = "outbox %d: the bureau cannot be told: no bureau contact has " \
+        "an address mail can go to (ticctl contacts)" % dead[0]["id"]
+    t.wait_log(line)
+    time.sleep(0.5)
+    assert t.log_text().count(line) == 1, t.log_text()
+    assert not [r for r in deliveries(t) if "|dead:" in r["key"]]
+    r = t.post("/api/v1/contacts", CONTACTS[2])
+    assert r.status == 201, r
+    smtp_sink.replies = ["554 5.1.1 mailbox unavailable"]
+    assert t.post("/api/v1/deliveries/%d/redeliver" % dead[0]["id"],
+                  {}).status == 200
+    rows = wait_deliveries(t, lambda rs: any("|dead:" in r["key"] and
+                                             r["state"] == "sent"
+                                             for r in rs))
+    assert t.log_text().count("the bureau cannot be told") == 1
+
+
 def test_row_edited_unreadable_goes_dead_and_the_bureau_is_told(
         ticd_factory, smtp_sink):
     # A stored message whose recipients were edited by hand into something

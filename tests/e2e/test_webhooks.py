@@ -631,6 +631,38 @@ def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
     assert listed[bad["id"]]["state"] == "enabled"
 
 
+def test_a_bureau_nobody_can_mail_is_said_in_the_log(ticd_factory,
+                                                     receivers, tmp_path):
+    """Mail over SMTP and no bureau contact: a post refused for good (400)
+    and a target gone (410) cannot be told to the bureau by mail.  The log
+    says so, once each, naming what to do, instead of the notice vanishing
+    unseen; no notice row is queued."""
+    clock = FakeClock()
+    refused = receivers(StandardReceiver, WHSEC, clock)
+    refused.script = [(400, {"error": "no"})]
+    gone = receivers(StandardReceiver, WHSEC, clock)
+    gone.script = [410]
+    t = hook_ticd(ticd_factory, clock,
+                  conf="[mail]\nsmtp_url = smtp://127.0.0.1:9\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    a = add_target(t, "centre", "yq-006", refused.url("/in"), "standard", sec)
+    b = add_target(t, "bureau", None, gone.url("/in"), "standard", sec)
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: len(rs) == 2 and
+                     all(r["state"] == "dead" for r in rs))
+    dead = [r for r in rows if r["target"] == a["id"]][0]
+    t.wait_log("webhook %d" % b["id"])
+    log = t.log_text()
+    nobody = "the bureau cannot be told: no bureau contact has an address " \
+        "mail can go to (ticctl contacts)"
+    assert log.count("outbox %d: %s" % (dead["id"], nobody)) == 1, log
+    assert log.count("webhook %d (" % b["id"]) == 1, log
+    assert "disabled; %s, and it has no other webhook" % nobody in log, log
+    assert "the bureau told" not in log and "the bureau is told" not in log
+    assert not [r for r in deliveries(t) if r["recipient"] == "bureau" and
+                r["channel"] == "email" and "webhook:" in r["key"]]
+
+
 def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
     clock = FakeClock()
     rx = receivers(StandardReceiver, WHSEC, clock)
