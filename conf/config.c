@@ -266,6 +266,31 @@ parse_hosts(const char *value)
 	return NULL;
 }
 
+/* A path that is not absolute: ticd runs from "/" under systemd, so a
+ * path that worked for "ticd -n" in /etc/ticd would not load there. */
+static char *
+not_absolute(const char *path, size_t len)
+{
+	return xasprintf("\"%.*s\" 应为绝对路径 / \"%.*s\" must be an "
+	    "absolute path", (int)len, path, (int)len, path);
+}
+
+/* Absolute paths separated by blanks (state.c splits them at " \t"). */
+static char *
+parse_paths(const char *value)
+{
+	const char	*p = value;
+	size_t		 n;
+
+	for (p += strspn(p, " \t"); *p != '\0'; p += strspn(p, " \t")) {
+		n = strcspn(p, " \t");
+		if (*p != '/')
+			return not_absolute(p, n);
+		p += n;
+	}
+	return NULL;
+}
+
 /* What may stand in From: and MAIL FROM: local@domain, nothing to
  * quote, no space or control character. */
 static char *
@@ -360,8 +385,10 @@ set_value(struct conf *c, const struct config_key *k, const char *value)
 		/* An empty database would be sqlite's private temporary
 		 * file, gone at exit with every event. */
 		if ((*value != '\0' || k->type == KEY_FILE) && *value != '/')
-			why = xasprintf("\"%s\" 应为绝对路径 / \"%s\" must be an "
-			    "absolute path", value, value);
+			why = not_absolute(value, strlen(value));
+		break;
+	case KEY_PATHS:
+		why = parse_paths(value);
 		break;
 	default:
 		break;

@@ -324,18 +324,24 @@ static const char *centre_headers[] = {
 	"编号", "名称", "组织管理单位", "状态", "起始日", "登记日", "备注"
 };
 
-/* What a centre's row notes: the old measures, a ban on applying. */
+/* What a centre's row notes: the old measures, a ban on applying.
+ * ban_until is the ban's last day (Art. 16): the note names it and the
+ * first day an application is accepted, as a refusal does ("X 前不得申报"
+ * read as "from X on", a day early). */
 static char *
 centre_note(const json_t *centre)
 {
 	struct buf	 b;
+	const char	*until = jstr(centre, "ban_until");
+	char		 next[SCHED_DATE_LEN];
+	int		 day;
 
 	buf_init(&b);
 	if (json_is_true(json_object_get(centre, "legacy")))
 		buf_adds(&b, "按旧办法认定");
-	if (jstr(centre, "ban_until") != NULL)
-		buf_printf(&b, "%s%s 前不得申报", b.len ? "；" : "",
-		    jstr(centre, "ban_until"));
+	if (until != NULL && sched_date_parse(until, &day) == 0)
+		buf_printf(&b, "%s禁止申报至 %s，%s 起可申报", b.len ? "；" : "",
+		    until, sched_date_format(day + 1, next));
 	return buf_take(&b);
 }
 

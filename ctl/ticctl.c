@@ -32,9 +32,9 @@ static const struct {
 	    "overdue" },
 	{ "tokens", ctl_tokens, "管理 API 令牌 / API tokens (bureau)" },
 	{ "contacts", ctl_contacts, "管理提醒联系人 / who reminders go to" },
-	{ "deliveries", ctl_deliveries, "发件箱：邮件的发送状态 / the outbox: "
+	{ "deliveries", ctl_deliveries, "发件箱：各条消息的发送状态 / the outbox: "
 	    "how each message fared (bureau)" },
-	{ "redeliver", ctl_redeliver, "重新发送一封邮件 / send a message again "
+	{ "redeliver", ctl_redeliver, "重新发送一条消息 / send a message again "
 	    "(bureau)" },
 	{ "feeds", ctl_feeds, "管理日历订阅 / calendar feed tokens and their "
 	    "links" },

@@ -668,11 +668,44 @@ get_contacts(struct call *c)
 	    cl.list));
 }
 
+/* What is wrong with a contact, field by field; NULL when nothing. */
+static const char *
+contact_refusal(const struct db_contact *row)
+{
+	const unsigned char	*p;
+
+	if (row->kind == NULL || (strcmp(row->kind, "bureau") != 0 &&
+	    strcmp(row->kind, "unit") != 0 && strcmp(row->kind, "centre") != 0))
+		return "kind 应为 bureau、unit 或 centre / kind must be bureau, "
+		    "unit or centre";
+	if ((strcmp(row->kind, "bureau") != 0) != (row->scope != NULL))
+		return "unit、centre 须有 scope，bureau 不带 scope / a unit or "
+		    "centre contact needs a scope, a bureau contact has none";
+	if (row->email == NULL)
+		return "缺少 email / email is missing";
+	for (p = (const unsigned char *)row->email; *p != '\0'; p++)
+		if (*p >= 0x80)
+			return "email 应为 ASCII 地址：中文域名请写成 xn-- 形式"
+			    "（如 li@xn--55qx5d.xn--fiqs8s），中文用户名无法投递 / "
+			    "email must be an ASCII address: write an "
+			    "internationalized domain in its xn-- form; a "
+			    "non-ASCII local part cannot be delivered";
+	if (!mail_address_ok(row->email))
+		return "email 不是可用的邮箱地址（不含空格、<>,;:\"()[]\\ 或 =?，"
+		    "域名不以点结尾，xn-- 标签须为有效的国际化域名）/ email is "
+		    "not a usable ASCII address (no spaces, <>,;:\"()[]\\ or "
+		    "=?, no dot ending the domain, its xn-- labels valid IDNA)";
+	if (strpbrk(row->name, "\r\n") != NULL)
+		return "name 不能含换行 / name must be a single line";
+	return NULL;
+}
+
 static void
 post_contact(struct call *c)
 {
 	struct db_contact	 row = { 0 };
 	json_t			*obj;
+	const char		*why;
 	char			*error = NULL;
 
 	if ((obj = read_body(c)) == NULL)
@@ -683,18 +716,8 @@ post_contact(struct call *c)
 	row.name = json_string_value(json_object_get(obj, "name"));
 	if (row.name == NULL)
 		row.name = "";
-	if (row.kind == NULL || (strcmp(row.kind, "bureau") != 0 &&
-	    strcmp(row.kind, "unit") != 0 && strcmp(row.kind, "centre") != 0) ||
-	    (strcmp(row.kind, "bureau") != 0) != (row.scope != NULL) ||
-	    row.email == NULL || !mail_address_ok(row.email) ||
-	    strpbrk(row.name, "\r\n") != NULL) {
-		bad_request(c, "kind 应为 bureau、unit 或 centre（unit、centre 须有 "
-		    "scope）；email 应为有效的 ASCII 邮箱地址（不含空格、<>,;:\"()[]\\ "
-		    "或 =?，域名不以点结尾，xn-- 标签须为有效的国际化域名）"
-		    " / kind must be bureau, unit or centre (unit and centre "
-		    "with a scope); email a valid ASCII address (no spaces, "
-		    "<>,;:\"()[]\\ or =?, no dot ending the domain, its xn-- "
-		    "labels valid IDNA)");
+	if ((why = contact_refusal(&row)) != NULL) {
+		bad_request(c, why);
 		json_decref(obj);
 		return;
 	}

@@ -246,9 +246,14 @@ http_start(struct ticd *t, char **error)
 		    t->conf.listen);
 		return -1;
 	}
+	errno = 0;
 	if ((t->listener = evhttp_bind_socket_with_handle(t->http, host,
 	    port)) == NULL) {
-		*error = xasprintf("cannot listen on %s", t->conf.listen);
+		/* libevent keeps bind()'s errno across its close(); none
+		 * when the host did not resolve. */
+		*error = xasprintf("无法监听 / cannot listen on %s: %s",
+		    t->conf.listen, errno != 0 ? strerror(errno) :
+		    "地址无法解析 / the address does not resolve");
 		free(host);
 		return -1;
 	}

@@ -11,6 +11,7 @@
  * queued events are taken back out of the journal and each request gets
  * 503: the journal in memory never holds what the store does not.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,7 +516,8 @@ state_import(struct ticd *t, const char *path, char **error)
 	if (db_event_last_seq(t->db) != 0)
 		return 0;
 	if ((f = fopen(path, "r")) == NULL) {
-		*error = xasprintf("%s: cannot open", path);
+		*error = xasprintf("%s: 无法打开 / cannot open: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	j = sched_journal_new();

@@ -545,8 +545,13 @@ db_open(const char *path, enum db_sync sync, char **error)
 	rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		*error = xasprintf("%s: %s", path, db->sql != NULL ?
-		    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+		/* sqlite says "unable to open database file"; the system's
+		 * reason (a missing directory, a permission) is what to fix. */
+		int	 e = db->sql != NULL ? sqlite3_system_errno(db->sql) : 0;
+
+		*error = xasprintf("%s: %s%s%s", path, db->sql != NULL ?
+		    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc), e != 0 ?
+		    ": " : "", e != 0 ? strerror(e) : "");
 		db_close(db);
 		return NULL;
 	}

@@ -278,12 +278,22 @@ def test_bad_token_and_contact_requests_store_nothing(base):
         r = base.post("/api/v1/tokens", body)
         assert r.status == 400 and r.code == "bad_request", (body, r)
     assert base.get("/api/v1/tokens").json()["tokens"] == tokens
-    for body in ({"kind": "centre", "email": "a@b.cn"},
-                 {"kind": "bureau", "scope": "x", "email": "a@b.cn"},
-                 {"kind": "unit", "scope": "u", "email": "not-an-address"},
-                 {"kind": "unit", "scope": "u", "email": "a@b.cn",
-                  "name": "x\r\nBcc: evil@example.com"},
-                 {"kind": "pigeon", "email": "a@b.cn"},
+    # Each refusal names the field at fault.
+    for body, says in (({"kind": "centre", "email": "a@b.cn"}, "scope"),
+                       ({"kind": "bureau", "scope": "x", "email": "a@b.cn"},
+                        "scope"),
+                       ({"kind": "unit", "scope": "u"}, "email is missing"),
+                       ({"kind": "unit", "scope": "u", "email": "a@b.cn",
+                         "name": "x\r\nBcc: evil@example.com"},
+                        "name must be a single line"),
+                       ({"kind": "pigeon", "email": "a@b.cn"},
+                        "kind must be bureau, unit or centre"),
+                       ({"kind": "unit", "scope": "u",
+                         "email": "李四@例子.中国"}, "xn-- form")):
+        r = base.post("/api/v1/contacts", body)
+        assert r.status == 400 and r.code == "bad_request", (body, r)
+        assert says in r.json()["error"]["message"], (body, r)
+    for body in ({"kind": "unit", "scope": "u", "email": "not-an-address"},
                  # Addresses no reminder could go to (ticd speaks no
                  # SMTPUTF8; ";" and ":" need quoting in a header): once
                  # stored, their reminders were dropped without a word.

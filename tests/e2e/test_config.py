@@ -37,7 +37,9 @@ def test_check_reports_every_error_with_its_line(ticd_factory):
                     "colour = blue\n"                      # 7
                     "database = relative/ticd.db\n"        # 8
                     "public_url =\n"                       # 9 (fine)
-                    "synchronous = sometimes\n",           # 10
+                    "synchronous = sometimes\n"            # 10
+                    # 11: fine from this directory, not from systemd's /
+                    "holidays = /etc/ticd/a.tsv b.tsv\n",
                     encoding="utf-8")
     rc, out, err = check(conf)
     assert rc == 1
@@ -46,7 +48,8 @@ def test_check_reports_every_error_with_its_line(ticd_factory):
     want = {3: "must be 1-65535", 4: "expected name = value",
             5: "12 is outside 1024-16777216", 6: '"loud" must be one of',
             7: 'unknown setting "colour"', 8: "must be an absolute path",
-            10: '"sometimes" must be one of full|normal'}
+            10: '"sometimes" must be one of full|normal',
+            11: '"b.tsv" must be an absolute path'}
     assert len(lines) == len(want), err
     for (n, what), line in zip(sorted(want.items()), lines):
         assert line.startswith("%s:%d: " % (conf, n)), err
@@ -144,6 +147,43 @@ def test_sighup_loads_a_new_holiday_table(ticd, tmp_path):
     # It lasts across a restart, the table being in the configuration.
     ticd.restart()
     assert ticd.obligations()["obligations"] == want
+
+
+def test_start_failures_say_their_cause(ticd_factory, tmp_path):
+    """What stops ticd at start names the system's reason, so the admin
+    knows what to fix: a port another process holds, a store in a
+    directory that does not exist, a journal to import that is not
+    there."""
+    import socket
+    t = ticd_factory()
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    cases = [
+        ("listen = 127.0.0.1:%d\ndatabase = %s/a.db\n" % (port, tmp_path),
+         [], "无法监听 / cannot listen on 127.0.0.1:%d: Address already in "
+         "use" % port),
+        ("listen = 127.0.0.1:%d\ndatabase = %s/nodir/a.db\n"
+         % (free_port(), tmp_path), [],
+         "%s/nodir/a.db: unable to open database file: No such file or "
+         "directory" % tmp_path),
+        ("listen = 127.0.0.1:%d\ndatabase = %s/b.db\n"
+         % (free_port(), tmp_path), ["-i", "%s/none.jsonl" % tmp_path],
+         "%s/none.jsonl: 无法打开 / cannot open: No such file or directory"
+         % tmp_path),
+    ]
+    try:
+        for text, args, want in cases:
+            conf = tmp_path / "start.conf"
+            conf.write_text("[ticd]\n" + text, encoding="utf-8")
+            p = subprocess.run([TICD, "-c", str(conf)] + args,
+                               capture_output=True, timeout=30,
+                               env=t.env(None))
+            assert p.returncode == 1, p
+            assert want in p.stderr.decode(), p.stderr.decode()
+    finally:
+        held.close()
 
 
 def test_check_missing_file(ticd_factory):

@@ -122,6 +122,10 @@ def test_centres_table(demo):
                    and c["state_cn"] in line for line in lines), c
     assert lines[-1] == "共 %d 个中心，截至 %s。" % (len(centres),
                                                    demo.today())
+    # yq-007, revoked 2026-03-16: banned through 2029-03-16 (Art. 16).
+    row = [line for line in lines if line.startswith("yq-007 ")]
+    assert len(row) == 1 and row[0].endswith(
+        "禁止申报至 2029-03-16，2029-03-17 起可申报"), row
 
 
 def test_obligations_table_equals_ticctl_plan_table(demo):

@@ -58,6 +58,13 @@ check_conf(const struct conf *c)
 	if (c->holidays == NULL || c->log_level == NULL ||
 	    c->public_url == NULL)
 		fuzz_fail("a string setting left NULL");
+	/* Each word daemon/state.c will load, split as it splits them. */
+	for (const char *h = c->holidays; *h != '\0'; h++) {
+		if ((h == c->holidays || h[-1] == ' ' || h[-1] == '\t') &&
+		    *h != ' ' && *h != '\t' && *h != '/')
+			fuzz_fail("holidays accepted with a relative path: "
+			    "\"%s\"", c->holidays);
+	}
 }
 
 int

@@ -63,7 +63,8 @@ test_every_bad_line_is_reported_with_its_line(void **state)
 	    "colour = blue\n"			/* 4: unknown */
 	    "this is not ini\n"			/* 5: syntax */
 	    "synchronous = sometimes\n"		/* 6: not a choice */
-	    "database = relative.db\n",		/* 7: not absolute */
+	    "database = relative.db\n"		/* 7: not absolute */
+	    "holidays = /etc/ticd/a.tsv  b.tsv\n",	/* 8: one not absolute */
 	    &error), -1);
 	assert_non_null(strstr(error, "ticd.conf:2: "));
 	assert_non_null(strstr(error, "ticd.conf:3: "));
@@ -71,6 +72,7 @@ test_every_bad_line_is_reported_with_its_line(void **state)
 	assert_non_null(strstr(error, "ticd.conf:5: "));
 	assert_non_null(strstr(error, "ticd.conf:6: "));
 	assert_non_null(strstr(error, "ticd.conf:7: "));
+	assert_non_null(strstr(error, "ticd.conf:8: \"b.tsv\" 应为绝对路径"));
 	assert_non_null(strstr(error, "colour"));
 	/* The old settings stand. */
 	assert_string_equal(c.listen, "127.0.0.1:8470");
