@@ -45,6 +45,7 @@ struct ctl_client {
 	struct buf		 reply;
 	bool			 too_large;
 	long			 status;	/* of the last call, or 0 */
+	bool			 bureau_only;	/* its path is for the bureau */
 	char			*message;	/* why the last call failed */
 };
 
@@ -635,6 +636,8 @@ client_perform(struct ctl_client *c, const char *method, const char *path,
 
 	c->status = 0;
 	c->too_large = false;
+	c->bureau_only = strncmp(path, "/api/v1/tokens", 14) == 0 ||
+	    strncmp(path, "/api/v1/deliveries", 18) == 0;
 	c->errbuf[0] = '\0';
 	buf_free(&c->reply);
 	buf_init(&c->reply);
@@ -703,6 +706,14 @@ ctl_client_warn(const struct ctl_client *c, const char *where)
 	if (c->status == 401)
 		ctl_warnx(c->cmd, "%s%s%s（令牌来自 / token from %s）", where,
 		    sep, message, c->token_from);
+	else if (c->status == 404)
+		/* ticd answers 404 alike for what does not exist and what
+		 * the token may not see (docs/api.md): say both. */
+		ctl_warnx(c->cmd, "%s%s%s（%s）", where, sep, message,
+		    c->bureau_only ? "或令牌不是 bureau 令牌：此命令只对科技局开放 "
+		    "/ or the token is not the bureau's: this command is the "
+		    "bureau's only" : "或不在令牌的范围内 / or outside the "
+		    "token's scope");
 	else
 		ctl_warnx(c->cmd, "%s%s%s", where, sep, message);
 }

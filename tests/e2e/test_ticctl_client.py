@@ -268,6 +268,25 @@ def test_contacts_add_list_remove(demo):
     assert again.rc == 1 and "not found" in again.err
 
 
+def test_not_found_says_what_it_may_mean(demo):
+    """ticd answers 404 alike for what does not exist and for what the
+    token may not see: ticctl says which two things that can be, and for
+    the bureau's own commands that they need the bureau's token."""
+    r = demo.post("/api/v1/tokens", {"role": "centre", "scope": "yq-001"})
+    assert r.status == 201, r
+    env = dict(demo.env, TICD_TOKEN=r.json()["token"])
+    for args in (["tokens"], ["deliveries"], ["redeliver", "1"]):
+        got = ticctl(args, env=env)
+        assert got.rc == 1, got
+        assert "not found" in got.err and "this command is the bureau's " \
+            "only" in got.err and "bureau 令牌" in got.err, got
+    for args in (["centre", "yq-999"], ["centre", "yq-006"]):
+        got = ticctl(args, env=env)
+        assert got.rc == 1, got
+        assert "not found" in got.err and "or outside the token's scope" \
+            in got.err and "bureau's only" not in got.err, got
+
+
 # ---- where the URL and the token come from ----
 
 def test_config_file_and_precedence(demo, tmp_path):
