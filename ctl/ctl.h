@@ -139,5 +139,13 @@ struct sched_rules *ctl_load_rules(const char *path);
 /* Prints "ticctl <cmd>: what" to stderr. */
 void	 ctl_warnx(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+struct option;
+/*
+ * getopt_long over a command's argv (argv[0] its name) with "-h" and
+ * opts; a mistake is said in Chinese and English after "ticctl CMD:"
+ * (getopt's own complaint is English and names the command alone), and
+ * returned as '?'.
+ */
+int	 ctl_getopt(int argc, char **argv, const struct option *opts);
 
 #endif

@@ -218,7 +218,7 @@ ctl_feed(int argc, char **argv)
 	cal_feed_options_init(&fo, 0);
 	holidays = xcalloc((size_t)argc + 1, sizeof(char *));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'b':
 			if (set_scope(&fo, &scoped, CAL_SCOPE_BUREAU,

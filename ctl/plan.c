@@ -121,7 +121,7 @@ ctl_plan(int argc, char **argv)
 
 	holidays = xcalloc((size_t)argc + 1, sizeof(char *));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_day_option("--as-of", optarg, &as_of) == -1)

@@ -430,7 +430,7 @@ ctl_reminders(int argc, char **argv)
 	p.as_of = SCHED_NO_DAY;
 	holidays = xcalloc((size_t)argc + 1, sizeof(char *));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'd':
 			if (parse_days(optarg, &days) == -1)

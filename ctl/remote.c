@@ -304,7 +304,7 @@ centres_options(int argc, char **argv, struct ctl_remote *rem, bool *json)
 	int	 ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'j':
 			*json = true;
@@ -653,7 +653,7 @@ ctl_record(int argc, char **argv)
 	FILE			*in = stdin;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'h':
 			record_usage(stdout);
@@ -813,7 +813,7 @@ ctl_obligations(int argc, char **argv)
 	buf_init(&q);
 	buf_init(&states);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'c':
 			query_add(&q, "centre", optarg);
@@ -981,7 +981,7 @@ ctl_upcoming(int argc, char **argv)
 	buf_init(&q);
 	query_add(&q, "state", "open,overdue");
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'd':
 			if (!parse_days(optarg, &days))
@@ -1240,7 +1240,7 @@ ctl_tokens(int argc, char **argv)
 	int			 ch, nargs, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'l':
 			label = optarg;
@@ -1392,7 +1392,7 @@ ctl_contacts(int argc, char **argv)
 	int			 ch, nargs, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
@@ -1609,7 +1609,7 @@ ctl_feeds(int argc, char **argv)
 	int			 ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'b':
 		case 'U':
@@ -1871,7 +1871,7 @@ ctl_webhooks(int argc, char **argv)
 	int			 ch, nargs, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'f':
 			format = optarg;

@@ -1,6 +1,7 @@
 /*
  * ticctl.c: the entry point of ticctl, and what its subcommands share.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,45 @@ ctl_warnx(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* The option a mistake was about, as it was meant: "--name" when opts
+ * knows it by optopt, else as typed. */
+static void
+option_named(const struct option *opts, const char *typed, char *out,
+    size_t len)
+{
+	const struct option	*o;
+
+	for (o = opts; optopt != 0 && o->name != NULL; o++)
+		if (o->flag == NULL && o->val == optopt) {
+			snprintf(out, len, "--%s", o->name);
+			return;
+		}
+	if (optopt != 0 && optopt != 'h' && (optopt < 0x80 && optopt > ' '))
+		snprintf(out, len, "-%c", optopt);
+	else
+		snprintf(out, len, "%.*s", (int)strcspn(typed, "="), typed);
+}
+
+int
+ctl_getopt(int argc, char **argv, const struct option *opts)
+{
+	char	 name[64];
+	int	 ch;
+
+	opterr = 0;
+	optopt = 0;
+	ch = getopt_long(argc, argv, ":h", opts, NULL);
+	if (ch != '?' && ch != ':')
+		return ch;
+	option_named(opts, argv[optind - 1], name, sizeof(name));
+	if (ch == ':')
+		ctl_warnx(argv[0], "选项 %s 需要一个值 / option %s needs a value",
+		    name, name);
+	else
+		ctl_warnx(argv[0], "没有选项 %s / no option %s", name, name);
+	return '?';
 }
 
 int

@@ -359,8 +359,18 @@ main(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	t.conf_path = DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "c:dFhi:KnT")) != -1) {
+	opterr = 0;	/* getopt's complaint is English only: ours below */
+	while ((ch = getopt(argc, argv, ":c:dFhi:KnT")) != -1) {
 		switch (ch) {
+		case ':':
+			fprintf(stderr, "ticd: 选项 -%c 需要一个值 / option -%c "
+			    "needs a value\n", optopt, optopt);
+			usage(2);
+		case '?':
+			if (optopt > ' ' && optopt < 0x7f)
+				fprintf(stderr, "ticd: 没有选项 -%c / no option "
+				    "-%c\n", optopt, optopt);
+			usage(2);
 		case 'K':
 			/* Not in usage: the build writes ticd.conf(5)'s list
 			 * of keys with it (Makefile, man/ticd.conf.5.in). */

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import TICCTL, free_port, post_demo, q
+from conftest import TICCTL, TICD, free_port, post_demo, q
 
 COMMANDS = ["centres", "centre", "record", "obligations", "upcoming",
             "tokens", "contacts"]
@@ -85,6 +85,25 @@ def test_help_exits_0_in_chinese_and_english(cmd):
     assert r.rc == 0, r
     assert r.out.startswith("用法 / usage: ticctl " + cmd[:6]), r
     assert "--url" in r.out and "--token-file" in r.out and r.err == ""
+
+
+def test_option_mistakes_are_said_in_chinese_and_english():
+    """getopt's own complaints are English and name the command alone
+    ("plan: option '--as-of' requires an argument")."""
+    env = {"TICD_URL": "http://127.0.0.1:1", "TICD_TOKEN": "tic_x"}
+    for args, want in (
+            (["plan", "--as-of"], "ticctl plan: 选项 --as-of 需要一个值 / "
+             "option --as-of needs a value"),
+            (["record", "--bogus=1"], "ticctl record: 没有选项 --bogus / no "
+             "option --bogus"),
+            (["obligations", "-x"], "ticctl obligations: 没有选项 -x / no "
+             "option -x")):
+        r = ticctl(args, env=env)
+        assert r.rc == 2 and r.err.splitlines()[0] == want, r
+    p = subprocess.run([TICD, "-x"], capture_output=True, timeout=30)
+    assert p.returncode == 2
+    assert p.stderr.decode().splitlines()[0] == "ticd: 没有选项 -x / no " \
+        "option -x", p.stderr
 
 
 @pytest.mark.parametrize("args", [
@@ -169,7 +188,8 @@ def test_centre_unknown_is_the_servers_404(demo):
     r = run(demo, "centre", "no-such")
     assert r.rc == 1 and r.out == "", r
     want = demo.get("/api/v1/centres/no-such").message
-    assert r.err == "ticctl centre: %s\n" % want
+    assert r.err == "ticctl centre: %s（或不在令牌的范围内 / or outside " \
+        "the token's scope）\n" % want
 
 
 def test_upcoming_overdue_first_within_days(demo):
