@@ -35,6 +35,7 @@
 struct ctl_client {
 	const char		*cmd;		/* for messages */
 	char			*base;		/* the URL, no trailing slash */
+	char			*base_from;	/* where the URL was found */
 	char			*token;
 	char			*token_from;	/* where the token was found */
 	CURL			*curl;
@@ -355,16 +356,20 @@ client_resolve_url(struct ctl_client *c, const struct ctl_remote *r,
 	const char	*env = getenv("TICD_URL");
 	char		*from;
 
-	if (r->url != NULL)
-		c->base = client_check_url(c->cmd, r->url, "--url");
-	else if (env != NULL && *env != '\0')
-		c->base = client_check_url(c->cmd, env, "TICD_URL");
-	else if (cfg->url != NULL) {
+	if (r->url != NULL) {
+		from = xstrdup("--url");
+		c->base = client_check_url(c->cmd, r->url, from);
+	} else if (env != NULL && *env != '\0') {
+		from = xstrdup("TICD_URL");
+		c->base = client_check_url(c->cmd, env, from);
+	} else if (cfg->url != NULL) {
 		from = xasprintf("%s: url", cfg->path);
 		c->base = client_check_url(c->cmd, cfg->url, from);
-		free(from);
-	} else
+	} else {
+		from = xstrdup("缺省 / the default");
 		c->base = xstrdup(CLIENT_DEFAULT_URL);
+	}
+	c->base_from = from;
 	return c->base != NULL ? 0 : -1;
 }
 
@@ -475,6 +480,7 @@ ctl_client_free(struct ctl_client *c)
 		curl_ready = 0;
 	}
 	free(c->base);
+	free(c->base_from);
 	free(c->token);
 	free(c->token_from);
 	free(c->message);
@@ -585,8 +591,12 @@ client_transport_error(struct ctl_client *c, CURLcode rc)
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
-		return xasprintf("无法连接 ticd / cannot reach ticd at %s: %s",
-		    c->base, detail);
+		/* What to look at next: the daemon, or where the address
+		 * came from (the default when nothing names one). */
+		return xasprintf("无法连接 ticd / cannot reach ticd at %s: %s"
+		    "（地址来自 / address from %s；ticd 是否在运行？/ is ticd "
+		    "running? systemctl status ticd）", c->base, detail,
+		    c->base_from);
 	case CURLE_OPERATION_TIMEDOUT:
 		/* Timed out before a connection: unreachable, not slow. */
 		if (curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T,

@@ -327,6 +327,14 @@ def test_config_file_and_precedence(demo, tmp_path):
     dead = "http://127.0.0.1:%d" % free_port()
     r = ticctl(["centres"], env=dict(env, TICD_URL=dead))
     assert r.rc == 1 and "cannot reach ticd at " + dead in r.err, r
+    # It says where the address came from, and what to look at.
+    assert "address from TICD_URL" in r.err and "is ticd running?" in r.err
+    r = ticctl(["centres", "--url", dead], env=env)
+    assert "address from --url" in r.err, r
+    conf = tmp_path / "dead.conf"
+    conf.write_text("[ticctl]\nurl = %s\ntoken_file = %s\n" % (dead, tok))
+    r = ticctl(["centres"], env={"TICCTL_CONFIG": str(conf)})
+    assert r.rc == 1 and "address from %s: url" % conf in r.err, r
     assert ticctl(["centres", "--url", demo.url("")],
                   env=dict(env, TICD_URL=dead)).rc == 0
     assert ticctl(["--url", demo.url(""), "centres"],
