@@ -81,6 +81,9 @@ remote_post(struct ctl_client *c, const char *path, json_t *body)
 	json_decref(body);
 	if ((obj = ctl_client_call(c, "POST", path, s, strlen(s))) == NULL)
 		ctl_client_warn(c, NULL);
+	else if (jstr(obj, "warning") != NULL)
+		ctl_warnx(ctl_client_cmd(c), "注意 / note: %s",
+		    jstr(obj, "warning"));
 	free(s);
 	return obj;
 }

@@ -288,6 +288,30 @@ def test_contacts_add_list_remove(demo):
     assert again.rc == 1 and "not found" in again.err
 
 
+def test_a_scope_no_centre_answers_to_is_kept_with_a_note(demo, tmp_path):
+    """A unit may be set up before its first centre, so a token, contact
+    or webhook for an unknown scope is made; but a typo would see or get
+    nothing, silently: ticctl says so, and the API's reply carries it."""
+    unknown = (("tokens", "create", "unit", "不存在局"),
+               ("contacts", "add", "centre", "yq-999", "x@example.cn"),
+               ("webhooks", "add", "centre", "yq-999",
+                "http://127.0.0.1:9/in?key=k", "--format", "wecom"))
+    for args in unknown:
+        r = run(demo, *args)
+        assert r.rc == 0, r
+        assert "注意 / note: " in r.err and "(yet)" in r.err, r
+    for args in (("tokens", "create", "unit", "城区科技局"),
+                 ("contacts", "add", "centre", "yq-001", "y@example.cn"),
+                 ("contacts", "add", "bureau", "z@example.cn")):
+        r = run(demo, *args)
+        assert r.rc == 0 and "note" not in r.err, r
+    r = demo.post("/api/v1/tokens", {"role": "centre", "scope": "yq-99"})
+    assert r.status == 201 and "no centre yq-99 is registered" in \
+        r.json()["warning"], r
+    r = demo.post("/api/v1/tokens", {"role": "centre", "scope": "yq-001"})
+    assert r.status == 201 and "warning" not in r.json(), r
+
+
 def test_not_found_says_what_it_may_mean(demo):
     """ticd answers 404 alike for what does not exist and for what the
     token may not see: ticctl says which two things that can be, and for
