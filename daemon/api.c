@@ -553,38 +553,6 @@ get_tokens(struct call *c)
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "tokens", list));
 }
 
-/*
- * The reply of a new token, contact or webhook target, with a "warning"
- * when no registered centre answers to its scope: it is kept (a unit may
- * be set up before its first centre is registered), but it sees or gets
- * nothing until one does, and a typo would otherwise go unnoticed.
- */
-static json_t *
-scope_warned(struct ticd *t, const char *kind, const char *scope,
-    json_t *reply)
-{
-	const struct sched_plan	*plan;
-	bool			 centre;
-	size_t			 i;
-
-	if (scope == NULL || strcmp(kind, "bureau") == 0)
-		return reply;
-	centre = strcmp(kind, "centre") == 0;
-	plan = state_plan(t);
-	for (i = 0; i < plan->ncentres; i++)
-		if (strcmp(centre ? plan->centres[i].id :
-		    plan->centres[i].unit, scope) == 0)
-			return reply;
-	json_object_set_new(reply, "warning", centre ? json_sprintf("尚无登记"
-	    "编号为 %s 的中心：登记之前，这里看不到、也收不到任何内容 / no "
-	    "centre %s is registered (yet): nothing shows or goes here until "
-	    "it is", scope, scope) : json_sprintf("尚无中心属于组织管理单位 "
-	    "%s：有中心登记之前，这里看不到、也收不到任何内容 / no registered "
-	    "centre has the unit %s (yet): nothing shows or goes here until "
-	    "one does", scope, scope));
-	return reply;
-}
-
 static void
 post_token(struct call *c)
 {
@@ -611,7 +579,7 @@ post_token(struct call *c)
 	    &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else {
-		http_reply_json(c->t, c->req, 201, scope_warned(c->t, role,
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, role,
 		    r == ROLE_BUREAU ? NULL : scope, json_pack("{s:I, s:s, s:s, "
 		    "s:o, s:s}", "id", (json_int_t)id, "token", secret, "role",
 		    role, "scope", r == ROLE_BUREAU ? json_null() :
@@ -758,7 +726,7 @@ post_contact(struct call *c)
 	if (db_contact_insert(c->t->db, &row, &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else
-		http_reply_json(c->t, c->req, 201, scope_warned(c->t, row.kind,
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, row.kind,
 		    row.scope, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id",
 		    (json_int_t)row.id, "kind", row.kind, "scope", row.scope ?
 		    json_string(row.scope) : json_null(), "email", row.email,
@@ -1167,7 +1135,7 @@ post_webhook(struct call *c)
 		    row.format, row.kind, row.scope ? " " : "",
 		    row.scope ? row.scope : "", shown);
 		free(shown);
-		http_reply_json(c->t, c->req, 201, scope_warned(c->t, row.kind,
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, row.kind,
 		    row.scope, webhook_json(&row, true)));
 	}
 	free(created);

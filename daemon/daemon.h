@@ -180,6 +180,11 @@ int	 state_today(void);
 int	 state_load_data(const struct conf *, struct sched_calendar **,
 	    struct sched_rules **, char **error);
 const struct sched_plan *state_plan(struct ticd *);
+/* reply, with a "warning" when no registered centre answers to scope (a
+ * centre's id, or a unit's name): made for a scope nobody answers to yet,
+ * it sees or gets nothing until one does. */
+json_t	*state_scope_warned(struct ticd *, const char *kind,
+	    const char *scope, json_t *reply);
 /* A centre and its obligations as of today, yearly ones through
  * "until" (SCHED_NO_DAY: the cached plan's horizon), without planning
  * the whole city; -1 for a centre the journal does not know. */

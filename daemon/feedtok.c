@@ -431,11 +431,12 @@ reply_created(struct ticd *t, struct evhttp_request *req, long long id,
 	/* webcal:// is what calendar applications register for: the same
 	 * URL with its scheme replaced. */
 	webcal = xasprintf("webcal://%s", strstr(url, "://") + 3);
-	http_reply_json(t, req, 201, json_pack("{s:I, s:s, s:s, s:o, s:s, "
-	    "s:s, s:s, s:s}", "id", (json_int_t)id, "token", secret, "kind",
-	    feedtok_kind_name(kind), "scope", scope ? json_string(scope) :
-	    json_null(), "label", label, "created_at", created_at, "url", url,
-	    "webcal", webcal));
+	http_reply_json(t, req, 201, state_scope_warned(t,
+	    feedtok_kind_name(kind), scope, json_pack("{s:I, s:s, s:s, s:o, "
+	    "s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "token", secret,
+	    "kind", feedtok_kind_name(kind), "scope", scope ?
+	    json_string(scope) : json_null(), "label", label, "created_at",
+	    created_at, "url", url, "webcal", webcal)));
 	free(url);
 	free(webcal);
 }

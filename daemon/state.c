@@ -551,3 +551,35 @@ state_import(struct ticd *t, const char *path, char **error)
 	log_info("imported %zu event(s) from %s", n, path);
 	return 0;
 }
+
+/*
+ * The reply of a new token, contact, webhook target or feed, with a
+ * "warning" when no registered centre answers to its scope: it is kept (a
+ * unit may be set up before its first centre is registered), but it sees
+ * or gets nothing until one does, and a typo would otherwise go unnoticed.
+ */
+json_t *
+state_scope_warned(struct ticd *t, const char *kind, const char *scope,
+    json_t *reply)
+{
+	const struct sched_plan	*plan;
+	bool			 centre;
+	size_t			 i;
+
+	if (scope == NULL || strcmp(kind, "bureau") == 0)
+		return reply;
+	centre = strcmp(kind, "centre") == 0;
+	plan = state_plan(t);
+	for (i = 0; i < plan->ncentres; i++)
+		if (strcmp(centre ? plan->centres[i].id :
+		    plan->centres[i].unit, scope) == 0)
+			return reply;
+	json_object_set_new(reply, "warning", centre ? json_sprintf("尚无登记"
+	    "编号为 %s 的中心：登记之前，这里看不到、也收不到任何内容 / no "
+	    "centre %s is registered (yet): nothing shows or goes here until "
+	    "it is", scope, scope) : json_sprintf("尚无中心属于组织管理单位 "
+	    "%s：有中心登记之前，这里看不到、也收不到任何内容 / no registered "
+	    "centre has the unit %s (yet): nothing shows or goes here until "
+	    "one does", scope, scope));
+	return reply;
+}

@@ -295,7 +295,8 @@ def test_a_scope_no_centre_answers_to_is_kept_with_a_note(demo, tmp_path):
     unknown = (("tokens", "create", "unit", "不存在局"),
                ("contacts", "add", "centre", "yq-999", "x@example.cn"),
                ("webhooks", "add", "centre", "yq-999",
-                "http://127.0.0.1:9/in?key=k", "--format", "wecom"))
+                "http://127.0.0.1:9/in?key=k", "--format", "wecom"),
+               ("feeds", "create", "--unit", "不存在局"))
     for args in unknown:
         r = run(demo, *args)
         assert r.rc == 0, r
