@@ -47,37 +47,48 @@ state_timestamp(void)
 	return xstrdup(buf);
 }
 
+/* A data file that did not load, after those before it, under the key
+ * that names it: "ticd -n" shows every such file at once. */
+static void
+data_failed(struct buf *all, const char *key, char *error)
+{
+	buf_printf(all, "%s%s: %s", all->len > 0 ? "\n" : "", key, error);
+	free(error);
+}
+
 int
 state_load_data(const struct conf *conf, struct sched_calendar **calp,
     struct sched_rules **rulesp, char **error)
 {
 	struct sched_calendar	*cal = sched_calendar_new();
 	struct sched_rules	*rules = sched_rules_new();
-	char			*path, *list, *word, *save = NULL;
-	int			 rc;
+	struct buf		 failed;
+	char			*path, *list, *word, *save = NULL, *why = NULL;
 
+	buf_init(&failed);
 	path = conf_data_path(CONF_HOLIDAYS);
-	rc = conf_load_calendar(cal, path, error);
+	if (conf_load_calendar(cal, path, &why) == -1)
+		data_failed(&failed, "the shipped holiday table", why);
 	free(path);
 	list = xstrdup(conf->holidays);
-	for (word = strtok_r(list, " \t", &save); rc == 0 && word != NULL;
+	for (word = strtok_r(list, " \t", &save); word != NULL;
 	    word = strtok_r(NULL, " \t", &save))
-		rc = conf_load_calendar(cal, word, error);
+		if (conf_load_calendar(cal, word, &why) == -1)
+			data_failed(&failed, "holidays", why);
 	free(list);
-	if (rc == 0) {
-		path = *conf->rules ? xstrdup(conf->rules) :
-		    conf_data_path(CONF_RULES);
-		rc = conf_load_rules(rules, path, error);
-		free(path);
-	}
-	/* ticd.conf's [remind.RULE] sections go over the pack's schedules. */
-	if (rc == 0)
-		conf_apply_remind(conf, rules);
-	if (rc == -1) {
+	path = *conf->rules ? xstrdup(conf->rules) : conf_data_path(CONF_RULES);
+	if (conf_load_rules(rules, path, &why) == -1)
+		data_failed(&failed, *conf->rules ? "rules" : "the shipped rules",
+		    why);
+	free(path);
+	if (failed.len > 0) {
 		sched_calendar_free(cal);
 		sched_rules_free(rules);
+		*error = buf_take(&failed);
 		return -1;
 	}
+	/* ticd.conf's [remind.RULE] sections go over the pack's schedules. */
+	conf_apply_remind(conf, rules);
 	*calp = cal;
 	*rulesp = rules;
 	return 0;

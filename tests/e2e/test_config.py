@@ -64,6 +64,18 @@ def test_check_missing_holiday_table(ticd_factory):
     rc, out, err = check(conf)
     assert rc == 1 and out == ""
     assert "%s/no-such.tsv" % t.dir in err
+    # Every data file that does not load at once, under its key.
+    conf.write_text("[ticd]\nholidays = %s/a.tsv %s/b.tsv\nrules = %s/r.ini\n"
+                    % (t.dir, t.dir, t.dir), encoding="utf-8")
+    rc, out, err = check(conf)
+    assert rc == 1 and out == ""
+    assert err.splitlines() == [
+        "holidays: %s/a.tsv: 无法打开 / cannot open: No such file or "
+        "directory" % t.dir,
+        "holidays: %s/b.tsv: 无法打开 / cannot open: No such file or "
+        "directory" % t.dir,
+        "rules: %s/r.ini: 无法打开 / cannot open: No such file or directory"
+        % t.dir], err
 
 
 def big_event(i, size):
