@@ -59,13 +59,22 @@ struct client_config {
 
 static int	curl_ready;
 
+static char	*client_check_url(const char *, const char *, const char *);
+
 /* ---- the command line ---- */
 
 bool
 ctl_remote_option(struct ctl_remote *r, int ch, const char *arg)
 {
+	char	*checked;
+
 	switch (ch) {
 	case CTL_OPT_URL:
+		/* Checked here, so that a wrong one is bad usage (exit 2)
+		 * like any other option, before any request. */
+		if ((checked = client_check_url(r->cmd, arg, "--url")) == NULL)
+			return false;
+		free(checked);
 		r->url = arg;
 		return true;
 	case CTL_OPT_TOKEN:

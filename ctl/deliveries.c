@@ -49,7 +49,8 @@ deliveries_usage(FILE *f)
 "用法 / usage: ticctl deliveries [--state STATE] [--limit N] [--json]\n"
 "       (and connection options)\n"
 "\n"
-"发件箱：每封提醒邮件的状态、尝试次数、下次尝试时间和最近的错误（最新的在前）。\n"
+"发件箱：每条提醒消息（邮件与 webhook）的状态、尝试次数、下次尝试时间和最近的错误\n"
+"（最新的在前）。\n"
 "需 bureau 令牌。/ The outbox: each reminder message's state, attempts,\n"
 "next attempt and last error, newest first.  Needs a bureau token.\n"
 "\n"
@@ -101,6 +102,21 @@ deliveries_print(const json_t *reply)
 	return ctl_finish("deliveries");
 }
 
+/* An outbox state as the API knows it (store/db.c's CHECK): checked here,
+ * so that a mistyped one is bad usage, as for ticctl obligations. */
+static bool
+outbox_state_known(const char *s)
+{
+	static const char *const states[] = { "pending", "sending", "sent",
+	    "retrying", "dead", "dropped" };
+	size_t	 i;
+
+	for (i = 0; i < nitems(states); i++)
+		if (strcmp(s, states[i]) == 0)
+			return true;
+	return false;
+}
+
 int
 ctl_deliveries(int argc, char **argv)
 {
@@ -125,6 +141,13 @@ ctl_deliveries(int argc, char **argv)
 	while ((ch = ctl_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 's':
+			if (!outbox_state_known(optarg)) {
+				ctl_warnx(rem.cmd, "--state 应为 pending、sending、"
+				    "sent、retrying、dead 或 dropped / must be "
+				    "one of pending, sending, sent, retrying, dead, "
+				    "dropped");
+				goto usage;
+			}
 			state = optarg;
 			break;
 		case 'l':

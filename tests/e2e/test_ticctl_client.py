@@ -113,7 +113,8 @@ def test_option_mistakes_are_said_in_chinese_and_english():
     ["tokens", "create", "bureau", "scope"], ["tokens", "revoke", "x"],
     ["tokens", "frob"], ["contacts", "add", "centre", "a@example.cn"],
     ["contacts", "remove"], ["centres", "--token", "a", "--token-file", "b"],
-    ["record", "a", "b"]])
+    ["record", "a", "b"], ["deliveries", "--state", "bogus"],
+    ["centres", "--url", "127.0.0.1:8470"]])
 def test_bad_usage_exits_2_before_any_request(args):
     r = ticctl(args, env={"TICD_URL": "http://127.0.0.1:1",
                           "TICD_TOKEN": "tic_x"})
