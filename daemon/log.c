@@ -1,5 +1,6 @@
 /*
- * log.c: leveled logging to stderr (with journald's <N> prefixes) or
+ * log.c: leveled logging to stderr (with journald's <N> prefixes, unless
+ * stderr is a terminal: a person running ticd -T or -n reads it) or
  * syslog.
  *
  * Once the loop runs (log_batch), info and debug lines to stderr are
@@ -26,6 +27,7 @@
 
 static int		 log_verbose = 2;
 static int		 log_syslog;
+static int		 log_prefixed = -1;	/* -1: not yet looked at */
 static struct event	*gather_ev;	/* NULL: every line written at once */
 static struct buf	 gathered;
 
@@ -103,8 +105,12 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix :
 		    "");
 	else {
-		snprintf(prefix, sizeof(prefix), "<%d>", pri);
-		buf_adds(&gathered, prefix);
+		if (log_prefixed == -1)
+			log_prefixed = !isatty(STDERR_FILENO);
+		if (log_prefixed) {
+			snprintf(prefix, sizeof(prefix), "<%d>", pri);
+			buf_adds(&gathered, prefix);
+		}
 		buf_adds(&gathered, msg);
 		if (suffix != NULL) {
 			buf_adds(&gathered, ": ");

@@ -109,3 +109,36 @@ def test_token_made_beside_a_running_ticd(ticd):
     assert ticd.get("/api/v1/centres", token=token).status == 200
     labels = [t["label"] for t in ticd.get("/api/v1/tokens").json()["tokens"]]
     assert labels.count("ticd -T") == 2
+
+
+def test_a_terminal_reads_ticd_without_journald_prefixes(ticd_factory):
+    """journald's <N> level prefixes go where journald reads (a pipe or a
+    file); an admin running ticd -T at a terminal reads plain lines."""
+    import os
+    import pty
+    t = ticd_factory()
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([TICD, "-c", str(t.conf), "-T"],
+                           stdout=subprocess.PIPE, stderr=slave, timeout=30,
+                           env=t.env())
+        os.close(slave)
+        slave = None
+        seen = b""
+        for _ in range(100):		# bounded: the line is short
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:		# EIO once the terminal is drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0 and p.stdout.startswith(b"tic_")
+    assert seen.decode().splitlines() == ["token 1 created (bureau)"], seen
+    p = subprocess.run([TICD, "-c", str(t.conf), "-T"], capture_output=True,
+                       timeout=30, env=t.env())
+    assert p.stderr.decode().splitlines() == ["<6>token 2 created (bureau)"]
