@@ -86,7 +86,7 @@ option_named(const struct option *opts, const char *typed, char *out,
 			snprintf(out, len, "--%s", o->name);
 			return;
 		}
-	if (optopt != 0 && optopt != 'h' && (optopt < 0x80 && optopt > ' '))
+	if (optopt > ' ' && optopt < 0x7f)	/* a short option */
 		snprintf(out, len, "-%c", optopt);
 	else
 		snprintf(out, len, "%.*s", (int)strcspn(typed, "="), typed);
