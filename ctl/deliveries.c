@@ -144,8 +144,8 @@ ctl_deliveries(int argc, char **argv)
 			if (!outbox_state_known(optarg)) {
 				ctl_warnx(rem.cmd, "--state 应为 pending、sending、"
 				    "sent、retrying、dead 或 dropped / must be "
-				    "one of pending, sending, sent, retrying, dead, "
-				    "dropped");
+				    "one of pending, sending, sent, retrying, "
+				    "dead, dropped");
 				goto usage;
 			}
 			state = optarg;

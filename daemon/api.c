@@ -556,7 +556,7 @@ get_tokens(struct call *c)
 static void
 post_token(struct call *c)
 {
-	json_t		*obj;
+	json_t		*obj, *reply;
 	const char	*role, *scope, *label;
 	enum role	 r;
 	long long	 id;
@@ -579,11 +579,12 @@ post_token(struct call *c)
 	    &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else {
-		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, role,
-		    r == ROLE_BUREAU ? NULL : scope, json_pack("{s:I, s:s, s:s, "
-		    "s:o, s:s}", "id", (json_int_t)id, "token", secret, "role",
-		    role, "scope", r == ROLE_BUREAU ? json_null() :
-		    json_string(scope), "label", label ? label : "")));
+		reply = json_pack("{s:I, s:s, s:s, s:o, s:s}", "id",
+		    (json_int_t)id, "token", secret, "role", role, "scope",
+		    r == ROLE_BUREAU ? json_null() : json_string(scope),
+		    "label", label ? label : "");
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t,
+		    role, r == ROLE_BUREAU ? NULL : scope, reply));
 		free(secret);
 	}
 	json_decref(obj);
@@ -726,11 +727,11 @@ post_contact(struct call *c)
 	if (db_contact_insert(c->t->db, &row, &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else
-		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, row.kind,
-		    row.scope, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id",
-		    (json_int_t)row.id, "kind", row.kind, "scope", row.scope ?
-		    json_string(row.scope) : json_null(), "email", row.email,
-		    "name", row.name)));
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t,
+		    row.kind, row.scope, json_pack("{s:I, s:s, s:o, s:s, s:s}",
+		    "id", (json_int_t)row.id, "kind", row.kind, "scope",
+		    row.scope ? json_string(row.scope) : json_null(), "email",
+		    row.email, "name", row.name)));
 	free((char *)row.created_at);
 	json_decref(obj);
 }
@@ -1135,8 +1136,8 @@ post_webhook(struct call *c)
 		    row.format, row.kind, row.scope ? " " : "",
 		    row.scope ? row.scope : "", shown);
 		free(shown);
-		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t, row.kind,
-		    row.scope, webhook_json(&row, true)));
+		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t,
+		    row.kind, row.scope, webhook_json(&row, true)));
 	}
 	free(created);
 	json_decref(obj);

@@ -78,8 +78,8 @@ state_load_data(const struct conf *conf, struct sched_calendar **calp,
 	free(list);
 	path = *conf->rules ? xstrdup(conf->rules) : conf_data_path(CONF_RULES);
 	if (conf_load_rules(rules, path, &why) == -1)
-		data_failed(&failed, *conf->rules ? "rules" : "the shipped rules",
-		    why);
+		data_failed(&failed, *conf->rules ? "rules" :
+		    "the shipped rules", why);
 	free(path);
 	if (failed.len > 0) {
 		sched_calendar_free(cal);

@@ -538,9 +538,9 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 		free(why);
 		why = NULL;
 	} else if (rc == NOTICE_NOBODY)
-		say(n, true, "outbox %lld: the bureau cannot be told: no bureau "
-		    "contact has an address mail can go to (ticctl contacts)",
-		    d->id);
+		say(n, true, "outbox %lld: the bureau cannot be told: no "
+		    "bureau contact has an address mail can go to (ticctl "
+		    "contacts)", d->id);
 	memset(&r, 0, sizeof(r));
 	r.id = d->id;
 	r.state = DB_OUT_DEAD;

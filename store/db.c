@@ -547,7 +547,7 @@ db_open(const char *path, enum db_sync sync, char **error)
 	if (rc != SQLITE_OK) {
 		/* sqlite says "unable to open database file"; the system's
 		 * reason (a missing directory, a permission) is what to fix. */
-		int	 e = db->sql != NULL ? sqlite3_system_errno(db->sql) : 0;
+		int	 e = db->sql ? sqlite3_system_errno(db->sql) : 0;
 
 		*error = xasprintf("%s: %s%s%s", path, db->sql != NULL ?
 		    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc), e != 0 ?

@@ -64,7 +64,7 @@ test_every_bad_line_is_reported_with_its_line(void **state)
 	    "this is not ini\n"			/* 5: syntax */
 	    "synchronous = sometimes\n"		/* 6: not a choice */
 	    "database = relative.db\n"		/* 7: not absolute */
-	    "holidays = /etc/ticd/a.tsv  b.tsv\n",	/* 8: one not absolute */
+	    "holidays = /etc/ticd/a.tsv  b.tsv\n",	/* 8: b.tsv */
 	    &error), -1);
 	assert_non_null(strstr(error, "ticd.conf:2: "));
 	assert_non_null(strstr(error, "ticd.conf:3: "));
