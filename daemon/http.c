@@ -41,6 +41,15 @@ count_status(struct ticd *t, int status)
 		t->metrics.errors++;
 }
 
+/* The reason phrase where libevent 2.1 has none of its own: it calls 422
+ * "Client Error" (RFC 9110 §15.5.21: Unprocessable Content); NULL lets it
+ * choose. */
+static const char *
+reason_of(int status)
+{
+	return status == 422 ? "Unprocessable Content" : NULL;
+}
+
 void
 http_send(struct evhttp_request *req, int status, struct evbuffer *body)
 {
@@ -53,10 +62,10 @@ http_send(struct evhttp_request *req, int status, struct evbuffer *body)
 		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Content-Length", len);
-		evhttp_send_reply(req, status, NULL, NULL);
+		evhttp_send_reply(req, status, reason_of(status), NULL);
 		return;
 	}
-	evhttp_send_reply(req, status, NULL, body);
+	evhttp_send_reply(req, status, reason_of(status), body);
 }
 
 /* Every reply with a body: its type and caching, counted, sent; the

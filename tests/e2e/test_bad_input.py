@@ -352,3 +352,21 @@ def test_head_answers_headers_only_on_a_kept_connection(base):
         nxt = c.getresponse()
         assert nxt.status == 200 and json.loads(nxt.read())["status"] == "ok"
     c.close()
+
+
+def test_422_is_named_unprocessable_content(base):
+    """The status line says what 422 is (RFC 9110 §15.5.21); libevent 2.1
+    called it "Client Error", which curl -i and proxies' logs show."""
+    import http.client
+    body = json.dumps({"type": "applied", "date": "2026-11-20",
+                       "centre": "no-such-centre"}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", base.port, timeout=30)
+    try:
+        conn.request("POST", "/api/v1/events", body, {
+            "Authorization": "Bearer " + base.token,
+            "Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+    finally:
+        conn.close()
+    assert (r.status, r.reason) == (422, "Unprocessable Content")
