@@ -87,6 +87,7 @@ state_load_data(const struct conf *conf, struct sched_calendar **calp,
 		*error = buf_take(&failed);
 		return -1;
 	}
+	buf_free(&failed);
 	/* ticd.conf's [remind.RULE] sections go over the pack's schedules. */
 	conf_apply_remind(conf, rules);
 	*calp = cal;
