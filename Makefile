@@ -305,7 +305,7 @@ SUBST	= sed -e 's|/usr/local/share/ticd|$(DATADIR)|g' \
 	      -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g'
 MANS	= $(BUILD)/man/ticctl.1 $(BUILD)/man/ticd.conf.5 $(BUILD)/man/ticd.8
 DOCS	= README.md docs/api.md docs/operations.md docs/rules.md \
-	  conf/HOLIDAYS.md
+	  docs/reminders.md docs/webhooks.md conf/HOLIDAYS.md
 
 man: $(MANS)
 

@@ -41,6 +41,10 @@ def expected_tree(prefix, sysconfdir="/etc"):
         "%s/share/doc/ticd/api.md" % p: 0o644,
         "%s/share/doc/ticd/operations.md" % p: 0o644,
         "%s/share/doc/ticd/rules.md" % p: 0o644,
+        # What is sent when, and how to set up webhooks and robots: an
+        # installed server's admin has no other copy.
+        "%s/share/doc/ticd/reminders.md" % p: 0o644,
+        "%s/share/doc/ticd/webhooks.md" % p: 0o644,
         "%s/share/doc/ticd/HOLIDAYS.md" % p: 0o644,
         "%s/share/doc/ticd/ticd.conf.example" % p: 0o644,
         "%s/ticd/ticd.conf" % e: 0o644,
