@@ -150,6 +150,8 @@ struct ticd {
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
 	struct event		 remind_ev;
+	int			 remind_waiting_said;	/* missed days told to
+							 * wait, through */
 	struct notify		*notify;
 	struct metrics		 metrics;
 	struct feeds		*feeds;		/* feeds.c's; owned */

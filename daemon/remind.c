@@ -184,8 +184,24 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 	}
 }
 
-/* Queues what is due now: missed days, then today's once its time has
- * come.  Idempotent: a day is planned once, a message queued once. */
+/* Says once that the reminders of the days since "last" wait for the next
+ * send_time on a working day. */
+static void
+missed_wait(struct ticd *t, int last)
+{
+	char	 d[SCHED_DATE_LEN];
+
+	if (t->remind_waiting_said == last)
+		return;
+	t->remind_waiting_said = last;
+	log_info("reminders missed since %s wait for %02d:%02d on a working "
+	    "day", sched_date_format(last + 1, d),
+	    t->conf.remind_send_time / 60, t->conf.remind_send_time % 60);
+}
+
+/* Queues what is due now: missed days with today's, once its time has
+ * come on a working day.  Idempotent: a day is planned once, a message
+ * queued once. */
 void
 remind_check(struct ticd *t)
 {
@@ -202,6 +218,15 @@ remind_check(struct ticd *t)
 	through = minute_of_day(now) >= t->conf.remind_send_time ?
 	    today : today - 1;
 	last = last_planned(t, today, &first);
+	/* Missed days go out with a day's own messages, at send_time on a
+	 * working day (docs/reminders.md): a start at 03:00 or on a Sunday
+	 * sent them then, to every group and mailbox. */
+	if (!first && last + 1 <= today - 1 && (through < today ||
+	    !sched_calendar_is_working(t->cal, today))) {
+		missed_wait(t, last);
+		arm(t, now, through);
+		return;
+	}
 	if (through > last || first) {
 		const struct sched_plan *plan = state_plan(t);
 

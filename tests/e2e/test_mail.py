@@ -586,6 +586,31 @@ def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
     assert all(r["planned"] <= "2026-12-07" for r in folded), folded
 
 
+def test_missed_reminders_wait_for_send_time_on_a_working_day(ticd_factory,
+                                                              smtp_sink):
+    """Started at 03:00 on a Saturday after days down, ticd sends nothing
+    then (before: every missed reminder, at once, to every mailbox and
+    group); the missed days go with Monday's own at 09:00."""
+    t = mail_ticd(ticd_factory, smtp_sink.url(), "2026-11-30 10:00:00")
+    assert t.stop() == 0
+    smtp_sink.received.clear()
+    t.start(env=faketime_env("2026-12-05 03:00:00"))
+    t.wait_log("reminders missed since 2026-12-01 wait for 09:00 on a "
+               "working day")
+    time.sleep(2)
+    assert smtp_sink.received == [] and deliveries(t) == [], t.log_text()
+    assert t.stop() == 0
+    t.start(env=faketime_env("2026-12-07 08:59:57"))
+    time.sleep(1)
+    assert deliveries(t) == [], t.log_text()
+    rows = wait_deliveries(t, lambda rs: rs and all(r["state"] == "sent"
+                                                    for r in rs))
+    assert {r["day"] for r in rows} == {"2026-12-07"}, rows
+    assert any(r["key"].endswith("|late") for r in rows), rows
+    # Said once a start, not at every minute's look.
+    assert t.log_text().count("wait for 09:00") == 2, t.log_text()
+
+
 def test_spool_writes_eml_files(ticd_factory):
     t = mail_ticd(ticd_factory, None, contacts=CONTACTS[:1])
     spool = t.dir / "spool"
