@@ -148,16 +148,21 @@ when(const struct preview *p, const struct sched_message *m)
 	    sched_weekday_cn(m->day), p->send_time / 60, p->send_time % 60);
 }
 
+/* As the message says it (notify/render.c): "约…，暂定" when counted
+ * through a year whose holidays are not published. */
 static char *
 left(const struct sched_remind_item *it)
 {
+	const char	*about = it->workdays_guess ? "约" : "";
+	const char	*tail = it->workdays_guess ? "，暂定" : "";
+
 	if (it->days_left == 0)
 		return xstrdup("今天到期");
 	if (it->days_left > 0)
-		return xasprintf("%d天（%d个工作日）", it->days_left,
-		    it->workdays_left);
-	return xasprintf("逾期%d天（%d个工作日）", -it->days_left,
-	    -it->workdays_left);
+		return xasprintf("%d天（%s%d个工作日%s）", it->days_left, about,
+		    it->workdays_left, tail);
+	return xasprintf("逾期%d天（%s%d个工作日%s）", -it->days_left, about,
+	    -it->workdays_left, tail);
 }
 
 /* 提前提醒, and for a late one ，补发（原定 2026-09-10）. */
@@ -243,7 +248,7 @@ item_json(const struct sched_remind_item *it)
 	json_t	*obj;
 
 	obj = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:s, "
-	    "s:i, s:i}",
+	    "s:i, s:i, s:b}",
 	    "key", o->key,
 	    "centre", o->centre != NULL ? json_string(o->centre) : json_null(),
 	    "rule", sched_rule_name(o->rule),
@@ -254,7 +259,8 @@ item_json(const struct sched_remind_item *it)
 	    "provisional", o->provisional,
 	    "state", sched_state_name(o->state),
 	    "days_left", it->days_left,
-	    "workdays_left", it->workdays_left);
+	    "workdays_left", it->workdays_left,
+	    "workdays_provisional", it->workdays_guess);
 	if (obj != NULL && o->year != 0)
 		json_object_set_new(obj, "year", json_integer(o->year));
 	return obj;

@@ -182,10 +182,11 @@ items_json(const struct sched_message *m)
 	for (i = 0; i < m->nitems; i++) {
 		const struct sched_remind_item *it = &m->items[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:i}",
-		    "key", it->ob->key, "kind", kind_names[it->kind],
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:i, "
+		    "s:b}", "key", it->ob->key, "kind", kind_names[it->kind],
 		    "planned", sched_date_format(it->planned, d), "days_left",
-		    it->days_left, "workdays_left", it->workdays_left));
+		    it->days_left, "workdays_left", it->workdays_left,
+		    "workdays_guess", it->workdays_guess));
 	}
 	return a;
 }
@@ -554,8 +555,10 @@ outbox_check(const struct db_outbox *row, const struct notify_conf *conf,
 		    json_object_get(it, "planned")), o->due);
 		items[n].days_left = (int)json_integer_value(json_object_get(it,
 		    "days_left"));
-		items[n++].workdays_left = (int)json_integer_value(
+		items[n].workdays_left = (int)json_integer_value(
 		    json_object_get(it, "workdays_left"));
+		items[n++].workdays_guess = json_is_true(json_object_get(it,
+		    "workdays_guess"));
 	}
 	if (dropped.len > 0) {
 		*why = xasprintf("已办结或作废，不再提醒 / closed or void, no "

@@ -127,20 +127,6 @@ weekday_en(int day)
 	return names[sched_weekday(day) - 1];
 }
 
-/* Whether a count of working days from "from" to "to" looks at a day of a
- * year whose holidays are not published: then it is a guess. */
-static bool
-count_is_guess(const struct sched_calendar *cal, int from, int to)
-{
-	int	 d, lo = from < to ? from : to, hi = from < to ? to : from;
-
-	for (d = lo + 1; d <= hi; d++) {
-		if (sched_calendar_provisional_year(cal, d) != 0)
-			return true;
-	}
-	return false;
-}
-
 /* 还有7天（5个工作日）, 今天到期, 已逾期3天（2个工作日）. */
 static char *
 left_cn(const struct sched_remind_item *it, bool guess)
@@ -276,7 +262,7 @@ item_words(struct render *r, const struct sched_remind_item *it,
 	const struct sched_obligation *o = it->ob;
 	const struct sched_rule_text *t = &r->rules->text[o->rule];
 	char		 d[SCHED_DATE_LEN];
-	bool		 guess = count_is_guess(r->cal, r->m->day, o->due);
+	bool		 guess = it->workdays_guess;
 
 	memset(w, 0, sizeof(*w));
 	w->heading = heading(o, r->rules);
@@ -863,6 +849,9 @@ add_left(struct buf *b, const json_t *it)
 		    days < 0 ? -days : 0);
 	else if (days == 0)
 		buf_adds(b, "**今天到期**");
+	else if (json_is_true(json_object_get(it, "workdays_provisional")))
+		buf_printf(b, "还剩 %" JSON_INTEGER_FORMAT " 天（约 %"
+		    JSON_INTEGER_FORMAT " 个工作日，暂定）", days, work);
 	else
 		buf_printf(b, "还剩 %" JSON_INTEGER_FORMAT " 天（%"
 		    JSON_INTEGER_FORMAT " 个工作日）", days, work);

@@ -169,6 +169,8 @@ item_json(const struct sched_remind_item *it, const struct sched_rules *rules)
 	json_object_set_new(obj, "days_left", json_integer(it->days_left));
 	json_object_set_new(obj, "workdays_left",
 	    json_integer(it->workdays_left));
+	json_object_set_new(obj, "workdays_provisional",
+	    json_boolean(it->workdays_guess));
 	json_object_set_new(obj, "action", json_string(txt->action ?
 	    txt->action : ""));
 	json_object_set_new(obj, "closed_by", json_string(txt->closed_by ?

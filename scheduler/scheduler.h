@@ -465,6 +465,8 @@ struct sched_remind_item {
 						 * non-working day) */
 	int			 days_left;	/* due - message day; < 0 late */
 	int			 workdays_left;	/* working days, same sign */
+	bool			 workdays_guess; /* counted through a year whose
+						  * holidays are not published */
 };
 
 /*

@@ -352,6 +352,28 @@ test_an_empty_message_is_refused(void **state)
 
 static const struct notify_md wecom_md = { "\n", "> ", true };
 
+/* A count through a year whose holidays are not published says so in a
+ * robot's text as in the mail (约…，暂定): the preview and the robots said
+ * "10 个工作日" where the mail said "约10个工作日，暂定". */
+static void
+test_robot_markdown_provisional_count(void **state)
+{
+	json_t	*it = json_loads("{\"centre\":\"yq-1\",\"title\":\"t\","
+		    "\"article_cn\":\"第十四条\",\"due\":\"2027-01-08\","
+		    "\"provisional\":false,\"days_left\":14,"
+		    "\"workdays_left\":10,\"workdays_provisional\":true,"
+		    "\"state\":\"open\"}", 0, NULL);
+	struct buf	 b;
+
+	(void)state;
+	assert_non_null(it);
+	buf_init(&b);
+	notify_md_item(&b, &wecom_md, it, 1);
+	HAS(b.data, "还剩 14 天（约 10 个工作日，暂定）");
+	buf_free(&b);
+	json_decref(it);
+}
+
 static void
 test_robot_markdown_words(void **state)
 {
@@ -474,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_same_input_same_bytes),
 		cmocka_unit_test(test_an_empty_message_is_refused),
 		cmocka_unit_test(test_robot_markdown_words),
+		cmocka_unit_test(test_robot_markdown_provisional_count),
 		cmocka_unit_test(test_target_notices),
 		cmocka_unit_test(test_rule_page),
 	};
