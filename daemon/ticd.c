@@ -3,6 +3,7 @@
  * systemd notification, and a clean stop.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -359,6 +360,10 @@ main(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	t.conf_path = DEFAULT_CONF;
+	/* The store holds token hashes and contacts' addresses, the spool
+	 * whole messages: nobody else's to read, run by hand as under the
+	 * unit (UMask=0077). */
+	umask(077);
 	opterr = 0;	/* getopt's complaint is English only: ours below */
 	while ((ch = getopt(argc, argv, ":c:dFhi:KnT")) != -1) {
 		switch (ch) {

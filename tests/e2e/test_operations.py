@@ -142,3 +142,19 @@ def test_a_terminal_reads_ticd_without_journald_prefixes(ticd_factory):
     p = subprocess.run([TICD, "-c", str(t.conf), "-T"], capture_output=True,
                        timeout=30, env=t.env())
     assert p.stderr.decode().splitlines() == ["<6>token 2 created (bureau)"]
+
+
+def test_the_store_and_spool_are_ticds_own(ticd_factory):
+    """Run by hand, as under the unit (UMask=0077): the store (token
+    hashes, contacts' addresses) is readable by ticd's user only, whatever
+    the shell's umask (before: 0644, as sqlite creates it)."""
+    import os
+    import stat
+    t = ticd_factory()
+    t.start(argv_prefix=["sh", "-c", 'umask 022; exec "$@"', "sh"])
+    t.stop()
+    found = sorted(t.db.parent.glob("ticd.db*"))
+    assert t.db in found, found
+    for p in found:
+        mode = stat.S_IMODE(os.stat(p).st_mode)
+        assert mode & 0o077 == 0, (p, oct(mode))
