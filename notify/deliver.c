@@ -496,22 +496,26 @@ dead_notice(struct notify *n, struct delivery *d, time_t now,
     const char *reason, const char *created, struct notice_row *p,
     struct hook_row *h, char **why)
 {
+	char			*who = outbox_recipient_cn(d->recipient,
+				    n->hooks.plan(n->hooks.arg));
 	struct notice_dead	 nd = { .id = d->id, .idem = d->idem,
-				    .recipient = d->recipient, .day = d->day,
+				    .recipient = d->recipient, .who = who,
+				    .day = d->day,
 				    .rcpt = (const char *const *)d->rcpt,
 				    .nrcpt = d->nrcpt, .reason = reason };
 	struct hook_dead	 hd = { .target = d->target, .row = d->id,
-				    .recipient = d->recipient, .day = d->day,
+				    .recipient = who, .day = d->day,
 				    .reason = reason };
 	int			 rc;
 
 	memset(p, 0, sizeof(*p));
 	memset(h, 0, sizeof(*h));
 	if (!d->webhook)
-		return notice_dead_row(n->db, &n->conf, &nd, now, p, why);
-	rc = hook_dead_notice(n->hooks_engine, &hd, now, created, h, why);
-	if (rc == 0)
+		rc = notice_dead_row(n->db, &n->conf, &nd, now, p, why);
+	else if ((rc = hook_dead_notice(n->hooks_engine, &hd, now, created, h,
+	    why)) == 0)
 		p->row = h->row;
+	free(who);
 	return rc;
 }
 

@@ -187,6 +187,10 @@ int	 outbox_queue(struct db *, const struct notify_conf *,
 	    struct outbox_queued *queued, struct buf *notes, char **error);
 /* The idempotency key and recipient of a message ("centre:ID" …). */
 char	*outbox_recipient(const struct sched_message *);
+/* A row's recipient as a notice names it to people: a centre's name and
+ * id (from the plan, else the id), a unit's name, or 市科技局. */
+char	*outbox_recipient_cn(const char *recipient,
+	    const struct sched_plan *plan);
 char	*outbox_idem(const struct sched_message *);
 
 /* The verdict on a row about to be sent, against the current plan. */
@@ -233,6 +237,7 @@ struct notice_dead {
 	long long		 id;
 	const char		*idem;
 	const char		*recipient;	/* bureau, unit:NAME, centre:ID */
+	const char		*who;		/* the same in words */
 	const char		*day;
 	const char *const	*rcpt;		/* its addresses */
 	size_t			 nrcpt;
@@ -707,7 +712,7 @@ void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
 struct hook_dead {
 	long long		 target;
 	long long		 row;
-	const char		*recipient;
+	const char		*recipient;	/* in words (outbox_recipient_cn) */
 	const char		*day;
 	const char		*reason;
 };

@@ -49,6 +49,27 @@ parse_recipient(const char *recipient, int *to, const char **scope)
 	}
 }
 
+char *
+outbox_recipient_cn(const char *recipient, const struct sched_plan *plan)
+{
+	const char	*scope;
+	size_t		 i;
+	int		 to;
+
+	parse_recipient(recipient, &to, &scope);
+	if (to == SCHED_TO_BUREAU)
+		return xstrdup("市科技局");
+	if (to == SCHED_TO_UNIT)
+		return xstrdup(scope);
+	/* A notice is rare: a walk over the centres costs nothing. */
+	for (i = 0; plan != NULL && i < plan->ncentres; i++)
+		if (strcmp(plan->centres[i].id, scope) == 0 &&
+		    plan->centres[i].name != NULL)
+			return xasprintf("%s（%s）", plan->centres[i].name,
+			    scope);
+	return xasprintf("中心 %s", scope);
+}
+
 /*
  * (recipient, channel, day): the day the message goes.  The planner makes
  * at most three messages per recipient and day (sched_reminders_missed):

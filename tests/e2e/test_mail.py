@@ -81,6 +81,18 @@ def wait_deliveries(t, predicate, timeout=30.0):
                          % (rows, t.log_text()))
 
 
+def recipient_words(t, recipient):
+    """An outbox recipient as a notice names it: the centre's name and
+    id, the unit's name, or 市科技局."""
+    if recipient == "bureau":
+        return "市科技局"
+    kind, scope = recipient.split(":", 1)
+    if kind == "unit":
+        return scope
+    name = t.get("/api/v1/centres/" + scope).json()["centre"]["name"]
+    return "%s（%s）" % (name, scope)
+
+
 def reminders(rows):
     """The outbox rows that are reminders, not notices about them."""
     return [r for r in rows if "|dead:" not in r["key"]]
@@ -414,9 +426,13 @@ def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     assert len(msg) == 1, smtp_sink.received
     msg = msg[0]
     assert msg["Subject"].startswith("【技术创新中心提醒】投递失败"), msg["Subject"]
-    assert dead["recipient"] in msg["Subject"] and DAY in msg["Subject"]
+    # The recipient in words, as the reminders name it (before: the
+    # outbox's own "centre:yq-006").
+    who = recipient_words(t, dead["recipient"])
+    assert who in msg["Subject"] and DAY in msg["Subject"], msg["Subject"]
+    assert dead["recipient"] not in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
-    assert dead["recipient"] in text and DAY in text
+    assert who in text and DAY in text
     for a in dead["to"]:
         assert a in text
     assert "554 5.1.1 mailbox unavailable" in text
@@ -490,7 +506,8 @@ def test_row_edited_unreadable_goes_dead_and_the_bureau_is_told(
     text = next(m for m in got["kjj@yq.example"]
                 if m["Subject"].startswith("【技术创新中心提醒】投递失败"))
     body = text.get_body(("plain",)).get_content()
-    assert victim["recipient"] in body and "收件人列表无法读取" in body
+    assert recipient_words(t, victim["recipient"]) in body and \
+        "收件人列表无法读取" in body
     assert "ticctl redeliver %d" % victim["id"] in body
     assert t.proc.poll() is None, t.log_text()
 

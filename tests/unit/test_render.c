@@ -440,12 +440,12 @@ test_target_notices(void **state)
 	notify_text_free(&t);
 	w.disable_at = "2026-12-04 09:00";
 	w.row = 41;
-	w.recipient = "centre:yq-1";
+	w.recipient = "甲（yq-1）";
 	w.day = "2026-12-01";
 	notify_render_target(&w, &t);
 	HAS(t.subject, "持续失败");
 	HAS(t.text, "自 2026-12-01 09:00 起持续失败");
-	HAS(t.text, "发给 centre:yq-1 的 2026-12-01 提醒（投递编号 41）");
+	HAS(t.text, "发给 甲（yq-1） 的 2026-12-01 提醒（投递编号 41）");
 	HAS(t.text, "若到 2026-12-04 09:00 仍然失败");
 	HAS(t.text, "ticctl redeliver 41");
 	notify_text_free(&t);
