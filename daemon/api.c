@@ -321,9 +321,43 @@ may_record(struct call *c, json_t *obj)
 	    (!registering || (unit != NULL &&
 	    strcmp(unit, c->tok->scope) == 0)))
 		return true;
-	forbidden(c, registering ? "组织管理单位只能登记本单位的中心 / a unit "
-	    "may register centres of its own unit only" : "此角色不能记录这类"
-	    "事件 / this role may not record this event");
+	if (registering && c->tok->role == ROLE_UNIT)
+		forbidden(c, "组织管理单位只能登记本单位的中心 / a unit may "
+		    "register centres of its own unit only");
+	else if (c->tok->role == ROLE_CENTRE)
+		forbidden(c, "中心的令牌不能记录事件：请由本中心的组织管理单位或"
+		    "市科技局记录 / a centre's token records no event: its unit "
+		    "or the bureau records it");
+	else
+		forbidden(c, "这类事件由市科技局记录，组织管理单位不能记录 / the "
+		    "bureau records this kind of event, a unit may not");
+	return false;
+}
+
+static bool	 sees_event(struct call *, const struct sched_event *);
+
+/*
+ * An event's id taken by one the token does not see: refused without
+ * naming that event (the journal's own refusal gives its type and date,
+ * and ids ticd assigns run ev-1, ev-2…: a unit could read the whole city's
+ * journal so).  That the id is taken cannot be hidden: ids are the
+ * city's.  True when the caller may go on.
+ */
+static bool
+id_free_or_seen(struct call *c, const json_t *obj)
+{
+	const char	*id = json_string_value(json_object_get(obj, "id"));
+	long		 i;
+
+	if (id == NULL || c->tok->role == ROLE_BUREAU)
+		return true;
+	load_finish(c->t);	/* an id may be in what is not read yet */
+	if ((i = sched_journal_find_id(c->t->journal, id)) < 0 ||
+	    sees_event(c, sched_journal_event(c->t->journal, (size_t)i)))
+		return true;
+	http_reply_error(c->t, c->req, 422, "refused", "id 已被使用，请换一个"
+	    "或不给 id（由 ticd 编号）/ the id is already used: choose "
+	    "another, or give none (ticd numbers it)");
 	return false;
 }
 
@@ -347,7 +381,7 @@ post_event(struct call *c)
 	if (!json_is_object(obj))
 		bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
 		    "object");
-	else if (!may_record(c, obj))
+	else if (!may_record(c, obj) || !id_free_or_seen(c, obj))
 		;	/* replied */
 	else if (state_record(c->t, c->req, obj, &status, &why) == -1)
 		http_reply_error(c->t, c->req, status, "refused", why);
@@ -376,9 +410,15 @@ static void
 get_events(struct call *c)
 {
 	const char	*centre = query(c, "centre");
-	json_t		*list = json_array();
+	json_t		*list;
 	size_t		 i, n = sched_journal_count(c->t->journal);
 
+	/* As for obligations: a centre out of sight does not exist. */
+	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
+		not_found(c);
+		return;
+	}
+	list = json_array();
 	for (i = 0; i < n; i++) {
 		const struct sched_event *ev =
 		    sched_journal_event(c->t->journal, i);

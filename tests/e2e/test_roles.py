@@ -225,6 +225,9 @@ def test_unit_may_not_record_other_types(world, event):
     r = world.post("/api/v1/events", event, token=world.ua)
     assert r.status == 403, r
     assert r.code == "forbidden"
+    # Says who records it instead (before: "this role may not record
+    # this event", whatever the role and the event).
+    assert "the bureau records this kind of event" in r.message, r
     assert world.count() == world.base_count
     # The bureau may (the same event is fine for it).
     if event["type"] != "retracted":
@@ -252,6 +255,36 @@ def test_unit_gets_404_for_another_units_centre(world):
                    "unit": UNIT_A}, token=ua)
     assert same_as(r, 404, other.body)
     assert world.count() == world.base_count
+
+
+def test_an_id_in_use_out_of_sight_is_not_described(world):
+    """Ids are the city's, so one in use is refused; but the refusal
+    of an id another unit's event holds does not name that event (it gave
+    its type and date: with ticd's ev-1, ev-2… a unit could read the whole
+    journal).  One in the token's own sight is still described."""
+    theirs = [e for e in world.events() if e["event"].get("centre") == "b1"]
+    ours = [e for e in world.events() if e["event"].get("centre") == "a1"]
+    assert theirs and ours
+    for e in theirs:
+        r = world.post("/api/v1/events", {
+            "type": "expert_meeting_held", "date": "2026-02-02",
+            "centre": "a1", "id": e["event"]["id"]}, token=world.ua)
+        assert r.status == 422 and r.code == "refused", r
+        assert "already used" in r.message, r
+        assert e["event"]["type"] not in r.message, r
+        assert e["event"]["date"] not in r.message, r
+    r = world.post("/api/v1/events", {
+        "type": "expert_meeting_held", "date": "2026-02-02",
+        "centre": "a1", "id": ours[0]["event"]["id"]}, token=world.ua)
+    assert r.status == 422 and ours[0]["event"]["type"] in r.message, r
+    assert world.count() == world.base_count
+    # Asking for another unit's centre's events is a 404, as for its
+    # obligations (before: 200 and an empty list).
+    nf = not_found_body(world, world.ua)
+    assert same_as(world.get("/api/v1/events?centre=b1", token=world.ua),
+                   404, nf)
+    assert world.get("/api/v1/events?centre=a1", token=world.ua).status \
+        == 200
 
 
 def test_unit_may_not_register_for_another_unit(world):
@@ -295,6 +328,7 @@ def test_centre_token_records_nothing(world):
                 "round": "x", "application_deadline": "2026-03-01"}):
         r = world.post("/api/v1/events", ev, token=ca1)
         assert r.status == 403 and r.code == "forbidden", (ev, r)
+        assert "its unit or the bureau records it" in r.message, r
     nf = not_found_body(world, ca1)
     r = world.post("/api/v1/events", {"type": "applied", "date": "2026-02-02",
                    "centre": "a2"}, token=ca1)
