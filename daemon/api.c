@@ -1336,7 +1336,7 @@ route_feeds(struct call *c, bool get, bool post, bool del)
 
 	if (is(c, 3, "api", "v1", "feed")) {
 		get ? feeds_get_api(c->t, c->req, c->tok, &c->query) :
-		    method_not_allowed(c, "GET");
+		    method_not_allowed(c, "GET, HEAD");
 	} else if (is(c, 3, "api", "v1", "feeds")) {
 		if (get)
 			feedtok_api_list(c->t, c->req, c->tok);
@@ -1345,7 +1345,7 @@ route_feeds(struct call *c, bool get, bool post, bool del)
 				feedtok_api_create(c->t, c->req, c->tok, body);
 			json_decref(body);
 		} else
-			method_not_allowed(c, "GET, POST");
+			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "feeds")) {
 		del ? feedtok_api_revoke(c->t, c->req, c->tok, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
@@ -1373,13 +1373,14 @@ route_api(struct call *c)
 		else if (get)
 			get_events(c);
 		else
-			method_not_allowed(c, "GET, POST");
+			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 3, "api", "v1", "centres")) {
-		get ? get_centres(c) : method_not_allowed(c, "GET");
+		get ? get_centres(c) : method_not_allowed(c, "GET, HEAD");
 	} else if (is(c, 4, "api", "v1", "centres")) {
-		get ? get_centre(c, c->segs[3]) : method_not_allowed(c, "GET");
+		get ? get_centre(c, c->segs[3]) :
+		    method_not_allowed(c, "GET, HEAD");
 	} else if (is(c, 3, "api", "v1", "obligations")) {
-		get ? get_obligations(c) : method_not_allowed(c, "GET");
+		get ? get_obligations(c) : method_not_allowed(c, "GET, HEAD");
 	} else if (is(c, 3, "api", "v1", "tokens")) {
 		if (!needs_bureau(c))
 			return;
@@ -1388,7 +1389,7 @@ route_api(struct call *c)
 		else if (post)
 			post_token(c);
 		else
-			method_not_allowed(c, "GET, POST");
+			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "tokens")) {
 		if (needs_bureau(c))
 			del ? delete_token(c, c->segs[3]) :
@@ -1402,13 +1403,14 @@ route_api(struct call *c)
 		else if (post)
 			post_contact(c);
 		else
-			method_not_allowed(c, "GET, POST");
+			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "contacts")) {
 		del ? delete_contact(c, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
 	} else if (is(c, 3, "api", "v1", "deliveries")) {
 		if (needs_bureau(c))
-			get ? get_deliveries(c) : method_not_allowed(c, "GET");
+			get ? get_deliveries(c) :
+			    method_not_allowed(c, "GET, HEAD");
 	} else if (c->nsegs == 5 && is(c, 5, "api", "v1", "deliveries") &&
 	    strcmp(c->segs[4], "redeliver") == 0) {
 		if (needs_bureau(c))
@@ -1423,7 +1425,7 @@ route_api(struct call *c)
 		else if (post)
 			post_webhook(c);
 		else
-			method_not_allowed(c, "GET, POST");
+			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "webhooks")) {
 		del ? delete_webhook(c, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
@@ -1506,7 +1508,7 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 		load_finish(t);
 	if ((is(&c, 1, "healthz", NULL, NULL) || is(&c, 1, "metrics", NULL,
 	    NULL)) && c.method != EVHTTP_REQ_GET && c.method != EVHTTP_REQ_HEAD)
-		method_not_allowed(&c, "GET");
+		method_not_allowed(&c, "GET, HEAD");
 	else if (is(&c, 1, "healthz", NULL, NULL))
 		get_healthz(&c);
 	else if (is(&c, 1, "metrics", NULL, NULL))

@@ -514,8 +514,9 @@ variants(struct ticd *t, struct evhttp_request *req,
 	if (!bad_query && variant(query, "alarms", alarms) &&
 	    variant(query, "todo", todo))
 		return true;
-	http_reply_error(t, req, 400, "bad_request", "参数 alarms、todo 应为 1 "
-	    "或 0 / the parameters alarms and todo must be 1 or 0");
+	http_reply_error(t, req, 400, "bad_request", "参数 alarms、todo 应为 "
+	    "1/0、true/false 或 yes/no / the parameters alarms and todo must be "
+	    "1 or 0 (true/false, yes/no)");
 	return false;
 }
 

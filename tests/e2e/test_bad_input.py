@@ -207,19 +207,19 @@ def test_oversized_token_request_413(base):
 
 
 WRONG_METHODS = [
-    ("PUT", "/api/v1/events", "GET, POST"),
-    ("DELETE", "/api/v1/events", "GET, POST"),
-    ("PATCH", "/api/v1/events", "GET, POST"),
-    ("POST", "/api/v1/centres", "GET"),
-    ("DELETE", "/api/v1/centres/c1", "GET"),
-    ("POST", "/api/v1/obligations", "GET"),
-    ("PUT", "/api/v1/tokens", "GET, POST"),
+    ("PUT", "/api/v1/events", "GET, HEAD, POST"),
+    ("DELETE", "/api/v1/events", "GET, HEAD, POST"),
+    ("PATCH", "/api/v1/events", "GET, HEAD, POST"),
+    ("POST", "/api/v1/centres", "GET, HEAD"),
+    ("DELETE", "/api/v1/centres/c1", "GET, HEAD"),
+    ("POST", "/api/v1/obligations", "GET, HEAD"),
+    ("PUT", "/api/v1/tokens", "GET, HEAD, POST"),
     ("GET", "/api/v1/tokens/1", "DELETE"),
-    ("PUT", "/api/v1/contacts", "GET, POST"),
+    ("PUT", "/api/v1/contacts", "GET, HEAD, POST"),
     ("GET", "/api/v1/contacts/1", "DELETE"),
-    ("POST", "/healthz", "GET"),
-    ("DELETE", "/metrics", "GET"),
-    ("OPTIONS", "/api/v1/events", "GET, POST"),
+    ("POST", "/healthz", "GET, HEAD"),
+    ("DELETE", "/metrics", "GET, HEAD"),
+    ("OPTIONS", "/api/v1/events", "GET, HEAD, POST"),
 ]
 
 
