@@ -532,6 +532,14 @@ get_obligations(struct call *c)
 		not_found(c);
 		return;
 	}
+	/* Another unit's list would be empty, which reads as "nothing due
+	 * there": refused, as a feed of another unit is. */
+	if (unit != NULL && c->tok->role == ROLE_UNIT &&
+	    strcmp(unit, c->tok->scope) != 0) {
+		forbidden(c, "组织管理单位只能查看本单位 / a unit sees its own "
+		    "unit only");
+		return;
+	}
 	/* One centre's without planning the city; else every one. */
 	if (centre != NULL) {
 		(void)state_plan_centre(c->t, centre, until, &part);

@@ -155,8 +155,12 @@ def test_unit_sees_only_its_centres(world):
     assert (r1.status, r1.body) == (r2.status, r2.body)
     obs = world.obligations(token=ua)["obligations"]
     assert obs and all(o["centre"] in ("a1", "a2", None) for o in obs)
-    obs = world.obligations(token=ua, query="?unit=" + q(UNIT_B))
-    assert obs["obligations"] == []
+    # Another unit's list: refused, not an empty list that reads as
+    # "nothing due there" (as a feed of another unit is refused).
+    r = world.get("/api/v1/obligations?unit=" + q(UNIT_B), token=ua)
+    assert r.status == 403 and r.code == "forbidden", r
+    assert world.get("/api/v1/obligations?unit=" + q(UNIT_A),
+                     token=ua).status == 200
     # Unit B sees b1 and not a1.
     r = world.get("/api/v1/centres", token=world.ub)
     assert [c["id"] for c in r.json()["centres"]] == ["b1"]
