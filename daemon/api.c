@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -1010,6 +1011,37 @@ str_or_null(const char *s)
 
 /* A target as the API shows it: the URL redacted (a robot's URL is its
  * credential), the secret's file only to the bureau. */
+/*
+ * Where a target posts, as a unit or centre sees it: the scheme, host
+ * and port only.  Services keep their secret in the path (Slack's,
+ * Discord's hooks) or the user name as well as in the query, which is
+ * all notify_url_redact hides: the bureau, who added it, sees that much.
+ */
+static char *
+url_origin(const char *url)
+{
+	CURLU	*u = curl_url();
+	char	*scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char	*out;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
+		(void)curl_url_get(u, CURLUPART_PATH, &path, 0);
+		out = xasprintf("%s://%s%s%s%s", scheme, host, port ? ":" : "",
+		    port ? port : "", path != NULL && strcmp(path, "/") != 0 ?
+		    "/…" : "/");
+	} else
+		out = xstrdup("…");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return out;
+}
+
 static json_t *
 webhook_json(const struct db_webhook *w, bool bureau)
 {
@@ -1018,7 +1050,7 @@ webhook_json(const struct db_webhook *w, bool bureau)
 	char			*url;
 
 	(void)notify_format_from_name(w->format, &f);
-	url = notify_url_redact(f, w->url);
+	url = bureau ? notify_url_redact(f, w->url) : url_origin(w->url);
 	obj = json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:s, s:s, s:s}",
 	    "id", (json_int_t)w->id, "kind", w->kind, "scope",
 	    str_or_null(w->scope), "url", url, "format", w->format,

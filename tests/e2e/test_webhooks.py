@@ -820,3 +820,26 @@ def test_targets_checked_scoped_and_allow_listed(ticd_factory, receivers,
                        capture_output=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert len(t.get("/api/v1/webhooks").json()["webhooks"]) == 2
+
+
+def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
+        ticd_factory, tmp_path):
+    """Services keep their secret in a hook's path (Slack's, Discord's) or
+    its user name as well as in the query: a unit's or centre's listing
+    shows the scheme, host and port only; the bureau, who added it, sees
+    the path (its query values masked, as before)."""
+    clock = FakeClock()
+    t = hook_ticd(ticd_factory, clock)
+    url = "http://user@127.0.0.1:9/services/T0SECRET/B0SECRET?key=k"
+    add_target(t, "centre", "yq-006", url, "standard",
+               secret_file(tmp_path, "whsec", WHSEC))
+    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    assert "/services/T0SECRET/B0SECRET" in bureau["url"], bureau
+    unit = [c["unit"] for c in t.get("/api/v1/centres").json()["centres"]
+            if c["id"] == "yq-006"][0]
+    for role, scope in (("centre", "yq-006"), ("unit", unit)):
+        token = t.new_token(role, scope)["token"]
+        seen = t.get("/api/v1/webhooks", token=token).json()["webhooks"]
+        assert [w["url"] for w in seen] == ["http://127.0.0.1:9/…"], seen
+        assert "SECRET" not in json.dumps(seen) and "user" not in \
+            json.dumps(seen), seen
