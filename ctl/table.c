@@ -156,7 +156,7 @@ static char *
 days_left(const struct ctl_row *o, const struct sched_calendar *cal,
     int as_of)
 {
-	int	 work, day;
+	int	 work;
 
 	if (o->state == SCHED_DONE || o->state == SCHED_VOID)
 		return xstrdup("—");
@@ -167,12 +167,9 @@ days_left(const struct ctl_row *o, const struct sched_calendar *cal,
 	if (cal == NULL)
 		return xasprintf("%d天", o->due - as_of);
 	work = sched_calendar_working_between(cal, as_of, o->due);
-	/* Counted through a year whose schedule is not loaded: a guess. */
-	for (day = as_of + 1; day <= o->due; day++) {
-		if (sched_calendar_provisional_year(cal, day) != 0)
-			return xasprintf("%d天（约%d个工作日，暂定）",
-			    o->due - as_of, work);
-	}
+	if (sched_calendar_guess_between(cal, as_of, o->due))
+		return xasprintf("%d天（约%d个工作日，暂定）",
+		    o->due - as_of, work);
 	return xasprintf("%d天（%d个工作日）", o->due - as_of, work);
 }
 

@@ -580,12 +580,17 @@ state_scope_warned(struct ticd *t, const char *kind, const char *scope,
 
 	if (scope == NULL || strcmp(kind, "bureau") == 0)
 		return reply;
-	centre = strcmp(kind, "centre") == 0;
-	plan = state_plan(t);
-	for (i = 0; i < plan->ncentres; i++)
-		if (strcmp(centre ? plan->centres[i].id :
-		    plan->centres[i].unit, scope) == 0)
+	if ((centre = strcmp(kind, "centre") == 0)) {
+		load_finish(t);	/* the registration may not be read yet */
+		if (sched_journal_centre(t->journal, scope) != NULL)
 			return reply;
+	} else {
+		/* No index of units: a walk, once per thing made. */
+		plan = state_plan(t);
+		for (i = 0; i < plan->ncentres; i++)
+			if (strcmp(plan->centres[i].unit, scope) == 0)
+				return reply;
+	}
 	json_object_set_new(reply, "warning", centre ? json_sprintf("尚无登记"
 	    "编号为 %s 的中心：登记之前，这里看不到、也收不到任何内容 / no "
 	    "centre %s is registered (yet): nothing shows or goes here until "

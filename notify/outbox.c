@@ -207,7 +207,7 @@ items_json(const struct sched_message *m)
 		    "s:b}", "key", it->ob->key, "kind", kind_names[it->kind],
 		    "planned", sched_date_format(it->planned, d), "days_left",
 		    it->days_left, "workdays_left", it->workdays_left,
-		    "workdays_guess", it->workdays_guess));
+		    "workdays_provisional", it->workdays_guess));
 	}
 	return a;
 }
@@ -579,7 +579,7 @@ outbox_check(const struct db_outbox *row, const struct notify_conf *conf,
 		items[n].workdays_left = (int)json_integer_value(
 		    json_object_get(it, "workdays_left"));
 		items[n++].workdays_guess = json_is_true(json_object_get(it,
-		    "workdays_guess"));
+		    "workdays_provisional"));
 	}
 	if (dropped.len > 0) {
 		*why = xasprintf("已办结或作废，不再提醒 / closed or void, no "

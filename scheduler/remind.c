@@ -379,18 +379,14 @@ static void
 fill_left(struct sched_remind_item *it, const struct sched_calendar *cal,
     int day)
 {
-	int	 due = it->ob->due, lo = day < due ? day : due;
-	int	 hi = day < due ? due : day, d;
+	int	 due = it->ob->due;
 
 	it->days_left = due - day;
 	it->workdays_left = day <= due ?
 	    sched_calendar_working_between(cal, day, due) :
 	    -sched_calendar_working_between(cal, due, day);
 	/* Every message and preview says "about, provisional" alike. */
-	it->workdays_guess = false;
-	for (d = lo + 1; d <= hi && !it->workdays_guess; d++)
-		it->workdays_guess = sched_calendar_provisional_year(cal,
-		    d) != 0;
+	it->workdays_guess = sched_calendar_guess_between(cal, day, due);
 }
 
 /* ---- recipients ---- */

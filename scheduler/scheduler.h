@@ -96,6 +96,10 @@ int	 sched_calendar_count(const struct sched_calendar *, int day, int n,
 /* Working days from day "from" (excluded) through "to" (included). */
 int	 sched_calendar_working_between(const struct sched_calendar *,
 	    int from, int to);
+/* Whether a count between two days (either order; the earlier excluded)
+ * looks at a provisional day: then it is a guess ("约…，暂定"). */
+bool	 sched_calendar_guess_between(const struct sched_calendar *,
+	    int from, int to);
 /* The first published and last published years, or 0 when none. */
 void	 sched_calendar_span(const struct sched_calendar *, int *first,
 	    int *last);

@@ -363,6 +363,18 @@ sched_calendar_count(const struct sched_calendar *cal, int day, int n,
 	return d;
 }
 
+bool
+sched_calendar_guess_between(const struct sched_calendar *cal, int from,
+    int to)
+{
+	int	 d, hi = from < to ? to : from;
+
+	for (d = (from < to ? from : to) + 1; d <= hi; d++)
+		if (sched_calendar_provisional_year(cal, d) != 0)
+			return true;
+	return false;
+}
+
 int
 sched_calendar_working_between(const struct sched_calendar *cal, int from,
     int to)
