@@ -71,7 +71,7 @@ dead_words(const struct notice_dead *d, const char *addrs,
 {
 	struct buf	 h;
 
-	const char	*who = d->who != NULL ? d->who : d->recipient;
+	const char	*who = d->who;
 
 	t->subject = xasprintf("【技术创新中心提醒】投递失败：%s %s 的提醒未送达 / "
 	    "undelivered reminder", who, d->day);

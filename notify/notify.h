@@ -237,7 +237,8 @@ struct notice_dead {
 	long long		 id;
 	const char		*idem;
 	const char		*recipient;	/* bureau, unit:NAME, centre:ID */
-	const char		*who;		/* the same in words */
+	const char		*who;		/* the same in words
+						 * (outbox_recipient_cn) */
 	const char		*day;
 	const char *const	*rcpt;		/* its addresses */
 	size_t			 nrcpt;
