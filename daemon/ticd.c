@@ -297,11 +297,37 @@ make_first(struct ticd *t, enum make_first what)
 	exit(fflush(stdout) == 0 ? 0 : 1);
 }
 
+/*
+ * A store this start made, taken away again when the journal to import
+ * does not load: the admin mends the file and starts again, and is not
+ * left with an empty store that the next start would keep (it imports
+ * only into an empty one, but an empty store looks like a lost one).
+ */
+static void
+discard_new_store(struct ticd *t)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+	    "-journal" };
+	size_t		 i;
+	char		*path;
+
+	db_close(t->db);
+	t->db = NULL;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		path = xasprintf("%s%s", t->conf.database, suffixes[i]);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("%s", path);
+		free(path);
+	}
+}
+
 static void
 open_store(struct ticd *t, const char *import, enum make_first what)
 {
 	char		*error = NULL;
+	bool		 fresh;
 
+	fresh = access(t->conf.database, F_OK) == -1 && errno == ENOENT;
 	t->db = db_open(t->conf.database, strcmp(t->conf.synchronous,
 	    "full") == 0 ? DB_SYNC_FULL : DB_SYNC_NORMAL, &error);
 	if (t->db == NULL)
@@ -311,8 +337,11 @@ open_store(struct ticd *t, const char *import, enum make_first what)
 	if (what != MAKE_NOTHING)
 		make_first(t, what);
 	t->today = state_today();
-	if (import != NULL && state_import(t, import, &error) == -1)
+	if (import != NULL && state_import(t, import, &error) == -1) {
+		if (fresh)
+			discard_new_store(t);
 		fatalx("%s", error);
+	}
 }
 
 static void

@@ -194,8 +194,44 @@ def test_start_failures_say_their_cause(ticd_factory, tmp_path):
                                env=t.env(None))
             assert p.returncode == 1, p
             assert want in p.stderr.decode(), p.stderr.decode()
+        # The journal did not load: no store is left behind either, so
+        # the next start (the file mended) imports it.
+        assert sorted(x.name for x in tmp_path.iterdir()
+                      if x.name.startswith("b.db")) == []
     finally:
         held.close()
+
+
+def test_failed_import_leaves_no_store(ticd_factory, tmp_path):
+    """A journal that does not load stops ticd without a store made
+    for it (an empty store would be kept by the next start and the
+    journal never imported); a store that was there stays as it was."""
+    t = ticd_factory()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type":"registered","date":"2025-01-02",'
+                   '"centre":"yq-1","name":"甲","unit":"u"}\n'
+                   '{"type":"nonsense","date":"2025-01-03"}\n',
+                   encoding="utf-8")
+    conf = tmp_path / "start.conf"
+    conf.write_text("[ticd]\nlisten = 127.0.0.1:%d\ndatabase = %s/c.db\n"
+                    % (free_port(), tmp_path), encoding="utf-8")
+    p = subprocess.run([TICD, "-c", str(conf), "-i", str(bad)],
+                       capture_output=True, timeout=30, env=t.env(None))
+    assert p.returncode == 1, p
+    assert "%s:2:" % bad in p.stderr.decode(), p.stderr.decode()
+    assert not any(x.name.startswith("c.db") for x in tmp_path.iterdir())
+    # A store that was there (empty: it imports only into an empty one)
+    # is not the import's to take away: its tokens still open it.
+    t.token = t.make_token()
+    t.start()
+    r = t.get("/api/v1/events")
+    assert r.status == 200 and r.json()["events"] == [], r
+    assert t.stop() == 0
+    p = subprocess.run([TICD, "-c", str(t.conf), "-i", str(bad)],
+                       capture_output=True, timeout=30, env=t.env(None))
+    assert p.returncode == 1, p
+    t.start()
+    assert t.get("/api/v1/events").status == 200
 
 
 def test_check_missing_file(ticd_factory):
