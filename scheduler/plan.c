@@ -198,16 +198,20 @@ sched_key_rule(const char *key, enum sched_rule *r)
 
 /* Is this key taken by another obligation of the centre?  Only two
  * obligations of one centre, rule and day can collide, so looking at the
- * centre's own of that rule is enough. */
+ * centre's own of that rule is enough.  One that a new result replaced
+ * (deleted) gives its key to the replacement: the same obligation, its
+ * date moved, which feeds and reminders follow by its key. */
 static bool
 key_taken(const struct planner *p, const struct pcentre *pc,
     enum sched_rule rule, const char *key)
 {
-	size_t	 i;
+	const struct pob	*ob;
+	size_t			 i;
 
 	for (i = 0; pc != NULL && i < pc->nobs; i++) {
-		if (pc->obs[i].rule == rule &&
-		    strcmp(p->obs[pc->obs[i].i].o.key, key) == 0)
+		ob = &p->obs[pc->obs[i].i];
+		if (pc->obs[i].rule == rule && !ob->deleted &&
+		    strcmp(ob->o.key, key) == 0)
 			return true;
 	}
 	return false;

@@ -805,6 +805,41 @@ test_revoked_closes_the_revocation_and_voids_what_is_pending(
 	assert_int_equal(f->plan->centres[0].ban_until, D("2030-06-01"));
 }
 
+/* A result given again for the same year (the bureau extending the
+ * rectification, a pass between two fails) replaces what the old one
+ * opened under the same key: feeds and reminders follow it as one
+ * obligation whose date moved.  The key of the replaced one was once
+ * still "taken", and the new one became ".../2025#2". */
+static void
+test_a_result_given_again_keeps_the_keys(void **state)
+{
+	struct fx			*f = *state;
+	const struct sched_obligation	*o;
+
+	JOURNAL(f, failed_a);
+	ADD(f, "{'type':'evaluation_result','date':'2026-06-10','centre':'a',"
+	    "'year':2025,'grade':'fail','rectify_by':'2026-09-30'}");
+	PLAN(f, "2026-07-01", "2026-12-31");
+	assert_int_equal(COUNT(f, "a", "rectification"), 1);
+	o = TU_FIND_DUE(f->plan, "a", "rectification", 0, "2026-09-30");
+	assert_string_equal(o->key, "a/rectification/2025");
+
+	/* Two fails revoke; a pass for one of them takes the revocation
+	 * away, and a fail again brings it back, under its first key. */
+	ADD(f, "{'type':'evaluation_result','date':'2026-07-01','centre':'a',"
+	    "'year':2024,'grade':'fail','rectify_by':'2026-10-30'}");
+	ADD(f, "{'type':'evaluation_result','date':'2026-07-02','centre':'a',"
+	    "'year':2024,'grade':'pass'}");
+	ADD(f, "{'type':'evaluation_result','date':'2026-07-03','centre':'a',"
+	    "'year':2024,'grade':'fail','rectify_by':'2026-11-30'}");
+	PLAN(f, "2026-07-03", "2026-12-31");
+	assert_int_equal(COUNT(f, "a", "revocation"), 1);
+	o = TU_FIND(f->plan, "a", "revocation", 0);
+	assert_string_equal(o->key, "a/revocation/2025");
+	o = TU_FIND_DUE(f->plan, "a", "rectification", 0, "2026-11-30");
+	assert_string_equal(o->key, "a/rectification/2024");
+}
+
 static void
 test_the_second_fail_recorded_late_dates_the_revocation(void **state)
 {
@@ -1594,7 +1629,8 @@ main(void)
 		T(test_rectification_completed_closes_every_open_one),
 		T(test_two_consecutive_fails_call_for_revocation),
 		T(test_revoked_closes_the_revocation_and_voids_what_is_pending),
-		T(test_the_second_fail_recorded_late_dates_the_revocation),
+		T(test_a_result_given_again_keeps_the_keys),
+	T(test_the_second_fail_recorded_late_dates_the_revocation),
 		T(test_fails_with_a_pass_between_do_not_revoke),
 		T(test_the_latest_result_of_a_year_counts),
 		T(test_reapply_ban_runs_three_years_after_the_revocation),

@@ -374,6 +374,8 @@ tu_find_at(const struct sched_plan *plan, const char *centre,
 }
 #define TU_FIND(plan, centre, rule, year) \
 	tu_find_at((plan), (centre), (rule), (year), NULL, __FILE__, __LINE__)
+#define TU_FIND_DUE(plan, centre, rule, year, due) \
+	tu_find_at((plan), (centre), (rule), (year), (due), __FILE__, __LINE__)
 
 TU_UNUSED static void
 tu_check_ob(const struct sched_plan *plan,
