@@ -81,7 +81,7 @@ print_plan(const struct sched_plan *plan, const struct sched_rules *rules)
 		}
 	}
 	buf_free(&b);
-	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+	return ctl_finish("plan") == CTL_OK ? 0 : -1;
 }
 
 static int
@@ -184,7 +184,7 @@ ctl_plan(int argc, char **argv)
 	warn_provisional(plan, cal);
 	if (table) {
 		ctl_print_table(plan, rules, cal, as_of);
-		rc = CTL_OK;
+		rc = ctl_finish("plan");
 	} else
 		rc = print_plan(plan, rules) == 0 ? CTL_OK : CTL_FAIL;
 	sched_plan_free(plan);

@@ -402,7 +402,7 @@ preview(struct preview *p, int days, int missed_from, enum output out)
 		rc = -1;
 	sched_reminders_free(missed);
 	sched_reminders_free(r);
-	if (fflush(stdout) != 0 || ferror(stdout))
+	if (ctl_finish("reminders") != CTL_OK)
 		rc = -1;
 	return rc;
 }

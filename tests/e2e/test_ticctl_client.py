@@ -399,3 +399,28 @@ def test_token_never_printed_on_refusal(demo):
         r = run(demo, *args)
         assert r.rc == 1, (args, r)
         assert demo.token not in r.err + r.out
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", "--as-of", "2026-11-30", "--format", "table"],
+    ["plan", "--as-of", "2026-11-30"],
+    ["reminders", "--as-of", "2026-11-30"],
+    ["reminders", "--as-of", "2026-11-30", "--json"],
+    ["centres"],
+    ["obligations", "--json"],
+])
+def test_a_full_disk_is_exit_1_with_the_reason(demo, args):
+    """A script's `ticctl plan --format table > report.txt` on a full
+    disk must not report success with an empty file (the table was exit
+    0), nor fail without saying why (plan's JSON, reminders)."""
+    if args[0] in ("plan", "reminders"):
+        args = args + [str(demo.journal)]
+    e = {k: v for k, v in os.environ.items() if k != "HOME"}
+    e.update(demo.env)
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([TICCTL] + args, stdout=full,
+                           stderr=subprocess.PIPE, timeout=120, env=e)
+    err = p.stderr.decode("utf-8")
+    assert p.returncode == 1, err
+    assert "ticctl %s: 写入失败 / cannot write: No space left on device" \
+        % args[0] in err, err
