@@ -112,6 +112,61 @@ read_body(struct call *c)
 	return obj;
 }
 
+/*
+ * The body of a request that creates a token, contact, webhook or feed:
+ * a JSON object of text fields, each of them one of "fields" (NULL
+ * ended).  A field the endpoint does not take (a typo such as "lable")
+ * or one that is not text (a label of 5) is refused naming it, rather
+ * than dropped: the caller would otherwise get a 201 without what it
+ * meant to set.  null stands for a field not given.  On failure replies
+ * 400 and returns NULL.
+ */
+static json_t *
+read_fields(struct call *c, const char *const *fields)
+{
+	json_t		*obj, *v;
+	const char	*key;
+	char		*why = NULL;
+	struct buf	 known;
+	size_t		 i;
+
+	if ((obj = read_body(c)) == NULL)
+		return NULL;
+	if (!json_is_object(obj)) {
+		bad_request(c, "应为一个 JSON 对象 / a JSON object is expected");
+		json_decref(obj);
+		return NULL;
+	}
+	json_object_foreach(obj, key, v) {
+		for (i = 0; fields[i] != NULL; i++)
+			if (strcmp(fields[i], key) == 0)
+				break;
+		if (fields[i] == NULL) {
+			buf_init(&known);
+			for (i = 0; fields[i] != NULL; i++) {
+				buf_adds(&known, i > 0 ? ", " : "");
+				buf_adds(&known, fields[i]);
+			}
+			buf_add(&known, "", 1);
+			why = xasprintf("未知字段 \"%s\" / unknown field \"%s\" "
+			    "(%s)", key, key, known.data);
+			buf_free(&known);
+			break;
+		}
+		if (!json_is_string(v) && !json_is_null(v)) {
+			why = xasprintf("字段 \"%s\" 应为字符串 / field \"%s\" "
+			    "must be a string", key, key);
+			break;
+		}
+	}
+	if (why == NULL)
+		return obj;
+	bad_request(c, why);
+	free(why);
+	json_decref(obj);
+	return NULL;
+}
+
 static const char *
 query(struct call *c, const char *name)
 {
@@ -611,7 +666,10 @@ post_token(struct call *c)
 	long long	 id;
 	char		*secret, *error = NULL;
 
-	if ((obj = read_body(c)) == NULL)
+	static const char *const fields[] = { "role", "scope", "label",
+	    NULL };
+
+	if ((obj = read_fields(c, fields)) == NULL)
 		return;
 	role = json_string_value(json_object_get(obj, "role"));
 	scope = json_string_value(json_object_get(obj, "scope"));
@@ -759,7 +817,10 @@ post_contact(struct call *c)
 	const char		*why;
 	char			*error = NULL;
 
-	if ((obj = read_body(c)) == NULL)
+	static const char *const fields[] = { "kind", "scope", "email",
+	    "name", NULL };
+
+	if ((obj = read_fields(c, fields)) == NULL)
 		return;
 	row.kind = json_string_value(json_object_get(obj, "kind"));
 	row.scope = json_string_value(json_object_get(obj, "scope"));
@@ -1183,13 +1244,11 @@ post_webhook(struct call *c)
 	char			*why, *error = NULL, *shown, *created;
 	int			 status;
 
-	if ((obj = read_body(c)) == NULL)
+	static const char *const fields[] = { "kind", "scope", "url",
+	    "format", "secret_file", "label", NULL };
+
+	if ((obj = read_fields(c, fields)) == NULL)
 		return;
-	if (!json_is_object(obj)) {
-		bad_request(c, "应为一个 JSON 对象 / a JSON object is expected");
-		json_decref(obj);
-		return;
-	}
 	if ((why = webhook_problem(c, obj, &f, &status)) != NULL) {
 		http_reply_error(c->t, c->req, status, status == 400 ?
 		    "bad_request" : "refused", why);
@@ -1372,6 +1431,8 @@ needs_bureau(struct call *c)
 static void
 route_feeds(struct call *c, bool get, bool post, bool del)
 {
+	static const char *const feed_fields[] = { "kind", "scope", "label",
+	    NULL };
 	json_t	*body;
 
 	if (is(c, 3, "api", "v1", "feed")) {
@@ -1381,7 +1442,7 @@ route_feeds(struct call *c, bool get, bool post, bool del)
 		if (get)
 			feedtok_api_list(c->t, c->req, c->tok);
 		else if (post) {
-			if ((body = read_body(c)) != NULL)
+			if ((body = read_fields(c, feed_fields)) != NULL)
 				feedtok_api_create(c->t, c->req, c->tok, body);
 			json_decref(body);
 		} else

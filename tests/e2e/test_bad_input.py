@@ -370,3 +370,34 @@ def test_422_is_named_unprocessable_content(base):
     finally:
         conn.close()
     assert (r.status, r.reason) == (422, "Unprocessable Content")
+
+
+CREATE = {
+    "/api/v1/tokens": ({"role": "unit", "scope": "u"}, "tokens"),
+    "/api/v1/contacts": ({"kind": "unit", "scope": "u",
+                          "email": "a@b.cn"}, "contacts"),
+    "/api/v1/feeds": ({"kind": "unit", "scope": "u"}, "feeds"),
+    "/api/v1/webhooks": ({"kind": "unit", "scope": "u", "format": "wecom",
+                          "url": "https://qyapi.weixin.qq.com/cgi-bin/"
+                                 "webhook/send?key=k"}, "webhooks"),
+}
+
+
+@pytest.mark.parametrize("path", list(CREATE))
+def test_a_field_mistyped_or_unknown_is_named_not_dropped(base, path):
+    """A label of 5 was stored as "" and a misspelt "lable" ignored,
+    with a 201: the caller never learnt its label was not set."""
+    good, listed = CREATE[path]
+    before = base.get(path).json()[listed]
+    for extra, says in (({"label": 5}, 'field "label" must be a string'),
+                        ({"lable": "x"}, 'unknown field "lable"'),
+                        ({"scope": ["u"]}, 'field "scope" must be a string')):
+        body = dict(good, **extra)
+        if path == "/api/v1/contacts" and "label" in extra:
+            body = dict(good, name=5)
+            says = 'field "name" must be a string'
+        r = base.post(path, body)
+        assert r.status == 400 and r.code == "bad_request", (body, r)
+        assert says in r.json()["error"]["message"], (body, r)
+    assert base.get(path).json()[listed] == before
+    unchanged(base, base.events())
