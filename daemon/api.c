@@ -462,6 +462,24 @@ sees_event(struct call *c, const struct sched_event *ev)
 	    (size_t)i));
 }
 
+/*
+ * A ?centre= filter names a centre this token sees and ticd knows; else
+ * 404 for every role, as /api/v1/centres/ID answers.  The bureau's list
+ * of a mistyped id was empty, which reads as "nothing due there".
+ */
+static bool
+centre_filter_ok(struct call *c, const char *centre)
+{
+	if (centre == NULL)
+		return true;
+	load_finish(c->t);	/* the centre may be in what is not read yet */
+	if (auth_sees_centre(c->t, c->tok, centre) &&
+	    sched_journal_centre(c->t->journal, centre) != NULL)
+		return true;
+	not_found(c);
+	return false;
+}
+
 static void
 get_events(struct call *c)
 {
@@ -470,10 +488,8 @@ get_events(struct call *c)
 	size_t		 i, n = sched_journal_count(c->t->journal);
 
 	/* As for obligations: a centre out of sight does not exist. */
-	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
-		not_found(c);
+	if (!centre_filter_ok(c, centre))
 		return;
-	}
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		const struct sched_event *ev =
@@ -584,10 +600,8 @@ get_obligations(struct call *c)
 		    "rule's name");
 		return;
 	}
-	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
-		not_found(c);
+	if (!centre_filter_ok(c, centre))
 		return;
-	}
 	/* Another unit's list would be empty, which reads as "nothing due
 	 * there": refused, as a feed of another unit is. */
 	if (unit != NULL && c->tok->role == ROLE_UNIT &&

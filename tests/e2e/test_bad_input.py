@@ -242,7 +242,12 @@ UNKNOWN_PATHS = ["/", "/api", "/api/v1", "/api/v1/", "/api/v1/nothing",
                  "/api/v1/obligations/1", "/healthz/x", "/favicon.ico",
                  "/api/v1/tokens/abc", "/api/v1/tokens/0",
                  "/api/v1/tokens/-1", "/api/v1/contacts/abc",
-                 "/../etc/passwd", "/api/v1/centres/" + "x" * 1000]
+                 "/../etc/passwd", "/api/v1/centres/" + "x" * 1000,
+                 # A centre ticd does not know, even to the bureau: an
+                 # empty list read as "nothing due" for a mistyped id.
+                 "/api/v1/obligations?centre=c9",
+                 "/api/v1/obligations?centre=%FF",
+                 "/api/v1/events?centre=c9"]
 
 
 @pytest.mark.parametrize("path", UNKNOWN_PATHS)
