@@ -21,7 +21,8 @@ import time
 
 import pytest
 
-from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, DingTalkReceiver,
+from conftest import (DEMO_JOURNAL, FAKETIME_LIB, REPO, TICCTL,
+                      DingTalkReceiver,
                       FakeClock, FeishuReceiver, StandardReceiver,
                       WeComReceiver, dingtalk_sign, faketime_env,
                       feishu_sign, standard_signature, write_journal)
@@ -174,6 +175,16 @@ def test_standard_webhooks_signed_once_per_recipient(ticd_factory,
         else:
             assert data["recipient"]["kind"] == "bureau"
             assert "publicity" in {i["rule"] for i in data["items"]}
+    # docs/webhooks.md shows this very post: its body byte for byte as
+    # ticd sends it, and a signature a reader can check by hand (it went
+    # stale once when the payload gained a field).
+    doc = (REPO / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    head = doc.split("```http\n", 1)[1].split("```", 1)[0]
+    body = doc.split("```json\n", 1)[1].split("\n```", 1)[0].encode()
+    shown = dict(line.split(": ", 1) for line in head.strip().split("\n")[1:])
+    assert body == by_path["/in/006"].body
+    assert shown["webhook-signature"] == "v1," + standard_signature(
+        WHSEC, shown["webhook-id"], shown["webhook-timestamp"], body)
     # Email went its way too (to the spool: no SMTP here).
     assert len([r for r in deliveries(t) if r["channel"] == "email"]) == 3
     no_secret_leaks(t, WHSEC, WHSEC[len("whsec_"):])
