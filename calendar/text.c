@@ -206,8 +206,8 @@ cal_text_summary(const struct sched_obligation *o,
 	buf_init(&b);
 	buf_printf(&b, "【%s】%s", sched_rule_article_cn(o->rule),
 	    rule_title(rules, o->rule));
-	if (o->year != 0)
-		buf_printf(&b, "（%d年度）", o->year);
+	if (sched_obligation_year(o) != 0)
+		buf_printf(&b, "（%d年度）", sched_obligation_year(o));
 	if (o->provisional)
 		buf_adds(&b, "（暂定）");
 	if (o->state != SCHED_OPEN)

@@ -119,7 +119,7 @@ struct ctl_row {
 	enum sched_state	 state;
 	const char		*article;	/* 第十四条 */
 	const char		*title;
-	int			 year;		/* yearly rules, else 0 */
+	int			 year;		/* sched_obligation_year's */
 	const char		*centre;	/* NULL: bureau-wide */
 	const char		*centre_name;	/* NULL: show the id alone */
 };

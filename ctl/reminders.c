@@ -201,8 +201,9 @@ table_rows(struct ctl_table *t, const struct preview *p,
 		    sched_weekday_cn(o->due), o->provisional ? "（暂定）" : "");
 		cells[4] = left(&m->items[k]);
 		cells[5] = xstrdup(sched_rule_article_cn(o->rule));
-		cells[6] = o->year != 0 ? xasprintf("%s（%d年度）",
-		    p->rules->text[o->rule].title, o->year) :
+		cells[6] = sched_obligation_year(o) != 0 ?
+		    xasprintf("%s（%d年度）", p->rules->text[o->rule].title,
+		    sched_obligation_year(o)) :
 		    xstrdup(p->rules->text[o->rule].title);
 		if (o->centre == NULL)
 			cells[7] = xstrdup("全市");

@@ -188,6 +188,8 @@ row_from_json(const json_t *o, const json_t *names, struct ctl_row *row)
 	if ((row->title = jstr(o, "title")) == NULL)
 		row->title = name != NULL ? name : "?";
 	row->year = (int)json_integer_value(json_object_get(o, "year"));
+	if (row->year == 0)
+		row->year = sched_key_year(jstr(o, "key"));
 	row->centre = jstr(o, "centre");
 	if (row->centre != NULL && names != NULL)
 		row->centre_name = jstr(names, row->centre);

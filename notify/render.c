@@ -200,8 +200,8 @@ heading(const struct sched_obligation *o, const struct sched_rules *rules)
 	buf_init(&b);
 	buf_printf(&b, "【%s】", sched_rule_article_cn(o->rule));
 	put_clean(&b, title_of(rules, o->rule));
-	if (o->year != 0)
-		buf_printf(&b, "（%d年度）", o->year);
+	if (sched_obligation_year(o) != 0)
+		buf_printf(&b, "（%d年度）", sched_obligation_year(o));
 	if (o->provisional)
 		buf_adds(&b, "（暂定）");
 	return buf_take(&b);
@@ -877,6 +877,8 @@ notify_md_item(struct buf *b, const struct notify_md *r, const json_t *it,
 	if (json_is_integer(year))
 		buf_printf(b, "（%" JSON_INTEGER_FORMAT " 年度）",
 		    json_integer_value(year));
+	else if (sched_key_year(jstr(it, "key")) != 0)
+		buf_printf(b, "（%d 年度）", sched_key_year(jstr(it, "key")));
 	buf_adds(b, "**");
 	if (centre != NULL) {
 		md_line(b, r, "中心：");

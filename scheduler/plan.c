@@ -182,6 +182,30 @@ key_part(struct buf *b, const char *s)
 }
 
 int
+sched_key_year(const char *key)
+{
+	enum sched_rule	 r;
+	const char	*what;
+	int		 year = 0;
+	size_t		 i;
+
+	if (key == NULL || sched_key_rule(key, &r) == -1 ||
+	    (r != SCHED_R_RECTIFICATION && r != SCHED_R_REVOCATION &&
+	    r != SCHED_R_ABANDONMENT) ||
+	    (what = strchr(strchr(key, '/') + 1, '/')) == NULL)
+		return 0;
+	for (i = 1; i <= 4 && what[i] >= '0' && what[i] <= '9'; i++)
+		year = year * 10 + (what[i] - '0');
+	return i == 5 && (what[i] == '\0' || what[i] == '#') ? year : 0;
+}
+
+int
+sched_obligation_year(const struct sched_obligation *o)
+{
+	return o->year != 0 ? o->year : sched_key_year(o->key);
+}
+
+int
 sched_key_rule(const char *key, enum sched_rule *r)
 {
 	const char	*slash = strchr(key, '/');

@@ -392,6 +392,15 @@ struct sched_obligation {
  * plan.c makes it; -1 when key is not such a key.
  */
 int	 sched_key_rule(const char *key, enum sched_rule *);
+/*
+ * The year an obligation is about, for the titles people read: a yearly
+ * rule's own year, or the evaluation year behind a rectification,
+ * revocation or abandonment (kept in its key, "C/rectification/2025":
+ * the JSON's "year" is the yearly rules' only), else 0.  Two fails'
+ * rectifications read apart this way.
+ */
+int	 sched_key_year(const char *key);
+int	 sched_obligation_year(const struct sched_obligation *);
 
 struct sched_centre {
 	const char		*id;		/* borrowed */

@@ -223,8 +223,15 @@ def check_feed(data, a, plan, names, seen):
             return f"UID {uid!r} is not ASCII"
         who = "全市" if o["centre"] is None else names[o["centre"]]
         summary = re.escape(o["title"])
-        if "year" in o:
-            summary += re.escape(f"（{o['year']}年度）")
+        # The year a title reads: a yearly rule's own, or the evaluation
+        # year in the key of what a year's result or deadline started
+        # (rules.md section 4: CENTRE/RULE/YEAR).
+        year = o.get("year")
+        if year is None and o["rule"] in ("rectification", "revocation",
+                                          "abandonment"):
+            year = int(key.split("/")[2].split("#")[0])
+        if year is not None:
+            summary += re.escape(f"（{year}年度）")
         if o["provisional"]:
             summary += "（暂定）"
             seen.add("provisional")

@@ -840,6 +840,25 @@ test_a_result_given_again_keeps_the_keys(void **state)
 	assert_string_equal(o->key, "a/rectification/2024");
 }
 
+/* The year a title reads, from keys as rules.md section 4 writes them. */
+static void
+test_key_year_reads_the_evaluation_year(void **state)
+{
+	(void)state;
+	assert_int_equal(sched_key_year("a/rectification/2025"), 2025);
+	assert_int_equal(sched_key_year("a/rectification/2025#2"), 2025);
+	assert_int_equal(sched_key_year("a%2Fb/revocation/2024"), 2024);
+	assert_int_equal(sched_key_year("yq-9/abandonment/2026"), 2026);
+	/* Yearly rules carry their year themselves; others have none. */
+	assert_int_equal(sched_key_year("a/expert_meeting/2026"), 0);
+	assert_int_equal(sched_key_year("@bureau/application/2026-2"), 0);
+	assert_int_equal(sched_key_year("a/rectification/20255"), 0);
+	assert_int_equal(sched_key_year("a/rectification/"), 0);
+	assert_int_equal(sched_key_year("a/rectification"), 0);
+	assert_int_equal(sched_key_year("nonsense"), 0);
+	assert_int_equal(sched_key_year(NULL), 0);
+}
+
 static void
 test_the_second_fail_recorded_late_dates_the_revocation(void **state)
 {
@@ -1630,6 +1649,7 @@ main(void)
 		T(test_two_consecutive_fails_call_for_revocation),
 		T(test_revoked_closes_the_revocation_and_voids_what_is_pending),
 		T(test_a_result_given_again_keeps_the_keys),
+		T(test_key_year_reads_the_evaluation_year),
 	T(test_the_second_fail_recorded_late_dates_the_revocation),
 		T(test_fails_with_a_pass_between_do_not_revoke),
 		T(test_the_latest_result_of_a_year_counts),

@@ -251,7 +251,7 @@ test_late_and_catch_up_messages(void **state)
 		if (m->catch_up) {
 			folded = true;
 			HAS(t.subject, "【补发汇总】【技术创新中心提醒】【第十四条】"
-			    "评价不合格限期整改 已逾期10天");
+			    "评价不合格限期整改（2025年度） 已逾期10天");
 			HAS(t.text, "补发汇总：以下 1 条提醒原定于 2026-09-08 发送，"
 			    "当时 ticd 未在运行，现合并补发。");
 			HAS(t.text, "   补发：原定 2026-09-08（周二）发送\n");
