@@ -107,7 +107,8 @@ cal_text_feed_description(const struct sched_rules *rules)
 {
 	return xasprintf("依" SCHED_MEASURES_CN "推算的各项义务"
 	    "到期日（规则包 %s），由 ticd 生成。日期为全天事件；标注“暂定”"
-	    "的日期所在年份的放假安排尚未发布，发布后可能调整。",
+	    "的日期取决于国务院尚未发布的放假安排（该年的；12月的日期也取决于"
+	    "下一年的），发布后可能调整。",
 	    rules->pack != NULL ? rules->pack : "-");
 }
 

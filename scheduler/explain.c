@@ -82,17 +82,27 @@ static void
 provisional_note(struct buf *b, const struct sched_calendar *cal, int from,
     int due)
 {
-	int	 day, y, seen = 0;
+	int	 day, y, inside, seen = 0;
 
+	/* Two reasons, told apart: a year without its notice was counted
+	 * with statutory days only; a December counted with its own year's
+	 * notice may still be moved by the next year's (DOMAIN rule 5). */
 	for (day = from; day <= due; day++) {
 		y = sched_calendar_provisional_year(cal, day);
-		if (y == 0 || y == seen)
+		inside = sched_year(day) == y;
+		if (y == 0 || y * 2 + inside == seen)
 			continue;
-		seen = y;
-		buf_printf(b, "暂定：%d 年的放假安排尚未发布（或可能调整上一年"
-		    "12月），计数时只按法定节假日（元旦1月1日、劳动节5月1日至2日、"
-		    "国庆节10月1日至3日）计算，未计农历节日与调休；国务院公布后"
-		    "将重新计算并通知。", y);
+		seen = y * 2 + inside;
+		if (inside)
+			buf_printf(b, "暂定：%d 年的放假安排尚未发布，计数时只按"
+			    "法定节假日（元旦1月1日、劳动节5月1日至2日、国庆节10月"
+			    "1日至3日）计算，未计农历节日与调休；国务院公布后将重新"
+			    "计算并通知。", y);
+		else
+			buf_printf(b, "暂定：%d 年12月已按当年公布的放假安排计算，"
+			    "但 %d 年的放假安排尚未发布，可能调整12月底的日子（如"
+			    "元旦前的调休）；国务院公布后将重新计算并通知。", y - 1,
+			    y);
 	}
 }
 
