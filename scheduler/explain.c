@@ -148,7 +148,8 @@ leap_note(struct buf *b, int start, bool after)
 }
 
 static void
-explain_calendar(struct buf *b, const struct pob *ob)
+explain_calendar(struct buf *b, const struct pob *ob,
+    const struct sched_event *reg)
 {
 	char	 s[SCHED_DATE_LEN], d[SCHED_DATE_LEN];
 
@@ -162,10 +163,17 @@ explain_calendar(struct buf *b, const struct pob *ob)
 		    "申报" : "组织管理单位推荐", d);
 		break;
 	case SCHED_R_EXPERT_MEETING:
-		buf_printf(b, "中心于%s起认定。第十条：专家委员会每年至少召开一次"
+		/* A legacy centre was recognized before ticd knew it: its
+		 * registration is not its recognition, only counts as it. */
+		if (reg != NULL && reg->legacy && reg->date == ob->o.start)
+			buf_printf(b, "中心按旧办法认定，自登记日%s起按已认定计。",
+			    s);
+		else
+			buf_printf(b, "中心于%s起认定。", s);
+		buf_printf(b, "第十条：专家委员会每年至少召开一次"
 		    "会议。自认定的次年起（且不早于2026年，本办法施行后的第一个完整"
-		    "年度），每年12月31日为当年的期限：%d年的期限为%s。", s,
-		    ob->year, d);
+		    "年度），每年12月31日为当年的期限：%d年的期限为%s。", ob->year,
+		    d);
 		break;
 	case SCHED_R_EXPERT_TERM:
 		buf_printf(b, "专家委员会组建于%s。第十条：每届任期不超过5年。"
@@ -232,11 +240,10 @@ explain_calendar(struct buf *b, const struct pob *ob)
 
 char *
 sched_explain(const struct sched_calendar *cal, const struct sched_rules *rules,
-    const struct pob *ob, int as_of)
+    const struct pob *ob, const struct sched_event *reg)
 {
 	struct buf	 b = { 0 };
 
-	(void)as_of;
 	buf_init(&b);
 	buf_printf(&b, "【%s】%s：", sched_rule_article_cn(ob->o.rule),
 	    rules->text[ob->o.rule].title);
@@ -244,7 +251,7 @@ sched_explain(const struct sched_calendar *cal, const struct sched_rules *rules,
 	    ob->o.rule == SCHED_R_OBJECTION_REVIEW)
 		explain_workdays(&b, cal, ob);
 	else
-		explain_calendar(&b, ob);
+		explain_calendar(&b, ob, reg);
 	if (rules->text[ob->o.rule].closed_by != NULL)
 		buf_printf(&b, "办结条件：%s。", rules->text[ob->o.rule].closed_by);
 	return buf_take(&b);

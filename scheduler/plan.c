@@ -1122,7 +1122,8 @@ obligations_out(struct planner *p, size_t *count)
 		}
 		if (p->flags & SCHED_PLAN_EXPLAIN)
 			p->obs[i].o.explain = sched_explain(p->cal, p->rules,
-			    &p->obs[i], p->as_of);
+			    &p->obs[i], p->obs[i].c != NONE ?
+			    p->centres[p->obs[i].c].reg : NULL);
 		memmove(&out[n++], &p->obs[i].o, sizeof(*out));
 	}
 	p->obs = NULL;

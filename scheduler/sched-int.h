@@ -16,9 +16,11 @@ struct pob {
 	bool			 deleted;	/* replaced by a later result */
 };
 
-/* The Chinese derivation of an obligation's date (--explain). */
+/* The Chinese derivation of an obligation's date (--explain); reg is
+ * its centre's registration, NULL for a bureau-wide one. */
 char	*sched_explain(const struct sched_calendar *,
-	    const struct sched_rules *, const struct pob *, int as_of);
+	    const struct sched_rules *, const struct pob *,
+	    const struct sched_event *reg);
 
 /* The journal indexes of a centre's events (centre NULL: of the
  * bureau-wide ones), in recording order; none for an unknown centre. */
