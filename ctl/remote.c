@@ -498,7 +498,7 @@ static void
 record_usage(FILE *f)
 {
 	fprintf(f,
-"用法 / usage: ticctl record [connection options] [FILE | - | 'JSON']\n"
+"用法 / usage: ticctl record [--json] [connection options] [FILE | - | 'JSON']\n"
 "\n"
 "向 ticd 记录事件：FILE 或标准输入（缺省或 -）每行一个 JSON 事件（空行与 #\n"
 "开头的行略过），或直接给出一个 JSON 事件。每记录一个事件，在标准输出打印\n"
@@ -509,7 +509,11 @@ record_usage(FILE *f)
 "event given inline.  Prints each event's id as ticd acknowledges it.  Every\n"
 "line is checked to be a JSON object first (none is sent if one is not);\n"
 "the first event ticd refuses stops the run, naming its line and the reason;\n"
-"the events before it stay recorded.\n");
+"the events before it stay recorded.\n"
+"\n"
+"  --json           每个事件打印 ticd 的回复（一行一个 JSON：id、seq、\n"
+"                   recorded_at、event）/ print ticd's reply for each event,\n"
+"                   one JSON object a line (id, seq, recorded_at, event)\n");
 	ctl_remote_usage(f);
 	fprintf(f,
 "\n"
@@ -587,9 +591,11 @@ fail:
 /* Posts one event and prints its id; -1 after saying why (where names
  * its line, or is NULL for an event given inline). */
 static int
-record_one(struct ctl_client *c, const char *text, const char *where)
+record_one(struct ctl_client *c, const char *text, const char *where,
+    bool json)
 {
 	json_t	*reply;
+	char	*line;
 	int	 rc = 0;
 
 	reply = ctl_client_call(c, "POST", "/api/v1/events", text,
@@ -601,6 +607,14 @@ record_one(struct ctl_client *c, const char *text, const char *where)
 	if (jstr(reply, "id") == NULL) {
 		unexpected("record", "没有事件编号 / no event id");
 		rc = -1;
+	} else if (json) {
+		/* One line an event, so that a script reads them as they
+		 * come (JSON Lines), unlike the other commands' indented
+		 * single reply. */
+		line = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		puts(line != NULL ? line : "");
+		free(line);
+		fflush(stdout);
 	} else {
 		puts(jstr(reply, "id"));
 		/* The caller sees each id as soon as it is stored. */
@@ -612,7 +626,7 @@ record_one(struct ctl_client *c, const char *text, const char *where)
 
 static int
 record_lines(struct ctl_client *c, const struct record_line *lines, size_t n,
-    const char *name)
+    const char *name, bool json)
 {
 	char	*where;
 	size_t	 i;
@@ -620,7 +634,7 @@ record_lines(struct ctl_client *c, const struct record_line *lines, size_t n,
 
 	for (i = 0; i < n; i++) {
 		where = xasprintf("%s:%d", name, lines[i].line);
-		rc = record_one(c, lines[i].text, where);
+		rc = record_one(c, lines[i].text, where, json);
 		free(where);
 		if (rc == -1) {
 			if (i > 0)
@@ -646,6 +660,7 @@ ctl_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		CTL_REMOTE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -655,6 +670,7 @@ ctl_record(int argc, char **argv)
 	const char		*arg = NULL, *name = "stdin";
 	size_t			 n = 0;
 	int			 ch, rc = CTL_FAIL;
+	bool			 json = false;
 	FILE			*in = stdin;
 
 	optind = 1;
@@ -663,6 +679,9 @@ ctl_record(int argc, char **argv)
 		case 'h':
 			record_usage(stdout);
 			return CTL_OK;
+		case 'j':
+			json = true;
+			break;
 		default:
 			if (!ctl_remote_option(&rem, ch, optarg))
 				goto usage;
@@ -675,7 +694,7 @@ ctl_record(int argc, char **argv)
 	if (arg != NULL && inline_event(arg)) {
 		if ((c = ctl_client_new(rem.cmd, &rem)) == NULL)
 			return CTL_FAIL;
-		if (record_one(c, arg, NULL) == 0)
+		if (record_one(c, arg, NULL, json) == 0)
 			rc = ctl_finish(rem.cmd);
 		ctl_client_free(c);
 		return rc;
@@ -692,7 +711,7 @@ ctl_record(int argc, char **argv)
 	if (lines == NULL)
 		return CTL_FAIL;
 	if ((c = ctl_client_new(rem.cmd, &rem)) != NULL) {
-		rc = record_lines(c, lines, n, name);
+		rc = record_lines(c, lines, n, name, json);
 		ctl_client_free(c);
 	}
 	while (n > 0)

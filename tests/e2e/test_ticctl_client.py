@@ -251,6 +251,22 @@ def test_record_inline(demo):
     assert [e["event"]["id"] for e in demo.events()][-1] == r.out.strip()
 
 
+def test_record_json_prints_each_reply_as_a_line(demo):
+    """--json, as ticctl(1) promises for the commands that ask ticd: a
+    script gets each event's seq and recorded_at, one line an event."""
+    r = run(demo, "record", "--json", "-", stdin="".join(
+        '{"type":"expert_meeting_held","date":"%s","centre":"yq-00%d"}\n'
+        % (demo.today(), i) for i in (1, 5)))
+    assert r.rc == 0, r
+    lines = [json.loads(x) for x in r.out.splitlines()]
+    stored = demo.events()[-2:]
+    assert [x["id"] for x in lines] == [e["event"]["id"] for e in stored]
+    assert [x["seq"] for x in lines] == [e["seq"] for e in stored]
+    assert [x["recorded_at"] for x in lines] == \
+        [e["recorded_at"] for e in stored]
+    assert [x["event"]["centre"] for x in lines] == ["yq-001", "yq-005"]
+
+
 def test_tokens_create_list_revoke(demo):
     r = run(demo, "tokens", "create", "unit", "城区科技局", "--label",
             "城区 张三")
