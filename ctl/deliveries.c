@@ -56,7 +56,8 @@ deliveries_usage(FILE *f)
 "\n"
 "  --state STATE    只列此状态 / only this state: pending, sending, sent,\n"
 "                   retrying, dead, dropped\n"
-"  --limit N        最多列出 N 条（缺省 200）/ at most N rows (default 200)\n"
+"  --limit N        最多列出 N 条（缺省 200，至多 10000）/ at most N rows\n"
+"                   (default 200, at most 10000)\n"
 "  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
 	ctl_remote_usage(f);
 }
@@ -132,6 +133,8 @@ ctl_deliveries(int argc, char **argv)
 	struct ctl_client	*c;
 	struct buf		 path;
 	const char		*state = NULL, *limit = NULL;
+	char			*end;
+	long			 n;
 	json_t			*reply;
 	char			*esc;
 	bool			 json = false;
@@ -151,6 +154,16 @@ ctl_deliveries(int argc, char **argv)
 			state = optarg;
 			break;
 		case 'l':
+			/* ticd's own bounds, checked before any request:
+			 * bad usage is exit 2, as for --state. */
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    n < 1 || n > 10000) {
+				ctl_warnx(rem.cmd, "--limit 应为 1 至 10000 的整数 "
+				    "/ must be a whole number from 1 to 10000");
+				goto usage;
+			}
 			limit = optarg;
 			break;
 		case 'j':

@@ -114,6 +114,7 @@ def test_option_mistakes_are_said_in_chinese_and_english():
     ["tokens", "frob"], ["contacts", "add", "centre", "a@example.cn"],
     ["contacts", "remove"], ["centres", "--token", "a", "--token-file", "b"],
     ["record", "a", "b"], ["deliveries", "--state", "bogus"],
+    ["deliveries", "--limit", "0"], ["deliveries", "--limit", "10001"],
     ["centres", "--url", "127.0.0.1:8470"]])
 def test_bad_usage_exits_2_before_any_request(args):
     r = ticctl(args, env={"TICD_URL": "http://127.0.0.1:1",
