@@ -167,6 +167,49 @@ read_fields(struct call *c, const char *const *fields)
 	return NULL;
 }
 
+/*
+ * The query of a list that filters: every parameter one the endpoint
+ * takes, each given once unless it is the repeatable one (NULL: none).
+ * A misspelt filter (?status=overdue) was ignored, and the whole list
+ * came back as if filtered; a second ?centre= was dropped.  Lists
+ * without filters ignore their query, as the feeds do (calendar clients
+ * add their own parameters).  Replies 400 and returns false otherwise.
+ */
+static bool
+query_known(struct call *c, const char *const *names, const char *repeatable)
+{
+	struct evkeyval	*kv, *other;
+	char		*why = NULL;
+	size_t		 i;
+
+	TAILQ_FOREACH(kv, &c->query, next) {
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], kv->key) == 0)
+				break;
+		if (names[i] == NULL) {
+			why = xasprintf("未知参数 %s / unknown parameter %s",
+			    kv->key, kv->key);
+			break;
+		}
+		if (repeatable != NULL && strcmp(kv->key, repeatable) == 0)
+			continue;
+		for (other = TAILQ_NEXT(kv, next); other != NULL &&
+		    strcmp(other->key, kv->key) != 0;
+		    other = TAILQ_NEXT(other, next))
+			;
+		if (other != NULL) {
+			why = xasprintf("参数 %s 只能给一次 / parameter %s is "
+			    "given more than once", kv->key, kv->key);
+			break;
+		}
+	}
+	if (why == NULL)
+		return true;
+	bad_request(c, why);
+	free(why);
+	return false;
+}
+
 static const char *
 query(struct call *c, const char *name)
 {
@@ -487,8 +530,10 @@ get_events(struct call *c)
 	json_t		*list;
 	size_t		 i, n = sched_journal_count(c->t->journal);
 
+	static const char *const params[] = { "centre", NULL };
+
 	/* As for obligations: a centre out of sight does not exist. */
-	if (!centre_filter_ok(c, centre))
+	if (!query_known(c, params, NULL) || !centre_filter_ok(c, centre))
 		return;
 	list = json_array();
 	for (i = 0; i < n; i++) {
@@ -590,7 +635,11 @@ get_obligations(struct call *c)
 	bool		 ok;
 	size_t		 i, n;
 
-	if (!query_day(c, "due_from", &from) || !query_day(c, "due_to", &to) ||
+	static const char *const params[] = { "centre", "unit", "rule",
+	    "state", "due_from", "due_to", "until", NULL };
+
+	if (!query_known(c, params, "state") ||
+	    !query_day(c, "due_from", &from) || !query_day(c, "due_to", &to) ||
 	    !query_day(c, "until", &until))
 		return;
 	mask = state_filter(c, &ok);
@@ -1000,6 +1049,10 @@ get_deliveries(struct call *c)
 	long long		 limit = 200;
 	json_t			*list;
 	char			*error = NULL;
+	static const char *const params[] = { "state", "limit", NULL };
+
+	if (!query_known(c, params, NULL))
+		return;
 
 	if ((state != NULL && db_outbox_state_from_name(state, &s) == -1) ||
 	    (slimit != NULL && (!parse_id(slimit, &limit) || limit > 10000))) {

@@ -264,7 +264,11 @@ def test_unknown_path_404(base, path):
 BAD_QUERIES = ["due_from=2026-02-30", "due_to=tomorrow", "until=2026-13-01",
                "due_from=", "state=late", "state=open,later", "rule=nope",
                # a parameter without "=" is malformed too
-               "state", "centre=c1&verbose"]
+               "state", "centre=c1&verbose",
+               # a misspelt filter, or one given twice, is not dropped
+               # (the whole list came back as if filtered)
+               "status=overdue", "centre=c1&centre=c2",
+               "due_from=2026-01-01&due_from=2026-02-01"]
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
@@ -273,6 +277,23 @@ def test_bad_query_400(base, query):
     assert r.status == 400, r
     assert r.code == "bad_request"
     unchanged(base, base.events())
+
+
+@pytest.mark.parametrize("path, says", [
+    ("/api/v1/obligations?status=overdue", "unknown parameter status"),
+    ("/api/v1/events?limit=2", "unknown parameter limit"),
+    ("/api/v1/deliveries?bogus=1", "unknown parameter bogus"),
+    ("/api/v1/deliveries?state=sent&state=dead",
+     "parameter state is given more than once")])
+def test_a_filter_misspelt_or_repeated_is_named(base, path, says):
+    r = base.get(path)
+    assert r.status == 400 and r.code == "bad_request", r
+    assert says in r.json()["error"]["message"], r
+    # state may be repeated on obligations (documented), and a list
+    # without filters ignores its query, as feeds do.
+    assert base.get("/api/v1/obligations?state=open&state=done").status \
+        == 200
+    assert base.get("/api/v1/centres?_=1").status == 200
 
 
 def test_bad_token_and_contact_requests_store_nothing(base):
