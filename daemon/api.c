@@ -526,15 +526,20 @@ centre_filter_ok(struct call *c, const char *centre)
 static void
 get_events(struct call *c)
 {
+	static const char *const params[] = { "centre", NULL };
 	const char	*centre = query(c, "centre");
 	json_t		*list;
-	size_t		 i, n = sched_journal_count(c->t->journal);
-
-	static const char *const params[] = { "centre", NULL };
+	size_t		 i, n;
 
 	/* As for obligations: a centre out of sight does not exist. */
 	if (!query_known(c, params, NULL) || !centre_filter_ok(c, centre))
 		return;
+	/* The stored events only: those queued for the next commit are
+	 * the newest of the journal and have no seq yet (a request read
+	 * in the same turn as a POST comes before its commit). */
+	n = sched_journal_count(c->t->journal);
+	if (n > c->t->nstored)
+		n = c->t->nstored;
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		const struct sched_event *ev =

@@ -4,6 +4,7 @@ the middle of a stream of writes, and a crash (kill -9).  docs/api.md:
 "The event is acknowledged only after its transaction commits."
 """
 import http.client
+import json
 import signal
 import socket
 import sqlite3
@@ -285,3 +286,53 @@ def test_start_waits_for_a_store_another_process_holds(ticd):
     with StoreLock(ticd.db):
         r = ticd.post("/api/v1/events", registration("w2", 2))
         assert r.status == 503, r
+
+
+def raw_request(port, method, path, token, body=b""):
+    """A socket with a whole HTTP request written, its reply not read."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/json\r\nContent-Length: %d\r\n"
+               "Connection: close\r\n\r\n" % (method, path, token, len(body))
+               ).encode() + body)
+    return s
+
+
+def raw_reply(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    # No reply at all: ticd closed the connection (or died).
+    return (int(head.split()[1]) if head else 0), body
+
+
+def test_events_read_in_the_same_turn_as_a_post_are_the_stored_ones(ticd):
+    """A GET /events read in the same turn of ticd's loop as a POST (both
+    waiting while ticd was stopped) ran before the POST's commit and read
+    past the table of stored events: a garbage recorded_at, or a crash.
+    64 events fill that table's first allocation exactly."""
+    stored = [ticd.record(registration("c-%03d" % i, i)) for i in range(64)]
+    ticd.send(signal.SIGSTOP)
+    try:
+        post = raw_request(ticd.port, "POST", "/api/v1/events", ticd.token,
+                           json.dumps(registration("c-new", 99)).encode())
+        time.sleep(0.2)
+        get = raw_request(ticd.port, "GET", "/api/v1/events", ticd.token)
+        time.sleep(0.2)
+    finally:
+        ticd.send(signal.SIGCONT)
+    status, body = raw_reply(get)
+    assert status == 200, (body, ticd.running(), ticd.log_text()[-2000:])
+    assert raw_reply(post)[0] == 201
+    listed = json.loads(body)["events"]
+    # What was stored when the GET was answered: 64, or 65 if the
+    # commit came first; each with its own seq and stamp.
+    assert [e["event"] for e in listed][:64] == stored
+    assert [e["seq"] for e in listed] == list(range(1, len(listed) + 1))
+    assert all(e["recorded_at"].startswith("20") for e in listed)
+    assert ticd.running() and ticd.count() == 65
