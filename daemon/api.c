@@ -460,6 +460,54 @@ id_free_or_seen(struct call *c, const json_t *obj)
 	return false;
 }
 
+/*
+ * The same event posted again with its id, as stored (a client retrying
+ * after a lost reply, a script run twice): 200 and the stored event,
+ * nothing stored twice, so that a retry is safe.  The two are compared
+ * as the journal reads them (key order, "14" or 14 alike).  A different
+ * event under that id, or one since retracted, goes on to be refused.
+ */
+static bool
+already_recorded(struct call *c, const json_t *obj)
+{
+	const char			*id = json_string_value(
+					    json_object_get(obj, "id"));
+	const struct sched_event	*ev;
+	struct sched_event		*given;
+	json_t				*stored, *posted;
+	char				*error = NULL;
+	long				 i;
+	bool				 same;
+
+	if (id == NULL)
+		return false;
+	load_finish(c->t);
+	i = sched_journal_find_id(c->t->journal, id);
+	/* Only a committed one: a queued one has no seq yet. */
+	if (i < 0 || (size_t)i >= c->t->nstored)
+		return false;
+	ev = sched_journal_event(c->t->journal, (size_t)i);
+	if (ev->retracted || !sees_event(c, ev))
+		return false;
+	if ((given = sched_event_from_json(obj, &error)) == NULL) {
+		free(error);
+		return false;
+	}
+	stored = sched_event_to_json(ev);
+	posted = sched_event_to_json(given);
+	sched_event_free(given);
+	same = json_equal(stored, posted);
+	json_decref(posted);
+	if (!same) {
+		json_decref(stored);
+		return false;
+	}
+	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:I, s:s, s:o}",
+	    "id", id, "seq", (json_int_t)c->t->stored[i].seq, "recorded_at",
+	    c->t->stored[i].recorded_at, "event", stored));
+	return true;
+}
+
 /* A client that leaves before its event is committed gets no reply;
  * the event is still stored. */
 static void
@@ -480,7 +528,8 @@ post_event(struct call *c)
 	if (!json_is_object(obj))
 		bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
 		    "object");
-	else if (!may_record(c, obj) || !id_free_or_seen(c, obj))
+	else if (!may_record(c, obj) || !id_free_or_seen(c, obj) ||
+	    already_recorded(c, obj))
 		;	/* replied */
 	else if (state_record(c->t, c->req, obj, &status, &why) == -1)
 		http_reply_error(c->t, c->req, status, "refused", why);

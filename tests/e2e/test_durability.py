@@ -336,3 +336,26 @@ def test_events_read_in_the_same_turn_as_a_post_are_the_stored_ones(ticd):
     assert [e["seq"] for e in listed] == list(range(1, len(listed) + 1))
     assert all(e["recorded_at"].startswith("20") for e in listed)
     assert ticd.running() and ticd.count() == 65
+
+
+def test_the_same_event_posted_again_is_200_and_stored_once(ticd):
+    """A client retrying after a lost reply (its event may be committed)
+    could not tell "already recorded" from a conflict: both were 422.
+    The same event again under its id is 200 with the stored one; a
+    different one under that id is still refused."""
+    ev = registration("c-once", 1)
+    first = ticd.post("/api/v1/events", ev)
+    assert first.status == 201, first
+    # Key order and a number written as in the journal do not matter.
+    again = ticd.post("/api/v1/events", dict(reversed(list(ev.items()))))
+    assert again.status == 200, again
+    assert again.json() == first.json()
+    assert ticd.count() == 1
+    other = ticd.post("/api/v1/events", dict(ev, name="另一个中心"))
+    assert other.status == 422 and "already used" in other.message, other
+    # A retracted one is not "recorded": its id stays used.
+    ticd.record({"type": "retracted", "date": ev["date"],
+                 "event": ev["id"], "reason": "录入错误"})
+    gone = ticd.post("/api/v1/events", ev)
+    assert gone.status == 422, gone
+    assert ticd.count() == 2
