@@ -346,7 +346,7 @@ def test_the_same_event_posted_again_is_200_and_stored_once(ticd):
     ev = registration("c-once", 1)
     first = ticd.post("/api/v1/events", ev)
     assert first.status == 201, first
-    # Key order and a number written as in the journal do not matter.
+    # The order of its fields does not matter.
     again = ticd.post("/api/v1/events", dict(reversed(list(ev.items()))))
     assert again.status == 200, again
     assert again.json() == first.json()
