@@ -152,6 +152,8 @@ struct ticd {
 	struct event		 remind_ev;
 	int			 remind_waiting_said;	/* missed days told to
 							 * wait, through */
+	int			 remind_back_said;	/* a planned day later
+							 * than today told */
 	struct notify		*notify;
 	struct metrics		 metrics;
 	struct feeds		*feeds;		/* feeds.c's; owned */

@@ -199,6 +199,30 @@ missed_wait(struct ticd *t, int last)
 	    t->conf.remind_send_time / 60, t->conf.remind_send_time % 60);
 }
 
+/*
+ * The store says the reminders were planned through a day after today:
+ * the clock was ahead (a machine started with a wrong clock, then set
+ * right by NTP) and went back.  Waiting for that day to come again would
+ * send nothing for weeks, without a word: today is planned again
+ * instead, said once, loudly.  What went out while the clock was ahead
+ * cannot be taken back.
+ */
+static int
+clock_went_back(struct ticd *t, int last, int today)
+{
+	char	 a[SCHED_DATE_LEN], b[SCHED_DATE_LEN];
+
+	if (t->remind_back_said != last) {
+		t->remind_back_said = last;
+		log_warnx("reminders were planned through %s, after today %s: "
+		    "the clock was ahead and went back; planning again from "
+		    "today (check what was sent while it was ahead: ticctl "
+		    "deliveries)", sched_date_format(last, a),
+		    sched_date_format(today, b));
+	}
+	return today - 1;
+}
+
 /* Queues what is due now: missed days with today's, once its time has
  * come on a working day.  Idempotent: a day is planned once, a message
  * queued once. */
@@ -218,6 +242,8 @@ remind_check(struct ticd *t)
 	through = minute_of_day(now) >= t->conf.remind_send_time ?
 	    today : today - 1;
 	last = last_planned(t, today, &first);
+	if (!first && last > today)
+		last = clock_went_back(t, last, today);
 	/* Missed days go out with a day's own messages, at send_time on a
 	 * working day (docs/reminders.md): a start at 03:00 or on a Sunday
 	 * sent them then, to every group and mailbox. */

@@ -628,6 +628,31 @@ def test_missed_reminders_wait_for_send_time_on_a_working_day(ticd_factory,
     assert t.log_text().count("wait for 09:00") == 2, t.log_text()
 
 
+def test_a_clock_that_was_ahead_and_went_back_plans_today_again(
+        ticd_factory, smtp_sink):
+    """A machine started with its clock months ahead, then set right:
+    the store said the reminders were planned through that future day,
+    and nothing was sent, without a word, until it came again (and not
+    after a restart either)."""
+    t = mail_ticd(ticd_factory, smtp_sink.url(), "2027-03-01 10:00:00")
+    assert t.stop() == 0
+    with sqlite3.connect(str(t.db)) as db:
+        assert db.execute("SELECT value FROM outbox_meta").fetchall() == \
+            [("2027-03-01",)]
+    smtp_sink.received.clear()
+    t.start(env=faketime_env(BEFORE_NINE))
+    t.wait_log("reminders were planned through 2027-03-01, after today "
+               "2026-12-01: the clock was ahead and went back; planning "
+               "again from today")
+    rows = wait_deliveries(t, lambda rs: any(r["day"] == DAY for r in rs))
+    today = [r for r in rows if r["day"] == DAY]
+    assert sorted(r["recipient"] for r in today) == \
+        ["bureau", "centre:yq-006", "centre:yq-009"], today
+    assert smtp_sink.wait_for(3, timeout=30) >= 3, t.log_text()
+    # Said once, not at every minute's look.
+    assert t.log_text().count("the clock was ahead") == 1, t.log_text()
+
+
 def test_spool_writes_eml_files(ticd_factory):
     t = mail_ticd(ticd_factory, None, contacts=CONTACTS[:1])
     spool = t.dir / "spool"
