@@ -95,6 +95,32 @@ log_unbatch(void)
 	buf_free(&gathered);
 }
 
+/*
+ * A message (and its suffix) as lines, each with the priority's prefix:
+ * journald reads the prefix per line, so the second error of a failed
+ * reload was filed as info, and `journalctl -p warning` showed only the
+ * first.
+ */
+static void
+add_lines(const char *prefix, const char *msg, const char *suffix)
+{
+	const char	*p, *nl;
+	char		*text;
+
+	text = suffix != NULL ? xasprintf("%s: %s", msg, suffix) :
+	    xstrdup(msg);
+	for (p = text; ; p = nl + 1) {
+		buf_adds(&gathered, prefix);
+		if ((nl = strchr(p, '\n')) == NULL) {
+			buf_adds(&gathered, p);
+			break;
+		}
+		buf_add(&gathered, p, (size_t)(nl - p + 1));
+	}
+	buf_adds(&gathered, "\n");
+	free(text);
+}
+
 static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
@@ -107,16 +133,11 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	else {
 		if (log_prefixed == -1)
 			log_prefixed = !isatty(STDERR_FILENO);
-		if (log_prefixed) {
+		if (log_prefixed)
 			snprintf(prefix, sizeof(prefix), "<%d>", pri);
-			buf_adds(&gathered, prefix);
-		}
-		buf_adds(&gathered, msg);
-		if (suffix != NULL) {
-			buf_adds(&gathered, ": ");
-			buf_adds(&gathered, suffix);
-		}
-		buf_adds(&gathered, "\n");
+		else
+			prefix[0] = '\0';
+		add_lines(prefix, msg, suffix);
 		if (gather_ev == NULL || pri <= LOG_WARNING ||
 		    gathered.len >= GATHER_MAX)
 			log_flush();

@@ -101,6 +101,22 @@ test_info_lines_are_written_together_before_the_loop_waits(void **state)
 	event_base_free(base);
 }
 
+/* journald reads the priority per line: a message of several lines (a
+ * reload's errors, one a line) has the prefix on each. */
+static void
+test_every_line_of_a_message_has_its_priority(void **state)
+{
+	struct fixture	*f = *state;
+
+	log_init(2, 0);
+	log_warnx("reload failed, the old configuration stays: %s",
+	    "a.conf:3: bad\na.conf:7: worse");
+	log_info("one\ntwo");
+	assert_string_equal(written(f), "<4>reload failed, the old "
+	    "configuration stays: a.conf:3: bad\n<4>a.conf:7: worse\n"
+	    "<6>one\n<6>two\n");
+}
+
 int
 main(void)
 {
@@ -108,6 +124,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_info_lines_are_written_together_before_the_loop_waits,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_every_line_of_a_message_has_its_priority, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
