@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -535,6 +536,36 @@ db_configure(void)
 	done = true;
 }
 
+/*
+ * Why a store that opened cannot be set up, in the system's words: sqlite
+ * says "unable to open database file" on a read-only disk (the WAL's
+ * files cannot be made) and "disk I/O error" on a full one, and its last
+ * system error may be an unrelated ENOENT.  The file and its directory
+ * are asked first.  A static string: ": reason", or "".
+ */
+static const char *
+store_unwritable(struct db *db, const char *path)
+{
+	static char	 reason[256];
+	char		*dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int		 e;
+
+	reason[0] = '\0';
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (access(path, W_OK) == -1 && errno != ENOENT)
+		snprintf(reason, sizeof(reason), ": %s", strerror(errno));
+	else if (access(dir, W_OK) == -1)
+		snprintf(reason, sizeof(reason), ": its directory %s: %s", dir,
+		    strerror(errno));
+	else if ((e = sqlite3_system_errno(db->sql)) != 0)
+		snprintf(reason, sizeof(reason), ": %s", strerror(e));
+	free(dir);
+	return reason;
+}
+
 struct db *
 db_open(const char *path, enum db_sync sync, char **error)
 {
@@ -561,7 +592,8 @@ db_open(const char *path, enum db_sync sync, char **error)
 	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
 	    error) == -1 || migrate(db, error) == -1 ||
 	    prepare_all(db, error) == -1) {
-		char *why = xasprintf("%s: %s", path, *error);
+		char	*why = xasprintf("%s: %s%s", path, *error,
+			    store_unwritable(db, path));
 
 		free(*error);
 		*error = why;

@@ -150,3 +150,36 @@ def test_disk_full_refuses_clearly_and_loses_nothing(tmp_path):
             proc.kill()
             proc.wait(timeout=10)
         ns.close()
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root, unshare and "
+                    "nsenter to mount a private tmpfs")
+def test_a_start_on_a_full_or_read_only_disk_says_why(tmp_path):
+    """A store that opens but cannot be set up (its WAL's files cannot be
+    made) said only "disk I/O error" or "unable to open database file"
+    (with an unrelated "No such file or directory"), every 5 s under
+    Restart=on-failure: the system's reason is what the admin acts on."""
+    ns = Namespace(tmp_path / "small")
+    db = ns.dir / "ticd.db"
+    conf = tmp_path / "ticd.conf"
+    conf.write_text("[ticd]\nlisten = 127.0.0.1:%d\ndatabase = %s\n"
+                    % (__import__("support").free_port(), db))
+    try:
+        assert ns.run([TICD, "-c", str(conf), "-T"],
+                      env=env_scrubbed()).returncode == 0
+        filler = ns.dir / "filler"
+        ns.run(["sh", "-c", 'rm -f "$0-wal" "$0-shm"; dd if=/dev/zero '
+                'of="$1" bs=4k 2>/dev/null; true', str(db), str(filler)])
+        p = ns.run([TICD, "-c", str(conf)], env=env_scrubbed())
+        assert p.returncode == 1
+        assert "%s: disk I/O error: No space left on device" % db \
+            in p.stderr.decode(), p.stderr
+        assert ns.run(["sh", "-c", 'rm -f "$0" "$1-wal" "$1-shm" && '
+                       'mount -o remount,ro "$2"', str(filler), str(db),
+                       str(ns.dir)]).returncode == 0
+        p = ns.run([TICD, "-c", str(conf)], env=env_scrubbed())
+        assert p.returncode == 1
+        assert "%s: unable to open database file: Read-only file system" \
+            % db in p.stderr.decode(), p.stderr
+    finally:
+        ns.close()
