@@ -63,8 +63,9 @@ static const struct config_key config_keys[] = {
 	    synchronous, "full：每次提交都落盘 / full: every commit reaches the "
 	    "disk; normal: faster, may lose the last commits on power loss"),
 	K("ticd", "holidays", KEY_PATHS, "", 0, 0, NULL, true, holidays,
-	    "在内置放假安排之上再加载的表，空格分隔 / further holiday tables, "
-	    "space-separated, loaded over the shipped one"),
+	    "在内置放假安排之上再加载的表，空格分隔，可分多行 / further "
+	    "holiday tables, space-separated, loaded over the shipped one; "
+	    "may go on over several lines"),
 	K("ticd", "rules", KEY_PATH, "", 0, 0, NULL, true, rules,
 	    "规则包；空为内置 / the rule pack; empty for the shipped one"),
 	K("ticd", "log_level", KEY_ENUM, "info", 0, 0,
@@ -423,6 +424,7 @@ remind_line(struct conf *c, const char *section, const char *name,
 	struct conf_remind		*o;
 	enum sched_rule			 r;
 	char				*why;
+	size_t				 i;
 
 	if (sched_rule_from_name(rule, &r) == -1)
 		return xasprintf("[%s]：没有名为 \"%s\" 的规则 / no rule named "
@@ -432,6 +434,12 @@ remind_line(struct conf *c, const char *section, const char *name,
 		    "remind_on_day、overdue_every、overdue_max、remind_to）/ "
 		    "unknown setting \"%s\" in [%s]", section, name, name,
 		    section);
+	for (i = 0; i < c->nremind; i++)
+		if (c->remind[i].rule == r && strcmp(c->remind[i].name,
+		    name) == 0)
+			return xasprintf("[%s] 的 %s 已设置过，每项只能设置一次 / "
+			    "%s is already set in [%s]: a setting is given once",
+			    section, name, name, section);
 	memset(&scratch, 0, sizeof(scratch));
 	if ((why = sched_remind_set(&scratch, name, value)) != NULL)
 		return why;
@@ -444,20 +452,57 @@ remind_line(struct conf *c, const char *section, const char *name,
 	return NULL;
 }
 
+/* A file being read: the settings, and the line that set each key. */
+struct parse {
+	struct conf	*c;
+	int		 line[nitems(config_keys)];
+};
+
+/*
+ * A key given twice.  The later line silently won: the shipped file's
+ * "#holidays = …" uncommented above "holidays =" loaded no table, and
+ * "allow_hosts =" under an uncommented list let webhooks go to any host.
+ * holidays alone may go on over several lines (a line holds about 200
+ * bytes): its tables are added in order.
+ */
+static char *
+again(struct parse *p, const struct config_key *k, const char *value)
+{
+	size_t	 i = (size_t)(k - config_keys);
+	char	*joined, *why, **at;
+
+	if (strcmp(k->name, "holidays") == 0) {
+		at = (char **)(void *)((char *)p->c + k->offset);
+		joined = xasprintf("%s %s", *at, value);
+		why = set_value(p->c, k, joined);
+		free(joined);
+		return why;
+	}
+	return xasprintf("[%s] 的 %s 已在第 %d 行设置过，每项只能设置一次 / "
+	    "%s is already set in [%s] on line %d: a setting is given once",
+	    k->section, k->name, p->line[i], k->name, k->section,
+	    p->line[i]);
+}
+
 static char *
 config_line_cb(void *user, const char *section, const char *name,
     const char *value, int line)
 {
+	struct parse		*p = user;
 	const struct config_key	*k = find_key(section, name);
+	size_t			 i;
 
-	(void)line;
 	if (k == NULL && strncmp(section, REMIND_SECTION,
 	    strlen(REMIND_SECTION)) == 0)
-		return remind_line(user, section, name, value);
+		return remind_line(p->c, section, name, value);
 	if (k == NULL)
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);
-	return set_value(user, k, value);
+	i = (size_t)(k - config_keys);
+	if (p->line[i] != 0)
+		return again(p, k, value);
+	p->line[i] = line;
+	return set_value(p->c, k, value);
 }
 
 void
@@ -513,10 +558,11 @@ conf_parse(struct conf *c, const char *source, const char *text, size_t len,
     char **error)
 {
 	struct conf	 next;
+	struct parse	 p = { .c = &next };
 	struct buf	 errors = { 0 };
 
 	conf_defaults(&next);
-	if (ini_text_parse(source, text, len, config_line_cb, &next,
+	if (ini_text_parse(source, text, len, config_line_cb, &p,
 	    &errors) > 0) {
 		conf_clear(&next);
 		*error = buf_take(&errors);

@@ -225,6 +225,41 @@ test_webhook_hosts_are_checked(void **state)
 	conf_clear(&c);
 }
 
+/* A setting given twice is an error naming both lines (the later one
+ * silently won: "#allow_hosts = …" uncommented above the shipped
+ * "allow_hosts =" let webhooks go to any host); holidays alone goes on
+ * over several lines, its tables added in order. */
+static void
+test_a_setting_given_twice_is_an_error_but_holidays_add_up(void **state)
+{
+	struct conf	 c;
+	char		*error = NULL;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "[webhooks]\n"
+	    "allow_hosts = qyapi.weixin.qq.com\n"
+	    "allow_hosts =\n"
+	    "[remind.publicity]\n"
+	    "remind = 1d\n"
+	    "remind = 2d\n", &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	assert_non_null(strstr(error, "allow_hosts is already set in "
+	    "[webhooks] on line 2"));
+	assert_non_null(strstr(error, "ticd.conf:6: "));
+	assert_non_null(strstr(error, "remind is already set in "
+	    "[remind.publicity]"));
+	free(error);
+	error = NULL;
+	assert_int_equal(parse(&c, "[ticd]\n"
+	    "holidays = /etc/ticd/2027.tsv\n"
+	    "holidays =\n"
+	    "holidays = /etc/ticd/2028.tsv /etc/ticd/2029.tsv\n", &error), 0);
+	assert_string_equal(c.holidays, "/etc/ticd/2027.tsv  "
+	    "/etc/ticd/2028.tsv /etc/ticd/2029.tsv");
+	conf_clear(&c);
+}
+
 int
 main(void)
 {
@@ -239,6 +274,8 @@ main(void)
 		cmocka_unit_test(test_a_line_that_is_not_utf8_is_an_error),
 		cmocka_unit_test(test_empty_database_and_bad_urls_are_refused),
 		cmocka_unit_test(test_shipped_example_is_valid),
+		cmocka_unit_test(
+		    test_a_setting_given_twice_is_an_error_but_holidays_add_up),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
