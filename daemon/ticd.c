@@ -332,6 +332,12 @@ open_store(struct ticd *t, const char *import, enum make_first what)
 	    "full") == 0 ? DB_SYNC_FULL : DB_SYNC_NORMAL, &error);
 	if (t->db == NULL)
 		fatalx("%s", error);
+	/* Said, so that an upgrade's log shows when the store changed (an
+	 * older ticd then refuses it). */
+	if (db_upgraded_from(t->db) > 0)
+		log_info("%s: store upgraded from schema version %d to %d",
+		    t->conf.database, db_upgraded_from(t->db),
+		    db_schema_version());
 	if (auth_load(t, &error) == -1)
 		fatalx("%s: %s", t->conf.database, error);
 	if (what != MAKE_NOTHING)

@@ -366,12 +366,19 @@ struct db {
 	sqlite3		*sql;
 	sqlite3_stmt	*stmt[ST_COUNT];
 	enum db_failure	 failure;	/* of the last error described */
+	int		 upgraded_from;	/* an older store's version, or 0 */
 };
 
 int
 db_schema_version(void)
 {
 	return (int)nitems(migrations);
+}
+
+int
+db_upgraded_from(const struct db *db)
+{
+	return db->upgraded_from;
 }
 
 /* Describes the error at hand and remembers its kind, before a ROLLBACK
@@ -479,6 +486,7 @@ migrate(struct db *db, char **error)
 	}
 	if (v == n)
 		return 0;
+	db->upgraded_from = v;		/* 0: a new store, made */
 	/* A migration may make a table again (8): foreign keys off while
 	 * it runs (a no-op inside a transaction), checked before its
 	 * commit, and on again whatever happened. */

@@ -38,6 +38,9 @@ void	 db_close(struct db *);
 /* The schema version this build writes, and the one of an open store. */
 int	 db_schema_version(void);
 int	 db_user_version(struct db *);
+/* The version an existing store was upgraded from by db_open, or 0 (it
+ * was new, or already this build's). */
+int	 db_upgraded_from(const struct db *);
 /*
  * Appends events in one transaction: all are stored or none is.  Fills
  * each seq.  Returns 0, or -1 with *error (the store is unchanged).

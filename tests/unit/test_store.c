@@ -80,10 +80,13 @@ test_events_survive_reopen_in_order(void **state)
 	char		*error = NULL, seen[64] = "";
 	size_t		 rows;
 
+	/* A new store is made, not "upgraded"; nor is a current one. */
+	assert_int_equal(db_upgraded_from(db), 0);
 	assert_int_equal(db_append_events(db, evs, 2, &error), 0);
 	assert_true(evs[0].seq < evs[1].seq);
 	db_close(db);
 	db = open_or_fail(f->path);
+	assert_int_equal(db_upgraded_from(db), 0);
 	assert_int_equal(db_event_count(db), 2);
 	assert_int_equal(db_foreach_event_after(db, 0, -1, collect, seen,
 	    &rows, &error), 0);
@@ -517,6 +520,8 @@ test_outbox_made_again_keeps_rows_and_ids(void **state)
 
 	db = open_or_fail(f->path);
 	assert_int_equal(db_user_version(db), db_schema_version());
+	/* ticd logs it: the upgrade's log shows when the store changed. */
+	assert_int_equal(db_upgraded_from(db), 7);
 	assert_null(strstr(schema_of(f->path, "outbox"), "IN ("));
 	assert_non_null(strstr(schema_of(f->path, "outbox"),
 	    "state = 'dropped'"));
