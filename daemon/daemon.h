@@ -154,6 +154,7 @@ struct ticd {
 							 * wait, through */
 	int			 remind_back_said;	/* a planned day later
 							 * than today told */
+	bool			 remind_dates_checked;	/* at start */
 	struct notify		*notify;
 	struct metrics		 metrics;
 	struct feeds		*feeds;		/* feeds.c's; owned */
@@ -261,6 +262,9 @@ void	 remind_rearm(struct ticd *);
  * and new, through the outbox. */
 json_t	*remind_dates_snapshot(struct ticd *);
 void	 remind_dates_moved(struct ticd *, json_t *before);
+/* The provisional dates as they stand, remembered in the store, so that a
+ * start compares them with its own plan (remind.c). */
+void	 remind_dates_keep(struct ticd *);
 void	 remind_stop(struct ticd *);
 
 /* api.c */

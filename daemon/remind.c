@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 
 #define REMIND_RECHECK	60	/* seconds the timer sleeps at most */
+#define META_DATES	"provisional_dates"	/* remind_dates_keep's */
 
 /* Once the last send ends, the replies still due get this long. */
 static const struct timeval drain_flush = { 0, 200000 };
@@ -269,12 +270,41 @@ remind_check(struct ticd *t)
 	arm(t, now, through);
 }
 
+/*
+ * Holiday data can come with a restart as well as with a reload: an
+ * upgrade ships next year's table, or an admin restarts instead of
+ * reloading.  The provisional dates remembered before (at the last start,
+ * reload or stop) are compared with this start's plan, and the moved ones
+ * told as a reload tells them.  A store from before this knows none.
+ */
+static void
+dates_moved_while_down(struct ticd *t)
+{
+	char	*text = db_outbox_meta(t->db, META_DATES);
+	json_t	*before;
+
+	if (text == NULL)
+		return;
+	before = json_loads(text, 0, NULL);
+	free(text);
+	if (json_is_object(before))
+		remind_dates_moved(t, before);
+	json_decref(before);
+}
+
 static void
 remind_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct ticd	*t = arg;
+
 	(void)fd;
 	(void)what;
-	remind_check(arg);
+	if (!t->remind_dates_checked && !t->stopping) {
+		dates_moved_while_down(t);
+		remind_dates_keep(t);
+		t->remind_dates_checked = true;
+	}
+	remind_check(t);
 }
 
 void
@@ -327,6 +357,22 @@ remind_dates_snapshot(struct ticd *t)
 			json_object_set_new(before, plan->obligations[i].key,
 			    json_integer(plan->obligations[i].due));
 	return before;
+}
+
+void
+remind_dates_keep(struct ticd *t)
+{
+	json_t	*now = remind_dates_snapshot(t);
+	char	*text, *error = NULL;
+
+	text = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text != NULL && db_outbox_meta_put(t->db, META_DATES, text,
+	    &error) == -1) {
+		log_warnx("remembering the provisional dates: %s", error);
+		free(error);
+	}
+	free(text);
+	json_decref(now);
 }
 
 void

@@ -140,6 +140,7 @@ reload(struct ticd *t)
 	state_invalidate(t);
 	remind_dates_moved(t, before);
 	json_decref(before);
+	remind_dates_keep(t);
 	remind_rearm(t);
 	feeds_reload(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");
@@ -356,6 +357,10 @@ shut_down(struct ticd *t)
 	state_commit_cb(-1, 0, t);	/* nothing should be left; be sure */
 	http_stop(t);
 	remind_stop(t);
+	/* The plan as it stands, if there is one: planning the city again
+	 * would only delay the stop (the start's snapshot stays then). */
+	if (t->plan != NULL && t->remind_dates_checked)
+		remind_dates_keep(t);
 	/* Before the store closes and the loop goes: it writes back what was
 	 * cut off, and curl's sockets are events of this loop. */
 	notify_free(t->notify);

@@ -1072,6 +1072,19 @@ db_outbox_meta(struct db *db, const char *name)
 	return v;
 }
 
+int
+db_outbox_meta_put(struct db *db, const char *name, const char *value,
+    char **error)
+{
+	if (meta_set(db, name, value) == -1) {
+		*error = db_error(db, "remembering a value");
+		sqlite3_clear_bindings(db->stmt[ST_OUT_META_SET]);
+		return -1;
+	}
+	sqlite3_clear_bindings(db->stmt[ST_OUT_META_SET]);
+	return 0;
+}
+
 size_t
 db_outbox_due(struct db *db, long long now, long long *ids, size_t max)
 {

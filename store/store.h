@@ -157,6 +157,9 @@ int	 db_outbox_enqueue(struct db *, struct db_outbox *rows, size_t n,
 	    const char *meta_name, const char *meta_value, char **error);
 /* A remembered value (the caller frees it), or NULL. */
 char	*db_outbox_meta(struct db *, const char *name);
+/* Remembers a value, in a transaction of its own. */
+int	 db_outbox_meta_put(struct db *, const char *name, const char *value,
+	    char **error);
 /* Up to max ids of rows pending or retrying whose time has come. */
 size_t	 db_outbox_due(struct db *, long long now, long long *ids,
 	    size_t max);

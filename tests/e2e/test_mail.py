@@ -976,6 +976,37 @@ def test_reload_moving_a_provisional_date_tells_its_recipients(
     assert len(deliveries(t)) == 1 and len(smtp_sink.received) == 1
 
 
+def test_holiday_data_that_comes_with_a_restart_is_told_too(
+        ticd_factory, smtp_sink, tmp_path):
+    """An upgrade ships next year's table, or an admin restarts instead
+    of reloading: the date moved while ticd was down and nobody was told
+    (only a reload compared).  The start compares with the dates it
+    remembered, and tells the move once."""
+    key = "yq-012/objection_review/2026-11-27"
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n"
+                     "2026-12-14\tholiday\t测试（虚构）\n"
+                     "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    o = [o for o in t.obligations()["obligations"] if o["key"] == key][0]
+    assert o["due"] == "2026-12-18" and o["provisional"], o
+    assert t.stop() == 0
+    t.write_conf(extra="holidays = %s\n" % table +
+                 "[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
+                 "starttls = no\n" % (FROM, smtp_sink.url()))
+    t.start(env=faketime_env(DAY + " 08:10:00"))
+    assert smtp_sink.wait_for(1) == 1, t.log_text()
+    rows = wait_deliveries(t, lambda rs: len(rs) == 1 and
+                           rs[0]["state"] == "sent")
+    assert rows[0]["key"] == ("bureau|email|%s|moved:%s:2026-12-18:"
+                              "2026-12-21" % (DAY, key)), rows
+    # Started again with the same table: nothing more is told.
+    assert t.stop() == 0
+    t.start(env=faketime_env(DAY + " 08:20:00"))
+    time.sleep(1.5)
+    assert len(deliveries(t)) == 1 and len(smtp_sink.received) == 1
+
+
 def test_moved_date_told_to_a_centre_when_its_rule_says_so(
         ticd_factory, smtp_sink, tmp_path):
     """The rule pack sends the objection review's news to the bureau only;
