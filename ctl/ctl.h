@@ -120,6 +120,11 @@ struct ctl_row {
 	const char		*article;	/* 第十四条 */
 	const char		*title;
 	int			 year;		/* sched_obligation_year's */
+	/* Working days left as ticd counts them (its reply's "workdays"),
+	 * when it gave them; else the table counts with the calendar. */
+	bool			 workdays_known;
+	int			 workdays;
+	bool			 workdays_guess;
 	const char		*centre;	/* NULL: bureau-wide */
 	const char		*centre_name;	/* NULL: show the id alone */
 };

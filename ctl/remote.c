@@ -223,6 +223,28 @@ rows_from_json(const char *cmd, const json_t *list, const json_t *names,
 	return rows;
 }
 
+/* ticd's own working-day counts (docs/api.md "workdays"): with the
+ * holiday tables it loaded, which this machine may not have.  An older
+ * ticd gives none, and the table counts with the shipped calendar. */
+static void
+workdays_from_json(struct ctl_row *rows, size_t n, const json_t *map)
+{
+	const json_t	*w;
+	char		 d[SCHED_DATE_LEN];
+	size_t		 i;
+
+	for (i = 0; json_is_object(map) && i < n; i++) {
+		w = json_object_get(map, sched_date_format(rows[i].due, d));
+		if (!json_is_integer(json_object_get(w, "left")))
+			continue;
+		rows[i].workdays_known = true;
+		rows[i].workdays = (int)json_integer_value(json_object_get(w,
+		    "left"));
+		rows[i].workdays_guess = json_is_true(json_object_get(w,
+		    "provisional"));
+	}
+}
+
 /* Centre id → name, for the table's last column; NULL when ticd does not
  * tell (the table then shows ids). */
 static json_t *
@@ -266,6 +288,7 @@ print_obligations(const char *cmd, struct ctl_client *c, const json_t *reply,
 		json_decref(names);
 		return CTL_FAIL;
 	}
+	workdays_from_json(rows, n, json_object_get(reply, "workdays"));
 	cal = local_calendar();
 	ctl_print_rows(rows, n, cal, as_of);
 	sched_calendar_free(cal);

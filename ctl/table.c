@@ -164,6 +164,9 @@ days_left(const struct ctl_row *o, const struct sched_calendar *cal,
 		return xasprintf("逾期%d天", as_of - o->due);
 	if (o->due == as_of)
 		return xstrdup("今天到期");
+	if (o->workdays_known)
+		return xasprintf(o->workdays_guess ? "%d天（约%d个工作日，暂定）" :
+		    "%d天（%d个工作日）", o->due - as_of, o->workdays);
 	if (cal == NULL)
 		return xasprintf("%d天", o->due - as_of);
 	work = sched_calendar_working_between(cal, as_of, o->due);

@@ -673,6 +673,36 @@ state_filter(struct call *c, bool *ok)
 	return mask;
 }
 
+/*
+ * ticd's own count of the working days from as_of to each due date still
+ * ahead among these obligations: {"2026-12-18":{"left":14,
+ * "provisional":false},…}.  ticctl's tables show it; counted on ticctl's
+ * machine, with only the tables it ships, it stayed "约…，暂定" after
+ * ticd had loaded next year's schedule.
+ */
+static void
+add_workdays(struct call *c, json_t *reply, json_t *obligations, int as_of)
+{
+	json_t		*map = json_object(), *o;
+	char		 d[SCHED_DATE_LEN];
+	size_t		 i;
+	int		 due;
+
+	json_array_foreach(obligations, i, o) {
+		const char *s = json_string_value(json_object_get(o, "due"));
+
+		if (s == NULL || sched_date_parse(s, &due) == -1 ||
+		    due <= as_of || json_object_get(map, s) != NULL)
+			continue;
+		json_object_set_new(map, sched_date_format(due, d),
+		    json_pack("{s:i, s:b}", "left",
+		    sched_calendar_working_between(c->t->cal, as_of, due),
+		    "provisional", sched_calendar_guess_between(c->t->cal,
+		    as_of, due)));
+	}
+	json_object_set_new(reply, "workdays", map);
+}
+
 static void
 get_obligations(struct call *c)
 {
@@ -683,7 +713,7 @@ get_obligations(struct call *c)
 	struct centre_part part;
 	const size_t	*mine = NULL;
 	enum sched_rule	 r = SCHED_R_COUNT;
-	json_t		*list;
+	json_t		*list, *reply;
 	char		 d[SCHED_DATE_LEN], u[SCHED_DATE_LEN];
 	int		 from, to, until, mask;
 	bool		 ok;
@@ -741,9 +771,11 @@ get_obligations(struct call *c)
 		json_array_append_new(list,
 		    sched_obligation_to_json(o, c->t->rules));
 	}
-	http_reply_json(c->t, c->req, 200, json_pack("{s:s, s:s, s:o}",
-	    "as_of", sched_date_format(plan->as_of, d), "until",
-	    sched_date_format(plan->until, u), "obligations", list));
+	reply = json_pack("{s:s, s:s, s:o}", "as_of",
+	    sched_date_format(plan->as_of, d), "until",
+	    sched_date_format(plan->until, u), "obligations", list);
+	add_workdays(c, reply, list, plan->as_of);
+	http_reply_json(c->t, c->req, 200, reply);
 	sched_plan_free(own);
 }
 

@@ -441,3 +441,32 @@ def test_a_full_disk_is_exit_1_with_the_reason(demo, args):
     assert p.returncode == 1, err
     assert "ticctl %s: 写入失败 / cannot write: No space left on device" \
         % args[0] in err, err
+
+
+def test_tables_count_working_days_with_ticds_holiday_tables(ticd_factory,
+                                                              tmp_path):
+    """After the yearly update ticd had next year's schedule, but ticctl
+    counted on its own machine with the tables it ships: its tables still
+    said 约…个工作日，暂定.  They show ticd's count (the reply's
+    "workdays"), firm once ticd has the schedule."""
+    from conftest import DEMO_JOURNAL, faketime_env
+    table = tmp_path / "cn-holidays-2027.tsv"
+    table.write_text("date\tkind\tname\n2027-01-01\tholiday\t元旦\n",
+                     encoding="utf-8")
+    t = ticd_factory()
+    t.write_conf(extra="holidays = %s\n" % table)
+    t.token = t.make_token()
+    t.start(env=faketime_env("2026-11-30 10:00:00"),
+            extra_args=["-i", str(DEMO_JOURNAL)])
+    reply = t.get("/api/v1/obligations?centre=yq-003").json()
+    assert reply["workdays"]["2026-12-18"] == {"left": 14,
+                                               "provisional": False}
+    env = {"TICD_URL": t.url(""), "TICD_TOKEN": t.token}
+    r = ticctl(["obligations", "--centre", "yq-003"], env=env)
+    assert r.rc == 0, r
+    row = [x for x in r.out.splitlines() if x.startswith("2026-12-18")]
+    assert row and "18天（14个工作日）" in row[0], r.out
+    # Offline, with only the shipped tables, the same count is a guess.
+    p = ticctl(["plan", "--as-of", "2026-11-30", "--format", "table",
+                str(DEMO_JOURNAL)])
+    assert "18天（约14个工作日，暂定）" in p.out, p.out
