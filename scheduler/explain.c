@@ -205,10 +205,19 @@ explain_calendar(struct buf *b, const struct pob *ob,
 		    "起由市科技局处理。", ob->year, d, d);
 		break;
 	case SCHED_R_REAPPLY_BAN:
-		buf_printf(b, "%s被取消资格。第十六条：3年内不得再次申报。期间自次"
-		    "日起算（规则2，《民法典》第二百零一条），至3年后的对应日%s止"
-		    "（规则3，第二百零二条）；此前提交的申报不予受理，最早可于其次日"
-		    "申报。", s, d);
+		if (ob->cause == SCHED_EV_REVOKED)
+			buf_printf(b, "%s被取消资格。第十六条：3年内不得再次申报。",
+			    s);
+		else
+			buf_printf(b, "%s%s。第十六条的3年禁止期本只针对被取消资格"
+			    "的，规则包设置 %s = yes 将其同样适用于此。", s,
+			    ob->cause == SCHED_EV_ABANDONED ? "视为放弃资格" :
+			    "过渡期满未达要求、不再保留资格",
+			    ob->cause == SCHED_EV_ABANDONED ?
+			    "abandonment_bars_reapply" : "lapse_bars_reapply");
+		buf_printf(b, "期间自次日起算（规则2，《民法典》第二百零一条），"
+		    "至3年后的对应日%s止（规则3，第二百零二条）；此前提交的申报不予"
+		    "受理，最早可于其次日申报。", d);
 		leap_note(b, ob->o.start, true);
 		break;
 	case SCHED_R_TRANSITION:

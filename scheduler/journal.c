@@ -178,6 +178,13 @@ ban_last_day(const struct sched_event *e)
 	return sched_years_after(e->date, 3);
 }
 
+static const char *
+ban_setting(const struct sched_event *ban)
+{
+	return ban->type == SCHED_EV_ABANDONED ? "abandonment_bars_reapply" :
+	    "lapse_bars_reapply";
+}
+
 static char *
 refuse_ban(const struct sched_event *ban, int applied_on)
 {
@@ -189,11 +196,22 @@ refuse_ban(const struct sched_event *ban, int applied_on)
 	sched_date_format(ban_last_day(ban), l);
 	sched_date_format(ban_last_day(ban) + 1, f);
 	w = which(ban);
-	why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条：3年内不得再次申报）"
-	    "：%s 起禁止至 %s，最早可于 %s 再次申报 / an application "
-	    "on %s falls within the reapply ban of Art. 16 that began with %s "
-	    "and runs through %s; the first day an application is accepted "
-	    "is %s", a, d, l, f, a, w, l, f);
+	if (ban->type == SCHED_EV_REVOKED)
+		why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条：3年内不得"
+		    "再次申报）：%s 起禁止至 %s，最早可于 %s 再次申报 / an "
+		    "application on %s falls within the reapply ban of Art. 16 "
+		    "that began with %s and runs through %s; the first day an "
+		    "application is accepted is %s", a, d, l, f, a, w, l, f);
+	else	/* Art. 16 names revocation; the rule pack extends it. */
+		why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条的3年禁止期，"
+		    "依规则包设置 %s 同样适用于%s）：%s 起禁止至 %s，最早可于 %s "
+		    "再次申报 / an application on %s falls within a reapply ban "
+		    "(Art. 16's three years, which the rule pack's %s extends to "
+		    "%s) that began with %s and runs through %s; the first day an "
+		    "application is accepted is %s", a, ban_setting(ban),
+		    ban->type == SCHED_EV_ABANDONED ? "视为放弃" : "过渡期满不再保留",
+		    d, l, f, a, ban_setting(ban), ban->type == SCHED_EV_ABANDONED ?
+		    "an abandonment" : "a lapse", w, l, f);
 	free(w);
 	return why;
 }

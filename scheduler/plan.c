@@ -461,11 +461,14 @@ end_centre(struct planner *p, size_t c, int day, enum sched_centre_state s)
 
 /* Art. 16: the ban runs from the act through its third anniversary. */
 static void
-start_ban(struct planner *p, size_t c, int day)
+start_ban(struct planner *p, size_t c, int day, enum sched_event_type cause)
 {
 	int	 last = sched_years_after(day, 3);
+	size_t	 i;
 
-	ob_new(p, c, SCHED_R_REAPPLY_BAN, day, last, NULL);
+	/* Indexed after the call: ob_new may move p->obs. */
+	i = ob_new(p, c, SCHED_R_REAPPLY_BAN, day, last, NULL);
+	p->obs[i].cause = cause;
 	if (p->centres[c].ban_until == SCHED_NO_DAY ||
 	    last > p->centres[c].ban_until)
 		p->centres[c].ban_until = last;
@@ -712,19 +715,19 @@ on_centre_event(struct planner *p, size_t c, const struct sched_event *ev)
 		close_rule(p, c, SCHED_R_REVOCATION, 0, ev->date);
 		close_rule(p, c, SCHED_R_ABANDONMENT, 0, ev->date);
 		end_centre(p, c, ev->date, SCHED_C_REVOKED);
-		start_ban(p, c, ev->date);
+		start_ban(p, c, ev->date, ev->type);
 		break;
 	case SCHED_EV_ABANDONED:
 		close_rule(p, c, SCHED_R_ABANDONMENT, 0, ev->date);
 		end_centre(p, c, ev->date, SCHED_C_ABANDONED);
 		if (p->rules->abandonment_bars_reapply)
-			start_ban(p, c, ev->date);
+			start_ban(p, c, ev->date, ev->type);
 		break;
 	case SCHED_EV_LAPSED:
 		close_rule(p, c, SCHED_R_TRANSITION_LAPSE, 0, ev->date);
 		end_centre(p, c, ev->date, SCHED_C_LAPSED);
 		if (p->rules->lapse_bars_reapply)
-			start_ban(p, c, ev->date);
+			start_ban(p, c, ev->date, ev->type);
 		break;
 	case SCHED_EV_TRANSITION_MET:
 		close_rule(p, c, SCHED_R_TRANSITION, 0, ev->date);
