@@ -214,19 +214,43 @@ standard_mac(const char *secret, const char *id, long long timestamp,
 	return rc;
 }
 
+/*
+ * secret may hold several whsec_ secrets separated by white space (one a
+ * line in the file): while a secret is rotated the message is signed with
+ * each, "v1,… v1,…", as the specification has receivers accept any that
+ * matches.  NULL if any of them is not a whsec_ secret.
+ */
 char *
 notify_sign_standard(const char *secret, const char *id, long long timestamp,
     const char *body, size_t len)
 {
-	unsigned char	 md[SHA256_LEN];
-	char		*sig, *out;
+	static const char	 space[] = " \t\r\n";
+	unsigned char		 md[SHA256_LEN];
+	struct buf		 out;
+	char			*one, *sig;
+	size_t			 n;
 
-	if (standard_mac(secret, id, timestamp, body, len, md) == -1)
+	buf_init(&out);
+	for (secret += strspn(secret, space); *secret != '\0';
+	    secret += strspn(secret, space)) {
+		n = strcspn(secret, space);
+		one = xstrndup(secret, n);
+		secret += n;
+		if (standard_mac(one, id, timestamp, body, len, md) == -1) {
+			notify_secret_free(one);
+			buf_free(&out);
+			return NULL;
+		}
+		notify_secret_free(one);
+		sig = b64(md, sizeof(md));
+		buf_printf(&out, "%sv1,%s", out.len > 0 ? " " : "", sig);
+		free(sig);
+	}
+	if (out.len == 0) {
+		buf_free(&out);
 		return NULL;
-	sig = b64(md, sizeof(md));
-	out = xasprintf("v1,%s", sig);
-	free(sig);
-	return out;
+	}
+	return buf_take(&out);
 }
 
 char *

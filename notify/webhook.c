@@ -68,7 +68,6 @@ notify_format_secret(enum notify_format f)
 bool
 notify_secret_ok(enum notify_format f, const char *secret, char **why)
 {
-	unsigned char	 key[NOTIFY_WHSEC_MAX];
 	const char	*p;
 
 	*why = NULL;
@@ -85,6 +84,11 @@ notify_secret_ok(enum notify_format f, const char *secret, char **why)
 		return false;
 	}
 	for (p = secret; *p != '\0'; p++) {
+		/* Standard Webhooks' secrets, several while one is rotated,
+		 * go one a line (notify_sign_standard). */
+		if (f == NOTIFY_STANDARD && (*p == '\n' || *p == '\r' ||
+		    *p == ' '))
+			continue;
 		if ((unsigned char)*p < 0x21 || (unsigned char)*p == 0x7f) {
 			*why = xstrdup("密钥含空白或控制字符 / the secret holds "
 			    "white space or control characters");
@@ -92,16 +96,17 @@ notify_secret_ok(enum notify_format f, const char *secret, char **why)
 		}
 	}
 	if (f == NOTIFY_STANDARD) {
-		int n = notify_whsec_decode(secret, key);
+		char *sig = notify_sign_standard(secret, "msg_check", 0, "", 0);
 
-		memset(key, 0, sizeof(key));
-		if (n < 0) {
+		if (sig == NULL) {
 			*why = xasprintf("密钥应为 whsec_ 加 base64 编码的 %d-%d "
-			    "字节 / the secret must be whsec_ and base64 of "
-			    "%d-%d bytes", NOTIFY_WHSEC_MIN, NOTIFY_WHSEC_MAX,
+			    "字节（轮换时每行一个）/ the secret must be whsec_ and "
+			    "base64 of %d-%d bytes (one a line while one is "
+			    "rotated)", NOTIFY_WHSEC_MIN, NOTIFY_WHSEC_MAX,
 			    NOTIFY_WHSEC_MIN, NOTIFY_WHSEC_MAX);
 			return false;
 		}
+		free(sig);
 	}
 	return true;
 }

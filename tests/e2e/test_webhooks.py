@@ -214,6 +214,29 @@ def test_no_address_warning_for_a_recipient_reached_by_webhook(
     assert "no contact for centre:yq-006" not in log, log
 
 
+def test_a_secret_rotated_signs_with_both(ticd_factory, receivers,
+                                          tmp_path):
+    """While a secret is rotated the file holds the old one and the new
+    one, a line each (a second line was refused as white space): each
+    post carries both signatures, so receivers still on the old secret
+    and those already on the new one both take it."""
+    new = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+    clock = FakeClock()
+    old_rx = receivers(StandardReceiver, WHSEC, clock)
+    new_rx = receivers(StandardReceiver, new, clock)
+    t = hook_ticd(ticd_factory, clock)
+    both = secret_file(tmp_path, "whsec", WHSEC + "\n" + new)
+    add_target(t, "centre", "yq-006", old_rx.url("/in"), "standard", both)
+    add_target(t, "centre", "yq-009", new_rx.url("/in"), "standard", both)
+    nine(t, clock)
+    assert old_rx.wait_for(1, timeout=30) == 1, t.log_text()
+    assert new_rx.wait_for(1, timeout=30) == 1, t.log_text()
+    for rec in old_rx.received + new_rx.received:
+        assert rec.ok, rec.why
+        assert len(rec.headers["webhook-signature"].split(" ")) == 2
+    no_secret_leaks(t, WHSEC, new)
+
+
 def test_500_then_200_retried_with_the_same_webhook_id(ticd_factory,
                                                        receivers, tmp_path):
     clock = FakeClock()

@@ -35,6 +35,18 @@ test_standard_webhooks_vector(void **state)
 	free(sig);
 	/* Verifying is the receiver's: tests/e2e's StandardReceiver does
 	 * it with its own code (hmac, base64) on every post ticd makes. */
+
+	/* A secret being rotated: the file holds the old and the new one,
+	 * a line each, and the message is signed with both (the second
+	 * signature computed with Python's hmac). */
+	sig = notify_sign_standard(WHSEC "\nwhsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", MSG_ID, 1614265330, body,
+	    strlen(body));
+	assert_string_equal(sig,
+	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= v1,hK4CWvngkaAwjY1pABLuUbOIkEJjW9tAapq1no4ojG0=");
+	free(sig);
+	/* One bad one among them: nothing is signed. */
+	assert_null(notify_sign_standard(WHSEC " whsec_c2hvcnQ=", MSG_ID, 1,
+	    "x", 1));
 }
 
 static void
@@ -71,6 +83,18 @@ test_whsec_secrets(void **state)
 	assert_true(notify_secret_ok(NOTIFY_DINGTALK, NULL, &why));
 	assert_true(notify_secret_ok(NOTIFY_FEISHU, "abc123", &why));
 	assert_false(notify_secret_ok(NOTIFY_FEISHU, "abc 123", &why));
+	free(why);
+	/* Standard Webhooks' secrets one a line while one is rotated; a
+	 * tab or a control character is still refused, and so is a line
+	 * that is not a whsec_ secret. */
+	assert_true(notify_secret_ok(NOTIFY_STANDARD, WHSEC "\r\n" WHSEC,
+	    &why));
+	assert_false(notify_secret_ok(NOTIFY_STANDARD, WHSEC "\t" WHSEC,
+	    &why));
+	free(why);
+	assert_false(notify_secret_ok(NOTIFY_STANDARD, WHSEC "\nabc", &why));
+	free(why);
+	assert_false(notify_secret_ok(NOTIFY_DINGTALK, "SECa\nSECb", &why));
 	free(why);
 }
 
