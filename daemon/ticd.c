@@ -92,7 +92,7 @@ reload(struct ticd *t)
 	struct sched_rules	*rules;
 	struct notify_conf	 mail;
 	json_t			*before;
-	char			*error = NULL;
+	char			*error = NULL, *stamp;
 
 	sd_notify(0, "RELOADING=1");
 	/* What moved is told against the whole journal's plan. */
@@ -107,7 +107,12 @@ reload(struct ticd *t)
 		free(error);
 		conf_clear(&next);
 		notify_conf_clear(&mail);
-		sd_notify(0, "READY=1");
+		/* systemctl reload says nothing of it (kill -HUP went):
+		 * systemctl status does. */
+		stamp = state_timestamp();
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed at %s, the old "
+		    "configuration stays: journalctl -u ticd", stamp);
+		free(stamp);
 		return;
 	}
 	before = remind_dates_snapshot(t);
@@ -144,7 +149,10 @@ reload(struct ticd *t)
 	remind_rearm(t);
 	feeds_reload(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");
-	sd_notify(0, "READY=1");
+	stamp = state_timestamp();
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s, reloaded at %s",
+	    t->conf.listen, stamp);
+	free(stamp);
 }
 
 static void

@@ -96,13 +96,18 @@ def test_ready_watchdog_reload_stopping(ticd_factory, notify):
     seen = not_watchdog(notify.wait_for(lambda m: m.get("READY") == "1"))
     assert [m.get("RELOADING") for m in seen[:1]] == ["1"], seen
     assert seen[-1].get("READY") == "1" and len(seen) == 2, seen
+    assert "reloaded at " in seen[-1].get("STATUS", ""), seen
     assert t.healthz()["status"] == "ok"
 
-    # A broken reload still ends with READY=1 (the old one is kept).
+    # A broken reload still ends with READY=1 (the old one is kept), and
+    # says so in the status systemctl status shows: systemctl reload
+    # itself says nothing (its kill -HUP went).
     t.write_conf(t.conf_text() + "not a setting\n")
     t.send(signal.SIGHUP)
     seen = not_watchdog(notify.wait_for(lambda m: m.get("READY") == "1"))
     assert [m.get("RELOADING") for m in seen] == ["1", None], seen
+    assert "reload failed at " in seen[-1].get("STATUS", "") and \
+        "the old configuration stays" in seen[-1]["STATUS"], seen
     t.write_conf()
 
     # SIGTERM: STOPPING=1, then a clean exit.
