@@ -872,6 +872,12 @@ delete_token(struct call *c, const char *sid)
 		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
+	else if (rc == 2)
+		http_reply_error(c->t, c->req, 409, "conflict", "这是唯一有效的 "
+		    "bureau 令牌，吊销后将无法再经 API 管理：请先新建一个（ticctl "
+		    "tokens create bureau）/ this is the only bureau token in "
+		    "force: revoked, nobody could manage ticd through the API; "
+		    "make another first (ticctl tokens create bureau)");
 	else
 		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:s}", "id",
 		    (json_int_t)id, "revoked_at", revoked_at));

@@ -216,14 +216,39 @@ auth_create(struct ticd *t, enum role role, const char *scope,
 	return 0;
 }
 
+/*
+ * Is id the only bureau token in force?  Revoking it would leave nobody
+ * able to make tokens through the API: only root on the host, with
+ * ticd -T and a reload, could.
+ */
+static bool
+last_bureau_token(struct ticd *t, long long id)
+{
+	size_t	 i, n = 0;
+	bool	 is = false;
+
+	for (i = 0; i < t->ntokens; i++) {
+		if (t->token_list[i] == NULL ||
+		    t->token_list[i]->role != ROLE_BUREAU)
+			continue;
+		n++;
+		if (t->token_list[i]->id == id)
+			is = true;
+	}
+	return is && n == 1;
+}
+
 int
 auth_revoke(struct ticd *t, long long id, char **revoked_at, char **error)
 {
 	const char	*hash;
 	json_t		*v;
-	char		*when = state_timestamp();
+	char		*when;
 	int		 rc;
 
+	if (last_bureau_token(t, id))
+		return 2;
+	when = state_timestamp();
 	rc = db_token_revoke(t->db, id, when, error);
 	if (rc != 0) {
 		free(when);

@@ -225,7 +225,8 @@ const struct token *auth_lookup(struct ticd *, const char *secret);
 /* Creates a token; *secret (the caller frees) is shown once. */
 int	 auth_create(struct ticd *, enum role, const char *scope,
 	    const char *label, long long *id, char **secret, char **error);
-/* Revokes a token; *revoked_at (the caller frees) says when. */
+/* Revokes a token; *revoked_at (the caller frees) says when.  0, 1 for
+ * no such token in force, 2 for the only bureau token (kept), -1. */
 int	 auth_revoke(struct ticd *, long long id, char **revoked_at,
 	    char **error);
 bool	 auth_sees_centre(struct ticd *, const struct token *,

@@ -107,6 +107,24 @@ def test_revoked_token_401_at_once(world):
     assert world.get("/api/v1/centres", token=world.ua).status == 200
 
 
+def test_the_only_bureau_token_is_not_revoked(ticd):
+    """Revoking the only bureau token in force (ticctl tokens revoke 1 on
+    a fresh install) left nobody able to manage ticd through the API:
+    409, kept; with a second one made, either may go."""
+    first = [x for x in ticd.get("/api/v1/tokens").json()["tokens"]
+             if x["role"] == "bureau" and x["revoked_at"] is None]
+    assert len(first) == 1
+    r = ticd.delete("/api/v1/tokens/%d" % first[0]["id"])
+    assert r.status == 409 and r.code == "conflict", r
+    assert "make another first" in r.message, r
+    assert ticd.get("/api/v1/centres").status == 200
+    made = ticd.post("/api/v1/tokens", {"role": "bureau"}).json()
+    assert ticd.delete("/api/v1/tokens/%d" % first[0]["id"]).status == 200
+    ticd.token = made["token"]
+    assert ticd.get("/api/v1/centres").status == 200
+    assert ticd.delete("/api/v1/tokens/%d" % made["id"]).status == 409
+
+
 def test_revocation_reply_names_revoked_at(world):
     """docs/api.md: DELETE /api/v1/tokens/ID -> 200 {"id":3,"revoked_at":"…"}"""
     made = world.new_token("centre", "a2")
