@@ -58,7 +58,9 @@ static const struct config_key config_keys[] = {
 	K("ticd", "listen", KEY_LISTEN, "127.0.0.1:8470", 0, 0, NULL, false,
 	    listen, "HTTP 监听地址 / where the API and feeds listen (host:port)"),
 	K("ticd", "database", KEY_FILE, "/var/lib/ticd/ticd.db", 0, 0, NULL,
-	    false, database, "sqlite 数据库文件 / the sqlite store"),
+	    false, database, "sqlite 数据库文件；随附的 systemd 单元只允许写 "
+	    "/var/lib/ticd 之下 / the sqlite store; the shipped systemd unit "
+	    "lets ticd write under /var/lib/ticd only"),
 	K("ticd", "synchronous", KEY_ENUM, "full", 0, 0, "full|normal", false,
 	    synchronous, "full：每次提交都落盘 / full: every commit reaches the "
 	    "disk; normal: faster, may lose the last commits on power loss"),
