@@ -555,16 +555,17 @@ sees_event(struct call *c, const struct sched_event *ev)
 }
 
 /*
- * A ?centre= filter names a centre this token sees and ticd knows; else
- * 404 for every role, as /api/v1/centres/ID answers.  The bureau's list
- * of a mistyped id was empty, which reads as "nothing due there".
+ * A ?centre= filter of /events names a centre this token sees and ticd
+ * knows; else 404 for every role, as /api/v1/centres/ID answers.  The
+ * bureau's list of a mistyped id was empty, which reads as "nothing
+ * there".
  */
 static bool
 centre_filter_ok(struct call *c, const char *centre)
 {
 	if (centre == NULL)
 		return true;
-	load_finish(c->t);	/* the centre may be in what is not read yet */
+	load_finish(c->t);	/* /events waits for the journal anyway */
 	if (auth_sees_centre(c->t, c->tok, centre) &&
 	    sched_journal_centre(c->t->journal, centre) != NULL)
 		return true;
@@ -733,8 +734,12 @@ get_obligations(struct call *c)
 		    "rule's name");
 		return;
 	}
-	if (!centre_filter_ok(c, centre))
+	/* Not centre_filter_ok: one centre's obligations are answered while
+	 * the journal still loads; state_plan_centre below knows them. */
+	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
+		not_found(c);
 		return;
+	}
 	/* Another unit's list would be empty, which reads as "nothing due
 	 * there": refused, as a feed of another unit is. */
 	if (unit != NULL && c->tok->role == ROLE_UNIT &&
@@ -745,7 +750,12 @@ get_obligations(struct call *c)
 	}
 	/* One centre's without planning the city; else every one. */
 	if (centre != NULL) {
-		(void)state_plan_centre(c->t, centre, until, &part);
+		/* A centre ticd does not know: 404, as for /centres/ID (the
+		 * bureau's empty list read as "nothing due"). */
+		if (state_plan_centre(c->t, centre, until, &part) == -1) {
+			not_found(c);
+			return;
+		}
 		plan = part.plan;
 		mine = part.obs;
 		n = part.nobs;

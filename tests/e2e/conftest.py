@@ -238,13 +238,19 @@ class Ticd:
                 if "cannot listen" not in self.log_text(mark) or \
                         attempt == 4:
                     raise
-                self.port = free_port()
-                text = self.conf.read_text(encoding="utf-8")
-                self.write_conf("\n".join(
-                    "listen = 127.0.0.1:%d" % self.port
-                    if line.startswith("listen =") else line
-                    for line in text.split("\n")))
+                self.new_port()
         raise AssertionError("unreachable")
+
+    def new_port(self):
+        """Listens on a port free now.  Before a start that does not wait
+        (and so cannot try again): the port this ticd had may have gone
+        to another test's process since it stopped."""
+        self.port = free_port()
+        text = self.conf.read_text(encoding="utf-8")
+        self.write_conf("\n".join(
+            "listen = 127.0.0.1:%d" % self.port
+            if line.startswith("listen =") else line
+            for line in text.split("\n")))
 
     def wait_healthy(self, timeout=10.0):
         """/healthz from this ticd: not before it says it listens, since

@@ -273,6 +273,7 @@ def test_start_waits_for_a_store_another_process_holds(ticd):
     shell.stdin.write(b"BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
     shell.stdin.flush()
     assert shell.stdout.readline().strip() == b"locked"
+    ticd.new_port()
     ticd.start(wait=False)
     time.sleep(2)
     assert ticd.running(), "ticd gave up on a held store:\n" + \

@@ -637,8 +637,8 @@ def test_a_clock_that_was_ahead_and_went_back_plans_today_again(
     t = mail_ticd(ticd_factory, smtp_sink.url(), "2027-03-01 10:00:00")
     assert t.stop() == 0
     with sqlite3.connect(str(t.db)) as db:
-        assert db.execute("SELECT value FROM outbox_meta").fetchall() == \
-            [("2027-03-01",)]
+        assert db.execute("SELECT value FROM outbox_meta WHERE name = "
+                          "'remind_last_day'").fetchall() == [("2027-03-01",)]
     smtp_sink.received.clear()
     t.start(env=faketime_env(BEFORE_NINE))
     t.wait_log("reminders were planned through 2027-03-01, after today "

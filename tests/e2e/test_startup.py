@@ -82,6 +82,7 @@ def want_for(t, centre):
 
 def test_a_centre_is_answered_before_the_journal_is_read(big):
     mark = big.log_size()
+    big.new_port()
     big.start(wait=False)
     r = wait_answer(big, "/api/v1/obligations?centre=" + big.first)
     assert r.status == 200, r
@@ -120,6 +121,7 @@ def test_a_centre_is_answered_before_the_journal_is_read(big):
 
 def test_what_needs_the_whole_journal_waits_for_it(big):
     mark = big.log_size()
+    big.new_port()
     big.start(wait=False)
     # Whatever comes first gets the whole journal's answer.
     r = wait_answer(big, "/api/v1/centres")
@@ -133,6 +135,7 @@ def test_what_needs_the_whole_journal_waits_for_it(big):
     assert big.stop() == 0
     # A unit's token needs the centre's unit: read from the journal.
     mark = big.log_size()
+    big.new_port()
     big.start(wait=False)
     r = wait_answer(big, "/api/v1/obligations?centre=" + big.other,
                     token=token)
