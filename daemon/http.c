@@ -124,8 +124,17 @@ void
 http_reply_error(struct ticd *t, struct evhttp_request *req, int status,
     const char *code, const char *message)
 {
-	http_reply_json(t, req, status, json_pack("{s:{s:s, s:s}}", "error",
-	    "code", code, "message", message));
+	json_t	*body;
+
+	/* A message quoting what the client sent may not be UTF-8, which
+	 * jansson refuses: the reply then goes without the quote, never
+	 * without a reply (encoding a NULL body is fatal). */
+	if ((body = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+	    "message", message)) == NULL)
+		body = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+		    "message", "请求有误（其中有非 UTF-8 的内容）/ the request is "
+		    "wrong (and holds text that is not UTF-8)");
+	http_reply_json(t, req, status, body);
 }
 
 void
