@@ -260,12 +260,15 @@ int	 remind_mail_conf(const struct conf *, struct notify_conf *,
 void	 remind_rearm(struct ticd *);
 /* Before a reload: the provisional dates of open obligations (key → day;
  * the caller decrefs).  After it: those whose date moved are told, old
- * and new, through the outbox. */
+ * and new, through the outbox; skip's centres ({id: true}) are not. */
 json_t	*remind_dates_snapshot(struct ticd *);
-void	 remind_dates_moved(struct ticd *, json_t *before);
-/* The provisional dates as they stand, remembered in the store, so that a
- * start compares them with its own plan (remind.c). */
+void	 remind_dates_moved(struct ticd *, json_t *before,
+	    const json_t *skip);
+/* The provisional dates as they stand, remembered in the store with the
+ * holiday data's digest, so that a start with other holiday data compares
+ * them with its own plan; the comparison (once, remind.c). */
 void	 remind_dates_keep(struct ticd *);
+void	 remind_dates_check_start(struct ticd *);
 void	 remind_stop(struct ticd *);
 
 /* api.c */

@@ -10,6 +10,7 @@
  * The timer never sleeps more than a minute, so a clock that steps (or a
  * faked one) is followed.  Delivery itself is notify/'s.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -271,6 +272,48 @@ remind_check(struct ticd *t)
 }
 
 /*
+ * What the holiday data says of each day ticd may count through, as a
+ * short hex digest (FNV-1a over each day's working flag and provisional
+ * year): equal digests, no date moved by it.  Written by hand: a digest
+ * of a few thousand bytes of our own, not a secret.
+ */
+static void
+calendar_fingerprint(const struct sched_calendar *cal, char *out,
+    size_t len)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+	int		 day, v;
+
+	for (day = sched_day(2024, 1, 1); day <= sched_day(2040, 12, 31);
+	    day++) {
+		v = sched_calendar_is_working(cal, day) ? 1 : 0;
+		v |= sched_calendar_provisional_year(cal, day) << 1;
+		h = (h ^ (uint64_t)v) * 1099511628211ULL;
+	}
+	snprintf(out, len, "%016llx", (unsigned long long)h);
+}
+
+/* The centres with an event stored after seq ({id: true}), or NULL when a
+ * city-wide one was (a round, a retraction: anything may have moved). */
+static json_t *
+touched_since(struct ticd *t, json_int_t seq)
+{
+	const struct sched_event	*ev;
+	json_t				*set = json_object();
+	size_t				 i;
+
+	for (i = t->nstored; i-- > 0 && t->stored[i].seq > seq;) {
+		ev = sched_journal_event(t->journal, i);
+		if (ev->centre == NULL) {
+			json_decref(set);
+			return NULL;
+		}
+		json_object_set_new(set, ev->centre, json_true());
+	}
+	return set;
+}
+
+/*
  * Holiday data can come with a restart as well as with a reload: an
  * upgrade ships next year's table, or an admin restarts instead of
  * reloading.  The provisional dates remembered before (at the last start,
@@ -280,16 +323,43 @@ remind_check(struct ticd *t)
 static void
 dates_moved_while_down(struct ticd *t)
 {
-	char	*text = db_outbox_meta(t->db, META_DATES);
-	json_t	*before;
+	char		*text = db_outbox_meta(t->db, META_DATES), fp[32];
+	const char	*was;
+	json_t		*kept, *before, *touched;
+	json_int_t	 seq;
 
-	if (text == NULL)
-		return;
-	before = json_loads(text, 0, NULL);
+	kept = text != NULL ? json_loads(text, 0, NULL) : NULL;
 	free(text);
-	if (json_is_object(before))
-		remind_dates_moved(t, before);
-	json_decref(before);
+	calendar_fingerprint(t->cal, fp, sizeof(fp));
+	/* The same holiday data: nothing moved by it (and the city is not
+	 * planned at every start for nothing). */
+	was = json_string_value(json_object_get(kept, "calendar"));
+	if (was != NULL && strcmp(fp, was) == 0) {
+		json_decref(kept);
+		return;
+	}
+	before = json_object_get(kept, "dates");
+	seq = json_integer_value(json_object_get(kept, "seq"));
+	if (json_is_object(before) && (touched = touched_since(t,
+	    seq)) != NULL) {
+		/* A date an event recorded since the snapshot moved is not
+		 * the holiday data's doing: not told as such. */
+		remind_dates_moved(t, before, touched);
+		json_decref(touched);
+	}
+	json_decref(kept);
+	remind_dates_keep(t);
+}
+
+/* At the first reminder check after a start, or before a reload that
+ * comes first (it would keep its own dates over the ones to compare). */
+void
+remind_dates_check_start(struct ticd *t)
+{
+	if (t->remind_dates_checked || t->stopping)
+		return;
+	t->remind_dates_checked = true;
+	dates_moved_while_down(t);
 }
 
 static void
@@ -299,11 +369,7 @@ remind_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!t->remind_dates_checked && !t->stopping) {
-		dates_moved_while_down(t);
-		remind_dates_keep(t);
-		t->remind_dates_checked = true;
-	}
+	remind_dates_check_start(t);
 	remind_check(t);
 }
 
@@ -362,9 +428,13 @@ remind_dates_snapshot(struct ticd *t)
 void
 remind_dates_keep(struct ticd *t)
 {
-	json_t	*now = remind_dates_snapshot(t);
-	char	*text, *error = NULL;
+	json_t	*now;
+	char	*text, *error = NULL, fp[32];
 
+	calendar_fingerprint(t->cal, fp, sizeof(fp));
+	now = json_pack("{s:s, s:I, s:o}", "calendar", fp, "seq",
+	    (json_int_t)(t->nstored > 0 ? t->stored[t->nstored - 1].seq : 0),
+	    "dates", remind_dates_snapshot(t));
 	text = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text != NULL && db_outbox_meta_put(t->db, META_DATES, text,
 	    &error) == -1) {
@@ -376,7 +446,7 @@ remind_dates_keep(struct ticd *t)
 }
 
 void
-remind_dates_moved(struct ticd *t, json_t *before)
+remind_dates_moved(struct ticd *t, json_t *before, const json_t *skip)
 {
 	const struct sched_plan	*plan = state_plan(t);
 	const struct sched_obligation *o;
@@ -389,6 +459,8 @@ remind_dates_moved(struct ticd *t, json_t *before)
 	for (i = 0; i < plan->count && n < json_object_size(before); i++) {
 		o = &plan->obligations[i];
 		if ((o->state != SCHED_OPEN && o->state != SCHED_OVERDUE) ||
+		    (skip != NULL && o->centre != NULL &&
+		    json_object_get(skip, o->centre) != NULL) ||
 		    (was = json_object_get(before, o->key)) == NULL ||
 		    json_integer_value(was) == o->due)
 			continue;

@@ -97,6 +97,9 @@ reload(struct ticd *t)
 	sd_notify(0, "RELOADING=1");
 	/* What moved is told against the whole journal's plan. */
 	load_finish(t);
+	/* A reload before the start's first reminder check: the start's
+	 * comparison first, or the reload would keep its dates over it. */
+	remind_dates_check_start(t);
 	memset(&next, 0, sizeof(next));
 	memset(&mail, 0, sizeof(mail));
 	if (conf_load(&next, t->conf_path, &error) == -1 ||
@@ -143,7 +146,7 @@ reload(struct ticd *t)
 	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
 	state_invalidate(t);
-	remind_dates_moved(t, before);
+	remind_dates_moved(t, before, NULL);
 	json_decref(before);
 	remind_dates_keep(t);
 	remind_rearm(t);
