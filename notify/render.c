@@ -241,8 +241,8 @@ english(const struct sched_remind_item *it, bool guess)
 	buf_init(&b);
 	buf_printf(&b, "%s (Art. %s)", sched_rule_name(o->rule),
 	    sched_rule_article(o->rule));
-	if (o->year != 0)
-		buf_printf(&b, " %d", o->year);
+	if (sched_obligation_year(o) != 0)
+		buf_printf(&b, " %d", sched_obligation_year(o));
 	buf_adds(&b, ", ");
 	if (o->centre != NULL)
 		put_clean(&b, o->centre);

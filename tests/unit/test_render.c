@@ -157,7 +157,7 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 	HAS(t.text, "   办结条件：记录该年度评价材料已提交（evaluation_submitted）");
 	HAS(t.text, "   中心：乙中心（yq-2），组织管理单位：城区科技局\n");
 	HAS(t.text, "   义务编号：yq-2/rectification/2025\n");
-	HAS(t.text, "English summary:\n1. rectification (Art. 14), yq-2: "
+	HAS(t.text, "English summary:\n1. rectification (Art. 14) 2025, yq-2: "
 	    "due 2026-09-01 (Tue), 14 days (10 working days) overdue.\n");
 	LACKS(t.text, "补发");
 
