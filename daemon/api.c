@@ -554,25 +554,6 @@ sees_event(struct call *c, const struct sched_event *ev)
 	    (size_t)i));
 }
 
-/*
- * A ?centre= filter of /events names a centre this token sees and ticd
- * knows; else 404 for every role, as /api/v1/centres/ID answers.  The
- * bureau's list of a mistyped id was empty, which reads as "nothing
- * there".
- */
-static bool
-centre_filter_ok(struct call *c, const char *centre)
-{
-	if (centre == NULL)
-		return true;
-	load_finish(c->t);	/* /events waits for the journal anyway */
-	if (auth_sees_centre(c->t, c->tok, centre) &&
-	    sched_journal_centre(c->t->journal, centre) != NULL)
-		return true;
-	not_found(c);
-	return false;
-}
-
 static void
 get_events(struct call *c)
 {
@@ -580,10 +561,15 @@ get_events(struct call *c)
 	const char	*centre = query(c, "centre");
 	json_t		*list;
 	size_t		 i, n;
+	bool		 known = false;
 
 	/* As for obligations: a centre out of sight does not exist. */
-	if (!query_known(c, params, NULL) || !centre_filter_ok(c, centre))
+	if (!query_known(c, params, NULL) || (centre != NULL &&
+	    !auth_sees_centre(c->t, c->tok, centre))) {
+		if (centre != NULL)
+			not_found(c);
 		return;
+	}
 	/* The stored events only: those queued for the next commit are
 	 * the newest of the journal and have no seq yet (a request read
 	 * in the same turn as a POST comes before its commit). */
@@ -598,10 +584,19 @@ get_events(struct call *c)
 		if (!sees_event(c, ev) || (centre != NULL &&
 		    (ev->centre == NULL || strcmp(ev->centre, centre) != 0)))
 			continue;
+		known = true;
 		json_array_append_new(list, json_pack("{s:I, s:s, s:b, s:o}",
 		    "seq", (json_int_t)c->t->stored[i].seq, "recorded_at",
 		    c->t->stored[i].recorded_at, "retracted", ev->retracted,
 		    "event", sched_event_to_json(ev)));
+	}
+	/* A centre no event names (even a retracted registration does):
+	 * 404, as /centres/ID; the bureau's empty list of a mistyped id
+	 * read as "nothing there". */
+	if (centre != NULL && !known) {
+		json_decref(list);
+		not_found(c);
+		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "events", list));
 }

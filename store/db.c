@@ -555,14 +555,26 @@ static const char *
 store_unwritable(struct db *db, const char *path)
 {
 	static char	 reason[256];
-	char		*dir = xstrdup(path), *slash = strrchr(dir, '/');
+	char		*dir, *slash;
 	int		 e;
 
 	reason[0] = '\0';
-	if (slash == NULL)
-		strcpy(dir, ".");
+	/* Only for the failures the disk explains: not for a store from a
+	 * newer ticd, say, whose message says it all. */
+	switch (sqlite3_errcode(db->sql) & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		break;
+	default:
+		return reason;
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = xstrdup(".");
 	else
-		slash[slash == dir ? 1 : 0] = '\0';
+		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
 	if (access(path, W_OK) == -1 && errno != ENOENT)
 		snprintf(reason, sizeof(reason), ": %s", strerror(errno));
 	else if (access(dir, W_OK) == -1)

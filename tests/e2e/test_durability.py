@@ -360,3 +360,17 @@ def test_the_same_event_posted_again_is_200_and_stored_once(ticd):
     gone = ticd.post("/api/v1/events", ev)
     assert gone.status == 422, gone
     assert ticd.count() == 2
+
+
+def test_a_retracted_registration_stays_listed_by_centre(ticd):
+    """events?centre= answers 404 for a centre ticd does not know; one
+    whose registration was retracted is known (its events are the audit
+    trail) and still listed, marked retracted."""
+    ev = ticd.record(registration("c-gone", 1))
+    ticd.record({"type": "retracted", "date": ev["date"], "event": ev["id"],
+                 "reason": "登记错误"})
+    r = ticd.get("/api/v1/events?centre=c-gone")
+    assert r.status == 200, r
+    assert [(e["event"]["id"], e["retracted"]) for e in
+            r.json()["events"]] == [(ev["id"], True)]
+    assert ticd.get("/api/v1/events?centre=c-none").status == 404

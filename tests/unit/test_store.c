@@ -205,6 +205,9 @@ test_schema_is_migrated_once_and_newer_is_refused(void **state)
 	sqlite3_close(raw);
 	assert_null(db_open(f->path, DB_SYNC_FULL, &error));
 	assert_non_null(strstr(error, "newer"));
+	/* Said as it is: no system reason added (the disk has none). */
+	assert_non_null(strstr(error, "upgrade ticd"));
+	assert_string_equal(strstr(error, "upgrade ticd"), "upgrade ticd");
 	free(error);
 }
 
