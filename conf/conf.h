@@ -47,6 +47,7 @@ struct conf_remind {
 	enum sched_rule	 rule;
 	char		*name;
 	char		*value;
+	int		 line;		/* where the file sets it */
 };
 
 /*

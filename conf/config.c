@@ -419,7 +419,7 @@ find_key(const char *section, const char *name)
 /* Checks one line of a [remind.RULE] section and keeps it. */
 static char *
 remind_line(struct conf *c, const char *section, const char *name,
-    const char *value)
+    const char *value, int line)
 {
 	const char			*rule = section + strlen(REMIND_SECTION);
 	struct sched_remind_schedule	 scratch;
@@ -439,9 +439,11 @@ remind_line(struct conf *c, const char *section, const char *name,
 	for (i = 0; i < c->nremind; i++)
 		if (c->remind[i].rule == r && strcmp(c->remind[i].name,
 		    name) == 0)
-			return xasprintf("[%s] 的 %s 已设置过，每项只能设置一次 / "
-			    "%s is already set in [%s]: a setting is given once",
-			    section, name, name, section);
+			return xasprintf("[%s] 的 %s 已在第 %d 行设置过，每项只能"
+			    "设置一次 / %s is already set in [%s] on line %d: a "
+			    "setting is given once", section, name,
+			    c->remind[i].line, name, section,
+			    c->remind[i].line);
 	memset(&scratch, 0, sizeof(scratch));
 	if ((why = sched_remind_set(&scratch, name, value)) != NULL)
 		return why;
@@ -451,6 +453,7 @@ remind_line(struct conf *c, const char *section, const char *name,
 	o->rule = r;
 	o->name = xstrdup(name);
 	o->value = xstrdup(value);
+	o->line = line;
 	return NULL;
 }
 
@@ -496,7 +499,7 @@ config_line_cb(void *user, const char *section, const char *name,
 
 	if (k == NULL && strncmp(section, REMIND_SECTION,
 	    strlen(REMIND_SECTION)) == 0)
-		return remind_line(p->c, section, name, value);
+		return remind_line(p->c, section, name, value, line);
 	if (k == NULL)
 		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
 		    "\"%s\" in [%s]", section, name, name, section);

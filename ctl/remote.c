@@ -634,10 +634,16 @@ record_one(struct ctl_client *c, const char *text, const char *where,
 		/* One line an event, so that a script reads them as they
 		 * come (JSON Lines), unlike the other commands' indented
 		 * single reply. */
-		line = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		puts(line != NULL ? line : "");
-		free(line);
-		fflush(stdout);
+		if ((line = json_dumps(reply, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER)) == NULL) {
+			unexpected("record", "无法输出回复 / cannot print the "
+			    "reply");
+			rc = -1;
+		} else {
+			puts(line);
+			free(line);
+			fflush(stdout);
+		}
 	} else {
 		puts(jstr(reply, "id"));
 		/* The caller sees each id as soon as it is stored. */

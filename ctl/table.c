@@ -157,6 +157,7 @@ days_left(const struct ctl_row *o, const struct sched_calendar *cal,
     int as_of)
 {
 	int	 work;
+	bool	 guess;
 
 	if (o->state == SCHED_DONE || o->state == SCHED_VOID)
 		return xstrdup("—");
@@ -164,16 +165,17 @@ days_left(const struct ctl_row *o, const struct sched_calendar *cal,
 		return xasprintf("逾期%d天", as_of - o->due);
 	if (o->due == as_of)
 		return xstrdup("今天到期");
-	if (o->workdays_known)
-		return xasprintf(o->workdays_guess ? "%d天（约%d个工作日，暂定）" :
-		    "%d天（%d个工作日）", o->due - as_of, o->workdays);
-	if (cal == NULL)
+	/* ticd's own count when it gave one, else this machine's. */
+	if (o->workdays_known) {
+		work = o->workdays;
+		guess = o->workdays_guess;
+	} else if (cal != NULL) {
+		work = sched_calendar_working_between(cal, as_of, o->due);
+		guess = sched_calendar_guess_between(cal, as_of, o->due);
+	} else
 		return xasprintf("%d天", o->due - as_of);
-	work = sched_calendar_working_between(cal, as_of, o->due);
-	if (sched_calendar_guess_between(cal, as_of, o->due))
-		return xasprintf("%d天（约%d个工作日，暂定）",
-		    o->due - as_of, work);
-	return xasprintf("%d天（%d个工作日）", o->due - as_of, work);
+	return xasprintf(guess ? "%d天（约%d个工作日，暂定）" :
+	    "%d天（%d个工作日）", o->due - as_of, work);
 }
 
 void

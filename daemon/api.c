@@ -1373,10 +1373,6 @@ webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
 		    "line of at most 200 bytes");
 	if (url == NULL)
 		return xstrdup("缺少 url / url is missing");
-	if (json_object_get(obj, "secret_file") != NULL &&
-	    !json_is_null(json_object_get(obj, "secret_file")) && file == NULL)
-		return xstrdup("secret_file 应为路径字符串 / secret_file must be "
-		    "a path");
 	if (file != NULL && notify_format_secret(*f) == NOTIFY_SECRET_NONE)
 		return xstrdup("wecom 格式不用密钥：凭据是 URL 中的 key / wecom "
 		    "takes no secret: the key in its URL is the credential");

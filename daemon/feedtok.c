@@ -346,7 +346,8 @@ parse_new(struct ticd *t, struct evhttp_request *req, json_t *body,
 	json_t	*jlabel = json_object_get(body, "label");
 
 	*scope = json_string_value(jscope);
-	*label = jlabel == NULL ? "" : json_string_value(jlabel);
+	*label = jlabel == NULL || json_is_null(jlabel) ? "" :
+	    json_string_value(jlabel);
 	if (json_is_object(body) &&
 	    kind_from_name(json_string_value(json_object_get(body, "kind")),
 	    kind) == 0 && (*kind == CAL_SCOPE_BUREAU ? jscope == NULL ||

@@ -111,8 +111,10 @@ add_lines(const char *prefix, const char *msg, const char *suffix)
 	    xstrdup(msg);
 	for (p = text; ; p = nl + 1) {
 		buf_adds(&gathered, prefix);
-		if ((nl = strchr(p, '\n')) == NULL) {
-			buf_adds(&gathered, p);
+		if ((nl = strchr(p, '\n')) == NULL || nl[1] == '\0') {
+			/* The last line; a final newline adds none. */
+			buf_add(&gathered, p, nl != NULL ? (size_t)(nl - p) :
+			    strlen(p));
 			break;
 		}
 		buf_add(&gathered, p, (size_t)(nl - p + 1));

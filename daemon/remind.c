@@ -212,7 +212,7 @@ missed_wait(struct ticd *t, int last)
 static int
 clock_went_back(struct ticd *t, int last, int today)
 {
-	char	 a[SCHED_DATE_LEN], b[SCHED_DATE_LEN];
+	char	 a[SCHED_DATE_LEN], b[SCHED_DATE_LEN], *error = NULL;
 
 	if (t->remind_back_said != last) {
 		t->remind_back_said = last;
@@ -221,6 +221,13 @@ clock_went_back(struct ticd *t, int last, int today)
 		    "today (check what was sent while it was ahead: ticctl "
 		    "deliveries)", sched_date_format(last, a),
 		    sched_date_format(today, b));
+	}
+	/* Written down, so that a restart before send_time does not find
+	 * the future day again and say it again. */
+	if (db_outbox_meta_put(t->db, NOTIFY_META_LAST_DAY,
+	    sched_date_format(today - 1, a), &error) == -1) {
+		log_warnx("remembering the last day planned: %s", error);
+		free(error);
 	}
 	return today - 1;
 }

@@ -153,8 +153,8 @@ reload(struct ticd *t)
 	feeds_reload(t);
 	log_info("configuration, holiday tables, rule pack and tokens reloaded");
 	stamp = state_timestamp();
-	sd_notifyf(0, "READY=1\nSTATUS=listening on %s, reloaded at %s",
-	    t->conf.listen, stamp);
+	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s; "
+	    "reloaded at %s", db_event_last_seq(t->db), t->conf.listen, stamp);
 	free(stamp);
 }
 

@@ -202,16 +202,19 @@ refuse_ban(const struct sched_event *ban, int applied_on)
 		    "application on %s falls within the reapply ban of Art. 16 "
 		    "that began with %s and runs through %s; the first day an "
 		    "application is accepted is %s", a, d, l, f, a, w, l, f);
-	else	/* Art. 16 names revocation; the rule pack extends it. */
+	else {	/* Art. 16 names revocation; the rule pack extends it. */
+		bool	 abandoned = ban->type == SCHED_EV_ABANDONED;
+
 		why = xasprintf("%s 的申报处于禁止再次申报期内（第十六条的3年禁止期，"
 		    "依规则包设置 %s 同样适用于%s）：%s 起禁止至 %s，最早可于 %s "
 		    "再次申报 / an application on %s falls within a reapply ban "
-		    "(Art. 16's three years, which the rule pack's %s extends to "
-		    "%s) that began with %s and runs through %s; the first day an "
-		    "application is accepted is %s", a, ban_setting(ban),
-		    ban->type == SCHED_EV_ABANDONED ? "视为放弃" : "过渡期满不再保留",
-		    d, l, f, a, ban_setting(ban), ban->type == SCHED_EV_ABANDONED ?
-		    "an abandonment" : "a lapse", w, l, f);
+		    "(Art. 16's three years, which the rule pack's %s extends "
+		    "to %s) that began with %s and runs through %s; the first "
+		    "day an application is accepted is %s", a,
+		    ban_setting(ban), abandoned ? "视为放弃" : "过渡期满不再保留",
+		    d, l, f, a, ban_setting(ban), abandoned ? "an abandonment" :
+		    "a lapse", w, l, f);
+	}
 	free(w);
 	return why;
 }

@@ -574,7 +574,8 @@ store_unwritable(struct db *db, const char *path)
 	if ((slash = strrchr(path, '/')) == NULL)
 		dir = xstrdup(".");
 	else
-		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+		dir = xstrndup(path, slash == path ? 1 :
+		    (size_t)(slash - path));
 	if (access(path, W_OK) == -1 && errno != ENOENT)
 		snprintf(reason, sizeof(reason), ": %s", strerror(errno));
 	else if (access(dir, W_OK) == -1)

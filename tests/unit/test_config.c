@@ -248,7 +248,7 @@ test_a_setting_given_twice_is_an_error_but_holidays_add_up(void **state)
 	    "[webhooks] on line 2"));
 	assert_non_null(strstr(error, "ticd.conf:6: "));
 	assert_non_null(strstr(error, "remind is already set in "
-	    "[remind.publicity]"));
+	    "[remind.publicity] on line 5"));
 	free(error);
 	error = NULL;
 	assert_int_equal(parse(&c, "[ticd]\n"

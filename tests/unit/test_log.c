@@ -112,9 +112,10 @@ test_every_line_of_a_message_has_its_priority(void **state)
 	log_warnx("reload failed, the old configuration stays: %s",
 	    "a.conf:3: bad\na.conf:7: worse");
 	log_info("one\ntwo");
+	log_info("three\n");		/* no empty line after it */
 	assert_string_equal(written(f), "<4>reload failed, the old "
 	    "configuration stays: a.conf:3: bad\n<4>a.conf:7: worse\n"
-	    "<6>one\n<6>two\n");
+	    "<6>one\n<6>two\n<6>three\n");
 }
 
 int

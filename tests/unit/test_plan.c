@@ -1650,7 +1650,7 @@ main(void)
 		T(test_revoked_closes_the_revocation_and_voids_what_is_pending),
 		T(test_a_result_given_again_keeps_the_keys),
 		T(test_key_year_reads_the_evaluation_year),
-	T(test_the_second_fail_recorded_late_dates_the_revocation),
+		T(test_the_second_fail_recorded_late_dates_the_revocation),
 		T(test_fails_with_a_pass_between_do_not_revoke),
 		T(test_the_latest_result_of_a_year_counts),
 		T(test_reapply_ban_runs_three_years_after_the_revocation),

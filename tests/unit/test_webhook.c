@@ -39,10 +39,12 @@ test_standard_webhooks_vector(void **state)
 	/* A secret being rotated: the file holds the old and the new one,
 	 * a line each, and the message is signed with both (the second
 	 * signature computed with Python's hmac). */
-	sig = notify_sign_standard(WHSEC "\nwhsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", MSG_ID, 1614265330, body,
-	    strlen(body));
+	sig = notify_sign_standard(WHSEC "\n"
+	    "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", MSG_ID,
+	    1614265330, body, strlen(body));
 	assert_string_equal(sig,
-	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= v1,hK4CWvngkaAwjY1pABLuUbOIkEJjW9tAapq1no4ojG0=");
+	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= "
+	    "v1,hK4CWvngkaAwjY1pABLuUbOIkEJjW9tAapq1no4ojG0=");
 	free(sig);
 	/* One bad one among them: nothing is signed. */
 	assert_null(notify_sign_standard(WHSEC " whsec_c2hvcnQ=", MSG_ID, 1,
