@@ -203,12 +203,13 @@ cal_text_summary(const struct sched_obligation *o,
     const struct sched_rules *rules)
 {
 	struct buf	 b;
+	int		 year;
 
 	buf_init(&b);
 	buf_printf(&b, "【%s】%s", sched_rule_article_cn(o->rule),
 	    rule_title(rules, o->rule));
-	if (sched_obligation_year(o) != 0)
-		buf_printf(&b, "（%d年度）", sched_obligation_year(o));
+	if ((year = sched_obligation_year(o)) != 0)
+		buf_printf(&b, "（%d年度）", year);
 	if (o->provisional)
 		buf_adds(&b, "（暂定）");
 	if (o->state != SCHED_OPEN)

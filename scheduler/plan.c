@@ -202,7 +202,14 @@ sched_key_year(const char *key)
 int
 sched_obligation_year(const struct sched_obligation *o)
 {
-	return o->year != 0 ? o->year : sched_key_year(o->key);
+	if (o->year != 0)
+		return o->year;
+	/* Only these keep one in their key: no key read for the others
+	 * (a feed's render asks for every entry). */
+	if (o->rule != SCHED_R_RECTIFICATION && o->rule != SCHED_R_REVOCATION &&
+	    o->rule != SCHED_R_ABANDONMENT)
+		return 0;
+	return sched_key_year(o->key);
 }
 
 int
