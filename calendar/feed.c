@@ -113,7 +113,7 @@ static void
 add_categories(icalcomponent *c, const struct sched_obligation *o,
     const struct sched_rules *rules)
 {
-	const char	*title = rules->text[o->rule].title;
+	const char	*title = sched_obligation_title(o, rules);
 	const char	*cats[2];
 	char		*v;
 	size_t		 i;

@@ -191,13 +191,6 @@ cal_text_flat(const char *s)
 	return buf_take(&b);
 }
 
-static const char *
-rule_title(const struct sched_rules *rules, enum sched_rule r)
-{
-	return rules->text[r].title != NULL ? rules->text[r].title :
-	    sched_rule_name(r);
-}
-
 char *
 cal_text_summary(const struct sched_obligation *o,
     const struct sched_rules *rules)
@@ -207,7 +200,7 @@ cal_text_summary(const struct sched_obligation *o,
 
 	buf_init(&b);
 	buf_printf(&b, "【%s】%s", sched_rule_article_cn(o->rule),
-	    rule_title(rules, o->rule));
+	    sched_obligation_title(o, rules));
 	if ((year = sched_obligation_year(o)) != 0)
 		buf_printf(&b, "（%d年度）", year);
 	if (o->provisional)

@@ -202,9 +202,9 @@ table_rows(struct ctl_table *t, const struct preview *p,
 		cells[4] = left(&m->items[k]);
 		cells[5] = xstrdup(sched_rule_article_cn(o->rule));
 		cells[6] = sched_obligation_year(o) != 0 ?
-		    xasprintf("%s（%d年度）", p->rules->text[o->rule].title,
+		    xasprintf("%s（%d年度）", sched_obligation_title(o, p->rules),
 		    sched_obligation_year(o)) :
-		    xstrdup(p->rules->text[o->rule].title);
+		    xstrdup(sched_obligation_title(o, p->rules));
 		if (o->centre == NULL)
 			cells[7] = xstrdup("全市");
 		else

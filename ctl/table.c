@@ -227,7 +227,7 @@ ctl_print_table(const struct sched_plan *plan, const struct sched_rules *rules,
 		rows[r].provisional = o->provisional;
 		rows[r].state = o->state;
 		rows[r].article = sched_rule_article_cn(o->rule);
-		rows[r].title = rules->text[o->rule].title;
+		rows[r].title = sched_obligation_title(o, rules);
 		rows[r].year = sched_obligation_year(o);
 		rows[r].centre = o->centre;
 		rows[r].centre_name = o->centre_name;

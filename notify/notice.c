@@ -237,7 +237,7 @@ moved_words(const struct notice_moved *m, const struct sched_rules *rules,
     const char *label, struct notify_text *t)
 {
 	const struct sched_obligation *o = m->o;
-	const char	*title = rules->text[o->rule].title;
+	const char	*title = sched_obligation_title(o, rules);
 	char		 was[SCHED_DATE_LEN], now[SCHED_DATE_LEN];
 	struct buf	 h;
 

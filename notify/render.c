@@ -199,7 +199,7 @@ heading(const struct sched_obligation *o, const struct sched_rules *rules)
 
 	buf_init(&b);
 	buf_printf(&b, "【%s】", sched_rule_article_cn(o->rule));
-	put_clean(&b, title_of(rules, o->rule));
+	put_clean(&b, sched_obligation_title(o, rules));
 	if (sched_obligation_year(o) != 0)
 		buf_printf(&b, "（%d年度）", sched_obligation_year(o));
 	if (o->provisional)

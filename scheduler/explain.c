@@ -205,15 +205,15 @@ explain_calendar(struct buf *b, const struct pob *ob,
 		    "起由市科技局处理。", ob->year, d, d);
 		break;
 	case SCHED_R_REAPPLY_BAN:
-		if (ob->cause == SCHED_EV_REVOKED)
+		if (ob->o.cause == SCHED_EV_REVOKED)
 			buf_printf(b, "%s被取消资格。第十六条：3年内不得再次申报。",
 			    s);
 		else
 			buf_printf(b, "%s%s。第十六条的3年禁止期本只针对被取消资格"
 			    "的，规则包设置 %s = yes 将其同样适用于此。", s,
-			    ob->cause == SCHED_EV_ABANDONED ? "视为放弃资格" :
+			    ob->o.cause == SCHED_EV_ABANDONED ? "视为放弃资格" :
 			    "过渡期满未达要求、不再保留资格",
-			    ob->cause == SCHED_EV_ABANDONED ?
+			    ob->o.cause == SCHED_EV_ABANDONED ?
 			    "abandonment_bars_reapply" : "lapse_bars_reapply");
 		buf_printf(b, "期间自次日起算（规则2，《民法典》第二百零一条），"
 		    "至3年后的对应日%s止（规则3，第二百零二条）；此前提交的申报不予"
@@ -255,7 +255,7 @@ sched_explain(const struct sched_calendar *cal, const struct sched_rules *rules,
 
 	buf_init(&b);
 	buf_printf(&b, "【%s】%s：", sched_rule_article_cn(ob->o.rule),
-	    rules->text[ob->o.rule].title);
+	    sched_obligation_title(&ob->o, rules));
 	if (ob->o.rule == SCHED_R_PUBLICITY ||
 	    ob->o.rule == SCHED_R_OBJECTION_REVIEW)
 		explain_workdays(&b, cal, ob);

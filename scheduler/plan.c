@@ -199,6 +199,18 @@ sched_key_year(const char *key)
 	return i == 5 && (what[i] == '\0' || what[i] == '#') ? year : 0;
 }
 
+const char *
+sched_obligation_title(const struct sched_obligation *o,
+    const struct sched_rules *rules)
+{
+	if (o->rule == SCHED_R_REAPPLY_BAN && o->cause == SCHED_EV_ABANDONED)
+		return "视为放弃资格后3年内不得再次申报（规则包设置）";
+	if (o->rule == SCHED_R_REAPPLY_BAN && o->cause == SCHED_EV_LAPSED)
+		return "不再保留资格后3年内不得再次申报（规则包设置）";
+	return rules->text[o->rule].title != NULL ?
+	    rules->text[o->rule].title : sched_rule_name(o->rule);
+}
+
 int
 sched_obligation_year(const struct sched_obligation *o)
 {
@@ -475,7 +487,7 @@ start_ban(struct planner *p, size_t c, int day, enum sched_event_type cause)
 
 	/* Indexed after the call: ob_new may move p->obs. */
 	i = ob_new(p, c, SCHED_R_REAPPLY_BAN, day, last, NULL);
-	p->obs[i].cause = cause;
+	p->obs[i].o.cause = cause;
 	if (p->centres[c].ban_until == SCHED_NO_DAY ||
 	    last > p->centres[c].ban_until)
 		p->centres[c].ban_until = last;
@@ -1306,7 +1318,7 @@ sched_obligation_to_json(const struct sched_obligation *o,
 	if (sched_rule_is_yearly(o->rule))
 		json_object_set_new(obj, "year", json_integer(o->year));
 	json_object_set_new(obj, "title",
-	    json_string(rules->text[o->rule].title));
+	    json_string(sched_obligation_title(o, rules)));
 	to = json_array();
 	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {
 		if (rules->text[o->rule].to & bit)
@@ -1403,7 +1415,7 @@ sched_obligation_dump(const struct sched_obligation *o,
 		snprintf(year, sizeof(year), "%d", o->year);
 		buf_adds(b, year);
 	}
-	dump_string(b, &first, "title", rules->text[o->rule].title);
+	dump_string(b, &first, "title", sched_obligation_title(o, rules));
 	dump_name(b, &first, "to");
 	buf_adds(b, "[");
 	for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU; bit <<= 1) {

@@ -14,9 +14,6 @@ struct pob {
 	bool			 closed;
 	bool			 voided;
 	bool			 deleted;	/* replaced by a later result */
-	/* reapply_ban: the end that started it (revoked, abandoned or
-	 * lapsed: the last two by a rule pack setting, not Art. 16). */
-	enum sched_event_type	 cause;
 };
 
 /* The Chinese derivation of an obligation's date (--explain); reg is

@@ -384,6 +384,9 @@ struct sched_obligation {
 	int			 start;		/* the day that started it */
 	int			 closed_on;	/* when done or void, else NO_DAY */
 	char			*explain;	/* with SCHED_PLAN_EXPLAIN */
+	/* reapply_ban: the end that started it (revoked; abandoned or
+	 * lapsed only by a rule pack setting, not Art. 16). */
+	enum sched_event_type	 cause;
 };
 
 /*
@@ -401,6 +404,11 @@ int	 sched_key_rule(const char *key, enum sched_rule *);
  */
 int	 sched_key_year(const char *key);
 int	 sched_obligation_year(const struct sched_obligation *);
+/* The obligation's title: its rule's, from the rule pack, except a ban
+ * that a rule pack setting made after an abandonment or a lapse (the
+ * rule's title speaks of revocation). */
+const char *sched_obligation_title(const struct sched_obligation *,
+	    const struct sched_rules *);
 
 struct sched_centre {
 	const char		*id;		/* borrowed */
