@@ -11,7 +11,7 @@
 /* text.c: every string is the caller's to free. */
 /* 已完成, 已失效, …: a state as people read it. */
 const char *cal_state_cn(enum sched_state);
-/* 【第十四条】年度绩效评价材料提交截止（2026年度）（暂定） · 中心名. */
+/* 【第十四条】年度绩效评价资料提交截止（2026年度）（暂定） · 中心名. */
 char	*cal_text_summary(const struct sched_obligation *,
 	    const struct sched_rules *);
 /* What to do, what closes it, who, state, the date's derivation, key. */

@@ -33,7 +33,7 @@ struct line {
 
 /* An item in words, before it is written as text or HTML. */
 struct words {
-	char		*heading;	/* 【第十四条】年度绩效评价材料提交截止 */
+	char		*heading;	/* 【第十四条】年度绩效评价资料提交截止 */
 	struct line	 lines[ITEM_LINES];
 	size_t		 nlines;
 	char		*english;

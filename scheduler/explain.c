@@ -200,7 +200,7 @@ explain_calendar(struct buf *b, const struct pob *ob,
 		    ob->year, s);
 		break;
 	case SCHED_R_ABANDONMENT:
-		buf_printf(b, "%d年度绩效评价材料提交截止日（%s的前一日）已过而未"
+		buf_printf(b, "%d年度绩效评价资料提交截止日（%s的前一日）已过而未"
 		    "提交，第十四条：无正当理由不参加评价的，视为放弃资格；自次日%s"
 		    "起由市科技局处理。", ob->year, d, d);
 		break;

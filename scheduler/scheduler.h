@@ -166,7 +166,7 @@ struct sched_remind_schedule {
 
 /* The tunable text and switches of one rule. */
 struct sched_rule_text {
-	char	*title;		/* 年度绩效评价材料提交截止 */
+	char	*title;		/* 年度绩效评价资料提交截止 */
 	char	*action;	/* what the one who must act does */
 	char	*closed_by;	/* what closes it, for people */
 	int	 to;		/* SCHED_TO_* bits */

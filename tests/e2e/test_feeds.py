@@ -648,7 +648,7 @@ def test_an_entrys_link_opens_its_rule_and_nothing_of_the_centre(
         assert r.headers["Content-Security-Policy"] == "default-src 'none'"
         page = r.body.decode()
         h1 = re.search(r"<h1>(.*)</h1>", page).group(1)
-        # "【第十四条】年度绩效评价材料提交截止" heads the entry's SUMMARY too.
+        # "【第十四条】年度绩效评价资料提交截止" heads the entry's SUMMARY too.
         assert h1.startswith("【第") and str(c["SUMMARY"]).startswith(h1)
         assert "应办事项" in page and "办理方" in page
         assert "b1" not in page and "乙一中心" not in page

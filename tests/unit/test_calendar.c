@@ -72,8 +72,8 @@ setup(void **state)
 
 	a = f->as_of = sched_day(AS_OF_Y, AS_OF_M, AS_OF_D);
 	f->rules = sched_rules_new();
-	set_title(f->rules, SCHED_R_EVALUATION, "年度绩效评价材料提交截止",
-	    "提交年度绩效评价材料", "记录完成", SCHED_TO_CENTRE |
+	set_title(f->rules, SCHED_R_EVALUATION, "年度绩效评价资料提交截止",
+	    "提交年度绩效评价资料", "记录完成", SCHED_TO_CENTRE |
 	    SCHED_TO_UNIT);
 	set_title(f->rules, SCHED_R_APPLICATION, "申报材料提交截止",
 	    "按通知申报", "申报截止日过去", SCHED_TO_UNIT);
@@ -538,9 +538,9 @@ test_fingerprint(void **state)
 	CHANGED(o->centre_name = "新名称", o->centre_name =
 	    "阳泉市智能矿山装备技术创新中心");
 	CHANGED(set_title(f->rules, SCHED_R_EVALUATION, "新标题", "提交年度绩效"
-	    "评价材料", "记录完成", SCHED_TO_CENTRE | SCHED_TO_UNIT),
-	    set_title(f->rules, SCHED_R_EVALUATION, "年度绩效评价材料提交截止",
-	    "提交年度绩效评价材料", "记录完成", SCHED_TO_CENTRE |
+	    "评价资料", "记录完成", SCHED_TO_CENTRE | SCHED_TO_UNIT),
+	    set_title(f->rules, SCHED_R_EVALUATION, "年度绩效评价资料提交截止",
+	    "提交年度绩效评价资料", "记录完成", SCHED_TO_CENTRE |
 	    SCHED_TO_UNIT));
 #undef CHANGED
 }

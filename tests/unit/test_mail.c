@@ -21,12 +21,12 @@
 #include "notify/notify.h"
 #include "tests/mailread.h"
 
-#define SUBJECT	"【提醒】阳泉市技术创新中心义务：年度绩效评价材料提交截止 2026-11-30（周一）"
+#define SUBJECT	"【提醒】阳泉市技术创新中心义务：年度绩效评价资料提交截止 2026-11-30（周一）"
 
 /* struct notify_text's strings are not const (the renderer owns them). */
 static char s_subject[] = SUBJECT;
-static char s_text[] = "城区科技局：\n\n一、年度绩效评价材料提交截止 第十四条\n";
-static char s_html[] = "<p>城区科技局：</p><ol><li>年度绩效评价材料提交截止</li></ol>";
+static char s_text[] = "城区科技局：\n\n一、年度绩效评价资料提交截止 第十四条\n";
+static char s_html[] = "<p>城区科技局：</p><ol><li>年度绩效评价资料提交截止</li></ol>";
 static char s_ics[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ticd//test//\r\n"
     "METHOD:PUBLISH\r\nEND:VCALENDAR\r\n";
 static char s_evil[] = "提醒\r\nBcc: victim@evil.example\r\n\r\n<body>\x01\x7f";
@@ -350,7 +350,7 @@ static void
 test_chinese_headers_within_rfc2047_limits(void **state)
 {
 	char			 subject[] = "【技术创新中心提醒】【第十四条】"
-	    "年度绩效评价材料提交截止（2026年度） 30天后到期（2026-12-18 周五）"
+	    "年度绩效评价资料提交截止（2026年度） 30天后到期（2026-12-18 周五）"
 	    " · 阳泉市某某新材料技术创新中心 / ticd reminder: 1 obligation, "
 	    "first due 2026-12-18";
 	char			 ascii[] = "ticd reminder: 1 obligation, first "
@@ -396,7 +396,7 @@ test_chinese_headers_within_rfc2047_limits(void **state)
 
 	/* Chinese words short enough to fold: GMime wrote the one of 19
 	 * characters (57 octets) as an encoded-word of 92 characters. */
-	free(subject_header("提醒 技术创新中心年度绩效评价材料提交截止日 周五", 76));
+	free(subject_header("提醒 技术创新中心年度绩效评价资料提交截止日 周五", 76));
 
 	/* Plain ASCII is GMime's to write: as it is, folded at a space. */
 	hdr = subject_header(ascii, 78);

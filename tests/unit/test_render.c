@@ -148,13 +148,13 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 
 	HAS(t.text, "城区科技局：\n");
 	HAS(t.text, "1. 【第十四条】评价不合格限期整改");
-	HAS(t.text, "2. 【第十四条】年度绩效评价材料提交截止（2026年度）");
+	HAS(t.text, "2. 【第十四条】年度绩效评价资料提交截止（2026年度）");
 	HAS(t.text, "   到期日：2026-09-15（周二）\n");
 	HAS(t.text, "   剩余：今天到期\n");
 	HAS(t.text, "   剩余：已逾期14天（10个工作日）\n");
 	HAS(t.text, "   状态：已逾期，尚未办结\n");
-	HAS(t.text, "   应办事项：提交年度绩效评价材料");
-	HAS(t.text, "   办结条件：记录该年度评价材料已提交（evaluation_submitted）");
+	HAS(t.text, "   应办事项：提交年度绩效评价资料");
+	HAS(t.text, "   办结条件：记录该年度评价资料已提交（evaluation_submitted）");
 	HAS(t.text, "   中心：乙中心（yq-2），组织管理单位：城区科技局\n");
 	HAS(t.text, "   义务编号：yq-2/rectification/2025\n");
 	HAS(t.text, "English summary:\n1. rectification (Art. 14) 2025, yq-2: "
@@ -463,7 +463,7 @@ test_rule_page(void **state)
 
 	(void)state;
 	page = notify_rule_page(rules, SCHED_R_EVALUATION);
-	HAS(page, "<h1>【第十四条】年度绩效评价材料提交截止</h1>");
+	HAS(page, "<h1>【第十四条】年度绩效评价资料提交截止</h1>");
 	HAS(page, "<th align=\"left\">应办事项</th>");
 	HAS(page, "<th align=\"left\">办结条件</th>");
 	HAS(page, "evaluation (Art. 14)");

@@ -80,7 +80,7 @@ test_the_shipped_pack_loads(void **state)
 	assert_false(rules->abandonment_bars_reapply);
 	assert_false(rules->lapse_bars_reapply);
 	assert_string_equal(rules->text[SCHED_R_EVALUATION].title,
-	    "年度绩效评价材料提交截止");
+	    "年度绩效评价资料提交截止");
 	assert_non_null(rules->text[SCHED_R_EVALUATION].action);
 	assert_non_null(rules->text[SCHED_R_EVALUATION].closed_by);
 	sched_rules_free(rules);
@@ -204,7 +204,7 @@ test_a_later_pack_overrides_a_title(void **state)
 	/* What it does not name stays. */
 	assert_string_equal(rules->text[SCHED_R_PUBLICITY].action, action);
 	assert_string_equal(rules->text[SCHED_R_EVALUATION].title,
-	    "年度绩效评价材料提交截止");
+	    "年度绩效评价资料提交截止");
 	assert_string_equal(rules->pack, "yangquan-2025");
 	free(action);
 	sched_rules_free(rules);
