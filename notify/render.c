@@ -396,6 +396,7 @@ intro(const struct render *r)
 	const struct sched_message *m = r->m;
 	char	 d1[SCHED_DATE_LEN], d2[SCHED_DATE_LEN], d3[SCHED_DATE_LEN];
 	int	 first, last;
+	size_t	 i, late;
 
 	sched_date_format(m->day, d3);
 	if (m->catch_up) {
@@ -414,19 +415,52 @@ intro(const struct render *r)
 		return xasprintf("补发（原定 %s）：ticd 未能按原定日期发送以下"
 		    "提醒，现予补发。剩余天数按今天（%s）计算。",
 		    sched_date_format(m->planned, d1), d3);
+	for (i = 0, late = 0; i < m->nitems; i++)
+		if (m->items[i].days_left < 0)
+			late++;
+	/* "请留意到期日" read oddly above items already past it. */
+	if (late == m->nitems)
+		return xasprintf("截至 %s（%s），以下 %zu 项义务已超过期限，"
+		    "请尽快办理：", d3, sched_weekday_cn(m->day), m->nitems);
+	if (late > 0)
+		return xasprintf("截至 %s（%s），以下 %zu 项义务尚未办结，其中 "
+		    "%zu 项已超过期限，请尽快办理：", d3,
+		    sched_weekday_cn(m->day), m->nitems, late);
 	return xasprintf("截至 %s（%s），以下 %zu 项义务尚未办结，请留意到期日：",
 	    d3, sched_weekday_cn(m->day), m->nitems);
 }
 
-static const char footer_cn[] =
-    "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接回复。"
-    "事项办结后，请市科技局在 ticd 中记录相应事件，提醒随即停止。"
-    "附件 .ics 可导入日历。";
-static const char footer_en[] =
-    "Sent automatically by ticd under the Yangquan measures for technology "
-    "innovation centres; please do not reply. Reminders stop once the "
-    "closing event is recorded in ticd. The attached .ics adds the dates "
-    "to a calendar.";
+/*
+ * The last lines.  Only the bureau records events in ticd: a centre or a
+ * unit was told "请市科技局在 ticd 中记录", which tells it nothing to do;
+ * it is told what to send and to whom.
+ */
+static const char *
+footer_cn(const struct sched_message *m)
+{
+	if (m->to == SCHED_TO_BUREAU)
+		return "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接"
+		    "回复。事项办结后，请在 ticd 中记录相应事件，提醒随即停止。"
+		    "附件 .ics 可导入日历。";
+	return "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接回复。"
+	    "事项办结后，请将证明材料（如会议纪要、整改报告）经组织管理单位报"
+	    "市科技局；市科技局登记后，提醒随即停止。附件 .ics 可导入日历。";
+}
+
+static const char *
+footer_en(const struct sched_message *m)
+{
+	if (m->to == SCHED_TO_BUREAU)
+		return "Sent automatically by ticd under the Yangquan measures "
+		    "for technology innovation centres; please do not reply. "
+		    "Reminders stop once the closing event is recorded in "
+		    "ticd. The attached .ics adds the dates to a calendar.";
+	return "Sent automatically by ticd under the Yangquan measures for "
+	    "technology innovation centres; please do not reply. Once done, "
+	    "send the proof to the bureau through the unit; reminders stop "
+	    "once the bureau records it. The attached .ics adds the dates to "
+	    "a calendar.";
+}
 
 static char *
 text_body(const struct render *r, const char *lead)
@@ -447,7 +481,7 @@ text_body(const struct render *r, const char *lead)
 	buf_adds(&b, "\nEnglish summary:\n");
 	for (i = 0; i < r->m->nitems; i++)
 		buf_printf(&b, "%zu. %s\n", i + 1, r->items[i].english);
-	buf_printf(&b, "\n-- \n%s\n%s\n", footer_cn, footer_en);
+	buf_printf(&b, "\n-- \n%s\n%s\n", footer_cn(r->m), footer_en(r->m));
 	return buf_take(&b);
 }
 
@@ -495,9 +529,9 @@ html_body(const struct render *r, const char *subj, const char *lead)
 		buf_adds(&b, "</li>\n");
 	}
 	buf_adds(&b, "</ol>\n</div>\n<hr>\n<p><small>");
-	put_html(&b, footer_cn);
+	put_html(&b, footer_cn(r->m));
 	buf_adds(&b, "</small></p>\n<p lang=\"en\"><small>");
-	put_html(&b, footer_en);
+	put_html(&b, footer_en(r->m));
 	buf_adds(&b, "</small></p>\n</body>\n</html>\n");
 	return buf_take(&b);
 }

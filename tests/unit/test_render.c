@@ -147,6 +147,11 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 	LACKS(t.subject, "\n");
 
 	HAS(t.text, "城区科技局：\n");
+	/* Items past their date are said to be so, not "留意到期日". */
+	HAS(t.text, "以下 3 项义务尚未办结，其中 1 项已超过期限，请尽快办理：");
+	/* A unit records nothing in ticd: it is told what to send. */
+	HAS(t.text, "请将证明材料（如会议纪要、整改报告）经组织管理单位报市科技局");
+	LACKS(t.text, "请市科技局在 ticd 中记录");
 	HAS(t.text, "1. 【第十四条】评价不合格限期整改");
 	HAS(t.text, "2. 【第十四条】年度绩效评价资料提交截止（2026年度）");
 	HAS(t.text, "   到期日：2026-09-15（周二）\n");
