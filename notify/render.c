@@ -151,9 +151,11 @@ left_en(const struct sched_remind_item *it, bool guess)
 
 	if (it->days_left == 0)
 		return xstrdup("due today");
-	return xasprintf("%d day%s (%s%d working day%s) %s", d,
+	/* As the Chinese says 约…，暂定: a count to be confirmed. */
+	return xasprintf("%d day%s (%s%d working day%s%s) %s", d,
 	    d == 1 ? "" : "s", about, w, w == 1 ? "" : "s",
-	    it->days_left > 0 ? "left" : "overdue");
+	    guess ? ", provisional" : "", it->days_left > 0 ? "left" :
+	    "overdue");
 }
 
 /* 2026-12-18（周五）, with 暂定 when the date itself may move. */

@@ -202,7 +202,7 @@ test_days_and_working_days_left(void **state)
 	render(&w, find(&w, SCHED_TO_CENTRE, "yq-1"), D("2026-12-24"), NULL,
 	    &t);
 	HAS(t.text, "   剩余：还有7天（约5个工作日，暂定）\n");
-	HAS(t.text, "7 days (about 5 working days) left.");
+	HAS(t.text, "7 days (about 5 working days, provisional) left.");
 	notify_text_free(&t);
 	world_free(&w);
 }
