@@ -57,6 +57,11 @@ char	*buf_take(struct buf *);
  * nothing appended when s is not UTF-8 (json_string refuses it).
  */
 bool	 utf8_valid(const char *, size_t);
+/* Appends text a peer sent (an answer's body, a server's reply line) as
+ * valid UTF-8 on one line: each byte that is not UTF-8 as U+FFFD, each
+ * control character as a space.  A GBK error page, kept raw, made the
+ * JSON of a notice and of the API's listings unencodable. */
+void	 buf_add_text(struct buf *, const char *, size_t);
 int	 buf_add_json_string(struct buf *, const char *s);
 
 /*

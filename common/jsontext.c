@@ -51,6 +51,23 @@ utf8_sequence(const unsigned char *s, size_t len)
 	return need + 1;
 }
 
+void
+buf_add_text(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n;
+
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_sequence(p + i, len - i)) == 0) {
+			buf_adds(b, "\xEF\xBF\xBD");	/* U+FFFD */
+			n = 1;
+		} else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+			buf_add(b, " ", 1);
+		else
+			buf_add(b, s + i, n);
+	}
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {

@@ -878,7 +878,11 @@ notice(struct hook_engine *e, const struct target *t, const char *reason,
 	    (long long)now);
 	pl = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(payload);
-	notice_posts(e, t, since, pl, now, created, &rows, &n);
+	/* Never NULL now that peers' text is made UTF-8; if it were, the
+	 * bureau's other targets go without this post, the mail still
+	 * goes. */
+	if (pl != NULL)
+		notice_posts(e, t, since, pl, now, created, &rows, &n);
 	minute_words(since, from, sizeof(from));
 	w.id = t->id;
 	w.format = notify_format_name(t->format);

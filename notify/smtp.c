@@ -210,20 +210,26 @@ static int
 debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 {
 	struct smtp_transfer	*tr = arg;
-	size_t			 n, i;
+	struct buf		 line;
+	size_t			 n;
 
 	(void)easy;
 	if (type != CURLINFO_HEADER_IN || size == 0)
 		return 0;
-	n = size < sizeof(tr->reply) - 1 ? size : sizeof(tr->reply) - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)data[i];
-
-		if (c == '\r' || c == '\n')
-			break;
-		tr->reply[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-	}
-	tr->reply[i] = '\0';
+	for (n = 0; n < size && n < sizeof(tr->reply) - 1 &&
+	    data[n] != '\r' && data[n] != '\n'; n++)
+		;
+	/* As UTF-8 (a server may answer in GBK): the API lists it. */
+	buf_init(&line);
+	buf_add_text(&line, data, n);
+	n = line.len < sizeof(tr->reply) - 1 ? line.len :
+	    sizeof(tr->reply) - 1;
+	while (n > 0 && n < line.len &&
+	    ((unsigned char)line.data[n] & 0xc0) == 0x80)
+		n--;	/* never cut a character */
+	memcpy(tr->reply, line.data, n);
+	tr->reply[n] = '\0';
+	buf_free(&line);
 	return 0;
 }
 

@@ -561,18 +561,14 @@ char *
 notify_excerpt(const char *body, size_t len)
 {
 	struct buf	 b;
-	size_t		 i, n = len < EXCERPT_MAX ? len : EXCERPT_MAX;
-	unsigned char	 c;
+	size_t		 n = len < EXCERPT_MAX ? len : EXCERPT_MAX;
 
 	/* Never cut a UTF-8 sequence: back up to its first byte. */
 	if (n < len)
 		while (n > 0 && ((unsigned char)body[n] & 0xc0) == 0x80)
 			n--;
 	buf_init(&b);
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)body[i];
-		buf_add(&b, c < 0x20 || c == 0x7f ? " " : body + i, 1);
-	}
+	buf_add_text(&b, body, n);
 	if (n < len)
 		buf_adds(&b, "…");
 	return buf_take(&b);

@@ -717,6 +717,39 @@ def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
     t.wait_log("webhook %d" % bad["id"])
 
 
+def test_a_reply_that_is_not_utf8_is_kept_readable(ticd_factory, receivers,
+                                                   tmp_path):
+    """A 410 answered with a GBK error page (common on intranets): its
+    excerpt, kept raw, made the disabling's notice unencodable and ticd
+    died (SIGSEGV) posting it to the bureau's other target; the target's
+    last_error vanished from the listing.  Now the bytes that are not
+    UTF-8 read as U+FFFD and the bureau's other target gets the notice."""
+    clock = FakeClock()
+    gone = receivers(StandardReceiver, WHSEC, clock)
+    gone.script = [(410, "该页面已删除".encode("gbk"))]
+    other = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock)
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    bad = add_target(t, "centre", "yq-006", gone.url("/in"), "standard", sec)
+    add_target(t, "bureau", None, other.url("/in"), "standard", sec)
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: any(r["state"] == "dead" for r in rs))
+    assert t.running(), t.log_text()
+    w = {x["id"]: x for x in t.get("/api/v1/webhooks").json()["webhooks"]}
+    assert w[bad["id"]]["state"] == "disabled"
+    assert "\ufffd" in w[bad["id"]]["last_error"], w[bad["id"]]
+    dead = [r for r in rows if r["state"] == "dead"][0]
+    assert "\ufffd" in dead["last_error"], dead
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+            r.json().get("type") == "webhook.disabled"
+            for r in other.received):
+        time.sleep(0.1)
+    assert any(r.json().get("type") == "webhook.disabled"
+               for r in other.received), t.log_text()
+    assert t.running(), t.log_text()
+
+
 def target_notices(t, target_id, row_id):
     """The bureau's mails (the spool) about one webhook target or its post
     row_id: their plain texts."""

@@ -11,6 +11,7 @@
 #include "common/common.h"
 
 #include "notify/notify.h"
+#include "notify/notify-int.h"
 
 #define WHSEC	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define MSG_ID	"msg_p5jXN8AQM9LWM0D4loKWxJek"
@@ -98,6 +99,26 @@ test_whsec_secrets(void **state)
 	free(why);
 	assert_false(notify_secret_ok(NOTIFY_DINGTALK, "SECa\nSECb", &why));
 	free(why);
+}
+
+/* What a peer answers is kept as valid UTF-8 on one line: a GBK page's
+ * bytes as U+FFFD (kept raw, the JSON of a notice could not be made and
+ * ticd crashed), control characters as spaces, a cut never inside a
+ * character. */
+static void
+test_a_peers_text_is_made_utf8(void **state)
+{
+	/* "该页面" in GBK, a tab, then "已删" in UTF-8. */
+	static const char body[] = "\xb8\xc3\xd2\xb3\xc3\xe6\t\xe5\xb7"
+	    "\xb2\xe5\x88\xa0";
+	char	*e = notify_excerpt(body, sizeof(body) - 1);
+
+	(void)state;
+	assert_true(utf8_valid(e, strlen(e)));
+	/* b8 and c3 are no UTF-8 here (d2 b3 happens to be one). */
+	assert_string_equal(e, "\xef\xbf\xbd\xef\xbf\xbd\xd2\xb3"
+	    "\xef\xbf\xbd\xef\xbf\xbd \xe5\xb7\xb2\xe5\x88\xa0");
+	free(e);
 }
 
 static void
@@ -729,6 +750,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_standard_webhooks_vector),
 		cmocka_unit_test(test_whsec_secrets),
+		cmocka_unit_test(test_a_peers_text_is_made_utf8),
 		cmocka_unit_test(test_dingtalk_vector),
 		cmocka_unit_test(test_feishu_vector),
 		cmocka_unit_test(test_signatures_keyed_each_by_its_own_secret),
