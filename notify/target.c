@@ -37,7 +37,10 @@ notify_secret_read(const char *path, char **secret, char **why)
 		    "absolute path");
 		return -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO put there would hold the loop in open() until
+	 * someone wrote to it; it is refused below as not a regular file. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
 		*why = xasprintf("%s: 无法读取密钥文件 / cannot read the secret "
 		    "file: %s", path, strerror(errno));
 		return -1;

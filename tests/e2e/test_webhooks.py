@@ -915,3 +915,20 @@ def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
         assert [w["url"] for w in seen] == ["http://127.0.0.1:9/…"], seen
         assert "SECRET" not in json.dumps(seen) and "user" not in \
             json.dumps(seen), seen
+
+
+def test_a_fifo_as_secret_file_is_refused_at_once(ticd_factory, tmp_path):
+    """A FIFO named as a secret file held ticd's loop in open() until
+    something wrote to it: /healthz stopped answering.  It is refused as
+    not a regular file, at once."""
+    clock = FakeClock()
+    t = hook_ticd(ticd_factory, clock)
+    fifo = tmp_path / "fifo.whsec"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    r = t.post("/api/v1/webhooks", {"kind": "bureau", "format": "standard",
+                                    "url": "http://127.0.0.1:9/in",
+                                    "secret_file": str(fifo)})
+    assert r.status == 422 and "not a regular file" in r.message, r
+    assert time.monotonic() - start < 5
+    assert t.healthz()["status"] == "ok"
