@@ -390,6 +390,31 @@ unit_may_record(enum sched_event_type type)
 
 /* The scope check of a new event, before the planner sees it.  Returns
  * true when the caller may go on; else it has replied. */
+/*
+ * Did another unit ever register this centre id, even in a registration
+ * retracted since?  A unit taking the id over would see that unit's
+ * retracted events (notes, a director's birth date) and inherit the
+ * centre's contacts, webhooks and tokens.
+ */
+static bool
+registered_before_elsewhere(struct call *c, const char *centre,
+    const char *unit)
+{
+	const struct sched_event	*ev;
+	size_t				 i, n;
+
+	load_finish(c->t);
+	n = sched_journal_count(c->t->journal);
+	for (i = 0; i < n; i++) {
+		ev = sched_journal_event(c->t->journal, i);
+		if (ev->type == SCHED_EV_REGISTERED && ev->centre != NULL &&
+		    strcmp(ev->centre, centre) == 0 && ev->unit != NULL &&
+		    strcmp(ev->unit, unit) != 0)
+			return true;
+	}
+	return false;
+}
+
 static bool
 may_record(struct call *c, json_t *obj)
 {
@@ -408,6 +433,14 @@ may_record(struct call *c, json_t *obj)
 	    sched_journal_centre(c->t->journal, centre) != NULL) &&
 	    !auth_sees_centre(c->t, c->tok, centre)) {
 		not_found(c);
+		return false;
+	}
+	if (registering && centre != NULL && unit != NULL &&
+	    registered_before_elsewhere(c, centre, unit)) {
+		forbidden(c, "这个中心编号曾由其他单位登记（已撤回），只有市科技局"
+		    "可以再次登记 / this centre id was registered by another "
+		    "unit before (retracted since): only the bureau may "
+		    "register it again");
 		return false;
 	}
 	for (t = 0; t < SCHED_EV_COUNT; t++) {

@@ -483,3 +483,27 @@ def test_retractions_within_scope(world):
     # Unit B sees neither the event nor anything about a1.
     assert all(e["event"].get("centre") != "a1"
                for e in world.events(token=world.ub))
+
+
+def test_a_unit_cannot_take_over_an_id_another_unit_registered(world):
+    """Unit B registers a centre, the bureau retracts it; unit A then
+    registered the same id and saw B's retracted events (notes, the
+    director's birth date) and inherited the centre's contacts and
+    tokens.  Only the bureau may register such an id again."""
+    ev = world.post("/api/v1/events", {
+        "type": "registered", "date": "2026-01-05", "centre": "b9",
+        "name": "乙的中心", "unit": UNIT_B, "note": "B 内部：预算 500 万"},
+        token=world.ub).json()
+    world.record({"type": "retracted", "date": "2026-01-06",
+                  "event": ev["id"], "reason": "登记错误"})
+    r = world.post("/api/v1/events", {
+        "type": "registered", "date": "2026-01-07", "centre": "b9",
+        "name": "甲的中心", "unit": UNIT_A}, token=world.ua)
+    assert r.status == 403 and "only the bureau" in r.message, r
+    assert world.get("/api/v1/events?centre=b9", token=world.ua).status \
+        == 404
+    # B itself may register it again; so may the bureau, for anyone.
+    r = world.post("/api/v1/events", {
+        "type": "registered", "date": "2026-01-07", "centre": "b9",
+        "name": "乙的中心", "unit": UNIT_B}, token=world.ub)
+    assert r.status == 201, r
