@@ -494,6 +494,40 @@ id_free_or_seen(struct call *c, const json_t *obj)
 }
 
 /*
+ * A new event's text with a control character: a centre id or name with
+ * CR, LF or ESC in it printed fake rows and terminal escapes in ticctl's
+ * tables, and put characters RFC 5545 forbids into every feed.  A note or
+ * a reason may hold line breaks and tabs.  Checked here, on what comes
+ * in, not when the journal is read back: a store holding such an event
+ * still loads.  Returns the field at fault, or NULL.
+ */
+static const char *
+control_in_text(const json_t *obj)
+{
+	const char		*key;
+	const unsigned char	*p;
+	json_t			*v;
+	bool			 free_text;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		if (!json_is_string(v))
+			continue;
+		free_text = strcmp(key, "note") == 0 ||
+		    strcmp(key, "reason") == 0;
+		for (p = (const unsigned char *)json_string_value(v); *p;
+		    p++) {
+			if (free_text && (*p == '\n' || *p == '\t'))
+				continue;
+			/* C0, DEL, and C1 (U+0080-U+009F: C2 80-9F). */
+			if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 &&
+			    p[1] >= 0x80 && p[1] <= 0x9f))
+				return key;
+		}
+	}
+	return NULL;
+}
+
+/*
  * The same event posted again with its id, as stored (a client retrying
  * after a lost reply, a script run twice): 200 and the stored event,
  * nothing stored twice, so that a retry is safe.  The two are compared
@@ -552,16 +586,23 @@ conn_closed_cb(struct evhttp_connection *conn, void *arg)
 static void
 post_event(struct call *c)
 {
-	json_t	*obj;
-	char	*why = NULL;
-	int	 status;
+	json_t		*obj;
+	const char	*field;
+	char		*why = NULL;
+	int		 status;
 
 	if ((obj = read_body(c)) == NULL)
 		return;
 	if (!json_is_object(obj))
 		bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
 		    "object");
-	else if (!may_record(c, obj) || !id_free_or_seen(c, obj) ||
+	else if ((field = control_in_text(obj)) != NULL) {
+		why = xasprintf("字段 \"%s\" 含控制字符（换行、制表符只可用于 "
+		    "note 和 reason）/ field \"%s\" holds a control character "
+		    "(line breaks and tabs only in note and reason)", field,
+		    field);
+		http_reply_error(c->t, c->req, 422, "refused", why);
+	} else if (!may_record(c, obj) || !id_free_or_seen(c, obj) ||
 	    already_recorded(c, obj))
 		;	/* replied */
 	else if (state_record(c->t, c->req, obj, &status, &why) == -1)

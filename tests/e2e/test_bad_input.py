@@ -452,3 +452,32 @@ def test_a_parameter_name_that_is_not_utf8_is_a_400(base):
     assert head.startswith(b"HTTP/1.1 400 "), data
     assert b"not UTF-8" in body, body
     unchanged(base, base.events())
+
+
+@pytest.mark.parametrize("field, value", [
+    ("centre", "c9\r\nX: y"), ("name", "中心\x1b[31m红"), ("name", "a\nb"),
+    ("unit", "城区\tB"), ("name", "C1\u0085"), ("note", "a\x07b")])
+def test_control_characters_in_a_new_event_are_refused(base, field, value):
+    """A centre id or name with CR, LF or ESC printed fake rows and
+    terminal escapes in ticctl's tables and put characters RFC 5545
+    forbids into every feed: refused, naming the field; a note may hold
+    line breaks and tabs."""
+    before = base.events()
+    ev = {"type": "registered", "date": "2026-01-05", "centre": "c9",
+          "name": "中心九", "unit": "u"}
+    ev[field] = value
+    r = base.post("/api/v1/events", ev)
+    want = 'field "%s" holds a control character' % field
+    assert r.status == 422 and want in r.message, r
+    unchanged(base, before)
+
+
+def test_a_note_may_hold_line_breaks_and_tabs(base):
+    before = base.events()
+    r = base.post("/api/v1/events", {
+        "type": "registered", "date": "2026-01-05", "centre": "c8",
+        "name": "中心八", "unit": "u", "note": "文号：\t阳科发\n第二行"})
+    assert r.status == 201, r
+    # The module's ticd is shared: the event is retracted again.
+    base.record({"type": "retracted", "date": "2026-01-05",
+                 "event": r.json()["id"], "reason": "测试\n用后撤回"})
