@@ -103,6 +103,7 @@ struct feed_token {
 	char		*scope;		/* NULL for the bureau */
 	time_t		 used;		/* the last use, 0: none yet */
 	time_t		 stored;	/* the last use the store has */
+	bool		 revoked;	/* since it was read */
 };
 
 /* The tokens read (at start, on SIGHUP); those known stay on -1. */

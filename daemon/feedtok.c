@@ -24,6 +24,8 @@
 
 /* Bytes of a scope or label, so that a listing stays readable. */
 #define FEEDTOK_MAX_TEXT	256
+#define FEEDS_PER_SCOPE		100	/* feeds in force of one scope */
+#define FEEDS_PER_SCOPE_S	"100"
 
 static const char *kind_names[] = {
 	[CAL_SCOPE_BUREAU] = "bureau",
@@ -256,23 +258,57 @@ struct listing {
 	json_t			*list;
 };
 
+/* The token of this id, or NULL: toks is in the order of ids (read in
+ * that order, each new one with a larger id), so it is searched by
+ * halves; a scan for each row of a listing was the square of the count. */
+static struct feed_token *
+tok_by_id(const struct feeds *f, long long id)
+{
+	size_t	 lo = 0, hi = f->ntoks, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->toks[mid]->id == id)
+			return f->toks[mid];
+		if (f->toks[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* The last use: memory's when it has one (the store lags up to a
  * minute), else the store's. */
 static json_t *
 last_use(struct ticd *t, const struct db_feed_token *row)
 {
-	char	 when[32];
-	size_t	 i;
+	struct feed_token	*tok = tok_by_id(t->feeds, row->id);
+	char			 when[32];
 
-	for (i = 0; i < t->feeds->ntoks; i++) {
-		if (t->feeds->toks[i]->id == row->id &&
-		    t->feeds->toks[i]->used != 0) {
-			iso_time(t->feeds->toks[i]->used, when);
-			return json_string(when);
-		}
+	if (tok != NULL && tok->used != 0) {
+		iso_time(tok->used, when);
+		return json_string(when);
 	}
 	return row->last_used_at ? json_string(row->last_used_at) :
 	    json_null();
+}
+
+/* Feeds in force of one scope: a token holder could make them without
+ * end (30,000 in 30 s, each listing then holding the loop). */
+static size_t
+feeds_of_scope(const struct feeds *f, enum cal_scope kind,
+    const char *scope)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < f->ntoks; i++)
+		if (!f->toks[i]->revoked && f->toks[i]->kind == kind &&
+		    (scope == NULL ? f->toks[i]->scope == NULL :
+		    f->toks[i]->scope != NULL &&
+		    strcmp(f->toks[i]->scope, scope) == 0))
+			n++;
+	return n;
 }
 
 static json_t *
@@ -460,6 +496,13 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 		feedtok_reply_refused(t, req, status);
 		return;
 	}
+	if (feeds_of_scope(t->feeds, kind, scope) >= FEEDS_PER_SCOPE) {
+		http_reply_error(t, req, 409, "conflict", "这个范围已有 "
+		    FEEDS_PER_SCOPE_S " 个有效的日历订阅：请先吊销不用的（ticctl "
+		    "feeds revoke）/ this scope has " FEEDS_PER_SCOPE_S " feeds "
+		    "in force: revoke unused ones first (ticctl feeds revoke)");
+		return;
+	}
 	if ((secret = feed_token_make(t, kind, scope, label, &row,
 	    &error)) == NULL) {
 		http_reply_unavailable(t, req, error);
@@ -523,6 +566,7 @@ forget(struct feeds *f, long long id)
 
 	json_object_foreach(f->tok_index, hash, v) {
 		if (f->toks[json_integer_value(v)]->id == id) {
+			f->toks[json_integer_value(v)]->revoked = true;
 			json_object_del(f->tok_index, hash);
 			break;
 		}

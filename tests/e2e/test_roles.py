@@ -507,3 +507,26 @@ def test_a_unit_cannot_take_over_an_id_another_unit_registered(world):
         "type": "registered", "date": "2026-01-07", "centre": "b9",
         "name": "乙的中心", "unit": UNIT_B}, token=world.ub)
     assert r.status == 201, r
+
+
+def test_feeds_in_force_of_one_scope_are_capped(world):
+    """A token holder could make feed tokens without end (30,000 in 30 s,
+    each listing then holding ticd's loop for seconds): 100 in force for
+    one scope; one revoked makes room again."""
+    made = []
+    for i in range(100):
+        r = world.post("/api/v1/feeds", {"kind": "centre", "scope": "a1",
+                                         "label": "f%d" % i}, token=world.ua)
+        assert r.status == 201, (i, r)
+        made.append(r.json()["id"])
+    r = world.post("/api/v1/feeds", {"kind": "centre", "scope": "a1"},
+                   token=world.ua)
+    assert r.status == 409 and "revoke unused ones first" in r.message, r
+    # Another scope is not affected.
+    assert world.post("/api/v1/feeds", {"kind": "centre", "scope": "a2"},
+                      token=world.ua).status == 201
+    assert world.delete("/api/v1/feeds/%d" % made[0],
+                        token=world.ua).status == 200
+    assert world.post("/api/v1/feeds", {"kind": "centre", "scope": "a1"},
+                      token=world.ua).status == 201
+    assert len(world.get("/api/v1/feeds").json()["feeds"]) == 102
