@@ -216,7 +216,7 @@ centre_cn(const struct sched_obligation *o)
 
 	buf_init(&b);
 	if (o->centre == NULL) {
-		buf_adds(&b, "全市（市科技局统一安排）");
+		buf_adds(&b, "全市");
 		return buf_take(&b);
 	}
 	if (o->centre_name != NULL) {
@@ -268,7 +268,9 @@ item_words(struct render *r, const struct sched_remind_item *it,
 
 	memset(w, 0, sizeof(*w));
 	w->heading = heading(o, r->rules);
-	add_line(w, "中心", centre_cn(o));
+	/* A city-wide one concerns no centre: "范围：全市", as robots and
+	 * feeds say ("中心：全市" read wrong). */
+	add_line(w, o->centre == NULL ? "范围" : "中心", centre_cn(o));
 	if (t->action != NULL)
 		add_line(w, "应办事项", clean(t->action));
 	add_line(w, "到期日", due_cn(o, r->cal));
