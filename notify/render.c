@@ -984,7 +984,7 @@ notify_md_title(const json_t *payload, const char *marker)
 	const json_t	*r = json_object_get(json_object_get(payload, "data"),
 			    "recipient");
 	const char	*type = jstr(payload, "type");
-	const char	*scope = jstr(r, "scope");
+	const char	*scope = jstr(r, "scope"), *name = jstr(r, "name");
 	struct buf	 b;
 
 	buf_init(&b);
@@ -994,7 +994,11 @@ notify_md_title(const json_t *payload, const char *marker)
 		buf_adds(&b, "技术创新中心义务提醒：webhook 已停用");
 	else {
 		buf_adds(&b, "技术创新中心义务提醒：");
-		if (scope != NULL)
+		/* The name people know (a unit's is its scope), not the
+		 * centre's id: "…提醒：yq-006" in a group chat said little. */
+		if (name != NULL && *name != '\0')
+			add_clean(&b, name, TITLE_MAX_BYTES);
+		else if (scope != NULL)
 			add_clean(&b, scope, TITLE_MAX_BYTES);
 		else
 			buf_adds(&b, "市科技局");
