@@ -53,9 +53,16 @@ NASTY = ["%0d%0aX-Injected:%201", "%0aX-Injected:1", "%0dX-Injected:1",
 
 
 def test_api_replies_carry_no_injected_header(ticd):
-    ticd.record({"type": "registered", "date": "2025-01-02",
-                 "centre": "c1", "name": "名\r\nX-Injected: 1",
-                 "unit": "u1\r\nX-Injected: 1"})
+    hostile = {"type": "registered", "date": "2025-01-02", "centre": "c1",
+               "name": "名\r\nX-Injected: 1", "unit": "u1\r\nX-Injected: 1"}
+    # The API refuses such text now; a store from before, or an import,
+    # may still hold it: put in that way, and served as before.
+    assert ticd.post("/api/v1/events", hostile).status == 422
+    assert ticd.stop() == 0
+    journal = ticd.dir / "hostile.jsonl"
+    journal.write_text(json.dumps(hostile) + "\n", encoding="utf-8")
+    ticd.start(extra_args=["-i", str(journal)])
+    assert ticd.count() == 1
     auth = b"Authorization: Bearer " + ticd.token.encode() + b"\r\n"
     requests = []
     for n in NASTY:
