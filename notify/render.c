@@ -409,15 +409,16 @@ intro(const struct render *r)
 		sched_date_format(last, d2);
 		if (first == last)
 			return xasprintf("补发汇总：以下 %zu 条提醒原定于 %s 发送，"
-			    "当时 ticd 未在运行，现合并补发。剩余天数按今天（%s）"
-			    "计算。", m->nitems, d1, d3);
+			    "因系统原因未能按时发出，现合并补发。剩余天数按今天"
+			    "（%s）计算。", m->nitems, d1, d3);
 		return xasprintf("补发汇总：以下 %zu 条提醒原定于 %s 至 %s 期间"
-		    "发送，当时 ticd 未在运行，现合并补发（每项注明原定日期）。"
-		    "剩余天数按今天（%s）计算。", m->nitems, d1, d2, d3);
+		    "发送，因系统原因未能按时发出，现合并补发（每项注明原定"
+		    "日期）。剩余天数按今天（%s）计算。", m->nitems, d1, d2,
+		    d3);
 	}
 	if (m->planned < m->day)
-		return xasprintf("补发（原定 %s）：ticd 未能按原定日期发送以下"
-		    "提醒，现予补发。剩余天数按今天（%s）计算。",
+		return xasprintf("补发（原定 %s）：以下提醒因系统原因未能按原定"
+		    "日期发出，现予补发。剩余天数按今天（%s）计算。",
 		    sched_date_format(m->planned, d1), d3);
 	for (i = 0, late = 0; i < m->nitems; i++)
 		if (m->items[i].days_left < 0)
@@ -973,7 +974,7 @@ notify_md_head(struct buf *b, const struct notify_md *r,
 		buf_adds(b, "）");
 	}
 	if (json_is_true(json_object_get(data, "catch_up")))
-		buf_adds(b, " · 汇总此前未送达的提醒");
+		buf_adds(b, " · 汇总此前未能按时发出的提醒");
 	buf_printf(b, "，共 %zu 项%s", json_array_size(json_object_get(data,
 	    "items")), marker);
 }
