@@ -59,9 +59,10 @@ char	*buf_take(struct buf *);
 bool	 utf8_valid(const char *, size_t);
 /* Appends text a peer sent (an answer's body, a server's reply line) as
  * valid UTF-8 on one line: each byte that is not UTF-8 as U+FFFD, each
- * control character as a space.  A GBK error page, kept raw, made the
- * JSON of a notice and of the API's listings unencodable. */
-void	 buf_add_text(struct buf *, const char *, size_t);
+ * control character as a space; at most max bytes, never half a
+ * character.  Returns the bytes of s taken.  A GBK error page, kept raw,
+ * made the JSON of a notice and of the API's listings unencodable. */
+size_t	 buf_add_text(struct buf *, const char *, size_t len, size_t max);
 int	 buf_add_json_string(struct buf *, const char *s);
 
 /*

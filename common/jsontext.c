@@ -51,21 +51,30 @@ utf8_sequence(const unsigned char *s, size_t len)
 	return need + 1;
 }
 
-void
-buf_add_text(struct buf *b, const char *s, size_t len)
+size_t
+buf_add_text(struct buf *b, const char *s, size_t len, size_t max)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n;
+	size_t			 i, n, out = 0;
 
 	for (i = 0; i < len; i += n) {
 		if ((n = utf8_sequence(p + i, len - i)) == 0) {
+			if (out + 3 > max)
+				break;
 			buf_adds(b, "\xEF\xBF\xBD");	/* U+FFFD */
+			out += 3;
 			n = 1;
-		} else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+		} else if (out + n > max)
+			break;		/* never half a character */
+		else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
 			buf_add(b, " ", 1);
-		else
+			out++;
+		} else {
 			buf_add(b, s + i, n);
+			out += n;
+		}
 	}
+	return i;
 }
 
 bool

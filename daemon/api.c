@@ -388,8 +388,6 @@ unit_may_record(enum sched_event_type type)
 	}
 }
 
-/* The scope check of a new event, before the planner sees it.  Returns
- * true when the caller may go on; else it has replied. */
 /*
  * Did another unit ever register this centre id, even in a registration
  * retracted since?  A unit taking the id over would see that unit's
@@ -415,6 +413,8 @@ registered_before_elsewhere(struct call *c, const char *centre,
 	return false;
 }
 
+/* The scope check of a new event, before the planner sees it.  Returns
+ * true when the caller may go on; else it has replied. */
 static bool
 may_record(struct call *c, json_t *obj)
 {
@@ -743,13 +743,6 @@ state_filter(struct call *c, bool *ok)
 	return mask;
 }
 
-/*
- * ticd's own count of the working days from as_of to each due date still
- * ahead among these obligations: {"2026-12-18":{"left":14,
- * "provisional":false},…}.  ticctl's tables show it; counted on ticctl's
- * machine, with only the tables it ships, it stayed "约…，暂定" after
- * ticd had loaded next year's schedule.
- */
 #define UNTIL_MAX_DAYS	3653	/* ?until=, ten years ahead at most */
 
 static int
@@ -760,6 +753,13 @@ day_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * ticd's own count of the working days from as_of to each due date still
+ * ahead among these obligations: {"2026-12-18":{"left":14,
+ * "provisional":false},…}.  ticctl's tables show it; counted on ticctl's
+ * machine, with only the tables it ships, it stayed "约…，暂定" after
+ * ticd had loaded next year's schedule.
+ */
 static void
 add_workdays(struct call *c, json_t *reply, json_t *obligations, int as_of)
 {

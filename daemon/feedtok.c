@@ -108,6 +108,26 @@ load_cb(const struct db_feed_token *row, void *arg)
 	return 0;
 }
 
+/* The token of this id, or NULL: toks is in the order of ids (read in
+ * that order, each new one with a larger id), so it is searched by
+ * halves; a scan for each row of a listing was the square of the count. */
+static struct feed_token *
+tok_by_id(const struct feeds *f, long long id)
+{
+	size_t	 lo = 0, hi = f->ntoks, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->toks[mid]->id == id)
+			return f->toks[mid];
+		if (f->toks[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /*
  * The tokens read from the store, at start and on SIGHUP (a feed made
  * beside the daemon with ticd -F is served from then on): into a new set,
@@ -117,8 +137,9 @@ load_cb(const struct db_feed_token *row, void *arg)
 int
 feedtok_load(struct ticd *t, char **error)
 {
-	struct feeds	 old = *t->feeds, *f = t->feeds;
-	size_t		 i, k;
+	struct feeds		 old = *t->feeds, *f = t->feeds;
+	struct feed_token	*was;
+	size_t			 i;
 
 	f->toks = NULL;
 	f->ntoks = 0;
@@ -131,12 +152,10 @@ feedtok_load(struct ticd *t, char **error)
 		return -1;
 	}
 	for (i = 0; i < f->ntoks; i++)
-		for (k = 0; k < old.ntoks; k++)
-			if (old.toks[k]->id == f->toks[i]->id) {
-				f->toks[i]->used = old.toks[k]->used;
-				f->toks[i]->stored = old.toks[k]->stored;
-				break;
-			}
+		if ((was = tok_by_id(&old, f->toks[i]->id)) != NULL) {
+			f->toks[i]->used = was->used;
+			f->toks[i]->stored = was->stored;
+		}
 	feedtok_clear(&old);
 	return 0;
 }
@@ -257,26 +276,6 @@ struct listing {
 	const struct token	*tok;
 	json_t			*list;
 };
-
-/* The token of this id, or NULL: toks is in the order of ids (read in
- * that order, each new one with a larger id), so it is searched by
- * halves; a scan for each row of a listing was the square of the count. */
-static struct feed_token *
-tok_by_id(const struct feeds *f, long long id)
-{
-	size_t	 lo = 0, hi = f->ntoks, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (f->toks[mid]->id == id)
-			return f->toks[mid];
-		if (f->toks[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
 
 /* The last use: memory's when it has one (the store lags up to a
  * minute), else the store's. */

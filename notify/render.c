@@ -436,35 +436,27 @@ intro(const struct render *r)
 }
 
 /*
- * The last lines.  Only the bureau records events in ticd: a centre or a
- * unit was told "请市科技局在 ticd 中记录", which tells it nothing to do;
- * it is told what to send and to whom.
+ * The last lines, in Chinese and in English.  Only the bureau records
+ * events in ticd: a centre or a unit was told "请市科技局在 ticd 中记录",
+ * which told it nothing to do; it is told what to send and to whom.
  */
-static const char *
-footer_cn(const struct sched_message *m)
+static char *
+footer(const struct sched_message *m, bool cn)
 {
-	if (m->to == SCHED_TO_BUREAU)
-		return "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接"
-		    "回复。事项办结后，请在 ticd 中记录相应事件，提醒随即停止。"
-		    "附件 .ics 可导入日历。";
-	return "本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，请勿直接回复。"
-	    "事项办结后，请将证明材料（如会议纪要、整改报告）经组织管理单位报"
-	    "市科技局；市科技局登记后，提醒随即停止。附件 .ics 可导入日历。";
-}
+	bool	 bureau = m->to == SCHED_TO_BUREAU;
 
-static const char *
-footer_en(const struct sched_message *m)
-{
-	if (m->to == SCHED_TO_BUREAU)
-		return "Sent automatically by ticd under the Yangquan measures "
-		    "for technology innovation centres; please do not reply. "
-		    "Reminders stop once the closing event is recorded in "
-		    "ticd. The attached .ics adds the dates to a calendar.";
-	return "Sent automatically by ticd under the Yangquan measures for "
-	    "technology innovation centres; please do not reply. Once done, "
-	    "send the proof to the bureau through the unit; reminders stop "
-	    "once the bureau records it. The attached .ics adds the dates to "
-	    "a calendar.";
+	if (cn)
+		return xasprintf("本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，"
+		    "请勿直接回复。%s附件 .ics 可导入日历。", bureau ?
+		    "事项办结后，请在 ticd 中记录相应事件，提醒随即停止。" :
+		    "事项办结后，请将证明材料（如会议纪要、整改报告）经组织"
+		    "管理单位报市科技局；市科技局登记后，提醒随即停止。");
+	return xasprintf("Sent automatically by ticd under the Yangquan "
+	    "measures for technology innovation centres; please do not reply. "
+	    "%s The attached .ics adds the dates to a calendar.", bureau ?
+	    "Reminders stop once the closing event is recorded in ticd." :
+	    "Once done, send the proof to the bureau through the unit; "
+	    "reminders stop once the bureau records it.");
 }
 
 static char *
@@ -472,6 +464,7 @@ text_body(const struct render *r, const char *lead)
 {
 	struct buf	 b;
 	size_t		 i, k;
+	char		*cn, *en;
 
 	buf_init(&b);
 	buf_printf(&b, "%s：\n\n%s\n", r->greeting, lead);
@@ -486,7 +479,11 @@ text_body(const struct render *r, const char *lead)
 	buf_adds(&b, "\nEnglish summary:\n");
 	for (i = 0; i < r->m->nitems; i++)
 		buf_printf(&b, "%zu. %s\n", i + 1, r->items[i].english);
-	buf_printf(&b, "\n-- \n%s\n%s\n", footer_cn(r->m), footer_en(r->m));
+	cn = footer(r->m, true);
+	en = footer(r->m, false);
+	buf_printf(&b, "\n-- \n%s\n%s\n", cn, en);
+	free(cn);
+	free(en);
 	return buf_take(&b);
 }
 
@@ -506,6 +503,7 @@ html_body(const struct render *r, const char *subj, const char *lead)
 {
 	struct buf	 b;
 	size_t		 i, k;
+	char		*cn, *en;
 
 	buf_init(&b);
 	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
@@ -534,9 +532,13 @@ html_body(const struct render *r, const char *subj, const char *lead)
 		buf_adds(&b, "</li>\n");
 	}
 	buf_adds(&b, "</ol>\n</div>\n<hr>\n<p><small>");
-	put_html(&b, footer_cn(r->m));
+	cn = footer(r->m, true);
+	en = footer(r->m, false);
+	put_html(&b, cn);
 	buf_adds(&b, "</small></p>\n<p lang=\"en\"><small>");
-	put_html(&b, footer_en(r->m));
+	put_html(&b, en);
+	free(cn);
+	free(en);
 	buf_adds(&b, "</small></p>\n</body>\n</html>\n");
 	return buf_take(&b);
 }

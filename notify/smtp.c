@@ -216,19 +216,13 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 	(void)easy;
 	if (type != CURLINFO_HEADER_IN || size == 0)
 		return 0;
-	for (n = 0; n < size && n < sizeof(tr->reply) - 1 &&
-	    data[n] != '\r' && data[n] != '\n'; n++)
+	for (n = 0; n < size && data[n] != '\r' && data[n] != '\n'; n++)
 		;
 	/* As UTF-8 (a server may answer in GBK): the API lists it. */
 	buf_init(&line);
-	buf_add_text(&line, data, n);
-	n = line.len < sizeof(tr->reply) - 1 ? line.len :
-	    sizeof(tr->reply) - 1;
-	while (n > 0 && n < line.len &&
-	    ((unsigned char)line.data[n] & 0xc0) == 0x80)
-		n--;	/* never cut a character */
-	memcpy(tr->reply, line.data, n);
-	tr->reply[n] = '\0';
+	buf_add_text(&line, data, n, sizeof(tr->reply) - 1);
+	memcpy(tr->reply, line.data, line.len);
+	tr->reply[line.len] = '\0';
 	buf_free(&line);
 	return 0;
 }

@@ -561,15 +561,9 @@ char *
 notify_excerpt(const char *body, size_t len)
 {
 	struct buf	 b;
-	size_t		 n = len < EXCERPT_MAX ? len : EXCERPT_MAX;
 
-	/* Never cut a UTF-8 sequence: back up to its first byte. */
-	if (n < len)
-		while (n > 0 && ((unsigned char)body[n] & 0xc0) == 0x80)
-			n--;
 	buf_init(&b);
-	buf_add_text(&b, body, n);
-	if (n < len)
+	if (buf_add_text(&b, body, len, EXCERPT_MAX) < len)
 		buf_adds(&b, "…");
 	return buf_take(&b);
 }

@@ -223,6 +223,10 @@ test_provisional_dates_say_so(void **state)
 	render(&w, m, m->day, NULL, &t);
 	HAS(t.subject, "（暂定）");
 	HAS(t.text, "市科技局：\n");
+	/* The bureau records events itself: its last lines say so. */
+	HAS(t.text, "事项办结后，请在 ticd 中记录相应事件，提醒随即停止。");
+	HAS(t.html, "Reminders stop once the closing event is recorded in "
+	    "ticd.");
 	HAS(t.text, "暂定：2027年放假安排尚未公布，公布后可能调整");
 	HAS(t.text, ", provisional, ");
 	HAS(t.ics, "STATUS:TENTATIVE");

@@ -111,13 +111,22 @@ test_a_peers_text_is_made_utf8(void **state)
 	/* "该页面" in GBK, a tab, then "已删" in UTF-8. */
 	static const char body[] = "\xb8\xc3\xd2\xb3\xc3\xe6\t\xe5\xb7"
 	    "\xb2\xe5\x88\xa0";
-	char	*e = notify_excerpt(body, sizeof(body) - 1);
+	char	*e = notify_excerpt(body, sizeof(body) - 1), big[400];
 
 	(void)state;
 	assert_true(utf8_valid(e, strlen(e)));
 	/* b8 and c3 are no UTF-8 here (d2 b3 happens to be one). */
 	assert_string_equal(e, "\xef\xbf\xbd\xef\xbf\xbd\xd2\xb3"
 	    "\xef\xbf\xbd\xef\xbf\xbd \xe5\xb7\xb2\xe5\x88\xa0");
+	free(e);
+	/* A long answer is cut at 160 bytes of what is kept, between two
+	 * characters (each U+FFFD three bytes for one byte read), and
+	 * marked cut. */
+	memset(big, 0xb8, sizeof(big));
+	e = notify_excerpt(big, sizeof(big));
+	assert_true(utf8_valid(e, strlen(e)));
+	assert_int_equal(strlen(e), 159 + strlen("…"));
+	assert_string_equal(e + 159, "…");
 	free(e);
 }
 
