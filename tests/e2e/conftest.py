@@ -107,6 +107,42 @@ def http_request(url, method="GET", body=None, token=None, headers=None,
         return Reply(e.code, e.headers, data)
 
 
+def raw_send(port, data, timeout=10):
+    """A socket to ticd with these bytes written: a request no well-behaved
+    client would send, or one whose reply is read later."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    return s
+
+
+def raw_request(port, method, path, token, body=b""):
+    """raw_send of a whole request, the connection to close after it."""
+    return raw_send(port, (
+        "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        "Content-Type: application/json\r\nContent-Length: %d\r\n"
+        "Connection: close\r\n\r\n" % (method, path, token, len(body))
+    ).encode() + body)
+
+
+def raw_read(s):
+    """Everything ticd sends on s until it closes; s is closed."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+def raw_reply(s):
+    """The status and body of the one reply on s; status 0 when ticd
+    closed the connection without one (or died)."""
+    head, _, body = raw_read(s).partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else 0), body
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

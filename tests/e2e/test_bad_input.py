@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import ticctl_refusal, write_journal
+from conftest import raw_reply, raw_send, ticctl_refusal, write_journal
 
 BASE = [
     {"type": "registered", "date": "2025-01-10", "centre": "c1", "name": "中心一",
@@ -436,20 +436,11 @@ def test_a_parameter_name_that_is_not_utf8_is_a_400(base):
     the reply one jansson would not encode, and ticd exited ("out of
     memory encoding a reply"): one request stopped the service.  Found
     by fuzz_http; sent raw, as no well-behaved client would."""
-    import socket
-    s = socket.create_connection(("127.0.0.1", base.port), timeout=10)
-    s.sendall(b"GET /api/v1/obligations?d\x91e_to=2026-01-01 HTTP/1.1\r\n"
-              b"Host: x\r\nAuthorization: Bearer " + base.token.encode() +
-              b"\r\nConnection: close\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400 "), data
+    status, body = raw_reply(raw_send(base.port, (
+        b"GET /api/v1/obligations?d\x91e_to=2026-01-01 HTTP/1.1\r\n"
+        b"Host: x\r\nAuthorization: Bearer " + base.token.encode() +
+        b"\r\nConnection: close\r\n\r\n")))
+    assert status == 400, body
     assert b"not UTF-8" in body, body
     unchanged(base, base.events())
 

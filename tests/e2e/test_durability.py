@@ -11,7 +11,8 @@ import sqlite3
 import threading
 import time
 
-from conftest import http_request, ticctl_plan, write_journal
+from conftest import (http_request, raw_reply, raw_request, ticctl_plan,
+                      write_journal)
 
 
 def registration(name, i):
@@ -287,29 +288,6 @@ def test_start_waits_for_a_store_another_process_holds(ticd):
     with StoreLock(ticd.db):
         r = ticd.post("/api/v1/events", registration("w2", 2))
         assert r.status == 503, r
-
-
-def raw_request(port, method, path, token, body=b""):
-    """A socket with a whole HTTP request written, its reply not read."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-               "Content-Type: application/json\r\nContent-Length: %d\r\n"
-               "Connection: close\r\n\r\n" % (method, path, token, len(body))
-               ).encode() + body)
-    return s
-
-
-def raw_reply(s):
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    # No reply at all: ticd closed the connection (or died).
-    return (int(head.split()[1]) if head else 0), body
 
 
 def test_events_read_in_the_same_turn_as_a_post_are_the_stored_ones(ticd):

@@ -936,22 +936,32 @@ def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
 
 # ---- a reload moves a provisional date ----
 
-def test_reload_moving_a_provisional_date_tells_its_recipients(
-        ticd_factory, smtp_sink, tmp_path):
-    # In the demo, yq-012's objection review (Art. 7(6), the bureau's) is
-    # due 2026-12-18, counted in working days that are still provisional;
-    # a table with a (fictional) holiday on 2026-12-14 moves it to 12-21.
-    key = "yq-012/objection_review/2026-11-27"
+# In the demo, yq-012's objection review (Art. 7(6), the bureau's) is due
+# 2026-12-18, counted in working days that are still provisional; a table
+# with a (fictional) holiday on 2026-12-14 moves it to 12-21.
+MOVED_KEY = "yq-012/objection_review/2026-11-27"
+
+
+def moving_table(t, tmp_path, smtp_sink):
+    """The demo's date checked provisional; then ticd.conf names the
+    table that moves it (read at the next reload or start)."""
     table = tmp_path / "cn-holidays-2027.tsv"
     table.write_text("date\tkind\tname\n"
                      "2026-12-14\tholiday\t测试（虚构）\n"
                      "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
-    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
-    o = [o for o in t.obligations()["obligations"] if o["key"] == key][0]
+    o = [o for o in t.obligations()["obligations"]
+         if o["key"] == MOVED_KEY][0]
     assert o["due"] == "2026-12-18" and o["provisional"], o
     t.write_conf(extra="holidays = %s\n" % table +
                  "[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
                  "starttls = no\n" % (FROM, smtp_sink.url()))
+
+
+def test_reload_moving_a_provisional_date_tells_its_recipients(
+        ticd_factory, smtp_sink, tmp_path):
+    key = MOVED_KEY
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    moving_table(t, tmp_path, smtp_sink)
     mark = t.log_size()
     t.send(signal.SIGHUP)
     t.wait_log("reloaded", mark)
@@ -982,18 +992,10 @@ def test_holiday_data_that_comes_with_a_restart_is_told_too(
     of reloading: the date moved while ticd was down and nobody was told
     (only a reload compared).  The start compares with the dates it
     remembered, and tells the move once."""
-    key = "yq-012/objection_review/2026-11-27"
-    table = tmp_path / "cn-holidays-2027.tsv"
-    table.write_text("date\tkind\tname\n"
-                     "2026-12-14\tholiday\t测试（虚构）\n"
-                     "2027-01-01\tholiday\t元旦\n", encoding="utf-8")
+    key = MOVED_KEY
     t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
-    o = [o for o in t.obligations()["obligations"] if o["key"] == key][0]
-    assert o["due"] == "2026-12-18" and o["provisional"], o
+    moving_table(t, tmp_path, smtp_sink)
     assert t.stop() == 0
-    t.write_conf(extra="holidays = %s\n" % table +
-                 "[mail]\nfrom = %s\ntimeout = 10\nsmtp_url = %s\n"
-                 "starttls = no\n" % (FROM, smtp_sink.url()))
     t.start(env=faketime_env(DAY + " 08:10:00"))
     assert smtp_sink.wait_for(1) == 1, t.log_text()
     rows = wait_deliveries(t, lambda rs: len(rs) == 1 and
@@ -1012,7 +1014,7 @@ def test_moved_date_told_to_a_centre_when_its_rule_says_so(
     """The rule pack sends the objection review's news to the bureau only;
     ticd.conf's [remind.objection_review] adds the centre under review.
     The same move is then told to both, each in its own words."""
-    key = "yq-012/objection_review/2026-11-27"
+    key = MOVED_KEY
     table = tmp_path / "cn-holidays-2027.tsv"
     table.write_text("date\tkind\tname\n"
                      "2026-12-14\tholiday\t测试（虚构）\n", encoding="utf-8")

@@ -24,17 +24,10 @@ ALLOWED = {"content-type", "cache-control", "x-content-type-options",
 
 
 def raw(port, data):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(data)
+    """Every reply to the bytes sent (several requests may be in them)."""
+    s = e2e.raw_send(port, data, timeout=5)
     s.shutdown(socket.SHUT_WR)
-    out = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        out += chunk
-    s.close()
-    return out
+    return e2e.raw_read(s)
 
 
 def header_names(reply):
