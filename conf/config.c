@@ -121,9 +121,10 @@ static const struct config_key config_keys[] = {
 	    "due date"),
 	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
 	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
-	    "*.example.cn 含其子域）；空为不限 / the only hosts webhooks may "
-	    "go to (space-separated; *.example.cn covers its subdomains); "
-	    "empty: any"),
+	    "*.example.cn 含其子域；不写端口只限 80、443，其他端口写作 主机:端口）"
+	    "；空为不限 / the only hosts webhooks may go to (space-separated; "
+	    "*.example.cn covers its subdomains; without a port only 80 and "
+	    "443, another port is written host:port); empty: any"),
 	K("webhooks", "timeout", KEY_INT, "10", 1, 120, NULL, true,
 	    webhook_timeout, "一次投递的超时（秒）/ seconds one post may take"),
 	K("webhooks", "parallel", KEY_INT, "16", 1, 64, NULL, true,
@@ -237,12 +238,45 @@ parse_smtp_url(const char *value)
 	return NULL;
 }
 
-/* Host names (letters, digits, '-', '.'), "*." and a name, or an IPv6
- * address in brackets, separated by spaces. */
+/* ":PORT" (1-65535) at the end of an allow_hosts entry, or NULL. */
+static const char *
+port_suffix(const char *p, const char *end)
+{
+	const char	*q = end;
+	long		 port = 0;
+
+	while (q > p && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q == end || q == p || q[-1] != ':' || end - q > 5)
+		return NULL;
+	for (const char *d = q; d < end; d++)
+		port = port * 10 + (*d - '0');
+	return port >= 1 && port <= 65535 ? q - 1 : NULL;
+}
+
+/* A host name (letters, digits, '-', '.') or an IPv6 address in
+ * brackets (curl checks the address itself), from p to end. */
+static bool
+host_name_ok(const char *p, const char *end)
+{
+	if (p == end)
+		return false;
+	if (*p == '[')
+		return end - p > 2 && end[-1] == ']';
+	for (; p < end; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Host names, "*." and a name, or IPv6 addresses in brackets, each with
+ * an optional ":port", separated by spaces. */
 static char *
 parse_hosts(const char *value)
 {
-	const char	*p = value, *end, *q;
+	const char	*p = value, *end, *name_end;
 	size_t		 n;
 
 	while (*p != '\0') {
@@ -252,18 +286,13 @@ parse_hosts(const char *value)
 		}
 		end = p + strcspn(p, " ");
 		n = (size_t)(end - p);
-		q = p;
-		if (n > 2 && p[0] == '*' && p[1] == '.')
-			q += 2;
-		if (*q == '[' && end[-1] == ']')
-			q = end;	/* an IPv6 literal: curl checks it */
-		for (; q < end; q++) {
-			if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' &&
-			    *q <= 'Z') || (*q >= '0' && *q <= '9') ||
-			    *q == '-' || *q == '.'))
-				return xasprintf("\"%.*s\" 不是主机名 / \"%.*s\" "
-				    "is not a host name", (int)n, p, (int)n, p);
-		}
+		if ((name_end = port_suffix(p, end)) == NULL)
+			name_end = end;
+		if (!host_name_ok(n > 2 && p[0] == '*' && p[1] == '.' ? p + 2 :
+		    p, name_end))
+			return xasprintf("\"%.*s\" 不是主机名（可加 :端口）/ "
+			    "\"%.*s\" is not a host name (with an optional "
+			    ":port)", (int)n, p, (int)n, p);
 		p = end;
 	}
 	return NULL;
@@ -695,8 +724,10 @@ mdoc_type(FILE *f, const struct config_key *k)
 		break;
 	case KEY_HOSTS:
 		fputs("Host names separated by spaces;\n.Li *. Ns Ar domain\n"
-		    "covers every name under\n.Ar domain .\nEmpty: any host.\n",
-		    f);
+		    "covers every name under\n.Ar domain .\nA name covers "
+		    "its scheme's own port\n(80 for http, 443 for https);\n"
+		    "another port is listed with it, as\n.Ar host : Ns Ar "
+		    "port .\nEmpty: any host.\n", f);
 		break;
 	case KEY_INT:
 		fprintf(f, "An integer from %ld to %ld.\n", k->min, k->max);

@@ -69,7 +69,6 @@ void	 notify_conf_copy(struct notify_conf *to, const struct notify_conf *c);
 /* webhook.c */
 /* The value after "name=" in a raw query string, or NULL. */
 const char *notify_query_value(const char *query, const char *name);
-bool	 notify_host_allowed(const char *host, const char *allow_hosts);
 /* A new, zeroed request at the end of a batch. */
 struct notify_request *notify_batch_add(struct notify_batch *);
 void	 notify_request_header(struct notify_request *, const char *, ...)

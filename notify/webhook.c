@@ -267,8 +267,34 @@ host_matches(const char *host, const char *pattern, size_t plen)
 	return hlen == plen && strncasecmp(host, pattern, plen) == 0;
 }
 
-bool
-notify_host_allowed(const char *host, const char *allow_hosts)
+/*
+ * One entry of the list, "name", "*.suffix" or "[v6]", each with an
+ * optional ":port".  Without a port it covers the scheme's own port only:
+ * an allowed name on any port would let a target reach whatever else
+ * listens on that host (a database, an admin page), which the list is
+ * there to prevent.
+ */
+static bool
+entry_matches(const char *host, long port, bool default_port,
+    const char *entry, size_t len)
+{
+	const char	*colon = NULL, *p;
+
+	for (p = entry + len; p > entry; p--)
+		if (p[-1] == ':' || p[-1] == ']')
+			break;
+	if (p > entry && p[-1] == ':')
+		colon = p - 1;
+	if (colon == NULL)
+		return default_port && host_matches(host, entry, len);
+	return strtol(colon + 1, NULL, 10) == port &&
+	    host_matches(host, entry, (size_t)(colon - entry));
+}
+
+/* Whether allow_hosts (empty: any) lists the host on this port. */
+static bool
+host_allowed(const char *host, long port, bool default_port,
+    const char *allow_hosts)
 {
 	const char	*p = allow_hosts, *end;
 
@@ -280,13 +306,36 @@ notify_host_allowed(const char *host, const char *allow_hosts)
 		return true;
 	while (*p != '\0') {
 		end = p + strcspn(p, " ");
-		if (host_matches(host, p, (size_t)(end - p)))
+		if (entry_matches(host, port, default_port, p,
+		    (size_t)(end - p)))
 			return true;
 		p = end;
 		while (*p == ' ')
 			p++;
 	}
 	return false;
+}
+
+/* Why allow_hosts refuses the URL's host and port, or NULL.  The host is
+ * no secret: it is named, so the fix is plain. */
+static char *
+not_allowed(const char *scheme, const char *host, const char *port_text,
+    const char *allow_hosts)
+{
+	long	 scheme_port = strcasecmp(scheme, "https") == 0 ? 443 : 80;
+	long	 port = port_text != NULL ? strtol(port_text, NULL, 10) :
+		    scheme_port;
+
+	if (host_allowed(host, port, port == scheme_port, allow_hosts))
+		return NULL;
+	if (port == scheme_port)
+		return xasprintf("主机 %s 不在 ticd.conf 的 [webhooks] "
+		    "allow_hosts 中 / host %s is not in ticd.conf's "
+		    "[webhooks] allow_hosts", host, host);
+	return xasprintf("主机 %s 的端口 %ld 不在 ticd.conf 的 [webhooks] "
+	    "allow_hosts 中（应写作 %s:%ld）/ port %ld of host %s is not in "
+	    "ticd.conf's [webhooks] allow_hosts (listed as %s:%ld)", host, port,
+	    host, port, port, host, host, port);
 }
 
 /* The robot's own URL shape: the credential where the robot wants it. */
@@ -326,6 +375,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	CURLU		*u;
 	char		*scheme = NULL, *host = NULL, *frag = NULL;
 	char		*path = NULL, *query = NULL, *pass = NULL, *shown;
+	char		*port_text = NULL;
 	const char	*problem = NULL;
 
 	*why = NULL;
@@ -341,6 +391,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	path = url_part(u, CURLUPART_PATH);
 	query = url_part(u, CURLUPART_QUERY);
 	pass = url_part(u, CURLUPART_PASSWORD);
+	port_text = url_part(u, CURLUPART_PORT);	/* NULL: the scheme's */
 	if (scheme == NULL || (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0))
 		problem = "只接受 http 和 https / only http and https are "
@@ -354,12 +405,9 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 		    "URL: use a secret file";
 	else
 		problem = robot_shape_problem(f, path, query);
-	if (problem == NULL && !notify_host_allowed(host, allow_hosts))
-		/* The host is no secret: name it, so the fix is plain. */
-		*why = xasprintf("主机 %s 不在 ticd.conf 的 [webhooks] "
-		    "allow_hosts 中 / host %s is not in ticd.conf's [webhooks] "
-		    "allow_hosts", host, host);
-	else if (problem != NULL) {
+	if (problem == NULL)
+		*why = not_allowed(scheme, host, port_text, allow_hosts);
+	else {
 		shown = notify_url_redact(f, url);
 		*why = xasprintf("%s: %s", shown, problem);
 		free(shown);
@@ -370,6 +418,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	curl_free(path);
 	curl_free(query);
 	curl_free(pass);
+	curl_free(port_text);
 	curl_url_cleanup(u);
 	return *why == NULL;
 }

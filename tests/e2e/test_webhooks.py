@@ -15,9 +15,11 @@ import email
 import email.policy
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 
@@ -894,6 +896,34 @@ def test_targets_checked_scoped_and_allow_listed(ticd_factory, receivers,
                        capture_output=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert len(t.get("/api/v1/webhooks").json()["webhooks"]) == 2
+
+
+def test_an_allowed_host_on_another_port_is_refused_until_listed_with_it(
+        ticd_factory, receivers, tmp_path):
+    """allow_hosts = 127.0.0.1 covers that host's ports 80 and 443, not
+    whatever else listens there: the receiver's port is refused, naming
+    the entry that would allow it; once listed so (a reload), the target
+    is added and posted to."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    port = urllib.parse.urlsplit(rx.url("/")).port
+    t = hook_ticd(ticd_factory, clock, conf="allow_hosts = 127.0.0.1\n")
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    body = {"kind": "bureau", "url": rx.url("/in"), "format": "standard",
+            "secret_file": sec}
+    r = t.post("/api/v1/webhooks", body)
+    assert r.status == 422, r
+    assert "listed as 127.0.0.1:%d" % port in r.message, r.message
+    assert "应写作 127.0.0.1:%d" % port in r.message, r.message
+    assert t.get("/api/v1/webhooks").json()["webhooks"] == []
+    t.write_conf(extra="[webhooks]\nallow_hosts = 127.0.0.1:%d\n" % port)
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    add_target(t, "bureau", None, rx.url("/in"), "standard", sec)
+    nine(t, clock)
+    assert rx.wait_for(1, timeout=30) == 1, t.log_text()
+    assert rx.received[0].ok, rx.received[0].why
 
 
 def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "common/common.h"
 #include "conf/conf.h"
 
 static int
@@ -223,6 +224,22 @@ test_webhook_hosts_are_checked(void **state)
 	assert_int_equal(c.webhook_disable_days, 5);
 	free(error);
 	conf_clear(&c);
+	/* A port may follow any entry; it must be one. */
+	assert_int_equal(parse(&c, "[webhooks]\nallow_hosts = h.cn:8443 "
+	    "*.example.cn:80 [::1]:9000 127.0.0.1:65535\n", &error), 0);
+	conf_clear(&c);
+	for (const char **bad = (const char *[]){ "h.cn:0", "h.cn:65536",
+	    "h.cn:", ":80", "*.:80", "[]:80", "h.cn:8a", NULL }; *bad != NULL;
+	    bad++) {
+		char	*text = xasprintf("[webhooks]\nallow_hosts = %s\n",
+		    *bad);
+
+		assert_int_equal(parse(&c, text, &error), -1);
+		assert_non_null(strstr(error, "is not a host name"));
+		free(error);
+		free(text);
+		conf_clear(&c);
+	}
 }
 
 /* A setting given twice is an error naming both lines (the later one

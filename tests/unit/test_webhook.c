@@ -682,6 +682,31 @@ test_urls(void **state)
 	assert_false(notify_url_ok(NOTIFY_STANDARD, "https://xhooks.gov.cn/in",
 	    "hooks.gov.cn", &why));
 	free(why);
+	/* A listed name covers its scheme's own port only; another port is
+	 * listed with it (an allowed host's other services stay out). */
+	assert_true(notify_url_ok(NOTIFY_STANDARD, "https://hooks.gov.cn:443/"
+	    "in", "hooks.gov.cn", &why));
+	assert_true(notify_url_ok(NOTIFY_STANDARD, "http://hooks.gov.cn/in",
+	    "hooks.gov.cn", &why));
+	assert_false(notify_url_ok(NOTIFY_STANDARD, "http://hooks.gov.cn:6379/"
+	    "in", "hooks.gov.cn", &why));
+	assert_non_null(strstr(why, "listed as hooks.gov.cn:6379"));
+	free(why);
+	assert_false(notify_url_ok(NOTIFY_STANDARD, "http://hooks.gov.cn:443/"
+	    "in", "hooks.gov.cn", &why));
+	free(why);
+	assert_true(notify_url_ok(NOTIFY_STANDARD, "http://a.example.cn:8080/"
+	    "in", "hooks.gov.cn *.example.cn:8080", &why));
+	assert_false(notify_url_ok(NOTIFY_STANDARD, "http://a.example.cn/in",
+	    "*.example.cn:8080", &why));
+	free(why);
+	assert_true(notify_url_ok(NOTIFY_STANDARD, "http://[::1]:9000/in",
+	    "[::1]:9000", &why));
+	assert_false(notify_url_ok(NOTIFY_STANDARD, "http://[::1]:9001/in",
+	    "[::1]:9000", &why));
+	free(why);
+	assert_true(notify_url_ok(NOTIFY_STANDARD, "http://[::1]/in", "[::1]",
+	    &why));
 	/* Each robot's own shape; the message never shows the key. */
 	assert_true(notify_url_ok(NOTIFY_WECOM, WECOM_URL, "", &why));
 	assert_false(notify_url_ok(NOTIFY_WECOM, "https://qyapi.weixin.qq.com/"
