@@ -30,6 +30,8 @@ PYTHON	?= /usr/bin/python3
 BENCH_RUNS ?= 5
 BENCH_API_RUNS ?= 3
 BENCH_LARGE_RUNS ?= 3
+# ticd -V and ticctl --version print it, with the commit when built from git.
+VERSION	= 0.9
 
 PKGS	= jansson inih sqlite3 libical
 TEST_PKGS = cmocka
@@ -112,6 +114,19 @@ all: $(BUILD)/bin/ticctl $(BUILD)/bin/ticd $(DATA)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# Written again only when it changes, so a new commit rebuilds the two
+# files that print it and nothing else.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git describe --always --dirty --abbrev=7 2>/dev/null || \
+	    echo "not from git"); \
+	printf '#define TICD_VERSION "%s (%s)"\n' '$(VERSION)' "$$c" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/obj/daemon/ticd.o $(BUILD)/obj/ctl/ticctl.o: $(BUILD)/version.h
+$(BUILD)/obj/daemon/ticd.o $(BUILD)/obj/ctl/ticctl.o: \
+    ALL_CPPFLAGS += -I$(BUILD)
 
 $(BUILD)/libticd.a: $(LIB_OBJS)
 	@rm -f $@

@@ -11,6 +11,7 @@
 #include "common/common.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
+#include "version.h"	/* written by the build: $(BUILD)/version.h */
 
 static const struct {
 	const char	*name;
@@ -236,6 +237,10 @@ run(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return CTL_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		puts("ticctl " TICD_VERSION);
+		return fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
 	}
 	for (i = 0; i < nitems(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0)

@@ -19,6 +19,7 @@
 #include "common/common.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "version.h"	/* written by the build: $(BUILD)/version.h */
 
 #define DEFAULT_CONF	"/etc/ticd/ticd.conf"
 #define TICK_SECONDS	30	/* at least once a minute, the issue says */
@@ -31,7 +32,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-"用法 / usage: ticd [-dn] [-c FILE] [-i JOURNAL] [-T | -F]\n"
+"用法 / usage: ticd [-dnV] [-c FILE] [-i JOURNAL] [-T | -F]\n"
 "\n"
 "  -c FILE     配置文件 / the configuration (default " DEFAULT_CONF ")\n"
 "  -n          只检查配置：打印 configuration OK 或每个错误 / check the\n"
@@ -43,7 +44,8 @@ usage(int status)
 "  -T          新建一个 bureau 令牌，打印后退出（首次部署用）/ create a\n"
 "              bureau API token, print it once and exit (first set-up)\n"
 "  -F          新建一个科技局日历订阅，打印其链接后退出 / create a feed of\n"
-"              the bureau's calendar, print its link once and exit\n");
+"              the bureau's calendar, print its link once and exit\n"
+"  -V          打印版本后退出 / print the version and exit\n");
 	exit(status);
 }
 
@@ -416,7 +418,7 @@ main(int argc, char **argv)
 	 * unit (UMask=0077). */
 	umask(077);
 	opterr = 0;	/* getopt's complaint is English only: ours below */
-	while ((ch = getopt(argc, argv, ":c:dFhi:KnT")) != -1) {
+	while ((ch = getopt(argc, argv, ":c:dFhi:KnTV")) != -1) {
 		switch (ch) {
 		case ':':
 			fprintf(stderr, "ticd: 选项 -%c 需要一个值 / option -%c "
@@ -452,6 +454,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
+		case 'V':
+			puts("ticd " TICD_VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
 		default:
 			usage(2);
 		}
@@ -471,7 +476,7 @@ main(int argc, char **argv)
 	start_loop(&t);
 	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s",
 	    db_event_last_seq(t.db), t.conf.listen);
-	log_info("ready");
+	log_info("ticd %s ready", TICD_VERSION);
 	event_base_dispatch(t.base);
 	shut_down(&t);
 	return 0;

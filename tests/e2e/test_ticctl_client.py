@@ -8,6 +8,7 @@ shows the token.
 import datetime
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -85,6 +86,22 @@ def test_help_exits_0_in_chinese_and_english(cmd):
     assert r.rc == 0, r
     assert r.out.startswith("用法 / usage: ticctl " + cmd[:6]), r
     assert "--url" in r.out and "--token-file" in r.out and r.err == ""
+
+
+def test_the_version_is_told_by_both_programs_and_the_start_log(
+        ticd_factory):
+    """An admin asks which build runs: ticd -V, ticctl --version (or -V)
+    and ticd's "ready" line say the same version and commit."""
+    mine = subprocess.run([TICD, "-V"], capture_output=True, timeout=30)
+    assert mine.returncode == 0 and mine.stderr == b"", mine
+    m = re.fullmatch(r"ticd (\d+\.\d+[^ ]* \([^)]+\))\n",
+                     mine.stdout.decode())
+    assert m, mine.stdout
+    for flag in ("--version", "-V"):
+        r = ticctl([flag])
+        assert r.rc == 0 and r.out == "ticctl %s\n" % m.group(1), r
+    t = ticd_factory.started()
+    assert "ticd %s ready" % m.group(1) in t.log_text(), t.log_text()
 
 
 def test_option_mistakes_are_said_in_chinese_and_english():
