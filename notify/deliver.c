@@ -102,6 +102,9 @@ struct notify {
 	struct later		*later;		/* states not yet written */
 	size_t			 nlater, later_cap;
 	size_t			 mail_unwritten; /* mail answered, among them */
+	/* Writes refused in a row (an admin's sqlite3 shell holding the
+	 * store's lock): the first is said, the rest when it ends. */
+	unsigned long		 write_failures;
 	/*
 	 * The rows outbox_queue made from the plan of generation fresh_gen
 	 * (notify_queued).  Their last look would find each item as it was
@@ -454,16 +457,22 @@ later_commit(struct notify *n, char **why)
 	later_drop(n, 0);
 	n->mail_unwritten = 0;
 	evtimer_del(&n->flush_ev);
+	if (n->write_failures > 0)
+		say(n, false, "outbox: the store takes writes again (%lu "
+		    "tries refused)", n->write_failures);
+	n->write_failures = 0;
 	return 0;
 }
 
-/* A write that failed: said, and nothing lost (kept, or still in the
- * store as it was). */
+/* A write that failed: said once until one succeeds (it is tried again
+ * every REWRITE_SECONDS), and nothing lost (kept, or still in the store
+ * as it was). */
 static void
 later_failed(struct notify *n, char *why)
 {
-	say(n, true, "outbox: %zu state(s) not written yet: %s", n->nlater,
-	    why);
+	if (n->write_failures++ == 0)
+		say(n, true, "outbox: %zu state(s) not written yet, tried "
+		    "again every %d s: %s", n->nlater, REWRITE_SECONDS, why);
 	free(why);
 }
 
@@ -1004,11 +1013,13 @@ arm(struct notify *n, time_t now)
 {
 	struct timeval	 tv = { RECHECK_SECONDS, 0 };
 	long long	 when;
+	int		 rc;
 
 	if (n->stopping || n->nready >= capacity(n) ||
-	    db_outbox_next_attempt(n->db, &when) != 0)
+	    (rc = db_outbox_next_attempt(n->db, &when)) == 1)
 		return;
-	if (when - (long long)now < RECHECK_SECONDS)
+	/* A store that could not be read is asked again in a while. */
+	if (rc == 0 && when - (long long)now < RECHECK_SECONDS)
 		tv.tv_sec = when > (long long)now ? (time_t)(when - now) : 0;
 	evtimer_add(&n->due_ev, &tv);
 }
@@ -1164,16 +1175,21 @@ static void
 run(struct notify *n)
 {
 	struct delivery	*ready[DUE_BATCH];
-	size_t		 want, i;
-	ssize_t		 k;
+	struct timeval	 later = { REWRITE_SECONDS, 0 };
+	size_t		 want, i, room;
+	ssize_t		 k = 0;
 	time_t		 now = time(NULL);
 	int		 round;
 
 	evtimer_del(&n->due_ev);
 	for (round = 0; round < RUN_ROUNDS && !n->stopping; round++) {
-		if (n->nready >= capacity(n))
+		/* A reload may have lowered parallel below what is under
+		 * way already: then nothing more is marked. */
+		room = capacity(n) + lookahead(n);
+		if (n->nready >= capacity(n) ||
+		    n->ninflight + n->nready >= room)
 			break;
-		want = capacity(n) + lookahead(n) - n->ninflight - n->nready;
+		want = room - n->ninflight - n->nready;
 		if (want > DUE_BATCH)
 			want = DUE_BATCH;
 		if ((k = prepare_batch(n, now, want, ready)) <= 0)
@@ -1186,7 +1202,13 @@ run(struct notify *n)
 	/* What a commit above let start (mail whose slot was waiting for
 	 * its result to be written), whichever commit it was. */
 	start_ready(n);
-	arm(n, now);
+	/* The store refused the batch (its lock held elsewhere): the rows
+	 * are due still, and asked for at once they would be refused again
+	 * after each wait for the lock, holding the loop. */
+	if (k == -1 && !n->stopping)
+		evtimer_add(&n->due_ev, &later);
+	else
+		arm(n, now);
 }
 
 static void

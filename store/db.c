@@ -1117,13 +1117,14 @@ int
 db_outbox_next_attempt(struct db *db, long long *when)
 {
 	sqlite3_stmt	*st = db->stmt[ST_OUT_NEXT];
-	int		 found = 1;
+	int		 rc, found = 1;
 
-	if (sqlite3_step(st) == SQLITE_ROW &&
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*when = sqlite3_column_int64(st, 0);
 		found = 0;
-	}
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		found = -1;
 	sqlite3_reset(st);
 	return found;
 }

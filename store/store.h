@@ -163,7 +163,8 @@ int	 db_outbox_meta_put(struct db *, const char *name, const char *value,
 /* Up to max ids of rows pending or retrying whose time has come. */
 size_t	 db_outbox_due(struct db *, long long now, long long *ids,
 	    size_t max);
-/* The earliest next attempt of a row waiting: 0, or 1 when none waits. */
+/* The earliest next attempt of a row waiting: 0, 1 when none waits, -1
+ * when the store could not be read. */
 int	 db_outbox_next_attempt(struct db *, long long *when);
 /* Calls fn with the row and its body: 0, 1 no such row, -1 error (with
  * *error) or fn's -1 (*error untouched). */

@@ -896,7 +896,10 @@ def test_store_locked_mid_burst_holds_mail_only_while_locked(ticd_factory,
     # results of the mail sent meanwhile cannot be written, and a mail's
     # slot waits for its result to be written; once the lock goes they are
     # written and the burst goes on (each message once), not stuck until
-    # something else wakes ticd.
+    # something else wakes ticd.  The store's refusals are said once, and
+    # their end; the refused batch is asked for again in 5 s, not at once
+    # (which held the loop in sqlite's wait for the lock, 4 times a second,
+    # a log line each).
     n = 60
     smtp_sink.delay = 0.02
     t = burst_ticd(ticd_factory, smtp_sink, tmp_path, n,
@@ -912,8 +915,47 @@ def test_store_locked_mid_burst_holds_mail_only_while_locked(ticd_factory,
     finally:
         lock.execute("COMMIT")
         lock.close()
-    assert "not written yet" in t.log_text(), t.log_text()
     assert burst_delivered_once(t, smtp_sink, n, timeout=30) == 0
+    log = t.log_text()
+    assert log.count("not written yet") == 1, log
+    assert "tried again every 5 s" in log, log
+    assert "the store takes writes again" in log, log
+
+
+def test_a_store_locked_when_a_retry_falls_due_is_said_once_not_spun_on(
+        ticd_factory, tmp_path):
+    """The mail server down at 09:00: the message is to be tried again in
+    about 5 s; an admin's sqlite3 shell holds the store's lock across that
+    time.  ticd says once that it cannot write, asks again every 5 s (it
+    asked at once, each time after sqlite's wait for the lock: the loop
+    held, four log lines a second), and says when the store takes writes
+    again; the retry then happens."""
+    jpath = tmp_path / "one.jsonl"
+    burst_journal(jpath, 1)
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\nsmtp_url = smtp://127.0.0.1:9\n"
+                 "starttls = no\n" % FROM)
+    t.token = t.make_token()
+    t.start(env=faketime_env(DAY + " 08:59:59"), extra_args=["-i",
+                                                              str(jpath)])
+    assert t.post("/api/v1/contacts", {"kind": "centre", "scope": "k00000",
+                                       "email": "k00000@centre.example"}
+                  ).status == 201
+    rows = wait_deliveries(t, lambda rs: rs and rs[0]["state"] == "retrying",
+                           timeout=30)
+    lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        time.sleep(9)		# past the retry's 5 s (±10%)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    wait_deliveries(t, lambda rs: rs[0]["attempts"] >= 2, timeout=30)
+    log = t.log_text()
+    assert log.count("not written yet") == 1, log
+    assert "tried again every 5 s" in log, log
+    assert "the store takes writes again" in log, log
+    assert rows[0]["attempts"] == 1
 
 
 def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
