@@ -405,6 +405,33 @@ def test_5xx_dead_at_once_then_redelivered(ticd_factory, smtp_sink):
     assert t.post("/api/v1/deliveries/99999/redeliver", {}).status == 404
 
 
+class RcptRefusingSink(SmtpSink):
+    """Refuses every recipient for good, as a server with no such user."""
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        return "550 5.1.1 <%s>: no such user here" % address
+
+
+def test_a_refused_recipient_is_told_with_the_servers_own_words(
+        ticd_factory):
+    """The bureau's notice and the outbox keep the server's refusal, not
+    the "221 bye" that answers curl's QUIT after it."""
+    sink = RcptRefusingSink()
+    sink.up()
+    try:
+        t = mail_ticd(ticd_factory, sink.url())
+        rows = wait_deliveries(t, lambda rs: len(reminders(rs)) == 3 and
+                               all(r["state"] == "dead"
+                                   for r in reminders(rs)))
+        for r in reminders(rows):
+            said = (r["last_error"] or "") + (r["last_response"] or "")
+            assert "no such user here" in said, r
+            assert "221" not in said, r
+    finally:
+        sink.down()
+
+
 def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     # The first message the server takes is refused for good; the others
     # and the notice go.  The notice names the recipient, the day, the
