@@ -707,6 +707,18 @@ hook_done(struct hook_result *r, void *arg)
 	hook_finish(d, r);
 }
 
+static int
+fsync_dir(const char *dir)
+{
+	int	 fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 /* The spool: the same bytes as a file a person can open.  Written under
  * a temporary name and renamed, so a reader never sees half a message;
  * a second attempt overwrites the first. */
@@ -738,16 +750,25 @@ spool_write(const struct notify_conf *c, const struct delivery *d,
 		}
 		off += (size_t)w;
 	}
-	if (off != d->len || fsync(fd) == -1 || close(fd) == -1) {
+	if (off != d->len || fsync(fd) == -1) {
 		*error = xasprintf("%s: %s", tmp, strerror(errno));
-		if (off != d->len)
-			close(fd);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		*error = xasprintf("%s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	if (rename(tmp, path) == -1) {
 		*error = xasprintf("%s: %s", path, strerror(errno));
 		unlink(tmp);
+		goto out;
+	}
+	/* The rename itself made durable before the row says "sent". */
+	if (fsync_dir(c->spool_dir) == -1) {
+		*error = xasprintf("%s: %s", c->spool_dir, strerror(errno));
 		goto out;
 	}
 	rc = 0;
