@@ -60,6 +60,10 @@ deliveries_usage(FILE *f)
 "                   (default 200, at most 10000)\n"
 "  --json           输出 ticd 的原始回复（JSON）/ print ticd's reply (JSON)\n");
 	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused or could not be reached;\n"
+"2 bad usage.\n");
 }
 
 static const char *headers[] = {
@@ -214,10 +218,18 @@ redeliver_usage(FILE *f)
 "用法 / usage: ticctl redeliver ID [--json]\n"
 "       (and connection options)\n"
 "\n"
-"重新发送发件箱中的一封邮件（如已 dead 的），内容与 Message-ID 不变。需 bureau 令牌。\n"
-"Sends a message of the outbox again (a dead one, say), with the same\n"
-"bytes and Message-ID.  Needs a bureau token.\n");
+"重新发送发件箱中的一条消息（邮件或 webhook，如已 dead 的），内容与 Message-ID\n"
+"不变（其后已办结、作废的义务不再列入）。需 bureau 令牌。\n"
+"Sends a message of the outbox (mail or webhook; a dead one, say) again,\n"
+"with the same bytes and Message-ID (obligations closed or voided since\n"
+"are left out).  Needs a bureau token.\n");
 	ctl_remote_usage(f);
+	fprintf(f,
+"\n"
+"退出状态 / exit status: 0 ok; 1 ticd refused (404 no such message; 409\n"
+"being sent now, or nothing left to send: every obligation it named closed\n"
+"since, or its webhook target removed or disabled) or could not be\n"
+"reached; 2 bad usage.\n");
 }
 
 int
@@ -266,7 +278,7 @@ ctl_redeliver(int argc, char **argv)
 	} else if (json)
 		rc = ctl_print_json(rem.cmd, reply);
 	else {
-		printf("邮件 %lld 将重新发送 / message %lld will be sent again\n",
+		printf("消息 %lld 将重新发送 / message %lld will be sent again\n",
 		    id, id);
 		rc = ctl_finish(rem.cmd);
 	}

@@ -1291,6 +1291,16 @@ post_redeliver(struct call *c, const char *sid)
 		not_found(c);
 		return;
 	}
+	/* Refused before the row is touched: a redelivery that would send
+	 * nothing rewrote a sent row's record as dropped or dead. */
+	if ((rc = notify_redeliver_check(c->t->notify, id, &error)) == -1) {
+		http_reply_unavailable(c->t, c->req, error);
+		return;
+	} else if (rc == 1) {
+		http_reply_error(c->t, c->req, 409, "nothing_to_send", error);
+		free(error);
+		return;
+	}
 	when = state_timestamp();
 	rc = db_outbox_redeliver(c->t->db, id, (long long)time(NULL), when,
 	    &error);

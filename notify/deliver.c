@@ -1274,6 +1274,31 @@ notify_kick(struct notify *n)
 		evtimer_add(&n->kick_ev, &now);
 }
 
+int
+notify_redeliver_check(struct notify *n, long long id, char **why)
+{
+	struct fetched	 f = { .n = n };
+	int		 rc;
+
+	*why = NULL;
+	if (n == NULL)		/* a harness without a sender */
+		return 0;
+	if ((rc = db_outbox_get(n->db, id, fetch_cb, &f, why)) != 0 ||
+	    f.d == NULL)
+		return rc == -1 ? -1 : 0;
+	if (f.verdict == OUTBOX_DROPPED) {
+		*why = xasprintf("没有可重发的内容：%s / nothing left to send: "
+		    "%s", f.why, f.why);
+	} else if (f.d->webhook && hook_target_refusal(n->hooks_engine,
+	    f.d->target, why) == -1)
+		rc = -1;
+	delivery_free(f.d);
+	free(f.items);
+	free(f.why);
+	free(f.error);
+	return rc == -1 ? -1 : *why != NULL;
+}
+
 struct notify *
 notify_new(struct event_base *base, struct db *db,
     const struct notify_hooks *hooks, const struct notify_conf *conf,

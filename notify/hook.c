@@ -1193,6 +1193,28 @@ hook_send(struct hook_engine *e, long long row, long long target,
 	return NULL;
 }
 
+int
+hook_target_refusal(struct hook_engine *e, long long target, char **why)
+{
+	struct target	 t;
+
+	*why = NULL;
+	if (target_get(e, target, &t, why) == -1)
+		return -1;
+	if (!t.found)
+		*why = xasprintf("webhook 目标 %lld 已删除 / webhook target "
+		    "%lld was removed", target, target);
+	else if (t.disabled)
+		*why = xasprintf("webhook 目标 %lld 已停用，请先 ticctl "
+		    "webhooks enable %lld / webhook target %lld is disabled: "
+		    "ticctl webhooks enable %lld first", target, target,
+		    target, target);
+	else
+		(void)target_url_ok(e, &t, why);
+	target_clear(&t);
+	return 0;
+}
+
 void
 hook_cancel(struct hook_engine *e, struct hook_attempt *a)
 {

@@ -303,6 +303,14 @@ void	 notify_set_conf(struct notify *, const struct notify_conf *);
 const struct notify_conf *notify_get_conf(const struct notify *);
 /* Something was queued or redelivered: look at the outbox again soon. */
 void	 notify_kick(struct notify *);
+/*
+ * Whether sending row id again would send anything: 1 with *why when not
+ * (every obligation it named closed or voided since, or its webhook
+ * target removed, disabled or no longer allowed), so that a redelivery
+ * is refused before it rewrites the row's record; 0 when it would (or
+ * no such row); -1 with *why when the store failed.
+ */
+int	 notify_redeliver_check(struct notify *, long long id, char **why);
 /* Rows outbox_queue just made from the current plan: while the plan's
  * generation stays the same, their last look before sending is skipped
  * (it would find every item as it was queued). */
@@ -708,6 +716,11 @@ struct hook_attempt *hook_send(struct hook_engine *, long long row,
 	    struct hook_result *r);
 /* Stops an attempt without calling its callback. */
 void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
+/* Why a post to the target could not go now (removed, disabled, its URL
+ * no longer allowed) in *why, or *why NULL; -1 with *why when the store
+ * could not be read. */
+int	 hook_target_refusal(struct hook_engine *, long long target,
+	    char **why);
 
 /* A webhook row gone dead, for the bureau's notice (all borrowed). */
 struct hook_dead {

@@ -597,6 +597,31 @@ def test_closed_obligation_dropped_from_queued_message(ticd_factory,
         t.get("/metrics", token=None).body.decode()
 
 
+def test_redelivering_what_has_nothing_left_is_refused_and_keeps_the_record(
+        ticd_factory, smtp_sink):
+    """yq-006's reminder went; then it holds its meeting.  Sending the
+    reminder again would send nothing: ticd refuses (409, saying why)
+    and the row still says sent (it was rewritten as dropped, its record
+    lost, while ticctl said it would be sent again)."""
+    t = mail_ticd(ticd_factory, smtp_sink.url())
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                           all(r["state"] == "sent" for r in rs))
+    sent = [r for r in rows if r["recipient"] == "centre:yq-006"][0]
+    t.record({"type": "expert_meeting_held", "date": DAY,
+              "centre": "yq-006"})
+    r = t.post("/api/v1/deliveries/%d/redeliver" % sent["id"], {})
+    assert r.status == 409 and r.code == "nothing_to_send", r
+    assert sent["items"][0] in r.message, r.message
+    p = subprocess.run([TICCTL, "redeliver", str(sent["id"]), "--url",
+                        t.url(""), "--token", t.token], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 1 and "nothing left to send" in \
+        p.stderr.decode(), p
+    assert p.stdout == b"", p
+    after = [r for r in deliveries(t) if r["id"] == sent["id"]][0]
+    assert after == sent, (after, sent)
+
+
 def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
                                                        smtp_sink):
     # Planned through Mon 30 Nov; down until Thu 3 Dec, 10:00.

@@ -926,6 +926,27 @@ def test_an_allowed_host_on_another_port_is_refused_until_listed_with_it(
     assert rx.received[0].ok, rx.received[0].why
 
 
+def test_a_post_whose_target_is_gone_is_not_redelivered(ticd_factory,
+                                                        receivers, tmp_path):
+    """Redelivering a sent post after its target was removed, or while it
+    is disabled, is refused (409, saying which and what to do) and the
+    row keeps its record (it was rewritten as dead)."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock)
+    sec = secret_file(tmp_path, "whsec", WHSEC)
+    target = add_target(t, "bureau", None, rx.url("/in"), "standard", sec)
+    nine(t, clock)
+    assert rx.wait_for(1, timeout=30) == 1, t.log_text()
+    row = wait_rows(t, lambda rs: len(rs) == 1 and
+                    rs[0]["state"] == "sent")[0]
+    assert t.delete("/api/v1/webhooks/%d" % target["id"]).status == 200
+    r = t.post("/api/v1/deliveries/%d/redeliver" % row["id"], {})
+    assert r.status == 409 and r.code == "nothing_to_send", r
+    assert "target %d was removed" % target["id"] in r.message, r.message
+    assert wait_rows(t, lambda rs: True)[0] == row
+
+
 def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
         ticd_factory, tmp_path):
     """Services keep their secret in a hook's path (Slack's, Discord's) or
