@@ -325,6 +325,16 @@ drop_touched(struct ticd *t, const struct feedrev_change *changes, size_t n)
 
 	for (i = 0; i < n; i++)
 		touched_add(&tc, t->rules, &changes[i]);
+	/* A centre moved to another unit (its registration retracted and
+	 * made again) leaves the old unit's feed too: the unit it had in the
+	 * plan being replaced is touched as well. */
+	for (i = 0; f->plan != NULL && json_object_size(tc.centres) > 0 &&
+	    i < f->plan->ncentres; i++) {
+		if (f->plan->centres[i].unit != NULL &&
+		    json_object_get(tc.centres, f->plan->centres[i].id) != NULL)
+			json_object_set_new(tc.units, f->plan->centres[i].unit,
+			    json_true());
+	}
 	for (i = 0; i < f->nslots; i++) {
 		if (slot_touched(f->slots[i], &tc))
 			slot_drop(f->slots[i]);

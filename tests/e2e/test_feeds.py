@@ -561,6 +561,25 @@ def test_an_event_touches_only_its_feeds(two):
     assert metric(two, "ticd_feed_renders_total") == renders + 3
 
 
+def test_a_centre_moved_to_another_unit_leaves_the_old_units_feed(two):
+    """m1's registration under unit B is retracted and made again under
+    unit A, between two fetches: B's feed no longer shows it (it kept it,
+    with its old words, until the day changed), A's unit sees it."""
+    two.record({"type": "registered", "date": "2025-03-03", "centre": "m1",
+                "name": "迁移中心", "unit": UNIT_B, "id": "reg-m1",
+                "director_birth": "1970-05-05"})
+    fa_unit = new_feed(two, "unit", UNIT_A)
+    assert "m1/" in fetch(two.fu["url"]).body.decode()
+    assert "m1/" not in fetch(fa_unit["url"]).body.decode()
+    two.record({"type": "retracted", "date": two.today(),
+                "event": "reg-m1", "reason": "组织管理单位登记错误"})
+    two.record({"type": "registered", "date": "2025-03-03", "centre": "m1",
+                "name": "迁移中心", "unit": UNIT_A,
+                "director_birth": "1970-05-05"})
+    assert "m1/" not in fetch(two.fu["url"]).body.decode()
+    assert "m1/" in fetch(fa_unit["url"]).body.decode()
+
+
 def test_same_journal_same_day_same_bytes(two):
     urls = [f["url"] + v for f in (two.fa, two.fb, two.fu, two.fw)
             for v in ("", "?alarms=1", "?todo=1")]
