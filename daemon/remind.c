@@ -85,8 +85,16 @@ read_password(const char *path, char **password, char **error)
 	*password = NULL;
 	if (path == NULL || *path == '\0')
 		return 0;
-	if (conf_read_file(path, &text, &len, error) == -1)
+	if (conf_read_file(path, &text, &len, error) == -1) {
+		/* Which setting, and the usual cause under the unit. */
+		text = *error;
+		*error = xasprintf("[mail] password_file: %s（ticd 以服务用户运行，"
+		    "请用 LoadCredential= 或调整权限）/ (ticd runs as the "
+		    "service's user: use LoadCredential= or mend the file's "
+		    "permissions)", text);
+		free(text);
 		return -1;
+	}
 	text[strcspn(text, "\r\n")] = '\0';
 	*password = xstrdup(text);
 	explicit_bzero(text, len);

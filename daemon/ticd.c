@@ -63,6 +63,20 @@ verbosity(const char *level)
 }
 
 /* ticd -n: the configuration and the data files it names. */
+/* Whether the files [mail] names can be read (the password), as the
+ * reminders will read them once the journal is loaded: a start would
+ * otherwise fail after telling systemd it is ready. */
+static int
+mail_conf_readable(const struct conf *c, char **error)
+{
+	struct notify_conf	 nc;
+
+	if (remind_mail_conf(c, &nc, error) == -1)
+		return -1;
+	notify_conf_clear(&nc);
+	return 0;
+}
+
 static int
 check_config(const char *path)
 {
@@ -73,7 +87,8 @@ check_config(const char *path)
 
 	memset(&conf, 0, sizeof(conf));
 	if (conf_load(&conf, path, &error) == -1 ||
-	    state_load_data(&conf, &cal, &rules, &error) == -1) {
+	    state_load_data(&conf, &cal, &rules, &error) == -1 ||
+	    mail_conf_readable(&conf, &error) == -1) {
 		fprintf(stderr, "%s\n", error);
 		free(error);
 		conf_clear(&conf);
@@ -466,7 +481,8 @@ main(int argc, char **argv)
 	if (check)
 		return check_config(t.conf_path);
 	log_init(debug ? 3 : 2, 0);
-	if (conf_load(&t.conf, t.conf_path, &error) == -1)
+	if (conf_load(&t.conf, t.conf_path, &error) == -1 ||
+	    mail_conf_readable(&t.conf, &error) == -1)
 		fatalx("%s", error);
 	if (!debug)
 		log_setverbose(verbosity(t.conf.log_level));

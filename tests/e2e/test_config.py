@@ -25,6 +25,24 @@ def test_check_good_configuration(ticd_factory):
     assert (rc, out) == (0, "configuration OK\n"), err
 
 
+def test_an_unreadable_mail_password_fails_the_check_and_the_start(
+        ticd_factory):
+    """ticd -n passed a password_file it cannot read, and ticd then said
+    "ready" to systemd and exited once the journal had loaded (a restart
+    loop under the unit).  Now both refuse, naming the setting."""
+    t = ticd_factory()
+    t.write_conf(extra="[mail]\nsmtp_url = smtp://127.0.0.1:9\n"
+                 "password_file = %s/no-such-pw\n" % t.dir)
+    rc, out, err = check(t.conf)
+    assert rc == 1 and out == "", (out, err)
+    assert err.startswith("[mail] password_file: %s/no-such-pw: " % t.dir)
+    assert "LoadCredential=" in err, err
+    t.start(wait=False)
+    assert t.proc.wait(timeout=30) == 1
+    log = t.log_text()
+    assert "[mail] password_file" in log and " ready" not in log, log
+
+
 def test_check_reports_every_error_with_its_line(ticd_factory):
     t = ticd_factory()
     conf = t.dir / "broken.conf"
