@@ -465,8 +465,11 @@ reply_created(struct ticd *t, struct evhttp_request *req, long long id,
 	char	*url = feed_link(t, secret), *webcal;
 
 	/* webcal:// is what calendar applications register for: the same
-	 * URL with its scheme replaced. */
-	webcal = xasprintf("webcal://%s", strstr(url, "://") + 3);
+	 * URL with its scheme replaced.  Clients read webcal:// as http://
+	 * (Thunderbird's calendar does): behind https it is webcals://, or
+	 * the secret in the link would cross the network in clear. */
+	webcal = xasprintf("%s://%s", strncmp(url, "https:", 6) == 0 ?
+	    "webcals" : "webcal", strstr(url, "://") + 3);
 	http_reply_json(t, req, 201, state_scope_warned(t,
 	    feedtok_kind_name(kind), scope, json_pack("{s:I, s:s, s:s, s:o, "
 	    "s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "token", secret,

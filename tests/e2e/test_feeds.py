@@ -636,7 +636,9 @@ def test_public_url_makes_the_links(ticd_factory):
     t.record(TWO_UNITS[0])
     f = new_feed(t, "centre", "a1")
     assert f["url"] == "https://cal.example.cn/yq/feeds/%s.ics" % f["token"]
-    assert f["webcal"] == "webcal://cal.example.cn/yq/feeds/%s.ics" % \
+    # webcals://: clients read webcal:// as plain http, which would send
+    # the link's secret in clear to an https service.
+    assert f["webcal"] == "webcals://cal.example.cn/yq/feeds/%s.ics" % \
         f["token"]
     body = fetch(t.url("/feeds/%s.ics" % f["token"])).body
     for c in parse(body)[1]:
