@@ -162,6 +162,7 @@ struct ticd {
 	struct timespec		 load_started;
 	long long		 load_total;	/* events stored at start */
 	bool			 loading;	/* the journal is not whole */
+	bool			 debug;		/* -d: log_level is not read */
 	bool			 stopping;
 };
 

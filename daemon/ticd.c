@@ -156,7 +156,8 @@ reload(struct ticd *t)
 	sched_rules_free(t->rules);
 	t->cal = cal;
 	t->rules = rules;
-	log_setverbose(verbosity(t->conf.log_level));
+	if (!t->debug)
+		log_setverbose(verbosity(t->conf.log_level));
 	if (auth_load(t, &error) == -1) {
 		log_warnx("reloading tokens: %s", error);
 		free(error);
@@ -453,7 +454,7 @@ main(int argc, char **argv)
 			t.conf_path = optarg;
 			break;
 		case 'd':
-			debug = true;
+			debug = t.debug = true;
 			break;
 		case 'i':
 			import = optarg;

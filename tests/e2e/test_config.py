@@ -43,6 +43,23 @@ def test_an_unreadable_mail_password_fails_the_check_and_the_start(
     assert "[mail] password_file" in log and " ready" not in log, log
 
 
+def test_debug_logging_asked_with_d_survives_a_reload(ticd_factory):
+    """ticd -d logs debug lines whatever log_level says, after a reload
+    too (the reload set the level from the file)."""
+    t = ticd_factory()
+    t.token = t.make_token()
+    t.start(extra_args=["-d"])
+    t.record({"type": "registered", "date": "2026-01-05", "centre": "d1",
+              "name": "调试中心", "unit": "城区科技局"})
+    t.wait_log("committed 1 event(s)")
+    mark = t.log_size()
+    t.send(signal.SIGHUP)
+    t.wait_log("reloaded", mark)
+    t.record({"type": "registered", "date": "2026-01-05", "centre": "d2",
+              "name": "调试中心二", "unit": "城区科技局"})
+    t.wait_log("committed 1 event(s)", mark)
+
+
 def test_check_reports_every_error_with_its_line(ticd_factory):
     t = ticd_factory()
     conf = t.dir / "broken.conf"
