@@ -1072,6 +1072,68 @@ contact_refusal(const struct db_contact *row)
 	return NULL;
 }
 
+/* Whether two scopes are the same (NULL: the bureau's). */
+static bool
+same_scope(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * After a search for what a new contact or target would repeat (rc and
+ * error its result, id the one found or 0): replies 503, or 409 naming
+ * the one found, and says true; false when there is none.
+ */
+static bool
+reply_taken(struct call *c, int rc, char *error, long long id,
+    const char *what_cn, const char *what_en)
+{
+	char	*msg;
+
+	if (rc == -1) {
+		http_reply_unavailable(c->t, c->req, error);
+		return true;
+	}
+	if (id == 0)
+		return false;
+	msg = xasprintf("%s（编号 %lld）/ %s (id %lld)", what_cn, id, what_en,
+	    id);
+	http_reply_error(c->t, c->req, 409, "duplicate", msg);
+	free(msg);
+	return true;
+}
+
+struct contact_same {
+	const struct db_contact	*want;
+	long long		 id;
+};
+
+static int
+contact_same_cb(const struct db_contact *row, void *arg)
+{
+	struct contact_same	*cs = arg;
+
+	if (strcmp(row->kind, cs->want->kind) == 0 &&
+	    same_scope(row->scope, cs->want->scope) &&
+	    strcasecmp(row->email, cs->want->email) == 0)
+		cs->id = row->id;
+	return 0;
+}
+
+/* Whether the recipient has this address already, its case aside (a
+ * second copy mailed every reminder twice): replied to if so. */
+static bool
+contact_taken(struct call *c, const struct db_contact *want)
+{
+	struct contact_same	 cs = { want, 0 };
+	char			*error = NULL;
+	int			 rc;
+
+	rc = db_foreach_contact(c->t->db, contact_same_cb, &cs, &error);
+	return reply_taken(c, rc, error, cs.id, "已有此联系人",
+	    "already a contact");
+}
+
 static void
 post_contact(struct call *c)
 {
@@ -1096,6 +1158,8 @@ post_contact(struct call *c)
 		json_decref(obj);
 		return;
 	}
+	if (contact_taken(c, &row))
+		goto out;
 	row.created_at = state_timestamp();
 	if (db_contact_insert(c->t->db, &row, &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);
@@ -1106,6 +1170,7 @@ post_contact(struct call *c)
 		    row.scope ? json_string(row.scope) : json_null(), "email",
 		    row.email, "name", row.name)));
 	free((char *)row.created_at);
+out:
 	json_decref(obj);
 }
 
@@ -1508,6 +1573,37 @@ webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
 	return NULL;
 }
 
+struct webhook_same {
+	const struct db_webhook	*want;
+	long long		 id;
+};
+
+static int
+webhook_same_cb(const struct db_webhook *row, void *arg)
+{
+	struct webhook_same	*ws = arg;
+
+	if (strcmp(row->kind, ws->want->kind) == 0 &&
+	    same_scope(row->scope, ws->want->scope) &&
+	    strcmp(row->url, ws->want->url) == 0)
+		ws->id = row->id;
+	return 0;
+}
+
+/* Whether the recipient posts to this URL already (a second target
+ * posted every reminder twice to the same group): replied to if so. */
+static bool
+webhook_taken(struct call *c, const struct db_webhook *want)
+{
+	struct webhook_same	 ws = { want, 0 };
+	char			*error = NULL;
+	int			 rc;
+
+	rc = db_foreach_webhook(c->t->db, webhook_same_cb, &ws, &error);
+	return reply_taken(c, rc, error, ws.id, "此对象已有同一地址的 webhook",
+	    "the recipient has a webhook to this URL already");
+}
+
 static void
 post_webhook(struct call *c)
 {
@@ -1538,6 +1634,10 @@ post_webhook(struct call *c)
 	row.label = json_string_value(json_object_get(obj, "label"));
 	if (row.label == NULL)
 		row.label = "";
+	if (webhook_taken(c, &row)) {
+		json_decref(obj);
+		return;
+	}
 	row.created_at = created = state_timestamp();
 	if (db_webhook_insert(c->t->db, &row, &error) == -1) {
 		http_reply_unavailable(c->t, c->req, error);

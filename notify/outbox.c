@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/common.h"
 #include "notify/notify.h"
@@ -139,23 +140,40 @@ to_kind(int to)
 	    "centre" : "bureau";
 }
 
-/* The addresses of a recipient: [{email, name}]. */
+/* Whether list holds this address already, whatever its case. */
+static bool
+has_address(const json_t *list, const char *email)
+{
+	const json_t	*a;
+	size_t		 i;
+
+	json_array_foreach(list, i, a) {
+		if (strcasecmp(json_string_value(json_object_get(a, "email")),
+		    email) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The addresses of a recipient: [{email, name}], each once (a contact
+ * added twice, as before the API refused it, is mailed once). */
 static json_t *
 addresses_of(json_t *all, int to, const char *scope)
 {
 	json_t		*out = json_array(), *c;
-	const char	*cs;
+	const char	*cs, *email;
 	size_t		 i;
 
 	json_array_foreach(all, i, c) {
 		cs = json_string_value(json_object_get(c, "scope"));
+		email = json_string_value(json_object_get(c, "email"));
 		if (strcmp(json_string_value(json_object_get(c, "kind")),
 		    to_kind(to)) != 0 || (to != SCHED_TO_BUREAU &&
-		    (cs == NULL || scope == NULL || strcmp(cs, scope) != 0)))
+		    (cs == NULL || scope == NULL || strcmp(cs, scope) != 0)) ||
+		    has_address(out, email))
 			continue;
-		json_array_append_new(out, json_pack("{s:O, s:O}", "email",
-		    json_object_get(c, "email"), "name",
-		    json_object_get(c, "name")));
+		json_array_append_new(out, json_pack("{s:s, s:O}", "email",
+		    email, "name", json_object_get(c, "name")));
 	}
 	return out;
 }

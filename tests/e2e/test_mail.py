@@ -237,6 +237,27 @@ def test_a_stored_contact_no_mail_can_go_to_is_named_each_day(ticd_factory,
     assert "b009@centre.example（" not in out, out
 
 
+def test_a_contact_stored_twice_is_mailed_once(ticd_factory, smtp_sink):
+    """A centre's address stored twice (in another case), as the API took
+    before it refused that: the message names it once."""
+    t = mail_ticd(ticd_factory, smtp_sink.url(), start=DAY + " 08:00:00")
+    assert t.post("/api/v1/contacts", {
+        "kind": "centre", "scope": "yq-006", "email": "A006@Centre.Example"}
+    ).status == 409
+    assert t.stop() == 0
+    with sqlite3.connect(str(t.db)) as db:
+        db.execute("INSERT INTO contacts (kind, scope, email, name, "
+                   "created_at) VALUES ('centre', 'yq-006', "
+                   "'A006@Centre.Example', '', '2026-11-01T09:00:00+08:00')")
+    db.close()
+    t.start(env=faketime_env(BEFORE_NINE))
+    assert smtp_sink.wait_for(3) == 3, t.log_text()
+    mine = [(rcpts, parse(raw)) for _, rcpts, raw in smtp_sink.received
+            if "a006@centre.example" in rcpts]
+    assert len(mine) == 1 and mine[0][0] == ["a006@centre.example"], mine
+    assert mine[0][1]["To"].count("@") == 1, mine[0][1]["To"]
+
+
 def test_nothing_on_a_sunday(ticd_factory, smtp_sink):
     t = mail_ticd(ticd_factory, smtp_sink.url(), "2026-12-06 08:59:57")
     time.sleep(6)		# past 09:00 by the fake clock

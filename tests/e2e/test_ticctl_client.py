@@ -315,6 +315,13 @@ def test_contacts_add_list_remove(demo):
     listed = run(demo, "contacts", "--json").json()["contacts"]
     cid = [c["id"] for c in listed if c["email"] == "a@example.cn"][0]
     assert "李四" in run(demo, "contacts").out
+    # The same address again, whatever its case, is refused: every
+    # reminder went to it twice.
+    again = run(demo, "contacts", "add", "centre", "yq-001", "A@Example.CN")
+    assert again.rc == 1 and "already a contact (id %d)" % cid in again.err, \
+        again
+    assert len(run(demo, "contacts", "--json").json()["contacts"]) == \
+        len(listed)
     assert run(demo, "contacts", "add", "bureau", "b@example.cn").rc == 0
     bad = run(demo, "contacts", "add", "unit", "城区科技局", "not an address")
     assert bad.rc == 1 and bad.err.startswith("ticctl contacts: "), bad

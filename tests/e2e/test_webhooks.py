@@ -862,6 +862,12 @@ def test_targets_checked_scoped_and_allow_listed(ticd_factory, receivers,
         assert t.post("/api/v1/webhooks", body).status == 400, body
     ok = add_target(t, "centre", "yq-006", "https://a.example.cn/hook",
                     "standard", sec)
+    # The same URL for the same recipient again: every post went twice.
+    r = t.post("/api/v1/webhooks", {"kind": "centre", "scope": "yq-006",
+                                    "url": "https://a.example.cn/hook",
+                                    "format": "standard", "secret_file": sec})
+    assert r.status == 409 and r.code == "duplicate", r
+    assert "(id %d)" % ok["id"] in r.message, r.message
     add_target(t, "unit", "城区科技局", "https://b.example.cn/hook",
                "standard", sec)
     # A centre's token sees its own target, not the secret's file, and
