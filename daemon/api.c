@@ -796,6 +796,18 @@ add_workdays(struct call *c, json_t *reply, json_t *obligations, int as_of)
 	json_object_set_new(reply, "workdays", map);
 }
 
+/* A unit no registered centre has: 404 (an empty list read as "nothing
+ * due there", and a misspelt unit went unnoticed). */
+static void
+unknown_unit(struct call *c, const char *unit)
+{
+	char	*msg = xasprintf("没有中心属于组织管理单位 %s / no registered "
+		    "centre has the unit %s", unit, unit);
+
+	http_reply_error(c->t, c->req, 404, "not_found", msg);
+	free(msg);
+}
+
 static void
 get_obligations(struct call *c)
 {
@@ -863,6 +875,11 @@ get_obligations(struct call *c)
 	} else {
 		plan = state_plan(c->t);
 		n = plan->count;
+	}
+	if (unit != NULL && centre == NULL && !state_plan_has_unit(plan, unit)) {
+		unknown_unit(c, unit);
+		sched_plan_free(own);
+		return;
 	}
 	list = json_array();
 	for (i = 0; i < n; i++) {

@@ -186,6 +186,8 @@ int	 state_today(void);
 int	 state_load_data(const struct conf *, struct sched_calendar **,
 	    struct sched_rules **, char **error);
 const struct sched_plan *state_plan(struct ticd *);
+/* Whether a centre of the plan has this unit. */
+bool	 state_plan_has_unit(const struct sched_plan *, const char *unit);
 /* reply, with a "warning" when no registered centre answers to scope (a
  * centre's id, or a unit's name): made for a scope nobody answers to yet,
  * it sees or gets nothing until one does. */

@@ -570,13 +570,23 @@ state_import(struct ticd *t, const char *path, char **error)
  * unit may be set up before its first centre is registered), but it sees
  * or gets nothing until one does, and a typo would otherwise go unnoticed.
  */
+/* No index of units: a walk, once per thing made or asked for. */
+bool
+state_plan_has_unit(const struct sched_plan *plan, const char *unit)
+{
+	size_t	 i;
+
+	for (i = 0; i < plan->ncentres; i++)
+		if (strcmp(plan->centres[i].unit, unit) == 0)
+			return true;
+	return false;
+}
+
 json_t *
 state_scope_warned(struct ticd *t, const char *kind, const char *scope,
     json_t *reply)
 {
-	const struct sched_plan	*plan;
-	bool			 centre;
-	size_t			 i;
+	bool	 centre;
 
 	if (scope == NULL || strcmp(kind, "bureau") == 0)
 		return reply;
@@ -584,13 +594,8 @@ state_scope_warned(struct ticd *t, const char *kind, const char *scope,
 		load_finish(t);	/* the registration may not be read yet */
 		if (sched_journal_centre(t->journal, scope) != NULL)
 			return reply;
-	} else {
-		/* No index of units: a walk, once per thing made. */
-		plan = state_plan(t);
-		for (i = 0; i < plan->ncentres; i++)
-			if (strcmp(plan->centres[i].unit, scope) == 0)
-				return reply;
-	}
+	} else if (state_plan_has_unit(state_plan(t), scope))
+		return reply;
 	json_object_set_new(reply, "warning", centre ? json_sprintf("尚无登记"
 	    "编号为 %s 的中心：登记之前，这里看不到、也收不到任何内容 / no "
 	    "centre %s is registered (yet): nothing shows or goes here until "

@@ -5,11 +5,12 @@ filter and every role's view.
 """
 import datetime
 import re
+import subprocess
 
 import pytest
 
-from conftest import (DEMO_JOURNAL, demo_events, post_demo, q, ticctl_plan,
-                      write_journal)
+from conftest import (DEMO_JOURNAL, TICCTL, demo_events, post_demo, q,
+                      ticctl_plan, write_journal)
 
 
 @pytest.fixture
@@ -75,6 +76,19 @@ def test_obligation_filters(demo, query, keep):
     want = [o for o in ticctl_plan(demo.journal, today) if keep(o)]
     assert want, "the filter should keep something of the demo"
     assert demo.obligations(query="?" + query)["obligations"] == want
+
+
+def test_a_unit_no_centre_has_is_a_404_not_an_empty_list(demo):
+    """A misspelt unit gave the bureau an empty list, which reads as
+    "nothing due there"; ticctl upcoming printed 共 0 项."""
+    r = demo.get("/api/v1/obligations?unit=" + q("城区科技晶"))
+    assert r.status == 404, r
+    assert "no registered centre has the unit 城区科技晶" in r.message, r
+    p = subprocess.run([TICCTL, "upcoming", "--unit", "城区科技晶", "--url",
+                        demo.url(""), "--token", demo.token],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 1, p
+    assert "城区科技晶" in p.stderr.decode() and p.stdout == b"", p
 
 
 def test_obligations_until(demo):
