@@ -230,8 +230,12 @@ cond_not_modified(const char *if_none_match, const char *if_modified_since,
 	/* RFC 9110 §13.2.2: If-None-Match, when present, decides alone. */
 	if (if_none_match != NULL)
 		return cond_etag_listed(if_none_match, etag);
+	/* A date after ours is a client's clock running fast, or a date it
+	 * made up from its own clock (RFC 2616 §14.25 called it invalid):
+	 * it would hide changes made within the skew, so it is ignored. */
 	if (if_modified_since != NULL &&
-	    cond_date_parse(if_modified_since, now, &since) == 0)
+	    cond_date_parse(if_modified_since, now, &since) == 0 &&
+	    since <= now)
 		return last_modified <= since;
 	return false;
 }

@@ -156,6 +156,12 @@ test_when_304(void **state)
 	assert_true(cond_not_modified(NULL, later, tag, EXAMPLE, NOW));
 	assert_false(cond_not_modified(NULL, earlier, tag, EXAMPLE, NOW));
 	assert_false(cond_not_modified(NULL, "garbage", tag, EXAMPLE, NOW));
+	/* A date after ours (a client's clock running fast) hides nothing:
+	 * a change made within the skew is sent. */
+	assert_false(cond_not_modified(NULL, "Tue, 01 Jan 2030 00:00:00 GMT",
+	    tag, EXAMPLE, NOW));
+	assert_true(cond_not_modified(NULL, later, tag, EXAMPLE, EXAMPLE + 1));
+	assert_false(cond_not_modified(NULL, later, tag, EXAMPLE, EXAMPLE));
 	/* If-None-Match decides alone: a new ETag is a full reply even when
 	 * the date would say "not modified", and the other way round. */
 	assert_false(cond_not_modified("\"u\"", later, tag, EXAMPLE, NOW));
