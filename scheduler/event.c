@@ -203,8 +203,9 @@ static const struct field f_common[] = {
 static char *
 bad_type(const char *name, const char *cn, const char *en)
 {
-	return xasprintf("字段 \"%s\" 应为%s / field \"%s\" must be %s", name,
-	    cn, name, en);
+	/* A space before Latin words, as Chinese text sets them apart. */
+	return xasprintf("字段 \"%s\" 应为%s%s / field \"%s\" must be %s",
+	    name, (unsigned char)cn[0] < 0x80 ? " " : "", cn, name, en);
 }
 
 static char *

@@ -171,6 +171,10 @@ test_objection_resolved_with_either_outcome(void **state)
 	    "'centre':'c1','outcome':'not_recognized'}");
 	assert_false(ev->outcome_recognized);
 	sched_event_free(ev);
+	/* Another spelling is named, the Latin words set apart by a space. */
+	REFUSED("{'type':'objection_resolved','date':'2025-10-20',"
+	    "'centre':'c1','outcome':'recognised'}",
+	    "字段 \"outcome\" 应为 recognized 或 not_recognized");
 }
 
 static void
