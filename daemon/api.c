@@ -837,6 +837,19 @@ get_obligations(struct call *c)
 		    "years ahead");
 		return;
 	}
+	/* Both would answer an empty or short list that reads as "nothing
+	 * due": the plan reaches from today on, and a range may not end
+	 * before it starts. */
+	if (until != SCHED_NO_DAY && until < c->t->today) {
+		bad_request(c, "until 不能早于今天（已逾期的义务总会列出）/ until "
+		    "cannot be before today (overdue obligations are always "
+		    "listed)");
+		return;
+	}
+	if (from != SCHED_NO_DAY && to != SCHED_NO_DAY && from > to) {
+		bad_request(c, "due_from 晚于 due_to / due_from is after due_to");
+		return;
+	}
 	mask = state_filter(c, &ok);
 	if (!ok || (rule != NULL && sched_rule_from_name(rule, &r) == -1)) {
 		bad_request(c, "state 应为 open、overdue、done、void；rule 应为规则"

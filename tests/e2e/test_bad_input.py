@@ -270,7 +270,11 @@ BAD_QUERIES = ["due_from=2026-02-30", "due_to=tomorrow", "until=2026-13-01",
                "status=overdue", "centre=c1&centre=c2",
                "due_from=2026-01-01&due_from=2026-02-01",
                # the city planned to a far horizon held ticd for seconds
-               "until=2999-12-31"]
+               "until=2999-12-31",
+               # an empty list that read as "nothing due": a range that
+               # ends before it starts, a plan ending before today
+               "due_from=2027-12-01&due_to=2027-01-01",
+               "until=2001-01-01"]
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
