@@ -34,7 +34,8 @@ plan_usage(FILE *f)
 "                   load a further holiday table over the default (repeatable;\n"
 "                   later files override earlier ones)\n"
 "  --rules FILE     规则包 / the rule pack (default: rules.ini in the data dir)\n"
-"  --explain        为每项义务附上中文推算过程 / add each date's derivation\n"
+"  --explain        为每项义务附上中文推算过程（表格之后按编号列出）/ add each\n"
+"                   date's derivation (after a table, by key)\n"
 "  --format FMT     json（缺省，每行一个对象）或 table（中文表格）/\n"
 "                   json (default, JSON Lines) or table (for people)\n"
 "  FILE | -         事件日志；缺省或 - 为标准输入 / the journal (default stdin)\n"
@@ -92,6 +93,22 @@ parse_day_option(const char *opt, const char *value, int *day)
 	ctl_warnx("plan", "%s \"%s\"：应为 YYYY-MM-DD 格式的真实日期 / must be a "
 	    "real day written YYYY-MM-DD", opt, value);
 	return -1;
+}
+
+/* --explain under a table: each obligation's derivation after it, by
+ * key (the table has no room for paragraphs). */
+static void
+print_explanations(const struct sched_plan *plan)
+{
+	const struct sched_obligation	*o;
+	size_t				 i;
+
+	printf("\n推算过程 / how each date was counted:\n");
+	for (i = 0; i < plan->count; i++) {
+		o = &plan->obligations[i];
+		if (o->explain != NULL)
+			printf("\n%s\n  %s\n", o->key, o->explain);
+	}
 }
 
 int
@@ -184,6 +201,8 @@ ctl_plan(int argc, char **argv)
 	warn_provisional(plan, cal);
 	if (table) {
 		ctl_print_table(plan, rules, cal, as_of);
+		if (flags & SCHED_PLAN_EXPLAIN)
+			print_explanations(plan);
 		rc = ctl_finish("plan");
 	} else
 		rc = print_plan(plan, rules) == 0 ? CTL_OK : CTL_FAIL;

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import TICCTL, TICD, free_port, post_demo, q
+from conftest import DEMO_JOURNAL, TICCTL, TICD, free_port, post_demo, q
 
 COMMANDS = ["centres", "centre", "record", "obligations", "upcoming",
             "tokens", "contacts"]
@@ -102,6 +102,20 @@ def test_the_version_is_told_by_both_programs_and_the_start_log(
         assert r.rc == 0 and r.out == "ticctl %s\n" % m.group(1), r
     t = ticd_factory.started()
     assert "ticd %s ready" % m.group(1) in t.log_text(), t.log_text()
+
+
+def test_plan_explain_in_a_table_prints_the_derivations():
+    """--explain with --format table printed the table alone, dropping
+    the derivations without a word."""
+    p = subprocess.run([TICCTL, "plan", "--as-of", "2026-12-01", "--explain",
+                        "--format", "table", str(DEMO_JOURNAL)],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    table, _, notes = out.partition("推算过程 / how each date was counted:")
+    assert "yq-002/director_age/1975-03-09\n  【第九条第（三）项】" in notes
+    assert "至61周岁生日的前一日2036-03-08止" in notes, notes
+    assert "到期日" in table or "due" in table, table
 
 
 def test_option_mistakes_are_said_in_chinese_and_english():
