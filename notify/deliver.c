@@ -564,8 +564,15 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	r.updated_at = when;
 	if (db_outbox_update_queue(n->db, &r, &p.row, rc == 0 ? 1 : 0,
 	    &why) == -1) {
-		say(n, true, "outbox row %lld: %s", d->id, why);
+		/* The state is kept for the turn's write, which is retried
+		 * until the store takes it: left "sending", the row was
+		 * stuck until a restart, and then sent again. */
+		say(n, true, "outbox %lld dead, the bureau not told (its "
+		    "notice could not be stored: %s); ticctl deliveries shows "
+		    "it", d->id, why);
 		free(why);
+		write_later(n, d->id, DB_OUT_DEAD, d->attempts,
+		    (long long)now, error, response);
 	} else if (rc == 0 && p.row.id != 0)
 		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
 		    d->id, p.row.id);

@@ -453,6 +453,46 @@ def test_a_refused_recipient_is_told_with_the_servers_own_words(
         sink.down()
 
 
+class SlowRefusingSink(RcptRefusingSink):
+    """Refuses every recipient for good, after 2 s."""
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        import asyncio
+        await asyncio.sleep(2)
+        return await super().handle_RCPT(server, session, envelope, address,
+                                         rcpt_options)
+
+
+def test_a_message_refused_while_the_store_is_locked_is_still_dead(
+        ticd_factory):
+    """The server refuses the messages for good while an admin's sqlite3
+    shell holds the store's lock: their dead state is written once the
+    lock goes (it was dropped, the rows stuck "sending" until a restart,
+    which sent them again)."""
+    sink = SlowRefusingSink()
+    sink.up()
+    try:
+        t = mail_ticd(ticd_factory, sink.url())
+        wait_deliveries(t, lambda rs: len(rs) == 3 and
+                        all(r["state"] == "sending" for r in rs))
+        lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            time.sleep(4)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        rows = wait_deliveries(t, lambda rs: len(reminders(rs)) == 3 and
+                               all(r["state"] == "dead"
+                                   for r in reminders(rs)), timeout=30)
+        assert all("no such user here" in (r["last_error"] or "")
+                   for r in reminders(rows)), rows
+        assert "the bureau not told" in t.log_text(), t.log_text()
+    finally:
+        sink.down()
+
+
 def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     # The first message the server takes is refused for good; the others
     # and the notice go.  The notice names the recipient, the day, the
