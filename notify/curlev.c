@@ -1,6 +1,7 @@
 /*
  * curlev.c: libcurl's multi interface on a libevent loop, the glue that
- * smtp.c (on the mail thread's loop) and post.c (on the daemon's) share.
+ * smtp.c (on the mail thread's loop) and post.c (on the webhook thread's)
+ * share.
  *
  * curl's hiperfifo pattern: curl says which sockets it waits on
  * (CURLMOPT_SOCKETFUNCTION) and when it next needs the time

@@ -353,8 +353,6 @@ void	 smtp_free(struct smtp *);
 struct smtp_transfer *smtp_send(struct smtp *, const struct notify_conf *,
 	    const char *const *rcpt, size_t nrcpt, const char *data,
 	    size_t len, smtp_done_cb, void *arg, char **error);
-/* Stops a transfer without calling its callback. */
-void	 smtp_cancel(struct smtp *, struct smtp_transfer *);
 /* From any thread: shuts every connection down (nothing more is sent, a
  * wait inside curl returns) and refuses new ones.  Before smtp_free when
  * transfers may be in flight. */

@@ -13,9 +13,10 @@
  * daemon's loop.
  *
  * The glue to the thread's loop is curlev.c's, as for mail: webhooks get
- * their own connection cache and their own cap on connections per host,
- * so a hanging endpoint can hold at most its share of transfers and never
- * delays mail.  A transfer owns its request (moved out of the caller's
+ * their own connection cache and connections, so a hanging endpoint never
+ * delays mail.  It can hold every webhook transfer, though, until they
+ * time out ([webhooks] timeout): the cap per host is the same "parallel"
+ * as the cap on all of them.  A transfer owns its request (moved out of the caller's
  * batch): curl copies neither the body nor the header list.  Redirects are
  * not followed: a target's URL is the one the bureau set, and the
  * allow-list was checked against it.  What comes back is kept bounded: the

@@ -167,7 +167,8 @@ smtp_shutdown(struct smtp *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void
+/* Stops a transfer without calling its callback. */
+static void
 smtp_cancel(struct smtp *s, struct smtp_transfer *tr)
 {
 	curlev_remove(s->cev, tr->easy);
