@@ -174,8 +174,8 @@ deps:
 run: deps all
 	@mkdir -p var
 	@test -f var/ticd.conf || printf '[ticd]\nlisten = 127.0.0.1:$(PORT)\ndatabase = $(CURDIR)/var/ticd.db\nlog_level = info\n' > var/ticd.conf
-	@test -s var/token || $(BUILD)/bin/ticd -c var/ticd.conf -T > var/token
-	@test -s var/feed || $(BUILD)/bin/ticd -c var/ticd.conf -F > var/feed
+	@test -s var/token || (umask 077; $(BUILD)/bin/ticd -c var/ticd.conf -T > var/token)
+	@test -s var/feed || (umask 077; $(BUILD)/bin/ticd -c var/ticd.conf -F > var/feed)
 	@echo
 	@echo "  ticd: http://127.0.0.1:$(PORT)   (config var/ticd.conf, store var/ticd.db)"
 	@echo "  API token (bureau, also in var/token): $$(cat var/token)"

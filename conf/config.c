@@ -188,6 +188,12 @@ parse_listen(const char *value)
 	if (colon == NULL || colon == value)
 		return xasprintf("\"%s\" 应为 主机:端口 / \"%s\" must be "
 		    "host:port", value, value);
+	/* "::1:8470" would bind, but the links made from it would not
+	 * parse: an IPv6 address is written in brackets, as in URLs. */
+	if (value[0] != '[' && memchr(value, ':', (size_t)(colon - value)))
+		return xasprintf("\"%s\": IPv6 地址应加方括号，如 [::1]:8470 / "
+		    "\"%s\": an IPv6 address is written in brackets, as in "
+		    "[::1]:8470", value, value);
 	if ((why = parse_int(colon + 1, 1, 65535, &port)) != NULL) {
 		free(why);
 		return xasprintf("\"%s\" 的端口应为 1-65535 / the port of \"%s\" "

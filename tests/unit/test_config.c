@@ -48,6 +48,16 @@ test_a_good_file_sets_its_keys(void **state)
 	assert_string_equal(c.synchronous, "normal");
 	assert_int_equal(c.max_body, 2048);
 	conf_clear(&c);
+	/* IPv6 in brackets, as links are made from it; bare, refused. */
+	assert_int_equal(parse(&c, "[ticd]\nlisten = [::1]:9000\n", &error),
+	    0);
+	conf_clear(&c);
+	assert_int_equal(parse(&c, "[ticd]\nlisten = ::1:9000\n", &error),
+	    -1);
+	assert_non_null(strstr(error, "an IPv6 address is written in "
+	    "brackets"));
+	free(error);
+	conf_clear(&c);
 }
 
 static void
