@@ -525,8 +525,11 @@ state_import(struct ticd *t, const char *path, char **error)
 	char			*stamp;
 	int			 rc;
 
-	if (db_event_last_seq(t->db) != 0)
+	if (db_event_last_seq(t->db) != 0) {
+		log_info("%s not imported: -i imports into an empty store "
+		    "only, and this one has events", path);
 		return 0;
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		*error = xasprintf("%s: 无法打开 / cannot open: %s", path,
 		    strerror(errno));

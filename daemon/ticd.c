@@ -433,6 +433,13 @@ main(int argc, char **argv)
 	 * whole messages: nobody else's to read, run by hand as under the
 	 * unit (UMask=0077). */
 	umask(077);
+	/* The long forms people try first, as other programs take them. */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		usage(0);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("ticd " TICD_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	opterr = 0;	/* getopt's complaint is English only: ours below */
 	while ((ch = getopt(argc, argv, ":c:dFhi:KnTV")) != -1) {
 		switch (ch) {
@@ -463,10 +470,13 @@ main(int argc, char **argv)
 			check = true;
 			break;
 		case 'T':
-			what = MAKE_TOKEN;
-			break;
 		case 'F':
-			what = MAKE_FEED;
+			if (what != MAKE_NOTHING) {
+				fprintf(stderr, "ticd: -T 与 -F 只能选一个 / -T "
+				    "and -F go one at a time\n");
+				usage(2);
+			}
+			what = ch == 'T' ? MAKE_TOKEN : MAKE_FEED;
 			break;
 		case 'h':
 			usage(0);
@@ -479,6 +489,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	if (check && (what != MAKE_NOTHING || import != NULL)) {
+		fprintf(stderr, "ticd: -n 只检查配置，不与 -T、-F、-i 同用 / -n "
+		    "checks the configuration alone, without -T, -F or -i\n");
+		usage(2);
+	}
 	if (check)
 		return check_config(t.conf_path);
 	log_init(debug ? 3 : 2, 0);

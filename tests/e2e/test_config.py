@@ -60,6 +60,22 @@ def test_debug_logging_asked_with_d_survives_a_reload(ticd_factory):
     t.wait_log("committed 1 event(s)", mark)
 
 
+def test_options_people_try_and_those_that_do_not_go_together():
+    """ticd --help said "no option --"; -T -F made a feed only, and -n
+    with -T or -i checked and ignored the rest, without a word."""
+    p = subprocess.run([TICD, "--help"], capture_output=True, timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith("用法 / usage: ticd"
+                                                     .encode()), p
+    p = subprocess.run([TICD, "--version"], capture_output=True, timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith(b"ticd "), p
+    for args, says in ((["-T", "-F"], "-T and -F go one at a time"),
+                       (["-n", "-T"], "without -T, -F or -i"),
+                       (["-n", "-i", "/dev/null"], "without -T, -F or -i")):
+        p = subprocess.run([TICD, "-c", "/nonexistent.conf"] + args,
+                           capture_output=True, timeout=30)
+        assert p.returncode == 2 and says in p.stderr.decode(), (args, p)
+
+
 def test_check_reports_every_error_with_its_line(ticd_factory):
     t = ticd_factory()
     conf = t.dir / "broken.conf"

@@ -211,6 +211,9 @@ def test_import_at_start(ticd_factory, tmp_path):
     assert t.obligations()["obligations"] == \
         ticctl_plan(tmp_path / "journal.jsonl", today) == \
         ticctl_plan(DEMO_JOURNAL, today)
-    # Not again into a store that has events.
+    # Not again into a store that has events, and the log says so.
     assert t.stop() == 0
+    mark = t.log_size()
     assert t.start(extra_args=["-i", str(DEMO_JOURNAL)])["events"] == n
+    assert "%s not imported: -i imports into an empty store only" % \
+        DEMO_JOURNAL in t.log_text(mark), t.log_text(mark)
