@@ -140,6 +140,9 @@ ini_text_parse(const char *source, const char *text, size_t len,
 
 	if (errors->data == NULL)
 		buf_init(errors);
+	/* Windows' Notepad starts a UTF-8 file with a byte order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		r.p += 3;
 	rc = ini_parse_stream(ini_reader_cb, &r, ini_handler_cb, &r);
 	/* Our reader already reported every line inih could refuse; a
 	 * positive rc here is one we did not foresee, so say it too. */

@@ -451,6 +451,23 @@ find_key(const char *section, const char *name)
 	return NULL;
 }
 
+/* A setting no section has, or one in the wrong section (or before any):
+ * the section it belongs to is named when there is one. */
+static char *
+unknown_key(const char *section, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(config_keys); i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return xasprintf("设置项 \"%s\" 应写在 [%s] 之下 / "
+			    "\"%s\" belongs under [%s]", name,
+			    config_keys[i].section, name,
+			    config_keys[i].section);
+	return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting \"%s\" "
+	    "in [%s]", section, name, name, section);
+}
+
 /* Checks one line of a [remind.RULE] section and keeps it. */
 static char *
 remind_line(struct conf *c, const char *section, const char *name,
@@ -536,8 +553,7 @@ config_line_cb(void *user, const char *section, const char *name,
 	    strlen(REMIND_SECTION)) == 0)
 		return remind_line(p->c, section, name, value, line);
 	if (k == NULL)
-		return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
-		    "\"%s\" in [%s]", section, name, name, section);
+		return unknown_key(section, name);
 	i = (size_t)(k - config_keys);
 	if (p->line[i] != 0)
 		return again(p, k, value);

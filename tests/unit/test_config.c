@@ -48,6 +48,19 @@ test_a_good_file_sets_its_keys(void **state)
 	assert_string_equal(c.synchronous, "normal");
 	assert_int_equal(c.max_body, 2048);
 	conf_clear(&c);
+	/* A byte order mark (Notepad's UTF-8) is no error. */
+	assert_int_equal(parse(&c, "\xef\xbb\xbf[ticd]\nlisten = "
+	    "127.0.0.1:9001\n", &error), 0);
+	assert_string_equal(c.listen, "127.0.0.1:9001");
+	conf_clear(&c);
+	/* A setting before any section, or in another: where it belongs. */
+	assert_int_equal(parse(&c, "listen = 127.0.0.1:9002\n[mail]\n"
+	    "max_body = 4096\n", &error), -1);
+	assert_non_null(strstr(error, "ticd.conf:1: 设置项 \"listen\" 应写在 "
+	    "[ticd] 之下 / \"listen\" belongs under [ticd]"));
+	assert_non_null(strstr(error, "ticd.conf:3: "));
+	free(error);
+	conf_clear(&c);
 	/* IPv6 in brackets, as links are made from it; bare, refused. */
 	assert_int_equal(parse(&c, "[ticd]\nlisten = [::1]:9000\n", &error),
 	    0);
