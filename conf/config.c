@@ -75,6 +75,14 @@ static const struct config_key config_keys[] = {
 	    "日志级别 / the least important messages logged"),
 	K("ticd", "max_body", KEY_INT, "65536", 1024, 16 * 1024 * 1024, NULL,
 	    true, max_body, "请求体上限（字节）/ the largest request body, bytes"),
+	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
+	    "对外地址，用于日历订阅链接及其中每项义务的说明页链接；空则由 "
+	    "listen 得出 / the public base URL of feed links and of each "
+	    "entry's page (http:// or https://); empty: from listen"),
+	K("ticd", "feed_retention", KEY_INT, "400", 0, 100000, NULL, true,
+	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
+	    "起）/ days done and void obligations stay in feeds after their "
+	    "due date"),
 	K("remind", "send_time", KEY_TIME, "09:00", 0, 0, NULL, true,
 	    remind_send_time, "提醒在工作日的几点发出（北京时间，HH:MM）/ when "
 	    "reminders go out on a working day (Asia/Shanghai, HH:MM)"),
@@ -111,14 +119,6 @@ static const struct config_key config_keys[] = {
 	K("mail", "stop_wait", KEY_INT, "5", 0, 60, NULL, true, stop_wait,
 	    "停止时等待发送中邮件的秒数，其余留在发件箱 / seconds a stop waits "
 	    "for sends in flight; the rest stay in the outbox"),
-	K("ticd", "public_url", KEY_URL, "", 0, 0, NULL, true, public_url,
-	    "对外地址，用于日历订阅链接及其中每项义务的说明页链接；空则由 "
-	    "listen 得出 / the public base URL of feed links and of each "
-	    "entry's page (http:// or https://); empty: from listen"),
-	K("ticd", "feed_retention", KEY_INT, "400", 0, 100000, NULL, true,
-	    feed_retention, "已完成、已失效的义务在日历订阅中保留的天数（自到期日"
-	    "起）/ days done and void obligations stay in feeds after their "
-	    "due date"),
 	K("webhooks", "allow_hosts", KEY_HOSTS, "", 0, 0, NULL, true,
 	    webhook_allow_hosts, "webhook 只能发往这些主机（空格分隔，"
 	    "*.example.cn 含其子域；不写端口只限 80、443，其他端口写作 主机:端口）"
