@@ -133,14 +133,54 @@ auth_clear(struct ticd *t)
 	t->tokens = NULL;
 }
 
+/* The tokens ticd holds, moved out of it (leaving none) or back in. */
+struct token_set {
+	json_t		*tokens;
+	struct token	**list;
+	size_t		 n;
+};
+
+static void
+tokens_take(struct ticd *t, struct token_set *s)
+{
+	s->tokens = t->tokens;
+	s->list = t->token_list;
+	s->n = t->ntokens;
+	t->tokens = NULL;
+	t->token_list = NULL;
+	t->ntokens = 0;
+}
+
+static void
+tokens_put(struct ticd *t, struct token_set *s)
+{
+	auth_clear(t);
+	t->tokens = s->tokens;
+	t->token_list = s->list;
+	t->ntokens = s->n;
+}
+
 /* Reads the valid tokens from the store (at start, and on SIGHUP so
- * that one made with "ticd -T" beside a running ticd takes effect). */
+ * that one made with "ticd -T" beside a running ticd takes effect).  A
+ * read that fails leaves the tokens as they were: cleared first, a reload
+ * during a store error locked everyone out until the next one. */
 int
 auth_load(struct ticd *t, char **error)
 {
-	auth_clear(t);
+	struct token_set	 old, fresh;
+
+	tokens_take(t, &old);
 	t->tokens = json_object();
-	return db_foreach_token(t->db, load_token_cb, t, error);
+	if (db_foreach_token(t->db, load_token_cb, t, error) == -1) {
+		tokens_put(t, &old);	/* frees what was read */
+		return -1;
+	}
+	/* The old set goes back in only to be freed as the new one takes
+	 * its place (auth_clear frees what ticd holds). */
+	tokens_take(t, &fresh);
+	tokens_put(t, &old);
+	tokens_put(t, &fresh);
+	return 0;
 }
 
 const struct token *

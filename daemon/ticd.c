@@ -101,6 +101,15 @@ check_config(const char *path)
 	return 0;
 }
 
+/* A setting a reload cannot change: said, with the value that stays. */
+static void
+restart_only(const char *next, const char *now, const char *key)
+{
+	if (strcmp(next, now) != 0)
+		log_warnx("%s changes only on a restart: \"%s\" stays in force "
+		    "until then, not \"%s\"", key, now, next);
+}
+
 static void
 reload(struct ticd *t)
 {
@@ -110,6 +119,7 @@ reload(struct ticd *t)
 	struct notify_conf	 mail;
 	json_t			*before;
 	char			*error = NULL, *stamp;
+	bool			 tokens_ok;
 
 	sd_notify(0, "RELOADING=1");
 	/* What moved is told against the whole journal's plan. */
@@ -139,11 +149,9 @@ reload(struct ticd *t)
 	notify_set_conf(t->notify, &mail);
 	notify_conf_clear(&mail);
 	/* What a restart changes stays as it is until then. */
-	if (strcmp(next.listen, t->conf.listen) != 0 ||
-	    strcmp(next.database, t->conf.database) != 0 ||
-	    strcmp(next.synchronous, t->conf.synchronous) != 0)
-		log_warnx("listen, database and synchronous change only on a "
-		    "restart");
+	restart_only(next.listen, t->conf.listen, "listen");
+	restart_only(next.database, t->conf.database, "database");
+	restart_only(next.synchronous, t->conf.synchronous, "synchronous");
 	free(next.listen);
 	free(next.database);
 	free(next.synchronous);
@@ -158,8 +166,9 @@ reload(struct ticd *t)
 	t->rules = rules;
 	if (!t->debug)
 		log_setverbose(verbosity(t->conf.log_level));
-	if (auth_load(t, &error) == -1) {
-		log_warnx("reloading tokens: %s", error);
+	if ((tokens_ok = auth_load(t, &error) == 0) == false) {
+		log_warnx("reloading tokens failed, those loaded before stay: "
+		    "%s", error);
 		free(error);
 	}
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)t->conf.max_body);
@@ -169,10 +178,16 @@ reload(struct ticd *t)
 	remind_dates_keep(t);
 	remind_rearm(t);
 	feeds_reload(t);
-	log_info("configuration, holiday tables, rule pack and tokens reloaded");
+	if (tokens_ok)
+		log_info("configuration, holiday tables, rule pack and tokens "
+		    "reloaded");
+	else
+		log_info("configuration, holiday tables and rule pack reloaded; "
+		    "not the tokens (above)");
 	stamp = state_timestamp();
 	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s; "
-	    "reloaded at %s", db_event_last_seq(t->db), t->conf.listen, stamp);
+	    "reloaded at %s%s", db_event_last_seq(t->db), t->conf.listen, stamp,
+	    tokens_ok ? "" : ", not the tokens: journalctl -u ticd");
 	free(stamp);
 }
 

@@ -303,6 +303,10 @@ def test_sighup_leaves_restart_settings_for_a_restart(ticd):
     mark = ticd.log_size()
     ticd.send(signal.SIGHUP)
     ticd.wait_log("reloaded", mark)
+    # The log says which, and what stays in force.
+    assert 'listen changes only on a restart: "127.0.0.1:%d" stays in ' \
+        'force until then, not "127.0.0.1:%d"' % (old_port, new_port) in \
+        ticd.log_text(mark), ticd.log_text(mark)
     assert ticd.healthz()["status"] == "ok"
     ticd.record(big_event(1, 3000))		# max_body took effect
     # The new address is taken on a restart.
