@@ -67,8 +67,51 @@ deliveries_usage(FILE *f)
 }
 
 static const char *headers[] = {
-	"编号", "状态", "次数", "下次尝试", "收件人", "日期", "条目", "最近错误/回复"
+	"编号", "状态", "次数", "下次尝试", "收件人", "渠道", "日期", "条目",
+	"最近错误/回复"
 };
+
+/* How a row goes: 邮件, or webhook and its target's id. */
+static char *
+channel_cell(const json_t *r)
+{
+	const char	*ch = json_string_value(json_object_get(r, "channel"));
+
+	if (ch == NULL)
+		return xstrdup("");
+	if (strcmp(ch, "email") == 0)
+		return xstrdup("邮件");
+	if (strncmp(ch, "webhook:", 8) == 0)
+		return xasprintf("webhook %s", ch + 8);
+	return xstrdup(ch);
+}
+
+/* The day a row is for, and what the message says of it: 补发 (late, with
+ * the day it was planned for) or 补发汇总 (missed days folded in one). */
+static char *
+day_cell(const json_t *r)
+{
+	const char	*day = json_string_value(json_object_get(r, "day"));
+	const char	*planned = json_string_value(json_object_get(r,
+			    "planned"));
+
+	if (day == NULL)
+		return xstrdup("");
+	if (json_is_true(json_object_get(r, "catch_up")))
+		return xasprintf("%s 补发汇总", day);
+	if (planned != NULL && strcmp(planned, day) != 0)
+		return xasprintf("%s 补发（原定 %s）", day, planned);
+	return xstrdup(day);
+}
+
+/* How many obligations it names; a notice to the bureau names none. */
+static char *
+items_cell(const json_t *r)
+{
+	size_t	 n = json_array_size(json_object_get(r, "items"));
+
+	return n > 0 ? xasprintf("%zu", n) : xstrdup("通知");
+}
 
 static int
 deliveries_print(const json_t *reply)
@@ -91,12 +134,10 @@ deliveries_print(const json_t *reply)
 		cells[2] = cell(r, "attempts");
 		cells[3] = cell(r, "next_attempt");
 		cells[4] = cell(r, "recipient");
-		cells[5] = xasprintf("%s%s", json_string_value(json_object_get(r,
-		    "day")), json_is_true(json_object_get(r, "catch_up")) ?
-		    " 补发" : "");
-		cells[6] = xasprintf("%zu", json_array_size(json_object_get(r,
-		    "items")));
-		cells[7] = json_is_string(json_object_get(r, "last_error")) ?
+		cells[5] = channel_cell(r);
+		cells[6] = day_cell(r);
+		cells[7] = items_cell(r);
+		cells[8] = json_is_string(json_object_get(r, "last_error")) ?
 		    short_cell(r, "last_error", 60) :
 		    short_cell(r, "last_response", 60);
 	}

@@ -68,6 +68,15 @@ def deliveries(t, query=""):
     return r.json()["deliveries"]
 
 
+def ticctl_deliveries(t):
+    """ticctl deliveries' table, as the bureau's operator sees it."""
+    p = subprocess.run([TICCTL, "deliveries", "--url", t.url(""),
+                        "--token", t.token], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.decode()
+
+
 def wait_deliveries(t, predicate, timeout=30.0):
     """Polls the outbox (bounded) until predicate(rows) holds."""
     deadline = time.monotonic() + timeout
@@ -178,13 +187,10 @@ def test_digest_arrives_at_send_time_as_a_reader_sees_it(ticd_factory,
         assert r["last_response"].startswith("250"), r
     metrics = t.get("/metrics", token=None).body.decode()
     assert 'ticd_outbox{state="sent"} 3' in metrics, metrics
-    # What a bureau operator types.
-    p = subprocess.run([TICCTL, "deliveries", "--url", t.url(""),
-                        "--token", t.token], capture_output=True,
-                       timeout=30)
-    assert p.returncode == 0, p.stderr
-    table = p.stdout.decode()
+    # What a bureau operator types: each row's recipient and channel.
+    table = ticctl_deliveries(t)
     assert table.count("sent") == 3 and "centre:yq-006" in table, table
+    assert "渠道" in table and table.count(" 邮件 ") == 3, table
     # Other roles do not see the outbox at all.
     unit = t.new_token("unit", "城区科技局")["token"]
     assert t.get("/api/v1/deliveries", token=unit).status == 404
@@ -704,6 +710,8 @@ def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
     assert late_mail, [m["Subject"] for m in msgs]
     assert "补发（原定 2026-12-01" in late_mail[0].get_body(
         ("plain",)).get_content() + late_mail[0]["Subject"]
+    # ticctl's table says so too, as the mail does.
+    assert "2026-12-03 补发（原定 2026-12-01）" in ticctl_deliveries(t)
 
     # Down for longer than fold_after (7 days): one catch-up message.
     u = mail_ticd(ticd_factory, smtp_sink.url(), "2026-11-30 10:00:00",
@@ -714,6 +722,7 @@ def test_missed_while_down_sent_late_marked_and_folded(ticd_factory,
     folded = [r for r in rows if r["catch_up"]]
     assert {r["day"] for r in folded} == {"2026-12-15"}
     assert all(r["planned"] <= "2026-12-07" for r in folded), folded
+    assert "2026-12-15 补发汇总" in ticctl_deliveries(u)
 
 
 def test_missed_reminders_wait_for_send_time_on_a_working_day(ticd_factory,
