@@ -141,6 +141,10 @@ int	 ctl_today(void);
 /* Loads the default holiday table, then each extra one in order. */
 struct sched_calendar *ctl_load_calendar(char **extra, size_t nextra);
 struct sched_rules *ctl_load_rules(const char *path);
+/* After a usage mistake: usage's synopsis (up to its first blank line)
+ * and where the options are, to stderr; the reason, said just before,
+ * stays in sight (the whole help scrolled it away). */
+void	 ctl_short_usage(const char *cmd, void (*print_usage)(FILE *));
 /* Prints "ticctl <cmd>: what" to stderr. */
 void	 ctl_warnx(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -248,7 +248,7 @@ ctl_deliveries(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	deliveries_usage(stderr);
+	ctl_short_usage(argv[0], deliveries_usage);
 	return CTL_USAGE;
 }
 
@@ -328,6 +328,6 @@ ctl_redeliver(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	redeliver_usage(stderr);
+	ctl_short_usage(argv[0], redeliver_usage);
 	return CTL_USAGE;
 }

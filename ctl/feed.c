@@ -294,7 +294,7 @@ ctl_feed(int argc, char **argv)
 			    "用它自己的当天与配置 / %s is for offline export (give "
 			    "a journal FILE); ticd uses its own day and "
 			    "configuration", offline, offline);
-			feed_usage(stderr);
+			ctl_short_usage(argv[0], feed_usage);
 			return CTL_USAGE;
 		}
 		return feed_from_ticd(&rem, scoped, &fo);
@@ -348,7 +348,7 @@ out:
 	free(holidays);
 	return rc;
 usage:
-	feed_usage(stderr);
+	ctl_short_usage(argv[0], feed_usage);
 	free(holidays);
 	return CTL_USAGE;
 }

@@ -217,7 +217,7 @@ out:
 	free(holidays);
 	return rc;
 usage:
-	plan_usage(stderr);
+	ctl_short_usage(argv[0], plan_usage);
 	free(holidays);
 	return CTL_USAGE;
 }

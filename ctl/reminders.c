@@ -517,7 +517,7 @@ out:
 	free(holidays);
 	return rc;
 usage:
-	reminders_usage(stderr);
+	ctl_short_usage(argv[0], reminders_usage);
 	free(holidays);
 	return CTL_USAGE;
 }

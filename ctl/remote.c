@@ -432,7 +432,7 @@ ctl_centres(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	centres_usage(stderr);
+	ctl_short_usage(argv[0], centres_usage);
 	return CTL_USAGE;
 }
 
@@ -511,7 +511,7 @@ out:
 	ctl_client_free(c);
 	return rc;
 usage:
-	centres_usage(stderr);
+	ctl_short_usage(argv[0], centres_usage);
 	return CTL_USAGE;
 }
 
@@ -748,7 +748,7 @@ ctl_record(int argc, char **argv)
 	free(lines);
 	return rc;
 usage:
-	record_usage(stderr);
+	ctl_short_usage(argv[0], record_usage);
 	return CTL_USAGE;
 }
 
@@ -927,7 +927,7 @@ out:
 	buf_free(&states);
 	return rc;
 usage:
-	obligations_usage(stderr);
+	ctl_short_usage(argv[0], obligations_usage);
 	buf_free(&q);
 	buf_free(&states);
 	return CTL_USAGE;
@@ -1079,7 +1079,7 @@ out:
 	buf_free(&q);
 	return rc;
 usage:
-	upcoming_usage(stderr);
+	ctl_short_usage(argv[0], upcoming_usage);
 	buf_free(&q);
 	return CTL_USAGE;
 }
@@ -1339,7 +1339,7 @@ ctl_tokens(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	tokens_usage(stderr);
+	ctl_short_usage(argv[0], tokens_usage);
 	return CTL_USAGE;
 }
 
@@ -1490,7 +1490,7 @@ ctl_contacts(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	contacts_usage(stderr);
+	ctl_short_usage(argv[0], contacts_usage);
 	return CTL_USAGE;
 }
 
@@ -1715,7 +1715,7 @@ ctl_feeds(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	feeds_usage(stderr);
+	ctl_short_usage(argv[0], feeds_usage);
 	return CTL_USAGE;
 }
 
@@ -1984,6 +1984,6 @@ ctl_webhooks(int argc, char **argv)
 	ctl_client_free(c);
 	return rc;
 usage:
-	webhooks_usage(stderr);
+	ctl_short_usage(argv[0], webhooks_usage);
 	return CTL_USAGE;
 }

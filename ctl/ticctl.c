@@ -113,6 +113,27 @@ ctl_getopt(int argc, char **argv, const struct option *opts)
 	return '?';
 }
 
+void
+ctl_short_usage(const char *cmd, void (*print_usage)(FILE *))
+{
+	char		*text = NULL;
+	size_t		 len = 0;
+	const char	*end;
+	FILE		*f;
+
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		print_usage(stderr);
+		return;
+	}
+	print_usage(f);
+	fclose(f);
+	end = strstr(text, "\n\n");
+	fwrite(text, 1, end != NULL ? (size_t)(end - text) + 1 : len, stderr);
+	fprintf(stderr, "（ticctl %s --help 列出全部选项 / lists every "
+	    "option）\n", cmd);
+	free(text);
+}
+
 int
 ctl_today(void)
 {

@@ -118,6 +118,19 @@ def test_plan_explain_in_a_table_prints_the_derivations():
     assert "到期日" in table or "due" in table, table
 
 
+def test_a_usage_mistake_keeps_its_reason_in_sight():
+    """The reason, the command's synopsis and where its options are: the
+    whole help (25-45 lines) scrolled the reason away."""
+    r = ticctl(["tokens", "revoke", "abc"])
+    assert r.rc == 2 and r.out == "", r
+    lines = r.err.splitlines()
+    assert "an id is a positive integer" in lines[0], r.err
+    assert lines[1].startswith("用法 / usage: ticctl tokens"), r.err
+    assert lines[-1] == "（ticctl tokens --help 列出全部选项 / lists " \
+        "every option）", r.err
+    assert len(lines) < 8 and "吊销令牌" not in r.err, r.err
+
+
 def test_option_mistakes_are_said_in_chinese_and_english():
     """getopt's own complaints are English and name the command alone
     ("plan: option '--as-of' requires an argument")."""
