@@ -110,6 +110,11 @@ char	**ctl_table_row(struct ctl_table *);
 size_t	 ctl_table_count(const struct ctl_table *);
 /* Prints the headers and the rows on stdout, each column padded. */
 void	 ctl_table_print(const struct ctl_table *);
+/* A reply's string or integer as a cell; anything else "—". */
+char	*ctl_cell(const json_t *obj, const char *key);
+/* The same, one line of at most max characters ("…" where cut): an
+ * error or a reply read on a terminal. */
+char	*ctl_cell_short(const json_t *obj, const char *key, size_t max);
 
 /* One obligation as the table shows it, whether it came from a local
  * plan or from ticd's JSON.  Every string is borrowed. */

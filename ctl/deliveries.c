@@ -12,36 +12,6 @@
 #include "common/common.h"
 #include "ctl/ctl.h"
 
-static char *
-cell(const json_t *obj, const char *key)
-{
-	const json_t	*v = json_object_get(obj, key);
-
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	return xstrdup("—");
-}
-
-/* An error as one short line: tables are read on terminals. */
-static char *
-short_cell(const json_t *obj, const char *key, size_t max)
-{
-	char	*s = cell(obj, key);
-	size_t	 n = 0, i = 0;
-
-	/* Cut at max characters, never inside a UTF-8 sequence. */
-	while (s[i] != '\0') {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == max) {
-			strcpy(s + i, "…");
-			break;
-		}
-		i++;
-	}
-	return s;
-}
-
 static void
 deliveries_usage(FILE *f)
 {
@@ -129,17 +99,17 @@ deliveries_print(const json_t *reply)
 	t = ctl_table_new(nitems(headers), headers);
 	json_array_foreach(list, i, r) {
 		cells = ctl_table_row(t);
-		cells[0] = cell(r, "id");
-		cells[1] = cell(r, "state");
-		cells[2] = cell(r, "attempts");
-		cells[3] = cell(r, "next_attempt");
-		cells[4] = cell(r, "recipient");
+		cells[0] = ctl_cell(r, "id");
+		cells[1] = ctl_cell(r, "state");
+		cells[2] = ctl_cell(r, "attempts");
+		cells[3] = ctl_cell(r, "next_attempt");
+		cells[4] = ctl_cell(r, "recipient");
 		cells[5] = channel_cell(r);
 		cells[6] = day_cell(r);
 		cells[7] = items_cell(r);
 		cells[8] = json_is_string(json_object_get(r, "last_error")) ?
-		    short_cell(r, "last_error", 60) :
-		    short_cell(r, "last_response", 60);
+		    ctl_cell_short(r, "last_error", 60) :
+		    ctl_cell_short(r, "last_response", 60);
 	}
 	ctl_table_print(t);
 	printf("\n共 %zu 封。/ %zu message(s).\n", ctl_table_count(t),

@@ -32,19 +32,6 @@ jstr(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-/* A string or an integer of a reply as a table cell; null as "—". */
-static char *
-jcell(const json_t *obj, const char *key)
-{
-	const json_t	*v = json_object_get(obj, key);
-
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	return xstrdup("—");
-}
-
 static void
 unexpected(const char *cmd, const char *what)
 {
@@ -389,13 +376,13 @@ print_centres(const char *cmd, const json_t *reply)
 	t = ctl_table_new(nitems(centre_headers), centre_headers);
 	json_array_foreach(list, i, centre) {
 		cells = ctl_table_row(t);
-		cells[0] = jcell(centre, "id");
-		cells[1] = jcell(centre, "name");
-		cells[2] = jcell(centre, "unit");
-		cells[3] = jcell(centre, jstr(centre, "state_cn") ? "state_cn" :
+		cells[0] = ctl_cell(centre, "id");
+		cells[1] = ctl_cell(centre, "name");
+		cells[2] = ctl_cell(centre, "unit");
+		cells[3] = ctl_cell(centre, jstr(centre, "state_cn") ? "state_cn" :
 		    "state");
-		cells[4] = jcell(centre, "since");
-		cells[5] = jcell(centre, "registered");
+		cells[4] = ctl_cell(centre, "since");
+		cells[5] = ctl_cell(centre, "registered");
 		cells[6] = centre_note(centre);
 	}
 	ctl_table_print(t);
@@ -1179,11 +1166,11 @@ static const char *token_headers[] = {
 static void
 token_cells(char **cells, const json_t *tok)
 {
-	cells[0] = jcell(tok, "id");
-	cells[1] = jcell(tok, "role");
-	cells[2] = jcell(tok, "scope");
-	cells[3] = jcell(tok, "label");
-	cells[4] = jcell(tok, "created_at");
+	cells[0] = ctl_cell(tok, "id");
+	cells[1] = ctl_cell(tok, "role");
+	cells[2] = ctl_cell(tok, "scope");
+	cells[3] = ctl_cell(tok, "label");
+	cells[4] = ctl_cell(tok, "created_at");
 	cells[5] = revoked_cell(tok);
 }
 
@@ -1382,14 +1369,14 @@ contact_cells(char **cells, const json_t *row)
 {
 	const char	*email = jstr(row, "email");
 
-	cells[0] = jcell(row, "id");
-	cells[1] = jcell(row, "kind");
-	cells[2] = jcell(row, "scope");
+	cells[0] = ctl_cell(row, "id");
+	cells[1] = ctl_cell(row, "kind");
+	cells[2] = ctl_cell(row, "scope");
 	/* One no mail can go to (stored by an older ticd) says so. */
 	cells[3] = email != NULL && json_is_false(json_object_get(row,
 	    "usable")) ? xasprintf("%s（不可用 / unusable）", email) :
-	    jcell(row, "email");
-	cells[4] = jcell(row, "name");
+	    ctl_cell(row, "email");
+	cells[4] = ctl_cell(row, "name");
 }
 
 static int
@@ -1551,10 +1538,10 @@ feed_scope_cell(const json_t *row)
 static void
 feed_cells(char **cells, const json_t *row)
 {
-	cells[0] = jcell(row, "id");
+	cells[0] = ctl_cell(row, "id");
 	cells[1] = feed_scope_cell(row);
-	cells[2] = jcell(row, "label");
-	cells[3] = jcell(row, "created_at");
+	cells[2] = ctl_cell(row, "label");
+	cells[3] = ctl_cell(row, "created_at");
 	cells[4] = jstr(row, "last_used_at") != NULL ?
 	    xstrdup(jstr(row, "last_used_at")) : xstrdup("从未 / never");
 	cells[5] = revoked_cell(row);
@@ -1786,8 +1773,29 @@ webhooks_usage(FILE *f)
 }
 
 static const char *webhook_headers[] = {
-	"编号", "类别", "范围", "格式", "状态", "URL", "备注"
+	"编号", "类别", "范围", "格式", "状态", "URL", "备注", "停用原因/最近错误"
 };
+
+/* Why a target is disabled, or failing, and since when: what the bureau
+ * weighs before "ticctl webhooks enable ID". */
+static char *
+webhook_trouble(const json_t *row)
+{
+	const char	*state = jstr(row, "state"), *since;
+	char		*why, *out;
+
+	if (state != NULL && strcmp(state, "disabled") == 0) {
+		since = jstr(row, "disabled_at");
+		why = ctl_cell_short(row, "disabled_reason", 50);
+	} else if (state != NULL && strcmp(state, "failing") == 0) {
+		since = jstr(row, "failing_since");
+		why = ctl_cell_short(row, "last_error", 50);
+	} else
+		return xstrdup("");
+	out = xasprintf("%.10s 起：%s", since != NULL ? since : "?", why);
+	free(why);
+	return out;
+}
 
 static const char *
 webhook_state_cn(const char *state)
@@ -1806,13 +1814,14 @@ webhook_state_cn(const char *state)
 static void
 webhook_cells(char **cells, const json_t *row)
 {
-	cells[0] = jcell(row, "id");
-	cells[1] = jcell(row, "kind");
-	cells[2] = jcell(row, "scope");
-	cells[3] = jcell(row, "format");
+	cells[0] = ctl_cell(row, "id");
+	cells[1] = ctl_cell(row, "kind");
+	cells[2] = ctl_cell(row, "scope");
+	cells[3] = ctl_cell(row, "format");
 	cells[4] = xstrdup(webhook_state_cn(jstr(row, "state")));
-	cells[5] = jcell(row, "url");
-	cells[6] = jcell(row, "label");
+	cells[5] = ctl_cell(row, "url");
+	cells[6] = ctl_cell(row, "label");
+	cells[7] = webhook_trouble(row);
 }
 
 static int

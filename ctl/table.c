@@ -235,3 +235,34 @@ ctl_print_table(const struct sched_plan *plan, const struct sched_rules *rules,
 	ctl_print_rows(rows, plan->count, cal, as_of);
 	free(rows);
 }
+
+char *
+ctl_cell(const json_t *obj, const char *key)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return xstrdup("—");
+}
+
+char *
+ctl_cell_short(const json_t *obj, const char *key, size_t max)
+{
+	char	*s = ctl_cell(obj, key), *cut;
+	size_t	 n = 0, i;
+
+	/* Cut at max characters, never inside a UTF-8 sequence; the cut
+	 * text is made anew ("…" is 3 bytes, and may be longer than what
+	 * it replaces). */
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == max) {
+			cut = xasprintf("%.*s…", (int)i, s);
+			free(s);
+			return cut;
+		}
+	}
+	return s;
+}

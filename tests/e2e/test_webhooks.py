@@ -719,6 +719,13 @@ def test_410_gone_disables_at_once(ticd_factory, receivers, tmp_path):
     w = t.get("/api/v1/webhooks").json()["webhooks"][0]
     assert w["id"] == bad["id"] and w["state"] == "disabled"
     t.wait_log("webhook %d" % bad["id"])
+    # The bureau's table says why and since when, before it re-enables.
+    p = subprocess.run([TICCTL, "webhooks", "--url", t.url(""), "--token",
+                        t.token], capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    assert "已停用" in out and "%s 起：" % w["disabled_at"][:10] in out, out
+    assert w["disabled_reason"][:20] in out, (w, out)
 
 
 def test_a_reply_that_is_not_utf8_is_kept_readable(ticd_factory, receivers,
