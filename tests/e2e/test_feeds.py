@@ -399,12 +399,14 @@ def test_conditional_requests(demo):
         "%a, %d %b %Y %H:%M:%S GMT")
     earlier = (lm_t - datetime.timedelta(seconds=1)).strftime(
         "%a, %d %b %Y %H:%M:%S GMT")
-    assert status(**{"If-Modified-Since": later}) == 304
+    # A date after ticd's clock (a client's clock running fast) is
+    # ignored: it would hide a change made within the skew.
+    assert status(**{"If-Modified-Since": later}) == 200
     assert status(**{"If-Modified-Since": earlier}) == 200
     assert status(**{"If-Modified-Since": "yesterday"}) == 200
     # If-None-Match decides alone.
     assert status(**{"If-None-Match": '"other"',
-                     "If-Modified-Since": later}) == 200
+                     "If-Modified-Since": lm}) == 200
     assert status(**{"If-None-Match": etag,
                      "If-Modified-Since": earlier}) == 304
 
