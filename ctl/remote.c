@@ -379,8 +379,8 @@ print_centres(const char *cmd, const json_t *reply)
 		cells[0] = ctl_cell(centre, "id");
 		cells[1] = ctl_cell(centre, "name");
 		cells[2] = ctl_cell(centre, "unit");
-		cells[3] = ctl_cell(centre, jstr(centre, "state_cn") ? "state_cn" :
-		    "state");
+		cells[3] = ctl_cell(centre, jstr(centre, "state_cn") ?
+		    "state_cn" : "state");
 		cells[4] = ctl_cell(centre, "since");
 		cells[5] = ctl_cell(centre, "registered");
 		cells[6] = centre_note(centre);

@@ -244,7 +244,8 @@ ctl_cell(const json_t *obj, const char *key)
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
 	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
 	return xstrdup("—");
 }
 

@@ -889,7 +889,8 @@ get_obligations(struct call *c)
 		plan = state_plan(c->t);
 		n = plan->count;
 	}
-	if (unit != NULL && centre == NULL && !state_plan_has_unit(plan, unit)) {
+	if (unit != NULL && centre == NULL &&
+	    !state_plan_has_unit(plan, unit)) {
 		unknown_unit(c, unit);
 		sched_plan_free(own);
 		return;

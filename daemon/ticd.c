@@ -182,8 +182,8 @@ reload(struct ticd *t)
 		log_info("configuration, holiday tables, rule pack and tokens "
 		    "reloaded");
 	else
-		log_info("configuration, holiday tables and rule pack reloaded; "
-		    "not the tokens (above)");
+		log_info("configuration, holiday tables and rule pack "
+		    "reloaded; not the tokens (above)");
 	stamp = state_timestamp();
 	sd_notifyf(0, "READY=1\nSTATUS=%lld events, listening on %s; "
 	    "reloaded at %s%s", db_event_last_seq(t->db), t->conf.listen, stamp,

@@ -16,12 +16,12 @@
  * their own connection cache and connections, so a hanging endpoint never
  * delays mail.  It can hold every webhook transfer, though, until they
  * time out ([webhooks] timeout): the cap per host is the same "parallel"
- * as the cap on all of them.  A transfer owns its request (moved out of the caller's
- * batch): curl copies neither the body nor the header list.  Redirects are
- * not followed: a target's URL is the one the bureau set, and the
- * allow-list was checked against it.  What comes back is kept bounded: the
- * status, Retry-After, and the first few KiB of the body (robots answer a
- * line of JSON).
+ * as the cap on all of them.  A transfer owns its request (moved out of
+ * the caller's batch): curl copies neither the body nor the header list.
+ * Redirects are not followed: a target's URL is the one the bureau set,
+ * and the allow-list was checked against it.  What comes back is kept
+ * bounded: the status, Retry-After, and the first few KiB of the body
+ * (robots answer a line of JSON).
  */
 #include <stdio.h>
 #include <stdlib.h>
