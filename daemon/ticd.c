@@ -166,7 +166,8 @@ reload(struct ticd *t)
 	t->rules = rules;
 	if (!t->debug)
 		log_setverbose(verbosity(t->conf.log_level));
-	if ((tokens_ok = auth_load(t, &error) == 0) == false) {
+	tokens_ok = auth_load(t, &error) == 0;
+	if (!tokens_ok) {
 		log_warnx("reloading tokens failed, those loaded before stay: "
 		    "%s", error);
 		free(error);
