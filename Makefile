@@ -119,7 +119,8 @@ $(BUILD)/obj/%.o: %.c
 # files that print it and nothing else.
 $(BUILD)/version.h: FORCE
 	@mkdir -p $(@D)
-	@c=$$(git describe --always --dirty --abbrev=7 2>/dev/null || \
+	@c=$$(git -c safe.directory='$(CURDIR)' describe --always --dirty \
+	    --abbrev=7 2>/dev/null || \
 	    echo "not from git"); \
 	printf '#define TICD_VERSION "%s (%s)"\n' '$(VERSION)' "$$c" > $@.tmp; \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi

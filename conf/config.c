@@ -452,20 +452,34 @@ find_key(const char *section, const char *name)
 }
 
 /* A setting no section has, or one in the wrong section (or before any):
- * the section it belongs to is named when there is one. */
+ * the sections that have it are named ("timeout" is [mail]'s and
+ * [webhooks]'). */
 static char *
 unknown_key(const char *section, const char *name)
 {
-	size_t	 i;
+	struct buf	 cn, en;
+	char		*msg;
+	size_t		 i;
 
-	for (i = 0; i < nitems(config_keys); i++)
-		if (strcmp(config_keys[i].name, name) == 0)
-			return xasprintf("设置项 \"%s\" 应写在 [%s] 之下 / "
-			    "\"%s\" belongs under [%s]", name,
-			    config_keys[i].section, name,
-			    config_keys[i].section);
-	return xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting \"%s\" "
-	    "in [%s]", section, name, name, section);
+	buf_init(&cn);
+	buf_init(&en);
+	for (i = 0; i < nitems(config_keys); i++) {
+		if (strcmp(config_keys[i].name, name) != 0)
+			continue;
+		buf_printf(&cn, "%s[%s]", cn.len ? " 或 " : "",
+		    config_keys[i].section);
+		buf_printf(&en, "%s[%s]", en.len ? " or " : "",
+		    config_keys[i].section);
+	}
+	if (cn.len == 0)
+		msg = xasprintf("[%s] 中没有设置项 \"%s\" / unknown setting "
+		    "\"%s\" in [%s]", section, name, name, section);
+	else
+		msg = xasprintf("设置项 \"%s\" 应写在 %s 之下 / \"%s\" belongs "
+		    "under %s", name, cn.data, name, en.data);
+	buf_free(&cn);
+	buf_free(&en);
+	return msg;
 }
 
 /* Checks one line of a [remind.RULE] section and keeps it. */

@@ -239,8 +239,8 @@ redeliver_usage(FILE *f)
 "\n"
 "退出状态 / exit status: 0 ok; 1 ticd refused (404 no such message; 409\n"
 "being sent now, or nothing left to send: every obligation it named closed\n"
-"since, or its webhook target removed or disabled) or could not be\n"
-"reached; 2 bad usage.\n");
+"since, or its webhook target removed, disabled or no longer in\n"
+"allow_hosts) or could not be reached; 2 bad usage.\n");
 }
 
 int

@@ -889,7 +889,9 @@ get_obligations(struct call *c)
 		plan = state_plan(c->t);
 		n = plan->count;
 	}
-	if (unit != NULL && centre == NULL &&
+	/* Not for a centre's token: whether a unit exists is not its to
+	 * learn (it gets an empty list for any unit but its own). */
+	if (unit != NULL && centre == NULL && c->tok->role != ROLE_CENTRE &&
 	    !state_plan_has_unit(plan, unit)) {
 		unknown_unit(c, unit);
 		sched_plan_free(own);

@@ -88,10 +88,10 @@ read_password(const char *path, char **password, char **error)
 	if (conf_read_file(path, &text, &len, error) == -1) {
 		/* Which setting, and the usual cause under the unit. */
 		text = *error;
-		*error = xasprintf("[mail] password_file: %s（ticd 以服务用户运行，"
-		    "请用 LoadCredential= 或调整权限）/ (ticd runs as the "
-		    "service's user: use LoadCredential= or mend the file's "
-		    "permissions)", text);
+		*error = xasprintf("[mail] password_file: %s（服务以专用用户运行："
+		    "root 专有的文件请经 LoadCredential= 交给它）/ (the service "
+		    "runs as a user of its own: hand it a root-only file with "
+		    "LoadCredential=)", text);
 		free(text);
 		return -1;
 	}

@@ -567,12 +567,6 @@ state_import(struct ticd *t, const char *path, char **error)
 	return 0;
 }
 
-/*
- * The reply of a new token, contact, webhook target or feed, with a
- * "warning" when no registered centre answers to its scope: it is kept (a
- * unit may be set up before its first centre is registered), but it sees
- * or gets nothing until one does, and a typo would otherwise go unnoticed.
- */
 /* No index of units: a walk, once per thing made or asked for. */
 bool
 state_plan_has_unit(const struct sched_plan *plan, const char *unit)
@@ -585,6 +579,12 @@ state_plan_has_unit(const struct sched_plan *plan, const char *unit)
 	return false;
 }
 
+/*
+ * The reply of a new token, contact, webhook target or feed, with a
+ * "warning" when no registered centre answers to its scope: it is kept (a
+ * unit may be set up before its first centre is registered), but it sees
+ * or gets nothing until one does, and a typo would otherwise go unnoticed.
+ */
 json_t *
 state_scope_warned(struct ticd *t, const char *kind, const char *scope,
     json_t *reply)

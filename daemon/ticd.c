@@ -50,6 +50,13 @@ usage(int status)
 }
 
 static int
+print_version(void)
+{
+	puts("ticd " TICD_VERSION);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
 verbosity(const char *level)
 {
 	static const char *levels[] = { "error", "warning", "info", "debug" };
@@ -62,21 +69,36 @@ verbosity(const char *level)
 	return 2;
 }
 
-/* ticd -n: the configuration and the data files it names. */
-/* Whether the files [mail] names can be read (the password), as the
+/* Where systemd's LoadCredential= puts a service's credentials. */
+#define CREDENTIALS_DIR	"/run/credentials/"
+
+/*
+ * Whether the files [mail] names can be read (the password), as the
  * reminders will read them once the journal is loaded: a start would
- * otherwise fail after telling systemd it is ready. */
+ * otherwise fail after telling systemd it is ready.  A credential exists
+ * only while the service runs: ticd -n beside it ("checking") says it was
+ * not read instead of failing.
+ */
 static int
-mail_conf_readable(const struct conf *c, char **error)
+mail_conf_readable(const struct conf *c, bool checking, char **error)
 {
 	struct notify_conf	 nc;
+	const char		*pw = c->smtp_password_file;
 
+	if (checking && pw != NULL && strncmp(pw, CREDENTIALS_DIR,
+	    strlen(CREDENTIALS_DIR)) == 0 && access(pw, F_OK) == -1) {
+		fprintf(stderr, "ticd: [mail] password_file %s 是服务运行时才有的"
+		    "凭据，未读取 / is a credential the service has while it "
+		    "runs: not read\n", pw);
+		return 0;
+	}
 	if (remind_mail_conf(c, &nc, error) == -1)
 		return -1;
 	notify_conf_clear(&nc);
 	return 0;
 }
 
+/* ticd -n: the configuration and the data files it names. */
 static int
 check_config(const char *path)
 {
@@ -87,8 +109,8 @@ check_config(const char *path)
 
 	memset(&conf, 0, sizeof(conf));
 	if (conf_load(&conf, path, &error) == -1 ||
-	    state_load_data(&conf, &cal, &rules, &error) == -1 ||
-	    mail_conf_readable(&conf, &error) == -1) {
+	    mail_conf_readable(&conf, true, &error) == -1 ||
+	    state_load_data(&conf, &cal, &rules, &error) == -1) {
 		fprintf(stderr, "%s\n", error);
 		free(error);
 		conf_clear(&conf);
@@ -452,10 +474,8 @@ main(int argc, char **argv)
 	/* The long forms people try first, as other programs take them. */
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		usage(0);
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		puts("ticd " TICD_VERSION);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		return print_version();
 	opterr = 0;	/* getopt's complaint is English only: ours below */
 	while ((ch = getopt(argc, argv, ":c:dFhi:KnTV")) != -1) {
 		switch (ch) {
@@ -497,8 +517,7 @@ main(int argc, char **argv)
 		case 'h':
 			usage(0);
 		case 'V':
-			puts("ticd " TICD_VERSION);
-			return fflush(stdout) == 0 ? 0 : 1;
+			return print_version();
 		default:
 			usage(2);
 		}
@@ -513,8 +532,12 @@ main(int argc, char **argv)
 	if (check)
 		return check_config(t.conf_path);
 	log_init(debug ? 3 : 2, 0);
-	if (conf_load(&t.conf, t.conf_path, &error) == -1 ||
-	    mail_conf_readable(&t.conf, &error) == -1)
+	if (conf_load(&t.conf, t.conf_path, &error) == -1)
+		fatalx("%s", error);
+	/* -T and -F make a token or a feed: the mail settings are not
+	 * theirs to check. */
+	if (what == MAKE_NOTHING && mail_conf_readable(&t.conf, false,
+	    &error) == -1)
 		fatalx("%s", error);
 	if (!debug)
 		log_setverbose(verbosity(t.conf.log_level));

@@ -567,9 +567,10 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 		/* The state is kept for the turn's write, which is retried
 		 * until the store takes it: left "sending", the row was
 		 * stuck until a restart, and then sent again. */
-		say(n, true, "outbox %lld dead, the bureau not told (its "
-		    "notice could not be stored: %s); ticctl deliveries shows "
-		    "it", d->id, why);
+		say(n, true, "outbox %lld dead, kept to be written again%s: "
+		    "%s", d->id, rc == 0 ? "; the bureau's notice could not be "
+		    "stored and is not sent (ticctl deliveries shows the row)" :
+		    "", why);
 		free(why);
 		write_later(n, d->id, DB_OUT_DEAD, d->attempts,
 		    (long long)now, error, response);
@@ -1190,10 +1191,12 @@ prepare_batch(struct notify *n, time_t now, size_t want,
 	if (later_commit(n, &why) == 0)
 		return (ssize_t)k;
 fail:
-	later_failed(n, why);
+	/* The batch's own states go first: they were not written, and the
+	 * rows are still pending in the store. */
 	while (k > 0)
 		delivery_free(ready[--k]);
 	later_drop(n, mark);
+	later_failed(n, why);
 	return -1;
 }
 

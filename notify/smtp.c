@@ -206,9 +206,11 @@ read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 }
 
 /* Keeps the server's last reply line (what /api/v1/deliveries shows as
- * the response), or its first refusal: the 221 that answers the QUIT
- * after a refused RCPT must not replace the "550 no such user" the
- * bureau is told.  What we send, AUTH included, is never looked at. */
+ * the response), but for the 221 that answers curl's QUIT: after a
+ * refused RCPT it replaced the "550 no such user" the bureau is told.
+ * (A first refusal is not kept either: curl goes on after some, an EHLO
+ * refused for HELO, a STARTTLS refused under "try".)  What we send, AUTH
+ * included, is never looked at. */
 static int
 debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 {
@@ -217,9 +219,8 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 	size_t			 n;
 
 	(void)easy;
-	if (type != CURLINFO_HEADER_IN || size == 0 || tr->reply[0] == '4' ||
-	    tr->reply[0] == '5' || (size >= 4 && memcmp(data, "221", 3) == 0 &&
-	    (data[3] == ' ' || data[3] == '-')))
+	if (type != CURLINFO_HEADER_IN || size == 0 || (size >= 4 &&
+	    memcmp(data, "221", 3) == 0 && (data[3] == ' ' || data[3] == '-')))
 		return 0;
 	for (n = 0; n < size && data[n] != '\r' && data[n] != '\n'; n++)
 		;

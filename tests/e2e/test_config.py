@@ -41,6 +41,17 @@ def test_an_unreadable_mail_password_fails_the_check_and_the_start(
     assert t.proc.wait(timeout=30) == 1
     log = t.log_text()
     assert "[mail] password_file" in log and " ready" not in log, log
+    # -T makes a token whatever the mail settings: they are not its own.
+    p = subprocess.run([TICD, "-c", str(t.conf), "-T"], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith(b"tic_"), p
+    # A credential (LoadCredential=) exists only while the service runs:
+    # ticd -n beside it says it did not read it, and passes.
+    t.write_conf(extra="[mail]\nsmtp_url = smtp://127.0.0.1:9\n"
+                 "password_file = /run/credentials/ticd.service/smtp\n")
+    rc, out, err = check(t.conf)
+    assert (rc, out) == (0, "configuration OK\n"), err
+    assert "credential the service has while it runs: not read" in err, err
 
 
 def test_debug_logging_asked_with_d_survives_a_reload(ticd_factory):

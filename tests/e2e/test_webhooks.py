@@ -946,18 +946,38 @@ def test_a_post_whose_target_is_gone_is_not_redelivered(ticd_factory,
     row keeps its record (it was rewritten as dead)."""
     clock = FakeClock()
     rx = receivers(StandardReceiver, WHSEC, clock)
+    gone = receivers(StandardReceiver, WHSEC, clock)
+    gone.script = [410]
     t = hook_ticd(ticd_factory, clock)
     sec = secret_file(tmp_path, "whsec", WHSEC)
     target = add_target(t, "bureau", None, rx.url("/in"), "standard", sec)
+    off = add_target(t, "centre", "yq-006", gone.url("/in"), "standard",
+                     sec)
     nine(t, clock)
-    assert rx.wait_for(1, timeout=30) == 1, t.log_text()
-    row = wait_rows(t, lambda rs: len(rs) == 1 and
-                    rs[0]["state"] == "sent")[0]
+    # The bureau's target gets its reminder and the notice of the other
+    # one's disabling.
+    assert rx.wait_for(2, timeout=30) == 2, t.log_text()
+    rows = wait_rows(t, lambda rs: len(rs) == 3 and
+                     all(r["state"] in ("sent", "dead") for r in rs))
+    dead = [r for r in rows if r["channel"] == "webhook:%d" % off["id"]][0]
+    row = [r for r in rows if r["channel"] == "webhook:%d" % target["id"]
+           and r["items"]][0]
     assert t.delete("/api/v1/webhooks/%d" % target["id"]).status == 200
     r = t.post("/api/v1/deliveries/%d/redeliver" % row["id"], {})
     assert r.status == 409 and r.code == "nothing_to_send", r
     assert "target %d was removed" % target["id"] in r.message, r.message
-    assert wait_rows(t, lambda rs: True)[0] == row
+    assert [x for x in wait_rows(t, lambda rs: True)
+            if x["id"] == row["id"]] == [row]
+    # The 410 disabled the other target: its post is refused until the
+    # bureau enables it again, and then goes.
+    assert dead["state"] == "dead", dead
+    r = t.post("/api/v1/deliveries/%d/redeliver" % dead["id"], {})
+    assert r.status == 409 and "ticctl webhooks enable %d" % off["id"] in \
+        r.message, r
+    assert t.post("/api/v1/webhooks/%d/enable" % off["id"], {}).status == 200
+    assert t.post("/api/v1/deliveries/%d/redeliver" % dead["id"],
+                  {}).status == 200
+    assert gone.wait_for(1, timeout=30) == 1, t.log_text()	# taken now
 
 
 def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
