@@ -427,6 +427,24 @@ may_record(struct call *c, json_t *obj)
 
 	if (c->tok->role == ROLE_BUREAU)
 		return true;
+	for (t = 0; t < SCHED_EV_COUNT; t++) {
+		if (type != NULL && strcmp(type,
+		    sched_event_type_name((enum sched_event_type)t)) == 0)
+			break;
+	}
+	/* A centre's token records nothing, whatever the centre: saying so
+	 * first tells it no more than that (a 404 for another centre read
+	 * as a wrong id). */
+	if (c->tok->role == ROLE_CENTRE) {
+		forbidden(c, t < SCHED_EV_COUNT &&
+		    unit_may_record((enum sched_event_type)t) ?
+		    "中心的令牌不能记录事件：请由本中心的组织管理单位或市科技局记录 "
+		    "/ a centre's token records no event: its unit or the "
+		    "bureau records it" :
+		    "中心的令牌不能记录事件：这类事件由市科技局记录 / a centre's "
+		    "token records no event: the bureau records this kind");
+		return false;
+	}
 	/* Registering a new centre is the one way to name a centre one does
 	 * not see yet; an existing one of another unit stays unseen. */
 	if (centre != NULL && (!registering ||
@@ -443,23 +461,22 @@ may_record(struct call *c, json_t *obj)
 		    "register it again");
 		return false;
 	}
-	for (t = 0; t < SCHED_EV_COUNT; t++) {
-		if (type != NULL && strcmp(type,
-		    sched_event_type_name((enum sched_event_type)t)) == 0)
-			break;
+	/* A legacy registration says the centre was recognized under the
+	 * old measures: the bureau's to know, and it starts evaluations. */
+	if (registering && json_is_true(json_object_get(obj, "legacy"))) {
+		forbidden(c, "legacy（原办法认定）由市科技局记录 / a legacy "
+		    "registration (recognized under the old measures) is the "
+		    "bureau's to record");
+		return false;
 	}
 	if (c->tok->role == ROLE_UNIT && t < SCHED_EV_COUNT &&
 	    unit_may_record((enum sched_event_type)t) &&
 	    (!registering || (unit != NULL &&
 	    strcmp(unit, c->tok->scope) == 0)))
 		return true;
-	if (registering && c->tok->role == ROLE_UNIT)
+	if (registering)
 		forbidden(c, "组织管理单位只能登记本单位的中心 / a unit may "
 		    "register centres of its own unit only");
-	else if (c->tok->role == ROLE_CENTRE)
-		forbidden(c, "中心的令牌不能记录事件：请由本中心的组织管理单位或"
-		    "市科技局记录 / a centre's token records no event: its unit "
-		    "or the bureau records it");
 	else
 		forbidden(c, "这类事件由市科技局记录，组织管理单位不能记录 / the "
 		    "bureau records this kind of event, a unit may not");
