@@ -825,6 +825,19 @@ unknown_unit(struct call *c, const char *unit)
 	free(msg);
 }
 
+/* Whether unit is the token's own: a unit's name, or a centre's unit. */
+static bool
+own_unit(struct call *c, const char *unit)
+{
+	const struct sched_event	*reg;
+
+	if (c->tok->role == ROLE_UNIT)
+		return strcmp(unit, c->tok->scope) == 0;
+	load_finish(c->t);	/* the registration may not be read yet */
+	reg = sched_journal_centre(c->t->journal, c->tok->scope);
+	return reg != NULL && reg->unit != NULL && strcmp(reg->unit, unit) == 0;
+}
+
 static void
 get_obligations(struct call *c)
 {
@@ -882,9 +895,9 @@ get_obligations(struct call *c)
 	}
 	/* Another unit's list would be empty, which reads as "nothing due
 	 * there": refused, as a feed of another unit is. */
-	if (unit != NULL && c->tok->role == ROLE_UNIT &&
-	    strcmp(unit, c->tok->scope) != 0) {
-		forbidden(c, "组织管理单位只能查看本单位 / a unit sees its own "
+	if (unit != NULL && c->tok->role != ROLE_BUREAU &&
+	    !own_unit(c, unit)) {
+		forbidden(c, "只能查看本单位 / a unit or centre sees its own "
 		    "unit only");
 		return;
 	}
@@ -906,9 +919,7 @@ get_obligations(struct call *c)
 		plan = state_plan(c->t);
 		n = plan->count;
 	}
-	/* Not for a centre's token: whether a unit exists is not its to
-	 * learn (it gets an empty list for any unit but its own). */
-	if (unit != NULL && centre == NULL && c->tok->role != ROLE_CENTRE &&
+	if (unit != NULL && centre == NULL &&
 	    !state_plan_has_unit(plan, unit)) {
 		unknown_unit(c, unit);
 		sched_plan_free(own);

@@ -179,6 +179,14 @@ def test_unit_sees_only_its_centres(world):
     assert r.status == 403 and r.code == "forbidden", r
     assert world.get("/api/v1/obligations?unit=" + q(UNIT_A),
                      token=ua).status == 200
+    # A centre's token likewise, for any unit but its own (which exists
+    # or not: neither is told); its own unit is a filter like any.
+    for unit in (UNIT_B, "不存在局"):
+        r = world.get("/api/v1/obligations?unit=" + q(unit),
+                      token=world.ca1)
+        assert r.status == 403 and r.code == "forbidden", r
+    assert world.get("/api/v1/obligations?unit=" + q(UNIT_A),
+                     token=world.ca1).status == 200
     # Unit B sees b1 and not a1.
     r = world.get("/api/v1/centres", token=world.ub)
     assert [c["id"] for c in r.json()["centres"]] == ["b1"]
