@@ -631,13 +631,56 @@ post_event(struct call *c)
 	json_decref(obj);
 }
 
+/* The unit of a centre's registration in force, or "" (none). */
+static const char *
+current_unit(struct call *c, const char *centre)
+{
+	const struct sched_event	*reg;
+
+	reg = sched_journal_centre(c->t->journal, centre);
+	return reg != NULL && reg->unit != NULL ? reg->unit : "";
+}
+
+/*
+ * The unit a centre's event was recorded under: that of the last
+ * registration of the centre before it (a retracted one too).  A centre
+ * the bureau registered again under another unit keeps its past: the old
+ * unit's registration, notes and retractions are not the new unit's.
+ */
+static const char *
+unit_when_recorded(struct call *c, const struct sched_event *ev)
+{
+	const struct sched_event	*e;
+	const size_t			*idx;
+	const char			*unit = NULL;
+	size_t				 i, n;
+
+	sched_journal_centre_events(c->t->journal, ev->centre, &idx, &n);
+	for (i = 0; i < n; i++) {
+		e = sched_journal_event(c->t->journal, idx[i]);
+		if (e->type == SCHED_EV_REGISTERED)
+			unit = e->unit;
+		if (e == ev)
+			break;
+	}
+	return unit;
+}
+
 static bool
 sees_event(struct call *c, const struct sched_event *ev)
 {
-	long	 i;
+	const char	*unit;
+	long		 i;
 
-	if (ev->centre != NULL)
-		return auth_sees_centre(c->t, c->tok, ev->centre);
+	if (ev->centre != NULL) {
+		if (!auth_sees_centre(c->t, c->tok, ev->centre))
+			return false;
+		if (c->tok->role == ROLE_BUREAU)
+			return true;
+		unit = unit_when_recorded(c, ev);
+		return unit == NULL || strcmp(unit, c->tok->role == ROLE_UNIT ?
+		    c->tok->scope : current_unit(c, ev->centre)) == 0;
+	}
 	if (ev->type != SCHED_EV_RETRACTED || c->tok->role == ROLE_BUREAU)
 		return true;
 	i = sched_journal_find_id(c->t->journal, ev->target);
@@ -829,13 +872,10 @@ unknown_unit(struct call *c, const char *unit)
 static bool
 own_unit(struct call *c, const char *unit)
 {
-	const struct sched_event	*reg;
-
 	if (c->tok->role == ROLE_UNIT)
 		return strcmp(unit, c->tok->scope) == 0;
 	load_finish(c->t);	/* the registration may not be read yet */
-	reg = sched_journal_centre(c->t->journal, c->tok->scope);
-	return reg != NULL && reg->unit != NULL && strcmp(reg->unit, unit) == 0;
+	return strcmp(current_unit(c, c->tok->scope), unit) == 0;
 }
 
 static void

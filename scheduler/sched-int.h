@@ -22,10 +22,6 @@ char	*sched_explain(const struct sched_calendar *,
 	    const struct sched_rules *, const struct pob *,
 	    const struct sched_event *reg);
 
-/* The journal indexes of a centre's events (centre NULL: of the
- * bureau-wide ones), in recording order; none for an unknown centre. */
-void	 sched_journal_centre_events(const struct sched_journal *,
-	    const char *centre, const size_t **events, size_t *n);
 /* The same by the centre's number (its events' centre_index). */
 void	 sched_journal_numbered_events(const struct sched_journal *,
 	    size_t number, const size_t **events, size_t *n);

@@ -342,6 +342,10 @@ size_t	 sched_journal_centres(const struct sched_journal *);
 /* The registration of a centre, or NULL when it is not registered. */
 const struct sched_event *sched_journal_centre(const struct sched_journal *,
 	    const char *centre);
+/* The journal indexes of a centre's events (centre NULL: of the
+ * bureau-wide ones), in recording order; none for an unknown centre. */
+void	 sched_journal_centre_events(const struct sched_journal *,
+	    const char *centre, const size_t **events, size_t *n);
 
 /* ---- the plan (plan.c, explain.c) ---- */
 

@@ -3,6 +3,8 @@ Every role boundary of docs/api.md ("Roles"): who is let in (401), what
 each token sees (404 exactly as if it did not exist) and what it may do
 (403).  Nothing refused is ever stored.
 """
+import json
+
 import pytest
 
 from conftest import q
@@ -315,6 +317,36 @@ def test_an_id_in_use_out_of_sight_is_not_described(world):
                    404, nf)
     assert world.get("/api/v1/events?centre=a1", token=world.ua).status \
         == 200
+
+
+def test_a_centre_moved_to_another_unit_keeps_its_past_from_the_new_unit(
+        world):
+    """Unit A registers m-1 with an internal note; the bureau retracts it
+    and registers m-1 for unit B.  B sees m-1's events from its own
+    registration on: not A's registration, its note, nor the retraction
+    and its reason (before: all of them)."""
+    r = world.post("/api/v1/events", {"type": "registered",
+                   "date": "2026-02-02", "centre": "m-1", "name": "迁移",
+                   "unit": UNIT_A, "id": "reg-m-1",
+                   "note": "城区内部：联系人 13900000000"}, token=world.ua)
+    assert r.status == 201, r
+    world.record({"type": "retracted", "date": "2026-02-03",
+                  "event": "reg-m-1", "reason": "登记错单位"})
+    world.record({"type": "registered", "date": "2026-02-02",
+                  "centre": "m-1", "name": "迁移", "unit": UNIT_B,
+                  "id": "reg-m-1b"})
+    seen = world.get("/api/v1/events", token=world.ub).json()["events"]
+    text = json.dumps(seen, ensure_ascii=False)
+    assert "13900000000" not in text and "登记错单位" not in text, text
+    mine = [e["event"] for e in seen if e["event"].get("centre") == "m-1"]
+    assert [e["id"] for e in mine] == ["reg-m-1b"], mine
+    r = world.get("/api/v1/events?centre=m-1", token=world.ub)
+    assert [e["event"]["id"] for e in r.json()["events"]] == ["reg-m-1b"]
+    # The bureau sees the whole history; A no longer sees m-1 at all.
+    ids = [e["event"].get("id") for e in world.events()]
+    assert "reg-m-1" in ids and "reg-m-1b" in ids
+    assert world.get("/api/v1/events?centre=m-1",
+                     token=world.ua).status == 404
 
 
 def test_unit_may_not_register_for_another_unit(world):
