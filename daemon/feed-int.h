@@ -101,6 +101,8 @@ struct feed_token {
 	long long	 id;
 	enum cal_scope	 kind;
 	char		*scope;		/* NULL for the bureau */
+	char		*unit;		/* a centre's feed a unit made: it,
+					 * else NULL */
 	time_t		 used;		/* the last use, 0: none yet */
 	time_t		 stored;	/* the last use the store has */
 	bool		 revoked;	/* since it was read */

@@ -68,13 +68,14 @@ iso_time(time_t t, char out[32])
 
 static void
 remember(struct feeds *f, const char *hash, long long id, enum cal_scope kind,
-    const char *scope)
+    const char *scope, const char *unit)
 {
 	struct feed_token	*tok = xcalloc(1, sizeof(*tok));
 
 	tok->id = id;
 	tok->kind = kind;
 	tok->scope = scope != NULL ? xstrdup(scope) : NULL;
+	tok->unit = unit != NULL ? xstrdup(unit) : NULL;
 	f->toks = xreallocarray(f->toks, f->ntoks + 1, sizeof(*f->toks));
 	f->toks[f->ntoks] = tok;
 	json_object_set_new(f->tok_index, hash,
@@ -88,6 +89,7 @@ feedtok_clear(struct feeds *f)
 
 	for (i = 0; i < f->ntoks; i++) {
 		free(f->toks[i]->scope);
+		free(f->toks[i]->unit);
 		free(f->toks[i]);
 	}
 	free(f->toks);
@@ -104,7 +106,7 @@ load_cb(const struct db_feed_token *row, void *arg)
 	enum cal_scope	 kind;
 
 	if (row->revoked_at == NULL && kind_from_name(row->kind, &kind) == 0)
-		remember(f, row->hash, row->id, kind, row->scope);
+		remember(f, row->hash, row->id, kind, row->scope, row->unit);
 	return 0;
 }
 
@@ -178,11 +180,30 @@ plausible_secret(const char *s)
 	return true;
 }
 
+/*
+ * Whether the unit that made a centre's feed (NULL: the bureau or the
+ * centre did) still has the centre: one the bureau registered again under
+ * another unit is that unit's business, no longer the old unit's staff's
+ * (a feed shows no more than its maker's token could read).
+ */
+static bool
+maker_still_sees(struct ticd *t, const char *unit, const char *centre)
+{
+	const struct sched_event	*reg;
+
+	if (unit == NULL || centre == NULL)
+		return true;
+	load_finish(t);		/* the registration may not be read yet */
+	reg = sched_journal_centre(t->journal, centre);
+	return reg == NULL || reg->unit == NULL || strcmp(reg->unit, unit) == 0;
+}
+
 struct feed_token *
 feedtok_lookup(struct ticd *t, const char *secret)
 {
-	char	*hash;
-	json_t	*v;
+	struct feed_token	*tok;
+	char			*hash;
+	json_t			*v;
 
 	if (!plausible_secret(secret) ||
 	    (hash = auth_hash_secret(secret)) == NULL)
@@ -191,7 +212,8 @@ feedtok_lookup(struct ticd *t, const char *secret)
 	free(hash);
 	if (v == NULL)
 		return NULL;
-	return t->feeds->toks[json_integer_value(v)];
+	tok = t->feeds->toks[json_integer_value(v)];
+	return maker_still_sees(t, tok->unit, tok->scope) ? tok : NULL;
 }
 
 void
@@ -329,7 +351,10 @@ row_visible(struct ticd *t, const struct token *tok,
 
 	return kind_from_name(row->kind, &kind) == 0 &&
 	    (kind == CAL_SCOPE_BUREAU || row->scope != NULL) &&
-	    feedtok_scope_check(t, tok, kind, row->scope) == 0;
+	    feedtok_scope_check(t, tok, kind, row->scope) == 0 &&
+	    (tok->role == ROLE_BUREAU || maker_still_sees(t, row->unit,
+	    row->scope)) && (tok->role != ROLE_UNIT || row->unit == NULL ||
+	    strcmp(row->unit, tok->scope) == 0);
 }
 
 static int
@@ -505,11 +530,15 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 		    "in force: revoke unused ones first (ticctl feeds revoke)");
 		return;
 	}
+	/* A unit's feed of one of its centres is the unit's: kept with it,
+	 * so that it stops if the centre goes to another unit. */
+	if (tok->role == ROLE_UNIT && kind == CAL_SCOPE_CENTRE)
+		row.unit = tok->scope;
 	if ((secret = feed_token_make(t, kind, scope, label, &row,
 	    &error)) == NULL) {
 		http_reply_unavailable(t, req, error);
 	} else {
-		remember(t->feeds, row.hash, row.id, kind, scope);
+		remember(t->feeds, row.hash, row.id, kind, scope, row.unit);
 		log_info("feed token %lld created (%s%s%s)", row.id, row.kind,
 		    scope ? " " : "", scope ? scope : "");
 		reply_created(t, req, row.id, secret, kind, scope, label,
@@ -542,6 +571,7 @@ struct finding {
 	long long	 id;
 	char		*kind;
 	char		*scope;
+	char		*unit;
 	bool		 found;
 	bool		 revoked;
 };
@@ -557,6 +587,7 @@ find_cb(const struct db_feed_token *row, void *arg)
 	fd->revoked = row->revoked_at != NULL;
 	fd->kind = xstrdup(row->kind);
 	fd->scope = row->scope ? xstrdup(row->scope) : NULL;
+	fd->unit = row->unit ? xstrdup(row->unit) : NULL;
 	return -1;
 }
 
@@ -584,6 +615,7 @@ found_visible(struct ticd *t, const struct token *tok,
 
 	row.kind = fd->kind;
 	row.scope = fd->scope;
+	row.unit = fd->unit;
 	return fd->found && !fd->revoked && row_visible(t, tok, &row);
 }
 
@@ -626,4 +658,5 @@ feedtok_api_revoke(struct ticd *t, struct evhttp_request *req,
 out:
 	free(fd.kind);
 	free(fd.scope);
+	free(fd.unit);
 }

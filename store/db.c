@@ -185,6 +185,10 @@ static const char *migrations[] = {
 	"DROP TABLE outbox;"
 	"ALTER TABLE outbox_new RENAME TO outbox;"
 	"CREATE INDEX outbox_due ON outbox (state, next_attempt);",
+	/* 9: the unit whose token made a centre's feed: once the centre is
+	 * registered under another unit, that unit's staff no longer read
+	 * it (NULL: made by the bureau or the centre itself). */
+	"ALTER TABLE feed_tokens ADD COLUMN unit TEXT;",
 };
 
 enum stmt {
@@ -326,13 +330,14 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
 	[ST_INSERT_FEED_TOKEN] = "INSERT INTO feed_tokens (hash, kind, scope, "
-	    "label, created_at) VALUES (?, ?, ?, ?, ?)",
+	    "label, created_at, unit) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_REVOKE_FEED_TOKEN] = "UPDATE feed_tokens SET revoked_at = ? "
 	    "WHERE id = ? AND revoked_at IS NULL",
 	[ST_USE_FEED_TOKEN] = "UPDATE feed_tokens SET last_used_at = ? "
 	    "WHERE id = ?",
 	[ST_SELECT_FEED_TOKENS] = "SELECT id, hash, kind, scope, label, "
-	    "created_at, last_used_at, revoked_at FROM feed_tokens ORDER BY id",
+	    "created_at, last_used_at, revoked_at, unit FROM feed_tokens "
+	    "ORDER BY id",
 	[ST_PUT_FEED_REVISION] = "INSERT INTO feed_revisions (key, fingerprint, "
 	    "sequence, modified) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
 	    "SET fingerprint = excluded.fingerprint, sequence = excluded.sequence, "
@@ -1386,6 +1391,7 @@ db_feed_token_insert(struct db *db, struct db_feed_token *t, char **error)
 	bind_text(st, 3, t->scope);
 	bind_text(st, 4, t->label);
 	bind_text(st, 5, t->created_at);
+	bind_text(st, 6, t->unit);
 	return insert_one(db, ST_INSERT_FEED_TOKEN, "storing a feed token",
 	    &t->id, error);
 }
@@ -1419,6 +1425,7 @@ db_foreach_feed_token(struct db *db,
 		t.created_at = column_text(st, 5);
 		t.last_used_at = column_text(st, 6);
 		t.revoked_at = column_text(st, 7);
+		t.unit = column_text(st, 8);
 		if (fn(&t, arg) == -1)
 			break;
 	}

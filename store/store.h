@@ -219,6 +219,8 @@ struct db_feed_token {
 	const char	*created_at;
 	const char	*last_used_at;	/* NULL: never used */
 	const char	*revoked_at;	/* NULL while valid */
+	const char	*unit;		/* a centre's feed made by a unit's
+					 * token: that unit; else NULL */
 };
 
 /* When a feed token was last used, as ticd writes it back. */

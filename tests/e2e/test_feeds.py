@@ -582,6 +582,33 @@ def test_a_centre_moved_to_another_unit_leaves_the_old_units_feed(two):
     assert "m1/" in fetch(fa_unit["url"]).body.decode()
 
 
+def test_a_units_feed_of_its_centre_stops_when_the_centre_moves(two):
+    """Unit A's staff made a feed of their centre m2; the bureau registers
+    m2 again under unit B.  A's feed now answers 404 (it showed B's centre,
+    its name and its director's birth date, to A's staff), and B's list
+    does not show A's feed and its label; the bureau's does, to revoke."""
+    ua = two.new_token("unit", UNIT_A)["token"]
+    ub = two.new_token("unit", UNIT_B)["token"]
+    two.record({"type": "registered", "date": "2025-03-03", "centre": "m2",
+                "name": "迁移中心二", "unit": UNIT_A, "id": "reg-m2",
+                "director_birth": "1970-05-05"})
+    f = new_feed(two, "centre", "m2", token=ua, label="城区 张三 手机")
+    assert fetch(f["url"]).status == 200
+    two.record({"type": "retracted", "date": two.today(), "event": "reg-m2",
+                "reason": "登记错单位"})
+    two.record({"type": "registered", "date": "2025-03-03", "centre": "m2",
+                "name": "郊区中心", "unit": UNIT_B,
+                "director_birth": "1966-01-15"})
+    assert fetch(f["url"]).status == 404
+    listed = two.get("/api/v1/feeds", token=ub).json()["feeds"]
+    assert f["id"] not in [x["id"] for x in listed], listed
+    assert "城区 张三 手机" not in json.dumps(listed, ensure_ascii=False)
+    assert f["id"] in [x["id"] for x in two.get("/api/v1/feeds").json()
+                       ["feeds"]]
+    # A feed B makes of its centre works, as the bureau's does.
+    assert fetch(new_feed(two, "centre", "m2", token=ub)["url"]).status == 200
+
+
 def test_same_journal_same_day_same_bytes(two):
     urls = [f["url"] + v for f in (two.fa, two.fb, two.fu, two.fw)
             for v in ("", "?alarms=1", "?todo=1")]

@@ -428,6 +428,7 @@ outbox_as_of_7(const char *path)
 	    " WHERE name = 'outbox';"
 	    "DROP TABLE outbox; ALTER TABLE old RENAME TO outbox;"
 	    "CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+	    "ALTER TABLE feed_tokens DROP COLUMN unit;"
 	    "PRAGMA user_version = 7; COMMIT;", NULL, NULL, &msg), SQLITE_OK);
 	sqlite3_close(raw);
 }
@@ -530,6 +531,8 @@ test_outbox_made_again_keeps_rows_and_ids(void **state)
 	    "state = 'dropped'"));
 	assert_non_null(strstr(schema_of(f->path, "outbox_due"),
 	    "(state, next_attempt)"));
+	/* 9: a centre's feed keeps the unit that made it. */
+	assert_non_null(strstr(schema_of(f->path, "feed_tokens"), "unit"));
 	got = stored_row(db, rows[0].id);
 	assert_int_equal(got.state, DB_OUT_PENDING);
 	assert_int_equal(got.body_len, rows[0].body_len);
@@ -571,11 +574,11 @@ test_feed_tokens_are_kept_used_and_revoked(void **state)
 	struct fixture		*f = *state;
 	struct db		*db = open_or_fail(f->path);
 	struct db_feed_token	 a = { 0, "h1", "unit", "城区科技局", "张三",
-				    "t0", NULL, NULL };
+				    "t0", NULL, NULL, NULL };
 	struct db_feed_token	 b = { 0, "h2", "bureau", NULL, "", "t0", NULL,
-				    NULL };
-	struct db_feed_token	 bad = { 0, "h3", "bureau", "x", "", "t0",
 				    NULL, NULL };
+	struct db_feed_token	 bad = { 0, "h3", "bureau", "x", "", "t0",
+				    NULL, NULL, NULL };
 	struct db_feed_use	 use = { 0, "2026-11-28T09:00:00+08:00" };
 	char			*error = NULL, seen[512] = "";
 
