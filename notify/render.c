@@ -436,27 +436,38 @@ intro(const struct render *r)
 }
 
 /*
- * The last lines, in Chinese and in English.  Only the bureau records
- * events in ticd: a centre or a unit was told "请市科技局在 ticd 中记录",
- * which told it nothing to do; it is told what to send and to whom.
+ * The last lines, in Chinese and in English, with what closes the items
+ * for this recipient: the bureau records the events in ticd; a unit
+ * records its centres' own (ticctl record) or has the bureau record them;
+ * a centre records nothing and sends its proof to its unit, which does.
  */
 static char *
 footer(const struct sched_message *m, bool cn)
 {
-	bool	 bureau = m->to == SCHED_TO_BUREAU;
+	const char	*close_cn, *close_en;
 
+	if (m->to == SCHED_TO_BUREAU) {
+		close_cn = "事项办结后，请在 ticd 中记录相应事件，提醒随即停止。";
+		close_en = "Reminders stop once the closing event is recorded "
+		    "in ticd.";
+	} else if (m->to == SCHED_TO_UNIT) {
+		close_cn = "事项办结后，请在 ticd 中记录相应事件（ticctl "
+		    "record），或报市科技局记录；记录后提醒随即停止。";
+		close_en = "Once done, record the event in ticd (ticctl "
+		    "record) or have the bureau record it; reminders stop once "
+		    "it is recorded.";
+	} else {
+		close_cn = "事项办结后，请将证明材料（如会议纪要、整改报告）报"
+		    "组织管理单位，由其在 ticd 中记录；记录后提醒随即停止。";
+		close_en = "Once done, send the proof to your unit, which "
+		    "records it in ticd; reminders stop once it is recorded.";
+	}
 	if (cn)
 		return xasprintf("本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，"
-		    "请勿直接回复。%s附件 .ics 可导入日历。", bureau ?
-		    "事项办结后，请在 ticd 中记录相应事件，提醒随即停止。" :
-		    "事项办结后，请将证明材料（如会议纪要、整改报告）经组织"
-		    "管理单位报市科技局；市科技局登记后，提醒随即停止。");
+		    "请勿直接回复。%s附件 .ics 可导入日历。", close_cn);
 	return xasprintf("Sent automatically by ticd under the Yangquan "
 	    "measures for technology innovation centres; please do not reply. "
-	    "%s The attached .ics adds the dates to a calendar.", bureau ?
-	    "Reminders stop once the closing event is recorded in ticd." :
-	    "Once done, send the proof to the bureau through the unit; "
-	    "reminders stop once the bureau records it.");
+	    "%s The attached .ics adds the dates to a calendar.", close_en);
 }
 
 static char *
@@ -756,7 +767,7 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	/* The key in the link names a centre, which anyone may guess: the
 	 * page says only what the rule pack says, the same for every key. */
 	put_html(&b, "本页说明这一类义务。该条目的到期日、状态和所属中心见您订阅的"
-	    "日历；事项办结后，由市科技局在 ticd 中记录相应事件。");
+	    "日历；事项办结后，由组织管理单位或市科技局在 ticd 中记录相应事件。");
 	buf_printf(&b, "</p>\n<p lang=\"en\">%s (Art. %s) of the Yangquan "
 	    "measures for technology innovation centres. This page explains "
 	    "the rule; the entry's due date, state and centre are in your "

@@ -149,9 +149,11 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 	HAS(t.text, "城区科技局：\n");
 	/* Items past their date are said to be so, not "留意到期日". */
 	HAS(t.text, "以下 3 项义务尚未办结，其中 1 项已超过期限，请尽快办理：");
-	/* A unit records nothing in ticd: it is told what to send. */
-	HAS(t.text, "请将证明材料（如会议纪要、整改报告）经组织管理单位报市科技局");
-	LACKS(t.text, "请市科技局在 ticd 中记录");
+	/* A unit records its centres' events itself (ticctl record), or
+	 * has the bureau record them (it was told to send them "through
+	 * the unit", to itself). */
+	HAS(t.text, "请在 ticd 中记录相应事件（ticctl record），或报市科技局记录");
+	LACKS(t.text, "经组织管理单位报市科技局；市科技局登记后");
 	HAS(t.text, "1. 【第十四条】评价不合格限期整改");
 	HAS(t.text, "2. 【第十四条】年度绩效评价资料提交截止（2026年度）");
 	HAS(t.text, "   到期日：2026-09-15（周二）\n");
@@ -192,6 +194,10 @@ test_days_and_working_days_left(void **state)
 	HAS(t.text, "王主任：\n");
 	HAS(t.text, "   剩余：还有7天（5个工作日）\n");
 	HAS(t.text, "7 days (5 working days) left.");
+	/* A centre's token records nothing: its unit does, on its proof. */
+	HAS(t.text, "请将证明材料（如会议纪要、整改报告）报组织管理单位，由其在 "
+	    "ticd 中记录");
+	HAS(t.text, "send the proof to your unit, which records it in ticd");
 	notify_text_free(&t);
 	sched_reminders_free(w.r);
 
