@@ -1546,6 +1546,27 @@ url_origin(const char *url)
 	return out;
 }
 
+/*
+ * A target's error as a unit or centre token sees it: up to the HTTP
+ * status, without the excerpt of the endpoint's reply after it, which may
+ * echo the path and query the masked URL hides (a key, a token).
+ */
+static json_t *
+status_only(const char *error)
+{
+	const char	*p;
+
+	if (error == NULL)
+		return json_null();
+	for (p = strstr(error, "HTTP "); p != NULL; p = strstr(p + 5,
+	    "HTTP ")) {
+		if (p[5] >= '0' && p[5] <= '9' && p[6] >= '0' && p[6] <= '9' &&
+		    p[7] >= '0' && p[7] <= '9')
+			return json_stringn(error, (size_t)(p + 8 - error));
+	}
+	return json_string(error);
+}
+
 static json_t *
 webhook_json(const struct db_webhook *w, bool bureau)
 {
@@ -1568,10 +1589,11 @@ webhook_json(const struct db_webhook *w, bool bureau)
 	json_object_set_new(obj, "failing_since",
 	    time_or_null(w->failing_since));
 	json_object_set_new(obj, "last_ok", time_or_null(w->last_ok));
-	json_object_set_new(obj, "last_error", str_or_null(w->last_error));
+	json_object_set_new(obj, "last_error", bureau ?
+	    str_or_null(w->last_error) : status_only(w->last_error));
 	json_object_set_new(obj, "disabled_at", str_or_null(w->disabled_at));
-	json_object_set_new(obj, "disabled_reason",
-	    str_or_null(w->disabled_reason));
+	json_object_set_new(obj, "disabled_reason", bureau ?
+	    str_or_null(w->disabled_reason) : status_only(w->disabled_reason));
 	return obj;
 }
 

@@ -1003,6 +1003,27 @@ def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
             json.dumps(seen), seen
 
 
+def test_a_unit_or_centre_sees_a_targets_error_without_the_reply(
+        ticd_factory, receivers, tmp_path):
+    """An endpoint's error page may echo the path and query the masked URL
+    hides: a unit's or centre's listing shows the HTTP status alone; the
+    bureau sees the reply's excerpt."""
+    clock = FakeClock()
+    rx = receivers(StandardReceiver, WHSEC, clock)
+    rx.script = [(400, b'{"error":"bad path /in/SECRETKEY123?token=zzz"}')]
+    t = hook_ticd(ticd_factory, clock)
+    add_target(t, "centre", "yq-006", rx.url("/in/SECRETKEY123?token=zzz"),
+               "standard", secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
+    wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
+    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    assert "SECRETKEY123" in bureau["last_error"], bureau
+    centre = t.new_token("centre", "yq-006")["token"]
+    seen = t.get("/api/v1/webhooks", token=centre).json()["webhooks"][0]
+    assert seen["last_error"].endswith("HTTP 400"), seen
+    assert "SECRETKEY123" not in json.dumps(seen, ensure_ascii=False), seen
+
+
 def test_a_fifo_as_secret_file_is_refused_at_once(ticd_factory, tmp_path):
     """A FIFO named as a secret file held ticd's loop in open() until
     something wrote to it: /healthz stopped answering.  It is refused as
