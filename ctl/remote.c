@@ -1906,7 +1906,13 @@ webhooks_enable(struct ctl_client *c, long long id, bool json)
 	if (json)
 		rc = ctl_print_json("webhooks", reply);
 	else {
-		printf("已重新启用 webhook %lld / webhook %lld enabled\n", id, id);
+		if (jstr(reply, "was") != NULL &&
+		    strcmp(jstr(reply, "was"), "enabled") == 0)
+			printf("webhook %lld 本就在用，未作改变 / webhook %lld "
+			    "was not disabled: nothing changed\n", id, id);
+		else
+			printf("已重新启用 webhook %lld / webhook %lld enabled\n",
+			    id, id);
 		rc = ctl_finish("webhooks");
 	}
 	json_decref(reply);

@@ -1833,36 +1833,58 @@ delete_webhook(struct call *c, const char *sid)
 	}
 }
 
+/* What a target was before POST .../enable: "enabled", "failing" or
+ * "disabled"; left NULL when there is no such target. */
 static int
-webhook_reply_cb(const struct db_webhook *w, void *arg)
+state_before_cb(const struct db_webhook *w, void *arg)
 {
-	struct call	*c = arg;
+	*(const char **)arg = w->disabled_at ? "disabled" : w->failing_since ?
+	    "failing" : "enabled";
+	return 0;
+}
 
-	http_reply_json(c->t, c->req, 200, webhook_json(w, true));
+struct enabled_reply {
+	struct call	*c;
+	const char	*was;
+};
+
+static int
+enabled_reply_cb(const struct db_webhook *w, void *arg)
+{
+	struct enabled_reply	*er = arg;
+	json_t			*obj = webhook_json(w, true);
+
+	json_object_set_new(obj, "was", json_string(er->was));
+	http_reply_json(er->c->t, er->c->req, 200, obj);
 	return 0;
 }
 
 /* POST /api/v1/webhooks/ID/enable: back on after being disabled, its
- * failure streak forgotten. */
+ * failure streak forgotten; the reply says what it was ("was"), so that
+ * enabling one that was never off is not reported as done. */
 static void
 enable_webhook(struct call *c, const char *sid)
 {
-	long long	 id;
-	char		*error = NULL;
-	int		 rc;
+	struct enabled_reply	 er = { c, NULL };
+	long long		 id;
+	char			*error = NULL;
+	int			 rc;
 
 	if (!bureau_target_id(c, sid, &id))
 		return;
-	rc = db_webhook_enable(c->t->db, id, &error);
+	rc = db_webhook_get(c->t->db, id, state_before_cb, &er.was, &error);
 	if (rc == 0)
-		rc = db_webhook_get(c->t->db, id, webhook_reply_cb, c, &error);
+		rc = db_webhook_enable(c->t->db, id, &error);
+	if (rc == 0)
+		rc = db_webhook_get(c->t->db, id, enabled_reply_cb, &er,
+		    &error);
 	if (rc == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
 		not_found(c);
 	else {
 		notify_targets_changed(c->t->notify);
-		log_info("webhook %lld enabled", id);
+		log_info("webhook %lld enabled (it was %s)", id, er.was);
 	}
 }
 

@@ -669,9 +669,16 @@ def test_a_failing_endpoint_is_disabled_and_the_bureau_told(
                         "--url", t.url(""), "--token", t.token],
                        capture_output=True, timeout=30)
     assert p.returncode == 0, p.stderr
+    assert "webhook %d enabled" % bad["id"] in p.stdout.decode(), p
     listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
               ["webhooks"]}
     assert listed[bad["id"]]["state"] == "enabled"
+    # Enabling it again changes nothing, and says so.
+    p = subprocess.run([TICCTL, "webhooks", "enable", str(bad["id"]),
+                        "--url", t.url(""), "--token", t.token],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0 and "was not disabled: nothing changed" in \
+        p.stdout.decode(), p
 
 
 def test_a_bureau_nobody_can_mail_is_said_in_the_log(ticd_factory,
