@@ -391,11 +391,24 @@ static int
 preview(struct preview *p, int days, int missed_from, enum output out)
 {
 	struct sched_reminders	*r, *missed = NULL;
-	int			 to = p->as_of + days - 1, rc = 0;
+	int			 to = p->as_of + days - 1, rc = 0, send;
+	char			 a[SCHED_DATE_LEN], b[SCHED_DATE_LEN];
 
-	if (missed_from != SCHED_NO_DAY)
+	if (missed_from != SCHED_NO_DAY) {
+		/* ticd sends what it missed at send_time on a working day
+		 * only: from a day off, on the next working day. */
+		for (send = p->as_of; send < p->as_of + 366 &&
+		    !sched_calendar_is_working(p->cal, send); send++)
+			;
+		if (send != p->as_of)
+			ctl_warnx(CMD, "注意 / note: %s 不是工作日，ticd 在下一个"
+			    "工作日补发 / is not a working day: ticd sends the "
+			    "missed reminders on the next one, %s",
+			    sched_date_format(p->as_of, a),
+			    sched_date_format(send, b));
 		missed = sched_reminders_missed(p->plan, p->rules, p->cal,
-		    missed_from, p->as_of, p->fold_after);
+		    missed_from, send, p->fold_after);
+	}
 	r = sched_reminders(p->plan, p->rules, p->cal, p->as_of, to);
 	if (out == OUT_TABLE)
 		print_table(p, missed, r, to);

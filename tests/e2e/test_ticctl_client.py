@@ -104,6 +104,24 @@ def test_the_version_is_told_by_both_programs_and_the_start_log(
     assert "ticd %s ready" % m.group(1) in t.log_text(), t.log_text()
 
 
+def test_a_missed_preview_from_a_day_off_is_sent_on_the_next_working_day():
+    """ticd sends what it missed at send_time on a working day only: the
+    preview from Saturday 2026-12-12 dated the late messages that Saturday
+    (with counts from it), when ticd sends them on Monday the 14th."""
+    p = subprocess.run([TICCTL, "reminders", "--as-of", "2026-12-12",
+                        "--days", "3", "--missed-from", "2026-12-02",
+                        "--json", str(DEMO_JOURNAL)],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert "is not a working day: ticd sends the missed reminders on the " \
+        "next one, 2026-12-14" in p.stderr.decode(), p.stderr
+    late = [json.loads(line) for line in p.stdout.decode().splitlines()
+            if json.loads(line)["late"] or json.loads(line)["catch_up"]]
+    assert late and {m["day"] for m in late} == {"2026-12-14"}, late
+    assert all("4天后到期" in m["subject"] for m in late
+               if "2026-12-18" in m["subject"]), late
+
+
 def test_plan_explain_in_a_table_prints_the_derivations():
     """--explain with --format table printed the table alone, dropping
     the derivations without a word."""
