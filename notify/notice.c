@@ -363,7 +363,12 @@ notice_moved_queue(struct db *db, const struct notify_conf *conf,
 	for (i = 0; i < n && rc != -1; i++) {
 		for (bit = SCHED_TO_CENTRE; bit <= SCHED_TO_BUREAU &&
 		    rc != -1; bit <<= 1) {
-			if (!(rules->remind[moved[i].o->rule].to & bit))
+			/* Those the rule names and its reminders go to, as
+			 * for the reminders themselves (remind_to alone
+			 * defaults to everyone: an objection's move went to
+			 * the centre and its unit, the bureau's business). */
+			if (!(rules->remind[moved[i].o->rule].to &
+			    rules->text[moved[i].o->rule].to & bit))
 				continue;
 			rc = moved_row(&moved[i], rules, conf, contacts, bit, now,
 			    &p[k], error);
