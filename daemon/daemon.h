@@ -150,6 +150,8 @@ struct ticd {
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
 	struct event		 remind_ev;
+	struct event		 remind_topup_ev;	/* events recorded after
+							 * send_time */
 	int			 remind_waiting_said;	/* missed days told to
 							 * wait, through */
 	int			 remind_back_said;	/* a planned day later
@@ -261,6 +263,9 @@ void	 remind_check(struct ticd *);
 int	 remind_mail_conf(const struct conf *, struct notify_conf *,
 	    char **error);
 void	 remind_rearm(struct ticd *);
+/* Events were committed: once today's reminders have gone, what they make
+ * due today goes too, in a minute (remind.c). */
+void	 remind_events_changed(struct ticd *);
 /* Before a reload: the provisional dates of open obligations (key → day;
  * the caller decrefs).  After it: those whose date moved are told, old
  * and new, through the outbox; skip's centres ({id: true}) are not. */

@@ -20,6 +20,9 @@
 #include "daemon/log.h"
 
 #define REMIND_RECHECK	60	/* seconds the timer sleeps at most */
+/* Seconds after a commit before today's reminders are planned again: a
+ * burst of events costs one plan of the city, not one each. */
+#define REMIND_TOPUP_SECONDS	10
 #define META_DATES	"provisional_dates"	/* remind_dates_keep's */
 
 /* Once the last send ends, the replies still due get this long. */
@@ -377,6 +380,37 @@ remind_dates_check_start(struct ticd *t)
 	dates_moved_while_down(t);
 }
 
+/*
+ * Today's reminders once more, after events recorded since they went: a
+ * committee formed out of order at 10:00 makes its composition due today,
+ * a reminder the morning's plan did not have; it went nowhere, and no
+ * later start sent it late (the day was planned).  The outbox's keys make
+ * it idempotent: a recipient that had its message today is not sent
+ * another (the new item waits for its next reminder), one that had none
+ * gets it now.
+ */
+static void
+remind_topup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ticd		*t = arg;
+	const struct sched_reminders *sets[1];
+	struct sched_reminders	*todays;
+	bool			 first;
+
+	(void)fd;
+	(void)what;
+	if (t->stopping || t->notify == NULL)
+		return;
+	state_tick(t);
+	if (last_planned(t, t->today, &first) != t->today || first ||
+	    minute_of_day(time(NULL)) < t->conf.remind_send_time)
+		return;
+	sets[0] = todays = sched_reminders(state_plan(t), t->rules, t->cal,
+	    t->today, t->today);
+	queue(t, sets, 1, t->today, time(NULL));
+	sched_reminders_free(todays);
+}
+
 static void
 remind_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -412,6 +446,7 @@ remind_start(struct ticd *t)
 	    nc.smtp_url : nc.spool_dir);
 	notify_conf_clear(&nc);
 	evtimer_assign(&t->remind_ev, t->base, remind_cb, t);
+	evtimer_assign(&t->remind_topup_ev, t->base, remind_topup_cb, t);
 	/* On the next turn of the loop, not inside whatever finished
 	 * loading the journal: a catch-up plans the whole city. */
 	evtimer_add(&t->remind_ev, &now);
@@ -503,8 +538,23 @@ remind_rearm(struct ticd *t)
 }
 
 void
+remind_events_changed(struct ticd *t)
+{
+	struct timeval	 tv = { REMIND_TOPUP_SECONDS, 0 };
+
+	/* Before the start's reminders are set up (an import), or once
+	 * queued already: nothing to do. */
+	if (t->notify == NULL || !event_initialized(&t->remind_topup_ev) ||
+	    evtimer_pending(&t->remind_topup_ev, NULL))
+		return;
+	evtimer_add(&t->remind_topup_ev, &tv);
+}
+
+void
 remind_stop(struct ticd *t)
 {
 	if (event_initialized(&t->remind_ev))
 		evtimer_del(&t->remind_ev);
+	if (event_initialized(&t->remind_topup_ev))
+		evtimer_del(&t->remind_topup_ev);
 }

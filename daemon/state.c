@@ -464,6 +464,7 @@ state_commit_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		state_invalidate(t);
 		feeds_revised(t, time(NULL));
+		remind_events_changed(t);
 		log_debug("committed %zu event(s)", n);
 		for (i = 0; i < n; i++)
 			reply_committed(t, t->pending[i]);

@@ -1092,6 +1092,33 @@ def test_a_store_locked_when_a_retry_falls_due_is_said_once_not_spun_on(
     assert rows[0]["attempts"] == 1
 
 
+def test_something_an_event_makes_due_today_after_send_time_is_sent(
+        ticd_factory):
+    """At 09:00:07 on Monday 2026-12-14, after the day's reminders went, a
+    committee of 4 is recorded for yq-010: its composition is due today.
+    Its reminder was never sent, not that day nor later (the day had been
+    planned).  Now today's reminders are planned again a few seconds after
+    the commit: yq-010, which had no message today, gets one."""
+    contacts = CONTACTS + [{"kind": "centre", "scope": "yq-010",
+                            "email": "a010@centre.example"}]
+    t = mail_ticd(ticd_factory, None, start="2026-12-14 08:59:58",
+                  contacts=contacts)
+    rows = wait_deliveries(t, lambda rs: rs and all(
+        r["state"] == "sent" for r in rs))
+    assert not [r for r in rows if r["recipient"] == "centre:yq-010"], rows
+    t.record({"type": "committee_formed", "date": "2026-12-14",
+              "centre": "yq-010", "members": 4, "host_members": 1})
+    rows = wait_deliveries(t, lambda rs: any(
+        r["recipient"] == "centre:yq-010" and r["state"] == "sent"
+        for r in rs), timeout=30)
+    mine = [r for r in rows if r["recipient"] == "centre:yq-010"]
+    assert len(mine) == 1 and mine[0]["day"] == "2026-12-14", mine
+    assert "yq-010/expert_composition" in " ".join(mine[0]["items"]), mine
+    # Those that had their message today are not sent another.
+    assert len([r for r in rows if r["recipient"] == "bureau"
+                and "|dead:" not in r["key"]]) == 1, rows
+
+
 def test_mail_goes_parallel_at_a_time_each_timed_from_its_start(
         ticd_factory, smtp_sink, tmp_path):
     """10 messages due at once, `parallel = 1`, a server taking 1 s a
