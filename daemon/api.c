@@ -666,26 +666,37 @@ unit_when_recorded(struct call *c, const struct sched_event *ev)
 	return unit;
 }
 
+/*
+ * Whether the token sees the event; "then" is the unit it was recorded
+ * under (unit_when_recorded), when the caller knows it, else NULL.
+ */
 static bool
-sees_event(struct call *c, const struct sched_event *ev)
+sees_event_then(struct call *c, const struct sched_event *ev,
+    const char *then)
 {
-	const char	*unit;
-	long		 i;
+	long	 i;
 
 	if (ev->centre != NULL) {
 		if (!auth_sees_centre(c->t, c->tok, ev->centre))
 			return false;
 		if (c->tok->role == ROLE_BUREAU)
 			return true;
-		unit = unit_when_recorded(c, ev);
-		return unit == NULL || strcmp(unit, c->tok->role == ROLE_UNIT ?
+		if (then == NULL)
+			then = unit_when_recorded(c, ev);
+		return then == NULL || strcmp(then, c->tok->role == ROLE_UNIT ?
 		    c->tok->scope : current_unit(c, ev->centre)) == 0;
 	}
 	if (ev->type != SCHED_EV_RETRACTED || c->tok->role == ROLE_BUREAU)
 		return true;
 	i = sched_journal_find_id(c->t->journal, ev->target);
-	return i >= 0 && sees_event(c, sched_journal_event(c->t->journal,
-	    (size_t)i));
+	return i >= 0 && sees_event_then(c, sched_journal_event(c->t->journal,
+	    (size_t)i), NULL);
+}
+
+static bool
+sees_event(struct call *c, const struct sched_event *ev)
+{
+	return sees_event_then(c, ev, NULL);
 }
 
 static void
@@ -693,7 +704,7 @@ get_events(struct call *c)
 {
 	static const char *const params[] = { "centre", NULL };
 	const char	*centre = query(c, "centre");
-	json_t		*list;
+	json_t		*list, *then;
 	size_t		 i, n;
 	bool		 known = false;
 
@@ -711,12 +722,22 @@ get_events(struct call *c)
 	if (n > c->t->nstored)
 		n = c->t->nstored;
 	list = json_array();
+	/* The unit each centre's events are recorded under, as the walk
+	 * meets its registrations (a walk of the centre's events for each
+	 * event was the square of a busy centre's count). */
+	then = json_object();
 	for (i = 0; i < n; i++) {
 		const struct sched_event *ev =
 		    sched_journal_event(c->t->journal, i);
 
-		if (!sees_event(c, ev) || (centre != NULL &&
-		    (ev->centre == NULL || strcmp(ev->centre, centre) != 0)))
+		if (ev->type == SCHED_EV_REGISTERED && ev->centre != NULL &&
+		    ev->unit != NULL)
+			json_object_set_new(then, ev->centre,
+			    json_string(ev->unit));
+		if (!sees_event_then(c, ev, ev->centre != NULL ?
+		    json_string_value(json_object_get(then, ev->centre)) :
+		    NULL) || (centre != NULL && (ev->centre == NULL ||
+		    strcmp(ev->centre, centre) != 0)))
 			continue;
 		known = true;
 		json_array_append_new(list, json_pack("{s:I, s:s, s:b, s:o}",
@@ -724,6 +745,7 @@ get_events(struct call *c)
 		    c->t->stored[i].recorded_at, "retracted", ev->retracted,
 		    "event", sched_event_to_json(ev)));
 	}
+	json_decref(then);
 	/* A centre no event names (even a retracted registration does):
 	 * 404, as /centres/ID; the bureau's empty list of a mistyped id
 	 * read as "nothing there". */
