@@ -152,6 +152,8 @@ struct ticd {
 	struct event		 remind_ev;
 	struct event		 remind_topup_ev;	/* events recorded after
 							 * send_time */
+	long			 remind_topup_wait;	/* seconds, from the
+							 * last one's cost */
 	int			 remind_waiting_said;	/* missed days told to
 							 * wait, through */
 	int			 remind_back_said;	/* a planned day later

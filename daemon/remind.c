@@ -21,8 +21,12 @@
 
 #define REMIND_RECHECK	60	/* seconds the timer sleeps at most */
 /* Seconds after a commit before today's reminders are planned again: a
- * burst of events costs one plan of the city, not one each. */
+ * burst of events costs one plan of the city, not one each; and at least
+ * twenty times what the last one took (the city's plan holds the loop:
+ * about 0.7 s for 10,000 centres), so that it costs 5% of the loop at
+ * most. */
 #define REMIND_TOPUP_SECONDS	10
+#define REMIND_TOPUP_SHARE	20
 #define META_DATES	"provisional_dates"	/* remind_dates_keep's */
 
 /* Once the last send ends, the replies still due get this long. */
@@ -395,6 +399,7 @@ remind_topup_cb(evutil_socket_t fd, short what, void *arg)
 	struct ticd		*t = arg;
 	const struct sched_reminders *sets[1];
 	struct sched_reminders	*todays;
+	struct timespec		 start, end;
 	bool			 first;
 
 	(void)fd;
@@ -405,10 +410,15 @@ remind_topup_cb(evutil_socket_t fd, short what, void *arg)
 	if (last_planned(t, t->today, &first) != t->today || first ||
 	    minute_of_day(time(NULL)) < t->conf.remind_send_time)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	sets[0] = todays = sched_reminders(state_plan(t), t->rules, t->cal,
 	    t->today, t->today);
 	queue(t, sets, 1, t->today, time(NULL));
 	sched_reminders_free(todays);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	t->remind_topup_wait = (long)(((double)(end.tv_sec - start.tv_sec) +
+	    (double)(end.tv_nsec - start.tv_nsec) / 1e9) *
+	    REMIND_TOPUP_SHARE) + 1;
 }
 
 static void
@@ -542,6 +552,8 @@ remind_events_changed(struct ticd *t)
 {
 	struct timeval	 tv = { REMIND_TOPUP_SECONDS, 0 };
 
+	if (t->remind_topup_wait > tv.tv_sec)
+		tv.tv_sec = (time_t)t->remind_topup_wait;
 	/* Before the start's reminders are set up (an import), or once
 	 * queued already: nothing to do. */
 	if (t->notify == NULL || !event_initialized(&t->remind_topup_ev) ||
