@@ -890,14 +890,19 @@ unknown_unit(struct call *c, const char *unit)
 	free(msg);
 }
 
-/* Whether unit is the token's own: a unit's name, or a centre's unit. */
+/* Whether unit is the token's own: a unit's name, or a centre's unit
+ * (from the centre's own part of the plan, which is answered while the
+ * journal still loads, as a centre's obligations are). */
 static bool
 own_unit(struct call *c, const char *unit)
 {
+	struct centre_part	 part;
+
 	if (c->tok->role == ROLE_UNIT)
 		return strcmp(unit, c->tok->scope) == 0;
-	load_finish(c->t);	/* the registration may not be read yet */
-	return strcmp(current_unit(c, c->tok->scope), unit) == 0;
+	return state_plan_centre(c->t, c->tok->scope, SCHED_NO_DAY,
+	    &part) == 0 && part.centre != NULL && part.centre->unit != NULL &&
+	    strcmp(part.centre->unit, unit) == 0;
 }
 
 static void
@@ -1570,8 +1575,9 @@ url_origin(const char *url)
 
 /*
  * A target's error as a unit or centre token sees it: up to the HTTP
- * status, without the excerpt of the endpoint's reply after it, which may
- * echo the path and query the masked URL hides (a key, a token).
+ * status or a robot's error code, without the excerpt of the endpoint's
+ * reply after it, which may echo the path and query the masked URL hides
+ * (a key, a token).
  */
 static json_t *
 status_only(const char *error)
@@ -1585,6 +1591,19 @@ status_only(const char *error)
 		if (p[5] >= '0' && p[5] <= '9' && p[6] >= '0' && p[6] <= '9' &&
 		    p[7] >= '0' && p[7] <= '9')
 			return json_stringn(error, (size_t)(p + 8 - error));
+	}
+	/* A robot's answer, "errcode N: …" or Feishu's "code N: …": its
+	 * code, not its message (robot.c). */
+	for (p = strstr(error, "code "); p != NULL; p = strstr(p + 5,
+	    "code ")) {
+		p += 5;
+		if (*p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			continue;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		return json_stringn(error, (size_t)(p - error));
 	}
 	return json_string(error);
 }

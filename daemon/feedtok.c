@@ -316,31 +316,44 @@ last_use(struct ticd *t, const struct db_feed_token *row)
 }
 
 /* Feeds in force of one scope: a token holder could make them without
- * end (30,000 in 30 s, each listing then holding the loop). */
+ * end (30,000 in 30 s, each listing then holding the loop).  One stopped
+ * by its centre's move is not counted: nobody but the bureau sees it. */
 static size_t
-feeds_of_scope(const struct feeds *f, enum cal_scope kind,
-    const char *scope)
+feeds_of_scope(struct ticd *t, enum cal_scope kind, const char *scope)
 {
-	size_t	 i, n = 0;
+	const struct feeds	*f = t->feeds;
+	size_t			 i, n = 0;
 
 	for (i = 0; i < f->ntoks; i++)
 		if (!f->toks[i]->revoked && f->toks[i]->kind == kind &&
 		    (scope == NULL ? f->toks[i]->scope == NULL :
 		    f->toks[i]->scope != NULL &&
-		    strcmp(f->toks[i]->scope, scope) == 0))
+		    strcmp(f->toks[i]->scope, scope) == 0) &&
+		    maker_still_sees(t, f->toks[i]->unit, f->toks[i]->scope))
 			n++;
 	return n;
 }
 
+/* A listing's row; the bureau's also says which unit made a centre's
+ * feed and whether the centre's move stopped it. */
 static json_t *
-row_json(struct ticd *t, const struct db_feed_token *row)
+row_json(struct ticd *t, const struct db_feed_token *row, bool bureau)
 {
-	return json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:o}",
+	json_t	*obj;
+
+	obj = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:o}",
 	    "id", (json_int_t)row->id, "kind", row->kind, "scope",
 	    row->scope ? json_string(row->scope) : json_null(), "label",
 	    row->label, "created_at", row->created_at, "last_used_at",
 	    last_use(t, row), "revoked_at", row->revoked_at ?
 	    json_string(row->revoked_at) : json_null());
+	if (bureau) {
+		json_object_set_new(obj, "made_by_unit", row->unit ?
+		    json_string(row->unit) : json_null());
+		json_object_set_new(obj, "stopped", json_boolean(
+		    !maker_still_sees(t, row->unit, row->scope)));
+	}
+	return obj;
 }
 
 static bool
@@ -363,7 +376,8 @@ list_cb(const struct db_feed_token *row, void *arg)
 	struct listing	*l = arg;
 
 	if (row_visible(l->t, l->tok, row))
-		json_array_append_new(l->list, row_json(l->t, row));
+		json_array_append_new(l->list, row_json(l->t, row,
+		    l->tok->role == ROLE_BUREAU));
 	return 0;
 }
 
@@ -523,7 +537,7 @@ feedtok_api_create(struct ticd *t, struct evhttp_request *req,
 		feedtok_reply_refused(t, req, status);
 		return;
 	}
-	if (feeds_of_scope(t->feeds, kind, scope) >= FEEDS_PER_SCOPE) {
+	if (feeds_of_scope(t, kind, scope) >= FEEDS_PER_SCOPE) {
 		http_reply_error(t, req, 409, "conflict", "这个范围已有 "
 		    FEEDS_PER_SCOPE_S " 个有效的日历订阅：请先吊销不用的（ticctl "
 		    "feeds revoke）/ this scope has " FEEDS_PER_SCOPE_S " feeds "

@@ -171,9 +171,11 @@ last_planned(struct ticd *t, int today, bool *first)
 	return *first ? today - 1 : day;
 }
 
-static void
+/* Queues the sets; -1 when the store refused (logged).  A top-up says
+ * nothing of recipients without a contact: the day's queueing did. */
+static int
 queue(struct ticd *t, const struct sched_reminders *const *sets,
-    size_t nsets, int through, time_t now)
+    size_t nsets, int through, time_t now, bool topup)
 {
 	struct buf		 notes;
 	struct outbox_queued	 queued;
@@ -182,12 +184,14 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 
 	buf_init(&notes);
 	if (outbox_queue(t->db, notify_get_conf(t->notify), sets, nsets,
-	    t->rules, t->cal, through, now, &queued, &notes, &error) == -1) {
-		log_warnx("reminders through %s not queued (tried again in a "
-		    "minute): %s", sched_date_format(through, d), error);
+	    t->rules, t->cal, through, now, &queued, topup ? NULL : &notes,
+	    &error) == -1) {
+		log_warnx("reminders through %s not queued (tried again in %s): "
+		    "%s", sched_date_format(through, d), topup ? "a while" :
+		    "a minute", error);
 		free(error);
 		buf_free(&notes);
-		return;
+		return -1;
 	}
 	for (line = notes.data ? strtok_r(notes.data, "\n", &save) : NULL;
 	    line != NULL; line = strtok_r(NULL, "\n", &save))
@@ -199,6 +203,7 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 		notify_queued(t->notify, &queued);
 		notify_kick(t->notify);
 	}
+	return 0;
 }
 
 /* Says once that the reminders of the days since "last" wait for the next
@@ -286,7 +291,8 @@ remind_check(struct ticd *t)
 		if (through == today)
 			sets[1] = todays = sched_reminders(plan, t->rules,
 			    t->cal, today, today);
-		queue(t, sets, 2, through > last ? through : last, now);
+		(void)queue(t, sets, 2, through > last ? through : last, now,
+		    false);
 		sched_reminders_free(missed);
 		sched_reminders_free(todays);
 	}
@@ -400,7 +406,7 @@ remind_topup_cb(evutil_socket_t fd, short what, void *arg)
 	const struct sched_reminders *sets[1];
 	struct sched_reminders	*todays;
 	struct timespec		 start, end;
-	bool			 first;
+	bool			 first, failed;
 
 	(void)fd;
 	(void)what;
@@ -413,12 +419,14 @@ remind_topup_cb(evutil_socket_t fd, short what, void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	sets[0] = todays = sched_reminders(state_plan(t), t->rules, t->cal,
 	    t->today, t->today);
-	queue(t, sets, 1, t->today, time(NULL));
+	failed = queue(t, sets, 1, t->today, time(NULL), true) == -1;
 	sched_reminders_free(todays);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	t->remind_topup_wait = (long)(((double)(end.tv_sec - start.tv_sec) +
 	    (double)(end.tv_nsec - start.tv_nsec) / 1e9) *
 	    REMIND_TOPUP_SHARE) + 1;
+	if (failed)
+		remind_events_changed(t);
 }
 
 static void

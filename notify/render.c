@@ -451,16 +451,22 @@ footer(const struct sched_message *m, bool cn)
 		close_en = "Reminders stop once the closing event is recorded "
 		    "in ticd.";
 	} else if (m->to == SCHED_TO_UNIT) {
-		close_cn = "事项办结后，请在 ticd 中记录相应事件（ticctl "
-		    "record），或报市科技局记录；记录后提醒随即停止。";
-		close_en = "Once done, record the event in ticd (ticctl "
-		    "record) or have the bureau record it; reminders stop once "
-		    "it is recorded.";
+		/* What a unit may record (api.c unit_may_record); the
+		 * bureau records the rest, and a deadline closes itself. */
+		close_cn = "事项办结后，本单位可记录的（如召开专家委员会会议、提交"
+		    "评价资料、完成整改）请在 ticd 中记录（ticctl record），其余"
+		    "由市科技局记录，申报、推荐等期限到期即止；记录后提醒随即停止。";
+		close_en = "Once done, record what your unit may (a meeting "
+		    "held, evaluation materials submitted, a rectification "
+		    "completed: ticctl record); the bureau records the rest, and "
+		    "a deadline such as an application's closes itself. "
+		    "Reminders stop once it is recorded.";
 	} else {
 		close_cn = "事项办结后，请将证明材料（如会议纪要、整改报告）报"
-		    "组织管理单位，由其在 ticd 中记录；记录后提醒随即停止。";
-		close_en = "Once done, send the proof to your unit, which "
-		    "records it in ticd; reminders stop once it is recorded.";
+		    "组织管理单位，由其或市科技局在 ticd 中记录；记录后提醒随即"
+		    "停止。";
+		close_en = "Once done, send the proof to your unit: it or the "
+		    "bureau records it in ticd, and reminders stop then.";
 	}
 	if (cn)
 		return xasprintf("本邮件由 ticd 依" SCHED_MEASURES_CN "自动发送，"

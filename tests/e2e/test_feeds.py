@@ -603,8 +603,10 @@ def test_a_units_feed_of_its_centre_stops_when_the_centre_moves(two):
     listed = two.get("/api/v1/feeds", token=ub).json()["feeds"]
     assert f["id"] not in [x["id"] for x in listed], listed
     assert "城区 张三 手机" not in json.dumps(listed, ensure_ascii=False)
-    assert f["id"] in [x["id"] for x in two.get("/api/v1/feeds").json()
-                       ["feeds"]]
+    mine = [x for x in two.get("/api/v1/feeds").json()["feeds"]
+            if x["id"] == f["id"]]
+    assert len(mine) == 1 and mine[0]["stopped"] is True and \
+        mine[0]["made_by_unit"] == UNIT_A, mine
     # A feed B makes of its centre works, as the bureau's does.
     assert fetch(new_feed(two, "centre", "m2", token=ub)["url"]).status == 200
 

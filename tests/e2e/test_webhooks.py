@@ -1031,6 +1031,25 @@ def test_a_unit_or_centre_sees_a_targets_error_without_the_reply(
     assert "SECRETKEY123" not in json.dumps(seen, ensure_ascii=False), seen
 
 
+def test_a_robots_error_is_shown_to_a_unit_or_centre_by_its_code(
+        ticd_factory, receivers, tmp_path):
+    """A robot answers 200 with an error code and a message: a unit or
+    centre sees the code ("errcode 93000"), not the message."""
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    t = hook_ticd(ticd_factory, clock)
+    add_target(t, "centre", "yq-006", wecom.url(
+        "/cgi-bin/webhook/send?key=wrong-key"), "wecom")
+    nine(t, clock)
+    wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
+    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    assert "invalid webhook url" in bureau["last_error"], bureau
+    centre = t.new_token("centre", "yq-006")["token"]
+    seen = t.get("/api/v1/webhooks", token=centre).json()["webhooks"][0]
+    assert seen["last_error"].endswith("errcode 93000"), seen
+    assert "invalid webhook url" not in json.dumps(seen), seen
+
+
 def test_a_fifo_as_secret_file_is_refused_at_once(ticd_factory, tmp_path):
     """A FIFO named as a secret file held ticd's loop in open() until
     something wrote to it: /healthz stopped answering.  It is refused as

@@ -152,7 +152,8 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 	/* A unit records its centres' events itself (ticctl record), or
 	 * has the bureau record them (it was told to send them "through
 	 * the unit", to itself). */
-	HAS(t.text, "请在 ticd 中记录相应事件（ticctl record），或报市科技局记录");
+	HAS(t.text, "本单位可记录的（如召开专家委员会会议、提交评价资料、完成整改）"
+	    "请在 ticd 中记录（ticctl record），其余由市科技局记录");
 	LACKS(t.text, "经组织管理单位报市科技局；市科技局登记后");
 	HAS(t.text, "1. 【第十四条】评价不合格限期整改");
 	HAS(t.text, "2. 【第十四条】年度绩效评价资料提交截止（2026年度）");
@@ -195,9 +196,9 @@ test_days_and_working_days_left(void **state)
 	HAS(t.text, "   剩余：还有7天（5个工作日）\n");
 	HAS(t.text, "7 days (5 working days) left.");
 	/* A centre's token records nothing: its unit does, on its proof. */
-	HAS(t.text, "请将证明材料（如会议纪要、整改报告）报组织管理单位，由其在 "
-	    "ticd 中记录");
-	HAS(t.text, "send the proof to your unit, which records it in ticd");
+	HAS(t.text, "请将证明材料（如会议纪要、整改报告）报组织管理单位，由其或市"
+	    "科技局在 ticd 中记录");
+	HAS(t.text, "send the proof to your unit: it or the bureau records it");
 	notify_text_free(&t);
 	sched_reminders_free(w.r);
 
