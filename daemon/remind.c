@@ -186,9 +186,9 @@ queue(struct ticd *t, const struct sched_reminders *const *sets,
 	if (outbox_queue(t->db, notify_get_conf(t->notify), sets, nsets,
 	    t->rules, t->cal, through, now, &queued, topup ? NULL : &notes,
 	    &error) == -1) {
-		log_warnx("reminders through %s not queued (tried again in %s): "
-		    "%s", sched_date_format(through, d), topup ? "a while" :
-		    "a minute", error);
+		log_warnx("reminders through %s not queued (tried again in "
+		    "%s): %s", sched_date_format(through, d), topup ?
+		    "a while" : "a minute", error);
 		free(error);
 		buf_free(&notes);
 		return -1;

@@ -458,8 +458,8 @@ footer(const struct sched_message *m, bool cn)
 		    "由市科技局记录，申报、推荐等期限到期即止；记录后提醒随即停止。";
 		close_en = "Once done, record what your unit may (a meeting "
 		    "held, evaluation materials submitted, a rectification "
-		    "completed: ticctl record); the bureau records the rest, and "
-		    "a deadline such as an application's closes itself. "
+		    "completed: ticctl record); the bureau records the rest, "
+		    "and a deadline such as an application's closes itself. "
 		    "Reminders stop once it is recorded.";
 	} else {
 		close_cn = "事项办结后，请将证明材料（如会议纪要、整改报告）报"
