@@ -1010,6 +1010,17 @@ def test_a_unit_or_centre_sees_where_a_target_posts_not_its_path(
             json.dumps(seen), seen
 
 
+def error_as_seen(t, clock):
+    """Nine o'clock's post to yq-006's one target dies: the target as the
+    bureau lists it, and as yq-006's own token does."""
+    nine(t, clock)
+    wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
+    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    centre = t.new_token("centre", "yq-006")["token"]
+    return bureau, t.get("/api/v1/webhooks",
+                         token=centre).json()["webhooks"][0]
+
+
 def test_a_unit_or_centre_sees_a_targets_error_without_the_reply(
         ticd_factory, receivers, tmp_path):
     """An endpoint's error page may echo the path and query the masked URL
@@ -1021,12 +1032,8 @@ def test_a_unit_or_centre_sees_a_targets_error_without_the_reply(
     t = hook_ticd(ticd_factory, clock)
     add_target(t, "centre", "yq-006", rx.url("/in/SECRETKEY123?token=zzz"),
                "standard", secret_file(tmp_path, "whsec", WHSEC))
-    nine(t, clock)
-    wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
-    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    bureau, seen = error_as_seen(t, clock)
     assert "SECRETKEY123" in bureau["last_error"], bureau
-    centre = t.new_token("centre", "yq-006")["token"]
-    seen = t.get("/api/v1/webhooks", token=centre).json()["webhooks"][0]
     assert seen["last_error"].endswith("HTTP 400"), seen
     assert "SECRETKEY123" not in json.dumps(seen, ensure_ascii=False), seen
 
@@ -1040,12 +1047,8 @@ def test_a_robots_error_is_shown_to_a_unit_or_centre_by_its_code(
     t = hook_ticd(ticd_factory, clock)
     add_target(t, "centre", "yq-006", wecom.url(
         "/cgi-bin/webhook/send?key=wrong-key"), "wecom")
-    nine(t, clock)
-    wait_rows(t, lambda rs: rs and rs[0]["state"] == "dead")
-    bureau = t.get("/api/v1/webhooks").json()["webhooks"][0]
+    bureau, seen = error_as_seen(t, clock)
     assert "invalid webhook url" in bureau["last_error"], bureau
-    centre = t.new_token("centre", "yq-006")["token"]
-    seen = t.get("/api/v1/webhooks", token=centre).json()["webhooks"][0]
     assert seen["last_error"].endswith("errcode 93000"), seen
     assert "invalid webhook url" not in json.dumps(seen), seen
 
