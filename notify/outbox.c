@@ -302,14 +302,14 @@ pending_row_free(struct pending_row *p)
 	free(p->body);
 }
 
-/* Makes one row; 1 when the message is skipped (no address for SMTP),
- * said in notes unless notes is NULL (its webhooks carry it). */
+/* Makes one row; 1 when the message is skipped (no address for SMTP,
+ * said in notes unless notes is NULL: its webhooks carry it; or queued
+ * already). */
 static int
-make_row(const struct sched_message *m, json_t *contacts,
+make_row(struct db *db, const struct sched_message *m, json_t *contacts,
     const struct notify_conf *conf, const struct sched_rules *rules,
     const struct sched_calendar *cal, time_t now, const char *created,
-    struct pending_row *p,
-    struct buf *notes, char **error)
+    struct pending_row *p, struct buf *notes, char **error)
 {
 	json_t	*rcpt = addresses_of(contacts, m->to, m->scope), *items;
 	size_t	 len;
@@ -326,6 +326,15 @@ make_row(const struct sched_message *m, json_t *contacts,
 		return 1;
 	}
 	p->idem = outbox_idem(m);
+	/* Queued already (the day's queueing planned again, after events
+	 * recorded since): not built again only for the insert to drop. */
+	if (db != NULL && db_outbox_has_idem(db, p->idem)) {
+		json_decref(rcpt);
+		free(p->recipient);
+		free(p->idem);
+		memset(p, 0, sizeof(*p));
+		return 1;
+	}
 	p->message_id = mail_message_id(p->idem, conf->from);
 	p->body = build(m, rcpt, conf, rules, cal, p->message_id, now, &len,
 	    error);
@@ -407,7 +416,7 @@ outbox_queue(struct db *db, const struct notify_conf *conf,
 			hooked = hook_rows_for(&sets[i]->messages[k], targets,
 			    rules, items, now, created, &hooks, &nh, &hcap);
 			free(items);
-			rc = make_row(&sets[i]->messages[k], contacts, conf,
+			rc = make_row(db, &sets[i]->messages[k], contacts, conf,
 			    rules, cal, now, created, &p[n], hooked > 0 ? NULL :
 			    notes, error);
 			if (rc == -1)

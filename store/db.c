@@ -223,6 +223,7 @@ enum stmt {
 	ST_OUT_COUNTS,
 	ST_OUT_REDELIVER,
 	ST_OUT_STATE,
+	ST_OUT_HAS_IDEM,
 	ST_INSERT_FEED_TOKEN,
 	ST_REVOKE_FEED_TOKEN,
 	ST_USE_FEED_TOKEN,
@@ -329,6 +330,7 @@ static const char *stmt_sql[ST_COUNT] = {
 	    "parts_sent = 0 "
 	    "WHERE id = ? AND state <> 'sending'",
 	[ST_OUT_STATE] = "SELECT state FROM outbox WHERE id = ?",
+	[ST_OUT_HAS_IDEM] = "SELECT 1 FROM outbox WHERE idem = ?",
 	[ST_INSERT_FEED_TOKEN] = "INSERT INTO feed_tokens (hash, kind, scope, "
 	    "label, created_at, unit) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_REVOKE_FEED_TOKEN] = "UPDATE feed_tokens SET revoked_at = ? "
@@ -1074,6 +1076,19 @@ db_outbox_enqueue(struct db *db, struct db_outbox *rows, size_t n,
 		return -1;
 	}
 	return 0;
+}
+
+bool
+db_outbox_has_idem(struct db *db, const char *idem)
+{
+	sqlite3_stmt	*st = db->stmt[ST_OUT_HAS_IDEM];
+	bool		 found;
+
+	bind_text(st, 1, idem);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
 }
 
 char *

@@ -160,6 +160,9 @@ char	*db_outbox_meta(struct db *, const char *name);
 /* Remembers a value, in a transaction of its own. */
 int	 db_outbox_meta_put(struct db *, const char *name, const char *value,
 	    char **error);
+/* Whether a row has this idempotency key already (a read that fails
+ * says no: the insert then ignores it as before). */
+bool	 db_outbox_has_idem(struct db *, const char *idem);
 /* Up to max ids of rows pending or retrying whose time has come. */
 size_t	 db_outbox_due(struct db *, long long now, long long *ids,
 	    size_t max);

@@ -510,6 +510,8 @@ test_outbox_made_again_keeps_rows_and_ids(void **state)
 
 	assert_int_equal(db_outbox_enqueue(db, rows, 3, NULL, NULL, &error),
 	    0);
+	assert_true(db_outbox_has_idem(db, "b|email|d"));
+	assert_false(db_outbox_has_idem(db, "z|email|d"));
 	upd = state_row(rows[1].id, DB_OUT_RETRYING, 2, 60);
 	upd.last_error = "timeout";
 	assert_int_equal(db_outbox_update(db, &upd, &error), 0);
