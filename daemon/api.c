@@ -631,16 +631,6 @@ post_event(struct call *c)
 	json_decref(obj);
 }
 
-/* The unit of a centre's registration in force, or "" (none). */
-static const char *
-current_unit(struct call *c, const char *centre)
-{
-	const struct sched_event	*reg;
-
-	reg = sched_journal_centre(c->t->journal, centre);
-	return reg != NULL && reg->unit != NULL ? reg->unit : "";
-}
-
 /*
  * The unit a centre's event was recorded under: that of the last
  * registration of the centre before it (a retracted one too).  A centre
@@ -674,7 +664,8 @@ static bool
 sees_event_then(struct call *c, const struct sched_event *ev,
     const char *then)
 {
-	long	 i;
+	const char	*now;
+	long		 i;
 
 	if (ev->centre != NULL) {
 		if (!auth_sees_centre(c->t, c->tok, ev->centre))
@@ -683,8 +674,9 @@ sees_event_then(struct call *c, const struct sched_event *ev,
 			return true;
 		if (then == NULL)
 			then = unit_when_recorded(c, ev);
-		return then == NULL || strcmp(then, c->tok->role == ROLE_UNIT ?
-		    c->tok->scope : current_unit(c, ev->centre)) == 0;
+		now = c->tok->role == ROLE_UNIT ? c->tok->scope :
+		    auth_centre_unit(c->t, ev->centre);
+		return then == NULL || (now != NULL && strcmp(then, now) == 0);
 	}
 	if (ev->type != SCHED_EV_RETRACTED || c->tok->role == ROLE_BUREAU)
 		return true;

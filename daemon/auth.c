@@ -311,7 +311,7 @@ auth_revoke(struct ticd *t, long long id, char **revoked_at, char **error)
 bool
 auth_sees_centre(struct ticd *t, const struct token *tok, const char *centre)
 {
-	const struct sched_event	*reg;
+	const char	*unit;
 
 	switch (tok->role) {
 	case ROLE_BUREAU:
@@ -319,11 +319,20 @@ auth_sees_centre(struct ticd *t, const struct token *tok, const char *centre)
 	case ROLE_CENTRE:
 		return strcmp(tok->scope, centre) == 0;
 	case ROLE_UNIT:
-		/* The centre's unit is in its registration, somewhere in
-		 * the journal. */
-		load_finish(t);
-		reg = sched_journal_centre(t->journal, centre);
-		return reg != NULL && strcmp(reg->unit, tok->scope) == 0;
+		unit = auth_centre_unit(t, centre);
+		return unit != NULL && strcmp(unit, tok->scope) == 0;
 	}
 	return false;
+}
+
+const char *
+auth_centre_unit(struct ticd *t, const char *centre)
+{
+	const struct sched_event	*reg;
+
+	/* The centre's unit is in its registration, somewhere in the
+	 * journal. */
+	load_finish(t);
+	reg = sched_journal_centre(t->journal, centre);
+	return reg != NULL ? reg->unit : NULL;
 }

@@ -236,6 +236,9 @@ int	 auth_create(struct ticd *, enum role, const char *scope,
  * no such token in force, 2 for the only bureau token (kept), -1. */
 int	 auth_revoke(struct ticd *, long long id, char **revoked_at,
 	    char **error);
+/* The unit of a centre's registration in force, or NULL (the journal
+ * read whole first). */
+const char *auth_centre_unit(struct ticd *, const char *centre);
 bool	 auth_sees_centre(struct ticd *, const struct token *,
 	    const char *centre);
 const char *auth_role_name(enum role);

@@ -189,13 +189,12 @@ plausible_secret(const char *s)
 static bool
 maker_still_sees(struct ticd *t, const char *unit, const char *centre)
 {
-	const struct sched_event	*reg;
+	const char	*now;
 
 	if (unit == NULL || centre == NULL)
 		return true;
-	load_finish(t);		/* the registration may not be read yet */
-	reg = sched_journal_centre(t->journal, centre);
-	return reg == NULL || reg->unit == NULL || strcmp(reg->unit, unit) == 0;
+	now = auth_centre_unit(t, centre);
+	return now == NULL || strcmp(now, unit) == 0;
 }
 
 struct feed_token *
