@@ -83,7 +83,8 @@ NOTIFY_SRCS	= notify/render.c notify/mail.c notify/retry.c notify/outbox.c \
 		  notify/target.c notify/post.c notify/hook.c
 DAEMON_SRCS	= daemon/ticd.c daemon/log.c daemon/load.c daemon/state.c \
 		  daemon/auth.c \
-		  daemon/http.c daemon/api.c daemon/remind.c daemon/feeds.c \
+		  daemon/http.c daemon/api.c daemon/recipients.c daemon/remind.c \
+		  daemon/feeds.c \
 		  daemon/feedtok.c daemon/feedrev.c daemon/cond.c
 CTL_SRCS	= ctl/ticctl.c ctl/plan.c ctl/table.c ctl/feed.c ctl/client.c \
 		  ctl/remote.c ctl/reminders.c ctl/deliveries.c

@@ -15,45 +15,33 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "common/common.h"
-#include "daemon/daemon.h"
+#include "daemon/api-int.h"
 #include "daemon/log.h"
 #include "notify/notify.h"
 
 #define NOT_FOUND	HTTP_NOT_FOUND
 
-struct call {
-	struct ticd		*t;
-	struct evhttp_request	*req;
-	enum evhttp_cmd_type	 method;
-	char			*segs[5];	/* the decoded path */
-	int			 nsegs;
-	struct evkeyvalq	 query;
-	const struct token	*tok;
-	bool			 bad_query;
-};
-
 /* ---- helpers ---- */
 
-static void
-not_found(struct call *c)
+void
+api_not_found(struct call *c)
 {
 	http_reply_error(c->t, c->req, 404, "not_found", NOT_FOUND);
 }
 
-static void
-forbidden(struct call *c, const char *why)
+void
+api_forbidden(struct call *c, const char *why)
 {
 	http_reply_error(c->t, c->req, 403, "forbidden", why);
 }
 
-static void
-bad_request(struct call *c, const char *why)
+void
+api_bad_request(struct call *c, const char *why)
 {
 	http_reply_error(c->t, c->req, 400, "bad_request", why);
 }
@@ -97,7 +85,7 @@ read_body(struct call *c)
 	char		*why;
 
 	if (len == 0) {
-		bad_request(c, "请求体为空 / the body is empty");
+		api_bad_request(c, "请求体为空 / the body is empty");
 		return NULL;
 	}
 	obj = json_loadb((const char *)evbuffer_pullup(in, -1), len,
@@ -106,7 +94,7 @@ read_body(struct call *c)
 		why = xasprintf("请求体不是有效的 JSON / the body is not valid "
 		    "JSON: %s (line %d, column %d)", jerr.text, jerr.line,
 		    jerr.column);
-		bad_request(c, why);
+		api_bad_request(c, why);
 		free(why);
 	}
 	return obj;
@@ -121,8 +109,8 @@ read_body(struct call *c)
  * meant to set.  null stands for a field not given.  On failure replies
  * 400 and returns NULL.
  */
-static json_t *
-read_fields(struct call *c, const char *const *fields)
+json_t *
+api_read_fields(struct call *c, const char *const *fields)
 {
 	json_t		*obj, *v;
 	const char	*key;
@@ -133,7 +121,7 @@ read_fields(struct call *c, const char *const *fields)
 	if ((obj = read_body(c)) == NULL)
 		return NULL;
 	if (!json_is_object(obj)) {
-		bad_request(c, "应为一个 JSON 对象 / a JSON object is expected");
+		api_bad_request(c, "应为一个 JSON 对象 / a JSON object is expected");
 		json_decref(obj);
 		return NULL;
 	}
@@ -161,7 +149,7 @@ read_fields(struct call *c, const char *const *fields)
 	}
 	if (why == NULL)
 		return obj;
-	bad_request(c, why);
+	api_bad_request(c, why);
 	free(why);
 	json_decref(obj);
 	return NULL;
@@ -205,7 +193,7 @@ query_known(struct call *c, const char *const *names, const char *repeatable)
 	}
 	if (why == NULL)
 		return true;
-	bad_request(c, why);
+	api_bad_request(c, why);
 	free(why);
 	return false;
 }
@@ -228,7 +216,7 @@ query_day(struct call *c, const char *name, int *day)
 		return true;
 	why = xasprintf("参数 %s 应为 YYYY-MM-DD 格式的真实日期 / parameter %s "
 	    "must be a real day written YYYY-MM-DD", name, name);
-	bad_request(c, why);
+	api_bad_request(c, why);
 	free(why);
 	return false;
 }
@@ -436,7 +424,7 @@ may_record(struct call *c, json_t *obj)
 	 * first tells it no more than that (a 404 for another centre read
 	 * as a wrong id). */
 	if (c->tok->role == ROLE_CENTRE) {
-		forbidden(c, t < SCHED_EV_COUNT &&
+		api_forbidden(c, t < SCHED_EV_COUNT &&
 		    unit_may_record((enum sched_event_type)t) ?
 		    "中心的令牌不能记录事件：请由本中心的组织管理单位或市科技局记录 "
 		    "/ a centre's token records no event: its unit or the "
@@ -450,12 +438,12 @@ may_record(struct call *c, json_t *obj)
 	if (centre != NULL && (!registering ||
 	    sched_journal_centre(c->t->journal, centre) != NULL) &&
 	    !auth_sees_centre(c->t, c->tok, centre)) {
-		not_found(c);
+		api_not_found(c);
 		return false;
 	}
 	if (registering && centre != NULL && unit != NULL &&
 	    registered_before_elsewhere(c, centre, unit)) {
-		forbidden(c, "这个中心编号曾由其他单位登记（已撤回），只有市科技局"
+		api_forbidden(c, "这个中心编号曾由其他单位登记（已撤回），只有市科技局"
 		    "可以再次登记 / this centre id was registered by another "
 		    "unit before (retracted since): only the bureau may "
 		    "register it again");
@@ -464,7 +452,7 @@ may_record(struct call *c, json_t *obj)
 	/* A legacy registration says the centre was recognized under the
 	 * old measures: the bureau's to know, and it starts evaluations. */
 	if (registering && json_is_true(json_object_get(obj, "legacy"))) {
-		forbidden(c, "legacy（原办法认定）由市科技局记录 / a legacy "
+		api_forbidden(c, "legacy（原办法认定）由市科技局记录 / a legacy "
 		    "registration (recognized under the old measures) is the "
 		    "bureau's to record");
 		return false;
@@ -475,10 +463,10 @@ may_record(struct call *c, json_t *obj)
 	    strcmp(unit, c->tok->scope) == 0)))
 		return true;
 	if (registering)
-		forbidden(c, "组织管理单位只能登记本单位的中心 / a unit may "
+		api_forbidden(c, "组织管理单位只能登记本单位的中心 / a unit may "
 		    "register centres of its own unit only");
 	else
-		forbidden(c, "这类事件由市科技局记录，组织管理单位不能记录 / the "
+		api_forbidden(c, "这类事件由市科技局记录，组织管理单位不能记录 / the "
 		    "bureau records this kind of event, a unit may not");
 	return false;
 }
@@ -611,7 +599,7 @@ post_event(struct call *c)
 	if ((obj = read_body(c)) == NULL)
 		return;
 	if (!json_is_object(obj))
-		bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
+		api_bad_request(c, "事件应为一个 JSON 对象 / an event must be a JSON "
 		    "object");
 	else if ((field = control_in_text(obj)) != NULL) {
 		why = xasprintf("字段 \"%s\" 含控制字符（换行、制表符只可用于 "
@@ -704,7 +692,7 @@ get_events(struct call *c)
 	if (!query_known(c, params, NULL) || (centre != NULL &&
 	    !auth_sees_centre(c->t, c->tok, centre))) {
 		if (centre != NULL)
-			not_found(c);
+			api_not_found(c);
 		return;
 	}
 	/* The stored events only: those queued for the next commit are
@@ -743,7 +731,7 @@ get_events(struct call *c)
 	 * read as "nothing there". */
 	if (centre != NULL && !known) {
 		json_decref(list);
-		not_found(c);
+		api_not_found(c);
 		return;
 	}
 	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "events", list));
@@ -777,7 +765,7 @@ get_centre(struct call *c, const char *id)
 
 	if (!auth_sees_centre(c->t, c->tok, id) ||
 	    state_plan_centre(c->t, id, SCHED_NO_DAY, &part) == -1) {
-		not_found(c);
+		api_not_found(c);
 		return;
 	}
 	obs = json_array();
@@ -922,7 +910,7 @@ get_obligations(struct call *c)
 	/* The city planned to a far horizon holds the loop for seconds
 	 * (until=2999-12-31: 7 s for 12 centres), whoever asks. */
 	if (until != SCHED_NO_DAY && until > c->t->today + UNTIL_MAX_DAYS) {
-		bad_request(c, "until 至多为今天起10年 / until is at most ten "
+		api_bad_request(c, "until 至多为今天起10年 / until is at most ten "
 		    "years ahead");
 		return;
 	}
@@ -930,18 +918,19 @@ get_obligations(struct call *c)
 	 * due": the plan reaches from today on, and a range may not end
 	 * before it starts. */
 	if (until != SCHED_NO_DAY && until < c->t->today) {
-		bad_request(c, "until 不能早于今天（已逾期的义务总会列出）/ until "
+		api_bad_request(c, "until 不能早于今天（已逾期的义务总会列出）/ until "
 		    "cannot be before today (overdue obligations are always "
 		    "listed)");
 		return;
 	}
 	if (from != SCHED_NO_DAY && to != SCHED_NO_DAY && from > to) {
-		bad_request(c, "due_from 晚于 due_to / due_from is after due_to");
+		api_bad_request(c, "due_from 晚于 due_to / due_from is after "
+		    "due_to");
 		return;
 	}
 	mask = state_filter(c, &ok);
 	if (!ok || (rule != NULL && sched_rule_from_name(rule, &r) == -1)) {
-		bad_request(c, "state 应为 open、overdue、done、void；rule 应为规则"
+		api_bad_request(c, "state 应为 open、overdue、done、void；rule 应为规则"
 		    "名 / state must be open, overdue, done or void; rule a "
 		    "rule's name");
 		return;
@@ -949,14 +938,14 @@ get_obligations(struct call *c)
 	/* Not centre_filter_ok: one centre's obligations are answered while
 	 * the journal still loads; state_plan_centre below knows them. */
 	if (centre != NULL && !auth_sees_centre(c->t, c->tok, centre)) {
-		not_found(c);
+		api_not_found(c);
 		return;
 	}
 	/* Another unit's list would be empty, which reads as "nothing due
 	 * there": refused, as a feed of another unit is. */
 	if (unit != NULL && c->tok->role != ROLE_BUREAU &&
 	    !own_unit(c, unit)) {
-		forbidden(c, "只能查看本单位 / a unit or centre sees its own "
+		api_forbidden(c, "只能查看本单位 / a unit or centre sees its own "
 		    "unit only");
 		return;
 	}
@@ -965,7 +954,7 @@ get_obligations(struct call *c)
 		/* A centre ticd does not know: 404, as for /centres/ID (the
 		 * bureau's empty list read as "nothing due"). */
 		if (state_plan_centre(c->t, centre, until, &part) == -1) {
-			not_found(c);
+			api_not_found(c);
 			return;
 		}
 		plan = part.plan;
@@ -1007,7 +996,7 @@ get_obligations(struct call *c)
 	sched_plan_free(own);
 }
 
-/* ---- tokens and contacts (the bureau's) ---- */
+/* ---- tokens (the bureau's) ---- */
 
 static int
 token_row_cb(const struct db_token *row, void *arg)
@@ -1046,7 +1035,7 @@ post_token(struct call *c)
 	static const char *const fields[] = { "role", "scope", "label",
 	    NULL };
 
-	if ((obj = read_fields(c, fields)) == NULL)
+	if ((obj = api_read_fields(c, fields)) == NULL)
 		return;
 	role = json_string_value(json_object_get(obj, "role"));
 	scope = json_string_value(json_object_get(obj, "scope"));
@@ -1055,7 +1044,7 @@ post_token(struct call *c)
 	    (r != ROLE_BUREAU && (scope == NULL || *scope == '\0')) ||
 	    (r == ROLE_BUREAU && json_object_get(obj, "scope") != NULL &&
 	    !json_is_null(json_object_get(obj, "scope")))) {
-		bad_request(c, "role 应为 bureau、unit 或 centre；unit 与 centre "
+		api_bad_request(c, "role 应为 bureau、unit 或 centre；unit 与 centre "
 		    "须有 scope（单位名或中心编号），bureau 不能有 / role must be "
 		    "bureau, unit or centre; unit and centre need a scope, bureau "
 		    "has none");
@@ -1074,8 +1063,8 @@ post_token(struct call *c)
 	json_decref(obj);
 }
 
-static bool
-parse_id(const char *s, long long *id)
+bool
+api_parse_id(const char *s, long long *id)
 {
 	char	*end;
 
@@ -1091,15 +1080,15 @@ delete_token(struct call *c, const char *sid)
 	char		*error = NULL, *revoked_at = NULL;
 	int		 rc;
 
-	if (!parse_id(sid, &id)) {
-		not_found(c);
+	if (!api_parse_id(sid, &id)) {
+		api_not_found(c);
 		return;
 	}
 	rc = auth_revoke(c->t, id, &revoked_at, &error);
 	if (rc == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
-		not_found(c);
+		api_not_found(c);
 	else if (rc == 2)
 		http_reply_error(c->t, c->req, 409, "conflict", "这是唯一有效的 "
 		    "bureau 令牌，吊销后将无法再经 API 管理：请先新建一个（ticctl "
@@ -1110,254 +1099,6 @@ delete_token(struct call *c, const char *sid)
 		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:s}", "id",
 		    (json_int_t)id, "revoked_at", revoked_at));
 	free(revoked_at);
-}
-
-struct contact_list {
-	struct call	*c;
-	json_t		*list;
-};
-
-static bool
-sees_contact(struct call *c, const char *kind, const char *scope)
-{
-	if (c->tok->role == ROLE_BUREAU)
-		return true;
-	if (strcmp(kind, "centre") == 0)
-		return scope != NULL && auth_sees_centre(c->t, c->tok, scope);
-	return c->tok->role == ROLE_UNIT && strcmp(kind, "unit") == 0 &&
-	    scope != NULL && strcmp(scope, c->tok->scope) == 0;
-}
-
-static int
-contact_row_cb(const struct db_contact *row, void *arg)
-{
-	struct contact_list	*cl = arg;
-
-	/* "usable": false for one stored by an older ticd that the address
-	 * rules now refuse: it gets no mail (and the log says so daily). */
-	if (sees_contact(cl->c, row->kind, row->scope))
-		json_array_append_new(cl->list, json_pack("{s:I, s:s, s:o, s:s, "
-		    "s:b, s:s, s:s}", "id", (json_int_t)row->id, "kind",
-		    row->kind, "scope", row->scope ? json_string(row->scope) :
-		    json_null(), "email", row->email, "usable",
-		    mail_address_ok(row->email), "name", row->name,
-		    "created_at", row->created_at));
-	return 0;
-}
-
-static void
-get_contacts(struct call *c)
-{
-	struct contact_list	 cl = { c, json_array() };
-	char			*error = NULL;
-
-	if (db_foreach_contact(c->t->db, contact_row_cb, &cl, &error) == -1) {
-		json_decref(cl.list);
-		http_reply_unavailable(c->t, c->req, error);
-		return;
-	}
-	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "contacts",
-	    cl.list));
-}
-
-/* What is wrong with a contact, field by field; NULL when nothing. */
-static const char *
-contact_refusal(const struct db_contact *row)
-{
-	const unsigned char	*p;
-
-	if (row->kind == NULL || (strcmp(row->kind, "bureau") != 0 &&
-	    strcmp(row->kind, "unit") != 0 && strcmp(row->kind, "centre") != 0))
-		return "kind 应为 bureau、unit 或 centre / kind must be bureau, "
-		    "unit or centre";
-	if ((strcmp(row->kind, "bureau") != 0) != (row->scope != NULL))
-		return "unit、centre 须有 scope，bureau 不带 scope / a unit or "
-		    "centre contact needs a scope, a bureau contact has none";
-	if (row->email == NULL)
-		return "缺少 email / email is missing";
-	for (p = (const unsigned char *)row->email; *p != '\0'; p++)
-		if (*p >= 0x80)
-			return "email 应为 ASCII 地址：中文域名请写成 xn-- 形式"
-			    "（如 li@xn--55qx5d.xn--fiqs8s），中文用户名无法投递 / "
-			    "email must be an ASCII address: write an "
-			    "internationalized domain in its xn-- form; a "
-			    "non-ASCII local part cannot be delivered";
-	if (!mail_address_ok(row->email))
-		return "email 不是可用的邮箱地址（不含空格、<>,;:\"()[]\\ 或 =?，"
-		    "域名不以点结尾，xn-- 标签须为有效的国际化域名）/ email is "
-		    "not a usable ASCII address (no spaces, <>,;:\"()[]\\ or "
-		    "=?, no dot ending the domain, its xn-- labels valid IDNA)";
-	if (strpbrk(row->name, "\r\n") != NULL)
-		return "name 不能含换行 / name must be a single line";
-	return NULL;
-}
-
-/* Whether two scopes are the same (NULL: the bureau's). */
-static bool
-same_scope(const char *a, const char *b)
-{
-	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
-}
-
-/*
- * After a search for what a new contact or target would repeat (rc and
- * error its result, id the one found or 0): replies 503, or 409 naming
- * the one found, and says true; false when there is none.
- */
-static bool
-reply_taken(struct call *c, int rc, char *error, long long id,
-    const char *what_cn, const char *what_en)
-{
-	char	*msg;
-
-	if (rc == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-		return true;
-	}
-	if (id == 0)
-		return false;
-	msg = xasprintf("%s（编号 %lld）/ %s (id %lld)", what_cn, id, what_en,
-	    id);
-	http_reply_error(c->t, c->req, 409, "duplicate", msg);
-	free(msg);
-	return true;
-}
-
-struct contact_same {
-	const struct db_contact	*want;
-	long long		 id;
-};
-
-static int
-contact_same_cb(const struct db_contact *row, void *arg)
-{
-	struct contact_same	*cs = arg;
-
-	if (strcmp(row->kind, cs->want->kind) == 0 &&
-	    same_scope(row->scope, cs->want->scope) &&
-	    strcasecmp(row->email, cs->want->email) == 0)
-		cs->id = row->id;
-	return 0;
-}
-
-/* Whether the recipient has this address already, its case aside (a
- * second copy mailed every reminder twice): replied to if so. */
-static bool
-contact_taken(struct call *c, const struct db_contact *want)
-{
-	struct contact_same	 cs = { want, 0 };
-	char			*error = NULL;
-	int			 rc;
-
-	rc = db_foreach_contact(c->t->db, contact_same_cb, &cs, &error);
-	return reply_taken(c, rc, error, cs.id, "已有此联系人",
-	    "already a contact");
-}
-
-static void
-post_contact(struct call *c)
-{
-	struct db_contact	 row = { 0 };
-	json_t			*obj;
-	const char		*why;
-	char			*error = NULL;
-
-	static const char *const fields[] = { "kind", "scope", "email",
-	    "name", NULL };
-
-	if ((obj = read_fields(c, fields)) == NULL)
-		return;
-	row.kind = json_string_value(json_object_get(obj, "kind"));
-	row.scope = json_string_value(json_object_get(obj, "scope"));
-	row.email = json_string_value(json_object_get(obj, "email"));
-	row.name = json_string_value(json_object_get(obj, "name"));
-	if (row.name == NULL)
-		row.name = "";
-	if ((why = contact_refusal(&row)) != NULL) {
-		bad_request(c, why);
-		json_decref(obj);
-		return;
-	}
-	if (contact_taken(c, &row))
-		goto out;
-	row.created_at = state_timestamp();
-	if (db_contact_insert(c->t->db, &row, &error) == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else
-		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t,
-		    row.kind, row.scope, json_pack("{s:I, s:s, s:o, s:s, s:s}",
-		    "id", (json_int_t)row.id, "kind", row.kind, "scope",
-		    row.scope ? json_string(row.scope) : json_null(), "email",
-		    row.email, "name", row.name)));
-	free((char *)row.created_at);
-out:
-	json_decref(obj);
-}
-
-struct contact_find {
-	struct call	*c;
-	long long	 id;
-	bool		 seen;
-};
-
-static int
-contact_find_cb(const struct db_contact *row, void *arg)
-{
-	struct contact_find	*cf = arg;
-
-	if (row->id == cf->id && sees_contact(cf->c, row->kind, row->scope))
-		cf->seen = true;
-	return 0;
-}
-
-/* Whether the token sees contact ID; replies 503 and says false when the
- * store cannot be read. */
-static bool
-contact_visible(struct call *c, long long id, bool *seen)
-{
-	struct contact_find	 cf = { c, id, false };
-	char			*error = NULL;
-
-	if (db_foreach_contact(c->t->db, contact_find_cb, &cf, &error) == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-		return false;
-	}
-	*seen = cf.seen;
-	return true;
-}
-
-static void
-delete_contact(struct call *c, const char *sid)
-{
-	long long	 id;
-	char		*error = NULL;
-	bool		 seen;
-	int		 rc;
-
-	if (!parse_id(sid, &id)) {
-		not_found(c);
-		return;
-	}
-	if (c->tok->role != ROLE_BUREAU) {
-		/* What the token cannot see does not exist for it; what it
-		 * sees it may still not remove. */
-		if (!contact_visible(c, id, &seen))
-			return;
-		if (seen)
-			forbidden(c, "只有市科技局可以管理联系人 / only the "
-			    "bureau manages contacts");
-		else
-			not_found(c);
-		return;
-	}
-	rc = db_contact_delete(c->t->db, id, &error);
-	if (rc == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else if (rc == 1)
-		not_found(c);
-	else
-		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)id, "removed", 1));
 }
 
 /* ---- the outbox (the bureau's) ---- */
@@ -1440,10 +1181,11 @@ get_deliveries(struct call *c)
 		return;
 
 	if ((state != NULL && db_outbox_state_from_name(state, &s) == -1) ||
-	    (slimit != NULL && (!parse_id(slimit, &limit) || limit > 10000))) {
-		bad_request(c, "state 应为 pending、sending、sent、retrying、dead "
-		    "或 dropped；limit 为 1-10000 / state must be pending, sending, "
-		    "sent, retrying, dead or dropped; limit 1-10000");
+	    (slimit != NULL && (!api_parse_id(slimit, &limit) ||
+	    limit > 10000))) {
+		api_bad_request(c, "state 应为 pending、sending、sent、retrying、"
+		    "dead 或 dropped；limit 为 1-10000 / state must be pending, "
+		    "sending, sent, retrying, dead or dropped; limit 1-10000");
 		return;
 	}
 	list = json_array();
@@ -1472,8 +1214,8 @@ post_redeliver(struct call *c, const char *sid)
 	char		*error = NULL, *when;
 	int		 rc;
 
-	if (!parse_id(sid, &id)) {
-		not_found(c);
+	if (!api_parse_id(sid, &id)) {
+		api_not_found(c);
 		return;
 	}
 	/* Refused before the row is touched: a redelivery that would send
@@ -1493,7 +1235,7 @@ post_redeliver(struct call *c, const char *sid)
 	if (rc == -1) {
 		http_reply_unavailable(c->t, c->req, error);
 	} else if (rc == 1)
-		not_found(c);
+		api_not_found(c);
 	else if (rc == 2)
 		http_reply_error(c->t, c->req, 409, "in_flight", "该邮件正在发送 "
 		    "/ the message is being sent now");
@@ -1506,418 +1248,6 @@ post_redeliver(struct call *c, const char *sid)
 		log_info("outbox %lld redelivered at the bureau's request", id);
 		notify_kick(c->t->notify);
 		http_reply_json(c->t, c->req, 200, row);
-	}
-}
-
-/* ---- webhook targets (the bureau's; issue 6) ---- */
-
-static json_t *
-time_or_null(long long t)
-{
-	char		 s[32];
-	time_t		 tt = (time_t)t + 8 * 3600;
-	struct tm	 tm;
-
-	if (t == 0)
-		return json_null();
-	/* Asia/Shanghai is UTC+8 all year, as everywhere in ticd. */
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-	return json_string(s);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-/* A target as the API shows it: the URL redacted (a robot's URL is its
- * credential), the secret's file only to the bureau. */
-/*
- * Where a target posts, as a unit or centre sees it: the scheme, host
- * and port only.  Services keep their secret in the path (Slack's,
- * Discord's hooks) or the user name as well as in the query, which is
- * all notify_url_redact hides: the bureau, who added it, sees that much.
- */
-static char *
-url_origin(const char *url)
-{
-	CURLU	*u = curl_url();
-	char	*scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	char	*out;
-
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
-		(void)curl_url_get(u, CURLUPART_PATH, &path, 0);
-		out = xasprintf("%s://%s%s%s%s", scheme, host, port ? ":" : "",
-		    port ? port : "", path != NULL && strcmp(path, "/") != 0 ?
-		    "/…" : "/");
-	} else
-		out = xstrdup("…");
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return out;
-}
-
-/*
- * A target's error as a unit or centre token sees it: up to the HTTP
- * status or a robot's error code, without the excerpt of the endpoint's
- * reply after it, which may echo the path and query the masked URL hides
- * (a key, a token).
- */
-static json_t *
-status_only(const char *error)
-{
-	const char	*p;
-
-	if (error == NULL)
-		return json_null();
-	for (p = strstr(error, "HTTP "); p != NULL; p = strstr(p + 5,
-	    "HTTP ")) {
-		if (p[5] >= '0' && p[5] <= '9' && p[6] >= '0' && p[6] <= '9' &&
-		    p[7] >= '0' && p[7] <= '9')
-			return json_stringn(error, (size_t)(p + 8 - error));
-	}
-	/* A robot's answer, "errcode N: …" or Feishu's "code N: …": its
-	 * code, not its message (robot.c). */
-	for (p = strstr(error, "code "); p != NULL; p = strstr(p + 5,
-	    "code ")) {
-		p += 5;
-		if (*p == '-')
-			p++;
-		if (*p < '0' || *p > '9')
-			continue;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		return json_stringn(error, (size_t)(p - error));
-	}
-	return json_string(error);
-}
-
-static json_t *
-webhook_json(const struct db_webhook *w, bool bureau)
-{
-	enum notify_format	 f = NOTIFY_STANDARD;
-	json_t			*obj;
-	char			*url;
-
-	(void)notify_format_from_name(w->format, &f);
-	url = bureau ? notify_url_redact(f, w->url) : url_origin(w->url);
-	obj = json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:s, s:s, s:s}",
-	    "id", (json_int_t)w->id, "kind", w->kind, "scope",
-	    str_or_null(w->scope), "url", url, "format", w->format,
-	    "signed", w->secret_file != NULL, "label", w->label,
-	    "created_at", w->created_at, "state", w->disabled_at ? "disabled" :
-	    w->failing_since ? "failing" : "enabled");
-	free(url);
-	if (bureau)
-		json_object_set_new(obj, "secret_file",
-		    str_or_null(w->secret_file));
-	json_object_set_new(obj, "failing_since",
-	    time_or_null(w->failing_since));
-	json_object_set_new(obj, "last_ok", time_or_null(w->last_ok));
-	json_object_set_new(obj, "last_error", bureau ?
-	    str_or_null(w->last_error) : status_only(w->last_error));
-	json_object_set_new(obj, "disabled_at", str_or_null(w->disabled_at));
-	json_object_set_new(obj, "disabled_reason", bureau ?
-	    str_or_null(w->disabled_reason) : status_only(w->disabled_reason));
-	return obj;
-}
-
-struct webhook_list {
-	struct call	*c;
-	json_t		*list;
-	long long	 id;		/* one target, or 0: all */
-	bool		 seen;
-};
-
-static int
-webhook_row_cb(const struct db_webhook *w, void *arg)
-{
-	struct webhook_list	*wl = arg;
-
-	if ((wl->id == 0 || w->id == wl->id) &&
-	    sees_contact(wl->c, w->kind, w->scope)) {
-		wl->seen = true;
-		if (wl->list != NULL)
-			json_array_append_new(wl->list, webhook_json(w,
-			    wl->c->tok->role == ROLE_BUREAU));
-	}
-	return 0;
-}
-
-static void
-get_webhooks(struct call *c)
-{
-	struct webhook_list	 wl = { c, json_array(), 0, false };
-	char			*error = NULL;
-
-	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
-		json_decref(wl.list);
-		http_reply_unavailable(c->t, c->req, error);
-		return;
-	}
-	http_reply_json(c->t, c->req, 200, json_pack("{s:o}", "webhooks",
-	    wl.list));
-}
-
-static bool
-bad_recipient(const char *kind, const char *scope)
-{
-	return kind == NULL || (strcmp(kind, "bureau") != 0 &&
-	    strcmp(kind, "unit") != 0 && strcmp(kind, "centre") != 0) ||
-	    (strcmp(kind, "bureau") != 0) != (scope != NULL && *scope != '\0');
-}
-
-/* The checks of a new target, before anything is stored; NULL when it
- * may be, else why not (the caller frees) with *status: 400 for a
- * malformed request, 422 for a target ticd will not post to. */
-static char *
-webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
-    int *status)
-{
-	const char	*kind = json_string_value(json_object_get(obj, "kind"));
-	const char	*scope = json_string_value(json_object_get(obj, "scope"));
-	const char	*format = json_string_value(json_object_get(obj,
-			    "format"));
-	const char	*url = json_string_value(json_object_get(obj, "url"));
-	const char	*file = json_string_value(json_object_get(obj,
-			    "secret_file"));
-	const char	*label = json_string_value(json_object_get(obj,
-			    "label"));
-	char		*why = NULL, *secret = NULL;
-
-	*status = 400;
-	if (bad_recipient(kind, scope))
-		return xstrdup("kind 应为 bureau、unit 或 centre（unit、centre 须有 "
-		    "scope）/ kind must be bureau, unit or centre (unit and "
-		    "centre with a scope)");
-	if (notify_format_from_name(format, f) == -1)
-		return xstrdup("format 应为 standard、wecom、dingtalk 或 feishu / "
-		    "format must be standard, wecom, dingtalk or feishu");
-	if (label != NULL && (strlen(label) > 200 ||
-	    strpbrk(label, "\r\n\t") != NULL))
-		return xstrdup("label 应为一行、至多 200 字节 / label must be one "
-		    "line of at most 200 bytes");
-	if (url == NULL)
-		return xstrdup("缺少 url / url is missing");
-	if (file != NULL && notify_format_secret(*f) == NOTIFY_SECRET_NONE)
-		return xstrdup("wecom 格式不用密钥：凭据是 URL 中的 key / wecom "
-		    "takes no secret: the key in its URL is the credential");
-	if (file == NULL && notify_format_secret(*f) ==
-	    NOTIFY_SECRET_REQUIRED)
-		return xstrdup("standard 格式须有 secret_file（内容为 whsec_ 加 "
-		    "base64）/ the standard format needs a secret_file (holding "
-		    "whsec_ and base64)");
-	*status = 422;
-	if (!notify_url_ok(*f, url, c->t->conf.webhook_allow_hosts, &why))
-		return why;
-	/* Read now, so a wrong path or secret is told to the one adding it
-	 * rather than found at the first reminder. */
-	if (file != NULL && (notify_secret_read(file, &secret, &why) == -1 ||
-	    !notify_secret_ok(*f, secret, &why))) {
-		notify_secret_free(secret);
-		return why;
-	}
-	notify_secret_free(secret);
-	return NULL;
-}
-
-struct webhook_same {
-	const struct db_webhook	*want;
-	long long		 id;
-};
-
-static int
-webhook_same_cb(const struct db_webhook *row, void *arg)
-{
-	struct webhook_same	*ws = arg;
-
-	if (strcmp(row->kind, ws->want->kind) == 0 &&
-	    same_scope(row->scope, ws->want->scope) &&
-	    strcmp(row->url, ws->want->url) == 0)
-		ws->id = row->id;
-	return 0;
-}
-
-/* Whether the recipient posts to this URL already (a second target
- * posted every reminder twice to the same group): replied to if so. */
-static bool
-webhook_taken(struct call *c, const struct db_webhook *want)
-{
-	struct webhook_same	 ws = { want, 0 };
-	char			*error = NULL;
-	int			 rc;
-
-	rc = db_foreach_webhook(c->t->db, webhook_same_cb, &ws, &error);
-	return reply_taken(c, rc, error, ws.id, "此对象已有同一地址的 webhook",
-	    "the recipient has a webhook to this URL already");
-}
-
-static void
-post_webhook(struct call *c)
-{
-	struct db_webhook	 row = { 0 };
-	enum notify_format	 f;
-	json_t			*obj;
-	char			*why, *error = NULL, *shown, *created;
-	int			 status;
-
-	static const char *const fields[] = { "kind", "scope", "url",
-	    "format", "secret_file", "label", NULL };
-
-	if ((obj = read_fields(c, fields)) == NULL)
-		return;
-	if ((why = webhook_problem(c, obj, &f, &status)) != NULL) {
-		http_reply_error(c->t, c->req, status, status == 400 ?
-		    "bad_request" : "refused", why);
-		free(why);
-		json_decref(obj);
-		return;
-	}
-	row.kind = json_string_value(json_object_get(obj, "kind"));
-	row.scope = json_string_value(json_object_get(obj, "scope"));
-	row.url = json_string_value(json_object_get(obj, "url"));
-	row.format = notify_format_name(f);
-	row.secret_file = json_string_value(json_object_get(obj,
-	    "secret_file"));
-	row.label = json_string_value(json_object_get(obj, "label"));
-	if (row.label == NULL)
-		row.label = "";
-	if (webhook_taken(c, &row)) {
-		json_decref(obj);
-		return;
-	}
-	row.created_at = created = state_timestamp();
-	if (db_webhook_insert(c->t->db, &row, &error) == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else {
-		notify_targets_changed(c->t->notify);
-		shown = notify_url_redact(f, row.url);
-		log_info("webhook %lld added: %s for %s%s%s at %s", row.id,
-		    row.format, row.kind, row.scope ? " " : "",
-		    row.scope ? row.scope : "", shown);
-		free(shown);
-		http_reply_json(c->t, c->req, 201, state_scope_warned(c->t,
-		    row.kind, row.scope, webhook_json(&row, true)));
-	}
-	free(created);
-	json_decref(obj);
-}
-
-/* Whether a non-bureau token sees target ID: 404 if not, 403 if so
- * (only the bureau changes targets).  Replies in every case. */
-static void
-webhook_not_yours(struct call *c, long long id)
-{
-	struct webhook_list	 wl = { c, NULL, id, false };
-	char			*error = NULL;
-
-	if (db_foreach_webhook(c->t->db, webhook_row_cb, &wl, &error) == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else if (wl.seen)
-		forbidden(c, "只有市科技局可以管理 webhook / only the bureau "
-		    "manages webhooks");
-	else
-		not_found(c);
-}
-
-/* The id of a target to change, which only the bureau may do; false
- * once a refusal is sent. */
-static bool
-bureau_target_id(struct call *c, const char *sid, long long *id)
-{
-	if (!parse_id(sid, id)) {
-		not_found(c);
-		return false;
-	}
-	if (c->tok->role != ROLE_BUREAU) {
-		webhook_not_yours(c, *id);
-		return false;
-	}
-	return true;
-}
-
-static void
-delete_webhook(struct call *c, const char *sid)
-{
-	long long	 id;
-	char		*error = NULL;
-	int		 rc;
-
-	if (!bureau_target_id(c, sid, &id))
-		return;
-	rc = db_webhook_delete(c->t->db, id, &error);
-	if (rc == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else if (rc == 1)
-		not_found(c);
-	else {
-		notify_targets_changed(c->t->notify);
-		log_info("webhook %lld removed", id);
-		http_reply_json(c->t, c->req, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)id, "removed", 1));
-	}
-}
-
-/* What a target was before POST .../enable: "enabled", "failing" or
- * "disabled"; left NULL when there is no such target. */
-static int
-state_before_cb(const struct db_webhook *w, void *arg)
-{
-	*(const char **)arg = w->disabled_at ? "disabled" : w->failing_since ?
-	    "failing" : "enabled";
-	return 0;
-}
-
-struct enabled_reply {
-	struct call	*c;
-	const char	*was;
-};
-
-static int
-enabled_reply_cb(const struct db_webhook *w, void *arg)
-{
-	struct enabled_reply	*er = arg;
-	json_t			*obj = webhook_json(w, true);
-
-	json_object_set_new(obj, "was", json_string(er->was));
-	http_reply_json(er->c->t, er->c->req, 200, obj);
-	return 0;
-}
-
-/* POST /api/v1/webhooks/ID/enable: back on after being disabled, its
- * failure streak forgotten; the reply says what it was ("was"), so that
- * enabling one that was never off is not reported as done. */
-static void
-enable_webhook(struct call *c, const char *sid)
-{
-	struct enabled_reply	 er = { c, NULL };
-	long long		 id;
-	char			*error = NULL;
-	int			 rc;
-
-	if (!bureau_target_id(c, sid, &id))
-		return;
-	rc = db_webhook_get(c->t->db, id, state_before_cb, &er.was, &error);
-	if (rc == 0)
-		rc = db_webhook_enable(c->t->db, id, &error);
-	if (rc == 0)
-		rc = db_webhook_get(c->t->db, id, enabled_reply_cb, &er,
-		    &error);
-	if (rc == -1) {
-		http_reply_unavailable(c->t, c->req, error);
-	} else if (rc == 1)
-		not_found(c);
-	else {
-		notify_targets_changed(c->t->notify);
-		log_info("webhook %lld enabled (it was %s)", id, er.was);
 	}
 }
 
@@ -1974,7 +1304,7 @@ needs_bureau(struct call *c)
 	if (c->tok->role == ROLE_BUREAU)
 		return true;
 	/* Other roles do not see tokens or others' contacts at all. */
-	not_found(c);
+	api_not_found(c);
 	return false;
 }
 
@@ -1993,7 +1323,7 @@ route_feeds(struct call *c, bool get, bool post, bool del)
 		if (get)
 			feedtok_api_list(c->t, c->req, c->tok);
 		else if (post) {
-			if ((body = read_fields(c, feed_fields)) != NULL)
+			if ((body = api_read_fields(c, feed_fields)) != NULL)
 				feedtok_api_create(c->t, c->req, c->tok, body);
 			json_decref(body);
 		} else
@@ -2002,7 +1332,7 @@ route_feeds(struct call *c, bool get, bool post, bool del)
 		del ? feedtok_api_revoke(c->t, c->req, c->tok, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
 	} else
-		not_found(c);
+		api_not_found(c);
 }
 
 static void
@@ -2015,7 +1345,7 @@ route_api(struct call *c)
 	if (!authenticate(c))
 		return;
 	if (c->bad_query) {
-		bad_request(c, "查询参数格式错误，应为 name=value&… / the query "
+		api_bad_request(c, "查询参数格式错误，应为 name=value&… / the query "
 		    "string is malformed; write name=value&…");
 		return;
 	}
@@ -2048,16 +1378,16 @@ route_api(struct call *c)
 			    method_not_allowed(c, "DELETE");
 	} else if (is(c, 3, "api", "v1", "contacts")) {
 		if (get)
-			get_contacts(c);
+			api_get_contacts(c);
 		else if (post && c->tok->role != ROLE_BUREAU)
-			forbidden(c, "只有市科技局可以管理联系人 / only the "
+			api_forbidden(c, "只有市科技局可以管理联系人 / only the "
 			    "bureau manages contacts");
 		else if (post)
-			post_contact(c);
+			api_post_contact(c);
 		else
 			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "contacts")) {
-		del ? delete_contact(c, c->segs[3]) :
+		del ? api_delete_contact(c, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
 	} else if (is(c, 3, "api", "v1", "deliveries")) {
 		if (needs_bureau(c))
@@ -2070,20 +1400,20 @@ route_api(struct call *c)
 			    method_not_allowed(c, "POST");
 	} else if (is(c, 3, "api", "v1", "webhooks")) {
 		if (get)
-			get_webhooks(c);
+			api_get_webhooks(c);
 		else if (post && c->tok->role != ROLE_BUREAU)
-			forbidden(c, "只有市科技局可以管理 webhook / only the "
+			api_forbidden(c, "只有市科技局可以管理 webhook / only the "
 			    "bureau manages webhooks");
 		else if (post)
-			post_webhook(c);
+			api_post_webhook(c);
 		else
 			method_not_allowed(c, "GET, HEAD, POST");
 	} else if (is(c, 4, "api", "v1", "webhooks")) {
-		del ? delete_webhook(c, c->segs[3]) :
+		del ? api_delete_webhook(c, c->segs[3]) :
 		    method_not_allowed(c, "DELETE");
 	} else if (is(c, 5, "api", "v1", "webhooks") &&
 	    strcmp(c->segs[4], "enable") == 0) {
-		post ? enable_webhook(c, c->segs[3]) :
+		post ? api_enable_webhook(c, c->segs[3]) :
 		    method_not_allowed(c, "POST");
 	} else
 		route_feeds(c, get, post, del);
@@ -2113,7 +1443,7 @@ get_obligation_page(struct call *c)
 	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_HEAD)
 		method_not_allowed(c, "GET, HEAD");
 	else if (sched_key_rule(c->segs[1], &r) == -1)
-		not_found(c);
+		api_not_found(c);
 	else
 		http_reply_html(c->t, c->req, notify_rule_page(c->t->rules,
 		    r));
@@ -2147,7 +1477,7 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 	c.method = evhttp_request_get_command(req);
 	TAILQ_INIT(&c.query);
 	if (path == NULL || !split_path(&c, path)) {
-		not_found(&c);
+		api_not_found(&c);
 		goto out;
 	}
 	/* The API answers a malformed query 400 once the token is known;
@@ -2173,7 +1503,7 @@ api_dispatch(struct ticd *t, struct evhttp_request *req)
 	else if (is(&c, 2, "obligations", NULL, NULL))
 		get_obligation_page(&c);
 	else
-		not_found(&c);
+		api_not_found(&c);
 out:
 	evhttp_clear_headers(&c.query);
 	for (i = 0; i < c.nsegs; i++)
