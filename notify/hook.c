@@ -108,6 +108,9 @@ struct hook_attempt {
 	size_t			 len;
 	size_t			 parts;		/* once the first is built */
 	size_t			 next;		/* the part to post */
+	long long		 place;		/* in the robot's pace, taken
+						 * ahead for the first part;
+						 * or -1 */
 	struct post_transfer	*tr;
 	hook_done_cb		 cb;
 	void			*arg;
@@ -698,11 +701,15 @@ target_secret(struct hook_engine *e, const struct target *t, char **secret,
 }
 
 long long
-hook_not_before(struct hook_engine *e, long long target, long long now)
+hook_pace_claim(struct hook_engine *e, long long target, long long now,
+    long long *place)
 {
 	struct pace_slot	*s;
+	struct notify_pacer	*pacer;
 	char			*error = NULL;
+	long long		 at;
 
+	*place = -1;
 	if ((s = target_slot(e, target, &error)) == NULL) {
 		free(error);
 		return now;	/* the attempt finds the error again */
@@ -710,7 +717,10 @@ hook_not_before(struct hook_engine *e, long long target, long long now)
 	/* Standard Webhooks are not paced. */
 	if (!s->row.found || s->row.format == NOTIFY_STANDARD)
 		return now;
-	return notify_pace_next(pacer_for(e, s->row.url), s->row.format, now);
+	pacer = pacer_for(e, s->row.url);
+	if ((at = notify_pace_next(pacer, s->row.format, now)) <= now)
+		*place = (long long)notify_pace_sent(pacer, now);
+	return at;
 }
 
 /* ---- telling the bureau ---- */
@@ -1070,8 +1080,14 @@ post_part(struct hook_attempt *a)
 		.len = a->len, .now_ms = now_ms(), .part = a->next,
 	};
 
-	if (a->t.format != NOTIFY_STANDARD)
+	/* The first part's place was taken when its row was let go (unless
+	 * the target's URL changed since): stamped now it leaves. */
+	if (a->t.format != NOTIFY_STANDARD && a->place >= 0)
+		notify_pace_restamp(pacer_for(a->e, a->t.url),
+		    (unsigned long long)a->place, spec.now_ms);
+	else if (a->t.format != NOTIFY_STANDARD)
 		notify_pace_sent(pacer_for(a->e, a->t.url), spec.now_ms);
+	a->place = -1;
 	a->tr = post_send(a->e->post, &spec,
 	    (long)a->e->conf->webhook_timeout, post_done, a);
 }
@@ -1149,7 +1165,7 @@ post_done(const struct post_result *pr, void *arg)
 struct hook_attempt *
 hook_send(struct hook_engine *e, long long row, long long target,
     const char *message_id, const char *payload, size_t len, int parts_sent,
-    hook_done_cb cb, void *arg, struct hook_result *r)
+    long long place, hook_done_cb cb, void *arg, struct hook_result *r)
 {
 	struct hook_attempt	*a = xcalloc(1, sizeof(*a));
 	char			*why = NULL, *error = NULL;
@@ -1162,6 +1178,7 @@ hook_send(struct hook_engine *e, long long row, long long target,
 	a->message_id = message_id;
 	a->payload = payload;
 	a->len = len;
+	a->place = place;
 	a->cb = cb;
 	a->arg = arg;
 	if (target_get(e, target, &a->t, &error) == -1) {

@@ -553,21 +553,30 @@ const char *notify_verdict_name(enum notify_verdict);
  * When an endpoint may take its next post: at most N posts in any window
  * of its robot's limits (WeCom and DingTalk 20 a minute, Feishu 5 a
  * second and 100 a minute; Standard Webhooks unpaced), and nothing before
- * a throttling answer's wait is over.  Owner: embedded in its target.
+ * a throttling answer's wait is over.  A post's place is taken when its
+ * row is let go (notify_pace_sent, before it leaves), so that the rows
+ * let go after it in the same batch wait their turn; its time is made
+ * the real one once it leaves (notify_pace_restamp).  Owner: embedded in
+ * its target.
  */
 struct notify_pacer {
-	long long	 sent[NOTIFY_PACE_SLOTS];	/* ring, ms */
-	size_t		 head;
-	size_t		 n;
-	long long	 blocked_until;			/* ms, or 0 */
+	long long		 sent[NOTIFY_PACE_SLOTS];	/* ring, ms */
+	size_t			 head;
+	size_t			 n;
+	unsigned long long	 total;		/* posts counted, ever */
+	long long		 blocked_until;	/* ms, or 0 */
 };
 
 void	 notify_pace_init(struct notify_pacer *);
 /* The earliest time (ms, >= now_ms) the next post may go. */
 long long notify_pace_next(const struct notify_pacer *, enum notify_format,
 	    long long now_ms);
-/* A post went at now_ms. */
-void	 notify_pace_sent(struct notify_pacer *, long long now_ms);
+/* A post went (or is let go) at now_ms; the number of its place. */
+unsigned long long notify_pace_sent(struct notify_pacer *, long long now_ms);
+/* The post in place "place" went at now_ms, not before (a place that has
+ * left the ring is forgotten). */
+void	 notify_pace_restamp(struct notify_pacer *, unsigned long long place,
+	    long long now_ms);
 /* The endpoint said "too fast": nothing before until_ms. */
 void	 notify_pace_block(struct notify_pacer *, long long until_ms);
 
@@ -697,21 +706,25 @@ bool	 hook_dirty(const struct hook_engine *);
 int	 hook_flush(struct hook_engine *, char **error);
 void	 hook_flushed(struct hook_engine *);
 /* The earliest time (ms) the target's pace lets a post go (a robot's;
- * Standard Webhooks go at once). */
-long long hook_not_before(struct hook_engine *, long long target,
-	    long long now_ms);
+ * Standard Webhooks go at once).  When that is now and the target is a
+ * robot, the post's place in its pace is taken (*place, else -1): the
+ * rows looked at after it wait for their turn behind it, and hook_send
+ * stamps the place with the time the post leaves. */
+long long hook_pace_claim(struct hook_engine *, long long target,
+	    long long now_ms, long long *place);
 /*
  * Starts delivering outbox row "row" to its target from part parts_sent
  * on (the webhook thread builds and posts it); cb follows, also when
  * nothing was posted (the message cannot be built: dead; every part had
- * gone: sent).  message_id and payload are borrowed until cb.  NULL when
- * the target cannot be posted to now (removed, disabled, its URL refused,
- * its secret unreadable), with *r saying why.
+ * gone: sent).  place: from hook_pace_claim, or -1.  message_id and
+ * payload are borrowed until cb.  NULL when the target cannot be posted
+ * to now (removed, disabled, its URL refused, its secret unreadable),
+ * with *r saying why.
  */
 struct hook_attempt *hook_send(struct hook_engine *, long long row,
 	    long long target, const char *message_id, const char *payload,
-	    size_t len, int parts_sent, hook_done_cb cb, void *arg,
-	    struct hook_result *r);
+	    size_t len, int parts_sent, long long place, hook_done_cb cb,
+	    void *arg, struct hook_result *r);
 /* Stops an attempt without calling its callback. */
 void	 hook_cancel(struct hook_engine *, struct hook_attempt *);
 /* Why a post to the target could not go now (removed, disabled, its URL

@@ -9,6 +9,7 @@
  * that counts one post too many blocks for minutes (DingTalk: ten).
  * A throttling answer blocks the endpoint for the wait it implies.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
@@ -35,35 +36,61 @@ notify_pace_init(struct notify_pacer *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static int
+later_first(const void *a, const void *b)
+{
+	long long	 x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x < y) - (x > y);
+}
+
 long long
 notify_pace_next(const struct notify_pacer *p, enum notify_format f,
     long long now_ms)
 {
-	long long	 t = now_ms, at;
-	size_t		 i, k;
+	long long	 t = now_ms, at, by_time[NOTIFY_PACE_SLOTS];
+	size_t		 i;
 
 	if (p->blocked_until > t)
 		t = p->blocked_until;
+	/* By time, the latest first: a place taken ahead is stamped again
+	 * when its post leaves, so the ring is not always in time order
+	 * (at most 100 entries, and robots only). */
+	memcpy(by_time, p->sent, p->n * sizeof(*by_time));
+	qsort(by_time, p->n, sizeof(*by_time), later_first);
 	for (i = 0; i < nitems(pace_rules); i++) {
 		if (pace_rules[i].f != f || p->n < pace_rules[i].count)
 			continue;
-		/* The count-th most recent post, counting back from head. */
-		k = (p->head + NOTIFY_PACE_SLOTS - pace_rules[i].count) %
-		    NOTIFY_PACE_SLOTS;
-		at = p->sent[k] + pace_rules[i].window_ms;
+		/* The count-th most recent post. */
+		at = by_time[pace_rules[i].count - 1] + pace_rules[i].window_ms;
 		if (at > t)
 			t = at;
 	}
 	return t;
 }
 
-void
+unsigned long long
 notify_pace_sent(struct notify_pacer *p, long long now_ms)
 {
 	p->sent[p->head] = now_ms;
 	p->head = (p->head + 1) % NOTIFY_PACE_SLOTS;
 	if (p->n < NOTIFY_PACE_SLOTS)
 		p->n++;
+	return p->total++;
+}
+
+void
+notify_pace_restamp(struct notify_pacer *p, unsigned long long place,
+    long long now_ms)
+{
+	size_t	 at = (size_t)(place % NOTIFY_PACE_SLOTS);
+
+	/* head is total modulo the ring's size: place's slot, while it
+	 * is one of the last n. */
+	if (place >= p->total || p->total - place > p->n)
+		return;
+	if (p->sent[at] < now_ms)
+		p->sent[at] = now_ms;
 }
 
 void

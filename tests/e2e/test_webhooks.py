@@ -430,6 +430,35 @@ def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
               rs[0]["parts_sent"] == total)
 
 
+def test_a_robot_shared_by_many_centres_is_paced_across_their_messages(
+        ticd_factory, receivers, tmp_path):
+    """Thirty centres of a unit post to the unit's one WeCom group, a
+    message each: twenty go at 09:00, the other ten wait for the robot's
+    minute in the outbox, and the robot never has to say 45009.  (Each
+    row was let go against the pace as the last post had left it: all
+    thirty went at once, ten refused.)"""
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    journal = evaluation_journal(tmp_path / "journal.jsonl", 30)
+    t = hook_ticd(ticd_factory, clock, journal=journal)
+    for i in range(30):
+        add_target(t, "centre", "ev-%03d" % i, wecom.url(wecom.path()),
+                   "wecom")
+    nine(t, clock)
+    rows = wait_rows(t, lambda rs: len(rs) == 30 and
+                     sum(r["state"] == "sent" for r in rs) == 20 and
+                     sum(r["state"] == "pending" for r in rs) == 10)
+    time.sleep(1.0)	# nothing more goes before the minute is over
+    assert len(wecom.received) == 20, [r.why for r in wecom.received]
+    assert all(r.ok for r in wecom.received), [r.why for r in
+                                               wecom.received]
+    waiting = [r for r in hooks_of(deliveries(t)) if r["state"] != "sent"]
+    assert len(waiting) == 10, waiting
+    for r in waiting:
+        assert r["attempts"] == 0, r
+        assert r["next_attempt"] >= DAY + "T09:00:59", r
+
+
 def test_an_item_closed_before_the_retry_is_left_out_of_it(ticd_factory,
                                                           receivers,
                                                           tmp_path):

@@ -782,6 +782,43 @@ test_pacing(void **state)
 	assert_int_equal(notify_pace_next(&p, NOTIFY_FEISHU, t), 61000);
 }
 
+/* A place taken ahead (a row let go) counts at once, and counts from
+ * when its post left once stamped again; a place long gone from the ring
+ * is not stamped. */
+static void
+test_pacing_places_taken_ahead(void **state)
+{
+	struct notify_pacer	 p;
+	unsigned long long	 first = 0, place;
+	int			 i;
+
+	(void)state;
+	notify_pace_init(&p);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 1000);
+		place = notify_pace_sent(&p, 1000);
+		if (i == 0)
+			first = place;
+	}
+	/* The 21st waits for the first place's minute... */
+	assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 62000);
+	/* ...which starts when its post left, 5 s late; out of the ring's
+	 * order, still the oldest of the twenty by time but one. */
+	notify_pace_restamp(&p, first, 6000);
+	assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 62000);
+	for (i = 1; i < 20; i++)
+		notify_pace_restamp(&p, first + (unsigned long long)i, 7000);
+	assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 67000);
+	/* Stamping never moves a post earlier; an unknown place is left. */
+	notify_pace_restamp(&p, first, 2000);
+	notify_pace_restamp(&p, first + 500, 90000);
+	assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 67000);
+	for (i = 0; i < NOTIFY_PACE_SLOTS; i++)
+		notify_pace_sent(&p, 100000);
+	notify_pace_restamp(&p, first, 900000);
+	assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 100000), 161000);
+}
+
 int
 main(void)
 {
@@ -803,6 +840,7 @@ main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_allow_list),
 		cmocka_unit_test(test_pacing),
+		cmocka_unit_test(test_pacing_places_taken_ahead),
 	};
 
 	return cmocka_run_group_tests_name("webhook", tests, NULL, NULL);
