@@ -898,6 +898,19 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	    n->hooks.rules(n->hooks.arg), n->hooks.calendar(n->hooks.arg),
 	    &f->verdict, &f->items, &body, &len, &f->why, &f->error) == -1)
 		return 0;
+	/* A robot's message some parts of which went: the rest goes as it
+	 * was built.  Made again, it would be split again and posted from
+	 * its first part, the group getting what it had (and, on a deadline
+	 * day with items closing every minute, again each minute). */
+	if (f->verdict == OUTBOX_REBUILT && d->webhook && d->parts_sent > 0) {
+		free(body);
+		body = NULL;
+		free(f->items);
+		f->items = NULL;
+		free(f->why);
+		f->why = NULL;
+		f->verdict = OUTBOX_SEND;
+	}
 	if (f->verdict == OUTBOX_REBUILT) {
 		d->body = body;
 		d->len = len;
@@ -950,19 +963,11 @@ start_transfer(struct notify *n, struct delivery *d)
  * attempt is moved (its state and attempts kept) and the delivery freed.
  */
 static bool
-paced(struct notify *n, struct delivery *d, enum outbox_check verdict)
+paced(struct notify *n, struct delivery *d)
 {
 	struct timespec	 ts;
 	long long	 now, at;
-	char		*error = NULL;
 
-	if (verdict == OUTBOX_REBUILT && d->parts_sent > 0) {
-		d->parts_sent = 0;
-		if (db_outbox_set_parts(n->db, d->id, 0, &error) == -1) {
-			say(n, true, "outbox row %lld: %s", d->id, error);
-			free(error);
-		}
-	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	/* Let go, it takes its place in the pace at once: a batch holds
@@ -1017,9 +1022,8 @@ prepare(struct notify *n, long long id)
 			free(when);
 			say(n, false, "outbox %lld: %s", id, f.why);
 		}
-		/* A robot's pace first: waiting is no attempt.  A message
-		 * made again is posted again whole. */
-		if (f.d->webhook && paced(n, f.d, f.verdict)) {
+		/* A robot's pace first: waiting is no attempt. */
+		if (f.d->webhook && paced(n, f.d)) {
 			free(f.items);
 			free(f.why);
 			return NULL;

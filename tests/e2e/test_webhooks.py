@@ -459,6 +459,39 @@ def test_a_robot_shared_by_many_centres_is_paced_across_their_messages(
         assert r["next_attempt"] >= DAY + "T09:00:59", r
 
 
+def test_a_robots_message_partly_posted_is_not_posted_again_when_an_item_closes(
+        ticd_factory, receivers, tmp_path):
+    """The unit's digest of 260 items is two dozen WeCom parts; 20 go,
+    then a centre in a later part submits while the rest wait for the
+    robot's minute: the rest go as built, and no part goes twice.  (The
+    message was made again and posted from its first part.)"""
+    clock = FakeClock()
+    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
+    journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
+    t = hook_ticd(ticd_factory, clock, journal=journal)
+    add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
+    nine(t, clock)
+    wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
+              rs[0]["state"] == "pending", timeout=40)
+    t.record({"type": "evaluation_submitted", "date": DAY,
+              "centre": "ev-259", "year": 2026})
+    # The robot's minute over, without waiting for it: ticd restarted
+    # at 09:01:05 (its pace is memory; the row's parts_sent is not), the
+    # robot's window (real time here) emptied.
+    assert t.stop() == 0, t.log_text()
+    before = list(wecom.received)
+    del wecom.received[:]
+    clock.set(DAY + " 09:01:05")
+    t.start(env=faketime_env(DAY + " 09:01:05"))
+    rows = wait_rows(t, lambda rs: rs[0]["state"] == "sent", timeout=40)
+    got = [r for r in before + list(wecom.received) if r.ok]
+    total = rows[0]["parts_sent"]
+    assert len(got) == total > 20, (len(got), rows[0])
+    parts = [r.json()["markdown"]["content"].split(" 部分）")[0]
+             .split("（第 ")[-1] for r in got]
+    assert parts == ["%d/%d" % (i + 1, total) for i in range(total)], parts
+
+
 def test_an_item_closed_before_the_retry_is_left_out_of_it(ticd_factory,
                                                           receivers,
                                                           tmp_path):
