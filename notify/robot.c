@@ -51,22 +51,27 @@ struct robot_code {
 	enum notify_verdict	 verdict;
 	long			 wait;		/* seconds, or -1 */
 	const char		*what;
+	const char		*msg_has;	/* only if the message says
+						 * this (any case); or NULL */
 };
 
 static const struct robot_code robot_codes[] = {
-	{ NOTIFY_WECOM, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy" },
+	{ NOTIFY_WECOM, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy", NULL },
 	{ NOTIFY_WECOM, 45009, NOTIFY_ANSWER_THROTTLED, 60,
-	    "超过每分钟 20 条 / over 20 a minute" },
-	{ NOTIFY_DINGTALK, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy" },
+	    "超过每分钟 20 条 / over 20 a minute", NULL },
+	{ NOTIFY_DINGTALK, -1, NOTIFY_ANSWER_RETRY, -1, "系统繁忙 / busy", NULL },
 	/* DingTalk blocks a robot for ten minutes once it is over 20. */
 	{ NOTIFY_DINGTALK, 130101, NOTIFY_ANSWER_THROTTLED, 600,
-	    "超过每分钟 20 条 / over 20 a minute" },
+	    "超过每分钟 20 条 / over 20 a minute", NULL },
 	{ NOTIFY_DINGTALK, 410100, NOTIFY_ANSWER_THROTTLED, 600,
-	    "发送速度太快而限流 / throttled" },
+	    "发送速度太快而限流 / throttled", NULL },
+	/* Feishu answers 9499 to a malformed body too ("Bad Request": not
+	 * the message type's shape, or over 20 KB), final like any other
+	 * refusal; throttling says "too many request". */
 	{ NOTIFY_FEISHU, 9499, NOTIFY_ANSWER_THROTTLED, 60,
-	    "请求过多 / too many requests" },
+	    "请求过多 / too many requests", "too many" },
 	{ NOTIFY_FEISHU, 11232, NOTIFY_ANSWER_THROTTLED, 60,
-	    "限流 / frequency limited" },
+	    "限流 / frequency limited", NULL },
 };
 
 static const char *
@@ -385,17 +390,15 @@ notify_robot_classify(enum notify_format f, long status, const char *body,
 	a->why = xasprintf("%s %ld: %s", f == NOTIFY_FEISHU ? "code" :
 	    "errcode", c, ex);
 	free(ex);
-	json_decref(obj);
-	if (c == 0) {
-		a->verdict = NOTIFY_ANSWER_SENT;
-		return;
-	}
-	a->verdict = NOTIFY_ANSWER_DEAD;
+	a->verdict = c == 0 ? NOTIFY_ANSWER_SENT : NOTIFY_ANSWER_DEAD;
 	for (i = 0; i < nitems(robot_codes); i++) {
-		if (robot_codes[i].f == f && robot_codes[i].code == c) {
+		if (robot_codes[i].f == f && robot_codes[i].code == c &&
+		    (robot_codes[i].msg_has == NULL || (msg != NULL &&
+		    strcasestr(msg, robot_codes[i].msg_has) != NULL))) {
 			a->verdict = robot_codes[i].verdict;
 			a->retry_after = robot_codes[i].wait;
 			break;
 		}
 	}
+	json_decref(obj);	/* msg is the answer's */
 }

@@ -595,6 +595,9 @@ test_answers(void **state)
 		    "current time\",\"data\":{}}", NOTIFY_ANSWER_DEAD, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":9499,\"msg\":\"too many "
 		    "request\",\"data\":{}}", NOTIFY_ANSWER_THROTTLED, 60 },
+		/* 9499 is also Feishu's answer to a malformed body. */
+		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":9499,\"msg\":\"Bad "
+		    "Request\",\"data\":{}}", NOTIFY_ANSWER_DEAD, -1 },
 		{ NOTIFY_FEISHU, 200, NULL, "{\"code\":11232,\"msg\":"
 		    "\"frequency limited\"}", NOTIFY_ANSWER_THROTTLED, 60 },
 	};
