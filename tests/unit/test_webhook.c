@@ -798,7 +798,8 @@ test_pacing_places_taken_ahead(void **state)
 	(void)state;
 	notify_pace_init(&p);
 	for (i = 0; i < 20; i++) {
-		assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000), 1000);
+		assert_int_equal(notify_pace_next(&p, NOTIFY_WECOM, 1000),
+		    1000);
 		place = notify_pace_sent(&p, 1000);
 		if (i == 0)
 			first = place;
