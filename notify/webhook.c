@@ -375,6 +375,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	CURLU		*u;
 	char		*scheme = NULL, *host = NULL, *frag = NULL;
 	char		*path = NULL, *query = NULL, *pass = NULL, *shown;
+	char		*user = NULL;
 	char		*port_text = NULL;
 	const char	*problem = NULL;
 
@@ -391,6 +392,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	path = url_part(u, CURLUPART_PATH);
 	query = url_part(u, CURLUPART_QUERY);
 	pass = url_part(u, CURLUPART_PASSWORD);
+	user = url_part(u, CURLUPART_USER);
 	port_text = url_part(u, CURLUPART_PORT);	/* NULL: the scheme's */
 	if (scheme == NULL || (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0))
@@ -400,9 +402,11 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 		problem = "URL 缺少主机名 / the URL has no host";
 	else if (frag != NULL)
 		problem = "URL 不能含 # 片段 / the URL cannot have a #fragment";
-	else if (pass != NULL)
-		problem = "URL 不能含密码，请用密钥文件 / no password in the "
-		    "URL: use a secret file";
+	else if (pass != NULL || user != NULL)
+		/* A token as the user name is a credential as much as a
+		 * password, sent as Basic authorization. */
+		problem = "URL 不能含用户名或密码，请用密钥文件 / no user name "
+		    "or password in the URL: use a secret file";
 	else
 		problem = robot_shape_problem(f, path, query);
 	if (problem == NULL)
@@ -418,6 +422,7 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	curl_free(path);
 	curl_free(query);
 	curl_free(pass);
+	curl_free(user);
 	curl_free(port_text);
 	curl_url_cleanup(u);
 	return *why == NULL;
@@ -473,6 +478,10 @@ notify_url_redact(enum notify_format f, const char *url)
 	if ((u = url_parse(url)) == NULL)
 		return xstrdup("（无效 URL / invalid URL）");
 	curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+	if ((s = url_part(u, CURLUPART_USER)) != NULL) {
+		curl_free(s);
+		curl_url_set(u, CURLUPART_USER, "***", 0);
+	}
 	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
 	if ((query = url_part(u, CURLUPART_QUERY)) != NULL) {
 		s = redact_query(query);

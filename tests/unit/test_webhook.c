@@ -667,6 +667,12 @@ test_urls(void **state)
 	    "/in", "", &why));
 	assert_null(strstr(why, "pw"));
 	free(why);
+	/* A token as the user name is a credential too. */
+	assert_false(notify_url_ok(NOTIFY_STANDARD, "https://sk_live_T0KEN@"
+	    "h.example.cn/in", "", &why));
+	assert_null(strstr(why, "T0KEN"));
+	assert_non_null(strstr(why, "user name"));
+	free(why);
 	assert_false(notify_url_ok(NOTIFY_STANDARD, "https://h.example.cn/#x",
 	    "", &why));
 	free(why);
@@ -698,7 +704,10 @@ test_urls(void **state)
 	    "https://open.feishu.cn/open-apis/bot/v2/hook/***");
 	free(s);
 	s = notify_url_redact(NOTIFY_STANDARD, "https://u:pw@h.example/in");
-	assert_null(strstr(s, "pw"));
+	assert_string_equal(s, "https://***@h.example/in");
+	free(s);
+	s = notify_url_redact(NOTIFY_STANDARD, "https://sk_T0KEN@h.example/in");
+	assert_string_equal(s, "https://***@h.example/in");
 	free(s);
 }
 
