@@ -220,6 +220,33 @@ refuse_ban(const struct sched_event *ban, int applied_on)
 }
 
 /*
+ * A ban recorded after an application it covers (a revocation entered
+ * late, dated before the application): the application could not have
+ * been accepted (Art. 16), and kept it would bring the centre's duties
+ * back inside the ban.  Refused naming the application, which is
+ * retracted first if the ban stands.
+ */
+static char *
+refuse_ban_over(const struct sched_event *ban, const struct sched_event *app)
+{
+	char	 d[SCHED_DATE_LEN], l[SCHED_DATE_LEN], *w, *why;
+
+	sched_date_format(ban->date, d);
+	sched_date_format(ban_last_day(ban), l);
+	w = which(app);
+	why = xasprintf("%s 起至 %s 的禁止再次申报期（第十六条%s）覆盖已记录的"
+	    "申报 %s：该申报在禁止期内不应受理，如禁止期成立，请先撤回该申报 / "
+	    "the reapply ban (Art. 16%s) this event starts on %s runs through "
+	    "%s and covers the application already recorded, %s, which "
+	    "could not have been accepted: if the ban stands, retract that "
+	    "application first", d, l, ban->type == SCHED_EV_REVOKED ? "" :
+	    "，依规则包设置", w, ban->type == SCHED_EV_REVOKED ? "" :
+	    ", as the rule pack extends it", d, l, w);
+	free(w);
+	return why;
+}
+
+/*
  * Checks an event of a centre against that centre's effective events
  * recorded before position "pos".  Returns the reason it does not fit,
  * or NULL.
@@ -265,6 +292,9 @@ check_centre_event(const struct sched_journal *j, const struct jcentre *c,
 		if (ev->type == SCHED_EV_APPLIED && starts_ban(e, rules) &&
 		    e->date <= ev->date && ev->date <= ban_last_day(e))
 			return refuse_ban(e, ev->date);
+		if (e->type == SCHED_EV_APPLIED && starts_ban(ev, rules) &&
+		    ev->date <= e->date && e->date <= ban_last_day(ev))
+			return refuse_ban_over(ev, e);
 	}
 	if (!recognized && (ev->type == SCHED_EV_EVALUATION_SUBMITTED ||
 	    ev->type == SCHED_EV_EVALUATION_RESULT ||

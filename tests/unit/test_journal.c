@@ -263,6 +263,40 @@ test_an_application_before_the_revocation_is_not_banned(void **state)
 	    "{'type':'applied','date':'2026-03-14','centre':'c1'}");
 }
 
+/* A revocation entered late, dated before an application already
+ * recorded: the application could not have been accepted, and kept it
+ * would bring the centre's duties back inside the ban (the journal then
+ * held what ticd refuses the other way round).  Refused, naming it;
+ * once that application is retracted, the revocation goes in. */
+static void
+test_a_ban_recorded_over_an_application_is_refused(void **state)
+{
+	static const char *const events[] = {
+		"{'type':'registered','date':'2023-01-05','centre':'c1',"
+		    "'name':'N','unit':'U'}",
+		"{'type':'recognized','date':'2024-01-05','centre':'c1'}",
+		"{'type':'applied','date':'2026-05-01','centre':'c1',"
+		    "'id':'app1'}",
+	};
+	struct fx	*f = *state;
+	int		 today = D("2026-06-01");
+
+	f->j = TU_JOURNAL(f->rules, today, events);
+	TU_REFUSE(f->j, f->rules, today,
+	    "{'type':'revoked','date':'2026-03-15','centre':'c1',"
+	    "'article':13}", "\"app1\"");
+	TU_REFUSE(f->j, f->rules, today,
+	    "{'type':'revoked','date':'2026-03-15','centre':'c1',"
+	    "'article':13}", "2029-03-15");
+	/* After the application: no ban over it. */
+	TU_ADD(f->j, f->rules, today,
+	    "{'type':'retracted','date':'2026-06-01','event':'app1',"
+	    "'reason':'applied during the ban'}");
+	TU_ADD(f->j, f->rules, today,
+	    "{'type':'revoked','date':'2026-03-15','centre':'c1',"
+	    "'article':13}");
+}
+
 static void
 test_a_ban_from_29_february_ends_on_28_february(void **state)
 {
@@ -686,6 +720,7 @@ main(void)
 		T(test_an_application_during_the_ban_is_refused),
 		T(test_the_first_allowed_day_is_accepted),
 		T(test_an_application_before_the_revocation_is_not_banned),
+		T(test_a_ban_recorded_over_an_application_is_refused),
 		T(test_a_ban_from_29_february_ends_on_28_february),
 		T(test_revocations_under_art_13_and_15_ban_too),
 		T(test_abandonment_and_lapse_do_not_ban_by_default),
