@@ -229,13 +229,15 @@ cal_text_description(const struct sched_obligation *o,
     const struct sched_rules *rules)
 {
 	const struct sched_rule_text *t = &rules->text[o->rule];
+	const char	*action = sched_rule_action(rules, o,
+			    o->state == SCHED_OVERDUE);
 	struct buf	 b;
 	char		 d[SCHED_DATE_LEN], *tail;
 	size_t		 n;
 
 	buf_init(&b);
-	if (t->action != NULL)
-		buf_printf(&b, "应办事项：%s\n", t->action);
+	if (action != NULL)
+		buf_printf(&b, "应办事项：%s\n", action);
 	if (t->closed_by != NULL)
 		buf_printf(&b, "办结条件：%s\n", t->closed_by);
 	buf_adds(&b, "办理方：");

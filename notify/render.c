@@ -263,19 +263,21 @@ item_words(struct render *r, const struct sched_remind_item *it,
 {
 	const struct sched_obligation *o = it->ob;
 	const struct sched_rule_text *t = &r->rules->text[o->rule];
+	const char	*action;
 	char		 d[SCHED_DATE_LEN];
 	bool		 guess = it->workdays_guess;
+	bool		 late = o->state == SCHED_OVERDUE || it->days_left < 0;
 
 	memset(w, 0, sizeof(*w));
 	w->heading = heading(o, r->rules);
 	/* A city-wide one concerns no centre: "范围：全市", as robots and
 	 * feeds say ("中心：全市" read wrong). */
 	add_line(w, o->centre == NULL ? "范围" : "中心", centre_cn(o));
-	if (t->action != NULL)
-		add_line(w, "应办事项", clean(t->action));
+	if ((action = sched_rule_action(r->rules, o, late)) != NULL)
+		add_line(w, "应办事项", clean(action));
 	add_line(w, "到期日", due_cn(o, r->cal));
 	add_line(w, "剩余", left_cn(it, guess));
-	if (o->state == SCHED_OVERDUE || it->days_left < 0)
+	if (late)
 		add_line(w, "状态", xstrdup("已逾期，尚未办结"));
 	if (t->closed_by != NULL)
 		add_line(w, "办结条件", clean(t->closed_by));
@@ -765,6 +767,8 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	html_row(&b, "条款", sched_rule_article_cn(r));
 	if (t->action != NULL)
 		html_row(&b, "应办事项", t->action);
+	if (t->overdue_action != NULL)
+		html_row(&b, "逾期后", t->overdue_action);
 	if (t->closed_by != NULL)
 		html_row(&b, "办结条件", t->closed_by);
 	if (who != NULL)

@@ -159,6 +159,7 @@ item_json(const struct sched_remind_item *it, const struct sched_rules *rules)
 {
 	const struct sched_obligation	*o = it->ob;
 	const struct sched_rule_text	*txt = &rules->text[o->rule];
+	const char			*action;
 	json_t				*obj;
 
 	obj = sched_obligation_to_json(o, rules);
@@ -176,8 +177,11 @@ item_json(const struct sched_remind_item *it, const struct sched_rules *rules)
 	    json_integer(it->workdays_left));
 	json_object_set_new(obj, "workdays_provisional",
 	    json_boolean(it->workdays_guess));
-	json_object_set_new(obj, "action", json_string(txt->action ?
-	    txt->action : ""));
+	/* What is to be done now: past due, the pack's overdue_action
+	 * where it has one (an annual meeting's year is gone). */
+	action = sched_rule_action(rules, o, o->state == SCHED_OVERDUE ||
+	    it->days_left < 0);
+	json_object_set_new(obj, "action", json_string(action ? action : ""));
 	json_object_set_new(obj, "closed_by", json_string(txt->closed_by ?
 	    txt->closed_by : ""));
 	return obj;

@@ -195,8 +195,19 @@ rules_clear(struct sched_rules *rules)
 	for (i = 0; i < SCHED_R_COUNT; i++) {
 		free(rules->text[i].title);
 		free(rules->text[i].action);
+		free(rules->text[i].overdue_action);
 		free(rules->text[i].closed_by);
 	}
+}
+
+const char *
+sched_rule_action(const struct sched_rules *rules,
+    const struct sched_obligation *o, bool overdue)
+{
+	const struct sched_rule_text *t = &rules->text[o->rule];
+
+	return overdue && t->overdue_action != NULL ? t->overdue_action :
+	    t->action;
 }
 
 void
@@ -219,6 +230,8 @@ rules_copy(struct sched_rules *to, const struct sched_rules *from)
 		to->text[i].title = xstrdup(from->text[i].title);
 		to->text[i].action = from->text[i].action ?
 		    xstrdup(from->text[i].action) : NULL;
+		to->text[i].overdue_action = from->text[i].overdue_action ?
+		    xstrdup(from->text[i].overdue_action) : NULL;
 		to->text[i].closed_by = from->text[i].closed_by ?
 		    xstrdup(from->text[i].closed_by) : NULL;
 	}
@@ -306,6 +319,8 @@ rule_setting(struct sched_rules *rules, enum sched_rule r, const char *section,
 		set_text(&text->title, value);
 	else if (strcmp(name, "action") == 0)
 		set_text(&text->action, value);
+	else if (strcmp(name, "overdue_action") == 0)
+		set_text(&text->overdue_action, value);
 	else if (strcmp(name, "closed_by") == 0)
 		set_text(&text->closed_by, value);
 	else if (strcmp(name, "to") == 0)

@@ -168,6 +168,9 @@ struct sched_remind_schedule {
 struct sched_rule_text {
 	char	*title;		/* 年度绩效评价资料提交截止 */
 	char	*action;	/* what the one who must act does */
+	char	*overdue_action; /* what is left once past due (an
+				 * annual meeting cannot be held for a
+				 * year gone), or NULL: action */
 	char	*closed_by;	/* what closes it, for people */
 	int	 to;		/* SCHED_TO_* bits */
 };
@@ -182,6 +185,12 @@ struct sched_rules {
 };
 
 struct sched_rules *sched_rules_new(void);
+struct sched_obligation;
+/* What the one who must act does about o now: the rule's action, or once
+ * o is past due (overdue, the caller's word) its overdue_action if the
+ * pack has one; NULL when the pack says nothing. */
+const char *sched_rule_action(const struct sched_rules *,
+	    const struct sched_obligation *o, bool overdue);
 void	 sched_rules_free(struct sched_rules *);
 /* Reads a rule pack (INI, through inih) over the defaults; on error -1
  * with every "source:line: what" in *error and the rules unchanged. */

@@ -178,6 +178,39 @@ test_each_item_says_what_when_and_what_closes_it(void **state)
 	world_free(&w);
 }
 
+/* Past its year, an annual meeting cannot be held for it: the overdue
+ * reminder asks for a meeting held and not recorded, not for a meeting
+ * (the pack's overdue_action); before the date, the action as ever. */
+static void
+test_an_overdue_item_says_what_is_left_to_do(void **state)
+{
+	struct world		 w;
+	struct notify_text	 t;
+	const struct sched_message *m;
+
+	(void)state;
+	world_init(&w, "2027-01-07");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2027-01-07"),
+	    D("2027-01-07"));
+	m = find(&w, SCHED_TO_CENTRE, "yq-1");
+	render(&w, m, D("2027-01-07"), NULL, &t);
+	HAS(t.text, "【第十条】专家委员会年度会议（2026年度）");
+	HAS(t.text, "   应办事项：该年度已过，会议无法补开；如当年已召开但未记录，"
+	    "请补记");
+	LACKS(t.text, "当年内至少召开一次专家委员会会议");
+	notify_text_free(&t);
+	world_free(&w);
+
+	world_init(&w, "2026-12-01");
+	w.r = sched_reminders(w.plan, w.rules, w.cal, D("2026-12-01"),
+	    D("2026-12-01"));
+	m = find(&w, SCHED_TO_CENTRE, "yq-1");
+	render(&w, m, D("2026-12-01"), NULL, &t);
+	HAS(t.text, "   应办事项：当年内至少召开一次专家委员会会议");
+	notify_text_free(&t);
+	world_free(&w);
+}
+
 /* Days before: "还有N天（M个工作日）", the weekday of the due date. */
 static void
 test_days_and_working_days_left(void **state)
@@ -508,6 +541,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    test_each_item_says_what_when_and_what_closes_it),
+		cmocka_unit_test(test_an_overdue_item_says_what_is_left_to_do),
 		cmocka_unit_test(test_days_and_working_days_left),
 		cmocka_unit_test(test_provisional_dates_say_so),
 		cmocka_unit_test(test_late_and_catch_up_messages),
