@@ -85,8 +85,13 @@ done_cb(CURL *easy, CURLcode result, void *arg)
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tr);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	outcome = notify_outcome_of(result == CURLE_OK, code);
-	/* What curl says, and what the server last said. */
-	if (outcome != NOTIFY_SENT)
+	/* A refusal in the server's words (curl calls a 550 to DATA a
+	 * "Weird server reply", in English, which it is not); curl's own
+	 * words when the server said nothing of the kind. */
+	if (outcome != NOTIFY_SENT && code >= 400 && tr->reply[0])
+		error = xasprintf("邮件服务器答复 / the mail server answered: %s",
+		    tr->reply);
+	else if (outcome != NOTIFY_SENT)
 		error = xasprintf("%s%s%s%s%s", curl_easy_strerror(result),
 		    tr->errbuf[0] ? ": " : "", tr->errbuf,
 		    tr->reply[0] ? " / server: " : "", tr->reply);

@@ -455,6 +455,11 @@ def test_a_refused_recipient_is_told_with_the_servers_own_words(
             said = (r["last_error"] or "") + (r["last_response"] or "")
             assert "no such user here" in said, r
             assert "221" not in said, r
+            # In the bureau's words, not curl's English "Weird server
+            # reply" for what is a plain refusal.
+            assert r["last_error"].startswith("邮件服务器答复 / the mail "
+                                              "server answered: 550"), r
+            assert "Weird" not in said, r
     finally:
         sink.down()
 
