@@ -70,13 +70,13 @@ dead_words(const struct notice_dead *d, const char *addrs,
     struct notify_text *t)
 {
 	struct buf	 h;
-
 	const char	*who = d->who;
 
 	t->subject = xasprintf("【技术创新中心提醒】投递失败：%s %s 的提醒未送达 / "
 	    "undelivered reminder", who, d->day);
 	t->text = xasprintf("市科技局：\n\n"
-	    "发给 %s（%s）的 %s 提醒（投递编号 %lld）未能送达，不再自动重试。\n"
+	    "发给 %s 的 %s 提醒（投递编号 %lld，收件邮箱 %s）未能送达，"
+	    "不再自动重试。\n"
 	    "原因：%s\n\n"
 	    "邮件服务器或地址修正后，请重新投递：\n    ticctl redeliver %lld\n\n"
 	    "--\n"
@@ -84,7 +84,7 @@ dead_words(const struct notice_dead *d, const char *addrs,
 	    "delivered and will not be retried.\nReason: %s\n"
 	    "Once the server or the address is fixed, send it again with:\n"
 	    "    ticctl redeliver %lld\n",
-	    who, addrs, d->day, d->id, d->reason, d->id,
+	    who, d->day, d->id, addrs, d->reason, d->id,
 	    d->day, who, addrs, d->id, d->reason, d->id);
 	buf_init(&h);
 	buf_printf(&h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><body><pre>");

@@ -666,14 +666,37 @@ pre_html(const char *text)
 }
 
 /* The target as the notice names it: 12（standard centre yq-006）. */
+/* A recipient's kind and a target's format, in the notice's Chinese. */
+static const char *
+kind_cn(const char *kind)
+{
+	if (strcmp(kind, "bureau") == 0)
+		return "市科技局";
+	if (strcmp(kind, "unit") == 0)
+		return "组织管理单位";
+	return strcmp(kind, "centre") == 0 ? "中心" : kind;
+}
+
+static const char *
+format_cn(const char *format)
+{
+	if (strcmp(format, "standard") == 0)
+		return "标准 webhook";
+	if (strcmp(format, "wecom") == 0)
+		return "企业微信群机器人";
+	if (strcmp(format, "dingtalk") == 0)
+		return "钉钉群机器人";
+	return strcmp(format, "feishu") == 0 ? "飞书群机器人" : format;
+}
+
 static char *
 target_cn(const struct notify_target_words *w)
 {
 	char	*out, *kind = clean(w->kind), *scope = clean(w->scope ?
 		    w->scope : "");
 
-	out = xasprintf("%lld（%s %s%s%s）", w->id, w->format, kind,
-	    *scope ? " " : "", scope);
+	out = xasprintf("%lld（%s%s%s，%s）", w->id, kind_cn(kind),
+	    *scope ? " " : "", scope, format_cn(w->format));
 	free(kind);
 	free(scope);
 	return out;
@@ -982,7 +1005,9 @@ notify_md_head(struct buf *b, const struct notify_md *r,
 		add_clean(b, jstr(data, "url"), 4 * NAME_MAX_BYTES);
 		md_line(b, r, "原因：");
 		add_words(b, jstr(data, "reason"), 4 * NAME_MAX_BYTES);
-		md_line(b, r, "恢复：ticctl webhooks enable ID");
+		md_line(b, r, "恢复：");
+		buf_printf(b, "ticctl webhooks enable %" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(data, "target")));
 		return;
 	}
 	if (r->heading)

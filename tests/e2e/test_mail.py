@@ -542,6 +542,9 @@ def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     assert who in text and DAY in text
     for a in dead["to"]:
         assert a in text
+    # One bracket after the name (it read "中心（yq-006）（a@b）的").
+    assert "发给 %s 的 %s 提醒（投递编号 %d，收件邮箱 %s）" % (
+        who, DAY, dead["id"], ", ".join(dead["to"])) in text, text
     assert "554 5.1.1 mailbox unavailable" in text
     assert "ticctl redeliver %d" % dead["id"] in text
     # Redelivering the dead message does not queue a second notice, and a

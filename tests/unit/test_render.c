@@ -485,7 +485,8 @@ test_target_notices(void **state)
 	(void)state;
 	notify_render_target(&w, &t);
 	HAS(t.subject, "webhook 目标已停用");
-	HAS(t.text, "webhook 目标 7（standard centre yq-1  Bcc: x）已停用：");
+	/* In words, not the API's keys ("standard centre"). */
+	HAS(t.text, "webhook 目标 7（中心 yq-1  Bcc: x，标准 webhook）已停用：");
 	HAS(t.text, "ticctl webhooks enable 7");
 	HAS(t.html, "https://a.example.cn/&lt;in&gt;");
 	assert_null(t.ics);
@@ -501,6 +502,27 @@ test_target_notices(void **state)
 	HAS(t.text, "若到 2026-12-04 09:00 仍然失败");
 	HAS(t.text, "ticctl redeliver 41");
 	notify_text_free(&t);
+}
+
+/* A robot's notice of a disabled target gives the command to run with
+ * the target's number (it said "enable ID"). */
+static void
+test_robot_disabled_notice(void **state)
+{
+	json_t		*p = json_pack("{s:s, s:{s:I, s:s, s:s}}", "type",
+			    NOTIFY_TYPE_DISABLED, "data", "target", 9, "url",
+			    "https://a.example.cn/in?key=***", "reason",
+			    "HTTP 410");
+	struct buf	 b;
+
+	(void)state;
+	buf_init(&b);
+	notify_md_head(&b, &wecom_md, p, "");
+	HAS(b.data, "webhook 已停用");
+	HAS(b.data, "恢复：ticctl webhooks enable 9");
+	LACKS(b.data, "enable ID");
+	buf_free(&b);
+	json_decref(p);
 }
 
 /* The page a calendar entry links to: the rule pack's words, escaped,
@@ -551,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_robot_markdown_words),
 		cmocka_unit_test(test_robot_markdown_provisional_count),
 		cmocka_unit_test(test_target_notices),
+		cmocka_unit_test(test_robot_disabled_notice),
 		cmocka_unit_test(test_rule_page),
 	};
 
