@@ -799,7 +799,12 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	buf_adds(&b, "</table>\n<p>");
 	/* The key in the link names a centre, which anyone may guess: the
 	 * page says only what the rule pack says, the same for every key. */
-	put_html(&b, "本页说明这一类义务。该条目的到期日、状态和所属中心见您订阅的"
+	/* A period (an application round, a ban) ends by running out:
+	 * nothing is recorded to close it. */
+	put_html(&b, sched_rule_is_period(r) ?
+	    "本页说明这一类期限。该条目的日期和所属范围见您订阅的日历；期限到期即"
+	    "自行结束，无需在 ticd 中记录。" :
+	    "本页说明这一类义务。该条目的到期日、状态和所属中心见您订阅的"
 	    "日历；事项办结后，由组织管理单位或市科技局在 ticd 中记录相应事件。");
 	buf_printf(&b, "</p>\n<p lang=\"en\">%s (Art. %s) of the Yangquan "
 	    "measures for technology innovation centres. This page explains "

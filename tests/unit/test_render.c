@@ -545,6 +545,15 @@ test_rule_page(void **state)
 	page = notify_rule_page(rules, SCHED_R_TRANSITION);
 	HAS(page, "<td>中心及依托单位、组织管理单位、市科技局</td>");
 	free(page);
+	/* A period ends by running out: nothing to record (the page said
+	 * the unit or bureau records what closes it). */
+	page = notify_rule_page(rules, SCHED_R_APPLICATION);
+	HAS(page, "期限到期即自行结束，无需在 ticd 中记录");
+	LACKS(page, "记录相应事件");
+	free(page);
+	page = notify_rule_page(rules, SCHED_R_EVALUATION);
+	HAS(page, "在 ticd 中记录相应事件");
+	free(page);
 	if (sched_rules_load(rules, "edited.ini", pack, sizeof(pack) - 1,
 	    &error) != 0)
 		fail_msg("%s", error);
