@@ -452,7 +452,7 @@ may_record(struct call *c, json_t *obj)
 	/* A legacy registration says the centre was recognized under the
 	 * old measures: the bureau's to know, and it starts evaluations. */
 	if (registering && json_is_true(json_object_get(obj, "legacy"))) {
-		api_forbidden(c, "legacy（原办法认定）由市科技局记录 / a legacy "
+		api_forbidden(c, "legacy（旧办法认定）由市科技局记录 / a legacy "
 		    "registration (recognized under the old measures) is the "
 		    "bureau's to record");
 		return false;

@@ -151,7 +151,7 @@ static void
 explain_calendar(struct buf *b, const struct pob *ob,
     const struct sched_event *reg)
 {
-	char	 s[SCHED_DATE_LEN], d[SCHED_DATE_LEN];
+	char	 s[SCHED_DATE_LEN], d[SCHED_DATE_LEN], x[SCHED_DATE_LEN];
 
 	sched_date_format(ob->o.start, s);
 	sched_date_format(ob->o.due, d);
@@ -187,7 +187,7 @@ explain_calendar(struct buf *b, const struct pob *ob,
 		break;
 	case SCHED_R_EVALUATION:
 		buf_printf(b, "市科技局于%s部署%d年度绩效评价（第十四条），当日"
-		    "终了时已认定的中心均须参加，材料提交截止日%s由市科技局确定。",
+		    "终了时已认定的中心均须参加，资料提交截止日%s由市科技局确定。",
 		    s, ob->year, d);
 		break;
 	case SCHED_R_RECTIFICATION:
@@ -200,9 +200,9 @@ explain_calendar(struct buf *b, const struct pob *ob,
 		    ob->year, s);
 		break;
 	case SCHED_R_ABANDONMENT:
-		buf_printf(b, "%d年度绩效评价资料提交截止日（%s的前一日）已过而未"
-		    "提交，第十四条：无正当理由不参加评价的，视为放弃资格；自次日%s"
-		    "起由市科技局处理。", ob->year, d, d);
+		buf_printf(b, "%d年度绩效评价资料提交截止日%s已过而未提交，第十四"
+		    "条：无正当理由不参加评价的，视为放弃资格；自次日%s起由市科技局"
+		    "处理。", ob->year, sched_date_format(ob->o.due - 1, x), d);
 		break;
 	case SCHED_R_REAPPLY_BAN:
 		if (ob->o.cause == SCHED_EV_REVOKED)
@@ -216,8 +216,9 @@ explain_calendar(struct buf *b, const struct pob *ob,
 			    ob->o.cause == SCHED_EV_ABANDONED ?
 			    "abandonment_bars_reapply" : "lapse_bars_reapply");
 		buf_printf(b, "期间自次日起算（规则2，《民法典》第二百零一条），"
-		    "至3年后的对应日%s止（规则3，第二百零二条）；此前提交的申报不予"
-		    "受理，最早可于其次日申报。", d);
+		    "至3年后的对应日%s止（规则3，第二百零二条）；截至该日（含当日）"
+		    "的申报不予受理，%s起可以再次申报。", d,
+		    sched_date_format(ob->o.due + 1, x));
 		leap_note(b, ob->o.start, true);
 		break;
 	case SCHED_R_TRANSITION:
