@@ -51,17 +51,31 @@ warn_provisional(const struct sched_plan *plan,
 {
 	size_t	 i, n = 0;
 	int	 first, last;
+	bool	 earlier = false;
 
-	for (i = 0; i < plan->count; i++)
+	sched_calendar_span(cal, &first, &last);
+	for (i = 0; i < plan->count; i++) {
 		n += plan->obligations[i].provisional;
+		earlier |= plan->obligations[i].provisional &&
+		    sched_year(plan->obligations[i].start) < first;
+	}
 	if (n == 0)
 		return;
-	sched_calendar_span(cal, &first, &last);
-	ctl_warnx("plan", "警告：%zu 项义务的日期为暂定——已加载的放假安排只到 %d "
-	    "年，之后的年份只按法定节假日计算；国务院公布新一年安排后用 --holidays "
-	    "加载 / warning: %zu obligation(s) have provisional dates: holiday "
-	    "schedules are loaded through %d only; load the next one with "
-	    "--holidays", n, last, n, last);
+	/* History from before the loaded years (a centre of 2023) is
+	 * provisional too: its year is missing, not yet to come. */
+	if (earlier)
+		ctl_warnx("plan", "警告：%zu 项义务的日期为暂定——已加载的放假安排"
+		    "为 %d 年至 %d 年，其他年份只按法定节假日计算；用 --holidays "
+		    "加载所缺年份的安排 / warning: %zu obligation(s) have "
+		    "provisional dates: holiday schedules are loaded for %d-%d "
+		    "only; load the missing years with --holidays", n, first,
+		    last, n, first, last);
+	else
+		ctl_warnx("plan", "警告：%zu 项义务的日期为暂定——已加载的放假安排只"
+		    "到 %d 年，之后的年份只按法定节假日计算；国务院公布新一年安排后用 "
+		    "--holidays 加载 / warning: %zu obligation(s) have "
+		    "provisional dates: holiday schedules are loaded through %d "
+		    "only; load the next one with --holidays", n, last, n, last);
 }
 
 #define PRINT_CHUNK	65536
