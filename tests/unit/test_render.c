@@ -465,6 +465,14 @@ test_robot_markdown_words(void **state)
 	/* The centre's name, made harmless, not its id. */
 	assert_string_equal(title, "技术创新中心义务提醒：甲［中心］(http://x) ＠all");
 	free(title);
+	/* A long official name whole: its end tells centres apart. */
+	json_object_set_new(json_object_get(json_object_get(p, "data"),
+	    "recipient"), "name", json_string("阳泉市煤层气与新型储能装备制造及"
+	    "综合利用技术创新中心"));
+	title = notify_md_title(p, "");
+	assert_string_equal(title, "技术创新中心义务提醒：阳泉市煤层气与新型储能装备"
+	    "制造及综合利用技术创新中心");
+	free(title);
 	free(marker);
 	marker = notify_md_marker(1, 1);
 	assert_string_equal(marker, "");
