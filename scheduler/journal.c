@@ -261,6 +261,17 @@ check_centre_event(const struct sched_journal *j, const struct jcentre *c,
 	size_t				 i;
 	bool				 recognized = false;
 
+	/* A director born after the event (2966 for 1966) would never
+	 * reach the age limit of Art. 9: a typo, not a fact.  Checked here,
+	 * when recorded, not when read: a stored one still loads. */
+	if (ev->director_birth != SCHED_NO_DAY &&
+	    ev->director_birth > ev->date) {
+		sched_date_format(ev->director_birth, d);
+		sched_date_format(ev->date, r);
+		return xasprintf("director_birth（%s）晚于事件日期 %s / "
+		    "director_birth (%s) is after the event's date %s", d, r,
+		    d, r);
+	}
 	reg = registration(j, c, pos);
 	if (ev->type == SCHED_EV_REGISTERED) {
 		if (reg == NULL)

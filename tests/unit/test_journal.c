@@ -297,6 +297,27 @@ test_a_ban_recorded_over_an_application_is_refused(void **state)
 	    "'article':13}");
 }
 
+/* A director born after the event (2966 for 1966) is a typo: refused
+ * when recorded, or the age limit of Art. 9 would never be reached,
+ * without a word. */
+static void
+test_a_director_born_after_the_event_is_refused(void **state)
+{
+	struct fx	*f = *state;
+
+	f->j = TU_JOURNAL(f->rules, f->today, revoked_c1);
+	TU_REFUSE(f->j, f->rules, f->today,
+	    "{'type':'registered','date':'2024-03-01','centre':'c2',"
+	    "'name':'N','unit':'U','director_birth':'2966-07-01'}",
+	    "director_birth (2966-07-01) is after the event's date 2024-03-01");
+	TU_REFUSE(f->j, f->rules, f->today,
+	    "{'type':'director_changed','date':'2026-03-01','centre':'c1',"
+	    "'director_birth':'2026-03-02'}", "晚于事件日期");
+	TU_ADD(f->j, f->rules, f->today,
+	    "{'type':'director_changed','date':'2026-03-01','centre':'c1',"
+	    "'director_birth':'1966-07-01'}");
+}
+
 static void
 test_a_ban_from_29_february_ends_on_28_february(void **state)
 {
@@ -721,6 +742,7 @@ main(void)
 		T(test_the_first_allowed_day_is_accepted),
 		T(test_an_application_before_the_revocation_is_not_banned),
 		T(test_a_ban_recorded_over_an_application_is_refused),
+		T(test_a_director_born_after_the_event_is_refused),
 		T(test_a_ban_from_29_february_ends_on_28_february),
 		T(test_revocations_under_art_13_and_15_ban_too),
 		T(test_abandonment_and_lapse_do_not_ban_by_default),
