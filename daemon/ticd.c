@@ -107,20 +107,36 @@ check_config(const char *path)
 	struct sched_rules	*rules;
 	char			*error = NULL;
 
+	int			 rc = 0;
+
 	memset(&conf, 0, sizeof(conf));
-	if (conf_load(&conf, path, &error) == -1 ||
-	    mail_conf_readable(&conf, true, &error) == -1 ||
-	    state_load_data(&conf, &cal, &rules, &error) == -1) {
+	if (conf_load(&conf, path, &error) == -1) {
+		/* Its lines' errors, all of them; the files they name wait
+		 * for the lines to be right. */
 		fprintf(stderr, "%s\n", error);
 		free(error);
 		conf_clear(&conf);
 		return 1;
 	}
-	sched_calendar_free(cal);
-	sched_rules_free(rules);
+	/* Every file's error at once, not the first only. */
+	if (mail_conf_readable(&conf, true, &error) == -1) {
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		error = NULL;
+		rc = 1;
+	}
+	if (state_load_data(&conf, &cal, &rules, &error) == -1) {
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		rc = 1;
+	} else {
+		sched_calendar_free(cal);
+		sched_rules_free(rules);
+	}
 	conf_clear(&conf);
-	printf("configuration OK\n");
-	return 0;
+	if (rc == 0)
+		printf("configuration OK\n");
+	return rc;
 }
 
 /* A setting a reload cannot change: said, with the value that stays. */

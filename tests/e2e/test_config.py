@@ -138,6 +138,15 @@ def test_check_missing_holiday_table(ticd_factory):
         "directory" % t.dir,
         "rules: %s/r.ini: 无法打开 / cannot open: No such file or directory"
         % t.dir], err
+    # ...with an unreadable password file too: both said (it stopped at
+    # the password's).
+    conf.write_text("[ticd]\nholidays = %s/a.tsv\n[mail]\nsmtp_url = "
+                    "smtp://127.0.0.1:25\npassword_file = %s/no-such-pw\n"
+                    % (t.dir, t.dir), encoding="utf-8")
+    rc, out, err = check(conf)
+    assert rc == 1 and out == ""
+    assert "[mail] password_file: %s/no-such-pw" % t.dir in err, err
+    assert "holidays: %s/a.tsv: 无法打开" % t.dir in err, err
 
 
 def big_event(i, size):
