@@ -909,13 +909,17 @@ add_who(struct buf *b, const json_t *data)
 		buf_adds(b, "市科技局");
 		return;
 	}
-	add_clean(b, scope, NAME_MAX_BYTES);
-	if (strcmp(kind, "unit") == 0)
+	if (strcmp(kind, "unit") == 0) {
+		add_clean(b, scope, NAME_MAX_BYTES);
 		buf_adds(b, "（组织管理单位）");
-	else if (name != NULL) {
-		buf_adds(b, " ");
+	} else if (name != NULL) {
+		/* 名称（编号）, as the mail names a centre. */
 		add_clean(b, name, NAME_MAX_BYTES);
-	}
+		buf_adds(b, "（");
+		add_clean(b, scope, NAME_MAX_BYTES);
+		buf_adds(b, "）");
+	} else
+		add_clean(b, scope, NAME_MAX_BYTES);
 }
 
 static void
@@ -925,6 +929,18 @@ add_weekday(struct buf *b, const char *date)
 
 	if (date != NULL && sched_date_parse(date, &day) == 0)
 		buf_printf(b, "（%s）", sched_weekday_cn(day));
+}
+
+/* （周五）, or （周五，暂定：…） for a date that may move, as due_cn(). */
+static void
+add_weekday_provisional(struct buf *b, const char *date, bool provisional)
+{
+	int	 day;
+
+	if (date == NULL || sched_date_parse(date, &day) != 0)
+		return;
+	buf_printf(b, "（%s%s）", sched_weekday_cn(day), provisional ?
+	    "，暂定：放假安排尚未公布，公布后可能调整" : "");
 }
 
 /* How much time is left, or how late it is. */
@@ -937,17 +953,18 @@ add_left(struct buf *b, const json_t *it)
 			    "workdays_left"));
 	const char	*state = jstr(it, "state");
 
+	/* The mail's words (left_cn), so an item reads the same there. */
 	if (days < 0 || (state != NULL && strcmp(state, "overdue") == 0))
-		buf_printf(b, "**已逾期 %" JSON_INTEGER_FORMAT " 天**",
+		buf_printf(b, "**已逾期%" JSON_INTEGER_FORMAT "天**",
 		    days < 0 ? -days : 0);
 	else if (days == 0)
 		buf_adds(b, "**今天到期**");
 	else if (json_is_true(json_object_get(it, "workdays_provisional")))
-		buf_printf(b, "还剩 %" JSON_INTEGER_FORMAT " 天（约 %"
-		    JSON_INTEGER_FORMAT " 个工作日，暂定）", days, work);
+		buf_printf(b, "还有%" JSON_INTEGER_FORMAT "天（约%"
+		    JSON_INTEGER_FORMAT "个工作日，暂定）", days, work);
 	else
-		buf_printf(b, "还剩 %" JSON_INTEGER_FORMAT " 天（%"
-		    JSON_INTEGER_FORMAT " 个工作日）", days, work);
+		buf_printf(b, "还有%" JSON_INTEGER_FORMAT "天（%"
+		    JSON_INTEGER_FORMAT "个工作日）", days, work);
 }
 
 static void
@@ -967,28 +984,32 @@ notify_md_item(struct buf *b, const struct notify_md *r, const json_t *it,
 
 	buf_printf(b, "**%zu. ", n);
 	add_words(b, jstr(it, "title"), NAME_MAX_BYTES);
+	/* As the mail writes an item (heading(), due_cn()). */
 	if (json_is_integer(year))
-		buf_printf(b, "（%" JSON_INTEGER_FORMAT " 年度）",
+		buf_printf(b, "（%" JSON_INTEGER_FORMAT "年度）",
 		    json_integer_value(year));
 	else if (sched_key_year(jstr(it, "key")) != 0)
-		buf_printf(b, "（%d 年度）", sched_key_year(jstr(it, "key")));
+		buf_printf(b, "（%d年度）", sched_key_year(jstr(it, "key")));
+	if (json_is_true(json_object_get(it, "provisional")))
+		buf_adds(b, "（暂定）");
 	buf_adds(b, "**");
 	if (centre != NULL) {
 		md_line(b, r, "中心：");
-		add_clean(b, centre, NAME_MAX_BYTES);
 		if (jstr(it, "centre_name") != NULL) {
-			buf_adds(b, " ");
 			add_clean(b, jstr(it, "centre_name"), NAME_MAX_BYTES);
-		}
+			buf_adds(b, "（");
+			add_clean(b, centre, NAME_MAX_BYTES);
+			buf_adds(b, "）");
+		} else
+			add_clean(b, centre, NAME_MAX_BYTES);
 	} else
 		md_line(b, r, "范围：全市");
 	md_line(b, r, "依据：《办法》");
 	add_words(b, jstr(it, "article_cn"), NAME_MAX_BYTES);
-	md_line(b, r, "截止：");
+	md_line(b, r, "到期日：");
 	add_clean(b, jstr(it, "due"), SCHED_DATE_LEN);
-	add_weekday(b, jstr(it, "due"));
-	if (json_is_true(json_object_get(it, "provisional")))
-		buf_adds(b, "（暂定：放假安排未公布）");
+	add_weekday_provisional(b, jstr(it, "due"),
+	    json_is_true(json_object_get(it, "provisional")));
 	buf_adds(b, "，");
 	add_left(b, it);
 	md_line(b, r, "应办：");

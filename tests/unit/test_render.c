@@ -420,7 +420,7 @@ test_robot_markdown_provisional_count(void **state)
 	assert_non_null(it);
 	buf_init(&b);
 	notify_md_item(&b, &wecom_md, it, 1);
-	HAS(b.data, "还剩 14 天（约 10 个工作日，暂定）");
+	HAS(b.data, "还有14天（约10个工作日，暂定）");
 	buf_free(&b);
 	json_decref(it);
 }
@@ -451,13 +451,14 @@ test_robot_markdown_words(void **state)
 	    json_array_get(json_object_get(json_object_get(p, "data"),
 	    "items"), 0), 1);
 	HAS(b.data, "### 技术创新中心义务提醒\n");
-	HAS(b.data, "yq-1 甲［中心］(http://x) ＠all · 2026-09-01（周二）");
+	HAS(b.data, "甲［中心］(http://x) ＠all（yq-1） · 2026-09-01（周二）");
 	HAS(b.data, " · 补发（原定 2026-08-31），共 1 项（第 2/3 部分）");
-	HAS(b.data, "**1. 年度绩效评价（2026 年度）**");
-	HAS(b.data, "\n> 中心：yq-1 甲＜b＞");
+	/* The mail's words for the same item. */
+	HAS(b.data, "**1. 年度绩效评价（2026年度）（暂定）**");
+	HAS(b.data, "\n> 中心：甲＜b＞（yq-1）");
 	HAS(b.data, "\n> 依据：《办法》第十四条");
-	HAS(b.data, "\n> 截止：2026-09-15（周二）（暂定：放假安排未公布），"
-	    "还剩 14 天（10 个工作日）");
+	HAS(b.data, "\n> 到期日：2026-09-15（周二，暂定：放假安排尚未公布，"
+	    "公布后可能调整），还有14天（10个工作日）");
 	HAS(b.data, "\n> 办结：evaluation_submitted");
 	assert_null(strstr(b.data, "[中心]"));
 	assert_null(strstr(b.data, "@all"));
