@@ -98,19 +98,19 @@ provisional_note(struct buf *b, const struct sched_calendar *cal, int from,
 		 * it is missing here, not yet to come (history entered from
 		 * before ticd, a centre registered in 2023). */
 		if (inside && first != 0 && y < first)
-			buf_printf(b, "暂定：%d 年的放假安排未加载（已加载 %d 年至 "
-			    "%d 年），计数时只按法定节假日（元旦1月1日、劳动节5月1日"
+			buf_printf(b, "暂定：%d年的放假安排未加载（已加载%d年至"
+			    "%d年），计数时只按法定节假日（元旦1月1日、劳动节5月1日"
 			    "至2日、国庆节10月1日至3日）计算，未计农历节日与调休；"
-			    "加载该年的安排（ticd.conf 的 holidays，或 ticctl 的 --holidays）后将重新计算。",
-			    y, first, last);
+			    "加载该年的安排（ticd.conf 的 holidays，或 ticctl 的 "
+			    "--holidays）后将重新计算。", y, first, last);
 		else if (inside)
-			buf_printf(b, "暂定：%d 年的放假安排尚未发布，计数时只按"
+			buf_printf(b, "暂定：%d年的放假安排尚未发布，计数时只按"
 			    "法定节假日（元旦1月1日、劳动节5月1日至2日、国庆节10月"
 			    "1日至3日）计算，未计农历节日与调休；国务院公布后将重新"
 			    "计算并通知。", y);
 		else
-			buf_printf(b, "暂定：%d 年12月已按当年公布的放假安排计算，"
-			    "但 %d 年的放假安排尚未发布，可能调整12月底的日子（如"
+			buf_printf(b, "暂定：%d年12月已按当年公布的放假安排计算，"
+			    "但%d年的放假安排尚未发布，可能调整12月底的日子（如"
 			    "元旦前的调休）；国务院公布后将重新计算并通知。", y - 1,
 			    y);
 	}
