@@ -242,8 +242,9 @@ cal_text_description(const struct sched_obligation *o,
 		buf_printf(&b, "办结条件：%s\n", t->closed_by);
 	buf_adds(&b, "办理方：");
 	put_audience(&b, t->to);
-	buf_printf(&b, "\n到期日：%s（%s）%s\n", sched_date_format(o->due, d),
-	    sched_weekday_cn(o->due), o->provisional ? "（暂定）" : "");
+	/* As the mail writes it: （周五，暂定…）, one bracket. */
+	buf_printf(&b, "\n到期日：%s（%s%s）\n", sched_date_format(o->due, d),
+	    sched_weekday_cn(o->due), o->provisional ? "，暂定" : "");
 	buf_printf(&b, "状态：%s", cal_state_cn(o->state));
 	if ((o->state == SCHED_DONE || o->state == SCHED_VOID) &&
 	    o->closed_on != SCHED_NO_DAY)

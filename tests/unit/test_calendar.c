@@ -328,7 +328,7 @@ test_description(void **state)
 	d = cal_text_description(&f->obs[1], f->rules);
 	assert_null(strstr(d, "第二行。办结条件"));
 	assert_non_null(strstr(d, "状态：未到期\n"));
-	assert_non_null(strstr(d, "（暂定）"));
+	assert_non_null(strstr(d, "，暂定）\n"));
 	free(d);
 }
 
