@@ -454,7 +454,7 @@ webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
 			    "secret_file"));
 	const char	*label = json_string_value(json_object_get(obj,
 			    "label"));
-	char		*why = NULL, *secret = NULL;
+	char		*why = NULL, *secret = NULL, *shown;
 
 	*status = 400;
 	if (bad_recipient(kind, scope))
@@ -481,6 +481,13 @@ webhook_problem(struct call *c, json_t *obj, enum notify_format *f,
 	*status = 422;
 	if (!notify_url_ok(*f, url, c->t->conf.webhook_allow_hosts, &why))
 		return why;
+	if (notify_url_has_user(url)) {
+		shown = notify_url_redact(*f, url);
+		why = xasprintf("%s: URL 不能含用户名或密码，请用密钥文件 / no user "
+		    "name or password in the URL: use a secret file", shown);
+		free(shown);
+		return why;
+	}
 	/* Read now, so a wrong path or secret is told to the one adding it
 	 * rather than found at the first reminder. */
 	if (file != NULL && (notify_secret_read(file, &secret, &why) == -1 ||

@@ -465,6 +465,10 @@ json_t	*notify_payload_disabled(long long target_id, const char *url_shown,
  */
 bool	 notify_url_ok(enum notify_format, const char *url,
 	    const char *allow_hosts, char **why);
+/* Whether the URL has a user name (a token sent as Basic authorization):
+ * refused for a new target, whose credentials belong in a secret file;
+ * a target stored by an older ticd with one still posts (shown ***). */
+bool	 notify_url_has_user(const char *url);
 /* The URL as logs and listings show it: a WeCom key, a DingTalk
  * access_token, a Feishu hook token, any query value and any password
  * replaced by "***".  The caller frees it. */

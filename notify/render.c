@@ -163,12 +163,18 @@ static char *
 due_cn(const struct sched_obligation *o, const struct sched_calendar *cal)
 {
 	char	 d[SCHED_DATE_LEN];
-	int	 year;
+	int	 year, first, last;
 
 	sched_date_format(o->due, d);
 	if (!o->provisional)
 		return xasprintf("%s（%s）", d, sched_weekday_cn(o->due));
 	year = sched_calendar_provisional_year(cal, o->due);
+	sched_calendar_span(cal, &first, &last);
+	/* History from before the loaded tables: that year is missing here,
+	 * its schedule long published (as the explanation says). */
+	if (year != 0 && first != 0 && year < first)
+		return xasprintf("%s（%s，暂定：%d年放假安排未加载，加载后可能调整）",
+		    d, sched_weekday_cn(o->due), year);
 	if (year == 0)
 		return xasprintf("%s（%s，暂定：按尚未公布的放假安排推算，可能调整）",
 		    d, sched_weekday_cn(o->due));
@@ -665,7 +671,6 @@ pre_html(const char *text)
 	return buf_take(&b);
 }
 
-/* The target as the notice names it: 12（standard centre yq-006）. */
 /* A recipient's kind and a target's format, in the notice's Chinese. */
 static const char *
 kind_cn(const char *kind)
@@ -689,6 +694,7 @@ format_cn(const char *format)
 	return strcmp(format, "feishu") == 0 ? "飞书群机器人" : format;
 }
 
+/* The target as the notice names it: 12（中心 yq-006，标准 webhook）. */
 static char *
 target_cn(const struct notify_target_words *w)
 {
@@ -800,17 +806,20 @@ notify_rule_page(const struct sched_rules *rules, enum sched_rule r)
 	/* The key in the link names a centre, which anyone may guess: the
 	 * page says only what the rule pack says, the same for every key. */
 	/* A period (an application round, a ban) ends by running out:
-	 * nothing is recorded to close it. */
+	 * nothing closes it but what happens in it (an objection to a
+	 * publicity), which the bureau records. */
 	put_html(&b, sched_rule_is_period(r) ?
 	    "本页说明这一类期限。该条目的日期和所属范围见您订阅的日历；期限到期即"
-	    "自行结束，无需在 ticd 中记录。" :
+	    "自行结束，期间发生的事（如公示期内收到异议）由市科技局在 ticd 中"
+	    "记录。" :
 	    "本页说明这一类义务。该条目的到期日、状态和所属中心见您订阅的"
 	    "日历；事项办结后，由组织管理单位或市科技局在 ticd 中记录相应事件。");
 	buf_printf(&b, "</p>\n<p lang=\"en\">%s (Art. %s) of the Yangquan "
 	    "measures for technology innovation centres. This page explains "
 	    "the rule; the entry's due date, state and centre are in your "
-	    "calendar.</p>\n</body>\n</html>\n", sched_rule_name(r),
-	    sched_rule_article(r));
+	    "calendar.%s</p>\n</body>\n</html>\n", sched_rule_name(r),
+	    sched_rule_article(r), sched_rule_is_period(r) ? " It is a "
+	    "period: it ends by running out." : "");
 	free(head);
 	free(who);
 	return buf_take(&b);
@@ -955,8 +964,12 @@ add_left(struct buf *b, const json_t *it)
 
 	/* The mail's words (left_cn), so an item reads the same there. */
 	if (days < 0 || (state != NULL && strcmp(state, "overdue") == 0))
-		buf_printf(b, "**已逾期%" JSON_INTEGER_FORMAT "天**",
-		    days < 0 ? -days : 0);
+		buf_printf(b, "**已逾期%" JSON_INTEGER_FORMAT "天**（%s%"
+		    JSON_INTEGER_FORMAT "个工作日%s）", days < 0 ? -days : 0,
+		    json_is_true(json_object_get(it, "workdays_provisional")) ?
+		    "约" : "", work < 0 ? -work : 0,
+		    json_is_true(json_object_get(it, "workdays_provisional")) ?
+		    "，暂定" : "");
 	else if (days == 0)
 		buf_adds(b, "**今天到期**");
 	else if (json_is_true(json_object_get(it, "workdays_provisional")))

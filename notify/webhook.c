@@ -379,7 +379,6 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	CURLU		*u;
 	char		*scheme = NULL, *host = NULL, *frag = NULL;
 	char		*path = NULL, *query = NULL, *pass = NULL, *shown;
-	char		*user = NULL;
 	char		*port_text = NULL;
 	const char	*problem = NULL;
 
@@ -396,7 +395,6 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	path = url_part(u, CURLUPART_PATH);
 	query = url_part(u, CURLUPART_QUERY);
 	pass = url_part(u, CURLUPART_PASSWORD);
-	user = url_part(u, CURLUPART_USER);
 	port_text = url_part(u, CURLUPART_PORT);	/* NULL: the scheme's */
 	if (scheme == NULL || (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0))
@@ -406,11 +404,9 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 		problem = "URL 缺少主机名 / the URL has no host";
 	else if (frag != NULL)
 		problem = "URL 不能含 # 片段 / the URL cannot have a #fragment";
-	else if (pass != NULL || user != NULL)
-		/* A token as the user name is a credential as much as a
-		 * password, sent as Basic authorization. */
-		problem = "URL 不能含用户名或密码，请用密钥文件 / no user name "
-		    "or password in the URL: use a secret file";
+	else if (pass != NULL)
+		problem = "URL 不能含密码，请用密钥文件 / no password in the "
+		    "URL: use a secret file";
 	else
 		problem = robot_shape_problem(f, path, query);
 	if (problem == NULL)
@@ -426,7 +422,6 @@ notify_url_ok(enum notify_format f, const char *url, const char *allow_hosts,
 	curl_free(path);
 	curl_free(query);
 	curl_free(pass);
-	curl_free(user);
 	curl_free(port_text);
 	curl_url_cleanup(u);
 	return *why == NULL;
@@ -470,6 +465,21 @@ redact_query(const char *query)
 		p = *amp ? amp + 1 : amp;
 	}
 	return buf_take(&b);
+}
+
+bool
+notify_url_has_user(const char *url)
+{
+	CURLU	*u;
+	char	*user = NULL;
+	bool	 has;
+
+	if ((u = url_parse(url)) != NULL)
+		user = url_part(u, CURLUPART_USER);
+	has = user != NULL;
+	curl_url_cleanup(u);
+	curl_free(user);
+	return has;
 }
 
 char *

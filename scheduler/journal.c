@@ -328,10 +328,35 @@ set_effective(struct sched_journal *j, size_t i, bool effective)
 		set_effective(j, e->target_index, !effective);
 }
 
-/* Every effective event of a centre still fits; else the first misfit. */
+/* The events (by index) that did not fit before a retraction: a store an
+ * older ticd wrote may hold some that today's checks refuse (a director
+ * born in 2966, a ban recorded over an application), and an unrelated
+ * retraction must not be refused for them. */
+struct misfits {
+	size_t	*v;
+	size_t	 n;
+};
+
+static bool
+misfit_before(const struct misfits *m, size_t index)
+{
+	size_t	 i;
+
+	for (i = 0; m != NULL && i < m->n; i++)
+		if (m->v[i] == index)
+			return true;
+	return false;
+}
+
+/*
+ * Every effective event of a centre still fits, but those that did not
+ * before; else the first misfit.  With "collect", the misfits are noted
+ * there instead, and NULL returned.
+ */
 static char *
 recheck_centre(const struct sched_journal *j, const char *centre,
-    const struct sched_rules *rules)
+    const struct sched_rules *rules, const struct misfits *before,
+    struct misfits *collect)
 {
 	const struct jcentre	*c = find_centre(j, centre);
 	const struct sched_event *e;
@@ -340,17 +365,25 @@ recheck_centre(const struct sched_journal *j, const char *centre,
 
 	for (i = 0; c != NULL && i < c->n; i++) {
 		e = j->events[c->events[i]];
-		if (e->retracted)
+		if (e->retracted || misfit_before(before, c->events[i]))
 			continue;
-		if ((why = check_centre_event(j, c, c->events[i], e, rules))) {
-			w = which(e);
-			out = xasprintf("撤回后，%s 将不再成立：%s / after this "
-			    "retraction, %s would no longer be valid: %s", w, why,
-			    w, why);
-			free(w);
+		if ((why = check_centre_event(j, c, c->events[i], e,
+		    rules)) == NULL)
+			continue;
+		if (collect != NULL) {
+			collect->v = xreallocarray(collect->v, collect->n + 1,
+			    sizeof(*collect->v));
+			collect->v[collect->n++] = c->events[i];
 			free(why);
-			return out;
+			continue;
 		}
+		w = which(e);
+		out = xasprintf("撤回后，%s 将不再成立：%s / after this "
+		    "retraction, %s would no longer be valid: %s", w, why,
+		    w, why);
+		free(w);
+		free(why);
+		return out;
 	}
 	return NULL;
 }
@@ -358,13 +391,15 @@ recheck_centre(const struct sched_journal *j, const char *centre,
 /* The centres whose events change effect when event i is retracted. */
 static char *
 recheck_after_retraction(struct sched_journal *j, size_t i,
-    const struct sched_rules *rules)
+    const struct sched_rules *rules, const struct misfits *before,
+    struct misfits *collect)
 {
 	char	*why = NULL;
 
 	for (; why == NULL; i = j->events[i]->target_index) {
 		if (j->events[i]->centre != NULL)
-			why = recheck_centre(j, j->events[i]->centre, rules);
+			why = recheck_centre(j, j->events[i]->centre, rules,
+			    before, collect);
 		if (j->events[i]->type != SCHED_EV_RETRACTED)
 			break;
 	}
@@ -377,6 +412,7 @@ check_retraction(struct sched_journal *j, struct sched_event *ev,
 {
 	long			 t = sched_journal_find_id(j, ev->target);
 	struct sched_event	*target;
+	struct misfits		 before = { NULL, 0 };
 	char			*why, *w;
 	size_t			 i;
 
@@ -399,9 +435,12 @@ check_retraction(struct sched_journal *j, struct sched_event *ev,
 		free(w);
 		return why;
 	}
+	/* What did not fit already is not this retraction's doing. */
+	(void)recheck_after_retraction(j, (size_t)t, rules, NULL, &before);
 	set_effective(j, (size_t)t, false);
-	why = recheck_after_retraction(j, (size_t)t, rules);
+	why = recheck_after_retraction(j, (size_t)t, rules, &before, NULL);
 	set_effective(j, (size_t)t, true);
+	free(before.v);
 	if (why == NULL)
 		ev->target_index = (size_t)t;
 	return why;

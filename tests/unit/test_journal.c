@@ -318,6 +318,46 @@ test_a_director_born_after_the_event_is_refused(void **state)
 	    "'director_birth':'1966-07-01'}");
 }
 
+/* A store an older ticd wrote may hold what today's checks refuse (a
+ * director born in 2966, a revocation recorded over an application):
+ * it loads, and an unrelated retraction of the same centre is still
+ * taken (it was refused for those events); one that makes a misfit of
+ * its own is still refused. */
+static void
+test_older_misfits_do_not_block_a_retraction(void **state)
+{
+	static const char *const stored[] = {
+		"{'type':'registered','date':'2024-01-02','centre':'c1',"
+		    "'name':'N','unit':'U','director_birth':'2966-07-01'}",
+		"{'type':'recognized','date':'2024-06-03','centre':'c1',"
+		    "'id':'rec1'}",
+		"{'type':'expert_meeting_held','date':'2025-05-06',"
+		    "'centre':'c1','id':'m1'}",
+		"{'type':'evaluation_submitted','date':'2025-12-01',"
+		    "'centre':'c1','year':2025}",
+		"{'type':'applied','date':'2026-05-02','centre':'c1',"
+		    "'id':'a1'}",
+		"{'type':'revoked','date':'2026-04-01','centre':'c1',"
+		    "'article':13,'id':'r1'}",
+	};
+	struct fx	*f = *state;
+	char		*error = NULL;
+	size_t		 i;
+
+	f->j = sched_journal_new();
+	for (i = 0; i < TU_NITEMS(stored); i++)
+		if (sched_journal_load(f->j, TU_EVENT(stored[i]), &error) != 0)
+			fail_msg("%s", error);
+	TU_ADD(f->j, f->rules, f->today,
+	    "{'type':'retracted','date':'2026-06-01','event':'m1',"
+	    "'reason':'recorded by mistake'}");
+	/* Without its recognition, the evaluation submitted would not
+	 * stand: this retraction's own doing, refused as ever. */
+	TU_REFUSE(f->j, f->rules, f->today,
+	    "{'type':'retracted','date':'2026-06-01','event':'rec1',"
+	    "'reason':'r'}", "never recognized");
+}
+
 static void
 test_a_ban_from_29_february_ends_on_28_february(void **state)
 {
@@ -743,6 +783,7 @@ main(void)
 		T(test_an_application_before_the_revocation_is_not_banned),
 		T(test_a_ban_recorded_over_an_application_is_refused),
 		T(test_a_director_born_after_the_event_is_refused),
+		T(test_older_misfits_do_not_block_a_retraction),
 		T(test_a_ban_from_29_february_ends_on_28_february),
 		T(test_revocations_under_art_13_and_15_ban_too),
 		T(test_abandonment_and_lapse_do_not_ban_by_default),

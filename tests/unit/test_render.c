@@ -513,6 +513,25 @@ test_target_notices(void **state)
 	notify_text_free(&t);
 }
 
+/* Late, a robot says by how many working days, as the mail does. */
+static void
+test_robot_overdue_says_working_days(void **state)
+{
+	json_t		*it = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, "
+			    "s:s}", "title", "评价不合格限期整改", "article_cn",
+			    "第十四条", "due", "2026-09-01", "state", "overdue",
+			    "provisional", 0, "days_left", -3, "workdays_left",
+			    -2, "centre", "yq-2");
+	struct buf	 b;
+
+	(void)state;
+	buf_init(&b);
+	notify_md_item(&b, &wecom_md, it, 1);
+	HAS(b.data, "**已逾期3天**（2个工作日）");
+	buf_free(&b);
+	json_decref(it);
+}
+
 /* A robot's notice of a disabled target gives the command to run with
  * the target's number (it said "enable ID"). */
 static void
@@ -557,8 +576,13 @@ test_rule_page(void **state)
 	/* A period ends by running out: nothing to record (the page said
 	 * the unit or bureau records what closes it). */
 	page = notify_rule_page(rules, SCHED_R_APPLICATION);
-	HAS(page, "期限到期即自行结束，无需在 ticd 中记录");
+	HAS(page, "期限到期即自行结束");
+	HAS(page, "it ends by running out");
 	LACKS(page, "记录相应事件");
+	free(page);
+	/* ...but what happens in it is recorded (an objection). */
+	page = notify_rule_page(rules, SCHED_R_PUBLICITY);
+	HAS(page, "如公示期内收到异议）由市科技局在 ticd 中记录");
 	free(page);
 	page = notify_rule_page(rules, SCHED_R_EVALUATION);
 	HAS(page, "在 ticd 中记录相应事件");
@@ -592,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_robot_markdown_provisional_count),
 		cmocka_unit_test(test_target_notices),
 		cmocka_unit_test(test_robot_disabled_notice),
+		cmocka_unit_test(test_robot_overdue_says_working_days),
 		cmocka_unit_test(test_rule_page),
 	};
 
