@@ -1080,8 +1080,9 @@ post_part(struct hook_attempt *a)
 		.len = a->len, .now_ms = now_ms(), .part = a->next,
 	};
 
-	/* The first part's place was taken when its row was let go (unless
-	 * the target's URL changed since): stamped now it leaves. */
+	/* The first part's place was taken when its row was let go: stamped
+	 * now it leaves.  (A row let go that never leaves, its target gone
+	 * meanwhile, keeps its place a window long: the pace errs slow.) */
 	if (a->t.format != NOTIFY_STANDARD && a->place >= 0)
 		notify_pace_restamp(pacer_for(a->e, a->t.url),
 		    (unsigned long long)a->place, spec.now_ms);
