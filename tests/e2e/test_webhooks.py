@@ -390,20 +390,28 @@ def evaluation_journal(path, n):
     return path
 
 
-def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
-                                                tmp_path):
-    """One unit's digest of 260 items is about two dozen WeCom messages:
-    each under 4096 bytes, numbered, in order; 20 go at once, the rest a
-    minute later, and the robot never has to say 45009."""
+def wecom_digest_waiting(ticd_factory, receivers, tmp_path):
+    """A unit's digest of 260 items to its WeCom group, at 09:00: 20 parts
+    go, then the row waits (pending) for the robot's minute.  (ticd, the
+    receiver, the clock, the webhook rows then.)"""
     clock = FakeClock()
     wecom = receivers(WeComReceiver, WECOM_KEY, clock)
     journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
     t = hook_ticd(ticd_factory, clock, journal=journal)
     add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
     nine(t, clock)
-    # 20 parts, then the row waits (pending) for the robot's minute.
     rows = wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
                      rs[0]["state"] == "pending", timeout=40)
+    return t, wecom, clock, rows
+
+
+def test_wecom_split_and_paced_under_its_limits(ticd_factory, receivers,
+                                                tmp_path):
+    """One unit's digest of 260 items is about two dozen WeCom messages:
+    each under 4096 bytes, numbered, in order; 20 go at once, the rest a
+    minute later, and the robot never has to say 45009."""
+    t, wecom, clock, rows = wecom_digest_waiting(ticd_factory, receivers,
+                                                 tmp_path)
     first = [r for r in wecom.received if r.ok]
     assert len(first) == 20, [r.why for r in wecom.received]
     contents = [r.json()["markdown"]["content"] for r in first]
@@ -465,14 +473,8 @@ def test_a_robots_message_partly_posted_is_not_posted_again_when_an_item_closes(
     then a centre in a later part submits while the rest wait for the
     robot's minute: the rest go as built, and no part goes twice.  (The
     message was made again and posted from its first part.)"""
-    clock = FakeClock()
-    wecom = receivers(WeComReceiver, WECOM_KEY, clock)
-    journal = evaluation_journal(tmp_path / "journal.jsonl", 260)
-    t = hook_ticd(ticd_factory, clock, journal=journal)
-    add_target(t, "unit", "矿区科技局", wecom.url(wecom.path()), "wecom")
-    nine(t, clock)
-    wait_rows(t, lambda rs: rs and rs[0]["parts_sent"] >= 20 and
-              rs[0]["state"] == "pending", timeout=40)
+    t, wecom, clock, _ = wecom_digest_waiting(ticd_factory, receivers,
+                                              tmp_path)
     t.record({"type": "evaluation_submitted", "date": DAY,
               "centre": "ev-259", "year": 2026})
     # The robot's minute over, without waiting for it: ticd restarted
