@@ -961,23 +961,22 @@ add_left(struct buf *b, const json_t *it)
 	json_int_t	 work = json_integer_value(json_object_get(it,
 			    "workdays_left"));
 	const char	*state = jstr(it, "state");
+	const char	*about = "", *tail = "";
 
+	if (json_is_true(json_object_get(it, "workdays_provisional"))) {
+		about = "约";
+		tail = "，暂定";
+	}
 	/* The mail's words (left_cn), so an item reads the same there. */
 	if (days < 0 || (state != NULL && strcmp(state, "overdue") == 0))
 		buf_printf(b, "**已逾期%" JSON_INTEGER_FORMAT "天**（%s%"
 		    JSON_INTEGER_FORMAT "个工作日%s）", days < 0 ? -days : 0,
-		    json_is_true(json_object_get(it, "workdays_provisional")) ?
-		    "约" : "", work < 0 ? -work : 0,
-		    json_is_true(json_object_get(it, "workdays_provisional")) ?
-		    "，暂定" : "");
+		    about, work < 0 ? -work : 0, tail);
 	else if (days == 0)
 		buf_adds(b, "**今天到期**");
-	else if (json_is_true(json_object_get(it, "workdays_provisional")))
-		buf_printf(b, "还有%" JSON_INTEGER_FORMAT "天（约%"
-		    JSON_INTEGER_FORMAT "个工作日，暂定）", days, work);
 	else
-		buf_printf(b, "还有%" JSON_INTEGER_FORMAT "天（%"
-		    JSON_INTEGER_FORMAT "个工作日）", days, work);
+		buf_printf(b, "还有%" JSON_INTEGER_FORMAT "天（%s%"
+		    JSON_INTEGER_FORMAT "个工作日%s）", days, about, work, tail);
 }
 
 static void
