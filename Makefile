@@ -31,7 +31,7 @@ BENCH_RUNS ?= 5
 BENCH_API_RUNS ?= 3
 BENCH_LARGE_RUNS ?= 3
 # ticd -V and ticctl --version print it, with the commit when built from git.
-VERSION	= 0.9
+VERSION	= 0.9.1
 
 PKGS	= jansson inih sqlite3 libical
 TEST_PKGS = cmocka
