@@ -9,8 +9,11 @@
  * and answers.  A text longer than the robot takes is split between
  * items into parts "（第 i/n 部分）", each under the limit; an item too
  * long by itself is cut, never a UTF-8 sequence.  The split depends on
- * the payload alone, so every attempt makes the same parts and a retry
- * resumes where the last one stopped.
+ * the payload and render.c's words alone, so every attempt of one
+ * release makes the same parts and a retry resumes where the last one
+ * stopped.  Only the part's number is stored: a release that words items
+ * otherwise splits a half-posted message differently (operations.md
+ * says to upgrade when none is); storing the items posted would not.
  *
  * All three answer HTTP 200 with a JSON code: 0 is delivered; the
  * throttling codes wait (robot_codes); everything else is refused for
