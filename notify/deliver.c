@@ -76,6 +76,8 @@ struct delivery {
 	char			*message_id;
 	int			 parts_sent;
 	long long		 place;		/* in its robot's pace, or -1 */
+	unsigned long long	 plan_gen;	/* the plan it was last looked
+						 * at against */
 	struct hook_attempt	*ha;
 };
 
@@ -863,6 +865,13 @@ rcpt_list(struct delivery *d, const char *json)
 	return rc;
 }
 
+static unsigned long long
+plan_generation(struct notify *n)
+{
+	return n->hooks.plan_generation != NULL ?
+	    n->hooks.plan_generation(n->hooks.arg) : 0;
+}
+
 static int
 fetch_cb(const struct db_outbox *row, void *arg)
 {
@@ -883,6 +892,7 @@ fetch_cb(const struct db_outbox *row, void *arg)
 	d->message_id = xstrdup(row->message_id);
 	d->parts_sent = row->parts_sent;
 	d->place = -1;
+	d->plan_gen = plan_generation(n);
 	d->webhook = hook_channel(row->channel, &d->target);
 	f->d = d;
 	if (!d->webhook && rcpt_list(d, row->rcpt) == -1) {
@@ -1092,6 +1102,59 @@ ready_can_start(const struct notify *n)
 	    (n->nready > n->nready_mail && hook_has_room(n));
 }
 
+/*
+ * A mail row marked sending waits for a slot (with a slow server, a
+ * minute and more behind a burst): looked at again if events came
+ * meanwhile, so a mail does not remind what was closed while it waited
+ * (the unit's group was told without it, its mailbox with it).  False
+ * when it is not to go: dropped (written), d freed.  A row that cannot be
+ * read again goes as it was.
+ */
+static bool
+relook(struct notify *n, struct delivery *d)
+{
+	struct fetched	 f = { .n = n };
+	char		*error = NULL, *when;
+	bool		 go = true;
+
+	if (d->plan_gen == plan_generation(n))
+		return true;
+	if (db_outbox_get(n->db, d->id, fetch_cb, &f, &error) != 0 ||
+	    f.d == NULL || f.error != NULL) {
+		free(error);
+	} else if (f.verdict == OUTBOX_DROPPED) {
+		n->stats.dropped++;
+		/* The attempt marked for it was not made. */
+		write_state(n, d->id, DB_OUT_DROPPED, d->attempts - 1,
+		    (long long)time(NULL), f.why, NULL);
+		say(n, false, "outbox %lld (%s, %s) dropped: %s", d->id,
+		    d->recipient, d->day, f.why);
+		delivery_free(d);
+		go = false;
+	} else if (f.verdict == OUTBOX_REBUILT) {
+		when = now_stamp(time(NULL));
+		if (db_outbox_set_content(n->db, d->id, f.items, f.d->body,
+		    f.d->len, when, &error) == -1) {
+			say(n, true, "outbox row %lld: %s", d->id, error);
+			free(error);
+		}
+		free(when);
+		say(n, false, "outbox %lld: %s", d->id, f.why);
+		free(d->body);
+		d->body = f.d->body;
+		d->len = f.d->len;
+		f.d->body = NULL;
+	}
+	if (go)
+		d->plan_gen = plan_generation(n);
+	if (f.d != NULL)
+		delivery_free(f.d);
+	free(f.items);
+	free(f.why);
+	free(f.error);
+	return go;
+}
+
 /* Starts rows marked sending, in order, each while its kind has room;
  * not again from inside itself (a transfer that ends at once calls
  * finished()). */
@@ -1109,6 +1172,8 @@ start_ready(struct notify *n)
 		if (!has_room(n, d))
 			continue;
 		ready_remove(n, d);
+		if (!d->webhook && !relook(n, d))
+			continue;
 		start_transfer(n, d);
 	}
 	n->starting = false;

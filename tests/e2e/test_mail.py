@@ -680,6 +680,46 @@ def test_closed_obligation_dropped_from_queued_message(ticd_factory,
         t.get("/metrics", token=None).body.decode()
 
 
+def test_a_mail_waiting_for_a_slow_server_is_looked_at_again(ticd_factory,
+                                                             smtp_sink):
+    """One message at a time to a server that takes 3 s each: the mails
+    marked to go wait their turn.  Both centres hold their meeting while
+    the first mail is on the wire: what had not left yet is dropped (it
+    went, reminding what was closed, while the unit's group was told
+    without it)."""
+    smtp_sink.delay = 3.0
+    t = ticd_factory("ticd")
+    t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 30\nparallel = 1\n"
+                 "smtp_url = %s\nstarttls = no\n" % (FROM, smtp_sink.url()))
+    t.token = t.make_token()
+    t.start(env=faketime_env(BEFORE_NINE), extra_args=["-i",
+                                                       str(DEMO_JOURNAL)])
+    for c in CONTACTS:
+        assert t.post("/api/v1/contacts", c).status == 201
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and smtp_sink.data_started == 0:
+        time.sleep(0.02)
+    assert smtp_sink.data_started == 1, t.log_text()
+    for centre in ("yq-006", "yq-009"):
+        t.record({"type": "expert_meeting_held", "date": DAY,
+                  "centre": centre})
+    rows = wait_deliveries(t, lambda rs: len(rs) == 3 and all(
+        r["state"] in ("sent", "dropped") for r in rs), timeout=40)
+    first = smtp_sink.received[0][1]
+    for r in rows:
+        if r["to"] == first or r["recipient"] == "bureau":
+            assert r["state"] == "sent", r
+        else:
+            assert r["state"] == "dropped", r
+            assert "closed or void" in r["last_error"], r
+            assert r["attempts"] == 0, r
+    time.sleep(1)
+    sent = [r for r in rows if r["state"] == "sent"]
+    assert sorted(rc for _, rc, _ in smtp_sink.received) == \
+        sorted(r["to"] for r in sent), smtp_sink.received
+    assert len(sent) < 3
+
+
 def test_redelivering_what_has_nothing_left_is_refused_and_keeps_the_record(
         ticd_factory, smtp_sink):
     """yq-006's reminder went; then it holds its meeting.  Sending the
