@@ -992,6 +992,33 @@ paced(struct notify *n, struct delivery *d)
 	return true;
 }
 
+/* What a look at a row left, freed (its delivery too, unless taken). */
+static void
+fetched_clear(struct fetched *f)
+{
+	if (f->d != NULL)
+		delivery_free(f->d);
+	free(f->items);
+	free(f->why);
+	free(f->error);
+}
+
+/* A message made again without what closed: its new items and bytes
+ * stored (a failure is said; the row keeps its old ones) and said. */
+static void
+keep_rebuilt(struct notify *n, long long id, const struct fetched *f)
+{
+	char	*error = NULL, *when = now_stamp(time(NULL));
+
+	if (db_outbox_set_content(n->db, id, f->items, f->d->body, f->d->len,
+	    when, &error) == -1) {
+		say(n, true, "outbox row %lld: %s", id, error);
+		free(error);
+	}
+	free(when);
+	say(n, false, "outbox %lld: %s", id, f->why);
+}
+
 /* One due row: the last look, and "sending" kept for the turn's write;
  * the delivery to start once it is written, or NULL. */
 static struct delivery *
@@ -999,7 +1026,7 @@ prepare(struct notify *n, long long id)
 {
 	struct delivery	*d = NULL;
 	struct fetched	 f = { .n = n };
-	char		*error = NULL, *when;
+	char		*error = NULL;
 	int		 rc;
 
 	rc = db_outbox_get(n->db, id, fetch_cb, &f, &error);
@@ -1021,17 +1048,8 @@ prepare(struct notify *n, long long id)
 		say(n, false, "outbox %lld (%s, %s) dropped: %s", id,
 		    f.d->recipient, f.d->day, f.why);
 	} else {
-		if (f.verdict == OUTBOX_REBUILT) {
-			when = now_stamp(time(NULL));
-			if (db_outbox_set_content(n->db, id, f.items, f.d->body,
-			    f.d->len, when, &error) == -1) {
-				say(n, true, "outbox row %lld: %s", id, error);
-				free(error);
-				error = NULL;
-			}
-			free(when);
-			say(n, false, "outbox %lld: %s", id, f.why);
-		}
+		if (f.verdict == OUTBOX_REBUILT)
+			keep_rebuilt(n, id, &f);
 		/* A robot's pace first: waiting is no attempt. */
 		if (f.d->webhook && paced(n, f.d)) {
 			free(f.items);
@@ -1047,11 +1065,7 @@ prepare(struct notify *n, long long id)
 		d = f.d;
 		f.d = NULL;
 	}
-	if (f.d != NULL)
-		delivery_free(f.d);
-	free(f.items);
-	free(f.why);
-	free(f.error);
+	fetched_clear(&f);
 	return d;
 }
 
@@ -1114,7 +1128,7 @@ static bool
 relook(struct notify *n, struct delivery *d)
 {
 	struct fetched	 f = { .n = n };
-	char		*error = NULL, *when;
+	char		*error = NULL;
 	bool		 go = true;
 
 	if (d->plan_gen == plan_generation(n))
@@ -1132,14 +1146,7 @@ relook(struct notify *n, struct delivery *d)
 		delivery_free(d);
 		go = false;
 	} else if (f.verdict == OUTBOX_REBUILT) {
-		when = now_stamp(time(NULL));
-		if (db_outbox_set_content(n->db, d->id, f.items, f.d->body,
-		    f.d->len, when, &error) == -1) {
-			say(n, true, "outbox row %lld: %s", d->id, error);
-			free(error);
-		}
-		free(when);
-		say(n, false, "outbox %lld: %s", d->id, f.why);
+		keep_rebuilt(n, d->id, &f);
 		free(d->body);
 		d->body = f.d->body;
 		d->len = f.d->len;
@@ -1147,11 +1154,7 @@ relook(struct notify *n, struct delivery *d)
 	}
 	if (go)
 		d->plan_gen = plan_generation(n);
-	if (f.d != NULL)
-		delivery_free(f.d);
-	free(f.items);
-	free(f.why);
-	free(f.error);
+	fetched_clear(&f);
 	return go;
 }
 
