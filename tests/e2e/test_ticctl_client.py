@@ -122,6 +122,27 @@ def test_a_missed_preview_from_a_day_off_is_sent_on_the_next_working_day():
                if "2026-12-18" in m["subject"]), late
 
 
+def test_a_provisional_warning_names_the_years_loaded(tmp_path):
+    """History from before the shipped tables (2023) is provisional because
+    its year is missing: the warning says which years are loaded and to
+    load the missing ones (it said "through 2026" and to load next year's);
+    a date in 2027 keeps the warning about next year's schedule."""
+    early = tmp_path / "early.jsonl"
+    early.write_text(
+        '{"type":"registered","date":"2023-01-05","centre":"h1",'
+        '"unit":"U","name":"N"}\n'
+        '{"type":"publicity_started","date":"2023-09-28","centre":"h1"}\n',
+        encoding="utf-8")
+    r = ticctl(["plan", "--as-of", "2024-06-01", "--until", "2024-12-31",
+                str(early)])
+    assert r.rc == 0, r
+    assert "已加载的放假安排为 2024 年至 2026 年" in r.err, r.err
+    assert "load the missing years with --holidays" in r.err, r.err
+    r = ticctl(["plan", "--as-of", "2026-12-20", str(DEMO_JOURNAL)])
+    assert r.rc == 0, r
+    assert "已加载的放假安排只到 2026 年" in r.err, r.err
+
+
 def test_plan_explain_in_a_table_prints_the_derivations():
     """--explain with --format table printed the table alone, dropping
     the derivations without a word."""
