@@ -1117,12 +1117,13 @@ ready_can_start(const struct notify *n)
 }
 
 /*
- * A mail row marked sending waits for a slot (with a slow server, a
- * minute and more behind a burst): looked at again if events came
- * meanwhile, so a mail does not remind what was closed while it waited
- * (the unit's group was told without it, its mailbox with it).  False
- * when it is not to go: dropped (written), d freed.  A row that cannot be
- * read again goes as it was.
+ * A row marked sending waits for a slot (mail behind a slow server, a
+ * minute and more in a burst): looked at again if events came meanwhile,
+ * so a message does not remind what was closed while it waited (the
+ * unit's group was told without it, its mailbox with it).  False when it
+ * is not to go: dropped (written), d freed; a robot's place taken for it
+ * then costs its robot a window.  A row that cannot be read again goes
+ * as it was.
  */
 static bool
 relook(struct notify *n, struct delivery *d)
@@ -1175,7 +1176,7 @@ start_ready(struct notify *n)
 		if (!has_room(n, d))
 			continue;
 		ready_remove(n, d);
-		if (!d->webhook && !relook(n, d))
+		if (!relook(n, d))
 			continue;
 		start_transfer(n, d);
 	}
