@@ -272,7 +272,7 @@ item_words(struct render *r, const struct sched_remind_item *it,
 	const char	*action;
 	char		 d[SCHED_DATE_LEN];
 	bool		 guess = it->workdays_guess;
-	bool		 late = o->state == SCHED_OVERDUE || it->days_left < 0;
+	bool		 late = sched_remind_item_late(it);
 
 	memset(w, 0, sizeof(*w));
 	w->heading = heading(o, r->rules);

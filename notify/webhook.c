@@ -179,8 +179,7 @@ item_json(const struct sched_remind_item *it, const struct sched_rules *rules)
 	    json_boolean(it->workdays_guess));
 	/* What is to be done now: past due, the pack's overdue_action
 	 * where it has one (an annual meeting's year is gone). */
-	action = sched_rule_action(rules, o, o->state == SCHED_OVERDUE ||
-	    it->days_left < 0);
+	action = sched_rule_action(rules, o, sched_remind_item_late(it));
 	json_object_set_new(obj, "action", json_string(action ? action : ""));
 	json_object_set_new(obj, "closed_by", json_string(txt->closed_by ?
 	    txt->closed_by : ""));

@@ -698,6 +698,12 @@ sched_reminders_missed(const struct sched_plan *plan,
 	return r;
 }
 
+bool
+sched_remind_item_late(const struct sched_remind_item *it)
+{
+	return it->ob->state == SCHED_OVERDUE || it->days_left < 0;
+}
+
 void
 sched_reminders_free(struct sched_reminders *r)
 {

@@ -503,6 +503,10 @@ struct sched_remind_item {
 						  * holidays are not published */
 };
 
+/* Whether an item is past its due date as its message says it: overdue
+ * in the plan, or due before the message's day (a reminder sent late). */
+bool	 sched_remind_item_late(const struct sched_remind_item *);
+
 /*
  * Everything due for one recipient on one day: one message, most urgent
  * first (earliest due, then overdue before open, then key).  Reminders

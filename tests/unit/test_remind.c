@@ -718,6 +718,33 @@ test_shipped_conf_is_valid(void **state)
 	conf_clear(&c);
 }
 
+/*
+ * An item is late, for its words (已逾期, the overdue action), when its
+ * obligation is overdue or its message goes after the due date: a
+ * reminder sent late (补发) of an obligation still open in the plan.
+ */
+static void
+test_an_item_is_late_when_overdue_or_past_due(void **state)
+{
+	struct sched_obligation	 o;
+	struct sched_remind_item it;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	memset(&it, 0, sizeof(it));
+	it.ob = &o;
+	o.state = SCHED_OPEN;
+	it.days_left = 3;
+	assert_false(sched_remind_item_late(&it));
+	it.days_left = 0;
+	assert_false(sched_remind_item_late(&it));
+	it.days_left = -1;
+	assert_true(sched_remind_item_late(&it));
+	o.state = SCHED_OVERDUE;
+	it.days_left = 0;
+	assert_true(sched_remind_item_late(&it));
+}
+
 int
 main(void)
 {
@@ -736,6 +763,8 @@ main(void)
 		cmocka_unit_test(
 		    test_one_message_per_recipient_and_day_most_urgent_first),
 		cmocka_unit_test(test_closed_obligations_are_never_reminded),
+		cmocka_unit_test(
+		    test_an_item_is_late_when_overdue_or_past_due),
 		cmocka_unit_test(test_shipped_schedules),
 		cmocka_unit_test(test_missed_are_sent_late_and_old_ones_folded),
 		cmocka_unit_test(test_missed_leaves_what_today_sends),
