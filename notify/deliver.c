@@ -54,7 +54,31 @@ struct later {
 	char			*error;
 	char			*response;
 	char			*when;
+	struct kept_notice	*notice;	/* queued with a dead state */
 };
+
+/*
+ * The bureau's notice of a dead row, as dead_notice builds it: p.row is
+ * what is queued.  A mail's strings are p's (p.row points into p's
+ * arrays, so it never moves); a webhook's are h's.  When the store refuses the
+ * dead state and its notice, both are kept for the later write: the
+ * notice was lost while an admin's sqlite3 shell held the lock.
+ */
+struct kept_notice {
+	struct notice_row	 p;
+	struct hook_row		 h;
+};
+
+/* dead_notice clears both first, so both can be freed. */
+static void
+kept_notice_free(struct kept_notice *k)
+{
+	if (k == NULL)
+		return;
+	notice_row_free(&k->p);
+	hook_row_free(&k->h);
+	free(k);
+}
 
 /* A row being sent: what the engine owns of it until the attempt ends. */
 struct delivery {
@@ -359,6 +383,7 @@ write_later(struct notify *n, long long id, enum db_outbox_state state,
 	l->error = error != NULL ? xstrdup(error) : NULL;
 	l->response = response != NULL ? xstrdup(response) : NULL;
 	l->when = now_stamp(time(NULL));
+	l->notice = NULL;
 }
 
 /* Forgets the states kept from index "from" on. */
@@ -370,6 +395,7 @@ later_drop(struct notify *n, size_t from)
 		free(n->later[n->nlater].error);
 		free(n->later[n->nlater].response);
 		free(n->later[n->nlater].when);
+		kept_notice_free(n->later[n->nlater].notice);
 	}
 }
 
@@ -383,7 +409,8 @@ same_text(const char *a, const char *b)
 static bool
 later_alike(const struct later *a, const struct later *b)
 {
-	return a->state == b->state && a->attempts == b->attempts &&
+	return a->notice == NULL && b->notice == NULL &&
+	    a->state == b->state && a->attempts == b->attempts &&
 	    a->next == b->next && same_text(a->error, b->error) &&
 	    same_text(a->response, b->response) && same_text(a->when, b->when);
 }
@@ -411,6 +438,9 @@ later_write(struct notify *n, const struct later *l, size_t max, char **why)
 	r.last_error = l->error;
 	r.last_response = l->response;
 	r.updated_at = l->when;
+	if (l->notice != NULL)
+		return db_outbox_update_queue(n->db, &r, &l->notice->p.row, 1,
+		    why) == -1 ? -1 : 1;
 	for (k = 1; k < max && later_alike(&l[0], &l[k]); k++)
 		;
 	if (k == 1)
@@ -442,6 +472,23 @@ later_store(struct notify *n, char **why)
 	return 0;
 }
 
+/* The bureau's notices stored with their dead rows' states, said, and
+ * a turn asked for to send them (nothing else may be due to bring one). */
+static void
+later_told(struct notify *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n->nlater; i++)
+		if (n->later[i].notice != NULL &&
+		    n->later[i].notice->p.row.id != 0) {
+			say(n, false, "outbox %lld: the bureau is told (outbox "
+			    "%lld)", n->later[i].id,
+			    n->later[i].notice->p.row.id);
+			notify_kick(n);
+		}
+}
+
 /*
  * Writes what later_store writes and commits the caller's transaction
  * (begun with db_begin); then what was written is forgotten.  -1 with
@@ -457,6 +504,7 @@ later_commit(struct notify *n, char **why)
 	if (db_commit(n->db, why) == -1)
 		return -1;
 	hook_flushed(n->hooks_engine);
+	later_told(n);
 	later_drop(n, 0);
 	n->mail_unwritten = 0;
 	evtimer_del(&n->flush_ev);
@@ -540,14 +588,13 @@ static void
 go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
     const char *response)
 {
-	struct notice_row	 p;
-	struct hook_row		 h;
+	struct kept_notice	*k = xcalloc(1, sizeof(*k));
 	struct db_outbox	 r;
 	char			*why = NULL, *when = now_stamp(now);
 	int			 rc;
 
 	rc = dead_notice(n, d, now, error != NULL ? error : response != NULL ?
-	    response : "?", when, &p, &h, &why);
+	    response : "?", when, &k->p, &k->h, &why);
 	if (rc == -1) {
 		say(n, true, "outbox %lld: no notice to the bureau: %s", d->id,
 		    why);
@@ -565,25 +612,25 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 	r.last_error = error;
 	r.last_response = response;
 	r.updated_at = when;
-	if (db_outbox_update_queue(n->db, &r, &p.row, rc == 0 ? 1 : 0,
+	if (db_outbox_update_queue(n->db, &r, &k->p.row, rc == 0 ? 1 : 0,
 	    &why) == -1) {
-		/* The state is kept for the turn's write, which is retried
-		 * until the store takes it: left "sending", the row was
-		 * stuck until a restart, and then sent again. */
+		/* Kept for the turn's write, retried until the store takes
+		 * it: left "sending", the row was stuck until a restart, and
+		 * then sent again; the notice, dropped, never went. */
 		say(n, true, "outbox %lld dead, kept to be written again%s: "
-		    "%s", d->id, rc == 0 ? "; the bureau's notice could not be "
-		    "stored and is not sent (ticctl deliveries shows the row)" :
-		    "", why);
+		    "%s", d->id, rc == 0 ? " with the bureau's notice" : "",
+		    why);
 		free(why);
 		write_later(n, d->id, DB_OUT_DEAD, d->attempts,
 		    (long long)now, error, response);
-	} else if (rc == 0 && p.row.id != 0)
+		if (rc == 0) {
+			n->later[n->nlater - 1].notice = k;
+			k = NULL;
+		}
+	} else if (rc == 0 && k->p.row.id != 0)
 		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
-		    d->id, p.row.id);
-	if (d->webhook)
-		hook_row_free(&h);
-	else if (rc == 0)
-		notice_row_free(&p);
+		    d->id, k->p.row.id);
+	kept_notice_free(k);
 	free(when);
 }
 

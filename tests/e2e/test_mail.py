@@ -512,6 +512,76 @@ def test_a_message_refused_while_the_store_is_locked_is_still_dead(
         sink.down()
 
 
+class HeldCentreRefusingSink(HeldRefusingSink):
+    """Refuses the centres' addresses for good once released, and takes
+    the bureau's (its notices of them)."""
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if address.endswith("@centre.example"):
+            return await super().handle_RCPT(server, session, envelope,
+                                             address, rcpt_options)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_the_bureau_is_told_of_a_message_that_died_while_the_store_was_locked(
+        ticd_factory):
+    """The refusals come while an admin's sqlite3 shell holds the store's
+    lock: the dead states and the bureau's notices are written together
+    once the lock goes, and the notices go (they were dropped: "the
+    bureau's notice could not be stored and is not sent")."""
+    sink = HeldCentreRefusingSink()
+    sink.up()
+    try:
+        t = mail_ticd(ticd_factory, sink.url())
+
+        def to_centres(rs):
+            return [r for r in rs if
+                    all(a.endswith("@centre.example") for a in r["to"])]
+        # The bureau's own reminder goes; the centres' wait for the sink.
+        rows = wait_deliveries(t, lambda rs: len(rs) == 3 and
+                               len(to_centres(rs)) == 2 and
+                               all(r["state"] == "sending"
+                                   for r in to_centres(rs)))
+        centres = to_centres(rows)
+        lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            sink.released.set()		# the refusals come under the lock
+            time.sleep(4)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        log = t.log_text()
+        assert "kept to be written again with the bureau's notice" in log, \
+            log
+
+        def told(rs):
+            dead = [r for r in rs if r["state"] == "dead"]
+            notices = [r for r in rs if "|dead:" in r["key"]]
+            return len(dead) == len(centres) and \
+                len(notices) == len(centres) and \
+                all(r["state"] == "sent" for r in notices)
+        rows = wait_deliveries(t, told, timeout=30)
+        for dead in [r for r in rows if r["state"] == "dead"]:
+            notice = [r for r in rows
+                      if r["key"].endswith("|dead:%d" % dead["id"])]
+            assert len(notice) == 1, rows
+            assert notice[0]["to"] == ["kjj@yq.example"], notice
+            mails = [parse(raw) for _, _, raw in sink.received
+                     if "<%s>" % notice[0]["message_id"] in
+                     raw.decode("ascii", "replace")]
+            assert len(mails) == 1, sink.received
+            assert mails[0]["Subject"].startswith("【技术创新中心提醒】投递失败")
+            text = mails[0].get_body(("plain",)).get_content()
+            assert "ticctl redeliver %d" % dead["id"] in text, text
+            assert "no such user here" in text, text
+        assert "the bureau is told (outbox" in t.log_text()
+    finally:
+        sink.down()
+
+
 def test_dead_message_told_to_the_bureau_once(ticd_factory, smtp_sink):
     # The first message the server takes is refused for good; the others
     # and the notice go.  The notice names the recipient, the day, the

@@ -18,6 +18,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -844,6 +845,58 @@ def target_notices(t, target_id, row_id):
                 "投递编号 %d）" % row_id in text:
             out.append(text)
     return out
+
+
+class HeldRefusingReceiver(StandardReceiver):
+    """Refuses every post for good (400), once released is set (at most
+    20 s): the test decides when the refusal comes."""
+
+    def __init__(self, secret, clock=None):
+        super().__init__(secret, clock)
+        self.released = threading.Event()
+
+    def answer(self, rec, step):
+        self.released.wait(20)
+        rec.ok, rec.why = False, "refused by the test"
+        return 400, {"error": "no such hook"}, None
+
+
+def test_a_post_refused_while_the_store_is_locked_is_told_to_the_bureau(
+        ticd_factory, receivers, tmp_path):
+    """The refusal comes while an admin's sqlite3 shell holds the store's
+    lock: the post's dead state and the bureau's notice are written
+    together once the lock goes, and the notice goes (it was dropped)."""
+    clock = FakeClock()
+    held = receivers(HeldRefusingReceiver, WHSEC, clock)
+    t = hook_ticd(ticd_factory, clock)
+    bad = add_target(t, "centre", "yq-006", held.url("/in"), "standard",
+                     secret_file(tmp_path, "whsec", WHSEC))
+    nine(t, clock)
+    deadline = time.monotonic() + 30
+    while not held.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held.received, t.log_text()
+    lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        held.released.set()		# the refusal comes under the lock
+        time.sleep(4)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert "kept to be written again with the bureau's notice" in \
+        t.log_text(), t.log_text()
+    row = wait_rows(t, lambda rs: any(r["target"] == bad["id"] and
+                                      r["state"] == "dead" for r in rs))
+    row = [r for r in row if r["target"] == bad["id"]][0]
+    assert "HTTP 400" in row["last_error"], row
+    deadline = time.monotonic() + 30
+    while not target_notices(t, bad["id"], row["id"]) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    told = target_notices(t, bad["id"], row["id"])
+    assert len(told) == 1, (told, t.log_text())
+    assert "HTTP 400" in told[0], told[0]
 
 
 def redeliver(t, row_id):
