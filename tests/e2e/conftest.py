@@ -443,12 +443,12 @@ class Factory:
         self.made.append(t)
         return t
 
-    def started(self, name="ticd", **kw):
+    def started(self, name="ticd", env=None, **kw):
         """A running ticd with an empty store and a bureau token made with
-        ticd -T."""
+        ticd -T; env: its environment's additions (a fake clock)."""
         t = self(name, **kw)
         t.token = t.make_token()
-        health = t.start()
+        health = t.start(env=env)
         assert health["status"] == "ok" and health["events"] == 0
         return t
 

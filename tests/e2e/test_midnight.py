@@ -10,6 +10,7 @@ import time
 import pytest
 
 from conftest import FAKETIME_LIB, ticctl_plan, write_journal
+from conftest import faketime_env as faketime_at
 
 FAKE_START = "@2026-12-31 23:59:50"
 
@@ -31,10 +32,12 @@ def meeting_2026(obligations):
 
 @pytest.mark.skipif(not os.path.exists(FAKETIME_LIB),
                     reason="libfaketime (Debian's faketime) is missing")
-def test_due_today_open_then_overdue_after_midnight(ticd, tmp_path):
+def test_due_today_open_then_overdue_after_midnight(ticd_factory, tmp_path):
     # Recognized in 2025: Art. 10's meeting for 2026 is due 2026-12-31.
-    real_today = ticd.today()
-    assert real_today <= "2026-12-31", "the fake clock must be later"
+    # The events are recorded on that day's morning, on a fake clock too:
+    # on the real one, from 2027 ticd would see its clock go back.
+    ticd = ticd_factory.started(env=faketime_at("2026-12-31 10:00:00"))
+    assert ticd.today() == "2026-12-31"
     stored = [ticd.record(ev) for ev in (
         {"type": "registered", "date": "2025-03-03", "centre": "m1",
          "name": "午夜中心", "unit": "城区科技局"},
