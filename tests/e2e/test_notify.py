@@ -79,17 +79,17 @@ def test_ready_watchdog_reload_stopping(ticd_factory, notify):
         in seen[-1]["STATUS"], seen
     assert not_watchdog(seen[:-1]) == []
 
-    # WATCHDOG=1 about every 0.5 s (half of WATCHDOG_USEC).
-    ticks = []
-    deadline = time.monotonic() + 5
-    while len(ticks) < 4 and time.monotonic() < deadline:
+    # WATCHDOG=1 about every 0.5 s (half of WATCHDOG_USEC): counted over
+    # 3 s, since the gaps this process reads them at are its own under
+    # load (two pings queued read back to back, one read late).
+    ticks = 0
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
         m = notify.receive(deadline - time.monotonic())
         if m is not None:
             assert m == {"WATCHDOG": "1"}, m
-            ticks.append(notify.messages[-1][0])
-    assert len(ticks) == 4, "watchdog pings: %d in 5 s" % len(ticks)
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert all(0.2 < g < 0.9 for g in gaps), gaps
+            ticks += 1
+    assert 4 <= ticks <= 8, "watchdog pings: %d in 3 s" % ticks
 
     # SIGHUP: RELOADING=1, then READY=1.
     t.send(signal.SIGHUP)
