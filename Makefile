@@ -212,7 +212,8 @@ e2e: all
 	TICD_BIN=$(CURDIR)/$(BUILD)/bin/ticd TICCTL_BIN=$(CURDIR)/$(BUILD)/bin/ticctl \
 	    ASAN_OPTIONS=verify_asan_link_order=0 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider \
-	    $(if $(filter-out 0,$(E2E_JOBS)),-n $(E2E_JOBS)) tests/e2e
+	    $(if $(filter-out 0,$(E2E_JOBS)),-n $(E2E_JOBS) --dist loadgroup) \
+	    tests/e2e
 
 # The fuzz targets are always built with ASan and UBSan, so the sanitized
 # second pass of make check does not run them again.

@@ -515,6 +515,7 @@ class SmtpSink:
         self.data_started = 0
         self.kw = controller_kw
         self.controller = None
+        self.held = None	# the port's socket while down
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
@@ -533,6 +534,9 @@ class SmtpSink:
 
     def up(self):
         from aiosmtpd.controller import Controller
+        if self.held is not None:
+            self.held.close()
+            self.held = None
         self.controller = Controller(self, hostname="127.0.0.1",
                                      port=self.port, **self.kw)
         self.controller.start()
@@ -541,6 +545,16 @@ class SmtpSink:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+            # The port kept while down: bound, not listening, it refuses
+            # connections as a server that is down does, and no outgoing
+            # connection of the machine's is given it before up().
+            held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                held.bind(("127.0.0.1", self.port))
+                self.held = held
+            except OSError:
+                held.close()
 
     def url(self):
         return "smtp://127.0.0.1:%d" % self.port

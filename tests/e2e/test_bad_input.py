@@ -410,7 +410,7 @@ CREATE = {
                           "email": "a@b.cn"}, "contacts"),
     "/api/v1/feeds": ({"kind": "unit", "scope": "u"}, "feeds"),
     "/api/v1/webhooks": ({"kind": "unit", "scope": "u", "format": "wecom",
-                          "url": "https://qyapi.weixin.qq.com/cgi-bin/"
+                          "url": "http://127.0.0.1:9/cgi-bin/"
                                  "webhook/send?key=k"}, "webhooks"),
 }
 
