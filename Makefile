@@ -322,8 +322,11 @@ SUBST	= sed -e 's|/usr/local/share/ticd|$(DATADIR)|g' \
 	      -e 's|/usr/local/bin/|$(BINDIR)/|g' \
 	      -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g'
 MANS	= $(BUILD)/man/ticctl.1 $(BUILD)/man/ticd.conf.5 $(BUILD)/man/ticd.8
+# Installed as the tree they are in here, so that their links hold.
 DOCS	= README.md docs/api.md docs/operations.md docs/rules.md \
-	  docs/reminders.md docs/webhooks.md conf/HOLIDAYS.md
+	  docs/reminders.md docs/webhooks.md docs/PERFORMANCE.md \
+	  docs/RELIABILITY.md conf/HOLIDAYS.md notify/README.md \
+	  calendar/README.md
 
 man: $(MANS)
 
@@ -358,7 +361,8 @@ install: all man $(BUILD)/ticd.service
 	install -m 644 $(BUILD)/man/ticd.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5
 	install -m 644 $(BUILD)/man/ticd.8 $(DESTDIR)$(MANDIR)/man8/ticd.8
-	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	for f in $(DOCS); do \
+	    install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 	@# An administrator's configuration is never overwritten.
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf (the example" \
@@ -378,9 +382,10 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/ticd.service
 	rm -f $(DESTDIR)$(MANDIR)/man1/ticctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5 $(DESTDIR)$(MANDIR)/man8/ticd.8
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS)) \
 	    $(DESTDIR)$(DOCDIR)/ticd.conf.example
-	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(DOCS)))) \
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf and the store" \
 		"(ticd.conf's database, /var/lib/ticd by default)"; fi

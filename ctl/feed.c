@@ -67,8 +67,9 @@ feed_usage(FILE *f)
 	ctl_remote_usage(f);
 	fprintf(f,
 "\n"
-"退出状态 / exit status: 0 ok; 1 a refused event or failure (ticd: 404\n"
-"for a scope the token does not see); 2 bad usage.\n");
+"退出状态 / exit status: 0 ok; 1 a refused event or failure (ticd: 403\n"
+"for the bureau or another unit, 404 for a centre the token does not\n"
+"see); 2 bad usage.\n");
 }
 
 static int

@@ -38,14 +38,18 @@ def expected_tree(prefix, sysconfdir="/etc"):
         "%s/share/man/man5/ticd.conf.5" % p: 0o644,
         "%s/share/man/man8/ticd.8" % p: 0o644,
         "%s/share/doc/ticd/README.md" % p: 0o644,
-        "%s/share/doc/ticd/api.md" % p: 0o644,
-        "%s/share/doc/ticd/operations.md" % p: 0o644,
-        "%s/share/doc/ticd/rules.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/api.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/operations.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/rules.md" % p: 0o644,
         # What is sent when, and how to set up webhooks and robots: an
         # installed server's admin has no other copy.
-        "%s/share/doc/ticd/reminders.md" % p: 0o644,
-        "%s/share/doc/ticd/webhooks.md" % p: 0o644,
-        "%s/share/doc/ticd/HOLIDAYS.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/reminders.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/webhooks.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/PERFORMANCE.md" % p: 0o644,
+        "%s/share/doc/ticd/docs/RELIABILITY.md" % p: 0o644,
+        "%s/share/doc/ticd/conf/HOLIDAYS.md" % p: 0o644,
+        "%s/share/doc/ticd/notify/README.md" % p: 0o644,
+        "%s/share/doc/ticd/calendar/README.md" % p: 0o644,
         "%s/share/doc/ticd/ticd.conf.example" % p: 0o644,
         "%s/ticd/ticd.conf" % e: 0o644,
     }
@@ -191,6 +195,31 @@ def test_ticctl_reads_the_installed_data(usr_local):
     with hide(rules):
         p = run([usr_local.ticctl] + argv, env=clean_env())
     assert p.returncode != 0 and named_in(rules, p.stderr), p.stderr
+
+
+# Links of the installed docs that point outside them, on purpose: the man
+# pages (installed as man pages) and the shipped configuration (installed
+# as /etc/ticd/ticd.conf and ticd.conf.example).
+LINKS_ELSEWHERE = ("man/", "conf/ticd.conf")
+
+
+def test_installed_docs_links_hold(usr_local):
+    """Every relative link of an installed document leads to an installed
+    file (they were installed flat, and README's docs/api.md, api.md's
+    ../calendar/README.md and the others led nowhere)."""
+    root = usr_local.under("share/doc/ticd")
+    broken = []
+    for doc in root.rglob("*.md"):
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
+            path = target.split("#")[0]
+            if not path or re.match(r"[a-z]+:", path):
+                continue	# an anchor, or http:, mailto:
+            rel = os.path.relpath(doc.parent / path, root)
+            if rel.startswith(LINKS_ELSEWHERE):
+                continue
+            if not (doc.parent / path).exists():
+                broken.append("%s: %s" % (doc.relative_to(root), target))
+    assert broken == [], broken
 
 
 def unit_text(inst):
