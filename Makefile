@@ -361,6 +361,9 @@ install: all man $(BUILD)/ticd.service
 	install -m 644 $(BUILD)/man/ticd.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5
 	install -m 644 $(BUILD)/man/ticd.8 $(DESTDIR)$(MANDIR)/man8/ticd.8
+	@# 0.9.1 and older installed them flat, where they would stay stale.
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(filter-out README.md, \
+	    $(notdir $(DOCS))))
 	for f in $(DOCS); do \
 	    install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 	@# An administrator's configuration is never overwritten.
