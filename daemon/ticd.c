@@ -4,6 +4,7 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -264,12 +265,37 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(t->base, &flush_time);
 }
 
+/*
+ * The next tick: in TICK_SECONDS, or just after midnight in Asia/Shanghai
+ * (UTC+8, as state_today) if that comes first, so that the day turns at
+ * 00:00 rather than up to a tick later: an obligation due yesterday is
+ * overdue from midnight in the API and the feeds.  A tick that comes a
+ * little early (the timer runs on the monotonic clock) finds the old day
+ * and arms the next for the milliseconds left.
+ */
+static void
+arm_tick(struct ticd *t)
+{
+	struct timeval	 now, tv = { TICK_SECONDS, 0 };
+	long long	 ms;
+
+	gettimeofday(&now, NULL);
+	ms = (86400LL - ((long long)now.tv_sec + 8 * 3600) % 86400) * 1000 -
+	    now.tv_usec / 1000 + 100;
+	if (ms < TICK_SECONDS * 1000LL) {
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+	evtimer_add(&t->tick_ev, &tv);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	state_tick(arg);
+	arm_tick(arg);
 }
 
 static void
@@ -342,7 +368,8 @@ start_loop(struct ticd *t)
 	add_signal(t, &t->sigterm_ev, SIGTERM);
 	add_signal(t, &t->sigint_ev, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
-	add_timer(t, &t->tick_ev, tick_cb, TICK_SECONDS * 1000000LL);
+	evtimer_assign(&t->tick_ev, t->base, tick_cb, t);
+	arm_tick(t);
 	feeds_start(t);
 	load_start(t, PRIORITIES - 1);
 	if (sd_watchdog_enabled(0, &usec) > 0) {
