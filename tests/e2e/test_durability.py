@@ -164,7 +164,9 @@ def test_stalled_clients_block_neither_others_nor_a_stop(ticd):
         ticd.record(registration("while-stalled", 1))
         t0 = time.monotonic()
         assert ticd.stop() == 0, ticd.log_text()
-        assert time.monotonic() - t0 < 3
+        # Promptly: not after the stalled clients' timeouts (a minute);
+        # 5 s leaves room for a loaded machine under ASan.
+        assert time.monotonic() - t0 < 5
     finally:
         for s in stalled:
             s.close()

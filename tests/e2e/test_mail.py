@@ -395,7 +395,9 @@ def test_stop_while_a_server_sits_on_the_final_dot(ticd_factory):
         assert sink.data_started == 1, t.log_text()
         a = time.monotonic()
         assert t.stop() == 0, t.log_text()
-        assert time.monotonic() - a < 2.5, t.log_text()
+        # stop_wait (1 s) and the exit; it took the 10 s timeout before.
+        # 5 s leaves room for a loaded machine under ASan.
+        assert time.monotonic() - a < 5, t.log_text()
         with sqlite3.connect(str(t.db), timeout=5) as db:
             rows = db.execute("SELECT state, last_error FROM outbox").fetchall()
         assert {s for s, _ in rows} == {"pending"}, rows
