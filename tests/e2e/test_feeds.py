@@ -784,10 +784,13 @@ def test_midnight_rerenders_once(ticd_factory):
     fa = new_feed(ticd, "centre", "a1")
     fw = new_feed(ticd, "bureau")
     assert ticd.stop() == 0
+    t0 = time.monotonic()
     ticd.start(env=faketime_env())
     assert ticd.today() == "2026-12-31"
     key = "a1/expert_meeting/2026"
     old = {u: fetch(u) for u in (fa["url"], fw["url"])}
+    # Fetched before midnight (the clock started ten seconds before it).
+    assert time.monotonic() - t0 < 9, "ticd took too long to start"
     meeting = by_key(parse(old[fa["url"]].body)[1])[key]
     assert "已逾期" not in str(meeting["SUMMARY"])
     renders = metric(ticd, "ticd_feed_renders_total")
