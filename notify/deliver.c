@@ -60,13 +60,15 @@ struct later {
 /*
  * The bureau's notice of a dead row, as dead_notice builds it: p.row is
  * what is queued.  A mail's strings are p's (p.row points into p's
- * arrays, so it never moves); a webhook's are h's.  When the store refuses the
- * dead state and its notice, both are kept for the later write: the
- * notice was lost while an admin's sqlite3 shell held the lock.
+ * arrays, so it never moves); a webhook's are h's, but for its creation
+ * time, which is "when".  When the store refuses the dead state and its
+ * notice, both are kept for the later write: the notice was lost while
+ * an admin's sqlite3 shell held the lock.
  */
 struct kept_notice {
 	struct notice_row	 p;
 	struct hook_row		 h;
+	char			*when;
 };
 
 /* dead_notice clears both first, so both can be freed. */
@@ -77,6 +79,7 @@ kept_notice_free(struct kept_notice *k)
 		return;
 	notice_row_free(&k->p);
 	hook_row_free(&k->h);
+	free(k->when);
 	free(k);
 }
 
@@ -590,9 +593,10 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 {
 	struct kept_notice	*k = xcalloc(1, sizeof(*k));
 	struct db_outbox	 r;
-	char			*why = NULL, *when = now_stamp(now);
+	char			*why = NULL, *when;
 	int			 rc;
 
+	when = k->when = now_stamp(now);
 	rc = dead_notice(n, d, now, error != NULL ? error : response != NULL ?
 	    response : "?", when, &k->p, &k->h, &why);
 	if (rc == -1) {
@@ -631,7 +635,6 @@ go_dead(struct notify *n, struct delivery *d, time_t now, const char *error,
 		say(n, false, "outbox %lld: the bureau is told (outbox %lld)",
 		    d->id, k->p.row.id);
 	kept_notice_free(k);
-	free(when);
 }
 
 static void	 start_ready(struct notify *);

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -141,6 +142,20 @@ def raw_reply(s):
     closed the connection without one (or died)."""
     head, _, body = raw_read(s).partition(b"\r\n\r\n")
     return (int(head.split()[1]) if head else 0), body
+
+
+def answered_under_lock(db_path, release, seconds=4):
+    """The store locked as an admin's sqlite3 shell would (BEGIN
+    IMMEDIATE), release() called (a held server answers), the lock kept
+    `seconds` more and let go: what the answer makes ticd write waits."""
+    lock = sqlite3.connect(str(db_path), timeout=5, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        release()
+        time.sleep(seconds)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
 
 
 def free_port():

@@ -26,7 +26,7 @@ import time
 import pytest
 
 from conftest import (DEMO_JOURNAL, FAKETIME_LIB, TICCTL, SmtpSink,
-                      faketime_env)
+                      answered_under_lock, faketime_env)
 
 icalendar = pytest.importorskip("icalendar")
 pytest.importorskip("aiosmtpd")
@@ -511,14 +511,8 @@ def test_a_message_refused_while_the_store_is_locked_is_still_dead(
         t = mail_ticd(ticd_factory, sink.url())
         wait_deliveries(t, lambda rs: len(rs) == 3 and
                         all(r["state"] == "sending" for r in rs))
-        lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
-        try:
-            lock.execute("BEGIN IMMEDIATE")
-            sink.released.set()		# the refusals come under the lock
-            time.sleep(4)
-        finally:
-            lock.execute("ROLLBACK")
-            lock.close()
+        # The refusals come under the lock.
+        answered_under_lock(t.db, sink.released.set)
         rows = wait_deliveries(t, lambda rs: len(reminders(rs)) == 3 and
                                all(r["state"] == "dead"
                                    for r in reminders(rs)), timeout=30)
@@ -562,14 +556,8 @@ def test_the_bureau_is_told_of_a_message_that_died_while_the_store_was_locked(
                                all(r["state"] == "sending"
                                    for r in to_centres(rs)))
         centres = to_centres(rows)
-        lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
-        try:
-            lock.execute("BEGIN IMMEDIATE")
-            sink.released.set()		# the refusals come under the lock
-            time.sleep(4)
-        finally:
-            lock.execute("ROLLBACK")
-            lock.close()
+        # The refusals come under the lock.
+        answered_under_lock(t.db, sink.released.set)
         log = t.log_text()
         assert "kept to be written again with the bureau's notice" in log, \
             log

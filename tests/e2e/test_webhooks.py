@@ -25,7 +25,7 @@ import urllib.parse
 import pytest
 
 from conftest import (DEMO_JOURNAL, FAKETIME_LIB, REPO, TICCTL,
-                      DingTalkReceiver,
+                      DingTalkReceiver, answered_under_lock,
                       FakeClock, FeishuReceiver, StandardReceiver,
                       WeComReceiver, dingtalk_sign, faketime_env,
                       feishu_sign, standard_signature, write_journal)
@@ -460,9 +460,9 @@ def test_a_robot_shared_by_many_centres_is_paced_across_their_messages(
         add_target(t, "centre", "ev-%03d" % i, wecom.url(wecom.path()),
                    "wecom")
     nine(t, clock)
-    rows = wait_rows(t, lambda rs: len(rs) == 30 and
-                     sum(r["state"] == "sent" for r in rs) == 20 and
-                     sum(r["state"] == "pending" for r in rs) == 10)
+    wait_rows(t, lambda rs: len(rs) == 30 and
+              sum(r["state"] == "sent" for r in rs) == 20 and
+              sum(r["state"] == "pending" for r in rs) == 10)
     time.sleep(1.0)	# nothing more goes before the minute is over
     assert len(wecom.received) == 20, [r.why for r in wecom.received]
     assert all(r.ok for r in wecom.received), [r.why for r in
@@ -887,14 +887,8 @@ def test_a_post_refused_while_the_store_is_locked_is_told_to_the_bureau(
     while not held.received and time.monotonic() < deadline:
         time.sleep(0.05)
     assert held.received, t.log_text()
-    lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
-    try:
-        lock.execute("BEGIN IMMEDIATE")
-        held.released.set()		# the refusal comes under the lock
-        time.sleep(4)
-    finally:
-        lock.execute("ROLLBACK")
-        lock.close()
+    # The refusal comes under the lock.
+    answered_under_lock(t.db, held.released.set)
     assert "kept to be written again with the bureau's notice" in \
         t.log_text(), t.log_text()
     row = wait_rows(t, lambda rs: any(r["target"] == bad["id"] and
