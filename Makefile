@@ -385,10 +385,10 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/ticd.service
 	rm -f $(DESTDIR)$(MANDIR)/man1/ticctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/ticd.conf.5 $(DESTDIR)$(MANDIR)/man8/ticd.8
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS)) \
-	    $(DESTDIR)$(DOCDIR)/ticd.conf.example
-	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(DOCS)))) \
-	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS) $(filter-out \
+	    README.md,$(notdir $(DOCS)))) $(DESTDIR)$(DOCDIR)/ticd.conf.example
+	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(filter-out ./, \
+	    $(sort $(dir $(DOCS))))) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/ticd/ticd.conf and the store" \
 		"(ticd.conf's database, /var/lib/ticd by default)"; fi

@@ -218,6 +218,29 @@ def test_store_busy_503_stores_nothing(ticd):
         "recognized"
 
 
+def together(ticd, requests):
+    """The requests ({name: (method, event or None)}: an event POSTed, or
+    GET /api/v1/obligations) sent while ticd is stopped (SIGSTOP), in
+    order, so that it reads them in one turn when it goes on; their
+    replies, by name."""
+    ticd.send(signal.SIGSTOP)
+    socks = {}
+    try:
+        for name, (method, event) in requests.items():
+            if method == "POST":
+                socks[name] = raw_request(ticd.port, "POST",
+                                          "/api/v1/events", ticd.token,
+                                          json.dumps(event).encode())
+            else:
+                socks[name] = raw_request(ticd.port, "GET",
+                                          "/api/v1/obligations", ticd.token)
+            time.sleep(0.05)
+        time.sleep(0.2)
+    finally:
+        ticd.send(signal.SIGCONT)
+    return {name: raw_reply(s) for name, s in socks.items()}
+
+
 def test_failed_commit_leaves_no_trace_in_the_plan(ticd, tmp_path):
     """docs/api.md, 503: "the store could not commit; nothing was stored".
     A read served while the refused event waited for its commit must not
@@ -232,34 +255,27 @@ def test_failed_commit_leaves_no_trace_in_the_plan(ticd, tmp_path):
         mark = ticd.log_size()
         ticd.send(signal.SIGHUP)
         ticd.wait_log("reloaded", mark)
-        # "a" (an event), "x" (another) and "g" (a read) arrive together
-        # while ticd is stopped: when it goes on, "a" holds the loop in
-        # the store's busy wait and the others are read meanwhile (two
-        # threads 50 ms apart did it only on an idle machine).
-        ticd.send(signal.SIGSTOP)
-        try:
-            a = raw_request(ticd.port, "POST", "/api/v1/events", ticd.token,
-                            json.dumps({"type": "applied",
-                                        "date": "2026-02-02",
-                                        "centre": "p1"}).encode())
-            time.sleep(0.05)
-            x = raw_request(ticd.port, "POST", "/api/v1/events", ticd.token,
-                            json.dumps({"type": "recognized",
-                                        "date": "2026-02-03",
-                                        "centre": "p1"}).encode())
-            g = raw_request(ticd.port, "GET", "/api/v1/obligations",
-                            ticd.token)
-            time.sleep(0.2)
-        finally:
-            ticd.send(signal.SIGCONT)
-        replies = {"a": raw_reply(a), "x": raw_reply(x), "g": raw_reply(g)}
-    assert replies["a"][0] == 503, replies["a"]
-    assert replies["x"][0] == 503, replies["x"]
-    assert replies["g"][0] == 200, replies["g"]
+        # Twice, ticd stopped while requests arrive, so that they are
+        # read together when it goes on (two threads 50 ms apart made the
+        # interleaving only on an idle machine): "a" and "x" (events) and
+        # "g" (a read) in one turn, the events failing in one commit
+        # after "g" was read with them pending; then, after that
+        # rollback, "y" (an event) failing in a commit of its own with
+        # "h" (a read) beside it.
+        replies = together(ticd, {"a": ("POST", {
+            "type": "applied", "date": "2026-02-02", "centre": "p1"}),
+            "x": ("POST", {"type": "recognized", "date": "2026-02-03",
+                           "centre": "p1"}), "g": ("GET", None)})
+        replies.update(together(ticd, {"y": ("POST", {
+            "type": "recognized", "date": "2026-02-04", "centre": "p1"}),
+            "h": ("GET", None)}))
+    for name in ("a", "x", "y"):
+        assert replies[name][0] == 503, (name, replies[name])
+    assert replies["g"][0] == 200 and replies["h"][0] == 200, replies
     assert [e["event"] for e in ticd.events()] == stored
     assert ticd.count() == 1
     got = ticd.obligations()["obligations"]
-    assert got == want, "obligations after two 503s include an event " \
+    assert got == want, "obligations after three 503s include an event " \
         "that was never stored: %r" % [o["key"] for o in got]
     centre = ticd.get("/api/v1/centres/p1").json()["centre"]
     assert centre["state"] != "recognized", centre

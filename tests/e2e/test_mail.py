@@ -55,23 +55,24 @@ def mail_ticd(factory, url=None, start=BEFORE_NINE, contacts=CONTACTS,
         mail += "smtp_url = %s\nstarttls = no\n" % url
     t.write_conf(extra=mail)
     t.token = t.make_token()
-    # A start seconds before 09:00 gets its contacts at 08:00 first:
-    # 09:00 fixes the day's recipients, and on a loaded machine the
-    # start and the contacts could take longer than the seconds left.
-    early = start[:11] + "08:00:00"
-    setup = early if early < start < start[:11] + "09:00:00" else start
-    t.start(env=faketime_env(setup), extra_args=["-i", str(DEMO_JOURNAL)])
-    add_contacts(t, contacts)
-    if setup != start:
-        assert t.stop() == 0, t.log_text()
-        t.start(env=faketime_env(start))
+    start_with_contacts(t, start, contacts)
     return t
 
 
-def add_contacts(t, contacts):
+def start_with_contacts(t, start, contacts=CONTACTS, journal=DEMO_JOURNAL):
+    """t started on the journal at "start" with the contacts recorded.  A
+    start seconds before 09:00 gets its contacts at 08:00 first, then
+    restarts: 09:00 fixes the day's recipients, and on a loaded machine
+    the start and the contacts could take longer than the seconds left."""
+    early = start[:11] + "08:00:00"
+    setup = early if early < start < start[:11] + "09:00:00" else start
+    t.start(env=faketime_env(setup), extra_args=["-i", str(journal)])
     for c in contacts:
         r = t.post("/api/v1/contacts", c)
         assert r.status == 201, r
+    if setup != start:
+        assert t.stop() == 0, t.log_text()
+        t.start(env=faketime_env(start))
 
 
 def deliveries(t, query=""):
@@ -384,11 +385,7 @@ def test_stop_while_a_server_sits_on_the_final_dot(ticd_factory):
         t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 10\nstop_wait = 1\n"
                      "smtp_url = %s\nstarttls = no\n" % (FROM, sink.url()))
         t.token = t.make_token()
-        t.start(env=faketime_env(DAY + " 08:00:00"),
-                extra_args=["-i", str(DEMO_JOURNAL)])
-        add_contacts(t, CONTACTS)
-        assert t.stop() == 0, t.log_text()
-        t.start(env=faketime_env(DAY + " 08:59:58"))
+        start_with_contacts(t, DAY + " 08:59:58")
         deadline = time.monotonic() + 10
         while sink.data_started < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -767,10 +764,7 @@ def test_a_mail_waiting_for_a_slow_server_is_looked_at_again(ticd_factory,
     t.write_conf(extra="[mail]\nfrom = %s\ntimeout = 30\nparallel = 1\n"
                  "smtp_url = %s\nstarttls = no\n" % (FROM, smtp_sink.url()))
     t.token = t.make_token()
-    t.start(env=faketime_env(BEFORE_NINE), extra_args=["-i",
-                                                       str(DEMO_JOURNAL)])
-    for c in CONTACTS:
-        assert t.post("/api/v1/contacts", c).status == 201
+    start_with_contacts(t, BEFORE_NINE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and smtp_sink.data_started == 0:
         time.sleep(0.02)
@@ -998,10 +992,7 @@ def tls_ticd(factory, url, tmp_path, ca_file=None, starttls="required"):
         mail += "ca_file = %s\n" % ca_file
     t.write_conf(extra=mail)
     t.token = t.make_token()
-    t.start(env=faketime_env(BEFORE_NINE), extra_args=["-i",
-                                                       str(DEMO_JOURNAL)])
-    for c in CONTACTS:
-        assert t.post("/api/v1/contacts", c).status == 201
+    start_with_contacts(t, BEFORE_NINE)
     return t
 
 
@@ -1189,12 +1180,9 @@ def test_a_store_locked_when_a_retry_falls_due_is_said_once_not_spun_on(
     t.write_conf(extra="[mail]\nfrom = %s\nsmtp_url = smtp://127.0.0.1:9\n"
                  "starttls = no\n" % FROM)
     t.token = t.make_token()
-    t.start(env=faketime_env(DAY + " 08:00:00"), extra_args=["-i",
-                                                              str(jpath)])
-    add_contacts(t, [{"kind": "centre", "scope": "k00000",
-                      "email": "k00000@centre.example"}])
-    assert t.stop() == 0, t.log_text()
-    t.start(env=faketime_env(DAY + " 08:59:59"))
+    start_with_contacts(t, DAY + " 08:59:59", [{
+        "kind": "centre", "scope": "k00000",
+        "email": "k00000@centre.example"}], jpath)
     rows = wait_deliveries(t, lambda rs: rs and rs[0]["state"] == "retrying",
                            timeout=30)
     lock = sqlite3.connect(str(t.db), timeout=5, isolation_level=None)
