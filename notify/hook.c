@@ -71,6 +71,15 @@ struct secret_slot {
 	time_t			 at;
 };
 
+/* A failure the store refused (another process held its lock), kept to
+ * be written with the delivery engine's next commit, as successes are:
+ * the streak it begins keys the bureau's one notice of it. */
+struct failure {
+	long long		 target;
+	long long		 when;
+	char			*why;
+};
+
 /* The pace of one robot (one URL). */
 struct robot_pace {
 	char			*url;
@@ -80,6 +89,8 @@ struct robot_pace {
 struct hook_engine {
 	long long		*oks;		/* targets whose success waits */
 	size_t			 noks, oks_cap;
+	struct failure		*fails;		/* failures waiting, in order */
+	size_t			 nfails, fails_cap;
 	struct secret_slot	*secrets;	/* sorted by path */
 	size_t			 nsecrets;
 	unsigned long		 loaded_gen;	/* targets_gen of the scan */
@@ -372,7 +383,7 @@ hook_targets_changed(struct hook_engine *e)
 bool
 hook_dirty(const struct hook_engine *e)
 {
-	return e->noks > 0;
+	return e->noks > 0 || e->nfails > 0;
 }
 
 /* The successes waiting, one statement for each run of them recorded in
@@ -392,6 +403,18 @@ hook_flush(struct hook_engine *e, char **error)
 		    error) == -1)
 			return -1;
 	}
+	for (i = 0; i < e->nfails; i++) {
+		const struct failure	*f = &e->fails[i];
+		struct pace_slot	*s = slot_of(e, f->target);
+		long long		 since;
+
+		/* A success since ended the streak the failure began. */
+		if (s->ok_queued && s->ok_when >= f->when)
+			continue;
+		if (db_webhook_failed(e->db, f->target, f->when, f->why, &since,
+		    error) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -403,6 +426,9 @@ hook_flushed(struct hook_engine *e)
 	for (i = 0; i < e->noks; i++)
 		slot_of(e, e->oks[i])->ok_queued = false;
 	e->noks = 0;
+	for (i = 0; i < e->nfails; i++)
+		free(e->fails[i].why);
+	e->nfails = 0;
 }
 
 void
@@ -419,6 +445,9 @@ hook_engine_free(struct hook_engine *e)
 	if (e == NULL)
 		return;
 	free(e->oks);
+	for (i = 0; i < e->nfails; i++)
+		free(e->fails[i].why);
+	free(e->fails);
 	for (i = 0; i < e->nrobots; i++)
 		free(e->robots[i].url);
 	free(e->robots);
@@ -982,6 +1011,31 @@ hook_dead_notice(struct hook_engine *e, const struct hook_dead *d,
 	return rc;
 }
 
+/* A failure the store refused, kept for hook_flush; the streak begins
+ * now in memory, so that a notice of it is keyed as the store will have
+ * it (it was keyed by the day's midnight, and the disabling's notice
+ * later by another time: two mails for one streak).  Whether it disables
+ * the target is decided at its next failure. */
+static void
+keep_failure(struct hook_engine *e, long long target, time_t now,
+    const char *why)
+{
+	struct pace_slot	*s = slot_of(e, target);
+	struct failure		*f;
+
+	if (e->nfails == e->fails_cap) {
+		e->fails_cap = e->fails_cap ? e->fails_cap * 2 : 8;
+		e->fails = xreallocarray(e->fails, e->fails_cap,
+		    sizeof(*e->fails));
+	}
+	f = &e->fails[e->nfails++];
+	f->target = target;
+	f->when = (long long)now;
+	f->why = xstrdup(why != NULL ? why : "");
+	if (s->row.failing_since == 0)
+		s->row.failing_since = (long long)now;
+}
+
 /* The target's record of this attempt: a success ends its failure
  * streak; a failure that has lasted the configured days (or a 410)
  * disables it. */
@@ -1019,8 +1073,13 @@ account(struct hook_engine *e, const struct target *t,
 		return;
 	}
 	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
-	    &error) == -1)
-		goto fail;
+	    &error) == -1) {
+		keep_failure(e, t->id, now, r->why);
+		say(e, true, "webhook %lld: %s; kept to be written again",
+		    t->id, error);
+		free(error);
+		return;
+	}
 	slot_of(e, t->id)->row.failing_since = since;
 	if (r->verdict != NOTIFY_ANSWER_GONE && (since == 0 ||
 	    (long long)now - since < (long long)days * 86400))
@@ -1036,10 +1095,8 @@ account(struct hook_engine *e, const struct target *t,
 	}
 	free(when);
 	free(reason);
-	if (error == NULL)
-		return;
-fail:
-	say(e, true, "webhook %lld: %s", t->id, error);
+	if (error != NULL)
+		say(e, true, "webhook %lld: %s", t->id, error);
 	free(error);
 }
 

@@ -904,6 +904,16 @@ def test_a_post_refused_while_the_store_is_locked_is_told_to_the_bureau(
     told = target_notices(t, bad["id"], row["id"])
     assert len(told) == 1, (told, t.log_text())
     assert "HTTP 400" in told[0], told[0]
+    # The failure, refused by the store too, is written once it takes
+    # writes: the target is failing since the refusal, and the notice
+    # says so (it said since 00:00, and the target's later disabling
+    # would have been keyed, and mailed, apart).
+    assert "2026-12-01 09:00" in told[0], told[0]
+    assert "2026-12-01 00:00" not in told[0], told[0]
+    listed = {w["id"]: w for w in t.get("/api/v1/webhooks").json()
+              ["webhooks"]}[bad["id"]]
+    assert listed["state"] == "failing", listed
+    assert listed["failing_since"].startswith(DAY + "T09:00"), listed
 
 
 def redeliver(t, row_id):
