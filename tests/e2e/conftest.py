@@ -641,6 +641,7 @@ class FakeClock:
         self.base = None
         self.speed = 1
         self.t0 = time.monotonic()
+        self.tick0 = self.t0
         if start is not None:
             self.set(start)
 
@@ -648,6 +649,7 @@ class FakeClock:
         import datetime
         d = datetime.datetime.strptime(start, "%Y-%m-%d %H:%M:%S")
         d = d.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+        self.tick0 = self.ticks()	# ticks go on across a change of speed
         self.base = d.timestamp()
         self.speed = speed
         self.t0 = time.monotonic()
@@ -655,11 +657,11 @@ class FakeClock:
     def now(self):
         if self.base is None:
             return time.time()
-        return self.base + self.ticks() - self.t0 * self.speed
+        return self.base + (time.monotonic() - self.t0) * self.speed
 
     def ticks(self):
         """A monotonic reading in ticd's seconds (a receiver's windows)."""
-        return time.monotonic() * self.speed
+        return self.tick0 + (time.monotonic() - self.t0) * self.speed
 
 
 class Received:
