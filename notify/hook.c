@@ -403,14 +403,12 @@ hook_flush(struct hook_engine *e, char **error)
 		    error) == -1)
 			return -1;
 	}
+	/* After the successes: a success after a kept failure dropped it
+	 * (drop_kept_failures), so those left came after any success. */
 	for (i = 0; i < e->nfails; i++) {
 		const struct failure	*f = &e->fails[i];
-		struct pace_slot	*s = slot_of(e, f->target);
 		long long		 since;
 
-		/* A success since ended the streak the failure began. */
-		if (s->ok_queued && s->ok_when >= f->when)
-			continue;
 		if (db_webhook_failed(e->db, f->target, f->when, f->why, &since,
 		    error) == -1)
 			return -1;
@@ -1036,6 +1034,25 @@ keep_failure(struct hook_engine *e, long long target, time_t now,
 		s->row.failing_since = (long long)now;
 }
 
+/* A success ends the streak of the target's failures kept: they are
+ * forgotten.  Whether there were any. */
+static bool
+drop_kept_failures(struct hook_engine *e, long long target)
+{
+	size_t	 i, kept = 0;
+	bool	 any = false;
+
+	for (i = 0; i < e->nfails; i++) {
+		if (e->fails[i].target == target) {
+			free(e->fails[i].why);
+			any = true;
+		} else
+			e->fails[kept++] = e->fails[i];
+	}
+	e->nfails = kept;
+	return any;
+}
+
 /* The target's record of this attempt: a success ends its failure
  * streak; a failure that has lasted the configured days (or a 410)
  * disables it. */
@@ -1054,9 +1071,11 @@ account(struct hook_engine *e, const struct target *t,
 		struct pace_slot *s = slot_of(e, t->id);
 
 		/* A healthy target is not written at every post: only to end
-		 * a failure streak, or now and then for last_ok; and then
-		 * with the delivery engine's next commit (hook_flush). */
-		if (t->failing_since == 0 && now - s->ok_written < OK_EVERY)
+		 * a failure streak (a kept one too), or now and then for
+		 * last_ok; and then with the delivery engine's next commit
+		 * (hook_flush). */
+		if (!drop_kept_failures(e, t->id) && t->failing_since == 0 &&
+		    now - s->ok_written < OK_EVERY)
 			return;
 		s->ok_written = now;
 		s->row.failing_since = 0;

@@ -357,10 +357,12 @@ static const char *stmt_sql[ST_COUNT] = {
 	[ST_WEBHOOK_OK] = "UPDATE webhooks SET failing_since = NULL, "
 	    "last_ok = ?, last_error = NULL "
 	    "WHERE id IN (SELECT value FROM json_each(?))",
-	/* The streak's start stays the first failure's. */
+	/* The streak's start stays the first failure's.  Not on a disabled
+	 * target: a failure kept while the store was locked may come after
+	 * its disabling. */
 	[ST_WEBHOOK_FAILED] = "UPDATE webhooks SET failing_since = "
 	    "coalesce(failing_since, ?), last_error = ? WHERE id = ? "
-	    "RETURNING failing_since",
+	    "AND disabled_at IS NULL RETURNING failing_since",
 	[ST_WEBHOOK_DISABLE] = "UPDATE webhooks SET disabled_at = ?, "
 	    "disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
 	[ST_OUT_PARTS] = "UPDATE outbox SET parts_sent = ? WHERE id = ?",

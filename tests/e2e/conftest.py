@@ -672,7 +672,7 @@ class Received:
         self.query = query
         self.headers = headers
         self.body = body
-        self.at = at			# monotonic
+        self.at = at			# FakeClock.ticks(): ticd's seconds
         self.ok = None			# the receiver's own check passed
         self.why = None
         self.answer = None
