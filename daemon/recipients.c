@@ -686,6 +686,7 @@ api_enable_webhook(struct call *c, const char *sid)
 	} else if (rc == 1)
 		api_not_found(c);
 	else {
+		notify_target_enabled(c->t->notify, id);
 		notify_targets_changed(c->t->notify);
 		log_info("webhook %lld enabled (it was %s)", id, er.was);
 	}

@@ -1402,6 +1402,12 @@ notify_targets_changed(struct notify *n)
 }
 
 void
+notify_target_enabled(struct notify *n, long long target)
+{
+	hook_target_enabled(n->hooks_engine, target);
+}
+
+void
 notify_kick(struct notify *n)
 {
 	struct timeval	 now = { 0, 0 };

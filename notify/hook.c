@@ -58,6 +58,8 @@ struct pace_slot {
 	time_t			 ok_written;	/* last_ok last stored */
 	long long		 ok_when;	/* to store, when ok_queued */
 	bool			 ok_queued;
+	long long		 kept_since;	/* a kept failure's streak start,
+						 * until stored (keep_failure) */
 	struct target		 row;
 	unsigned long		 row_gen;	/* 0: not read */
 	unsigned long		 url_gen;	/* URL checked, 0: not */
@@ -424,8 +426,10 @@ hook_flushed(struct hook_engine *e)
 	for (i = 0; i < e->noks; i++)
 		slot_of(e, e->oks[i])->ok_queued = false;
 	e->noks = 0;
-	for (i = 0; i < e->nfails; i++)
+	for (i = 0; i < e->nfails; i++) {
+		slot_of(e, e->fails[i].target)->kept_since = 0;
 		free(e->fails[i].why);
+	}
 	e->nfails = 0;
 }
 
@@ -585,6 +589,10 @@ target_load_cb(const struct db_webhook *w, void *arg)
 	target_clear(&s->row);
 	s->url_gen = 0;
 	target_fill(&s->row, w);
+	/* A streak begun by a failure not yet stored is still begun. */
+	if (s->row.failing_since == 0 && s->kept_since != 0 &&
+	    !s->row.disabled)
+		s->row.failing_since = s->kept_since;
 	s->row_gen = e->targets_gen;
 	return 0;
 }
@@ -1030,8 +1038,10 @@ keep_failure(struct hook_engine *e, long long target, time_t now,
 	f->target = target;
 	f->when = (long long)now;
 	f->why = xstrdup(why != NULL ? why : "");
+	if (s->kept_since == 0)
+		s->kept_since = (long long)now;
 	if (s->row.failing_since == 0)
-		s->row.failing_since = (long long)now;
+		s->row.failing_since = s->kept_since;
 }
 
 /* A success ends the streak of the target's failures kept: they are
@@ -1050,7 +1060,14 @@ drop_kept_failures(struct hook_engine *e, long long target)
 			e->fails[kept++] = e->fails[i];
 	}
 	e->nfails = kept;
+	slot_of(e, target)->kept_since = 0;
 	return any;
+}
+
+void
+hook_target_enabled(struct hook_engine *e, long long target)
+{
+	(void)drop_kept_failures(e, target);
 }
 
 /* The target's record of this attempt: a success ends its failure
@@ -1061,7 +1078,7 @@ account(struct hook_engine *e, const struct target *t,
     const struct hook_result *r)
 {
 	time_t		 now = time(NULL);
-	long long	 since = 0;
+	long long	 since = 0, first;
 	char		*error = NULL, *when, *reason;
 	int		 days = e->conf->webhook_disable_days;
 
@@ -1091,8 +1108,10 @@ account(struct hook_engine *e, const struct target *t,
 		}
 		return;
 	}
-	if (db_webhook_failed(e->db, t->id, (long long)now, r->why, &since,
-	    &error) == -1) {
+	/* A kept failure's streak, not yet stored, began first. */
+	first = slot_of(e, t->id)->kept_since;
+	if (db_webhook_failed(e->db, t->id, first != 0 ? first :
+	    (long long)now, r->why, &since, &error) == -1) {
 		keep_failure(e, t->id, now, r->why);
 		say(e, true, "webhook %lld: %s; kept to be written again",
 		    t->id, error);

@@ -317,6 +317,8 @@ int	 notify_redeliver_check(struct notify *, long long id, char **why);
 void	 notify_queued(struct notify *, const struct outbox_queued *);
 /* The API changed a webhook target. */
 void	 notify_targets_changed(struct notify *);
+/* The API enabled one: its failures not yet stored are forgotten. */
+void	 notify_target_enabled(struct notify *, long long target);
 /* Starts nothing more; returns how many transfers are in flight (the
  * drained hook follows when they end). */
 size_t	 notify_stop(struct notify *);
@@ -703,6 +705,9 @@ void	 hook_engine_free(struct hook_engine *);
 /* A target was added, removed or enabled: what was read of them is read
  * again. */
 void	 hook_targets_changed(struct hook_engine *);
+/* The bureau enabled target: a failure kept while the store was locked
+ * (not yet written) is forgotten with the streak the enabling ends. */
+void	 hook_target_enabled(struct hook_engine *, long long target);
 /* Whether successes wait to be stored, and storing them: inside the
  * delivery engine's group commit (-1 with *error: the caller rolls back,
  * they are kept), then, once committed, hook_flushed. */
