@@ -106,9 +106,21 @@ add_calendar_properties(icalcomponent *cal, const struct sched_rules *rules,
 	free(desc);
 }
 
-/* CATEGORIES by rule: its title and its article.  An empty or blank one
+/* Whether s shows nothing: white space and control characters only
+ * (libical's parser strips the one, its writer drops some of the
+ * other). */
+static bool
+shows_nothing(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s > ' ' && *s != 0x7f)
+			return false;
+	return true;
+}
+
+/* CATEGORIES by rule: its title and its article.  One that shows nothing
  * is left out: libical's parser refuses "CATEGORIES:" with an
- * X-LIC-ERROR. */
+ * X-LIC-ERROR (a rule pack's title of a backspace came out so). */
 static void
 add_categories(icalcomponent *c, const struct sched_obligation *o,
     const struct sched_rules *rules)
@@ -121,8 +133,7 @@ add_categories(icalcomponent *c, const struct sched_obligation *o,
 	cats[0] = title != NULL ? title : sched_rule_name(o->rule);
 	cats[1] = sched_rule_article_cn(o->rule);
 	for (i = 0; i < nitems(cats); i++) {
-		/* Blank too: libical's parser strips the white space. */
-		if (cats[i][strspn(cats[i], " \t")] == '\0')
+		if (shows_nothing(cats[i]))
 			continue;
 		v = cal_text_flat(cats[i]);
 		add(c, icalproperty_new_categories(v));
