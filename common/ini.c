@@ -75,6 +75,21 @@ line_problem(const char *s, size_t len)
 	return NULL;
 }
 
+/* A control character other than a tab: a typing accident that mail,
+ * robots and calendar clients show differently or drop (a rule title of
+ * a backspace made an empty CATEGORIES, which libical refuses). */
+static bool
+has_control(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 static char *
 ini_reader_cb(char *str, int num, void *stream)
 {
@@ -102,6 +117,10 @@ ini_reader_cb(char *str, int num, void *stream)
 	if (problem == NULL && !line_unread(r->p, len) &&
 	    !utf8_valid(r->p, len))
 		problem = "不是 UTF-8 编码 / not UTF-8 (save the file as UTF-8)";
+	if (problem == NULL && !line_unread(r->p, len) &&
+	    has_control(r->p, len))
+		problem = "含有控制字符 / contains a control character (a tab "
+		    "is the only one allowed)";
 	if (problem != NULL) {
 		ini_error(r, r->line, problem);
 		len = 0;

@@ -295,6 +295,26 @@ test_a_line_that_is_not_utf8_is_refused_with_its_line(void **state)
 	REFUSED("[publi\xff" "city]\ntitle = x\n", "test.ini:1:");
 }
 
+/* A control character (a backspace typed into a title) is refused where
+ * it is: the feed made an empty CATEGORIES of it, which libical's parser
+ * refuses.  A tab stays allowed. */
+static void
+test_a_control_character_is_refused_with_its_line(void **state)
+{
+	struct sched_rules	*rules = tu_rules();
+	char			*error = NULL;
+
+	(void)state;
+	REFUSED("[evaluation]\ntitle = \b\n", "test.ini:2:");
+	REFUSED("[evaluation]\ntitle = a\x1b[31mb\n", "control character");
+	REFUSED("[evaluation]\nclosed_by = x\x7fy\n", "test.ini:2:");
+	REFUSED("[evaluation]\ntitle = x\ry\n", "test.ini:2:");
+	assert_int_equal(load(rules, "[evaluation]\ntitle = 年度\t评价\r\n",
+	    &error), 0);
+	assert_null(error);
+	sched_rules_free(rules);
+}
+
 static void
 test_every_bad_line_is_reported(void **state)
 {
@@ -389,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_a_bad_boolean_is_refused_with_its_line),
 		cmocka_unit_test(test_a_line_that_is_not_ini_is_refused_with_its_line),
 		cmocka_unit_test(test_a_line_that_is_not_utf8_is_refused_with_its_line),
+		cmocka_unit_test(test_a_control_character_is_refused_with_its_line),
 		cmocka_unit_test(test_every_bad_line_is_reported),
 		cmocka_unit_test(test_abandonment_bars_reapply_refuses_an_application),
 		cmocka_unit_test(test_abandonment_does_not_bar_by_default),
