@@ -1020,7 +1020,7 @@ start_transfer(struct notify *n, struct delivery *d)
 
 /*
  * Whether a webhook row must wait for its target's pace; if so its next
- * attempt is moved (its state and attempts kept) and the delivery freed.
+ * attempt is moved (its state and attempts kept).
  */
 static bool
 paced(struct notify *n, struct delivery *d)
@@ -1038,8 +1038,20 @@ paced(struct notify *n, struct delivery *d)
 		return false;
 	write_state(n, d->id, d->state, d->attempts, (at + 999) / 1000,
 	    "按机器人的频率限制等待 / waiting for the robot's rate limit", NULL);
-	delivery_free(d);
 	return true;
+}
+
+/* A row whose obligations all closed before it went: dropped, with the
+ * attempts made (why says which closed), and said. */
+static void
+go_dropped(struct notify *n, const struct delivery *d, int attempts,
+    const char *why)
+{
+	n->stats.dropped++;
+	write_state(n, d->id, DB_OUT_DROPPED, attempts, (long long)time(NULL),
+	    why, NULL);
+	say(n, false, "outbox %lld (%s, %s) dropped: %s", d->id, d->recipient,
+	    d->day, why);
 }
 
 /* What a look at a row left, freed (its delivery too, unless taken). */
@@ -1092,18 +1104,13 @@ prepare(struct notify *n, long long id)
 		say(n, true, "outbox %lld dead: %s", id, f.error);
 		go_dead(n, f.d, time(NULL), f.error, NULL);
 	} else if (f.verdict == OUTBOX_DROPPED) {
-		n->stats.dropped++;
-		write_state(n, id, DB_OUT_DROPPED, f.d->attempts,
-		    (long long)time(NULL), f.why, NULL);
-		say(n, false, "outbox %lld (%s, %s) dropped: %s", id,
-		    f.d->recipient, f.d->day, f.why);
+		go_dropped(n, f.d, f.d->attempts, f.why);
 	} else {
 		if (f.verdict == OUTBOX_REBUILT)
 			keep_rebuilt(n, id, &f);
 		/* A robot's pace first: waiting is no attempt. */
 		if (f.d->webhook && paced(n, f.d)) {
-			free(f.items);
-			free(f.why);
+			fetched_clear(&f);
 			return NULL;
 		}
 		/* Stored before the first byte leaves: a crash from here on
@@ -1188,12 +1195,8 @@ relook(struct notify *n, struct delivery *d)
 	    f.d == NULL || f.error != NULL) {
 		free(error);
 	} else if (f.verdict == OUTBOX_DROPPED) {
-		n->stats.dropped++;
 		/* The attempt marked for it was not made. */
-		write_state(n, d->id, DB_OUT_DROPPED, d->attempts - 1,
-		    (long long)time(NULL), f.why, NULL);
-		say(n, false, "outbox %lld (%s, %s) dropped: %s", d->id,
-		    d->recipient, d->day, f.why);
+		go_dropped(n, d, d->attempts - 1, f.why);
 		delivery_free(d);
 		go = false;
 	} else if (f.verdict == OUTBOX_REBUILT) {
