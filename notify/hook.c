@@ -58,8 +58,6 @@ struct pace_slot {
 	time_t			 ok_written;	/* last_ok last stored */
 	long long		 ok_when;	/* to store, when ok_queued */
 	bool			 ok_queued;
-	long long		 kept_since;	/* a kept failure's streak start,
-						 * until stored (keep_failure) */
 	struct target		 row;
 	unsigned long		 row_gen;	/* 0: not read */
 	unsigned long		 url_gen;	/* URL checked, 0: not */
@@ -426,11 +424,23 @@ hook_flushed(struct hook_engine *e)
 	for (i = 0; i < e->noks; i++)
 		slot_of(e, e->oks[i])->ok_queued = false;
 	e->noks = 0;
-	for (i = 0; i < e->nfails; i++) {
-		slot_of(e, e->fails[i].target)->kept_since = 0;
+	for (i = 0; i < e->nfails; i++)
 		free(e->fails[i].why);
-	}
 	e->nfails = 0;
+}
+
+/* When the first of target's failures kept and not yet stored came: the
+ * start of its streak as the store will have it; 0 when none is kept
+ * (the list is empty but while the store was locked). */
+static long long
+kept_since(const struct hook_engine *e, long long target)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nfails; i++)
+		if (e->fails[i].target == target)
+			return e->fails[i].when;
+	return 0;
 }
 
 void
@@ -590,9 +600,8 @@ target_load_cb(const struct db_webhook *w, void *arg)
 	s->url_gen = 0;
 	target_fill(&s->row, w);
 	/* A streak begun by a failure not yet stored is still begun. */
-	if (s->row.failing_since == 0 && s->kept_since != 0 &&
-	    !s->row.disabled)
-		s->row.failing_since = s->kept_since;
+	if (s->row.failing_since == 0 && !s->row.disabled)
+		s->row.failing_since = kept_since(e, w->id);
 	s->row_gen = e->targets_gen;
 	return 0;
 }
@@ -1038,10 +1047,8 @@ keep_failure(struct hook_engine *e, long long target, time_t now,
 	f->target = target;
 	f->when = (long long)now;
 	f->why = xstrdup(why != NULL ? why : "");
-	if (s->kept_since == 0)
-		s->kept_since = (long long)now;
 	if (s->row.failing_since == 0)
-		s->row.failing_since = s->kept_since;
+		s->row.failing_since = kept_since(e, target);
 }
 
 /* A success ends the streak of the target's failures kept: they are
@@ -1060,7 +1067,6 @@ drop_kept_failures(struct hook_engine *e, long long target)
 			e->fails[kept++] = e->fails[i];
 	}
 	e->nfails = kept;
-	slot_of(e, target)->kept_since = 0;
 	return any;
 }
 
@@ -1109,7 +1115,7 @@ account(struct hook_engine *e, const struct target *t,
 		return;
 	}
 	/* A kept failure's streak, not yet stored, began first. */
-	first = slot_of(e, t->id)->kept_since;
+	first = kept_since(e, t->id);
 	if (db_webhook_failed(e->db, t->id, first != 0 ? first :
 	    (long long)now, r->why, &since, &error) == -1) {
 		keep_failure(e, t->id, now, r->why);
