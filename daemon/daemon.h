@@ -187,6 +187,8 @@ struct sched_journal *load_centre(struct ticd *, const char *centre,
 
 /* state.c */
 int	 state_today(void);
+/* Seconds since midnight in Asia/Shanghai at t, 0-86399. */
+long	 state_seconds_of_day(time_t t);
 int	 state_load_data(const struct conf *, struct sched_calendar **,
 	    struct sched_rules **, char **error);
 const struct sched_plan *state_plan(struct ticd *);

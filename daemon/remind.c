@@ -133,11 +133,11 @@ remind_mail_conf(const struct conf *c, struct notify_conf *nc, char **error)
 
 /* ---- the timer ---- */
 
-/* Minutes after midnight in Asia/Shanghai (UTC+8, no daylight saving). */
+/* Minutes after midnight in Asia/Shanghai. */
 static int
 minute_of_day(time_t now)
 {
-	return (int)(((now + 8 * 3600) % 86400 + 86400) % 86400 / 60);
+	return (int)(state_seconds_of_day(now) / 60);
 }
 
 static void
@@ -145,8 +145,7 @@ arm(struct ticd *t, time_t now, int through)
 {
 	struct timeval	 tv = { REMIND_RECHECK, 0 };
 	int		 today = state_today(), send = t->conf.remind_send_time;
-	long		 secs_of_day = (long)(((now + 8 * 3600) % 86400 + 86400) %
-			    86400);
+	long		 secs_of_day = state_seconds_of_day(now);
 	long		 wait;
 
 	/* Today's time, or tomorrow's once today is planned. */

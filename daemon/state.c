@@ -35,6 +35,13 @@ state_today(void)
 	return sched_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+long
+state_seconds_of_day(time_t t)
+{
+	/* UTC+8 all year, as state_today. */
+	return (long)((((long long)t + 8 * 3600) % 86400 + 86400) % 86400);
+}
+
 char *
 state_timestamp(void)
 {

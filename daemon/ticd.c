@@ -280,7 +280,7 @@ arm_tick(struct ticd *t)
 	long long	 ms;
 
 	gettimeofday(&now, NULL);
-	ms = (86400LL - ((long long)now.tv_sec + 8 * 3600) % 86400) * 1000 -
+	ms = (86400LL - state_seconds_of_day(now.tv_sec)) * 1000 -
 	    now.tv_usec / 1000 + 100;
 	if (ms < TICK_SECONDS * 1000LL) {
 		tv.tv_sec = (time_t)(ms / 1000);
